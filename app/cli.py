@@ -1,0 +1,175 @@
+"""The clinic-scheduler command: the desktop window by default, subcommands for IT and checks.
+
+Exit codes: 0 done; 1 configuration or database problem; 2 invalid input; 3 slot taken or busy.
+"""
+
+import argparse
+import logging
+import sys
+from datetime import date, datetime
+
+from sqlalchemy.exc import OperationalError
+
+from app.config import ConfigError
+from app.domain.errors import DomainError, InvalidInput, SlotBusy, SlotTaken
+
+EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_TAKEN = 0, 1, 2, 3
+
+
+class CliInputError(Exception):
+    """An argument that cannot be parsed; the message names it."""
+
+
+def _iso_date(field: str, value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CliInputError(f"{field}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _iso_datetime(field: str, value: str, zone) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise CliInputError(f"{field}: {value!r} is not an ISO 8601 time (e.g. 2030-01-08T09:00)") from None
+    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="clinic-scheduler", description="Clinic appointment book.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command")
+
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="migrate the database to this program's schema")
+    dump = db_sub.add_parser("dump-schema", help="print the migrated schema (what schema.sql holds)")
+    dump.add_argument("--output", help="write to this file instead of stdout")
+
+    sub.add_parser("demo-data", help="add realistic demo providers, patients and appointments (idempotent)")
+
+    slots = sub.add_parser("slots", help="free slot start times of a provider on a day")
+    slots.add_argument("--provider", type=int, required=True, metavar="ID")
+    slots.add_argument("--date", required=True, metavar="YYYY-MM-DD")
+
+    book = sub.add_parser("book", help="book an appointment; prints its id")
+    book.add_argument("--provider", type=int, required=True, metavar="ID")
+    book.add_argument("--patient", type=int, required=True, metavar="ID")
+    book.add_argument("--start", required=True, metavar="ISO8601", help="without offset: the clinic's time zone")
+    book.add_argument("--type", type=int, metavar="ID", help="appointment type id (default: the clinic's default)")
+    book.add_argument("--notes", default="")
+    book.add_argument("--request-id", metavar="UUID", help="idempotency key: repeating it books only once")
+
+    cancel = sub.add_parser("cancel", help="cancel an appointment")
+    cancel.add_argument("--appointment", type=int, required=True, metavar="ID")
+
+    move = sub.add_parser("reschedule", help="move an appointment to another free slot")
+    move.add_argument("--appointment", type=int, required=True, metavar="ID")
+    move.add_argument("--start", required=True, metavar="ISO8601")
+
+    stress = sub.add_parser("stress", help="benchmark: processes racing for the same slots in a throwaway database")
+    stress.add_argument("--workers", type=int, default=16)
+    stress.add_argument("--slots", type=int, default=200)
+    stress.add_argument("--json", action="store_true", help="print JSON only")
+    return parser
+
+
+def _run_gui() -> int:
+    from app.ui.app import run_gui  # Qt loads only when a window is wanted
+
+    return run_gui()
+
+
+def _run_db(args) -> int:
+    from app.config import load_settings
+    from app.db import migrate
+    from app.db.connect import resolve_database
+    from app.db.engine import make_engine
+    from app.db.schema_dump import dump_schema
+
+    target = resolve_database(load_settings())
+    engine = make_engine(target.url)
+    try:
+        if args.db_command == "upgrade":
+            before = migrate.current_revision(engine)
+            migrate.upgrade(engine)
+            print(f"{target.description}: schema {before or 'empty'} -> {migrate.current_revision(engine)}")
+        else:
+            schema = dump_schema(target)
+            if args.output:
+                with open(args.output, "w", encoding="utf-8") as out:
+                    out.write(schema)
+            else:
+                sys.stdout.write(schema)
+    finally:
+        engine.dispose()
+    return EXIT_OK
+
+
+def _run_service_command(args) -> int:
+    from app.runtime import open_runtime
+    from app.services import booking, schedule
+    from app.services.demo import load_demo_data
+
+    runtime = open_runtime()
+    clinic = runtime.clinic
+    zone = clinic.zone
+    try:
+        match args.command:
+            case "demo-data":
+                print(load_demo_data(clinic).summary())
+            case "slots":
+                for start in schedule.free_slots(clinic, args.provider, _iso_date("date", args.date)):
+                    print(start.astimezone(zone).isoformat())
+            case "book":
+                print(
+                    booking.book(
+                        clinic,
+                        provider_id=args.provider,
+                        patient_id=args.patient,
+                        start=_iso_datetime("start", args.start, zone),
+                        type_id=args.type,
+                        notes=args.notes,
+                        **({"request_id": args.request_id} if args.request_id else {}),
+                    )
+                )
+            case "cancel":
+                booking.cancel(clinic, args.appointment)
+                print(f"appointment {args.appointment} cancelled")
+            case "reschedule":
+                booking.reschedule(clinic, args.appointment, _iso_datetime("start", args.start, zone))
+                print(f"appointment {args.appointment} moved to {args.start}")
+    finally:
+        runtime.close()
+    return EXIT_OK
+
+
+def _run_stress(args) -> int:
+    from app.stress import main as stress_main
+
+    return stress_main(workers=args.workers, slots=args.slots, as_json=args.json)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    try:
+        if args.command is None:
+            return _run_gui()
+        if args.command == "db":
+            return _run_db(args)
+        if args.command == "stress":
+            return _run_stress(args)
+        return _run_service_command(args)
+    except (CliInputError, InvalidInput) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except (SlotTaken, SlotBusy) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_TAKEN
+    except (DomainError, ConfigError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except OperationalError as exc:
+        print(f"error: cannot reach the database: {str(exc.orig).strip().splitlines()[0]}", file=sys.stderr)
+        return EXIT_FAILURE

@@ -1,0 +1,1 @@
+"""Database access: table definitions, engine, embedded server and migrations."""

@@ -1,0 +1,39 @@
+"""The schema of a migrated database as SQL text: what schema.sql at the project root holds."""
+
+import re
+import subprocess
+
+from sqlalchemy import make_url
+
+from app.db.connect import DatabaseTarget
+
+
+def _pg_dump_path() -> str:
+    # The embedded server's wheel ships pg_dump; it can dump any server version it is not older than.
+    from app.db.embedded import client_binary
+
+    return str(client_binary("pg_dump"))
+
+
+def libpq_url(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+_NOISE = re.compile(r"^(--.*|SET .*|SELECT pg_catalog\.set_config.*|\\(un)?restrict .*)$")
+
+
+def normalize(dump: str) -> str:
+    """Drop comments, session settings and pg_dump's per-run restrict keys; squeeze blank lines."""
+    lines = [line for line in dump.splitlines() if not _NOISE.match(line)]
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    return text + "\n"
+
+
+def dump_schema(target: DatabaseTarget) -> str:
+    result = subprocess.run(
+        [_pg_dump_path(), "--schema-only", "--no-owner", "--no-privileges", libpq_url(target.url)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return normalize(result.stdout)

@@ -1,0 +1,1 @@
+"""Pure scheduling rules, input models and errors. Imports nothing else of the app."""

@@ -1,0 +1,61 @@
+"""Errors the user can act on. Anything else that escapes a service is a bug."""
+
+from dataclasses import dataclass
+
+
+class DomainError(Exception):
+    """An expected refusal, shown to the user as it is."""
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+class InvalidInput(DomainError):
+    """One or more fields are wrong; nothing was written."""
+
+    def __init__(self, errors: list[FieldError]):
+        self.errors = errors
+        super().__init__("; ".join(str(error) for error in errors))
+
+    @classmethod
+    def single(cls, field: str, message: str) -> "InvalidInput":
+        return cls([FieldError(field, message)])
+
+
+class NotFound(InvalidInput):
+    """An id names no row: a kind of invalid input, reported against the field that carried it."""
+
+    def __init__(self, field: str, what: str, ident: object):
+        super().__init__([FieldError(field, f"no {what} with id {ident}")])
+
+
+class SlotTaken(DomainError):
+    def __init__(self, message: str = "that time is already booked; pick another slot"):
+        super().__init__(message)
+
+
+class SlotBusy(DomainError):
+    """Another desk holds the lock on the slot longer than the lock timeout."""
+
+    def __init__(self) -> None:
+        super().__init__("another desk is booking this slot, try again")
+
+
+class LikelyDuplicatePatient(DomainError):
+    def __init__(self, patient_ids: list[int]):
+        self.patient_ids = patient_ids
+        ids = ", ".join(str(i) for i in patient_ids)
+        super().__init__(f"a patient with the same name and date of birth already exists (id {ids})")
+
+
+class DatabaseUnavailable(DomainError):
+    """The database could not be reached or kept failing; nothing was written (or the write is idempotent)."""
+
+    def __init__(self, detail: str):
+        super().__init__(f"the database is not available right now ({detail}); nothing was changed, try again")

@@ -1,0 +1,146 @@
+"""Pydantic input models: one source of validation for the service layer and the dialogs."""
+
+import re
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from app.domain.errors import FieldError, InvalidInput
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+_PHONE_CHARS = re.compile(r"^\+?[0-9 ()./-]+$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+
+
+class AppointmentStatus(StrEnum):
+    BOOKED = "booked"
+    CHECKED_IN = "checked_in"
+    COMPLETED = "completed"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+
+
+# Which status may follow which: a desk can undo a check-in or a no-show, nothing leaves a final state.
+ALLOWED_TRANSITIONS: dict[AppointmentStatus, frozenset[AppointmentStatus]] = {
+    AppointmentStatus.BOOKED: frozenset(
+        {AppointmentStatus.CHECKED_IN, AppointmentStatus.NO_SHOW, AppointmentStatus.CANCELLED}
+    ),
+    AppointmentStatus.CHECKED_IN: frozenset({AppointmentStatus.BOOKED, AppointmentStatus.COMPLETED}),
+    AppointmentStatus.NO_SHOW: frozenset({AppointmentStatus.BOOKED}),
+    AppointmentStatus.COMPLETED: frozenset(),
+    AppointmentStatus.CANCELLED: frozenset(),
+}
+
+
+def _single_line_name(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be empty")
+    if _CONTROL_CHARS.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _phone(value: str) -> str:
+    value = value.strip()
+    digits = sum(ch.isdigit() for ch in value)
+    if not _PHONE_CHARS.match(value) or not 6 <= digits <= 15:
+        raise ValueError("must be a phone number of 6 to 15 digits (spaces, +, -, ( ) allowed)")
+    return value
+
+
+def _email(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if not _EMAIL.match(value):
+        raise ValueError("must look like name@example.org")
+    return value
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("must include a time zone offset")
+    return value
+
+
+Name = Annotated[str, Field(max_length=100), AfterValidator(_single_line_name)]
+Phone = Annotated[str, Field(max_length=40), AfterValidator(_phone)]
+Email = Annotated[str | None, Field(default=None, max_length=254), AfterValidator(_email)]
+Notes = Annotated[str, Field(default="", max_length=2000)]
+AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+Id = Annotated[int, Field(gt=0, lt=2**31)]
+
+
+class InputModel(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PatientIn(InputModel):
+    first_name: Name
+    last_name: Name
+    date_of_birth: date
+    phone: Phone
+    email: Email = None
+
+    @field_validator("date_of_birth")
+    @classmethod
+    def _birth_date_plausible(cls, value: date) -> date:
+        if value > date.today():
+            raise ValueError("must not be in the future")
+        if value < EARLIEST_BIRTH_DATE:
+            raise ValueError(f"must not be before {EARLIEST_BIRTH_DATE.isoformat()}")
+        return value
+
+
+class BookingRequest(InputModel):
+    provider_id: Id
+    patient_id: Id
+    start: AwareDatetime
+    type_id: Id | None = None  # None: the clinic's default appointment type
+    notes: Notes = ""
+    request_id: uuid.UUID = Field(default_factory=uuid.uuid4)
+
+
+class RescheduleRequest(InputModel):
+    appointment_id: Id
+    start: AwareDatetime
+
+
+class StatusChange(InputModel):
+    appointment_id: Id
+    status: AppointmentStatus
+
+
+class SlotQuery(InputModel):
+    provider_id: Id
+    day: date
+
+
+class PatientSearch(InputModel):
+    text: Annotated[str, Field(min_length=1, max_length=100)]
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _error_message(error: dict[str, Any]) -> str:
+    message = error["msg"]
+    # pydantic prefixes messages of custom validators with "Value error, ": keep only the reason.
+    return message.removeprefix("Value error, ")
+
+
+def validate(model: type[M], **values: Any) -> M:
+    """Build `model` from `values` or raise InvalidInput naming each wrong field."""
+    try:
+        return model(**values)
+    except ValidationError as exc:
+        errors = [
+            FieldError(".".join(str(part) for part in error["loc"]) or model.__name__, _error_message(error))
+            for error in exc.errors()
+        ]
+        raise InvalidInput(errors) from None

@@ -1,0 +1,64 @@
+"""The slot grid and free-slot calculation: pure functions over aware datetimes.
+
+Working hours are wall-clock times in the clinic's zone. A block is converted to absolute time first
+and then cut into slots, so a block that spans a DST change holds as many slots as real time allows.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class WorkingBlock:
+    """One stretch of a provider's working day, cut into slots of `slot_minutes`."""
+
+    start: time
+    end: time
+    slot_minutes: int
+
+
+@dataclass(frozen=True, order=True)
+class Interval:
+    start: datetime
+    end: datetime
+
+    def overlaps(self, other: "Interval") -> bool:
+        return self.start < other.end and other.start < self.end
+
+
+def local_day_bounds(day: date, zone: ZoneInfo) -> Interval:
+    """The absolute interval covered by a calendar day in `zone`."""
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    return Interval(start.astimezone(UTC), end.astimezone(UTC))
+
+
+def slot_grid(day: date, blocks: list[WorkingBlock], zone: ZoneInfo) -> list[Interval]:
+    """Every slot of the day's working blocks, in time order, as UTC intervals."""
+    slots: list[Interval] = []
+    for block in blocks:
+        start = datetime.combine(day, block.start, tzinfo=zone).astimezone(UTC)
+        end = datetime.combine(day, block.end, tzinfo=zone).astimezone(UTC)
+        length = timedelta(minutes=block.slot_minutes)
+        while start + length <= end:
+            slots.append(Interval(start, start + length))
+            start += length
+    return sorted(set(slots))
+
+
+def free_slots(
+    grid: list[Interval], unavailable: list[Interval], now: datetime, horizon_end: datetime | None = None
+) -> list[Interval]:
+    """The slots of `grid` that start after `now` (and before `horizon_end`) and overlap nothing unavailable."""
+    return [
+        slot
+        for slot in grid
+        if slot.start > now
+        and (horizon_end is None or slot.start <= horizon_end)
+        and not any(slot.overlaps(busy) for busy in unavailable)
+    ]
+
+
+def slot_starting_at(grid: list[Interval], start: datetime) -> Interval | None:
+    return next((slot for slot in grid if slot.start == start), None)

@@ -1,0 +1,97 @@
+"""Finding and registering patients."""
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import text
+
+from app.domain.errors import LikelyDuplicatePatient
+from app.domain.models import PatientIn, PatientSearch, validate
+from app.services.context import Clinic
+
+SEARCH_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class Patient:
+    id: int
+    first_name: str
+    last_name: str
+    date_of_birth: date
+    phone: str
+    email: str | None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+_COLUMNS = "id, first_name, last_name, date_of_birth, phone, email"
+
+
+def _escape_like(value: str) -> str:
+    return re.sub(r"([\\%_])", r"\\\1", value)
+
+
+def _search_sql(text_query: str) -> tuple[str, dict]:
+    """A date finds birth dates, mostly digits find phone numbers, words find name prefixes."""
+    try:
+        return "date_of_birth = :dob", {"dob": date.fromisoformat(text_query)}
+    except ValueError:
+        pass
+    digits = re.sub(r"\D", "", text_query)
+    if len(digits) >= 3 and len(digits) >= len(text_query.replace(" ", "")) - 2:
+        return "regexp_replace(phone, '[^0-9]', '', 'g') LIKE :digits", {"digits": f"%{digits}%"}
+    clauses, params = [], {}
+    for i, word in enumerate(text_query.lower().split()):
+        clauses.append(f"(lower(first_name) LIKE :w{i} OR lower(last_name) LIKE :w{i})")
+        params[f"w{i}"] = _escape_like(word) + "%"
+    return " AND ".join(clauses), params
+
+
+def search_patients(clinic: Clinic, query: str) -> list[Patient]:
+    """Patients matching a name (prefixes of first and last name), a phone number or a birth date."""
+    request = validate(PatientSearch, text=query.strip())
+    where, params = _search_sql(request.text)
+    sql = text(f"SELECT {_COLUMNS} FROM patients WHERE {where} ORDER BY last_name, first_name, id LIMIT {SEARCH_LIMIT}")
+    rows = clinic.uow.run(lambda conn: conn.execute(sql, params).all())
+    return [Patient(*row) for row in rows]
+
+
+def get_patient(clinic: Clinic, patient_id: int) -> Patient | None:
+    sql = text(f"SELECT {_COLUMNS} FROM patients WHERE id = :id")
+    row = clinic.uow.run(lambda conn: conn.execute(sql, {"id": patient_id}).one_or_none())
+    return Patient(*row) if row else None
+
+
+def create_patient(clinic: Clinic, *, allow_duplicate: bool = False, **values) -> int:
+    """Register a patient; return the id. A patient with the same name and birth date raises
+    LikelyDuplicatePatient unless `allow_duplicate` (the receptionist confirmed it is someone else)."""
+    patient = validate(PatientIn, **values)
+    params = patient.model_dump()
+
+    def work(conn) -> int:
+        if not allow_duplicate:
+            twins = (
+                conn.execute(
+                    text(
+                        "SELECT id FROM patients WHERE lower(first_name) = lower(:first_name)"
+                        " AND lower(last_name) = lower(:last_name) AND date_of_birth = :date_of_birth ORDER BY id"
+                    ),
+                    params,
+                )
+                .scalars()
+                .all()
+            )
+            if twins:
+                raise LikelyDuplicatePatient(list(twins))
+        return conn.execute(
+            text(
+                "INSERT INTO patients (first_name, last_name, date_of_birth, phone, email)"
+                " VALUES (:first_name, :last_name, :date_of_birth, :phone, :email) RETURNING id"
+            ),
+            params,
+        ).scalar_one()
+
+    return clinic.uow.run(work)

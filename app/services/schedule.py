@@ -1,0 +1,151 @@
+"""Reading the schedule: free slots, appointments in a date range, per-day counts for a month grid."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import text
+
+from app.domain.errors import InvalidInput
+from app.domain.models import SlotQuery, validate
+from app.domain.slots import free_slots as free_grid_slots
+from app.domain.slots import local_day_bounds
+from app.services.context import Clinic
+from app.services.rules import load_provider_day
+
+MAX_RANGE_DAYS = 100
+
+
+@dataclass(frozen=True)
+class Provider:
+    id: int
+    name: str
+    specialty: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class AppointmentType:
+    id: int
+    code: str
+    name: str
+    color: str
+
+
+@dataclass(frozen=True)
+class AppointmentView:
+    id: int
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+    notes: str
+    provider_id: int
+    provider_name: str
+    patient_id: int
+    patient_name: str
+    type_code: str
+    type_name: str
+    type_color: str
+
+
+def free_slots(clinic: Clinic, provider_id: int, day: date) -> list[datetime]:
+    """Start times (UTC) of the provider's free slots on `day`: working hours minus time off, minus live
+    appointments, minus the past and anything beyond the booking horizon."""
+    query = validate(SlotQuery, provider_id=provider_id, day=day)
+    rules = clinic.uow.run(lambda conn: load_provider_day(clinic, conn, query.provider_id, query.day, with_busy=True))
+    free = free_grid_slots(rules.grid, rules.time_off + rules.busy, clinic.now(), clinic.horizon_end())
+    return [slot.start for slot in free]
+
+
+def _range_bounds(clinic: Clinic, first_day: date, last_day: date) -> tuple[datetime, datetime]:
+    if last_day < first_day:
+        raise InvalidInput.single("last_day", "must not be before first_day")
+    if (last_day - first_day).days >= MAX_RANGE_DAYS:
+        raise InvalidInput.single("last_day", f"a range may span at most {MAX_RANGE_DAYS} days")
+    return local_day_bounds(first_day, clinic.zone).start, local_day_bounds(last_day, clinic.zone).end
+
+
+_SCHEDULE = text(
+    "SELECT appointment_id, status, starts_at, ends_at, notes, provider_id, provider_name, patient_id,"
+    " patient_first_name || ' ' || patient_last_name AS patient_name, type_code, type_name, type_color"
+    " FROM appointment_details"
+    " WHERE starts_at >= :start AND starts_at < :end"
+    " AND (CAST(:provider_id AS integer) IS NULL OR provider_id = :provider_id)"
+    " AND (:include_cancelled OR status <> 'cancelled')"
+    " ORDER BY starts_at, provider_name"
+)
+
+
+def schedule(
+    clinic: Clinic,
+    first_day: date,
+    last_day: date,
+    provider_id: int | None = None,
+    *,
+    include_cancelled: bool = False,
+) -> list[AppointmentView]:
+    """Appointments starting on `first_day` .. `last_day` (clinic days, inclusive), in time order."""
+    start, end = _range_bounds(clinic, first_day, last_day)
+    params = {"start": start, "end": end, "provider_id": provider_id, "include_cancelled": include_cancelled}
+    rows = clinic.uow.run(lambda conn: conn.execute(_SCHEDULE, params).all())
+    return [
+        AppointmentView(
+            id=r.appointment_id,
+            status=r.status,
+            starts_at=r.starts_at,
+            ends_at=r.ends_at,
+            notes=r.notes,
+            provider_id=r.provider_id,
+            provider_name=r.provider_name,
+            patient_id=r.patient_id,
+            patient_name=r.patient_name,
+            type_code=r.type_code,
+            type_name=r.type_name,
+            type_color=r.type_color,
+        )
+        for r in rows
+    ]
+
+
+_DAY_COUNTS = text(
+    "SELECT CAST(a.starts_at AT TIME ZONE :zone AS date) AS day, t.code, count(*) AS n"
+    " FROM appointments a JOIN appointment_types t ON t.id = a.type_id"
+    " WHERE a.starts_at >= :start AND a.starts_at < :end AND a.status <> 'cancelled'"
+    " AND (CAST(:provider_id AS integer) IS NULL OR a.provider_id = :provider_id)"
+    " GROUP BY 1, 2"
+)
+
+
+def day_type_counts(
+    clinic: Clinic, first_day: date, last_day: date, provider_id: int | None = None
+) -> dict[date, dict[str, int]]:
+    """Live appointments per clinic day and type code, for the month grid's pills."""
+    start, end = _range_bounds(clinic, first_day, last_day)
+    params = {"zone": clinic.zone.key, "start": start, "end": end, "provider_id": provider_id}
+    rows = clinic.uow.run(lambda conn: conn.execute(_DAY_COUNTS, params).all())
+    counts: dict[date, dict[str, int]] = {}
+    for row in rows:
+        counts.setdefault(row.day, {})[row.code] = row.n
+    return counts
+
+
+def month_days(year: int, month: int) -> tuple[date, date]:
+    first = date(year, month, 1)
+    next_month = date(year + month // 12, month % 12 + 1, 1)
+    return first, next_month - timedelta(days=1)
+
+
+def providers(clinic: Clinic, *, include_inactive: bool = False) -> list[Provider]:
+    rows = clinic.uow.run(
+        lambda conn: conn.execute(
+            text("SELECT id, name, specialty, active FROM providers WHERE active OR :all ORDER BY name"),
+            {"all": include_inactive},
+        ).all()
+    )
+    return [Provider(r.id, r.name, r.specialty, r.active) for r in rows]
+
+
+def appointment_types(clinic: Clinic) -> list[AppointmentType]:
+    rows = clinic.uow.run(
+        lambda conn: conn.execute(text("SELECT id, code, name, color FROM appointment_types ORDER BY id")).all()
+    )
+    return [AppointmentType(r.id, r.code, r.name, r.color) for r in rows]

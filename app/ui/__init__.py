@@ -1,0 +1,1 @@
+"""Qt widgets only: they reach the database through services on worker threads."""

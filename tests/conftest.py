@@ -1,0 +1,93 @@
+"""Real PostgreSQL for every test: DATABASE_URL's server if set, else one embedded server per session.
+
+Each test that asks for `db_url` gets its own database, copied from a migrated template.
+"""
+
+import os
+import tempfile
+import uuid
+from datetime import datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import make_url
+
+from app.config import normalize_database_url
+from app.db.embedded import server_url, start_embedded_server
+from app.db.engine import drop_database, make_engine
+from app.db.testing import migrated_database, throwaway_database
+from app.domain.slots import WorkingBlock
+from app.services.context import Clinic
+from app.services.providers import add_provider
+from app.services.uow import UnitOfWork
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ZONE = ZoneInfo("Europe/Berlin")
+# A fixed "now" (Monday 2030-01-07 07:00 in Berlin) keeps every date in the tests in the future.
+NOW = datetime(2030, 1, 7, 7, 0, tzinfo=ZONE)
+WEEKDAY_HOURS = {d: [WorkingBlock(time(8), time(12), 30), WorkingBlock(time(13), time(17), 30)] for d in range(1, 6)}
+
+
+@pytest.fixture(scope="session")
+def admin_url():
+    if os.environ.get("DATABASE_URL"):
+        yield normalize_database_url(os.environ["DATABASE_URL"])
+        return
+    data_dir = Path(tempfile.mkdtemp(prefix="clinic-tests-"))
+    server = start_embedded_server(data_dir, throwaway=True)
+    yield server_url(server, "postgres")
+    server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def template_db(admin_url):
+    url = migrated_database(admin_url, prefix="clinic_template")
+    name = make_url(url).database
+    yield name
+    drop_database(admin_url, name)
+
+
+@pytest.fixture
+def db_url(admin_url, template_db):
+    with throwaway_database(admin_url, prefix="clinic_test", template=template_db) as url:
+        yield url
+
+
+@pytest.fixture
+def engine(db_url):
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+def make_clinic(engine, now: datetime = NOW, **kwargs) -> Clinic:
+    return Clinic(uow=UnitOfWork(engine), zone=ZONE, horizon_days=365, clock=lambda: now, **kwargs)
+
+
+@pytest.fixture
+def clinic(engine) -> Clinic:
+    return make_clinic(engine)
+
+
+@pytest.fixture
+def provider_id(clinic) -> int:
+    return add_provider(clinic, f"Dr. Test {uuid.uuid4().hex[:6]}", WEEKDAY_HOURS, "General practice")
+
+
+def new_patient(clinic: Clinic, first_name: str = "Ada", last_name: str | None = None) -> int:
+    from app.services.patients import create_patient
+
+    return create_patient(
+        clinic,
+        first_name=first_name,
+        last_name=last_name or f"Patient{uuid.uuid4().hex[:8]}",
+        date_of_birth="1980-05-17",
+        phone="+49 30 1234567",
+    )
+
+
+@pytest.fixture
+def patient_id(clinic) -> int:
+    return new_patient(clinic)
