@@ -1,0 +1,78 @@
+"""The embedded server: data persists across restarts, and two app processes on one machine share it."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+HOLD_RUNTIME = textwrap.dedent(
+    """
+    import sys
+    from sqlalchemy import text
+    from app.runtime import open_runtime
+
+    runtime = open_runtime()
+    def providers():
+        with runtime.engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM providers")).scalar_one()
+    print(runtime.target.embedded_server.get_pid(), providers(), flush=True)
+    sys.stdin.readline()  # hold the server until the test says go on
+    print(providers(), flush=True)
+    runtime.close()
+    """
+)
+SHOW_SERVER = textwrap.dedent(
+    """
+    from sqlalchemy import text
+    from app.runtime import open_runtime
+
+    runtime = open_runtime()
+    with runtime.engine.connect() as conn:
+        print(runtime.target.embedded_server.get_pid(), conn.execute(text("SELECT count(*) FROM providers")).scalar())
+    runtime.close()
+    """
+)
+
+
+@pytest.fixture
+def embedded_env(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(CLINIC_DATA_DIR=str(tmp_path / "data"), CLINIC_CONFIG=str(tmp_path / "none.toml"))
+    return env
+
+
+def _cli(env, *args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "app", *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_data_persists_across_restarts_and_processes_share_the_server(embedded_env):
+    loaded = _cli(embedded_env, "demo-data")
+    assert loaded.returncode == 0, loaded.stderr
+    assert "8 providers" in loaded.stdout
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_RUNTIME],
+        env=embedded_env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        server_pid, providers = holder.stdout.readline().split()
+        assert providers == "8", "the first process's data survived its server's restart"
+
+        second = subprocess.run(
+            [sys.executable, "-c", SHOW_SERVER], env=embedded_env, capture_output=True, text=True, timeout=120
+        )
+        assert second.returncode == 0, second.stderr
+        assert second.stdout.split() == [server_pid, "8"], "the second process joined the running server"
+
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        assert holder.stdout.readline().strip() == "8", "the server outlived the second process"
+        assert holder.wait(60) == 0, holder.stderr.read()
+    finally:
+        holder.kill()
