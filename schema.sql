@@ -33,6 +33,7 @@ CREATE TABLE public.appointments (
     request_id uuid NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT appointments_end_after_start CHECK ((ends_at > starts_at)),
     CONSTRAINT appointments_status_check CHECK ((status = ANY (ARRAY['booked'::text, 'checked_in'::text, 'completed'::text, 'no_show'::text, 'cancelled'::text])))
 );
 
@@ -210,7 +211,7 @@ ALTER TABLE ONLY public.time_off
     ADD CONSTRAINT time_off_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.time_slots
-    ADD CONSTRAINT time_slots_identity_key UNIQUE (id, provider_id, start_time, end_time);
+    ADD CONSTRAINT time_slots_identity_key UNIQUE (id, provider_id, start_time);
 
 ALTER TABLE ONLY public.time_slots
     ADD CONSTRAINT time_slots_pkey PRIMARY KEY (id);
@@ -250,7 +251,7 @@ ALTER TABLE ONLY public.appointments
     ADD CONSTRAINT appointments_patient_id_fkey FOREIGN KEY (patient_id) REFERENCES public.patients(id);
 
 ALTER TABLE ONLY public.appointments
-    ADD CONSTRAINT appointments_slot_fkey FOREIGN KEY (slot_id, provider_id, starts_at, ends_at) REFERENCES public.time_slots(id, provider_id, start_time, end_time) ON UPDATE CASCADE;
+    ADD CONSTRAINT appointments_slot_fkey FOREIGN KEY (slot_id, provider_id, starts_at) REFERENCES public.time_slots(id, provider_id, start_time);
 
 ALTER TABLE ONLY public.appointments
     ADD CONSTRAINT appointments_type_id_fkey FOREIGN KEY (type_id) REFERENCES public.appointment_types(id);

@@ -43,7 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="migrate the database to this program's schema")
-    dump = db_sub.add_parser("dump-schema", help="print the migrated schema (what schema.sql holds)")
+    dump = db_sub.add_parser(
+        "dump-schema", help="print the schema of a freshly migrated throwaway database (what schema.sql holds)"
+    )
     dump.add_argument("--output", help="write to this file instead of stdout")
 
     sub.add_parser("demo-data", help="add realistic demo providers, patients and appointments (idempotent)")
@@ -83,24 +85,27 @@ def _run_gui() -> int:
 def _run_db(args) -> int:
     from app.config import load_settings
     from app.db import migrate
-    from app.db.connect import resolve_database
+    from app.db.connect import DatabaseTarget, resolve_database
     from app.db.engine import make_engine
     from app.db.schema_dump import dump_schema
+    from app.db.testing import throwaway_database
 
     target = resolve_database(load_settings())
+    if args.db_command == "dump-schema":
+        # A fresh, fully migrated database of its own: the dump shows the migrations, not this database.
+        with throwaway_database(target.url, prefix="clinic_schema") as url:
+            schema = dump_schema(DatabaseTarget(url, "schema"))
+        if args.output:
+            with open(args.output, "w", encoding="utf-8") as out:
+                out.write(schema)
+        else:
+            sys.stdout.write(schema)
+        return EXIT_OK
     engine = make_engine(target.url)
     try:
-        if args.db_command == "upgrade":
-            before = migrate.current_revision(engine)
-            migrate.upgrade(engine)
-            print(f"{target.description}: schema {before or 'empty'} -> {migrate.current_revision(engine)}")
-        else:
-            schema = dump_schema(target)
-            if args.output:
-                with open(args.output, "w", encoding="utf-8") as out:
-                    out.write(schema)
-            else:
-                sys.stdout.write(schema)
+        before = migrate.current_revision(engine)
+        migrate.upgrade(engine)
+        print(f"{target.description}: schema {before or 'empty'} -> {migrate.current_revision(engine)}")
     finally:
         engine.dispose()
     return EXIT_OK

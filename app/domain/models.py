@@ -6,11 +6,12 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from app.domain.errors import FieldError, InvalidInput
 
-_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+# C0 and C1 control characters (Unicode category Cc) and the Unicode line and paragraph separators.
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _PHONE_CHARS = re.compile(r"^\+?[0-9 ()./-]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
@@ -73,7 +74,7 @@ Phone = Annotated[str, Field(max_length=40), AfterValidator(_phone)]
 Email = Annotated[str | None, Field(default=None, max_length=254), AfterValidator(_email)]
 Notes = Annotated[str, Field(default="", max_length=2000)]
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
-Id = Annotated[int, Field(gt=0, lt=2**31)]
+Id = Annotated[int, Field(gt=0, lt=2**31, strict=True)]  # strict: True or 1.5 is no id
 
 
 class InputModel(BaseModel):
@@ -121,8 +122,31 @@ class SlotQuery(InputModel):
     day: date
 
 
+MAX_RANGE_DAYS = 100
+
+
+class DateRangeQuery(InputModel):
+    """Clinic days `first_day` .. `last_day`, inclusive; optionally one provider's."""
+
+    first_day: date
+    last_day: date
+    provider_id: Id | None = None
+
+    @field_validator("last_day")
+    @classmethod
+    def _sane_range(cls, last_day: date, info: ValidationInfo) -> date:
+        first_day = info.data.get("first_day")
+        if first_day is None:  # first_day itself is wrong and reported
+            return last_day
+        if last_day < first_day:
+            raise ValueError("must not be before first_day")
+        if (last_day - first_day).days >= MAX_RANGE_DAYS:
+            raise ValueError(f"a range may span at most {MAX_RANGE_DAYS} days")
+        return last_day
+
+
 class PatientSearch(InputModel):
-    text: Annotated[str, Field(min_length=1, max_length=100)]
+    query: Annotated[str, Field(min_length=1, max_length=100)]
 
 
 M = TypeVar("M", bound=BaseModel)

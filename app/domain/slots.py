@@ -34,12 +34,30 @@ def local_day_bounds(day: date, zone: ZoneInfo) -> Interval:
     return Interval(start.astimezone(UTC), end.astimezone(UTC))
 
 
+def wall_time_to_utc(day: date, wall: time, zone: ZoneInfo) -> datetime:
+    """The absolute moment of a wall-clock time. A time skipped by a spring-forward change is read as the
+    moment of the change (clocks never showed it); a repeated time of a fall-back change as its first pass."""
+    naive = datetime.combine(day, wall)
+    first = naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    if first.astimezone(zone).replace(tzinfo=None) == naive:
+        return first
+    # In a gap: fold=1 lands before the change, fold=0 after it; bisect to the change itself.
+    before, after = naive.replace(tzinfo=zone, fold=1).astimezone(UTC), first
+    while after - before > timedelta(seconds=1):
+        middle = before + (after - before) / 2
+        if middle.astimezone(zone).replace(tzinfo=None) >= naive:
+            after = middle
+        else:
+            before = middle
+    return after.replace(microsecond=0)
+
+
 def slot_grid(day: date, blocks: list[WorkingBlock], zone: ZoneInfo) -> list[Interval]:
     """Every slot of the day's working blocks, in time order, as UTC intervals."""
     slots: list[Interval] = []
     for block in blocks:
-        start = datetime.combine(day, block.start, tzinfo=zone).astimezone(UTC)
-        end = datetime.combine(day, block.end, tzinfo=zone).astimezone(UTC)
+        start = wall_time_to_utc(day, block.start, zone)
+        end = wall_time_to_utc(day, block.end, zone)
         length = timedelta(minutes=block.slot_minutes)
         while start + length <= end:
             slots.append(Interval(start, start + length))

@@ -33,7 +33,11 @@ PROVIDERS: list[tuple[str, str, dict[int, list[WorkingBlock]]]] = [
     ("Dr. Benjamin Okafor", "General practice", {d: _hours(9, 18, 20) for d in WEEKDAYS}),
     ("Dr. Chloé Martin", "Paediatrics", {d: _hours(8, 16, 30) for d in (1, 2, 3, 4)}),
     ("Dr. Daniel Novak", "Cardiology", {d: _hours(10, 18, 45, lunch=(13, 14)) for d in (1, 3, 5)}),
-    ("Dr. Elif Yılmaz", "Dermatology", {**{d: _hours(8, 13, 15, lunch=None) for d in WEEKDAYS}, 6: _hours(9, 12, 15, None)}),
+    (
+        "Dr. Elif Yılmaz",
+        "Dermatology",
+        {**{d: _hours(8, 13, 15, lunch=None) for d in WEEKDAYS}, 6: _hours(9, 12, 15, None)},
+    ),
     ("Dr. Farid Haddad", "Physiotherapy", {d: _hours(7, 15, 60, lunch=(11, 12)) for d in WEEKDAYS}),
     ("Dr. Grace Lindqvist", "Gynaecology", {d: _hours(9, 17, 30) for d in (2, 3, 4, 5)}),
     ("Dr. Hiroshi Tanaka", "Orthopaedics", {d: _hours(8, 14, 30, lunch=None) for d in (1, 2, 4)}),
@@ -90,9 +94,7 @@ def _upsert_providers(conn) -> dict[str, int]:
     ids = {}
     for name, specialty, hours in PROVIDERS:
         new_id = conn.execute(
-            text(
-                "INSERT INTO providers (name, specialty) VALUES (:n, :s) ON CONFLICT (name) DO NOTHING RETURNING id"
-            ),
+            text("INSERT INTO providers (name, specialty) VALUES (:n, :s) ON CONFLICT (name) DO NOTHING RETURNING id"),
             {"n": name, "s": specialty},
         ).scalar_one_or_none()
         if new_id is not None:

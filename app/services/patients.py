@@ -52,8 +52,8 @@ def _search_sql(text_query: str) -> tuple[str, dict]:
 
 def search_patients(clinic: Clinic, query: str) -> list[Patient]:
     """Patients matching a name (prefixes of first and last name), a phone number or a birth date."""
-    request = validate(PatientSearch, text=query.strip())
-    where, params = _search_sql(request.text)
+    request = validate(PatientSearch, query=query.strip() if isinstance(query, str) else query)
+    where, params = _search_sql(request.query)
     sql = text(f"SELECT {_COLUMNS} FROM patients WHERE {where} ORDER BY last_name, first_name, id LIMIT {SEARCH_LIMIT}")
     rows = clinic.uow.run(lambda conn: conn.execute(sql, params).all())
     return [Patient(*row) for row in rows]

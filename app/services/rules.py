@@ -42,7 +42,7 @@ class ProviderDay:
         if slot is None:
             if not self.grid:
                 raise InvalidInput.single(field, f"the provider does not work on {self.day.isoformat()}")
-            if start < self.grid[0].start or start >= self.grid[-1].end:
+            if not any(s.start <= start < s.end for s in self.grid):  # before, after or between blocks
                 raise InvalidInput.single(field, "is outside the provider's working hours")
             raise InvalidInput.single(field, "is not on the provider's slot grid (choose one of the listed times)")
         if any(slot.overlaps(off) for off in self.time_off):

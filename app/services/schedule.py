@@ -5,14 +5,11 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import text
 
-from app.domain.errors import InvalidInput
-from app.domain.models import SlotQuery, validate
+from app.domain.models import DateRangeQuery, SlotQuery, validate
 from app.domain.slots import free_slots as free_grid_slots
 from app.domain.slots import local_day_bounds
 from app.services.context import Clinic
 from app.services.rules import load_provider_day
-
-MAX_RANGE_DAYS = 100
 
 
 @dataclass(frozen=True)
@@ -56,12 +53,13 @@ def free_slots(clinic: Clinic, provider_id: int, day: date) -> list[datetime]:
     return [slot.start for slot in free]
 
 
-def _range_bounds(clinic: Clinic, first_day: date, last_day: date) -> tuple[datetime, datetime]:
-    if last_day < first_day:
-        raise InvalidInput.single("last_day", "must not be before first_day")
-    if (last_day - first_day).days >= MAX_RANGE_DAYS:
-        raise InvalidInput.single("last_day", f"a range may span at most {MAX_RANGE_DAYS} days")
-    return local_day_bounds(first_day, clinic.zone).start, local_day_bounds(last_day, clinic.zone).end
+def _range_params(clinic: Clinic, first_day: date, last_day: date, provider_id: int | None) -> dict:
+    query = validate(DateRangeQuery, first_day=first_day, last_day=last_day, provider_id=provider_id)
+    return {
+        "start": local_day_bounds(query.first_day, clinic.zone).start,
+        "end": local_day_bounds(query.last_day, clinic.zone).end,
+        "provider_id": query.provider_id,
+    }
 
 
 _SCHEDULE = text(
@@ -84,8 +82,7 @@ def schedule(
     include_cancelled: bool = False,
 ) -> list[AppointmentView]:
     """Appointments starting on `first_day` .. `last_day` (clinic days, inclusive), in time order."""
-    start, end = _range_bounds(clinic, first_day, last_day)
-    params = {"start": start, "end": end, "provider_id": provider_id, "include_cancelled": include_cancelled}
+    params = {**_range_params(clinic, first_day, last_day, provider_id), "include_cancelled": include_cancelled}
     rows = clinic.uow.run(lambda conn: conn.execute(_SCHEDULE, params).all())
     return [
         AppointmentView(
@@ -119,8 +116,7 @@ def day_type_counts(
     clinic: Clinic, first_day: date, last_day: date, provider_id: int | None = None
 ) -> dict[date, dict[str, int]]:
     """Live appointments per clinic day and type code, for the month grid's pills."""
-    start, end = _range_bounds(clinic, first_day, last_day)
-    params = {"zone": clinic.zone.key, "start": start, "end": end, "provider_id": provider_id}
+    params = {**_range_params(clinic, first_day, last_day, provider_id), "zone": clinic.zone.key}
     rows = clinic.uow.run(lambda conn: conn.execute(_DAY_COUNTS, params).all())
     counts: dict[date, dict[str, int]] = {}
     for row in rows:

@@ -1,10 +1,13 @@
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from app.domain.errors import InvalidInput, SlotTaken
+from app.domain.slots import WorkingBlock
 from app.services import booking, schedule
+from app.services.providers import add_provider
 from tests.conftest import ZONE, new_patient
 
 TUESDAY_9 = datetime(2030, 1, 8, 9, 0, tzinfo=ZONE)
@@ -49,3 +52,200 @@ def test_outside_hours_is_invalid(clinic, engine, provider_id, patient_id):
     with pytest.raises(InvalidInput, match="start: is outside the provider's working hours"):
         booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9.replace(hour=18))
     assert count_live(engine) == 0
+
+
+# --- reschedule, cancel, status ---
+
+HALF_HOUR = timedelta(minutes=30)
+
+
+def appointment_row(engine, appointment_id: int):
+    with engine.connect() as conn:
+        return conn.execute(
+            text("SELECT status, starts_at, ends_at, slot_id FROM appointments WHERE id = :id"), {"id": appointment_id}
+        ).one()
+
+
+def test_reschedule_moves_the_appointment_and_frees_the_old_slot(clinic, engine, provider_id, patient_id):
+    appointment_id = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
+    ten = TUESDAY_9 + timedelta(hours=1)
+    booking.reschedule(clinic, appointment_id, ten)
+
+    row = appointment_row(engine, appointment_id)
+    assert (row.status, row.starts_at, row.ends_at) == ("booked", ten, ten + HALF_HOUR)
+    free = schedule.free_slots(clinic, provider_id, TUESDAY_9.date())
+    assert TUESDAY_9 in free and ten not in free
+    assert [v.starts_at for v in schedule.schedule(clinic, TUESDAY_9.date(), TUESDAY_9.date())] == [ten]
+    # the old slot is free for someone else, the new one is not
+    booking.book(clinic, provider_id=provider_id, patient_id=new_patient(clinic, "Bob"), start=TUESDAY_9)
+    with pytest.raises(SlotTaken):
+        booking.book(clinic, provider_id=provider_id, patient_id=new_patient(clinic, "Cy"), start=ten)
+    assert count_live(engine) == 2
+
+
+def test_reschedule_to_another_day_and_to_where_it_already_is(clinic, engine, provider_id, patient_id):
+    appointment_id = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
+    friday_2pm = datetime(2030, 1, 11, 14, 0, tzinfo=ZONE)
+    booking.reschedule(clinic, appointment_id, friday_2pm)
+    booking.reschedule(clinic, appointment_id, friday_2pm)  # a retry: nothing to do, no error
+    assert appointment_row(engine, appointment_id).starts_at == friday_2pm
+    assert schedule.schedule(clinic, TUESDAY_9.date(), TUESDAY_9.date()) == []
+    assert [v.id for v in schedule.schedule(clinic, friday_2pm.date(), friday_2pm.date())] == [appointment_id]
+
+
+def test_reschedule_accepts_the_same_instant_in_another_offset(clinic, engine, provider_id, patient_id):
+    appointment_id = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
+    ten_utc = datetime.fromisoformat("2030-01-08T09:00+00:00")  # 10:00 in Berlin
+    booking.reschedule(clinic, appointment_id, ten_utc)
+    assert appointment_row(engine, appointment_id).starts_at == TUESDAY_9 + timedelta(hours=1)
+
+
+def test_cancel_frees_the_slot_for_a_new_booking(clinic, engine, provider_id, patient_id):
+    first = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
+    booking.cancel(clinic, first)
+    booking.cancel(clinic, first)  # cancelling again is a no-op
+
+    assert appointment_row(engine, first).status == "cancelled"
+    assert TUESDAY_9 in schedule.free_slots(clinic, provider_id, TUESDAY_9.date())
+    second = booking.book(clinic, provider_id=provider_id, patient_id=new_patient(clinic, "Bob"), start=TUESDAY_9)
+    assert second != first
+    assert appointment_row(engine, second).slot_id == appointment_row(engine, first).slot_id
+    assert [v.id for v in schedule.schedule(clinic, TUESDAY_9.date(), TUESDAY_9.date())] == [second]
+    views = schedule.schedule(clinic, TUESDAY_9.date(), TUESDAY_9.date(), include_cancelled=True)
+    assert sorted((v.id, v.status) for v in views) == [(first, "cancelled"), (second, "booked")]
+
+
+def test_the_same_patient_can_rebook_a_slot_they_cancelled(clinic, engine, provider_id, patient_id):
+    first = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
+    booking.cancel(clinic, first)
+    second = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
+    assert second != first and count_live(engine) == 1
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        ["checked_in", "completed"],
+        ["checked_in", "booked", "checked_in", "completed"],  # an undone check-in
+        ["no_show", "booked", "cancelled"],  # an undone no-show
+        ["checked_in", "checked_in"],  # the same status again is a no-op
+    ],
+)
+def test_change_status_follows_the_allowed_transitions(clinic, engine, provider_id, patient_id, path):
+    appointment_id = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
+    for status in path:
+        booking.change_status(clinic, appointment_id, status)
+        assert appointment_row(engine, appointment_id).status == status
+
+
+@pytest.mark.parametrize("path", [["checked_in"], ["checked_in", "completed"], ["no_show"]])
+def test_every_status_but_cancelled_keeps_the_slot(clinic, engine, provider_id, patient_id, path):
+    appointment_id = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
+    for status in path:
+        booking.change_status(clinic, appointment_id, status)
+    assert TUESDAY_9 not in schedule.free_slots(clinic, provider_id, TUESDAY_9.date())
+    with pytest.raises(SlotTaken):
+        booking.book(clinic, provider_id=provider_id, patient_id=new_patient(clinic, "Bob"), start=TUESDAY_9)
+
+
+def test_a_named_type_and_notes_are_stored(clinic, provider_id, patient_id):
+    follow_up = next(t for t in schedule.appointment_types(clinic) if t.code == "follow_up")
+    appointment_id = booking.book(
+        clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9, type_id=follow_up.id, notes="knee"
+    )
+    [view] = schedule.schedule(clinic, TUESDAY_9.date(), TUESDAY_9.date())
+    assert (view.id, view.type_code, view.notes) == (appointment_id, "follow_up", "knee")
+
+
+def test_the_last_day_of_the_horizon_is_bookable(clinic, provider_id, patient_id):
+    last = datetime(2031, 1, 6, 16, 30, tzinfo=ZONE)  # the last slot before NOW + 365 days (Tue 2031-01-07 07:00)
+    assert booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=last) > 0
+
+
+# --- a provider whose slot length changed ---
+
+
+@pytest.fixture
+def hourly_provider(clinic) -> int:
+    hours = {d: [WorkingBlock(time(8), time(12), 60)] for d in range(1, 6)}
+    return add_provider(clinic, "Dr. Hourly", hours)
+
+
+def shorten_slots(engine, provider_id: int, minutes: int) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE working_hours SET slot_minutes = :m WHERE provider_id = :p"), {"m": minutes, "p": provider_id}
+        )
+
+
+def test_shorter_slots_book_around_an_existing_longer_appointment(clinic, engine, hourly_provider, patient_id):
+    long_one = booking.book(clinic, provider_id=hourly_provider, patient_id=patient_id, start=TUESDAY_9)
+    shorten_slots(engine, hourly_provider, 30)
+
+    free = schedule.free_slots(clinic, hourly_provider, TUESDAY_9.date())
+    assert TUESDAY_9 - HALF_HOUR in free and TUESDAY_9 + 2 * HALF_HOUR in free
+    assert TUESDAY_9 not in free and TUESDAY_9 + HALF_HOUR not in free  # both lie under the hour-long appointment
+
+    before = booking.book(
+        clinic, provider_id=hourly_provider, patient_id=new_patient(clinic, "B"), start=TUESDAY_9 - HALF_HOUR
+    )
+    after = booking.book(
+        clinic, provider_id=hourly_provider, patient_id=new_patient(clinic, "C"), start=TUESDAY_9 + 2 * HALF_HOUR
+    )
+    assert appointment_row(engine, before).ends_at == TUESDAY_9
+    assert appointment_row(engine, after).ends_at == TUESDAY_9 + 3 * HALF_HOUR
+    # 09:30 is a slot of the new grid but lies inside the old hour-long appointment: taken, and nothing written
+    with pytest.raises(SlotTaken):
+        booking.book(
+            clinic, provider_id=hourly_provider, patient_id=new_patient(clinic, "D"), start=TUESDAY_9 + HALF_HOUR
+        )
+    with engine.connect() as conn:
+        starts = (
+            conn.execute(
+                text("SELECT start_time FROM time_slots WHERE provider_id = :p ORDER BY 1"), {"p": hourly_provider}
+            )
+            .scalars()
+            .all()
+        )
+    assert starts == [TUESDAY_9 - HALF_HOUR, TUESDAY_9, TUESDAY_9 + 2 * HALF_HOUR]
+    assert appointment_row(engine, long_one).ends_at == TUESDAY_9 + 2 * HALF_HOUR
+    assert count_live(engine) == 3
+
+
+def test_the_database_refuses_an_overlap_inserted_by_hand_in_another_slot_row(
+    clinic, engine, hourly_provider, patient_id
+):
+    booking.book(clinic, provider_id=hourly_provider, patient_id=patient_id, start=TUESDAY_9)
+    shorten_slots(engine, hourly_provider, 30)
+    other = new_patient(clinic, "Bob")
+    start = TUESDAY_9 + HALF_HOUR
+    with pytest.raises(IntegrityError) as caught, engine.begin() as conn:
+        slot_id = conn.execute(
+            text("INSERT INTO time_slots (provider_id, start_time, end_time) VALUES (:p, :s, :e) RETURNING id"),
+            {"p": hourly_provider, "s": start, "e": start + HALF_HOUR},
+        ).scalar_one()
+        conn.execute(
+            text(
+                "INSERT INTO appointments (slot_id, provider_id, starts_at, ends_at, patient_id, type_id, request_id)"
+                " VALUES (:slot, :p, :s, :e, :patient, 1, gen_random_uuid())"
+            ),
+            {"slot": slot_id, "p": hourly_provider, "s": start, "e": start + HALF_HOUR, "patient": other},
+        )
+    assert caught.value.orig.diag.constraint_name == "appointments_no_provider_overlap"
+    assert count_live(engine) == 1
+
+
+def test_a_cancelled_long_slot_is_rebooked_at_the_new_length(clinic, engine, hourly_provider, patient_id):
+    long_one = booking.book(clinic, provider_id=hourly_provider, patient_id=patient_id, start=TUESDAY_9)
+    booking.cancel(clinic, long_one)
+    shorten_slots(engine, hourly_provider, 30)
+
+    short = booking.book(clinic, provider_id=hourly_provider, patient_id=new_patient(clinic, "B"), start=TUESDAY_9)
+    next_one = booking.book(
+        clinic, provider_id=hourly_provider, patient_id=new_patient(clinic, "C"), start=TUESDAY_9 + HALF_HOUR
+    )
+    assert appointment_row(engine, short).ends_at == TUESDAY_9 + HALF_HOUR
+    assert appointment_row(engine, short).slot_id == appointment_row(engine, long_one).slot_id  # the slot row is reused
+    assert appointment_row(engine, long_one).ends_at == TUESDAY_9 + 2 * HALF_HOUR  # history keeps its own length
+    assert appointment_row(engine, next_one).starts_at == TUESDAY_9 + HALF_HOUR
+    assert count_live(engine) == 2

@@ -86,14 +86,15 @@ CREATE TABLE time_slots (
     end_time     timestamptz NOT NULL,
     CONSTRAINT time_slots_end_after_start CHECK (end_time > start_time),
     CONSTRAINT time_slots_provider_start_key UNIQUE (provider_id, start_time),
-    -- Target of the appointments' composite key, which keeps their copied times equal to the slot's.
-    CONSTRAINT time_slots_identity_key UNIQUE (id, provider_id, start_time, end_time)
+    -- Target of the appointments' composite key, which keeps their copied provider and start equal to the slot's.
+    CONSTRAINT time_slots_identity_key UNIQUE (id, provider_id, start_time)
 );
 
 CREATE TABLE appointments (
     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     slot_id      bigint NOT NULL,
-    -- Copies of the slot's provider and times: constraints can only see their own row.
+    -- Copies of the slot's provider and start (constraints can only see their own row). The end is the
+    -- appointment's own: a slot row outlives a change of the provider's slot length.
     provider_id  integer NOT NULL,
     starts_at    timestamptz NOT NULL,
     ends_at      timestamptz NOT NULL,
@@ -106,8 +107,9 @@ CREATE TABLE appointments (
     request_id   uuid NOT NULL CONSTRAINT appointments_request_id_key UNIQUE,
     created_at   timestamptz NOT NULL DEFAULT now(),
     updated_at   timestamptz NOT NULL DEFAULT now(),
-    CONSTRAINT appointments_slot_fkey FOREIGN KEY (slot_id, provider_id, starts_at, ends_at)
-        REFERENCES time_slots (id, provider_id, start_time, end_time) ON UPDATE CASCADE,
+    CONSTRAINT appointments_end_after_start CHECK (ends_at > starts_at),
+    CONSTRAINT appointments_slot_fkey FOREIGN KEY (slot_id, provider_id, starts_at)
+        REFERENCES time_slots (id, provider_id, start_time),
     CONSTRAINT appointments_no_provider_overlap EXCLUDE USING gist (
         int4range(provider_id, provider_id, '[]') WITH &&,
         tstzrange(starts_at, ends_at) WITH &&

@@ -1,0 +1,38 @@
+"""What the database holds, to prove that a refused call wrote nothing."""
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import pytest
+from sqlalchemy import Engine, text
+
+E = TypeVar("E", bound=BaseException)
+TABLES = ("appointment_types", "appointments", "patients", "providers", "time_off", "time_slots", "working_hours")
+
+
+def table_state(engine: Engine) -> dict[str, tuple[int, str]]:
+    """Row count and a digest of every row of every table (so an UPDATE shows as well as an INSERT)."""
+    with engine.connect() as conn:
+        names = conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars().all()
+        assert set(TABLES) <= set(names), names
+        return {
+            name: tuple(
+                conn.execute(
+                    text(f"SELECT count(*), md5(COALESCE(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {name} t")
+                ).one()
+            )
+            for name in sorted(names)
+        }
+
+
+def row_counts(engine: Engine) -> dict[str, int]:
+    return {name: count for name, (count, _) in table_state(engine).items()}
+
+
+def refused(engine: Engine, error: type[E], call: Callable[..., object], *args, **kwargs) -> E:
+    """Run `call(*args, **kwargs)`, expect `error`, and check that not a single row changed; return the error."""
+    before = table_state(engine)
+    with pytest.raises(error) as caught:
+        call(*args, **kwargs)
+    assert table_state(engine) == before, "a refused call changed the database"
+    return caught.value
