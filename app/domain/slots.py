@@ -52,17 +52,33 @@ def wall_time_to_utc(day: date, wall: time, zone: ZoneInfo) -> datetime:
     return after.replace(microsecond=0)
 
 
+def block_bounds(day: date, block: WorkingBlock, zone: ZoneInfo) -> Interval:
+    """The absolute interval a working block covers on `day` (it may be empty on a DST change)."""
+    return Interval(wall_time_to_utc(day, block.start, zone), wall_time_to_utc(day, block.end, zone))
+
+
 def slot_grid(day: date, blocks: list[WorkingBlock], zone: ZoneInfo) -> list[Interval]:
     """Every slot of the day's working blocks, in time order, as UTC intervals."""
     slots: list[Interval] = []
     for block in blocks:
-        start = wall_time_to_utc(day, block.start, zone)
-        end = wall_time_to_utc(day, block.end, zone)
+        bounds = block_bounds(day, block, zone)
         length = timedelta(minutes=block.slot_minutes)
-        while start + length <= end:
+        start = bounds.start
+        while start + length <= bounds.end:
             slots.append(Interval(start, start + length))
             start += length
     return sorted(set(slots))
+
+
+def grid_slot_at(day: date, blocks: list[WorkingBlock], zone: ZoneInfo, start: datetime) -> Interval | None:
+    """The slot of the day's grid that starts at `start`, or None; without building the whole grid."""
+    for block in blocks:
+        bounds = block_bounds(day, block, zone)
+        length = timedelta(minutes=block.slot_minutes)
+        offset = start - bounds.start
+        if offset >= timedelta(0) and offset % length == timedelta(0) and start + length <= bounds.end:
+            return Interval(start.astimezone(UTC), start.astimezone(UTC) + length)
+    return None
 
 
 def free_slots(
@@ -76,7 +92,3 @@ def free_slots(
         and (horizon_end is None or slot.start <= horizon_end)
         and not any(slot.overlaps(busy) for busy in unavailable)
     ]
-
-
-def slot_starting_at(grid: list[Interval], start: datetime) -> Interval | None:
-    return next((slot for slot in grid if slot.start == start), None)

@@ -1,8 +1,13 @@
 """Book, reschedule, cancel and change the status of appointments.
 
-Every write follows one pattern: validate, then in one transaction get-or-create the slot, lock it
-(`SELECT ... FOR UPDATE`), check it is free, write. The database's unique index and exclusion
-constraints stay the last word: their violations become SlotTaken, never a crash.
+Every write follows one pattern: validate, then in one transaction get-or-create the slot
+(`INSERT ... ON CONFLICT DO NOTHING`), lock it (`SELECT ... FOR UPDATE`), check it is free, write.
+The check runs as a statement of its own after the lock: under READ COMMITTED each statement sees
+what was committed before it began, so it sees the booking of a desk we waited for. The database's
+unique index and exclusion constraints stay the last word; their violations become SlotTaken.
+
+A booking first reads the provider's rules, and in the same round trip whether the slot is already
+held: a slot booked before we looked is refused at once, without queueing for its lock.
 """
 
 from datetime import datetime
@@ -28,22 +33,34 @@ INSERT_SLOT = text(
     "INSERT INTO time_slots (provider_id, start_time, end_time) VALUES (:provider_id, :start, :end)"
     " ON CONFLICT (provider_id, start_time) DO NOTHING"
 )
-LOCK_SLOT = text(
-    "SELECT s.id, s.end_time, a.id AS holder_id, a.request_id AS holder_request"
-    " FROM time_slots s LEFT JOIN appointments a ON a.slot_id = s.id AND a.status <> 'cancelled'"
-    " WHERE s.provider_id = :provider_id AND s.start_time = :start FOR UPDATE OF s"
+LOCK_SLOT = text("SELECT id FROM time_slots WHERE provider_id = :provider_id AND start_time = :start FOR UPDATE")
+# Check and insert in one statement (one round trip); it reports the holder when the slot is taken.
+BOOK_IF_FREE = text(
+    "WITH holder AS (SELECT id, request_id FROM appointments WHERE slot_id = :slot_id AND status <> 'cancelled'),"
+    " booked AS (INSERT INTO appointments"
+    " (slot_id, provider_id, starts_at, ends_at, patient_id, type_id, notes, request_id)"
+    " SELECT :slot_id, :provider_id, :start, :end, :patient_id,"
+    " COALESCE(:type_id, (SELECT id FROM appointment_types WHERE is_default)), :notes, :request_id"
+    " WHERE NOT EXISTS (SELECT 1 FROM holder) RETURNING id),"
+    # A slot row outlives a change of the provider's slot length: a booked one takes the current length.
+    " resized AS (UPDATE time_slots SET end_time = :end WHERE id = :slot_id AND end_time <> :end"
+    " AND EXISTS (SELECT 1 FROM booked))"
+    " SELECT (SELECT id FROM booked) AS booked_id, holder.id AS holder_id, holder.request_id AS holder_request"
+    " FROM (SELECT 1) AS one LEFT JOIN holder ON true"
 )
-# A slot row outlives a change of the provider's slot length; a free one takes the current length.
-RESIZE_SLOT = text("UPDATE time_slots SET end_time = :end WHERE id = :slot_id")
-INSERT_APPOINTMENT = text(
-    "INSERT INTO appointments (slot_id, provider_id, starts_at, ends_at, patient_id, type_id, notes, request_id)"
-    " VALUES (:slot_id, :provider_id, :start, :end, :patient_id,"
-    " COALESCE(:type_id, (SELECT id FROM appointment_types WHERE is_default)), :notes, :request_id)"
-    " RETURNING id"
-)
+# The slot row takes the provider's current slot length (it outlives a change of it).
+RESIZE_SLOT = text("UPDATE time_slots SET end_time = :end WHERE id = :slot_id AND end_time <> :end")
 FIND_BY_REQUEST = text("SELECT id FROM appointments WHERE request_id = :request_id")
 LOCK_APPOINTMENT = text(
     "SELECT id, provider_id, patient_id, slot_id, starts_at, status FROM appointments WHERE id = :id FOR UPDATE"
+)
+# Both slots of a move, locked in id order: two desks swapping appointments take the locks in the same order.
+LOCK_SLOTS_IN_ORDER = text(
+    "SELECT id, start_time FROM time_slots WHERE id = :old_slot_id OR (provider_id = :provider_id"
+    " AND start_time = :start) ORDER BY id FOR UPDATE"
+)
+SLOT_HOLDER = text(
+    "SELECT id FROM appointments WHERE slot_id = :slot_id AND status <> 'cancelled' AND id <> :appointment_id"
 )
 MOVE_APPOINTMENT = text("UPDATE appointments SET slot_id = :slot_id, starts_at = :start, ends_at = :end WHERE id = :id")
 SET_STATUS = text("UPDATE appointments SET status = :status WHERE id = :id")
@@ -71,11 +88,25 @@ def _integrity_to_domain(exc: IntegrityError) -> Exception:
     return exc
 
 
-def _lock_slot(conn: Connection, provider_id: int, slot: Interval):
-    """Get-or-create the slot row and lock it; return (id, end_time, holder_id, holder_request)."""
+def _execute(conn: Connection, statement, params: dict):
+    """Execute a write; constraint violations become the domain errors they mean."""
+    try:
+        return conn.execute(statement, params)
+    except IntegrityError as exc:
+        raise _integrity_to_domain(exc) from exc
+
+
+def _get_and_lock_slot(conn: Connection, provider_id: int, slot: Interval) -> int:
     params = {"provider_id": provider_id, "start": slot.start, "end": slot.end}
     conn.execute(INSERT_SLOT, params)
-    return conn.execute(LOCK_SLOT, params).one()
+    return conn.execute(LOCK_SLOT, params).scalar_one()
+
+
+def _holder_or_taken(holder_id: int, holder_request: UUID, request: BookingRequest) -> int:
+    """The holder's id if it is this very booking (a retry after a lost commit), else SlotTaken."""
+    if holder_request == request.request_id:
+        return holder_id
+    raise SlotTaken()
 
 
 def book(clinic: Clinic, **values) -> int:
@@ -88,31 +119,30 @@ def book(clinic: Clinic, **values) -> int:
     check_bookable_time(clinic, request.start)
 
     def work(conn: Connection) -> int:
-        day = load_provider_day(clinic, conn, request.provider_id, clinic.local(request.start).date())
+        day = load_provider_day(
+            clinic, conn, request.provider_id, clinic.local(request.start).date(), holder_at=request.start
+        )
         slot = day.slot_at(request.start)
-        locked = _lock_slot(conn, request.provider_id, slot)
-        if locked.holder_id is not None:
-            if locked.holder_request == request.request_id:  # a retry of this very booking
-                return locked.holder_id
-            raise SlotTaken()
-        if locked.end_time != slot.end:
-            conn.execute(RESIZE_SLOT, {"slot_id": locked.id, "end": slot.end})
-        try:
-            return conn.execute(
-                INSERT_APPOINTMENT,
-                {
-                    "slot_id": locked.id,
-                    "provider_id": request.provider_id,
-                    "start": slot.start,
-                    "end": slot.end,
-                    "patient_id": request.patient_id,
-                    "type_id": request.type_id,
-                    "notes": request.notes,
-                    "request_id": request.request_id,
-                },
-            ).scalar_one()
-        except IntegrityError as exc:
-            raise _integrity_to_domain(exc) from exc
+        if day.holder:  # already booked when we looked: refused without taking a lock
+            return _holder_or_taken(day.holder.appointment_id, day.holder.request_id, request)
+        slot_id = _get_and_lock_slot(conn, request.provider_id, slot)
+        outcome = _execute(
+            conn,
+            BOOK_IF_FREE,
+            {
+                "slot_id": slot_id,
+                "provider_id": request.provider_id,
+                "start": slot.start,
+                "end": slot.end,
+                "patient_id": request.patient_id,
+                "type_id": request.type_id,
+                "notes": request.notes,
+                "request_id": request.request_id,
+            },
+        ).one()
+        if outcome.booked_id is not None:
+            return outcome.booked_id
+        return _holder_or_taken(outcome.holder_id, outcome.holder_request, request)
 
     try:
         return clinic.uow.run(work)
@@ -134,7 +164,6 @@ def _lock_appointment(conn: Connection, appointment_id: int):
 def reschedule(clinic: Clinic, appointment_id: int, start: datetime) -> None:
     """Move a booked appointment to another free slot of the same provider, atomically.
 
-    The old and new slot rows are locked in id order, so two desks swapping appointments cannot deadlock.
     Moving an appointment to where it already is succeeds (a retry after a lost commit does that).
     """
     request = validate(RescheduleRequest, appointment_id=appointment_id, start=start)
@@ -142,36 +171,21 @@ def reschedule(clinic: Clinic, appointment_id: int, start: datetime) -> None:
 
     def work(conn: Connection) -> None:
         appointment = _lock_appointment(conn, request.appointment_id)
-        if appointment.starts_at == request.start:
-            return
         if appointment.status != AppointmentStatus.BOOKED:
             raise InvalidInput.single("appointment_id", f"a {appointment.status} appointment cannot be moved")
+        if appointment.starts_at == request.start:
+            return
         day = load_provider_day(clinic, conn, appointment.provider_id, clinic.local(request.start).date())
         slot = day.slot_at(request.start)
-        conn.execute(INSERT_SLOT, {"provider_id": appointment.provider_id, "start": slot.start, "end": slot.end})
-        new_slot_id = conn.execute(
-            text("SELECT id FROM time_slots WHERE provider_id = :p AND start_time = :s"),
-            {"p": appointment.provider_id, "s": slot.start},
-        ).scalar_one()
-        rows = conn.execute(
-            text(
-                "SELECT s.id, s.end_time, EXISTS (SELECT 1 FROM appointments a WHERE a.slot_id = s.id"
-                " AND a.status <> 'cancelled' AND a.id <> :appointment_id) AS taken"
-                " FROM time_slots s WHERE s.id IN (:old, :new) ORDER BY s.id FOR UPDATE OF s"
-            ),
-            {"appointment_id": appointment.id, "old": appointment.slot_id, "new": new_slot_id},
-        ).all()
-        target = next(r for r in rows if r.id == new_slot_id)
-        if target.taken:
+        params = {"provider_id": appointment.provider_id, "start": slot.start, "end": slot.end}
+        conn.execute(INSERT_SLOT, params)
+        locked = conn.execute(LOCK_SLOTS_IN_ORDER, {**params, "old_slot_id": appointment.slot_id}).all()
+        new_slot_id = next(row.id for row in locked if row.start_time == slot.start)
+        if conn.execute(SLOT_HOLDER, {"slot_id": new_slot_id, "appointment_id": appointment.id}).first():
             raise SlotTaken()
-        if target.end_time != slot.end:
-            conn.execute(RESIZE_SLOT, {"slot_id": new_slot_id, "end": slot.end})
-        try:
-            conn.execute(
-                MOVE_APPOINTMENT, {"id": appointment.id, "slot_id": new_slot_id, "start": slot.start, "end": slot.end}
-            )
-        except IntegrityError as exc:
-            raise _integrity_to_domain(exc) from exc
+        move = {"id": appointment.id, "slot_id": new_slot_id, "start": slot.start, "end": slot.end}
+        _execute(conn, MOVE_APPOINTMENT, move)
+        conn.execute(RESIZE_SLOT, {"slot_id": new_slot_id, "end": slot.end})
 
     clinic.uow.run(work)
 
@@ -186,10 +200,7 @@ def change_status(clinic: Clinic, appointment_id: int, status: str) -> None:
             return
         if request.status not in ALLOWED_TRANSITIONS[current]:
             raise InvalidInput.single("status", f"a {current} appointment cannot become {request.status}")
-        try:
-            conn.execute(SET_STATUS, {"id": request.appointment_id, "status": request.status.value})
-        except IntegrityError as exc:  # un-cancelling is refused above; this guards any other revival
-            raise _integrity_to_domain(exc) from exc
+        _execute(conn, SET_STATUS, {"id": request.appointment_id, "status": request.status.value})
 
     clinic.uow.run(work)
 

@@ -4,12 +4,7 @@ The command uses the real clock, so the dates here are relative to today: a Tues
 ahead (inside the default 365-day booking horizon) and a Tuesday in the past week.
 """
 
-import os
-import subprocess
-import sys
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,10 +16,10 @@ from app.services import booking
 from app.services.context import Clinic
 from app.services.providers import add_provider
 from app.services.uow import UnitOfWork
+from tests.cli.runner import run, run_one
 from tests.conftest import WEEKDAY_HOURS, new_patient
 from tests.integration.db_state import table_state
 
-ROOT = Path(__file__).parents[2]
 BERLIN = ZoneInfo("Europe/Berlin")
 TODAY = datetime.now(BERLIN).date()
 
@@ -47,50 +42,6 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
 def wall(day: date, hour: int, minute: int = 0) -> str:
     """A time as typed at the desk: no offset, so read in the clinic's zone."""
     return f"{day.isoformat()}T{hour:02d}:{minute:02d}"
-
-
-@dataclass
-class Result:
-    args: list[str]
-    code: int
-    out: str
-    err: str
-
-
-@pytest.fixture
-def cli_env(db_url, tmp_path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLINIC_")}
-    env.update(
-        DATABASE_URL=db_url,
-        CLINIC_TIMEZONE="Europe/Berlin",
-        CLINIC_CONFIG=str(tmp_path / "no-config.toml"),  # never the desk's own config file
-        CLINIC_DATA_DIR=str(tmp_path / "data"),
-    )
-    return env
-
-
-def run(env: dict[str, str], *commands: list[str]) -> list[Result]:
-    """Run the commands at the same time (each is a separate process) and return their results in order."""
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-m", "app", *command],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for command in commands
-    ]
-    results = []
-    for command, process in zip(commands, processes, strict=True):
-        out, err = process.communicate(timeout=120)
-        results.append(Result(command, process.returncode, out, err))
-    return results
-
-
-def run_one(env: dict[str, str], *args: str) -> Result:
-    return run(env, list(args))[0]
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from app.domain.slots import Interval, WorkingBlock, free_slots, local_day_bounds, slot_grid, slot_starting_at
+from app.domain.slots import Interval, WorkingBlock, free_slots, grid_slot_at, local_day_bounds, slot_grid
 
 FIRST_DAY, LAST_DAY = date(2029, 1, 1), date(2031, 12, 31)
 
@@ -285,11 +285,24 @@ def test_summer_office_hours_use_summer_time():
     assert [s.start for s in grid] == [datetime(2030, 7, 2, 6, 0, tzinfo=UTC), datetime(2030, 7, 2, 6, 30, tzinfo=UTC)]
 
 
-def test_slot_starting_at_finds_only_exact_starts():
-    grid = slot_grid(date(2030, 1, 8), [WorkingBlock(time(8), time(10), 30)], BERLIN)
-    assert slot_starting_at(grid, datetime(2030, 1, 8, 8, 30, tzinfo=BERLIN)) == grid[1]
-    assert slot_starting_at(grid, datetime(2030, 1, 8, 8, 40, tzinfo=BERLIN)) is None
-    assert slot_starting_at(grid, datetime(2030, 1, 8, 10, 0, tzinfo=BERLIN)) is None
+def test_grid_slot_at_finds_only_exact_starts():
+    blocks = [WorkingBlock(time(8), time(10), 30)]
+    grid = slot_grid(date(2030, 1, 8), blocks, BERLIN)
+    assert grid_slot_at(date(2030, 1, 8), blocks, BERLIN, datetime(2030, 1, 8, 8, 30, tzinfo=BERLIN)) == grid[1]
+    assert grid_slot_at(date(2030, 1, 8), blocks, BERLIN, datetime(2030, 1, 8, 8, 40, tzinfo=BERLIN)) is None
+    assert grid_slot_at(date(2030, 1, 8), blocks, BERLIN, datetime(2030, 1, 8, 10, 0, tzinfo=BERLIN)) is None
+
+
+@settings(max_examples=300)
+@given(zone_and_day(), working_day(), st.integers(0, 26 * 60), st.data())
+def test_grid_slot_at_agrees_with_the_grid(zone_day, blocks, minutes, data):
+    zone, day = zone_day
+    grid = slot_grid(day, blocks, zone)
+    start = local_day_bounds(day, zone).start + timedelta(minutes=minutes)
+    if grid and data.draw(st.booleans()):  # half the time a start that is on the grid
+        start = data.draw(st.sampled_from(grid)).start
+    expected = next((slot for slot in grid if slot.start == start), None)
+    assert grid_slot_at(day, blocks, zone, start) == expected
 
 
 # --- free_slots ---

@@ -1,0 +1,77 @@
+"""Code that runs in the racing processes. It lives in an importable module so multiprocessing's spawn can
+start it; each process builds its own engine and a Clinic with the tests' fixed clock."""
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from app.db.engine import make_engine
+from app.domain.errors import SlotTaken
+from app.services import booking
+from tests.conftest import make_clinic
+
+OPERATIONS = {"book": booking.book, "reschedule": booking.reschedule, "cancel": booking.cancel}
+
+
+@dataclass(frozen=True)
+class Step:
+    op: str  # a key of OPERATIONS
+    kwargs: dict
+    delay_s: float = 0.0  # pause after the common start, to vary who gets there first
+
+
+@dataclass(frozen=True)
+class Job:
+    url: str
+    steps: list[Step]
+
+
+@dataclass
+class StepResult:
+    outcome: str  # "ok", "taken" or "error: ..."
+    started: float  # time.perf_counter(): CLOCK_MONOTONIC on Linux, comparable across processes
+    finished: float
+    retried_faults: list[str] = field(default_factory=list)  # what the unit of work retried (deadlocks...)
+
+
+class _FaultLog(logging.Handler):
+    """Collects the unit of work's warnings about transient faults it retried."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def _run(step: Step, clinic, faults: _FaultLog) -> StepResult:
+    seen = len(faults.messages)
+    started = time.perf_counter()
+    try:
+        OPERATIONS[step.op](clinic, **step.kwargs)
+        outcome = "ok"
+    except SlotTaken:
+        outcome = "taken"
+    except Exception as exc:  # reported to the test, which fails on it
+        outcome = f"error: {type(exc).__name__}: {exc}"
+    return StepResult(outcome, started, time.perf_counter(), faults.messages[seen:])
+
+
+def run_steps(job: Job, ready) -> list[StepResult]:
+    """One racing process: before each step wait for all the others (`ready`), pause, run the operation."""
+    engine = make_engine(job.url, pool_size=1)
+    clinic = make_clinic(engine)
+    faults = _FaultLog()
+    logging.getLogger("app.services.uow").addHandler(faults)
+    try:
+        with engine.connect():  # connect before the first start, so the races time the operations only
+            pass
+        results = []
+        for step in job.steps:
+            ready()
+            time.sleep(step.delay_s)
+            results.append(_run(step, clinic, faults))
+        return results
+    finally:
+        engine.dispose()
