@@ -1,5 +1,6 @@
 """What the database holds, to prove that a refused call wrote nothing."""
 
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -36,3 +37,20 @@ def refused(engine: Engine, error: type[E], call: Callable[..., object], *args, 
         call(*args, **kwargs)
     assert table_state(engine) == before, "a refused call changed the database"
     return caught.value
+
+
+def wait_for_lock_waiter(engine, timeout: float = 5.0) -> int:
+    deadline = time.monotonic() + timeout
+    with engine.connect() as conn:
+        while time.monotonic() < deadline:
+            pid = conn.execute(
+                text(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+                )
+            ).scalar()
+            conn.commit()  # a new transaction sees fresh activity statistics
+            if pid:
+                return pid
+            time.sleep(0.02)
+    raise AssertionError("the booking never waited for the slot lock")

@@ -1,3 +1,4 @@
+import threading
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -9,6 +10,7 @@ from app.domain.slots import WorkingBlock
 from app.services import booking, schedule
 from app.services.providers import add_provider
 from tests.conftest import ZONE, new_patient
+from tests.integration.db_state import wait_for_lock_waiter
 
 TUESDAY_9 = datetime(2030, 1, 8, 9, 0, tzinfo=ZONE)
 
@@ -249,3 +251,41 @@ def test_a_cancelled_long_slot_is_rebooked_at_the_new_length(clinic, engine, hou
     assert appointment_row(engine, long_one).ends_at == TUESDAY_9 + 2 * HALF_HOUR  # history keeps its own length
     assert appointment_row(engine, next_one).starts_at == TUESDAY_9 + HALF_HOUR
     assert count_live(engine) == 2
+
+
+def test_a_booking_that_waited_for_the_lock_sees_the_winner_and_is_refused_cleanly(clinic, engine, provider_id):
+    """The check after the lock is a statement of its own, so it sees the booking it waited for: the
+    loser is refused by the lock, not by the unique index (no IntegrityError behind the SlotTaken)."""
+    winner, loser = new_patient(clinic, "Win"), new_patient(clinic, "Lose")
+    desk = engine.connect()
+    txn = desk.begin()
+    desk.execute(
+        text("INSERT INTO time_slots (provider_id, start_time, end_time) VALUES (:p, :s, :e)"),
+        {"p": provider_id, "s": TUESDAY_9, "e": TUESDAY_9 + HALF_HOUR},
+    )
+    result: dict = {}
+
+    def book_loser():
+        try:
+            booking.book(clinic, provider_id=provider_id, patient_id=loser, start=TUESDAY_9)
+        except Exception as exc:
+            result["error"] = exc
+
+    worker = threading.Thread(target=book_loser)
+    worker.start()
+    wait_for_lock_waiter(engine)
+    slot_id = desk.execute(text("SELECT id FROM time_slots WHERE provider_id = :p"), {"p": provider_id}).scalar_one()
+    desk.execute(
+        text(
+            "INSERT INTO appointments (slot_id, provider_id, starts_at, ends_at, patient_id, type_id, request_id)"
+            " VALUES (:slot, :p, :s, :e, :patient, 1, gen_random_uuid())"
+        ),
+        {"slot": slot_id, "p": provider_id, "s": TUESDAY_9, "e": TUESDAY_9 + HALF_HOUR, "patient": winner},
+    )
+    txn.commit()
+    desk.close()
+    worker.join(10)
+
+    assert isinstance(result.get("error"), SlotTaken)
+    assert result["error"].__cause__ is None, "refused by the check after the lock, not by the unique index"
+    assert count_live(engine) == 1

@@ -12,6 +12,7 @@ from app.domain.errors import DatabaseUnavailable, SlotBusy
 from app.services import booking
 from app.services.uow import UnitOfWork
 from tests.conftest import ZONE, make_clinic
+from tests.integration.db_state import wait_for_lock_waiter
 
 SLOT = datetime(2030, 1, 8, 10, 0, tzinfo=ZONE)
 
@@ -34,23 +35,6 @@ def _hold_slot_lock(engine, provider_id):
     return conn, txn
 
 
-def _wait_for_lock_waiter(engine, timeout: float = 5.0) -> int:
-    deadline = time.monotonic() + timeout
-    with engine.connect() as conn:
-        while time.monotonic() < deadline:
-            pid = conn.execute(
-                text(
-                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-                    " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-                )
-            ).scalar()
-            conn.commit()  # a new transaction sees fresh activity statistics
-            if pid:
-                return pid
-            time.sleep(0.02)
-    raise AssertionError("the booking never waited for the slot lock")
-
-
 def test_connection_killed_while_waiting_for_the_lock_is_retried_and_books_once(engine, provider_id, patient_id):
     clinic = make_clinic(engine)
     holder, txn = _hold_slot_lock(engine, provider_id)
@@ -64,11 +48,11 @@ def test_connection_killed_while_waiting_for_the_lock_is_retried_and_books_once(
 
     worker = threading.Thread(target=book)
     worker.start()
-    victim = _wait_for_lock_waiter(engine)
+    victim = wait_for_lock_waiter(engine)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": victim}).scalar_one()
     # The retry waits on the lock again; once we let go it books.
-    _wait_for_lock_waiter(engine)
+    wait_for_lock_waiter(engine)
     txn.commit()
     holder.close()
     worker.join(10)
