@@ -8,7 +8,7 @@ import logging
 import sys
 from datetime import date, datetime
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from app.config import ConfigError
 from app.domain.errors import DomainError, InvalidInput, SlotBusy, SlotTaken
@@ -175,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     except (DomainError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILURE
-    except OperationalError as exc:
-        print(f"error: cannot reach the database: {str(exc.orig).strip().splitlines()[0]}", file=sys.stderr)
+    except DBAPIError as exc:
+        problem = "cannot reach the database" if isinstance(exc, OperationalError) else "the database refused"
+        print(f"error: {problem}: {str(exc.orig).strip().splitlines()[0]}", file=sys.stderr)
         return EXIT_FAILURE

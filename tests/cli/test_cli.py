@@ -197,3 +197,17 @@ def test_reschedule_and_cancel(cli_env, engine, desk, real_clinic):
     moved_after_cancel = run_one(cli_env, "reschedule", "--appointment", str(ada), "--start", wall(DAY, 9))
     assert moved_after_cancel.code == 2
     assert "error: appointment_id: a cancelled appointment cannot be moved" in moved_after_cancel.err
+
+
+def test_an_unreachable_database_exits_1_with_a_clear_message(cli_env):
+    result = run_one(
+        {**cli_env, "DATABASE_URL": "postgresql://desk@127.0.0.1:1/clinic"},
+        "slots",
+        "--provider",
+        "1",
+        "--date",
+        DAY.isoformat(),
+    )
+    assert result.code == 1
+    assert result.err.startswith("error: cannot reach the database:")
+    assert "Traceback" not in result.err
