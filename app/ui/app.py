@@ -2,6 +2,7 @@
 
 import sys
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
 
 from app import APP_NAME
@@ -16,6 +17,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Clinic Scheduler")
         self.resize(1200, 800)
         placeholder = QLabel("Clinic Scheduler")
+        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        placeholder.setStyleSheet("font-size: 20pt; color: palette(mid);")
         placeholder.setAccessibleName("Clinic Scheduler")
         self.setCentralWidget(placeholder)
         bar = self.statusBar()
