@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import make_url
 
 from app.config import normalize_database_url
@@ -23,6 +24,9 @@ from app.services.providers import add_provider
 from app.services.uow import UnitOfWork
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The machines that run the suite are shared and noisy: a slow example is not a failure of the rules.
+settings.register_profile("clinic", deadline=None)
+settings.load_profile("clinic")
 
 ZONE = ZoneInfo("Europe/Berlin")
 # A fixed "now" (Monday 2030-01-07 07:00 in Berlin) keeps every date in the tests in the future.
