@@ -88,7 +88,7 @@ def _run_db(args) -> int:
     from app.db.connect import DatabaseTarget, resolve_database
     from app.db.engine import make_engine
     from app.db.schema_dump import dump_schema
-    from app.db.testing import throwaway_database
+    from app.db.throwaway import throwaway_database
 
     target = resolve_database(load_settings())
     if args.db_command == "dump-schema":

@@ -26,7 +26,7 @@ from app.config import load_settings, normalize_database_url
 from app.db.embedded import server_url, start_embedded_server
 from app.db.engine import make_engine, session_options, workstation_name
 from app.db.schema_dump import libpq_url
-from app.db.testing import throwaway_database
+from app.db.throwaway import throwaway_database
 from app.domain.errors import SlotTaken
 from app.domain.slots import WorkingBlock, slot_grid
 from app.services import booking, schedule

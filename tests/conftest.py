@@ -17,7 +17,7 @@ from sqlalchemy import make_url
 from app.config import normalize_database_url
 from app.db.embedded import server_url, start_embedded_server
 from app.db.engine import drop_database, make_engine
-from app.db.testing import migrated_database, throwaway_database
+from app.db.throwaway import migrated_database, throwaway_database
 from app.domain.slots import WorkingBlock
 from app.services.context import Clinic
 from app.services.providers import add_provider

@@ -1,4 +1,4 @@
-"""Throwaway databases on a real server, for tests and the stress benchmark: never touches real data."""
+"""Throwaway databases on a real server (tests, the stress benchmark, the schema dump): never real data."""
 
 import uuid
 from collections.abc import Iterator
