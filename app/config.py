@@ -47,6 +47,8 @@ def user_data_dir() -> Path:
 
 def normalize_database_url(url: str) -> str:
     """Accept `postgresql://` and `postgres://` as well as the SQLAlchemy form; return the psycopg 3 form."""
+    if not isinstance(url, str):
+        raise ConfigError(f"database_url: expected a postgresql:// URL, got {url!r}")
     for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
@@ -65,7 +67,7 @@ def _read_config_file(path: Path) -> dict:
 def _timezone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
         raise ConfigError(f"clinic_timezone: {name!r} is not an IANA time zone name (e.g. Europe/Berlin)") from exc
 
 
@@ -81,12 +83,17 @@ def _horizon(value: object) -> int:
 
 def load_settings() -> Settings:
     file = _read_config_file(config_file_path())
-    url = os.environ.get("DATABASE_URL") or file.get("database_url")
+
+    def setting(env_name: str, key: str, default: object = None) -> object:
+        value = os.environ.get(env_name)
+        return value if value else file.get(key, default)
+
+    url = setting("DATABASE_URL", "database_url")
     return Settings(
         database_url=normalize_database_url(url) if url else None,
-        clinic_timezone=_timezone(os.environ.get("CLINIC_TIMEZONE") or file.get("clinic_timezone") or DEFAULT_TIMEZONE),
+        clinic_timezone=_timezone(setting("CLINIC_TIMEZONE", "clinic_timezone", DEFAULT_TIMEZONE)),
         booking_horizon_days=_horizon(
-            os.environ.get("CLINIC_BOOKING_HORIZON_DAYS") or file.get("booking_horizon_days") or DEFAULT_HORIZON_DAYS
+            setting("CLINIC_BOOKING_HORIZON_DAYS", "booking_horizon_days", DEFAULT_HORIZON_DAYS)
         ),
         data_dir=user_data_dir(),
     )
