@@ -6,8 +6,9 @@ The check runs as a statement of its own after the lock: under READ COMMITTED ea
 what was committed before it began, so it sees the booking of a desk we waited for. The database's
 unique index and exclusion constraints stay the last word; their violations become SlotTaken.
 
-A booking first reads the provider's rules, and in the same round trip whether the slot is already
-held: a slot booked before we looked is refused at once, without queueing for its lock.
+A booking reads the provider's rules first, outside the transaction, and in the same statement
+whether the slot is already held: a slot booked before we looked is refused at once, without
+queueing for its lock. The booking transaction's three statements then travel in one round trip.
 """
 
 from datetime import datetime
@@ -16,6 +17,7 @@ from uuid import UUID
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 
+from app.db.pipeline import execute_pipelined
 from app.domain.errors import InvalidInput, NotFound, SlotTaken
 from app.domain.models import (
     ALLOWED_TRANSITIONS,
@@ -25,7 +27,6 @@ from app.domain.models import (
     StatusChange,
     validate,
 )
-from app.domain.slots import Interval
 from app.services.context import Clinic
 from app.services.rules import check_bookable_time, load_provider_day
 
@@ -34,16 +35,18 @@ INSERT_SLOT = text(
     " ON CONFLICT (provider_id, start_time) DO NOTHING"
 )
 LOCK_SLOT = text("SELECT id FROM time_slots WHERE provider_id = :provider_id AND start_time = :start FOR UPDATE")
-# Check and insert in one statement (one round trip); it reports the holder when the slot is taken.
+# Check and insert in one statement; it reports the holder when the slot is taken.
 BOOK_IF_FREE = text(
-    "WITH holder AS (SELECT id, request_id FROM appointments WHERE slot_id = :slot_id AND status <> 'cancelled'),"
+    "WITH slot AS (SELECT id FROM time_slots WHERE provider_id = :provider_id AND start_time = :start),"
+    " holder AS (SELECT a.id, a.request_id FROM appointments a JOIN slot ON a.slot_id = slot.id"
+    " WHERE a.status <> 'cancelled'),"
     " booked AS (INSERT INTO appointments"
     " (slot_id, provider_id, starts_at, ends_at, patient_id, type_id, notes, request_id)"
-    " SELECT :slot_id, :provider_id, :start, :end, :patient_id,"
+    " SELECT slot.id, :provider_id, :start, :end, :patient_id,"
     " COALESCE(:type_id, (SELECT id FROM appointment_types WHERE is_default)), :notes, :request_id"
-    " WHERE NOT EXISTS (SELECT 1 FROM holder) RETURNING id),"
+    " FROM slot WHERE NOT EXISTS (SELECT 1 FROM holder) RETURNING id),"
     # A slot row outlives a change of the provider's slot length: a booked one takes the current length.
-    " resized AS (UPDATE time_slots SET end_time = :end WHERE id = :slot_id AND end_time <> :end"
+    " resized AS (UPDATE time_slots SET end_time = :end WHERE id = (SELECT id FROM slot) AND end_time <> :end"
     " AND EXISTS (SELECT 1 FROM booked))"
     " SELECT (SELECT id FROM booked) AS booked_id, holder.id AS holder_id, holder.request_id AS holder_request"
     " FROM (SELECT 1) AS one LEFT JOIN holder ON true"
@@ -96,12 +99,6 @@ def _execute(conn: Connection, statement, params: dict):
         raise _integrity_to_domain(exc) from exc
 
 
-def _get_and_lock_slot(conn: Connection, provider_id: int, slot: Interval) -> int:
-    params = {"provider_id": provider_id, "start": slot.start, "end": slot.end}
-    conn.execute(INSERT_SLOT, params)
-    return conn.execute(LOCK_SLOT, params).scalar_one()
-
-
 def _holder_or_taken(holder_id: int, holder_request: UUID, request: BookingRequest) -> int:
     """The holder's id if it is this very booking (a retry after a lost commit), else SlotTaken."""
     if holder_request == request.request_id:
@@ -118,28 +115,32 @@ def book(clinic: Clinic, **values) -> int:
     request = validate(BookingRequest, **values)
     check_bookable_time(clinic, request.start)
 
+    def rules(conn: Connection):
+        local_day = clinic.local(request.start).date()
+        return load_provider_day(clinic, conn, request.provider_id, local_day, holder_at=request.start)
+
+    day = clinic.uow.read(rules)
+    slot = day.slot_at(request.start)
+    if day.holder:  # already booked when we looked: refused without taking a lock
+        return _holder_or_taken(day.holder.appointment_id, day.holder.request_id, request)
+
     def work(conn: Connection) -> int:
-        day = load_provider_day(
-            clinic, conn, request.provider_id, clinic.local(request.start).date(), holder_at=request.start
-        )
-        slot = day.slot_at(request.start)
-        if day.holder:  # already booked when we looked: refused without taking a lock
-            return _holder_or_taken(day.holder.appointment_id, day.holder.request_id, request)
-        slot_id = _get_and_lock_slot(conn, request.provider_id, slot)
-        outcome = _execute(
-            conn,
-            BOOK_IF_FREE,
-            {
-                "slot_id": slot_id,
-                "provider_id": request.provider_id,
-                "start": slot.start,
-                "end": slot.end,
-                "patient_id": request.patient_id,
-                "type_id": request.type_id,
-                "notes": request.notes,
-                "request_id": request.request_id,
-            },
-        ).one()
+        params = {
+            "provider_id": request.provider_id,
+            "start": slot.start,
+            "end": slot.end,
+            "patient_id": request.patient_id,
+            "type_id": request.type_id,
+            "notes": request.notes,
+            "request_id": request.request_id,
+        }
+        # One transaction: get-or-create, lock, then check-and-insert. The server runs them in this order;
+        # they travel (with the BEGIN) in one round trip.
+        statements = [(INSERT_SLOT, params), (LOCK_SLOT, params), (BOOK_IF_FREE, params)]
+        try:
+            outcome = execute_pipelined(conn, statements)
+        except IntegrityError as exc:
+            raise _integrity_to_domain(exc) from exc
         if outcome.booked_id is not None:
             return outcome.booked_id
         return _holder_or_taken(outcome.holder_id, outcome.holder_request, request)
@@ -151,7 +152,7 @@ def book(clinic: Clinic, **values) -> int:
 
 
 def _find_by_request(clinic: Clinic, request_id: UUID) -> int:
-    return clinic.uow.run(lambda conn: conn.execute(FIND_BY_REQUEST, {"request_id": request_id}).scalar_one())
+    return clinic.uow.read(lambda conn: conn.execute(FIND_BY_REQUEST, {"request_id": request_id}).scalar_one())
 
 
 def _lock_appointment(conn: Connection, appointment_id: int):

@@ -55,13 +55,13 @@ def search_patients(clinic: Clinic, query: str) -> list[Patient]:
     request = validate(PatientSearch, query=query.strip() if isinstance(query, str) else query)
     where, params = _search_sql(request.query)
     sql = text(f"SELECT {_COLUMNS} FROM patients WHERE {where} ORDER BY last_name, first_name, id LIMIT {SEARCH_LIMIT}")
-    rows = clinic.uow.run(lambda conn: conn.execute(sql, params).all())
+    rows = clinic.uow.read(lambda conn: conn.execute(sql, params).all())
     return [Patient(*row) for row in rows]
 
 
 def get_patient(clinic: Clinic, patient_id: int) -> Patient | None:
     sql = text(f"SELECT {_COLUMNS} FROM patients WHERE id = :id")
-    row = clinic.uow.run(lambda conn: conn.execute(sql, {"id": patient_id}).one_or_none())
+    row = clinic.uow.read(lambda conn: conn.execute(sql, {"id": patient_id}).one_or_none())
     return Patient(*row) if row else None
 
 

@@ -48,7 +48,7 @@ def free_slots(clinic: Clinic, provider_id: int, day: date) -> list[datetime]:
     """Start times (UTC) of the provider's free slots on `day`: working hours minus time off, minus live
     appointments, minus the past and anything beyond the booking horizon."""
     query = validate(SlotQuery, provider_id=provider_id, day=day)
-    rules = clinic.uow.run(lambda conn: load_provider_day(clinic, conn, query.provider_id, query.day, with_busy=True))
+    rules = clinic.uow.read(lambda conn: load_provider_day(clinic, conn, query.provider_id, query.day, with_busy=True))
     free = free_grid_slots(rules.grid, rules.time_off + rules.busy, clinic.now(), clinic.horizon_end())
     return [slot.start for slot in free]
 
@@ -83,7 +83,7 @@ def schedule(
 ) -> list[AppointmentView]:
     """Appointments starting on `first_day` .. `last_day` (clinic days, inclusive), in time order."""
     params = {**_range_params(clinic, first_day, last_day, provider_id), "include_cancelled": include_cancelled}
-    rows = clinic.uow.run(lambda conn: conn.execute(_SCHEDULE, params).all())
+    rows = clinic.uow.read(lambda conn: conn.execute(_SCHEDULE, params).all())
     return [
         AppointmentView(
             id=r.appointment_id,
@@ -117,7 +117,7 @@ def day_type_counts(
 ) -> dict[date, dict[str, int]]:
     """Live appointments per clinic day and type code, for the month grid's pills."""
     params = {**_range_params(clinic, first_day, last_day, provider_id), "zone": clinic.zone.key}
-    rows = clinic.uow.run(lambda conn: conn.execute(_DAY_COUNTS, params).all())
+    rows = clinic.uow.read(lambda conn: conn.execute(_DAY_COUNTS, params).all())
     counts: dict[date, dict[str, int]] = {}
     for row in rows:
         counts.setdefault(row.day, {})[row.code] = row.n
@@ -131,7 +131,7 @@ def month_days(year: int, month: int) -> tuple[date, date]:
 
 
 def providers(clinic: Clinic, *, include_inactive: bool = False) -> list[Provider]:
-    rows = clinic.uow.run(
+    rows = clinic.uow.read(
         lambda conn: conn.execute(
             text("SELECT id, name, specialty, active FROM providers WHERE active OR :all ORDER BY name"),
             {"all": include_inactive},
@@ -141,7 +141,7 @@ def providers(clinic: Clinic, *, include_inactive: bool = False) -> list[Provide
 
 
 def appointment_types(clinic: Clinic) -> list[AppointmentType]:
-    rows = clinic.uow.run(
+    rows = clinic.uow.read(
         lambda conn: conn.execute(text("SELECT id, code, name, color FROM appointment_types ORDER BY id")).all()
     )
     return [AppointmentType(r.id, r.code, r.name, r.color) for r in rows]

@@ -64,11 +64,27 @@ class UnitOfWork:
         self._sleep = sleep
 
     def run(self, work: Callable[[Connection], T]) -> T:
+        """Run `work` in one transaction, retried as a whole."""
+        return self._with_retries(work, self._in_transaction)
+
+    def read(self, work: Callable[[Connection], T]) -> T:
+        """Run read-only `work` without a transaction around it: each statement sees what was committed
+        when it began (as it would under READ COMMITTED anyway), and no BEGIN or COMMIT round trips."""
+        return self._with_retries(work, self._autocommit)
+
+    def _in_transaction(self, work: Callable[[Connection], T]) -> T:
+        with self.engine.begin() as conn:
+            return work(conn)
+
+    def _autocommit(self, work: Callable[[Connection], T]) -> T:
+        with self.engine.connect() as conn:
+            return work(conn.execution_options(isolation_level="AUTOCOMMIT"))
+
+    def _with_retries(self, work: Callable[[Connection], T], runner: Callable[[Callable[[Connection], T]], T]) -> T:
         lock_timeouts = 0
         for attempt in range(1, self.attempts + 1):
             try:
-                with self.engine.begin() as conn:
-                    return work(conn)
+                return runner(work)
             except DBAPIError as exc:
                 fault = classify(exc)
                 if fault is Fault.OTHER:
