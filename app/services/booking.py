@@ -11,6 +11,7 @@ whether the slot is already held: a slot booked before we looked is refused at o
 queueing for its lock. The booking transaction's three statements then travel in one round trip.
 """
 
+from contextlib import contextmanager
 from datetime import datetime
 from uuid import UUID
 
@@ -91,10 +92,11 @@ def _integrity_to_domain(exc: IntegrityError) -> Exception:
     return exc
 
 
-def _execute(conn: Connection, statement, params: dict):
-    """Execute a write; constraint violations become the domain errors they mean."""
+@contextmanager
+def _constraints_as_domain_errors():
+    """Constraint violations raised inside become the domain errors they mean."""
     try:
-        return conn.execute(statement, params)
+        yield
     except IntegrityError as exc:
         raise _integrity_to_domain(exc) from exc
 
@@ -137,10 +139,8 @@ def book(clinic: Clinic, **values) -> int:
         # One transaction: get-or-create, lock, then check-and-insert. The server runs them in this order;
         # they travel (with the BEGIN) in one round trip.
         statements = [(INSERT_SLOT, params), (LOCK_SLOT, params), (BOOK_IF_FREE, params)]
-        try:
+        with _constraints_as_domain_errors():
             outcome = execute_pipelined(conn, statements)
-        except IntegrityError as exc:
-            raise _integrity_to_domain(exc) from exc
         if outcome.booked_id is not None:
             return outcome.booked_id
         return _holder_or_taken(outcome.holder_id, outcome.holder_request, request)
@@ -185,7 +185,8 @@ def reschedule(clinic: Clinic, appointment_id: int, start: datetime) -> None:
         if conn.execute(SLOT_HOLDER, {"slot_id": new_slot_id, "appointment_id": appointment.id}).first():
             raise SlotTaken()
         move = {"id": appointment.id, "slot_id": new_slot_id, "start": slot.start, "end": slot.end}
-        _execute(conn, MOVE_APPOINTMENT, move)
+        with _constraints_as_domain_errors():
+            conn.execute(MOVE_APPOINTMENT, move)
         conn.execute(RESIZE_SLOT, {"slot_id": new_slot_id, "end": slot.end})
 
     clinic.uow.run(work)
@@ -201,7 +202,8 @@ def change_status(clinic: Clinic, appointment_id: int, status: str) -> None:
             return
         if request.status not in ALLOWED_TRANSITIONS[current]:
             raise InvalidInput.single("status", f"a {current} appointment cannot become {request.status}")
-        _execute(conn, SET_STATUS, {"id": request.appointment_id, "status": request.status.value})
+        with _constraints_as_domain_errors():
+            conn.execute(SET_STATUS, {"id": request.appointment_id, "status": request.status.value})
 
     clinic.uow.run(work)
 
