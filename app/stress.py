@@ -6,7 +6,6 @@ Successes and double bookings are counted from the database, not from what the w
 
 import json
 import multiprocessing
-import os
 import queue
 import random
 import sys
@@ -22,8 +21,8 @@ from zoneinfo import ZoneInfo
 import psycopg
 from sqlalchemy import Engine, text
 
-from app.config import load_settings, normalize_database_url
-from app.db.embedded import server_url, start_embedded_server
+from app.config import load_settings
+from app.db.connect import resolve_database
 from app.db.engine import make_engine, session_options, workstation_name
 from app.db.schema_dump import libpq_url
 from app.db.throwaway import throwaway_database
@@ -245,14 +244,6 @@ def double_bookings(engine: Engine, provider_id: int) -> int:
 # --- the benchmark --------------------------------------------------------------------------------------------------
 
 
-def _admin_url():
-    """DATABASE_URL's server, else the embedded one; returns (url, server handle to keep alive or None)."""
-    if os.environ.get("DATABASE_URL"):
-        return normalize_database_url(os.environ["DATABASE_URL"]), None
-    server = start_embedded_server(load_settings().data_dir)
-    return server_url(server, "postgres"), server
-
-
 def future_slots(count: int, first_day: date) -> list[tuple[datetime, datetime]]:
     """The first `count` slots of a provider working every day (UTC) from `first_day` on."""
     block = WorkingBlock(*DAY_BLOCK, SLOT_MINUTES)
@@ -344,8 +335,10 @@ def main(workers: int, slots: int, as_json: bool) -> int:
     if workers < 1 or slots < 1:
         print("error: --workers and --slots must be at least 1", file=sys.stderr)
         return 2
-    admin_url, _server = _admin_url()  # holding the handle keeps the embedded server up until we are done
-    report = benchmark(admin_url, workers, slots)
+    # The configured server (or the embedded one, kept up by the target until we are done) hosts the
+    # throwaway database.
+    target = resolve_database(load_settings())
+    report = benchmark(target.url, workers, slots)
     if as_json:
         print(json.dumps(report, indent=2))
     else:

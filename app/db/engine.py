@@ -1,8 +1,10 @@
 """Engines with the session settings every desk needs."""
 
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, make_url, text
 
 from app import APP_NAME
 
@@ -45,29 +47,28 @@ def with_database(url: str, database: str) -> str:
     return make_url(url).set(database=database).render_as_string(hide_password=False)
 
 
-def create_database(admin_url: str, name: str, template: str | None = None) -> None:
+@contextmanager
+def _admin_connection(admin_url: str) -> Iterator[Connection]:
+    """A short-lived autocommit connection for statements that cannot run in a transaction."""
     engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
-            template_clause = f' TEMPLATE "{template}"' if template else ""
-            conn.execute(text(f'CREATE DATABASE "{name}"{template_clause}'))
+            yield conn
     finally:
         engine.dispose()
+
+
+def create_database(admin_url: str, name: str, template: str | None = None) -> None:
+    template_clause = f' TEMPLATE "{template}"' if template else ""
+    with _admin_connection(admin_url) as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"{template_clause}'))
 
 
 def drop_database(admin_url: str, name: str) -> None:
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        engine.dispose()
+    with _admin_connection(admin_url) as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def database_exists(admin_url: str, name: str) -> bool:
-    engine = create_engine(admin_url)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first() is not None
-    finally:
-        engine.dispose()
+    with _admin_connection(admin_url) as conn:
+        return conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first() is not None
