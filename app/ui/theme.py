@@ -1,0 +1,117 @@
+"""Light and dark themes from one set of colour tokens (`resources/theme.json`).
+
+Widgets that paint themselves read colours from the `Theme`; the rest of the window follows the palette
+and the small stylesheet built here from the same tokens.
+"""
+
+import json
+from dataclasses import dataclass
+from functools import cache
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication
+
+from app.resources import resource_path
+
+THEME_CHOICES = ("system", "light", "dark")
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str  # "light" or "dark"
+    tokens: dict[str, str]
+
+    def color(self, token: str) -> QColor:
+        return QColor(self.tokens[token])
+
+    @property
+    def is_dark(self) -> bool:
+        return self.name == "dark"
+
+    def appointment_fill(self, type_color: str) -> QColor:
+        """An appointment block's background: its type colour, softened towards the surface."""
+        return _mix(QColor(type_color), self.color("surface"), 0.45 if self.is_dark else 0.25)
+
+    def pill_fill(self, type_color: str) -> QColor:
+        return _mix(QColor(type_color), self.color("surface"), 0.6 if self.is_dark else 0.2)
+
+
+def _mix(color: QColor, base: QColor, amount: float) -> QColor:
+    """`amount` of `color` over `base`."""
+    return QColor(
+        round(color.red() * amount + base.red() * (1 - amount)),
+        round(color.green() * amount + base.green() * (1 - amount)),
+        round(color.blue() * amount + base.blue() * (1 - amount)),
+    )
+
+
+@cache
+def _tokens() -> dict[str, dict[str, str]]:
+    return json.loads(resource_path("theme.json").read_text(encoding="utf-8"))
+
+
+def theme(name: str) -> Theme:
+    return Theme(name, _tokens()[name])
+
+
+def system_theme_name() -> str:
+    scheme = QGuiApplication.styleHints().colorScheme()
+    return "dark" if scheme == Qt.ColorScheme.Dark else "light"
+
+
+def resolve(choice: str) -> Theme:
+    """The theme for a user's choice: "light", "dark", or "system" (the desktop's scheme)."""
+    return theme(system_theme_name() if choice not in ("light", "dark") else choice)
+
+
+def palette(current: Theme) -> QPalette:
+    c = current.color
+    pal = QPalette()
+    roles = {
+        QPalette.ColorRole.Window: "window",
+        QPalette.ColorRole.WindowText: "text",
+        QPalette.ColorRole.Base: "surface",
+        QPalette.ColorRole.AlternateBase: "surface_alt",
+        QPalette.ColorRole.Text: "text",
+        QPalette.ColorRole.PlaceholderText: "muted_text",
+        QPalette.ColorRole.Button: "surface",
+        QPalette.ColorRole.ButtonText: "text",
+        QPalette.ColorRole.ToolTipBase: "surface",
+        QPalette.ColorRole.ToolTipText: "text",
+        QPalette.ColorRole.Highlight: "accent",
+        QPalette.ColorRole.HighlightedText: "accent_text",
+        QPalette.ColorRole.Link: "accent",
+        QPalette.ColorRole.Mid: "border",
+        QPalette.ColorRole.Midlight: "grid_line",
+        QPalette.ColorRole.Light: "surface",
+        QPalette.ColorRole.Dark: "border",
+    }
+    for role, token in roles.items():
+        pal.setColor(role, c(token))
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.WindowText, QPalette.ColorRole.ButtonText):
+        pal.setColor(QPalette.ColorGroup.Disabled, role, c("muted_text"))
+    return pal
+
+
+def stylesheet(current: Theme) -> str:
+    t = current.tokens
+    return f"""
+QToolBar {{ background: {t["surface"]}; border-bottom: 1px solid {t["border"]}; spacing: 6px; padding: 4px; }}
+QStatusBar {{ background: {t["surface"]}; border-top: 1px solid {t["border"]}; color: {t["muted_text"]}; }}
+QLabel[role="error"] {{ color: {t["error"]}; }}
+QLabel[role="muted"] {{ color: {t["muted_text"]}; }}
+QLabel[role="heading"] {{ font-weight: 600; }}
+QFrame[role="card"] {{ background: {t["surface"]}; border: 1px solid {t["border"]}; border-radius: 8px; }}
+QPushButton[role="primary"] {{ background: {t["accent"]}; color: {t["accent_text"]}; border: none;
+    border-radius: 6px; padding: 6px 16px; font-weight: 600; }}
+QPushButton[role="primary"]:disabled {{ background: {t["border"]}; color: {t["muted_text"]}; }}
+QLineEdit[invalid="true"], QPlainTextEdit[invalid="true"], QDateEdit[invalid="true"] {{
+    border: 1px solid {t["error"]}; }}
+"""
+
+
+def apply(app: QApplication, current: Theme) -> None:
+    app.setStyle("Fusion")  # the same look on every platform, and one that honours the palette
+    app.setPalette(palette(current))
+    app.setStyleSheet(stylesheet(current))
