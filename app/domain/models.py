@@ -145,6 +145,10 @@ class DateRangeQuery(InputModel):
         return last_day
 
 
+class PatientAppointmentsQuery(InputModel):
+    patient_id: Id
+
+
 class PatientSearch(InputModel):
     query: Annotated[str, Field(min_length=1, max_length=100)]
 

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import text
 
-from app.domain.models import DateRangeQuery, SlotQuery, validate
+from app.domain.models import DateRangeQuery, PatientAppointmentsQuery, SlotQuery, validate
 from app.domain.slots import free_slots as free_grid_slots
 from app.domain.slots import local_day_bounds
 from app.services.context import Clinic
@@ -62,11 +62,13 @@ def _range_params(clinic: Clinic, first_day: date, last_day: date, provider_id: 
     }
 
 
-_SCHEDULE = text(
+_DETAILS = (
     "SELECT appointment_id, status, starts_at, ends_at, notes, provider_id, provider_name, patient_id,"
     " patient_first_name || ' ' || patient_last_name AS patient_name, type_code, type_name, type_color"
     " FROM appointment_details"
-    " WHERE starts_at >= :start AND starts_at < :end"
+)
+_SCHEDULE = text(
+    _DETAILS + " WHERE starts_at >= :start AND starts_at < :end"
     " AND (CAST(:provider_id AS integer) IS NULL OR provider_id = :provider_id)"
     " AND (:include_cancelled OR status <> 'cancelled')"
     " ORDER BY starts_at, provider_name"
@@ -83,7 +85,22 @@ def schedule(
 ) -> list[AppointmentView]:
     """Appointments starting on `first_day` .. `last_day` (clinic days, inclusive), in time order."""
     params = {**_range_params(clinic, first_day, last_day, provider_id), "include_cancelled": include_cancelled}
-    rows = clinic.uow.read(lambda conn: conn.execute(_SCHEDULE, params).all())
+    return _views(clinic.uow.read(lambda conn: conn.execute(_SCHEDULE, params).all()))
+
+
+PATIENT_HISTORY_LIMIT = 200
+_PATIENT_APPOINTMENTS = text(
+    _DETAILS + f" WHERE patient_id = :patient_id ORDER BY starts_at DESC LIMIT {PATIENT_HISTORY_LIMIT}"
+)
+
+
+def patient_appointments(clinic: Clinic, patient_id: int) -> list[AppointmentView]:
+    """A patient's appointments, newest first (cancelled ones included: the desk asks "did they cancel?")."""
+    query = validate(PatientAppointmentsQuery, patient_id=patient_id)
+    return _views(clinic.uow.read(lambda conn: conn.execute(_PATIENT_APPOINTMENTS, vars(query)).all()))
+
+
+def _views(rows) -> list[AppointmentView]:
     return [
         AppointmentView(
             id=r.appointment_id,
