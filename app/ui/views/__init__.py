@@ -1,0 +1,1 @@
+"""The calendar views: the month grid and the week and day time grids."""

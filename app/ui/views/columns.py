@@ -1,0 +1,144 @@
+"""The columns of the week and day time grids, built from the schedule and the working calendar. No Qt."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from app.domain.slots import Interval
+from app.services.calendar import ProviderHours
+from app.services.schedule import AppointmentView, Provider
+
+
+@dataclass(frozen=True)
+class GridColumn:
+    title: str
+    subtitle: str
+    day: date
+    provider_id: int | None  # None: several providers share the column
+    working: list[Interval]  # when someone in the column works (time off included)
+    time_off: list[Interval]  # working time nobody in the column can take
+    appointments: list[AppointmentView]
+    is_today: bool
+
+
+def week_columns(
+    first_day: date,
+    today: date,
+    appointments: list[AppointmentView],
+    calendar: dict[date, list[ProviderHours]],
+    *,
+    zone: ZoneInfo,
+) -> list[GridColumn]:
+    """Seven day columns from `first_day` (a Monday). `calendar` holds one provider when one is shown, else all;
+    `zone` is the clinic's, whose days the columns are."""
+    by_day: dict[date, list[AppointmentView]] = {}
+    for appointment in appointments:
+        by_day.setdefault(appointment.starts_at.astimezone(zone).date(), []).append(appointment)
+    shown_providers = {hours.provider_id for day_hours in calendar.values() for hours in day_hours}
+    provider_id = next(iter(shown_providers)) if len(shown_providers) == 1 else None
+    columns = []
+    for offset in range(7):
+        day = first_day + timedelta(days=offset)
+        day_appointments = sorted(by_day.get(day, []), key=_start_order)
+        working, time_off = _shading(calendar.get(day, []))
+        columns.append(
+            GridColumn(
+                title=f"{day:%a} {day.day}",
+                subtitle=_count_text(len(day_appointments)),
+                day=day,
+                provider_id=provider_id,
+                working=working,
+                time_off=time_off,
+                appointments=day_appointments,
+                is_today=day == today,
+            )
+        )
+    return columns
+
+
+def day_columns(
+    day: date,
+    today: date,
+    providers: list[Provider],
+    appointments: list[AppointmentView],
+    calendar: dict[date, list[ProviderHours]],
+) -> list[GridColumn]:
+    """One column per provider for `day`, side by side; `appointments` are that day's."""
+    hours_by_provider = {hours.provider_id: hours for hours in calendar.get(day, [])}
+    columns = []
+    for provider in providers:
+        own = [hours_by_provider[provider.id]] if provider.id in hours_by_provider else []
+        working, time_off = _shading(own)
+        provider_appointments = sorted((a for a in appointments if a.provider_id == provider.id), key=_start_order)
+        columns.append(
+            GridColumn(
+                title=provider.name,
+                subtitle=provider.specialty or _count_text(len(provider_appointments)),
+                day=day,
+                provider_id=provider.id,
+                working=working,
+                time_off=time_off,
+                appointments=provider_appointments,
+                is_today=day == today,
+            )
+        )
+    return columns
+
+
+def _start_order(appointment: AppointmentView) -> tuple:
+    return appointment.starts_at, appointment.provider_name, appointment.id
+
+
+def _count_text(count: int) -> str:
+    if count == 0:
+        return "No appointments"
+    return f"{count} appointment" if count == 1 else f"{count} appointments"
+
+
+def _shading(day_hours: list[ProviderHours]) -> tuple[list[Interval], list[Interval]]:
+    """(working, time off) of a column: working is when anyone works; time off is working time in which
+    everyone who would work then is off (for one provider: simply their time off within their hours)."""
+    working = merge([w for hours in day_hours for w in hours.working])
+    on_duty = merge([a for hours in day_hours for a in subtract(hours.working, hours.time_off)])
+    away = merge([o for hours in day_hours for o in intersect(hours.working, hours.time_off)])
+    return working, subtract(away, on_duty)
+
+
+def merge(intervals: list[Interval]) -> list[Interval]:
+    """The union of `intervals`, as sorted disjoint intervals (touching ones joined; empty ones dropped)."""
+    merged: list[Interval] = []
+    for interval in sorted(i for i in intervals if i.start < i.end):
+        if merged and interval.start <= merged[-1].end:
+            merged[-1] = Interval(merged[-1].start, max(merged[-1].end, interval.end))
+        else:
+            merged.append(interval)
+    return merged
+
+
+def subtract(intervals: list[Interval], removed: list[Interval]) -> list[Interval]:
+    """What of `intervals` lies outside every interval of `removed`, as sorted disjoint intervals."""
+    result: list[Interval] = []
+    cuts = merge(removed)
+    for interval in merge(intervals):
+        start = interval.start
+        for cut in cuts:
+            if cut.end <= start or cut.start >= interval.end:
+                continue
+            if cut.start > start:
+                result.append(Interval(start, cut.start))
+            start = max(start, cut.end)
+        if start < interval.end:
+            result.append(Interval(start, interval.end))
+    return result
+
+
+def intersect(first: list[Interval], second: list[Interval]) -> list[Interval]:
+    """Where `first` and `second` both hold, as sorted disjoint intervals."""
+    return merge(
+        [
+            Interval(max(a.start, b.start), min(a.end, b.end))
+            for a in merge(first)
+            for b in merge(second)
+            if a.overlaps(b)
+        ]
+    )

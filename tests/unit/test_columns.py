@@ -1,0 +1,142 @@
+"""Building the time grid's columns: which appointments, hours and time off each day or provider column gets."""
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from app.domain.slots import Interval
+from app.services.calendar import ProviderHours
+from app.services.schedule import AppointmentView, Provider
+from app.ui.views.columns import day_columns, intersect, merge, subtract, week_columns
+
+ZONE = ZoneInfo("Europe/Berlin")
+MONDAY = date(2030, 1, 7)
+TUESDAY = MONDAY + timedelta(days=1)
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=ZONE)
+
+
+def hours(start: int, end: int, day: date = TUESDAY) -> Interval:
+    return Interval(at(day, start), at(day, end))
+
+
+def appointment(ident: int, start: datetime, provider_id: int = 1, minutes: int = 30) -> AppointmentView:
+    return AppointmentView(
+        id=ident,
+        status="booked",
+        starts_at=start.astimezone(ZoneInfo("UTC")),
+        ends_at=(start + timedelta(minutes=minutes)).astimezone(ZoneInfo("UTC")),
+        notes="",
+        provider_id=provider_id,
+        provider_name=f"Dr. {provider_id}",
+        patient_id=ident,
+        patient_name=f"Patient {ident}",
+        type_code="consultation",
+        type_name="Consultation",
+        type_color="#3b82f6",
+    )
+
+
+def day_hours(
+    provider_id: int, day: date, working: list[Interval], time_off: list[Interval] | None = None
+) -> ProviderHours:
+    return ProviderHours(provider_id, day, working, time_off or [])
+
+
+def week_of(*providers: tuple[int, list[Interval], list[Interval]]) -> dict[date, list[ProviderHours]]:
+    """A calendar where the given providers work on Tuesday only."""
+    calendar = {}
+    for offset in range(7):
+        day = MONDAY + timedelta(days=offset)
+        calendar[day] = [
+            day_hours(pid, day, working if day == TUESDAY else [], off if day == TUESDAY else [])
+            for pid, working, off in providers
+        ]
+    return calendar
+
+
+def test_week_columns_are_seven_days_from_monday_with_titles_and_counts():
+    appointments = [appointment(1, at(TUESDAY, 9)), appointment(2, at(TUESDAY, 10)), appointment(3, at(MONDAY, 8))]
+    columns = week_columns(MONDAY, TUESDAY, appointments, week_of((1, [hours(8, 12)], [])), zone=ZONE)
+    assert [c.day for c in columns] == [MONDAY + timedelta(days=n) for n in range(7)]
+    assert columns[0].title == "Mon 7" and columns[1].title == "Tue 8"
+    assert [c.subtitle for c in columns[:3]] == ["1 appointment", "2 appointments", "No appointments"]
+    assert [c.is_today for c in columns] == [False, True, False, False, False, False, False]
+    assert [a.id for a in columns[1].appointments] == [1, 2]
+
+
+def test_appointments_fall_on_the_clinic_day_not_the_utc_day():
+    # 00:30 on Tuesday in Berlin is still Monday in UTC.
+    early = appointment(1, at(TUESDAY, 0, 30))
+    assert early.starts_at.date() == MONDAY
+    columns = week_columns(MONDAY, MONDAY, [early], week_of(), zone=ZONE)
+    assert [a.id for a in columns[1].appointments] == [1]
+    assert columns[0].appointments == []
+
+
+def test_appointments_are_in_time_order_within_a_column():
+    later, earlier = appointment(1, at(TUESDAY, 11)), appointment(2, at(TUESDAY, 9))
+    columns = week_columns(MONDAY, MONDAY, [later, earlier], week_of(), zone=ZONE)
+    assert [a.id for a in columns[1].appointments] == [2, 1]
+
+
+def test_one_provider_week_names_the_provider_and_shows_their_time_off():
+    calendar = week_of((5, [hours(8, 12), hours(13, 17)], [hours(9, 10)]))
+    tuesday = week_columns(MONDAY, MONDAY, [], calendar, zone=ZONE)[1]
+    assert tuesday.provider_id == 5
+    assert tuesday.working == [hours(8, 12), hours(13, 17)]
+    assert tuesday.time_off == [hours(9, 10)]
+
+
+def test_time_off_outside_working_hours_is_not_shaded():
+    calendar = week_of((5, [hours(8, 12)], [Interval(at(MONDAY, 18), at(TUESDAY, 9))]))
+    assert week_columns(MONDAY, MONDAY, [], calendar, zone=ZONE)[1].time_off == [hours(8, 9)]
+
+
+def test_all_providers_week_unites_hours_and_shades_only_time_nobody_covers():
+    calendar = week_of(
+        (1, [hours(8, 12)], [hours(8, 12)]),  # off all morning
+        (2, [hours(10, 16)], [hours(14, 16)]),  # off in the afternoon
+    )
+    tuesday = week_columns(MONDAY, MONDAY, [], calendar, zone=ZONE)[1]
+    assert tuesday.provider_id is None
+    assert tuesday.working == [hours(8, 16)]
+    # 10-12 provider 2 is in; from 8 to 10 and from 14 to 16 nobody is.
+    assert tuesday.time_off == [hours(8, 10), hours(14, 16)]
+
+
+def test_a_closed_day_has_no_working_hours():
+    monday = week_columns(MONDAY, MONDAY, [], week_of((1, [hours(8, 12)], [])), zone=ZONE)[0]
+    assert monday.working == [] and monday.time_off == []
+
+
+def test_day_columns_give_each_provider_their_own_hours_and_appointments():
+    providers = [Provider(1, "Dr. Ada", "Cardiology", True), Provider(2, "Dr. Ben", "", True)]
+    calendar = {TUESDAY: [day_hours(1, TUESDAY, [hours(8, 12)], [hours(11, 12)]), day_hours(2, TUESDAY, [])]}
+    appointments = [appointment(1, at(TUESDAY, 9), provider_id=1), appointment(2, at(TUESDAY, 9), provider_id=2)]
+    ada, ben = day_columns(TUESDAY, TUESDAY, providers, appointments, calendar)
+    assert (ada.title, ada.subtitle, ada.provider_id, ada.day, ada.is_today) == (
+        "Dr. Ada",
+        "Cardiology",
+        1,
+        TUESDAY,
+        True,
+    )
+    assert ada.working == [hours(8, 12)] and ada.time_off == [hours(11, 12)]
+    assert [a.id for a in ada.appointments] == [1]
+    # Without a specialty the subtitle counts the appointments; a provider not working that day has no hours.
+    assert (ben.subtitle, ben.working, [a.id for a in ben.appointments]) == ("1 appointment", [], [2])
+
+
+def test_day_columns_for_a_provider_missing_from_the_calendar_are_closed():
+    (column,) = day_columns(TUESDAY, MONDAY, [Provider(9, "Dr. New", "GP", True)], [], {})
+    assert column.working == [] and column.appointments == [] and not column.is_today
+
+
+def test_interval_arithmetic():
+    assert merge([hours(10, 12), hours(8, 9), hours(9, 10), hours(11, 11)]) == [hours(8, 12)]
+    assert subtract([hours(8, 17)], [hours(12, 13), hours(16, 18)]) == [hours(8, 12), hours(13, 16)]
+    assert subtract([hours(8, 9)], []) == [hours(8, 9)]
+    assert intersect([hours(8, 12), hours(13, 17)], [hours(11, 14)]) == [hours(11, 12), hours(13, 14)]
+    assert intersect([hours(8, 9)], [hours(9, 10)]) == []
