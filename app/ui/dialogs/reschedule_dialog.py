@@ -1,0 +1,178 @@
+"""Moving an appointment to another free time of the same provider, in one transaction."""
+
+from datetime import datetime
+
+from PySide6.QtCore import QDate, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.errors import SlotTaken
+from app.services import booking
+from app.services.context import Clinic
+from app.services.schedule import AppointmentView, Provider
+from app.ui.navigation import ViewMode, title
+from app.ui.slot_picker import SlotPicker
+from app.ui.theme import Theme
+from app.ui.workers import TaskRunner, user_message
+
+
+class RescheduleDialog(QDialog):
+    """The appointment as it is, a day to move it to, and that day's free times; Move here moves it."""
+
+    rescheduled = Signal(int)  # the appointment's id, once the move has committed
+
+    def __init__(
+        self, runner: TaskRunner, clinic: Clinic, appointment: AppointmentView, provider: Provider, parent=None
+    ):
+        super().__init__(parent)
+        self._runner, self._clinic = runner, clinic
+        self._appointment, self._provider = appointment, provider
+        self._moving = False
+        self.setWindowTitle("Reschedule appointment")
+        self.resize(380, 680)
+
+        self.picker = SlotPicker(runner, clinic, self, action_text="Move here")
+        self.picker.book_requested.connect(self._move)
+        self.picker.selection_changed.connect(self._on_time_picked)
+        self._day_edit = self._make_day_edit(appointment)
+        self._day_row = self._day_chooser()
+        self._status = QLabel()
+        self._status.setWordWrap(True)
+        self._status.setVisible(False)
+        self._buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self._buttons.button(QDialogButtonBox.StandardButton.Cancel).setAccessibleName("Cancel rescheduling")
+        self._buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 16, 16, 12)
+        layout.setSpacing(12)
+        layout.addWidget(self._current_card(appointment))
+        layout.addWidget(self._day_row)
+        layout.addWidget(self.picker, 1)
+        layout.addWidget(self._status)
+        layout.addWidget(self._buttons)
+        # Enter belongs to the time grid, where it moves the appointment; no button should catch it elsewhere.
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(False)
+
+        self._show_day(self._day_edit.date())
+        self._day_edit.dateChanged.connect(self._show_day)
+
+    def set_theme(self, current: Theme) -> None:
+        self.picker.set_theme(current)
+
+    def reject(self) -> None:
+        if not self._moving:  # closing mid-move would hide whether the move happened
+            super().reject()
+
+    def _current_card(self, appointment: AppointmentView) -> QFrame:
+        start, end = self._clinic.local(appointment.starts_at), self._clinic.local(appointment.ends_at)
+        patient = QLabel(appointment.patient_name)
+        patient.setProperty("role", "heading")
+        font = QFont(patient.font())
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        patient.setFont(font)
+        when = QLabel(f"Now: {title(ViewMode.DAY, start.date())}, {start:%H:%M} – {end:%H:%M}")
+        what = QLabel(f"{appointment.provider_name} · {appointment.type_name}")
+        for label in (when, what):
+            label.setProperty("role", "muted")
+            label.setWordWrap(True)
+        card = QFrame()
+        card.setProperty("role", "card")
+        card_layout = QVBoxLayout(card)
+        card_layout.setContentsMargins(14, 12, 14, 12)
+        card_layout.setSpacing(2)
+        for label in (patient, when, what):
+            card_layout.addWidget(label)
+        return card
+
+    def _make_day_edit(self, appointment: AppointmentView) -> QDateEdit:
+        today = self._clinic.local(self._clinic.now()).date()
+        edit = QDateEdit()
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("ddd d MMM yyyy")
+        edit.setDateRange(QDate(today), QDate(self._clinic.local(self._clinic.horizon_end()).date()))
+        edit.setDate(QDate(max(today, self._clinic.local(appointment.starts_at).date())))
+        edit.setAccessibleName("Day to move to")
+        edit.setToolTip("The day to move the appointment to")
+        return edit
+
+    def _day_chooser(self) -> QWidget:
+        label = QLabel("Move to")
+        label.setProperty("role", "heading")
+        previous = QPushButton("‹")
+        previous.setAccessibleName("Previous day")
+        previous.setToolTip("Previous day")
+        previous.clicked.connect(lambda: self._step_day(-1))
+        following = QPushButton("›")
+        following.setAccessibleName("Next day")
+        following.setToolTip("Next day")
+        following.clicked.connect(lambda: self._step_day(1))
+        for button in (previous, following):
+            button.setFixedWidth(32)
+        row = QWidget()
+        row_layout = QHBoxLayout(row)
+        row_layout.setContentsMargins(0, 0, 0, 0)
+        row_layout.setSpacing(6)
+        row_layout.addWidget(label)
+        row_layout.addStretch(1)
+        row_layout.addWidget(previous)
+        row_layout.addWidget(self._day_edit)
+        row_layout.addWidget(following)
+        return row
+
+    def _step_day(self, days: int) -> None:
+        self._day_edit.setDate(self._day_edit.date().addDays(days))
+
+    def _show_day(self, day: QDate) -> None:
+        self._show_status("")
+        self.picker.show_day(self._provider, day.toPython())
+
+    def _on_time_picked(self, start: datetime | None) -> None:
+        if start is not None:  # a new choice answers the last message; a vanished one does not
+            self._show_status("")
+
+    def _move(self, _provider: Provider, start: datetime) -> None:
+        clinic, appointment_id = self._clinic, self._appointment.id
+        self._set_moving(True)
+        self._show_status("Moving the appointment…", error=False)
+        self._runner.submit(
+            lambda: booking.reschedule(clinic, appointment_id, start),
+            lambda _result: self._on_moved(),
+            self._on_move_failed,
+            context=self,
+        )
+
+    def _on_moved(self) -> None:
+        self._set_moving(False)
+        self.rescheduled.emit(self._appointment.id)
+        self.accept()
+
+    def _on_move_failed(self, error: BaseException) -> None:
+        self._set_moving(False)
+        if isinstance(error, SlotTaken):
+            self._show_status("That time was just booked at another desk. Pick another time.")
+            self.picker.refresh()
+        else:
+            self._show_status(user_message(error))
+
+    def _set_moving(self, moving: bool) -> None:
+        self._moving = moving
+        for part in (self.picker, self._day_row, self._buttons):
+            part.setEnabled(not moving)
+
+    def _show_status(self, message: str, *, error: bool = True) -> None:
+        self._status.setText(message)
+        self._status.setProperty("role", "error" if error else "muted")
+        self._status.style().polish(self._status)
+        self._status.setVisible(bool(message))

@@ -1,0 +1,107 @@
+"""The reschedule dialog against a real database: a move lands atomically; a time taken meanwhile is refused."""
+
+from datetime import date, datetime, time
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDateEdit, QDialog, QLabel, QPushButton
+
+from app.services import booking, schedule
+from app.ui.dialogs.reschedule_dialog import RescheduleDialog
+from app.ui.slot_picker import SlotGrid
+from tests.conftest import ZONE, new_patient
+
+TUESDAY = date(2030, 1, 8)
+WEDNESDAY = date(2030, 1, 9)
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=ZONE)
+
+
+@pytest.fixture
+def appointment(clinic, provider_id, patient_id):
+    booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 9))
+    return schedule.schedule(clinic, TUESDAY, TUESDAY, provider_id)[0]
+
+
+@pytest.fixture
+def dialog(qtbot, clinic, runner, appointment):
+    provider = next(p for p in schedule.providers(clinic) if p.id == appointment.provider_id)
+    window = RescheduleDialog(runner, clinic, appointment, provider)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.picker.day is not None and not window.picker.is_loading)
+    return window
+
+
+def live_appointments(clinic, provider_id: int) -> list[tuple[int, datetime]]:
+    rows = schedule.schedule(clinic, TUESDAY, WEDNESDAY, provider_id)
+    return [(row.id, row.starts_at) for row in rows]
+
+
+def button(dialog: RescheduleDialog, accessible_name: str) -> QPushButton:
+    return next(b for b in dialog.findChildren(QPushButton) if b.accessibleName() == accessible_name)
+
+
+def test_opens_on_the_appointments_day_and_shows_it(dialog, appointment):
+    assert dialog.picker.day == TUESDAY
+    assert dialog.picker.provider.id == appointment.provider_id
+    assert dialog.findChild(QDateEdit).date().toPython() == TUESDAY
+    texts = [label.text() for label in dialog.findChildren(QLabel)]
+    assert appointment.patient_name in texts
+    assert "Now: Tuesday 8 January 2030, 09:00 – 09:30" in texts
+    assert at(TUESDAY, 9) not in dialog.picker.free_times()  # its own slot is not free
+    assert dialog.picker.book_button.text() == "Move here"
+
+
+def test_moving_to_another_day_lands_in_the_database(qtbot, clinic, dialog, appointment):
+    with qtbot.waitSignal(dialog.picker.loaded):
+        qtbot.mouseClick(button(dialog, "Next day"), Qt.MouseButton.LeftButton)
+    assert dialog.picker.day == WEDNESDAY
+    assert dialog.picker.select_start(at(WEDNESDAY, 11))
+    with qtbot.waitSignal(dialog.rescheduled) as moved:
+        qtbot.mouseClick(dialog.picker.book_button, Qt.MouseButton.LeftButton)
+    assert moved.args == [appointment.id]
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert live_appointments(clinic, appointment.provider_id) == [(appointment.id, at(WEDNESDAY, 11))]
+    assert at(TUESDAY, 9) in schedule.free_slots(clinic, appointment.provider_id, TUESDAY)
+    assert at(WEDNESDAY, 11) not in schedule.free_slots(clinic, appointment.provider_id, WEDNESDAY)
+
+
+def test_a_time_taken_meanwhile_is_refused_and_vanishes(qtbot, clinic, dialog, appointment):
+    assert dialog.picker.select_start(at(TUESDAY, 10))
+    other = booking.book(
+        clinic, provider_id=appointment.provider_id, patient_id=new_patient(clinic), start=at(TUESDAY, 10)
+    )
+    with qtbot.assertNotEmitted(dialog.rescheduled), qtbot.waitSignal(dialog.picker.loaded):
+        qtbot.mouseClick(dialog.picker.book_button, Qt.MouseButton.LeftButton)
+    visible = [label.text() for label in dialog.findChildren(QLabel) if label.isVisible()]
+    assert "That time was just booked at another desk. Pick another time." in visible
+    assert at(TUESDAY, 10) not in dialog.picker.free_times()
+    assert dialog.picker.selected_start is None
+    assert dialog.isVisible()
+    assert live_appointments(clinic, appointment.provider_id) == [
+        (appointment.id, at(TUESDAY, 9)),
+        (other, at(TUESDAY, 10)),
+    ]
+
+
+def test_enter_on_a_time_moves_the_appointment(qtbot, clinic, dialog, appointment):
+    assert dialog.picker.select_start(at(TUESDAY, 16, 30))
+    with qtbot.waitSignal(dialog.rescheduled):
+        qtbot.keyClick(dialog.findChild(SlotGrid, "afternoonSlots"), Qt.Key.Key_Return)
+    assert live_appointments(clinic, appointment.provider_id) == [(appointment.id, at(TUESDAY, 16, 30))]
+
+
+def test_a_refusal_is_shown_in_the_dialog_and_nothing_changes(qtbot, clinic, dialog, appointment):
+    booking.cancel(clinic, appointment.id)  # at another desk, while this dialog is open
+    assert dialog.picker.select_start(at(TUESDAY, 11))
+    qtbot.mouseClick(dialog.picker.book_button, Qt.MouseButton.LeftButton)
+    assert not dialog.picker.isEnabled()  # while the move runs
+    message = "appointment_id: a cancelled appointment cannot be moved"
+    qtbot.waitUntil(lambda: message in [label.text() for label in dialog.findChildren(QLabel) if label.isVisible()])
+    assert dialog.picker.isEnabled()
+    assert dialog.isVisible()
+    still = schedule.schedule(clinic, TUESDAY, TUESDAY, appointment.provider_id, include_cancelled=True)
+    assert [(row.id, row.starts_at) for row in still] == [(appointment.id, at(TUESDAY, 9))]
