@@ -1,0 +1,1 @@
+"""Dialogs: booking an appointment, an appointment's details, rescheduling, finding a patient."""

@@ -1,0 +1,289 @@
+"""One appointment's details, and what the desk does with it: check in, complete, no-show, move, cancel."""
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.models import ALLOWED_TRANSITIONS, AppointmentStatus
+from app.services import booking, schedule
+from app.services.context import Clinic
+from app.services.schedule import AppointmentView
+from app.ui.dialogs.booking_dialog import type_dot
+from app.ui.dialogs.field_errors import MessageBanner
+from app.ui.navigation import ViewMode, title
+from app.ui.theme import Theme, in_use
+from app.ui.workers import TaskRunner, user_message
+
+STATUS_LABELS = {
+    AppointmentStatus.BOOKED: "Booked",
+    AppointmentStatus.CHECKED_IN: "Checked in",
+    AppointmentStatus.COMPLETED: "Completed",
+    AppointmentStatus.NO_SHOW: "No-show",
+    AppointmentStatus.CANCELLED: "Cancelled",
+}
+STATUS_TOKENS = {
+    AppointmentStatus.BOOKED: "accent",
+    AppointmentStatus.CHECKED_IN: "success",
+    AppointmentStatus.COMPLETED: "muted_text",
+    AppointmentStatus.NO_SHOW: "warning",
+    AppointmentStatus.CANCELLED: "error",
+}
+# The status buttons: the status each sets, its text and what it means.
+STATUS_ACTIONS = (
+    (AppointmentStatus.CHECKED_IN, "Check in", "The patient has arrived"),
+    (AppointmentStatus.COMPLETED, "Completed", "The visit is over"),
+    (AppointmentStatus.NO_SHOW, "No-show", "The patient did not come"),
+    (AppointmentStatus.BOOKED, "Back to booked", "Undo the check-in or the no-show"),
+)
+
+
+def confirm(box: QMessageBox) -> bool:
+    """Ask `box`'s question; True if the answer was its Yes button. A function of its own so that tests
+    can answer it without a person at the screen."""
+    return box.exec() == QMessageBox.StandardButton.Yes
+
+
+class AppointmentDialog(QDialog):
+    changed = Signal(int)  # the appointment's id, after a status change or a cancellation
+    reschedule_requested = Signal(object)  # AppointmentView: the window opens its reschedule dialog
+
+    def __init__(self, runner: TaskRunner, clinic: Clinic, appointment: AppointmentView, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._runner, self._clinic = runner, clinic
+        self._appointment = appointment
+        self._theme: Theme | None = None
+        self._busy = False
+        self.setWindowTitle("Appointment")
+        self.setObjectName("appointment_dialog")
+        self.setMinimumWidth(500)
+
+        self.banner = MessageBanner()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 18, 20, 16)
+        layout.setSpacing(14)
+        layout.addWidget(self.banner)
+        layout.addWidget(self._build_summary())
+        layout.addLayout(self._build_status_row())
+        layout.addStretch(1)
+        layout.addLayout(self._build_buttons())
+        self.set_theme(in_use())
+        self._show(appointment)
+
+    @property
+    def appointment(self) -> AppointmentView:
+        return self._appointment
+
+    def _build_summary(self) -> QFrame:
+        card = QFrame()
+        card.setProperty("role", "card")
+        self.patient_label = QLabel()
+        self.patient_label.setProperty("role", "heading")
+        self.patient_label.setAccessibleName("Patient")
+        font = self.patient_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.35)
+        self.patient_label.setFont(font)
+        self.status_pill = QLabel()
+        self.status_pill.setObjectName("statusPill")
+        self.status_pill.setAccessibleName("Status")
+        self.provider_label = QLabel()
+        self.provider_label.setAccessibleName("Provider")
+        self.date_label = QLabel()
+        self.date_label.setAccessibleName("Date")
+        self.time_label = QLabel()
+        self.time_label.setAccessibleName("Time")
+        self.type_dot = QLabel()
+        self.type_name = QLabel()
+        self.type_name.setAccessibleName("Type")
+        type_row = QHBoxLayout()
+        type_row.setSpacing(6)
+        type_row.addWidget(self.type_dot)
+        type_row.addWidget(self.type_name, 1)
+        self.notes_label = QLabel()
+        self.notes_label.setAccessibleName("Notes")
+        self.notes_label.setWordWrap(True)
+        self.notes_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        heading = QHBoxLayout()
+        heading.addWidget(self.patient_label, 1)
+        heading.addWidget(self.status_pill, 0, Qt.AlignmentFlag.AlignVCenter)
+        form = QFormLayout()
+        form.setHorizontalSpacing(16)
+        form.setVerticalSpacing(6)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        for caption, field in (
+            ("Provider", self.provider_label),
+            ("Date", self.date_label),
+            ("Time", self.time_label),
+            ("Type", type_row),
+            ("Notes", self.notes_label),
+        ):
+            label = QLabel(caption)
+            label.setProperty("role", "muted")
+            form.addRow(label, field)
+        box = QVBoxLayout(card)
+        box.setContentsMargins(16, 14, 16, 14)
+        box.setSpacing(12)
+        box.addLayout(heading)
+        box.addLayout(form)
+        return card
+
+    def _build_status_row(self) -> QHBoxLayout:
+        self.status_buttons: dict[AppointmentStatus, QPushButton] = {}
+        row = QHBoxLayout()
+        row.setSpacing(8)
+        caption = QLabel("Set status")
+        caption.setProperty("role", "heading")
+        row.addWidget(caption)
+        row.addStretch(1)
+        for status, text, tooltip in STATUS_ACTIONS:
+            button = QPushButton(text)
+            button.setAccessibleName(text)
+            button.setToolTip(tooltip)
+            button.setAutoDefault(False)
+            button.clicked.connect(lambda _checked=False, status=status: self._change_status(status))
+            self.status_buttons[status] = button
+            row.addWidget(button)
+        return row
+
+    def _build_buttons(self) -> QHBoxLayout:
+        self.cancel_button = QPushButton("Cancel appointment…")
+        self.cancel_button.setObjectName("cancelAppointment")
+        self.cancel_button.setAccessibleName("Cancel appointment")
+        self.cancel_button.setToolTip("Cancel the appointment and free its time (asks first)")
+        self.cancel_button.setAutoDefault(False)
+        self.cancel_button.clicked.connect(self.ask_cancel)
+        self.reschedule_button = QPushButton("Reschedule…")
+        self.reschedule_button.setAccessibleName("Reschedule")
+        self.reschedule_button.setToolTip("Move the appointment to another free time")
+        self.reschedule_button.setAutoDefault(False)
+        self.reschedule_button.clicked.connect(self._request_reschedule)
+        self.close_button = QPushButton("Close")
+        self.close_button.setAccessibleName("Close")
+        self.close_button.setDefault(True)
+        self.close_button.clicked.connect(self.accept)
+        row = QHBoxLayout()
+        row.addWidget(self.cancel_button)
+        row.addStretch(1)
+        row.addWidget(self.reschedule_button)
+        row.addWidget(self.close_button)
+        return row
+
+    def set_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        self.banner.set_theme(theme)
+        self.setStyleSheet(f"QPushButton#cancelAppointment {{ color: {theme.tokens['error']}; }}")
+        self._style_status(AppointmentStatus(self._appointment.status))
+
+    def _style_status(self, status: AppointmentStatus) -> None:
+        if self._theme is None:
+            return
+        color = self._theme.tokens[STATUS_TOKENS[status]]
+        self.status_pill.setStyleSheet(
+            f"QLabel#statusPill {{ background: {self._theme.appointment_fill(color).name()};"
+            f" color: {self._theme.tokens['text']}; border: 1px solid {color}; border-radius: 10px;"
+            " padding: 2px 10px; font-weight: 600; }"
+        )
+
+    def _show(self, appointment: AppointmentView) -> None:
+        self._appointment = appointment
+        status = AppointmentStatus(appointment.status)
+        starts, ends = self._clinic.local(appointment.starts_at), self._clinic.local(appointment.ends_at)
+        self.patient_label.setText(appointment.patient_name)
+        self.provider_label.setText(appointment.provider_name)
+        self.date_label.setText(title(ViewMode.DAY, starts.date()))
+        self.time_label.setText(f"{starts:%H:%M} – {ends:%H:%M}")
+        self.type_dot.setPixmap(type_dot(appointment.type_color))
+        self.type_name.setText(appointment.type_name)
+        self.notes_label.setText(appointment.notes or "No notes")
+        self.status_pill.setText(STATUS_LABELS[status])
+        self._style_status(status)
+        self._enable_actions()
+
+    def _enable_actions(self) -> None:
+        status = AppointmentStatus(self._appointment.status)
+        allowed = ALLOWED_TRANSITIONS[status]
+        for target, button in self.status_buttons.items():
+            button.setEnabled(not self._busy and target in allowed)
+        # Undoing is the exception, not a step of the visit: offered only where it applies.
+        self.status_buttons[AppointmentStatus.BOOKED].setVisible(AppointmentStatus.BOOKED in allowed)
+        self.cancel_button.setEnabled(not self._busy and AppointmentStatus.CANCELLED in allowed)
+        # Only a booked appointment can move (the service refuses the others).
+        self.reschedule_button.setEnabled(not self._busy and status is AppointmentStatus.BOOKED)
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self._enable_actions()
+
+    def _change_status(self, status: AppointmentStatus) -> None:
+        self._run(lambda: booking.change_status(self._clinic, self._appointment.id, status), status)
+
+    def cancel_confirmation(self) -> QMessageBox:
+        """The question asked before cancelling (built, not shown)."""
+        starts = self._clinic.local(self._appointment.starts_at)
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Cancel appointment",
+            f"Cancel {self._appointment.patient_name}'s appointment on "
+            f"{title(ViewMode.DAY, starts.date())} at {starts:%H:%M}?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setInformativeText("The time becomes free for other bookings. This cannot be undone.")
+        box.button(QMessageBox.StandardButton.Yes).setText("Cancel appointment")
+        box.button(QMessageBox.StandardButton.No).setText("Keep appointment")
+        box.setDefaultButton(QMessageBox.StandardButton.No)  # a slip of the Enter key keeps the appointment
+        return box
+
+    def ask_cancel(self) -> None:
+        box = self.cancel_confirmation()
+        try:
+            agreed = confirm(box)
+        finally:
+            box.deleteLater()
+        if agreed:
+            self._run(lambda: booking.cancel(self._clinic, self._appointment.id), AppointmentStatus.CANCELLED)
+
+    def _run(self, work: Callable[[], None], status: AppointmentStatus) -> None:
+        self.banner.clear()
+        self._set_busy(True)
+        self._runner.submit(work, lambda _none: self._on_changed(status), self._on_failed, context=self)
+
+    def _on_changed(self, status: AppointmentStatus) -> None:
+        self._busy = False
+        self._show(replace(self._appointment, status=status.value))
+        self.changed.emit(self._appointment.id)
+
+    def _on_failed(self, error: BaseException) -> None:
+        self._set_busy(False)
+        self.banner.show_message(user_message(error))
+        self._reload()  # another desk may have changed the appointment: show what it is now
+
+    def _reload(self) -> None:
+        day = self._clinic.local(self._appointment.starts_at).date()
+        appointment_id, provider_id = self._appointment.id, self._appointment.provider_id
+
+        def read() -> AppointmentView | None:
+            rows = schedule.schedule(self._clinic, day, day, provider_id, include_cancelled=True)
+            return next((row for row in rows if row.id == appointment_id), None)
+
+        self._runner.submit(read, self._on_reloaded, context=self, key=f"appointment-{id(self)}")
+
+    def _on_reloaded(self, appointment: AppointmentView | None) -> None:
+        if appointment is not None:
+            self._show(appointment)
+
+    def _request_reschedule(self) -> None:
+        self.reschedule_requested.emit(self._appointment)
+        self.accept()

@@ -1,0 +1,629 @@
+"""Book an appointment: a free time of one provider, an existing or new patient, a type and notes.
+
+The dialog validates with the service's own input models on every edit, so Book is enabled exactly when
+the service would accept the fields. What only the database can know (the slot was taken meanwhile, a
+likely duplicate patient, the database is away) comes back from the service and is shown where it
+belongs, without losing anything the receptionist typed.
+"""
+
+import uuid
+from datetime import datetime
+from enum import IntEnum
+from typing import Any
+
+from pydantic import BaseModel
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QComboBox,
+    QDialog,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QPlainTextEdit,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.errors import InvalidInput, LikelyDuplicatePatient, SlotTaken
+from app.domain.models import BookingRequest, PatientIn, validate
+from app.services import booking, patients, schedule
+from app.services.context import Clinic
+from app.services.patients import Patient
+from app.services.schedule import AppointmentType, Provider
+from app.ui.dialogs.field_errors import FieldErrors, InlineError, MessageBanner
+from app.ui.dialogs.patient_search import PatientSearch, patient_list_style
+from app.ui.models.patient_model import PatientListModel
+from app.ui.models.slot_model import SlotListModel, SlotRole
+from app.ui.navigation import ViewMode, title
+from app.ui.theme import Theme, in_use
+from app.ui.workers import TaskRunner, user_message
+
+SLOT_TAKEN_MESSAGE = "This time was just booked at another desk – choose another time"
+SLOT_GONE_MESSAGE = "This time is no longer free – choose another time"
+DEFAULT_TYPE_CODE = "consultation"
+
+# Field captions, in the order the form shows them (the hint under the form names the first problem).
+CAPTIONS = {
+    "start": "Time",
+    "patient_id": "Patient",
+    "first_name": "First name",
+    "last_name": "Last name",
+    "date_of_birth": "Date of birth",
+    "phone": "Phone",
+    "email": "Email",
+    "type_id": "Type",
+    "notes": "Notes",
+}
+# What to ask for while a field is still empty: the models' own message ("Input should be a valid integer")
+# would describe the empty value, not what to do.
+PROMPTS = {
+    "patient_id": "choose a patient from the search results",
+    "start": "choose a time",
+    "date_of_birth": "enter the date of birth as YYYY-MM-DD",
+}
+
+
+class PatientMode(IntEnum):
+    EXISTING = 0
+    NEW = 1
+
+
+def model_errors(model: type[BaseModel], values: dict[str, Any]) -> dict[str, str]:
+    """The first problem with each field, as the service would report it."""
+    try:
+        validate(model, **values)
+    except InvalidInput as exc:
+        errors: dict[str, str] = {}
+        for error in exc.errors:
+            empty = values.get(error.field) is None and error.field in PROMPTS
+            errors.setdefault(error.field, PROMPTS[error.field] if empty else error.message)
+        return errors
+    return {}
+
+
+def type_dot(color: str, diameter: int = 10) -> QPixmap:
+    """A filled circle in an appointment type's colour."""
+    pixmap = QPixmap(diameter, diameter)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(color))
+    painter.drawEllipse(0, 0, diameter, diameter)
+    painter.end()
+    return pixmap
+
+
+def _caption(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setProperty("role", "heading")
+    return label
+
+
+class DuplicateChoice(QFrame):
+    """Shown when the new patient looks like one already registered: use that one, or register anyway."""
+
+    use_existing = Signal(object)  # Patient
+    create_anyway = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setProperty("role", "card")
+        self.setAccessibleName("Possible duplicate patient")
+        message = QLabel("A patient with this name and date of birth is already registered. Is it the same person?")
+        message.setWordWrap(True)
+        message.setProperty("role", "heading")
+        self.model = PatientListModel(self)
+        self.matches = QListView()
+        self.matches.setModel(self.model)
+        self.matches.setAccessibleName("Registered patients with the same name and date of birth")
+        self.matches.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.matches.setMaximumHeight(96)
+        self.use_button = QPushButton("Use existing patient")
+        self.use_button.setProperty("role", "primary")
+        self.use_button.setAccessibleName("Use existing patient")
+        self.use_button.setToolTip("Book for the selected registered patient instead of registering a new one")
+        self.use_button.clicked.connect(self._use_selected)
+        self.create_button = QPushButton("Create anyway")
+        self.create_button.setAccessibleName("Create anyway")
+        self.create_button.setToolTip("It is a different person: register the new patient and book")
+        self.create_button.clicked.connect(self.create_anyway)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.create_button)
+        buttons.addWidget(self.use_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 10)
+        layout.addWidget(message)
+        layout.addWidget(self.matches)
+        layout.addLayout(buttons)
+        self.hide()
+
+    def set_theme(self, theme: Theme) -> None:
+        self.matches.setStyleSheet(patient_list_style(theme))
+
+    def offer(self, matches: list[Patient]) -> None:
+        self.model.set_patients(matches)
+        if matches:
+            self.matches.selectionModel().setCurrentIndex(
+                self.model.index(0), QItemSelectionModel.SelectionFlag.ClearAndSelect
+            )
+        self.use_button.setEnabled(bool(matches))
+        self.show()
+
+    def _use_selected(self) -> None:
+        index = self.matches.currentIndex()
+        if index.isValid():
+            self.use_existing.emit(self.model.patient_at(index.row()))
+
+
+class BookingDialog(QDialog):
+    booked = Signal(int)  # the new appointment's id; the dialog then closes
+    slot_taken = Signal()  # another desk took the chosen time: the picker behind the dialog is stale
+
+    def __init__(
+        self, runner: TaskRunner, clinic: Clinic, provider: Provider, start: datetime, parent: QWidget | None = None
+    ):
+        super().__init__(parent)
+        self._runner, self._clinic, self._provider = runner, clinic, provider
+        self._day = clinic.local(start).date()
+        self._wanted_start: datetime | None = start  # selected once the free times have loaded
+        # One id for every attempt at this booking: a retry after an unknown outcome cannot book twice.
+        self._request_id = uuid.uuid4()
+        self._touched: set[str] = set()
+        self._show_all_errors = False
+        self._service_errors: dict[str, str] = {}  # from the last attempt, until their field is edited
+        self._busy = False
+        self._slots_loaded = False
+        self.field_errors = FieldErrors()
+
+        self.setWindowTitle("Book appointment")
+        self.setObjectName("booking_dialog")
+        self.setMinimumWidth(560)
+        self.banner = MessageBanner()
+        self.form = QWidget()  # everything the receptionist fills in, disabled while booking
+        form_layout = QVBoxLayout(self.form)
+        form_layout.setContentsMargins(0, 0, 0, 0)
+        form_layout.setSpacing(14)
+        form_layout.addWidget(self._build_header())
+        form_layout.addLayout(self._build_patient_section(), 1)
+        form_layout.addLayout(self._build_details())
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 18, 20, 16)
+        layout.setSpacing(14)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.form, 1)
+        layout.addLayout(self._build_buttons())
+
+        self.set_theme(in_use())
+        self._load_slots()
+        self._load_types()
+        self._refresh()
+
+    # --- building -------------------------------------------------------------------------------------------
+
+    def _build_header(self) -> QFrame:
+        card = QFrame()
+        card.setProperty("role", "card")
+        provider = QLabel(self._provider.name)
+        provider.setProperty("role", "heading")
+        provider.setAccessibleName("Provider")
+        font = QFont(provider.font())
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        provider.setFont(font)
+        specialty = QLabel(self._provider.specialty)
+        specialty.setProperty("role", "muted")
+        specialty.setAccessibleName("Specialty")
+        day = QLabel(title(ViewMode.DAY, self._day))
+        day.setAccessibleName("Date")
+
+        self.slot_model = SlotListModel(self._clinic.zone, self)
+        self.time_combo = QComboBox()
+        self.time_combo.setModel(self.slot_model)
+        self.time_combo.setAccessibleName("Time")
+        self.time_combo.setToolTip(f"The free times of {self._provider.name} on this day")
+        self.time_combo.setMinimumWidth(140)
+        self.time_combo.activated.connect(lambda _row: self._edited("start"))
+        time_caption = _caption("Time")
+        time_caption.setBuddy(self.time_combo)
+        self.reload_times_button = QPushButton("Reload")
+        self.reload_times_button.setAccessibleName("Reload free times")
+        self.reload_times_button.setToolTip("Ask the database for this day's free times again")
+        self.reload_times_button.setAutoDefault(False)
+        self.reload_times_button.clicked.connect(self._reload_times)
+        self.reload_times_button.hide()
+        time_error = InlineError("Time")
+        time_error.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.field_errors.add("start", self.time_combo, time_error)
+
+        grid = QGridLayout(card)
+        grid.setContentsMargins(16, 12, 16, 12)
+        grid.setHorizontalSpacing(10)
+        grid.setVerticalSpacing(2)
+        grid.addWidget(provider, 0, 0)
+        grid.addWidget(specialty, 1, 0)
+        grid.addWidget(day, 0, 1, 1, 3, Qt.AlignmentFlag.AlignRight)
+        grid.addWidget(time_caption, 1, 1, Qt.AlignmentFlag.AlignRight)
+        grid.addWidget(self.time_combo, 1, 2)
+        grid.addWidget(self.reload_times_button, 1, 3)
+        grid.addWidget(time_error, 2, 0, 1, 4)
+        grid.setColumnStretch(0, 1)
+        return card
+
+    def _build_patient_section(self) -> QVBoxLayout:
+        self.existing_button = QPushButton("Existing patient")
+        self.existing_button.setAccessibleName("Existing patient")
+        self.existing_button.setToolTip("Book for a patient who is already registered")
+        self.existing_button.setProperty("segment", "first")
+        self.new_button = QPushButton("New patient")
+        self.new_button.setAccessibleName("New patient")
+        self.new_button.setToolTip("Register a new patient and book for them")
+        self.new_button.setProperty("segment", "last")
+        self.mode_group = QButtonGroup(self)
+        for mode, button in ((PatientMode.EXISTING, self.existing_button), (PatientMode.NEW, self.new_button)):
+            button.setCheckable(True)
+            button.setAutoDefault(False)
+            self.mode_group.addButton(button, mode)
+        self.mode_group.idClicked.connect(lambda mode: self._set_mode(PatientMode(mode)))
+
+        self.search = PatientSearch(self._runner, self._clinic)
+        self.search.results.setMinimumHeight(132)
+        self.search.patient_chosen.connect(lambda _patient: self._edited("patient_id"))
+        patient_error = InlineError("Patient")
+        self.field_errors.add("patient_id", self.search.query_edit, patient_error)
+        existing_page = QWidget()
+        existing_layout = QVBoxLayout(existing_page)
+        existing_layout.setContentsMargins(0, 0, 0, 0)
+        existing_layout.setSpacing(4)
+        existing_layout.addWidget(self.search, 1)
+        existing_layout.addWidget(patient_error)
+
+        self.patient_stack = QStackedWidget()
+        self.patient_stack.addWidget(existing_page)
+        self.patient_stack.addWidget(self._build_new_patient_form())
+        self.duplicates = DuplicateChoice()
+        self.duplicates.use_existing.connect(self._use_existing_patient)
+        self.duplicates.create_anyway.connect(self._create_anyway)
+
+        heading = QHBoxLayout()
+        heading.setSpacing(0)
+        heading.addWidget(_caption("Patient"))
+        heading.addStretch(1)
+        heading.addWidget(self.existing_button)
+        heading.addWidget(self.new_button)
+        section = QVBoxLayout()
+        section.setSpacing(8)
+        section.addLayout(heading)
+        section.addWidget(self.patient_stack, 1)
+        section.addWidget(self.duplicates)
+        self.existing_button.setChecked(True)
+        return section
+
+    def _build_new_patient_form(self) -> QWidget:
+        self.first_name_edit = QLineEdit()
+        self.last_name_edit = QLineEdit()
+        self.birth_date_edit = QLineEdit()
+        self.birth_date_edit.setPlaceholderText("YYYY-MM-DD")
+        self.birth_date_edit.setToolTip("Date of birth as year-month-day, for example 1980-05-17")
+        self.phone_edit = QLineEdit()
+        self.phone_edit.setPlaceholderText("+49 30 1234567")
+        self.phone_edit.setToolTip("6 to 15 digits; spaces, +, -, ( ) and / are allowed")
+        self.email_edit = QLineEdit()
+        self.email_edit.setPlaceholderText("Optional")
+        self.email_edit.setToolTip("Optional: name@example.org")
+        page = QWidget()
+        grid = QGridLayout(page)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(12)
+        grid.setVerticalSpacing(8)
+        fields = [
+            ("first_name", self.first_name_edit, 0, 0, 1),
+            ("last_name", self.last_name_edit, 0, 1, 1),
+            ("date_of_birth", self.birth_date_edit, 1, 0, 1),
+            ("phone", self.phone_edit, 1, 1, 1),
+            ("email", self.email_edit, 2, 0, 2),
+        ]
+        for field, edit, row, column, span in fields:
+            edit.textEdited.connect(lambda _text, field=field: self._new_patient_edited(field))
+            edit.editingFinished.connect(lambda field=field: self._touch(field))
+            grid.addWidget(self._labelled(field, edit), row, column, 1, span, Qt.AlignmentFlag.AlignTop)
+        grid.setRowStretch(3, 1)
+        return page
+
+    def _labelled(self, field: str, widget: QWidget) -> QWidget:
+        """A field with its caption above and its error message below."""
+        caption = QLabel(CAPTIONS[field])
+        caption.setBuddy(widget)
+        widget.setAccessibleName(CAPTIONS[field])
+        error = InlineError(CAPTIONS[field])
+        self.field_errors.add(field, widget, error)
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(3)
+        layout.addWidget(caption)
+        layout.addWidget(widget)
+        layout.addWidget(error)
+        return box
+
+    def _build_details(self) -> QGridLayout:
+        self.type_combo = QComboBox()
+        self.type_combo.setToolTip("Appointment type: its colour marks the appointment in the calendar")
+        self.type_combo.setMinimumWidth(180)
+        self.type_combo.activated.connect(lambda _row: self._edited("type_id"))
+        self.notes_edit = QPlainTextEdit()
+        self.notes_edit.setPlaceholderText("Reason for the visit, anything the provider should know")
+        self.notes_edit.setToolTip("Up to 2000 characters")
+        self.notes_edit.setTabChangesFocus(True)
+        self.notes_edit.setFixedHeight(64)
+        self.notes_edit.textChanged.connect(lambda: self._edited("notes"))
+        details = QGridLayout()
+        details.setHorizontalSpacing(12)
+        details.addWidget(self._labelled("type_id", self.type_combo), 0, 0, Qt.AlignmentFlag.AlignTop)
+        details.addWidget(self._labelled("notes", self.notes_edit), 0, 1)
+        details.setColumnStretch(1, 1)
+        return details
+
+    def _build_buttons(self) -> QHBoxLayout:
+        self.hint_label = QLabel()
+        self.hint_label.setProperty("role", "muted")
+        self.hint_label.setAccessibleName("What is missing")
+        self.hint_label.setWordWrap(True)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setAccessibleName("Cancel")
+        self.cancel_button.setAutoDefault(False)
+        self.cancel_button.clicked.connect(self.reject)
+        self.book_button = QPushButton("Book")
+        self.book_button.setProperty("role", "primary")
+        self.book_button.setAccessibleName("Book")
+        self.book_button.setToolTip("Book the appointment (enabled once every field is filled in correctly)")
+        self.book_button.setDefault(True)
+        self.book_button.clicked.connect(self.book)
+        row = QHBoxLayout()
+        row.addWidget(self.hint_label, 1)
+        row.addWidget(self.cancel_button)
+        row.addWidget(self.book_button)
+        return row
+
+    def set_theme(self, theme: Theme) -> None:
+        t = theme.tokens
+        self.setStyleSheet(
+            f"QPushButton[segment] {{ background: {t['surface']}; color: {t['text']};"
+            f" border: 1px solid {t['border']}; padding: 5px 14px; }}"
+            f" QPushButton[segment]:checked {{ background: {t['accent']}; color: {t['accent_text']};"
+            f" border-color: {t['accent']}; }}"
+            ' QPushButton[segment="first"] { border-top-left-radius: 6px; border-bottom-left-radius: 6px; }'
+            ' QPushButton[segment="last"] { border-top-right-radius: 6px; border-bottom-right-radius: 6px;'
+            " border-left: none; }"
+        )
+        self.banner.set_theme(theme)
+        self.search.set_theme(theme)
+        self.duplicates.set_theme(theme)
+
+    # --- loading --------------------------------------------------------------------------------------------
+
+    def _load_slots(self) -> None:
+        self._slots_loaded = False
+        self.slot_model.set_slots([])
+        self.time_combo.setCurrentIndex(-1)
+        self.time_combo.setPlaceholderText("Loading…")
+        self.time_combo.setEnabled(False)
+        self.reload_times_button.hide()
+        self._runner.submit(
+            lambda: schedule.free_slots(self._clinic, self._provider.id, self._day),
+            self._on_slots,
+            self._on_slots_failed,
+            context=self,
+            key=f"booking-slots-{id(self)}",
+        )
+
+    def _on_slots(self, slots: list[datetime]) -> None:
+        self.slot_model.set_slots(slots)
+        row = self.slot_model.row_of(self._wanted_start) if self._wanted_start else None
+        self.time_combo.setCurrentIndex(-1 if row is None else row)
+        self.time_combo.setPlaceholderText("Choose a time" if slots else "No free times this day")
+        self.time_combo.setEnabled(bool(slots))
+        if self._wanted_start is not None and row is None:
+            self._service_errors["start"] = SLOT_GONE_MESSAGE
+        self._wanted_start = None
+        self._slots_loaded = True
+        self._refresh()
+
+    def _reload_times(self) -> None:
+        self.banner.clear()  # it said why they did not load
+        self._load_slots()
+
+    def _on_slots_failed(self, error: BaseException) -> None:
+        self.time_combo.setPlaceholderText("Not loaded")
+        self.reload_times_button.show()
+        self._on_load_failed(error)
+
+    def _load_types(self) -> None:
+        self._runner.submit(
+            lambda: schedule.appointment_types(self._clinic), self._on_types, self._on_load_failed, context=self
+        )
+
+    def _on_types(self, types: list[AppointmentType]) -> None:
+        self.type_combo.clear()
+        for kind in types:
+            self.type_combo.addItem(QIcon(type_dot(kind.color)), kind.name, kind.id)
+        codes = [kind.code for kind in types]
+        self.type_combo.setCurrentIndex(codes.index(DEFAULT_TYPE_CODE) if DEFAULT_TYPE_CODE in codes else 0)
+        self._refresh()
+
+    def _on_load_failed(self, error: BaseException) -> None:
+        self.banner.show_message(user_message(error))
+        self._refresh()
+
+    # --- editing and validation -----------------------------------------------------------------------------
+
+    @property
+    def patient_mode(self) -> PatientMode:
+        return PatientMode(self.patient_stack.currentIndex())
+
+    def _set_mode(self, mode: PatientMode) -> None:
+        self.mode_group.button(mode).setChecked(True)
+        self.patient_stack.setCurrentIndex(mode)
+        self._refresh()
+
+    def _touch(self, field: str) -> None:
+        self._touched.add(field)
+        self._refresh()
+
+    def _edited(self, field: str) -> None:
+        self._service_errors.pop(field, None)
+        self._refresh()
+
+    def _new_patient_edited(self, field: str) -> None:
+        self.duplicates.hide()  # the match was for what the fields said before
+        self._edited(field)
+
+    def _patient_values(self) -> dict[str, Any]:
+        return {
+            "first_name": self.first_name_edit.text(),
+            "last_name": self.last_name_edit.text(),
+            "date_of_birth": self.birth_date_edit.text().strip() or None,
+            "phone": self.phone_edit.text(),
+            "email": self.email_edit.text().strip() or None,
+        }
+
+    def _booking_values(self, patient_id: int | None) -> dict[str, Any]:
+        return {
+            "provider_id": self._provider.id,
+            "patient_id": patient_id,
+            "start": self.time_combo.currentData(SlotRole),
+            "type_id": self.type_combo.currentData(),
+            "notes": self.notes_edit.toPlainText(),
+        }
+
+    def validation_errors(self) -> dict[str, str]:
+        """Every field's problem, by the models the service validates with."""
+        chosen = self.search.chosen
+        errors = model_errors(BookingRequest, self._booking_values(chosen.id if chosen else None))
+        if self.patient_mode is PatientMode.NEW:
+            errors.pop("patient_id", None)  # the patient gets an id once registered
+            errors.update(model_errors(PatientIn, self._patient_values()))
+        return errors
+
+    def _refresh(self) -> None:
+        errors = self.validation_errors()
+        shown = {f: m for f, m in errors.items() if self._show_all_errors or f in self._touched}
+        shown.update(self._service_errors)
+        self.field_errors.show(shown)
+        self.book_button.setEnabled(self._slots_loaded and not self._busy and not errors)
+        self.book_button.setText("Booking…" if self._busy else "Book")
+        # Name the first problem the form does not show yet, so a disabled Book never leaves one guessing.
+        hidden = next((field for field in CAPTIONS if field in errors and field not in shown), None)
+        self.hint_label.setText("" if hidden is None or self._busy else f"{CAPTIONS[hidden]}: {errors[hidden]}")
+
+    # --- booking --------------------------------------------------------------------------------------------
+
+    def book(self) -> None:
+        """Register the new patient if there is one, then book; the outcome arrives by callback."""
+        if self._busy:
+            return
+        if self.validation_errors():
+            self._show_all_errors = True
+            self._refresh()
+            return
+        self.banner.clear()
+        self.duplicates.hide()
+        self._set_busy(True)
+        if self.patient_mode is PatientMode.NEW:
+            self._create_patient(allow_duplicate=False)
+        else:
+            self._submit_booking(self.search.chosen.id)
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.form.setEnabled(not busy)
+        self._refresh()
+
+    def _create_patient(self, *, allow_duplicate: bool) -> None:
+        values = self._patient_values()
+        self._runner.submit(
+            lambda: patients.create_patient(self._clinic, allow_duplicate=allow_duplicate, **values),
+            lambda patient_id: self._on_patient_created(patient_id, values),
+            self._on_failed,
+            context=self,
+        )
+
+    def _on_patient_created(self, patient_id: int, values: dict[str, Any]) -> None:
+        # From now on the dialog books for this patient: another attempt must not register them again.
+        self._show_patient(Patient(id=patient_id, **validate(PatientIn, **values).model_dump()))
+        self._submit_booking(patient_id)
+
+    def _show_patient(self, patient: Patient) -> None:
+        self.search.show_patient(patient)
+        self._set_mode(PatientMode.EXISTING)
+
+    def _submit_booking(self, patient_id: int) -> None:
+        values = {**self._booking_values(patient_id), "request_id": self._request_id}
+        self._runner.submit(
+            lambda: booking.book(self._clinic, **values), self._on_booked, self._on_failed, context=self
+        )
+
+    def _on_booked(self, appointment_id: int) -> None:
+        self._set_busy(False)
+        self.booked.emit(appointment_id)
+        self.accept()
+
+    def _on_failed(self, error: BaseException) -> None:
+        if isinstance(error, LikelyDuplicatePatient):
+            self._find_duplicates(error.patient_ids)
+            return
+        self._set_busy(False)
+        if isinstance(error, SlotTaken):
+            self._on_slot_taken()
+        elif isinstance(error, InvalidInput):
+            self._show_invalid_input(error)
+        else:
+            self.banner.show_message(user_message(error))
+        self._refresh()
+
+    def _on_slot_taken(self) -> None:
+        self._service_errors["start"] = SLOT_TAKEN_MESSAGE
+        self._request_id = uuid.uuid4()  # the refused attempt booked nothing; the next one is a new booking
+        self._load_slots()
+        self.slot_taken.emit()
+
+    def _show_invalid_input(self, error: InvalidInput) -> None:
+        elsewhere = []
+        for field_error in error.errors:
+            if field_error.field in self.field_errors:
+                self._service_errors[field_error.field] = field_error.message
+            else:
+                elsewhere.append(str(field_error))
+        if elsewhere:
+            self.banner.show_message("; ".join(elsewhere))
+
+    def _find_duplicates(self, patient_ids: list[int]) -> None:
+        def load() -> list[Patient]:
+            found = (patients.get_patient(self._clinic, patient_id) for patient_id in patient_ids)
+            return [patient for patient in found if patient is not None]
+
+        self._runner.submit(load, self._on_duplicates, self._on_failed, context=self)
+
+    def _on_duplicates(self, matches: list[Patient]) -> None:
+        self._set_busy(False)
+        self.duplicates.offer(matches)
+
+    def _use_existing_patient(self, patient: Patient) -> None:
+        self.duplicates.hide()
+        self._show_patient(patient)
+        self.book()
+
+    def _create_anyway(self) -> None:
+        self.duplicates.hide()
+        self.banner.clear()
+        self._set_busy(True)
+        self._create_patient(allow_duplicate=True)

@@ -1,0 +1,99 @@
+"""Messages shown where the problem is: under the field it is about, or in a banner at the top of a dialog."""
+
+from collections.abc import Mapping
+
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
+
+from app.ui.theme import Theme
+
+
+def sentence(message: str) -> str:
+    """A validator's reason ("must not be empty") as a sentence under its field."""
+    return message[:1].upper() + message[1:]
+
+
+def set_style_property(widget: QWidget, name: str, value: object) -> None:
+    """Set a property the app stylesheet selects on (role, invalid) and restyle the widget."""
+    if widget.property(name) == value:
+        return
+    widget.setProperty(name, value)
+    # A changed dynamic property only takes effect once the style is re-applied.
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+def mark_invalid(widget: QWidget, invalid: bool) -> None:
+    """Flag a field for the app stylesheet's red border."""
+    set_style_property(widget, "invalid", invalid)
+
+
+class InlineError(QLabel):
+    """The message under one field; takes no space while there is nothing to say."""
+
+    def __init__(self, caption: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setProperty("role", "error")
+        self.setWordWrap(True)
+        self.setAccessibleName(f"{caption} error")
+        self.hide()
+
+    def set_message(self, message: str) -> None:
+        self.setText(sentence(message) if message else "")
+        self.setVisible(bool(message))
+
+
+class FieldErrors:
+    """Which input widget and which message label belong to each field of an input model."""
+
+    def __init__(self) -> None:
+        self._fields: dict[str, tuple[QWidget, InlineError]] = {}
+
+    def add(self, field: str, widget: QWidget, label: InlineError) -> None:
+        self._fields[field] = (widget, label)
+
+    def __contains__(self, field: str) -> bool:
+        return field in self._fields
+
+    def show(self, messages: Mapping[str, str]) -> None:
+        """Show each field's message; fields without one are cleared."""
+        for field, (widget, label) in self._fields.items():
+            message = messages.get(field, "")
+            label.set_message(message)
+            mark_invalid(widget, bool(message))
+
+    def message(self, field: str) -> str:
+        return self._fields[field][1].text()
+
+
+class MessageBanner(QFrame):
+    """A problem that belongs to no single field (the database, another desk), at the top of a dialog."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("messageBanner")
+        self._label = QLabel()
+        self._label.setProperty("role", "error")
+        self._label.setWordWrap(True)
+        self._label.setAccessibleName("Problem")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        layout.addWidget(self._label)
+        self.hide()
+
+    def show_message(self, text: str) -> None:
+        self._label.setText(sentence(text))
+        self.show()
+
+    def clear(self) -> None:
+        self._label.clear()
+        self.hide()
+
+    def text(self) -> str:
+        return self._label.text()
+
+    def set_theme(self, theme: Theme) -> None:
+        t = theme.tokens
+        self.setStyleSheet(
+            f"QFrame#messageBanner {{ background: {t['surface']}; border: 1px solid {t['error']};"
+            f" border-left: 4px solid {t['error']}; border-radius: 4px; }}"
+        )

@@ -1,0 +1,89 @@
+"""Find a patient (Ctrl+F) and their appointments; open one or jump to its day."""
+
+from PySide6.QtCore import QItemSelectionModel, Signal
+from PySide6.QtWidgets import QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableView, QVBoxLayout
+
+from app.services import schedule
+from app.services.context import Clinic
+from app.services.patients import Patient
+from app.services.schedule import AppointmentView
+from app.ui.dialogs.patient_search import PatientSearch
+from app.ui.models.appointment_model import AppointmentTableModel
+from app.ui.workers import TaskRunner, user_message
+
+
+class FindPatientDialog(QDialog):
+    appointment_chosen = Signal(object)  # AppointmentView: the window shows its day and opens it
+
+    def __init__(self, runner: TaskRunner, clinic: Clinic, parent=None):
+        super().__init__(parent)
+        self.runner, self.clinic = runner, clinic
+        self.setWindowTitle("Find patient")
+        self.setObjectName("find_patient_dialog")
+        self.resize(720, 560)
+        self.search = PatientSearch(runner, clinic)
+        self.search.patient_chosen.connect(self._show_history)
+        self.history_label = QLabel("Choose a patient to see their appointments.")
+        self.history_label.setProperty("role", "muted")
+        self.history_label.setAccessibleName("Appointments heading")
+        self.model = AppointmentTableModel(clinic.zone, self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Patient's appointments")
+        self.table.setToolTip("Double click or press Enter to open an appointment on its day")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.activated.connect(lambda index: self._choose(index.row()))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        self.open_button = buttons.addButton("Open on its day", QDialogButtonBox.ButtonRole.ActionRole)
+        self.open_button.setAccessibleName("Open the appointment on its day")
+        self.open_button.setEnabled(False)
+        self.open_button.clicked.connect(lambda: self._choose(self.table.currentIndex().row()))
+        self.table.selectionModel().currentRowChanged.connect(
+            lambda index, _prev: self.open_button.setEnabled(index.isValid())
+        )
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.search, 2)
+        layout.addWidget(self.history_label)
+        layout.addWidget(self.table, 3)
+        layout.addWidget(buttons)
+
+    def _show_history(self, patient: Patient | None) -> None:
+        self.model.set_appointments([])
+        self.open_button.setEnabled(False)
+        if patient is None:
+            self.history_label.setText("Choose a patient to see their appointments.")
+            return
+        self.history_label.setText(f"Loading {patient.full_name}'s appointments…")
+        self.runner.submit(
+            lambda: schedule.patient_appointments(self.clinic, patient.id),
+            lambda rows: self._on_history(patient, rows),
+            lambda error: self.history_label.setText(user_message(error)),
+            context=self,
+            key=f"history-{id(self)}",
+        )
+
+    def _on_history(self, patient: Patient, rows: list[AppointmentView]) -> None:
+        self.model.set_appointments(rows)
+        count = len(rows)
+        self.history_label.setText(
+            f"{patient.full_name}: {count} appointment{'s' if count != 1 else ''}, newest first"
+            if rows
+            else f"{patient.full_name} has no appointments yet."
+        )
+        if rows:
+            self.table.selectionModel().setCurrentIndex(
+                self.model.index(0, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+            )
+
+    def _choose(self, row: int) -> None:
+        if 0 <= row < self.model.rowCount():
+            self.appointment_chosen.emit(self.model.appointment_at(row))
+            self.accept()

@@ -1,0 +1,1 @@
+"""Item models: plain data for the views, never database objects."""

@@ -1,0 +1,176 @@
+"""The appointment details dialog against a real database: status changes, cancelling, rescheduling."""
+
+from datetime import date, datetime
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QMessageBox
+from sqlalchemy import text
+
+from app.domain.models import ALLOWED_TRANSITIONS, AppointmentStatus
+from app.services import booking, schedule
+from app.ui.dialogs import appointment_dialog
+from app.ui.dialogs.appointment_dialog import AppointmentDialog
+from tests.conftest import ZONE
+
+TUESDAY = date(2030, 1, 8)
+START = datetime(2030, 1, 8, 10, 0, tzinfo=ZONE)
+# How to bring a booked appointment into each status through the service.
+PATHS = {
+    AppointmentStatus.BOOKED: [],
+    AppointmentStatus.CHECKED_IN: ["checked_in"],
+    AppointmentStatus.COMPLETED: ["checked_in", "completed"],
+    AppointmentStatus.NO_SHOW: ["no_show"],
+    AppointmentStatus.CANCELLED: ["cancelled"],
+}
+
+
+def status_in_database(engine, appointment_id: int) -> str:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT status FROM appointments WHERE id = :id"), {"id": appointment_id}).scalar_one()
+
+
+def view_of(clinic, appointment_id: int):
+    rows = schedule.schedule(clinic, TUESDAY, TUESDAY, include_cancelled=True)
+    return next(row for row in rows if row.id == appointment_id)
+
+
+@pytest.fixture
+def appointment_id(clinic, provider_id, patient_id) -> int:
+    return booking.book(
+        clinic, provider_id=provider_id, patient_id=patient_id, start=START, notes="Bring the lab report"
+    )
+
+
+@pytest.fixture
+def open_dialog(qtbot, runner, clinic):
+    def open_it(appointment_id: int) -> AppointmentDialog:
+        dialog = AppointmentDialog(runner, clinic, view_of(clinic, appointment_id))
+        qtbot.addWidget(dialog)
+        dialog.show()
+        return dialog
+
+    return open_it
+
+
+def click(qtbot, button) -> None:
+    assert button.isEnabled() and button.isVisible()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def test_shows_the_appointment_in_the_clinic_zone(open_dialog, appointment_id):
+    dialog = open_dialog(appointment_id)
+    assert dialog.date_label.text() == "Tuesday 8 January 2030"
+    assert dialog.time_label.text() == "10:00 – 10:30"
+    assert dialog.type_name.text() == "Consultation"
+    assert dialog.notes_label.text() == "Bring the lab report"
+    assert dialog.status_pill.text() == "Booked"
+    assert dialog.patient_label.text() == dialog.appointment.patient_name
+
+
+@pytest.mark.parametrize("status", list(AppointmentStatus))
+def test_buttons_offer_exactly_the_allowed_transitions(clinic, open_dialog, appointment_id, status):
+    for step in PATHS[status]:
+        booking.change_status(clinic, appointment_id, step)
+    dialog = open_dialog(appointment_id)
+    allowed = ALLOWED_TRANSITIONS[status]
+    for target, button in dialog.status_buttons.items():
+        assert button.isEnabled() == (target in allowed), target
+    assert dialog.status_buttons[AppointmentStatus.BOOKED].isVisible() == (AppointmentStatus.BOOKED in allowed)
+    assert dialog.cancel_button.isEnabled() == (status is AppointmentStatus.BOOKED)
+    assert dialog.reschedule_button.isEnabled() == (status is AppointmentStatus.BOOKED)
+
+
+def test_check_in_then_complete_land_in_the_database(qtbot, engine, open_dialog, appointment_id):
+    dialog = open_dialog(appointment_id)
+    with qtbot.waitSignal(dialog.changed) as changed:
+        click(qtbot, dialog.status_buttons[AppointmentStatus.CHECKED_IN])
+    assert changed.args == [appointment_id]
+    assert status_in_database(engine, appointment_id) == "checked_in"
+    assert dialog.status_pill.text() == "Checked in"
+    assert not dialog.reschedule_button.isEnabled()
+
+    with qtbot.waitSignal(dialog.changed):
+        click(qtbot, dialog.status_buttons[AppointmentStatus.COMPLETED])
+    assert status_in_database(engine, appointment_id) == "completed"
+    assert dialog.status_pill.text() == "Completed"
+    assert not any(button.isEnabled() for button in dialog.status_buttons.values())
+
+
+def test_no_show_can_be_undone(qtbot, engine, open_dialog, appointment_id):
+    dialog = open_dialog(appointment_id)
+    with qtbot.waitSignal(dialog.changed):
+        click(qtbot, dialog.status_buttons[AppointmentStatus.NO_SHOW])
+    assert status_in_database(engine, appointment_id) == "no_show"
+    with qtbot.waitSignal(dialog.changed):
+        click(qtbot, dialog.status_buttons[AppointmentStatus.BOOKED])
+    assert status_in_database(engine, appointment_id) == "booked"
+    assert dialog.status_pill.text() == "Booked"
+
+
+def test_the_confirmation_names_the_appointment_and_defaults_to_keeping_it(open_dialog, appointment_id):
+    dialog = open_dialog(appointment_id)
+    box = dialog.cancel_confirmation()
+    assert box.text() == f"Cancel {dialog.appointment.patient_name}'s appointment on Tuesday 8 January 2030 at 10:00?"
+    assert "cannot be undone" in box.informativeText()
+    assert box.button(QMessageBox.StandardButton.Yes).text() == "Cancel appointment"
+    assert box.defaultButton() is box.button(QMessageBox.StandardButton.No)
+
+
+@pytest.mark.parametrize(
+    ("answer", "agreed"), [(QMessageBox.StandardButton.Yes, True), (QMessageBox.StandardButton.No, False)]
+)
+def test_confirm_reports_the_button_pressed(qtbot, open_dialog, appointment_id, answer, agreed):
+    box = open_dialog(appointment_id).cancel_confirmation()
+    # Pressed from inside the box's own event loop, as a person would.
+    QTimer.singleShot(0, lambda: box.button(answer).click())
+    assert appointment_dialog.confirm(box) is agreed
+
+
+def test_declining_the_confirmation_changes_nothing(qtbot, engine, runner, open_dialog, appointment_id, monkeypatch):
+    dialog = open_dialog(appointment_id)
+    changes, asked = [], []
+    dialog.changed.connect(changes.append)
+    monkeypatch.setattr(appointment_dialog, "confirm", lambda box: asked.append(box.text()) or False)
+
+    click(qtbot, dialog.cancel_button)
+
+    assert len(asked) == 1
+    assert not runner.busy
+    assert changes == []
+    assert status_in_database(engine, appointment_id) == "booked"
+    assert dialog.cancel_button.isEnabled()
+
+
+def test_confirmed_cancel_frees_the_slot(qtbot, engine, clinic, provider_id, open_dialog, appointment_id, monkeypatch):
+    dialog = open_dialog(appointment_id)
+    monkeypatch.setattr(appointment_dialog, "confirm", lambda box: True)
+    with qtbot.waitSignal(dialog.changed):
+        click(qtbot, dialog.cancel_button)
+
+    assert status_in_database(engine, appointment_id) == "cancelled"
+    assert dialog.status_pill.text() == "Cancelled"
+    assert not dialog.cancel_button.isEnabled()
+    assert START in schedule.free_slots(clinic, provider_id, TUESDAY)
+
+
+def test_reschedule_hands_the_appointment_to_the_window_and_closes(qtbot, open_dialog, appointment_id):
+    dialog = open_dialog(appointment_id)
+    with qtbot.waitSignal(dialog.reschedule_requested) as requested:
+        click(qtbot, dialog.reschedule_button)
+    assert requested.args[0].id == appointment_id
+    assert not dialog.isVisible()
+
+
+def test_a_change_refused_because_another_desk_acted_shows_why_and_the_current_status(
+    qtbot, clinic, open_dialog, appointment_id
+):
+    dialog = open_dialog(appointment_id)
+    booking.cancel(clinic, appointment_id)  # another desk, after this dialog opened
+
+    click(qtbot, dialog.status_buttons[AppointmentStatus.NO_SHOW])
+    qtbot.waitUntil(lambda: dialog.status_pill.text() == "Cancelled")
+
+    assert "a cancelled appointment cannot become no_show" in dialog.banner.text()
+    assert not any(button.isEnabled() for button in dialog.status_buttons.values())
+    assert not dialog.reschedule_button.isEnabled()
