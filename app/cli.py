@@ -5,6 +5,7 @@ Exit codes: 0 done; 1 configuration or database problem; 2 invalid input; 3 slot
 
 import argparse
 import logging
+import os
 import sys
 from datetime import date, datetime
 
@@ -73,6 +74,11 @@ def _parser() -> argparse.ArgumentParser:
     stress.add_argument("--workers", type=int, default=16)
     stress.add_argument("--slots", type=int, default=200)
     stress.add_argument("--json", action="store_true", help="print JSON only")
+
+    bench_ui = sub.add_parser("bench-ui", help="benchmark: read, layout, paint and refresh times of the calendar views")
+    bench_ui.add_argument("--repeat", type=int, default=7, help="samples per measurement (the median is shown)")
+    shots = sub.add_parser("screenshots", help="render the views and dialogs over demo data, light and dark, as PNG")
+    shots.add_argument("--output", default="docs/screenshots", metavar="DIR")
     return parser
 
 
@@ -149,6 +155,18 @@ def _run_service_command(args) -> int:
     return EXIT_OK
 
 
+def _run_offscreen(args) -> int:
+    # Rendering for files needs no screen; an explicit QT_QPA_PLATFORM still wins.
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if args.command == "bench-ui":
+        from app.ui.bench import main as bench_main
+
+        return bench_main(args.repeat)
+    from app.ui.screenshots import main as screenshots_main
+
+    return screenshots_main(args.output)
+
+
 def _run_stress(args) -> int:
     from app.stress import main as stress_main
 
@@ -165,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
             return _run_db(args)
         if args.command == "stress":
             return _run_stress(args)
+        if args.command in ("bench-ui", "screenshots"):
+            return _run_offscreen(args)
         return _run_service_command(args)
     except (CliInputError, InvalidInput) as exc:
         print(f"error: {exc}", file=sys.stderr)

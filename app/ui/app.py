@@ -2,36 +2,27 @@
 
 import sys
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+from PySide6.QtWidgets import QApplication
 
 from app import APP_NAME
-from app.runtime import Runtime, open_runtime
+from app.runtime import open_runtime
+from app.ui.main_window import MainWindow
 
-
-class MainWindow(QMainWindow):
-    """The appointment book's window; the calendar views arrive with the GUI work."""
-
-    def __init__(self, runtime: Runtime):
-        super().__init__()
-        self.setWindowTitle("Clinic Scheduler")
-        self.resize(1200, 800)
-        placeholder = QLabel("Clinic Scheduler")
-        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        placeholder.setStyleSheet("font-size: 20pt; color: palette(mid);")
-        placeholder.setAccessibleName("Clinic Scheduler")
-        self.setCentralWidget(placeholder)
-        bar = self.statusBar()
-        bar.showMessage(f"Database: {runtime.target.description} | Time zone: {runtime.settings.clinic_timezone.key}")
+ORGANIZATION = "Clinic Scheduler"
+SHUTDOWN_WAIT_MS = 20_000  # a little over the statement timeout: running queries end or fail by then
 
 
 def run_gui() -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName(APP_NAME)
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationDisplayName("Clinic Scheduler")
     runtime = open_runtime()
     try:
         window = MainWindow(runtime)
         window.show()
-        return app.exec()
+        code = app.exec()
+        window.runner.wait_for_done(SHUTDOWN_WAIT_MS)
+        return code
     finally:
         runtime.close()

@@ -65,6 +65,12 @@ def resolve(choice: str) -> Theme:
     return theme(system_theme_name() if choice not in ("light", "dark") else choice)
 
 
+def in_use() -> Theme:
+    """The theme the application's palette shows: a widget's look until its window hands it one (set_theme)."""
+    window = QApplication.palette().color(QPalette.ColorRole.Window)
+    return theme("dark" if window.lightness() < 128 else "light")
+
+
 def palette(current: Theme) -> QPalette:
     c = current.color
     pal = QPalette()
@@ -99,6 +105,8 @@ def stylesheet(current: Theme) -> str:
     return f"""
 QToolBar {{ background: {t["surface"]}; border-bottom: 1px solid {t["border"]}; spacing: 6px; padding: 4px; }}
 QStatusBar {{ background: {t["surface"]}; border-top: 1px solid {t["border"]}; color: {t["muted_text"]}; }}
+QStatusBar::item {{ border: none; }}
+QStatusBar QLabel {{ padding: 0 10px; border-left: 1px solid {t["border"]}; }}
 QLabel[role="error"] {{ color: {t["error"]}; }}
 QLabel[role="muted"] {{ color: {t["muted_text"]}; }}
 QLabel[role="heading"] {{ font-weight: 600; }}

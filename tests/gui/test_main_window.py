@@ -1,15 +1,249 @@
+"""The main window over a real database: navigation, views, the booking flow, details, persistence."""
+
+import threading
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QApplication, QComboBox, QDateEdit, QLineEdit, QWidget
+from sqlalchemy import event, text
+
 from app.config import load_settings
 from app.db.connect import DatabaseTarget
+from app.db.engine import make_engine
 from app.runtime import Runtime
-from app.ui.app import MainWindow
+from app.services import booking
+from app.ui import theme
+from app.ui.dialogs.appointment_dialog import AppointmentDialog
+from app.ui.dialogs.booking_dialog import BookingDialog
+from app.ui.dialogs.find_patient_dialog import FindPatientDialog
+from app.ui.dialogs.reschedule_dialog import RescheduleDialog
+from app.ui.main_window import MainWindow
+from app.ui.navigation import ViewMode
+from app.ui.views.month_view import MonthView
+from app.ui.views.time_grid import TimeGridView
+from tests.conftest import NOW, ZONE, make_clinic
+
+TUESDAY = date(2030, 1, 8)
 
 
-def test_main_window_shows_database_and_time_zone(qtbot, engine, clinic, db_url, monkeypatch):
-    monkeypatch.setenv("CLINIC_TIMEZONE", "Europe/Berlin")
-    runtime = Runtime(load_settings(), DatabaseTarget(db_url, "db.example:5432/clinic"), engine, clinic)
-    window = MainWindow(runtime)
-    qtbot.addWidget(window)
-    window.show()
-    message = window.statusBar().currentMessage()
-    assert "db.example:5432/clinic" in message
-    assert "Europe/Berlin" in message
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=ZONE)
+
+
+@pytest.fixture
+def ui_settings(tmp_path):
+    return QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def open_window(qtbot, db_url, runner, ui_settings, monkeypatch):
+    """Opens main windows over the test database, loaded and ready. The windows get an engine of their own,
+    and the test fails if any of its connections was taken on the UI thread."""
+    monkeypatch.setenv("CLINIC_TIMEZONE", ZONE.key)
+    engine = make_engine(db_url)
+    threads_that_queried = set()
+    event.listen(engine, "checkout", lambda *_args: threads_that_queried.add(threading.get_ident()))
+    runtime = Runtime(load_settings(), DatabaseTarget(db_url, "db.example:5432/clinic"), engine, make_clinic(engine))
+
+    def open_() -> MainWindow:
+        window = MainWindow(runtime, ui_settings, runner)
+        qtbot.addWidget(window)
+        window.show()
+        settle(qtbot, window)
+        return window
+
+    yield open_
+    assert runner.wait_for_done()
+    engine.dispose()
+    assert threads_that_queried, "the window never read the database"
+    assert threading.get_ident() not in threads_that_queried, "the UI thread queried the database"
+
+
+@pytest.fixture
+def window(open_window, provider_id):
+    return open_window()
+
+
+def settle(qtbot, window: MainWindow) -> None:
+    qtbot.waitUntil(lambda: window.data is not None and not window.runner.busy and not window.picker.is_loading)
+
+
+def show(qtbot, window: MainWindow, day: date, mode: ViewMode, provider_id: int | None) -> None:
+    window.show_provider(provider_id)
+    window.go_to(day, mode)
+    settle(qtbot, window)
+
+
+def live_appointments(engine) -> list[tuple]:
+    with engine.connect() as conn:
+        return conn.execute(
+            text("SELECT id, patient_id, starts_at FROM appointments WHERE status <> 'cancelled' ORDER BY id")
+        ).all()
+
+
+def test_status_bar_shows_database_connection_and_time_zone(window):
+    summary = window.status.summary()
+    assert "db.example:5432/clinic" in summary
+    assert "Connected" in summary
+    assert ZONE.key in summary
+
+
+CONTROLS = (QAbstractButton, QComboBox, QLineEdit, QDateEdit, QAbstractItemView, TimeGridView, MonthView)
+
+
+def test_every_control_has_an_accessible_name(window):
+    controls = [
+        w
+        for w in window.findChildren(QWidget)
+        if isinstance(w, CONTROLS) and w.isVisibleTo(window) and not w.objectName().startswith("qt_")  # Qt's innards
+    ]
+    assert len(controls) > 10
+    assert [w for w in controls if not w.accessibleName()] == []
+
+
+def test_mode_shortcuts_previous_next_and_today(qtbot, window):
+    window.go_to(TUESDAY, ViewMode.WEEK)
+    settle(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    assert window.mode is ViewMode.MONTH and window.stack.currentWidget() is window.month_view
+    assert window.title_label.text() == "January 2030"
+    window.next_action.trigger()
+    assert window.title_label.text() == "February 2030"
+    qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    assert window.stack.currentWidget() is window.day_view
+    window.previous_action.trigger()
+    assert window.anchor == date(2030, 2, 7)
+    qtbot.keyClick(window.day_view, Qt.Key.Key_T)
+    assert window.anchor == NOW.date()
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert window.title_label.text() == "7 – 13 Jan 2030"
+    settle(qtbot, window)
+
+
+def test_date_jump_moves_the_view(qtbot, window):
+    window.set_mode(ViewMode.DAY)
+    window.date_edit.setDate(date(2030, 3, 14))
+    settle(qtbot, window)
+    assert window.anchor == date(2030, 3, 14)
+    assert window.data.request.anchor == date(2030, 3, 14)
+
+
+def test_month_double_click_opens_that_days_view(qtbot, window, provider_id, patient_id, clinic):
+    booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 9))
+    show(qtbot, window, TUESDAY, ViewMode.MONTH, None)
+    assert window.data.counts[TUESDAY] == {"consultation": 1}
+    window.month_view.day_activated.emit(TUESDAY)
+    settle(qtbot, window)
+    assert window.mode is ViewMode.DAY and window.anchor == TUESDAY
+    assert len(window.data.appointments) == 1
+
+
+def test_booking_flow_from_picker_to_the_views(qtbot, window, provider_id, patient_id, engine):
+    show(qtbot, window, TUESDAY, ViewMode.WEEK, provider_id)
+    assert window.picker.provider.id == provider_id and window.picker.day == TUESDAY
+    window.picker.select_start(at(TUESDAY, 10))
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    dialog = window.findChild(BookingDialog)
+    assert dialog is not None
+    qtbot.waitUntil(lambda: not window.runner.busy)
+    dialog.search.set_query("Ada")
+    qtbot.waitUntil(lambda: dialog.search.result_count() == 1)
+    dialog.search.choose_row(0)
+    qtbot.waitUntil(dialog.book_button.isEnabled)
+    with qtbot.waitSignal(window.view_loaded, timeout=10_000):
+        qtbot.mouseClick(dialog.book_button, Qt.MouseButton.LeftButton)
+    rows = live_appointments(engine)
+    assert [(r.patient_id, r.starts_at) for r in rows] == [(patient_id, at(TUESDAY, 10))]
+    settle(qtbot, window)
+    assert rows[0].id in window.data.appointments
+    tuesday = next(c for c in window.week_view.columns if c.day == TUESDAY)
+    assert [a.id for a in tuesday.appointments] == [rows[0].id]
+    assert at(TUESDAY, 10) not in window.picker.free_times()
+
+
+def test_new_booking_without_a_chosen_time_says_what_to_do(qtbot, window):
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert window.findChild(BookingDialog) is None
+    assert "free time" in window.statusBar().currentMessage()
+
+
+def test_a_slot_taken_at_another_desk_refreshes_the_picker(qtbot, window, provider_id, patient_id, clinic, engine):
+    show(qtbot, window, TUESDAY, ViewMode.WEEK, provider_id)
+    window.picker.select_start(at(TUESDAY, 11))
+    dialog = window.open_booking(window.picker.provider, window.picker.selected_start)
+    qtbot.waitUntil(lambda: not window.runner.busy)
+    dialog.search.set_query("Ada")
+    qtbot.waitUntil(lambda: dialog.search.result_count() == 1)
+    dialog.search.choose_row(0)
+    other_desk = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 11))
+    with qtbot.waitSignal(dialog.slot_taken, timeout=10_000):
+        qtbot.mouseClick(dialog.book_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.runner.busy and not window.picker.is_loading)
+    assert at(TUESDAY, 11) not in window.picker.free_times()
+    assert dialog.isVisible() and dialog.search.chosen is not None
+    assert [r.id for r in live_appointments(engine)] == [other_desk]
+
+
+def test_details_cancel_and_reschedule(qtbot, window, provider_id, patient_id, clinic, engine, monkeypatch):
+    first = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 9))
+    second = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 14))
+    show(qtbot, window, TUESDAY, ViewMode.DAY, None)
+
+    window.day_view.select_appointment(second)
+    qtbot.keyClick(window.day_view, Qt.Key.Key_Return)
+    details = window.findChild(AppointmentDialog)
+    assert details is not None and details.appointment.id == second
+    monkeypatch.setattr("app.ui.dialogs.appointment_dialog.confirm", lambda *_args, **_kw: True)
+    with qtbot.waitSignal(window.view_loaded, timeout=10_000):
+        qtbot.mouseClick(details.cancel_button, Qt.MouseButton.LeftButton)
+    assert [r.id for r in live_appointments(engine)] == [first]
+    assert second not in window.data.appointments
+
+    details = window.open_appointment(first)
+    with qtbot.waitSignal(details.reschedule_requested):
+        qtbot.mouseClick(details.reschedule_button, Qt.MouseButton.LeftButton)
+    mover = window.findChild(RescheduleDialog)
+    assert mover is not None
+    qtbot.waitUntil(lambda: not mover.picker.is_loading)
+    mover.picker.select_start(at(TUESDAY, 15, 30))
+    with qtbot.waitSignal(window.view_loaded, timeout=10_000):
+        qtbot.mouseClick(mover.picker.book_button, Qt.MouseButton.LeftButton)
+    assert [(r.id, r.starts_at) for r in live_appointments(engine)] == [(first, at(TUESDAY, 15, 30))]
+    assert window.data.appointments[first].starts_at == at(TUESDAY, 15, 30)
+
+
+def test_find_patient_opens_an_appointment_on_its_day(qtbot, window, provider_id, patient_id, clinic):
+    appointment = booking.book(
+        clinic, provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY + timedelta(1), 8)
+    )
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    finder = window.findChild(FindPatientDialog)
+    assert finder is not None
+    finder.search.set_query("Ada")
+    qtbot.waitUntil(lambda: finder.search.result_count() == 1)
+    finder.search.choose_row(0)
+    qtbot.waitUntil(lambda: finder.model.rowCount() == 1)
+    qtbot.keyClick(finder.table, Qt.Key.Key_Return)
+    settle(qtbot, window)
+    assert window.mode is ViewMode.DAY and window.anchor == TUESDAY + timedelta(1)
+    details = window.findChild(AppointmentDialog)
+    assert details is not None and details.appointment.id == appointment
+
+
+def test_theme_view_and_size_persist_across_a_restart(qtbot, open_window, provider_id):
+    first = open_window()
+    first.set_theme_choice("dark")
+    first.set_mode(ViewMode.MONTH)
+    first.show_provider(provider_id)
+    first.resize(900, 700)  # the offscreen screen is 800x800: restoring fits the width to it
+    settle(qtbot, first)
+    first.close()
+
+    second = open_window()
+    assert second.theme_choice == "dark" and second.theme.is_dark
+    assert QApplication.instance().palette().window().color() == theme.theme("dark").color("window")
+    assert second.mode is ViewMode.MONTH and second.stack.currentWidget() is second.month_view
+    assert second.provider_id == provider_id and second.provider_combo.currentData() == provider_id
+    assert second.height() == 700
+    second.set_theme_choice("light")

@@ -1,0 +1,458 @@
+"""The appointment book's main window: toolbar, the month / week / day views, the slot picker, the status bar.
+
+The window owns navigation (which view, which days, which provider) and hands every database call to the
+task runner; views and dialogs only paint and ask.
+"""
+
+from datetime import date, datetime
+
+from PySide6.QtCore import QDate, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDateEdit,
+    QLabel,
+    QMainWindow,
+    QSizePolicy,
+    QSplitter,
+    QStackedWidget,
+    QToolBar,
+    QWidget,
+)
+
+from app.domain.errors import DatabaseUnavailable
+from app.runtime import Runtime
+from app.services import schedule
+from app.services.schedule import AppointmentView, Provider
+from app.ui import theme
+from app.ui.dialogs.appointment_dialog import AppointmentDialog
+from app.ui.dialogs.booking_dialog import BookingDialog
+from app.ui.dialogs.find_patient_dialog import FindPatientDialog
+from app.ui.dialogs.reschedule_dialog import RescheduleDialog
+from app.ui.navigation import ViewMode, step, title
+from app.ui.slot_picker import SlotPicker
+from app.ui.status_bar import ClinicStatusBar
+from app.ui.view_data import GridData, MonthData, ViewRequest, load_view
+from app.ui.views.columns import GridColumn
+from app.ui.views.month_view import MonthView
+from app.ui.views.time_grid import TimeGridView
+from app.ui.workers import TaskRunner, user_message
+
+ALL_PROVIDERS = "All providers"
+NOW_LINE_INTERVAL_MS = 30_000
+
+
+class MainWindow(QMainWindow):
+    view_loaded = Signal()  # the shown view holds fresh data
+
+    def __init__(self, runtime: Runtime, settings: QSettings | None = None, runner: TaskRunner | None = None):
+        super().__init__()
+        self.clinic = runtime.clinic
+        self.settings = settings if settings is not None else QSettings()
+        self.runner = runner if runner is not None else TaskRunner(self)
+        self.theme_choice = str(self.settings.value("theme", "system"))
+        self.theme = theme.resolve(self.theme_choice)
+        self.providers: list[Provider] = []
+        self.types: list[schedule.AppointmentType] = []
+        self.data: MonthData | GridData | None = None
+        self.mode = _saved_mode(self.settings.value("view/mode"))
+        self.anchor = self.today()
+        self.provider_id: int | None = _saved_int(self.settings.value("view/provider_id"))
+        self.picker_provider_id: int | None = None  # the provider the picker shows when all are in view
+        self._dialogs: list[QWidget] = []
+
+        self.setWindowTitle("Clinic Scheduler")
+        self.setObjectName("main_window")
+        self.resize(1280, 820)
+        self._build_views()
+        self._build_toolbar()
+        self._build_menus()
+        self.status = ClinicStatusBar(runtime.target.description, self.clinic.zone.key)
+        self.setStatusBar(self.status)
+        self.runner.busy_changed.connect(self.status.set_loading)
+        self.runner.failed.connect(lambda message: self.status.showMessage(message, 10_000))
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self._follow_system_scheme)
+
+        self._now_timer = QTimer(self)
+        self._now_timer.timeout.connect(self._tick)
+        self._now_timer.start(NOW_LINE_INTERVAL_MS)
+        self._restore_geometry()
+        self.apply_theme()
+        self._show_mode(self.mode)
+        self.load_reference_data()
+
+    # --- building ---
+
+    def _build_views(self) -> None:
+        self.month_view = MonthView(self.theme)
+        self.month_view.setAccessibleName("Month calendar")
+        self.week_view = TimeGridView(self.theme, self.clinic.zone)
+        self.week_view.setAccessibleName("Week calendar")
+        self.day_view = TimeGridView(self.theme, self.clinic.zone)
+        self.day_view.setAccessibleName("Day calendar")
+        self.stack = QStackedWidget()
+        for view in (self.month_view, self.week_view, self.day_view):
+            self.stack.addWidget(view)
+        self.month_view.day_selected.connect(self._on_day_selected)
+        self.month_view.day_activated.connect(lambda day: self.go_to(day, ViewMode.DAY))
+        for grid in (self.week_view, self.day_view):
+            grid.column_selected.connect(self._on_column_selected)
+            grid.appointment_activated.connect(self.open_appointment)
+
+        self.picker = SlotPicker(self.runner, self.clinic)
+        self.picker.book_requested.connect(self.open_booking)
+        splitter = QSplitter()
+        splitter.setObjectName("main_splitter")
+        splitter.addWidget(self.stack)
+        splitter.addWidget(self.picker)
+        splitter.setStretchFactor(0, 1)
+        splitter.setCollapsible(0, False)
+        splitter.setSizes([960, 300])
+        self.splitter = splitter
+        self.setCentralWidget(splitter)
+
+    def _action(self, text: str, shortcut: str | QKeySequence | None, tip: str, slot) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            tip = f"{tip} ({QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)})"
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        if slot is not None:
+            action.triggered.connect(slot)
+        return action
+
+    def _build_toolbar(self) -> None:
+        self.today_action = self._action("Today", "T", "Go to today", self.go_today)
+        self.previous_action = self._action(
+            "◀", QKeySequence.StandardKey.MoveToPreviousPage, "Previous", self.go_previous
+        )
+        self.next_action = self._action("▶", QKeySequence.StandardKey.MoveToNextPage, "Next", self.go_next)
+        self.find_action = self._action(
+            "Find patient…", QKeySequence.StandardKey.Find, "Find a patient", self.find_patient
+        )
+        self.new_action = self._action(
+            "New booking…", QKeySequence.StandardKey.New, "Book the chosen time", self.new_booking
+        )
+        self.mode_actions: dict[ViewMode, QAction] = {}
+        group = QActionGroup(self)
+        for number, mode in enumerate(ViewMode, start=1):
+            action = self._action(mode.value.title(), f"Ctrl+{number}", f"Show the {mode.value} view", None)
+            action.triggered.connect(lambda _checked=False, m=mode: self.set_mode(m))
+            action.setCheckable(True)
+            group.addAction(action)
+            self.mode_actions[mode] = action
+
+        self.date_edit = QDateEdit()
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setDisplayFormat("ddd d MMM yyyy")
+        self.date_edit.setAccessibleName("Go to date")
+        self.date_edit.setToolTip("Jump to a date")
+        self.date_edit.dateChanged.connect(self._on_date_edited)
+        self.title_label = QLabel()
+        self.title_label.setObjectName("view_title")
+        self.title_label.setAccessibleName("Shown period")
+        self.title_label.setStyleSheet("font-size: 15pt; font-weight: 600; padding: 0 12px;")
+        self.provider_combo = QComboBox()
+        self.provider_combo.setAccessibleName("Provider")
+        self.provider_combo.setToolTip("Show one provider's schedule, or all providers")
+        self.provider_combo.setMinimumContentsLength(22)
+        self.provider_combo.currentIndexChanged.connect(self._on_provider_changed)
+
+        bar = QToolBar("Navigation")
+        bar.setObjectName("navigation_toolbar")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        bar.addAction(self.today_action)
+        bar.addAction(self.previous_action)
+        bar.addAction(self.next_action)
+        bar.addWidget(self.date_edit)
+        bar.addWidget(self.title_label)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(spacer)
+        for action in self.mode_actions.values():
+            bar.addAction(action)
+        bar.addSeparator()
+        bar.addWidget(self.provider_combo)
+        bar.addSeparator()
+        bar.addAction(self.find_action)
+        bar.addAction(self.new_action)
+        for action in bar.actions():
+            button = bar.widgetForAction(action)
+            if button is not None and not button.accessibleName():
+                button.setAccessibleName(action.toolTip().split(" (")[0])
+        self.addToolBar(bar)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction(self.new_action)
+        file_menu.addAction(self.find_action)
+        file_menu.addSeparator()
+        file_menu.addAction(
+            self._action("Quit", QKeySequence.StandardKey.Quit, "Close the appointment book", self.close)
+        )
+        view_menu = self.menuBar().addMenu("&View")
+        for action in self.mode_actions.values():
+            view_menu.addAction(action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.today_action)
+        view_menu.addAction(
+            self._action("Refresh", QKeySequence.StandardKey.Refresh, "Read the schedule again", self.refresh)
+        )
+        theme_menu = view_menu.addMenu("Theme")
+        group = QActionGroup(self)
+        self.theme_actions: dict[str, QAction] = {}
+        for choice in theme.THEME_CHOICES:
+            label = "Follow the system" if choice == "system" else choice.title()
+            action = theme_menu.addAction(label)
+            action.setCheckable(True)
+            action.setChecked(choice == self.theme_choice)
+            action.triggered.connect(lambda _checked=False, c=choice: self.set_theme_choice(c))
+            group.addAction(action)
+            self.theme_actions[choice] = action
+
+    # --- state ---
+
+    def today(self) -> date:
+        return self.clinic.local(self.clinic.now()).date()
+
+    def provider(self, provider_id: int | None) -> Provider | None:
+        return next((p for p in self.providers if p.id == provider_id), None)
+
+    def current_view(self) -> MonthView | TimeGridView:
+        return {ViewMode.MONTH: self.month_view, ViewMode.WEEK: self.week_view, ViewMode.DAY: self.day_view}[self.mode]
+
+    # --- loading ---
+
+    def load_reference_data(self) -> None:
+        """Providers and appointment types, then the view."""
+
+        def read():
+            return schedule.providers(self.clinic), schedule.appointment_types(self.clinic)
+
+        self.runner.submit(read, self._on_reference_data, self._on_load_error, context=self, key="reference")
+
+    def _on_reference_data(self, loaded) -> None:
+        self.providers, self.types = loaded
+        self.status.set_connected(True)
+        self.provider_combo.blockSignals(True)
+        self.provider_combo.clear()
+        self.provider_combo.addItem(ALL_PROVIDERS, None)
+        for provider in self.providers:
+            self.provider_combo.addItem(provider.name, provider.id)
+            self.provider_combo.setItemData(
+                self.provider_combo.count() - 1, provider.specialty, Qt.ItemDataRole.ToolTipRole
+            )
+        if self.provider(self.provider_id) is None:
+            self.provider_id = None
+        self.provider_combo.setCurrentIndex(max(0, self.provider_combo.findData(self.provider_id)))
+        self.provider_combo.blockSignals(False)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Read the shown view again, and the picker's free times."""
+        request = ViewRequest(self.mode, self.anchor, self.provider_id)
+        today, providers = self.today(), list(self.providers)
+        self.runner.submit(
+            lambda: load_view(self.clinic, request, today, providers),
+            self._on_view_data,
+            self._on_load_error,
+            context=self,
+            key="view",
+        )
+        self._update_picker()
+
+    def _on_view_data(self, data: MonthData | GridData) -> None:
+        self.data = data
+        self.status.set_connected(True)
+        if isinstance(data, MonthData):
+            self.month_view.set_data(data.counts, self.types, data.kinds)
+        else:
+            view = self.week_view if data.request.mode is ViewMode.WEEK else self.day_view
+            view.set_columns(data.columns)
+            view.set_now(self.clinic.now())
+        self.view_loaded.emit()
+
+    def _on_load_error(self, error: BaseException) -> None:
+        if isinstance(error, DatabaseUnavailable):
+            self.status.set_connected(False, "the database is not reachable")
+        self.status.showMessage(user_message(error), 10_000)
+
+    # --- navigation ---
+
+    def set_mode(self, mode: ViewMode) -> None:
+        self.mode = mode
+        self._show_mode(mode)
+        self.refresh()
+
+    def go_to(self, day: date, mode: ViewMode | None = None) -> None:
+        self.anchor = day
+        if mode is not None:
+            self.mode = mode
+        self._show_mode(self.mode)
+        self.refresh()
+
+    def go_today(self) -> None:
+        self.go_to(self.today())
+
+    def go_previous(self) -> None:
+        self.go_to(step(self.mode, self.anchor, -1))
+
+    def go_next(self) -> None:
+        self.go_to(step(self.mode, self.anchor, 1))
+
+    def _show_mode(self, mode: ViewMode) -> None:
+        self.mode_actions[mode].setChecked(True)
+        self.stack.setCurrentWidget(self.current_view())
+        if mode is ViewMode.MONTH:
+            self.month_view.set_month(self.anchor.year, self.anchor.month, self.today())
+            self.month_view.select_day(self.anchor)
+        self.title_label.setText(title(mode, self.anchor))
+        self.date_edit.blockSignals(True)
+        self.date_edit.setDate(QDate(self.anchor.year, self.anchor.month, self.anchor.day))
+        self.date_edit.blockSignals(False)
+        self.current_view().setFocus()
+
+    def _on_date_edited(self, qdate: QDate) -> None:
+        self.go_to(date(qdate.year(), qdate.month(), qdate.day()))
+
+    def show_provider(self, provider_id: int | None) -> None:
+        """Show one provider's schedule (None: all providers)."""
+        self.provider_combo.setCurrentIndex(max(0, self.provider_combo.findData(provider_id)))
+
+    def _on_provider_changed(self, index: int) -> None:
+        self.provider_id = self.provider_combo.itemData(index)
+        self.refresh()
+
+    def _on_day_selected(self, day: date) -> None:
+        same_month = (day.year, day.month) == (self.anchor.year, self.anchor.month)
+        self.anchor = day
+        if not same_month:  # arrows walked off the month: show the new one
+            self.go_to(day)
+        else:
+            self._update_picker()
+
+    def _on_column_selected(self, column: GridColumn) -> None:
+        self.anchor = column.day
+        if column.provider_id is not None:
+            self.picker_provider_id = column.provider_id
+        self._update_picker()
+
+    def _update_picker(self) -> None:
+        provider_id = self.provider_id if self.provider_id is not None else self.picker_provider_id
+        self.picker.show_day(self.provider(provider_id), self.anchor)
+
+    def _tick(self) -> None:
+        """Keep the now line moving; after midnight, today moves on too."""
+        for grid in (self.week_view, self.day_view):
+            grid.set_now(self.clinic.now())
+
+    # --- dialogs ---
+
+    def _open(self, dialog: QWidget) -> None:
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._dialogs.append(dialog)
+        dialog.destroyed.connect(lambda _=None, d=dialog: self._dialogs.remove(d) if d in self._dialogs else None)
+        dialog.open()
+
+    def open_booking(self, provider: Provider, start: datetime) -> BookingDialog:
+        dialog = BookingDialog(self.runner, self.clinic, provider, start, self)
+        dialog.booked.connect(lambda _id: self.refresh())
+        dialog.slot_taken.connect(self.picker.refresh)
+        self._open(dialog)
+        return dialog
+
+    def new_booking(self) -> None:
+        if self.picker.provider is None or self.picker.selected_start is None:
+            self.status.showMessage("Choose a provider and a free time in the panel on the right first.", 8_000)
+            self.picker.setFocus()
+            return
+        self.open_booking(self.picker.provider, self.picker.selected_start)
+
+    def open_appointment(self, appointment_id: int) -> AppointmentDialog | None:
+        appointment = self.data.appointments.get(appointment_id) if isinstance(self.data, GridData) else None
+        if appointment is None:
+            return None
+        return self.show_appointment(appointment)
+
+    def show_appointment(self, appointment: AppointmentView) -> AppointmentDialog:
+        dialog = AppointmentDialog(self.runner, self.clinic, appointment, self)
+        dialog.changed.connect(lambda _id: self.refresh())
+        dialog.reschedule_requested.connect(self.open_reschedule)
+        self._open(dialog)
+        return dialog
+
+    def open_reschedule(self, appointment: AppointmentView) -> RescheduleDialog | None:
+        provider = self.provider(appointment.provider_id)
+        if provider is None:
+            self.status.showMessage("This provider is no longer active; their appointments cannot move.", 8_000)
+            return None
+        dialog = RescheduleDialog(self.runner, self.clinic, appointment, provider, self)
+        dialog.rescheduled.connect(lambda _id: self.refresh())
+        self._open(dialog)
+        return dialog
+
+    def find_patient(self) -> FindPatientDialog:
+        dialog = FindPatientDialog(self.runner, self.clinic, self)
+        dialog.appointment_chosen.connect(self._go_to_appointment)
+        self._open(dialog)
+        return dialog
+
+    def _go_to_appointment(self, appointment: AppointmentView) -> None:
+        self.go_to(self.clinic.local(appointment.starts_at).date(), ViewMode.DAY)
+        self.show_appointment(appointment)
+
+    # --- theme and persistence ---
+
+    def set_theme_choice(self, choice: str) -> None:
+        self.theme_choice = choice
+        self.settings.setValue("theme", choice)
+        self.theme_actions[choice].setChecked(True)
+        self.apply_theme()
+
+    def apply_theme(self) -> None:
+        self.theme = theme.resolve(self.theme_choice)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            theme.apply(app, self.theme)
+        for view in (self.month_view, self.week_view, self.day_view, self.picker):
+            view.set_theme(self.theme)
+
+    def _follow_system_scheme(self) -> None:
+        if self.theme_choice == "system":
+            self.apply_theme()
+
+    def _restore_geometry(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        splitter = self.settings.value("window/splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+
+    def save_state(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/splitter", self.splitter.saveState())
+        self.settings.setValue("view/mode", self.mode.value)
+        self.settings.setValue("view/provider_id", self.provider_id if self.provider_id is not None else "")
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
+        super().closeEvent(event)
+
+
+def _saved_mode(value: object) -> ViewMode:
+    try:
+        return ViewMode(str(value))
+    except ValueError:
+        return ViewMode.WEEK
+
+
+def _saved_int(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None

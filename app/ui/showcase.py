@@ -1,0 +1,77 @@
+"""A main window over demo data in a throwaway database, at a fixed moment: for screenshots and the UI benchmark.
+
+The database lives on the configured server (or the embedded one) and is dropped afterwards; the clinic's
+clock is fixed so every run shows the same week.
+"""
+
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QSettings, qInstallMessageHandler
+from PySide6.QtWidgets import QApplication
+
+from app.config import load_settings
+from app.db.connect import DatabaseTarget, resolve_database
+from app.db.engine import make_engine
+from app.db.throwaway import throwaway_database
+from app.runtime import Runtime
+from app.services.context import Clinic
+from app.services.demo import load_demo_data
+from app.services.uow import UnitOfWork
+from app.ui.main_window import MainWindow
+
+SHOWCASE_ZONE = ZoneInfo("Europe/Berlin")
+SHOWCASE_NOW = datetime(2026, 11, 24, 10, 40, tzinfo=SHOWCASE_ZONE)  # a Tuesday morning
+
+
+def _drop_offscreen_notice(_mode, _context, message: str) -> None:
+    # The offscreen platform says so for every window it shows; it is no problem for rendering to files.
+    if "propagateSizeHints" not in message:
+        sys.stderr.write(message + "\n")
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Run the event loop until `condition()` holds (background results are delivered by it)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the window did not finish loading in time")
+        QApplication.processEvents()
+        time.sleep(0.002)
+
+
+@contextmanager
+def demo_window(width: int = 1440, height: int = 900) -> Iterator[MainWindow]:
+    app = QApplication.instance() or QApplication([])
+    qInstallMessageHandler(_drop_offscreen_notice)
+    settings = load_settings()
+    server = resolve_database(settings)
+    with throwaway_database(server.url, prefix="clinic_showcase") as url, tempfile.TemporaryDirectory() as ui_dir:
+        engine = make_engine(url)
+        clinic = Clinic(UnitOfWork(engine), SHOWCASE_ZONE, settings.booking_horizon_days, clock=lambda: SHOWCASE_NOW)
+        load_demo_data(clinic)
+        runtime = Runtime(
+            replace(settings, clinic_timezone=SHOWCASE_ZONE),
+            DatabaseTarget(url, "embedded (demo data)"),
+            engine,
+            clinic,
+        )
+        window = MainWindow(runtime, QSettings(str(Path(ui_dir) / "ui.ini"), QSettings.Format.IniFormat))
+        try:
+            window.resize(width, height)
+            window.show()
+            wait_until(lambda: window.data is not None and not window.runner.busy)
+            yield window
+        finally:
+            window.close()
+            window.runner.wait_for_done()
+            window.deleteLater()
+            app.processEvents()
+            engine.dispose()
