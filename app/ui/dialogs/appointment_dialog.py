@@ -20,8 +20,8 @@ from app.domain.models import ALLOWED_TRANSITIONS, AppointmentStatus
 from app.services import booking, schedule
 from app.services.context import Clinic
 from app.services.schedule import AppointmentView
-from app.ui.dialogs.booking_dialog import type_dot
 from app.ui.dialogs.field_errors import MessageBanner
+from app.ui.icons import type_dot
 from app.ui.navigation import ViewMode, title
 from app.ui.theme import Theme, in_use
 from app.ui.workers import TaskRunner, user_message
