@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from app.services.calendar import ProviderHours
 from app.services.schedule import AppointmentType
+from app.ui.navigation import month_grid_start
 from app.ui.theme import Theme
 
 WEEKS = 6
@@ -68,8 +69,7 @@ def day_kinds(calendar: dict[date, list[ProviderHours]]) -> dict[date, DayKind]:
 
 def grid_days(year: int, month: int) -> list[date]:
     """The 42 days of a month grid: six weeks, Monday first, from the Monday on or before the 1st."""
-    first = date(year, month, 1)
-    start = first - timedelta(days=first.weekday())
+    start = month_grid_start(date(year, month, 1))
     return [start + timedelta(days=offset) for offset in range(WEEKS * 7)]
 
 
