@@ -118,7 +118,12 @@ def test_mode_shortcuts_previous_next_and_today(qtbot, window):
     assert window.anchor == NOW.date()
     qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
     assert window.title_label.text() == "7 – 13 Jan 2030"
+    qtbot.keyClick(window.week_view, Qt.Key.Key_PageDown)
+    assert window.title_label.text() == "14 – 20 Jan 2030"
     settle(qtbot, window)
+    assert window.data.request.anchor == date(2030, 1, 14)
+    with qtbot.waitSignal(window.view_loaded):
+        qtbot.keyClick(window.week_view, Qt.Key.Key_F5)
 
 
 def test_date_jump_moves_the_view(qtbot, window):
