@@ -93,13 +93,8 @@ CONTROLS = (QAbstractButton, QComboBox, QLineEdit, QDateEdit, QAbstractItemView,
 
 
 def test_every_control_has_an_accessible_name(window):
-    controls = [
-        w
-        for w in window.findChildren(QWidget)
-        if isinstance(w, CONTROLS) and w.isVisibleTo(window) and not w.objectName().startswith("qt_")  # Qt's innards
-    ]
-    assert len(controls) > 10
-    assert [w for w in controls if not w.accessibleName()] == []
+    assert len([w for w in window.findChildren(QWidget) if isinstance(w, CONTROLS)]) > 10
+    assert unnamed_controls(window) == []
 
 
 def test_mode_shortcuts_previous_next_and_today(qtbot, window):
@@ -252,3 +247,32 @@ def test_theme_view_and_size_persist_across_a_restart(qtbot, open_window, provid
     assert second.provider_id == provider_id and second.provider_combo.currentData() == provider_id
     assert second.height() == 700
     second.set_theme_choice("light")
+
+
+def unnamed_controls(widget: QWidget) -> list[QWidget]:
+    """Visible controls without an accessible name (Qt's own inner widgets, named qt_*, speak through their
+    parents)."""
+    return [
+        w
+        for w in widget.findChildren(QWidget)
+        if isinstance(w, CONTROLS)
+        and w.isVisibleTo(widget)
+        and not w.objectName().startswith("qt_")
+        and not w.accessibleName()
+    ]
+
+
+def test_every_dialog_control_has_an_accessible_name(qtbot, window, provider_id, patient_id, clinic):
+    appointment = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 9))
+    show(qtbot, window, TUESDAY, ViewMode.DAY, provider_id)
+    details = window.open_appointment(appointment)
+    mover = window.open_reschedule(details.appointment)
+    dialogs = [
+        details,
+        mover,
+        window.open_booking(window.provider(provider_id), at(TUESDAY, 10)),
+        window.find_patient(),
+    ]
+    qtbot.waitUntil(lambda: not window.runner.busy)
+    for dialog in dialogs:
+        assert unnamed_controls(dialog) == [], type(dialog).__name__
