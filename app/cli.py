@@ -9,10 +9,11 @@ import os
 import sys
 from datetime import date, datetime
 
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from app.config import ConfigError
 from app.domain.errors import DomainError, InvalidInput, SlotBusy, SlotTaken
+from app.runtime import database_error_message
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_TAKEN = 0, 1, 2, 3
 
@@ -196,6 +197,5 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILURE
     except DBAPIError as exc:
-        problem = "cannot reach the database" if isinstance(exc, OperationalError) else "the database refused"
-        print(f"error: {problem}: {str(exc.orig).strip().splitlines()[0]}", file=sys.stderr)
+        print(f"error: {database_error_message(exc)}", file=sys.stderr)
         return EXIT_FAILURE

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from app.config import Settings, load_settings
 from app.db import migrate
@@ -26,6 +27,12 @@ class Runtime:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def database_error_message(exc: DBAPIError) -> str:
+    """One line for people: whether the server was out of reach or refused, and its first line of why."""
+    problem = "cannot reach the database" if isinstance(exc, OperationalError) else "the database refused"
+    return f"{problem}: {str(exc.orig).strip().splitlines()[0]}"
 
 
 def check_schema(engine: Engine) -> None:
