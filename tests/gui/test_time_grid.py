@@ -1,15 +1,17 @@
 """The week and day time grids over real bookings: columns from the services, where blocks land, selection."""
 
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QWheelEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt
+from PySide6.QtGui import QRegion, QWheelEvent
+from PySide6.QtWidgets import QApplication, QWidget
 
 from app.domain.slots import Interval, WorkingBlock
 from app.services import booking, calendar, schedule
 from app.services.providers import add_provider, add_time_off
+from app.services.schedule import AppointmentView
 from app.ui import theme
 from app.ui.views.columns import GridColumn, day_columns, week_columns
 from app.ui.views.time_grid import HOUR_HEIGHT, MIN_COLUMN_WIDTH, TimeGridView, describe
@@ -170,6 +172,24 @@ def test_the_hours_grow_to_every_working_interval_and_appointment(grid, clinic, 
     assert grid.visible_hours == (6, 21)
 
 
+def appointment_at(ident: int, start: datetime, minutes: int = 30) -> AppointmentView:
+    end = start + timedelta(minutes=minutes)
+    return AppointmentView(ident, "booked", start, end, "", 1, "Dr. One", ident, "Ada Smith", "c", "Check", "#3b82f6")
+
+
+def test_blocks_follow_the_clock_on_the_night_the_clocks_go_back(grid):
+    monday, sunday = date(2030, 10, 21), date(2030, 10, 27)  # at 03:00 on Sunday Berlin's clocks go back to 02:00
+    before = datetime.combine(sunday, time(1, 30), ZONE)
+    after = datetime.combine(sunday, time(3), ZONE)  # two and a half hours later: 02:00 to 03:00 came twice
+    assert (after - before.astimezone(ZoneInfo("UTC"))).total_seconds() == 2.5 * 3600
+    grid.set_columns(week_columns(monday, monday, [appointment_at(1, before), appointment_at(2, after)], {}, zone=ZONE))
+    assert grid.visible_hours == (1, 19)
+    grid.scroll_to_hour(1)
+    first, second = grid.block_rect(1), grid.block_rect(2)
+    assert first.top() == HOUR_HEIGHT // 2 + 1
+    assert second.top() - first.top() == round(1.5 * HOUR_HEIGHT), "an hour and a half on the clock"
+
+
 def test_scroll_to_hour_puts_the_hour_at_the_top(grid, book):
     grid.resize(1000, 400)
     grid.set_columns(book.week())
@@ -286,6 +306,34 @@ def test_enter_and_double_click_open_the_appointment(grid, book, qtbot):
 
 
 # --- refreshes, now line, look ---
+
+
+class PaintSpy(QObject):
+    """Collects what a widget repaints."""
+
+    def __init__(self, widget: QWidget):
+        super().__init__(widget)
+        self.region = QRegion()
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self.region += event.region()
+        return False
+
+
+def test_a_new_selection_repaints_only_the_blocks_it_changes(grid, book, qtbot):
+    grid.set_columns(book.week())
+    grid.viewport().repaint()
+    spy = PaintSpy(grid.viewport())
+    nine, wednesday, two = (grid.block_rect(book.ids[n]) for n in ("tue_0900", "wed_1000", "tue_1400"))
+    grid.select_appointment(book.ids["tue_0900"])
+    qtbot.waitUntil(lambda: not spy.region.isEmpty())
+    assert spy.region.contains(nine) and not spy.region.contains(wednesday.center())
+    spy.region = QRegion()
+    grid.select_appointment(book.ids["wed_1000"])
+    qtbot.waitUntil(lambda: spy.region.contains(nine) and spy.region.contains(wednesday))
+    assert not spy.region.contains(two.center())
 
 
 def test_the_selection_survives_a_refresh_while_its_appointment_is_shown(grid, book):

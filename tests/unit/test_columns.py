@@ -6,7 +6,18 @@ from zoneinfo import ZoneInfo
 from app.domain.slots import Interval
 from app.services.calendar import ProviderHours
 from app.services.schedule import AppointmentView, Provider
-from app.ui.views.columns import day_columns, intersect, merge, subtract, week_columns
+from app.ui.views.columns import (
+    ColumnTimes,
+    clock_text,
+    column_times,
+    day_columns,
+    hour_span,
+    intersect,
+    merge,
+    subtract,
+    wall_minutes,
+    week_columns,
+)
 
 ZONE = ZoneInfo("Europe/Berlin")
 MONDAY = date(2030, 1, 7)
@@ -140,3 +151,69 @@ def test_interval_arithmetic():
     assert subtract([hours(8, 9)], []) == [hours(8, 9)]
     assert intersect([hours(8, 12), hours(13, 17)], [hours(11, 14)]) == [hours(11, 12), hours(13, 14)]
     assert intersect([hours(8, 9)], [hours(9, 10)]) == []
+
+
+def test_columns_bring_the_lanes_of_overlapping_appointments():
+    appointments = [
+        appointment(1, at(TUESDAY, 9), provider_id=1),
+        appointment(2, at(TUESDAY, 9), provider_id=2, minutes=60),
+        appointment(3, at(TUESDAY, 11), provider_id=1),
+    ]
+    tuesday = week_columns(MONDAY, MONDAY, appointments, week_of(), zone=ZONE)[1]
+    assert [a.id for a in tuesday.appointments] == [1, 2, 3]
+    assert tuesday.lanes == [(0, 2), (1, 2), (0, 1)]
+    providers = [Provider(1, "Dr. Ada", "", True), Provider(2, "Dr. Ben", "", True)]
+    ada, ben = day_columns(TUESDAY, MONDAY, providers, appointments, {})
+    assert (ada.lanes, ben.lanes) == ([(0, 1), (0, 1)], [(0, 1)])
+
+
+SPRING_FORWARD = date(2030, 3, 31)  # in Berlin the clocks go from 02:00 to 03:00
+FALL_BACK = date(2030, 10, 27)  # from 03:00 back to 02:00
+
+
+def test_wall_minutes_count_from_the_days_midnight_on_the_clinics_clock():
+    assert wall_minutes(TUESDAY, at(TUESDAY, 9, 30), ZONE) == 9 * 60 + 30
+    assert wall_minutes(TUESDAY, at(TUESDAY, 9, 30).astimezone(ZoneInfo("UTC")), ZONE) == 9 * 60 + 30
+    assert wall_minutes(TUESDAY, at(TUESDAY, 9, 30) + timedelta(seconds=30), ZONE) == 9 * 60 + 30.5
+    # Another day lies before 0 or past 1440: an appointment crossing midnight, a night shift starting the day before.
+    assert wall_minutes(TUESDAY, at(TUESDAY + timedelta(days=1), 1), ZONE) == 1440 + 60
+    assert wall_minutes(TUESDAY, at(MONDAY, 23), ZONE) == -60
+
+
+def test_wall_minutes_follow_the_clock_on_a_dst_change():
+    def later(moment: datetime, hours: int) -> datetime:
+        return moment.astimezone(ZoneInfo("UTC")) + timedelta(hours=hours)
+
+    # Spring: an hour after 01:30 the clock shows 03:30.
+    assert wall_minutes(SPRING_FORWARD, at(SPRING_FORWARD, 1, 30), ZONE) == 90
+    assert wall_minutes(SPRING_FORWARD, later(at(SPRING_FORWARD, 1, 30), 1), ZONE) == 210
+    # Autumn: 02:30 comes twice and both read 150; three hours after 01:00 the clock shows 03:00.
+    first_pass = datetime(2030, 10, 27, 2, 30, tzinfo=ZONE)
+    second_pass = later(first_pass, 1)
+    assert wall_minutes(FALL_BACK, first_pass, ZONE) == wall_minutes(FALL_BACK, second_pass, ZONE) == 150
+    assert wall_minutes(FALL_BACK, later(at(FALL_BACK, 1), 3), ZONE) == 180
+
+
+def test_clock_text_is_the_time_on_the_clock():
+    assert [clock_text(m) for m in (0, 9 * 60 + 5, 9 * 60 + 5.5, 23 * 60 + 59)] == ["00:00", "09:05", "09:05", "23:59"]
+    assert (clock_text(-30), clock_text(1440 + 60)) == ("23:30", "01:00")
+
+
+def test_column_times_in_wall_minutes():
+    appointments = [appointment(1, at(TUESDAY, 9), minutes=45)]
+    calendar = week_of((1, [hours(8, 12), hours(13, 17)], [hours(13, 14)]))
+    tuesday = week_columns(MONDAY, MONDAY, appointments, calendar, zone=ZONE)[1]
+    assert column_times(tuesday, ZONE) == ColumnTimes(
+        appointments=[(540, 585)], working=[(480, 720), (780, 1020)], time_off=[(780, 840)]
+    )
+
+
+def test_the_hour_span_grows_to_every_working_interval_and_appointment_within_the_day():
+    def times(*spans: tuple[float, float], working: tuple[tuple[float, float], ...] = ()) -> ColumnTimes:
+        return ColumnTimes(list(spans), list(working), [])
+
+    assert hour_span([], (7, 19)) == (7, 19)
+    assert hour_span([times((540, 570))], (7, 19)) == (7, 19)
+    assert hour_span([times((380, 400)), times(working=((480, 1150),))], (7, 19)) == (6, 20)
+    # Only whole hours, and never beyond the day: a night appointment runs into the next one.
+    assert hour_span([times((30, 70), (1400, 1500))], (7, 19)) == (0, 24)

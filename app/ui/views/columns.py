@@ -1,12 +1,15 @@
-"""The columns of the week and day time grids, built from the schedule and the working calendar. No Qt."""
+"""The columns of the week and day time grids, built from the schedule and the working calendar, and where their
+times fall on the clinic's clock. No Qt."""
 
+import math
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from app.domain.slots import Interval
 from app.services.calendar import ProviderHours
 from app.services.schedule import AppointmentView, Provider
+from app.ui.views.lanes import assign_lanes
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,7 @@ class GridColumn:
     time_off: list[Interval]  # working time nobody in the column can take
     appointments: list[AppointmentView]
     is_today: bool
+    lanes: list[tuple[int, int]]  # per appointment, in order: (its lane, the lane count of its overlap cluster)
 
 
 def week_columns(
@@ -51,6 +55,7 @@ def week_columns(
                 time_off=time_off,
                 appointments=day_appointments,
                 is_today=day == today,
+                lanes=_lanes(day_appointments),
             )
         )
     return columns
@@ -80,6 +85,7 @@ def day_columns(
                 time_off=time_off,
                 appointments=provider_appointments,
                 is_today=day == today,
+                lanes=_lanes(provider_appointments),
             )
         )
     return columns
@@ -87,6 +93,52 @@ def day_columns(
 
 def _start_order(appointment: AppointmentView) -> tuple:
     return appointment.starts_at, appointment.provider_name, appointment.id
+
+
+def _lanes(appointments: list[AppointmentView]) -> list[tuple[int, int]]:
+    return assign_lanes([(a.starts_at, a.ends_at) for a in appointments])
+
+
+@dataclass(frozen=True)
+class ColumnTimes:
+    """A column's times as (start, end) wall-clock minutes from its day's midnight, as wall_minutes gives them."""
+
+    appointments: list[tuple[float, float]]  # in the order of the column's appointments
+    working: list[tuple[float, float]]
+    time_off: list[tuple[float, float]]
+
+
+def column_times(column: GridColumn, zone: ZoneInfo) -> ColumnTimes:
+    day = column.day
+    return ColumnTimes(
+        [(wall_minutes(day, a.starts_at, zone), wall_minutes(day, a.ends_at, zone)) for a in column.appointments],
+        [(wall_minutes(day, i.start, zone), wall_minutes(day, i.end, zone)) for i in column.working],
+        [(wall_minutes(day, i.start, zone), wall_minutes(day, i.end, zone)) for i in column.time_off],
+    )
+
+
+def hour_span(times: list[ColumnTimes], shown: tuple[int, int]) -> tuple[int, int]:
+    """The first and the last hour of a time axis: `shown` grown to every working interval and appointment,
+    within the day."""
+    spans = [span for column in times for span in column.working + column.appointments]
+    first, last = shown
+    if spans:
+        first = min(first, math.floor(min(start for start, _ in spans) / 60))
+        last = max(last, math.ceil(max(end for _, end in spans) / 60))
+    return max(first, 0), min(last, 24)
+
+
+def wall_minutes(day: date, moment: datetime, zone: ZoneInfo) -> float:
+    """Wall-clock minutes from `day`'s midnight to `moment` in `zone` (before 0 or past 1440 when it lies on
+    another day). On a DST change the clock, not the elapsed time, counts: 03:00 is 180 even when 2 hours passed."""
+    local = moment.astimezone(zone)
+    return (local.date() - day).days * 1440 + local.hour * 60 + local.minute + local.second / 60
+
+
+def clock_text(minutes: float) -> str:
+    """The "HH:MM" a clock shows at `minutes` (as wall_minutes gives them)."""
+    whole = math.floor(minutes)
+    return f"{whole // 60 % 24:02d}:{whole % 60:02d}"
 
 
 def _count_text(count: int) -> str:

@@ -1,21 +1,23 @@
 """The week and day views: columns over a time axis, appointments painted as blocks in their type colour.
 
 Everything is painted on one viewport, with a sticky header row above it; no widget per appointment. The
-layout (each block's rectangle, lane and elided text) is computed when the columns or the size change, so a
-paint only fills the exposed part; scrolling moves the pixels already painted and paints the strip revealed.
+columns come with their lanes worked out off the UI thread; each block's rectangle and elided text are computed
+when the columns or the size change, so a paint only fills the exposed part. Scrolling moves the pixels already
+painted and paints the strip revealed; a new selection repaints only the blocks it changes.
 """
 
 import math
-from dataclasses import dataclass
-from datetime import date, datetime, time
+from dataclasses import dataclass, field
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QLineF, QPoint, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
     QFont,
     QFontMetrics,
+    QFontMetricsF,
     QHelpEvent,
     QKeyEvent,
     QMouseEvent,
@@ -28,11 +30,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QFrame, QToolTip, QWidget
 
-from app.domain.slots import Interval
 from app.services.schedule import AppointmentView
 from app.ui.theme import Theme
-from app.ui.views.columns import GridColumn
-from app.ui.views.lanes import assign_lanes
+from app.ui.views.columns import ColumnTimes, GridColumn, clock_text, column_times, hour_span, wall_minutes
 
 HOUR_HEIGHT = 60
 AXIS_WIDTH = 58
@@ -43,6 +43,7 @@ EDGE_WIDTH = 4  # the solid type-coloured edge on a block's left
 TEXT_PADDING = 5
 FADED_STATUSES = ("completed", "no_show", "cancelled")
 FADED_OPACITY = 0.55
+RADIUS = 4.0  # a block's rounded corners
 CHECK_SIZE = 9  # the checked-in tick
 MIN_TEXT_WIDTH = 28  # narrower lanes show colour only; the tooltip still tells all
 STATUS_LABELS = {
@@ -69,16 +70,33 @@ def describe(appointment: AppointmentView, zone: ZoneInfo) -> str:
 
 
 @dataclass
+class _BlockText:
+    """What a block wide and tall enough shows, elided to fit; positions are text baselines."""
+
+    time: str
+    time_at: QPointF
+    time_clip: QRectF | None  # the room for the time, when it is too narrow for all of it
+    name: str
+    name_at: QPointF
+    strike: QLineF | None  # through the name of a no-show
+    type_name: str  # empty when the block is too low for a second line
+    type_at: QPointF
+
+
+@dataclass(eq=False, slots=True)
 class _Block:
     appointment: AppointmentView
     column: int
+    start: float  # wall-clock minutes from the column day's midnight
     top: float  # content coordinates; x comes from the column width, which follows the view's width
     bottom: float
     lane: int
     lanes: int
-    rect: QRectF
-    heading: tuple[str, str] = ("", "")  # time, elided patient name
-    second_line: str = ""  # elided type name, when the block is tall enough
+    faded: bool  # over (FADED_STATUSES): it fades into the background, the rest stand out
+    # Placed by _place when the columns or the size change:
+    rect: QRectF = field(init=False)
+    edge: QRectF = field(init=False)  # the solid type-coloured strip on the left
+    text: _BlockText | None = field(init=False)
 
 
 @dataclass
@@ -118,7 +136,10 @@ class TimeGridView(QAbstractScrollArea):
         self._selected: int | None = None
         self._now: datetime | None = None
         self._pending_hour: int | None = None
-        self._fills: dict[str, QColor] = {}  # type colour -> block fill in the current theme
+        self._type_brushes: dict[str, tuple[QBrush, QBrush]] = {}  # type colour -> fill and edge in the theme
+        # Measuring text is slow, and times and type names repeat.
+        self._elided: dict[tuple[str, int], str] = {}  # (text, width) -> elided in the small font, for one layout
+        self._time_advances: dict[str, tuple[int, int]] = {}  # "HH:MM" -> its bold width, without and with a space
         self._header = _Header(self)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setViewportMargins(0, HEADER_HEIGHT, 0, 0)
@@ -134,7 +155,7 @@ class TimeGridView(QAbstractScrollArea):
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
-        self._fills.clear()
+        self._type_brushes.clear()
         self.viewport().update()
         self._header.update()
 
@@ -142,27 +163,33 @@ class TimeGridView(QAbstractScrollArea):
         """Show `columns`; the selection stays if its appointment is still shown."""
         first_data = not self._columns
         self._columns = list(columns)
-        self._hours = self._hour_span(self._columns)
+        times = [column_times(column, self._zone) for column in self._columns]
+        self._hours = hour_span(times, DEFAULT_HOURS)
         # Today stands out among the days of a week; in a day view every column is the same day.
         self._several_days = len({column.day for column in self._columns}) > 1
-        self._shading = [self._column_shading(column) for column in self._columns]
-        self._blocks = [self._column_blocks(index, column) for index, column in enumerate(self._columns)]
+        self._shading = [_ColumnShading(self._spans(t.working), self._spans(t.time_off)) for t in times]
+        self._blocks = [self._column_blocks(i, times[i]) for i in range(len(self._columns))]
         self._by_id = {block.appointment.id: block for blocks in self._blocks for block in blocks}
         if self._selected not in self._by_id:
             self._selected = None
         self._relayout()
         self._describe_selection()
         if first_data:
-            self.scroll_to_hour(self._first_working_hour())
+            starts = [start for t in times for start, _ in t.working]
+            self.scroll_to_hour(math.floor(min(starts) / 60) if starts else 8)
 
     def set_now(self, moment: datetime) -> None:
         self._now = moment
         self.viewport().update()
 
     def select_appointment(self, appointment_id: int | None) -> None:
+        previous = self._selected
         self._selected = appointment_id if appointment_id in self._by_id else None
         self._describe_selection()
-        self.viewport().update()
+        for changed in (previous, self._selected):  # only their frames change: no need to repaint everything
+            rect = self.block_rect(changed) if changed is not None else None
+            if rect is not None:
+                self.viewport().update(rect.adjusted(-2, -2, 2, 2))
 
     @property
     def selected_appointment_id(self) -> int | None:
@@ -208,47 +235,27 @@ class TimeGridView(QAbstractScrollArea):
         self._title_font = QFont(base)
         self._title_font.setBold(True)
         self._small_metrics = QFontMetrics(self._small_font)
+        self._small_metrics_f = QFontMetricsF(self._small_font)  # where text lands exactly
         self._small_bold_metrics = QFontMetrics(self._small_bold_font)
+        self._line = self._small_metrics.height()
+        self._time_advances.clear()
 
-    def _hour_span(self, columns: list[GridColumn]) -> tuple[int, int]:
-        first, last = DEFAULT_HOURS
-        for column in columns:
-            spans = [(w.start, w.end) for w in column.working]
-            spans += [(a.starts_at, a.ends_at) for a in column.appointments]
-            for start, end in spans:
-                first = min(first, math.floor(self._minutes(column.day, start) / 60))
-                last = max(last, math.ceil(self._minutes(column.day, end) / 60))
-        return max(first, 0), min(last, 24)
-
-    def _minutes(self, day: date, moment: datetime) -> float:
-        """Wall-clock minutes from `day`'s midnight to `moment` in the clinic's zone (before 0 or past 1440
-        when it lies on another day)."""
-        local = moment.astimezone(self._zone)
-        return (local.date() - day).days * 1440 + local.hour * 60 + local.minute + local.second / 60
-
-    def _y(self, day: date, moment: datetime) -> float:
+    def _y(self, minutes: float) -> float:
         first, last = self._hours
-        minutes = min(max(self._minutes(day, moment), first * 60), last * 60)
-        return (minutes - first * 60) * HOUR_HEIGHT / 60
+        return (min(max(minutes, first * 60), last * 60) - first * 60) * HOUR_HEIGHT / 60
 
-    def _spans(self, day: date, intervals: list[Interval]) -> list[tuple[float, float]]:
-        spans = [(self._y(day, i.start), self._y(day, i.end)) for i in intervals]
+    def _spans(self, minutes: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        spans = [(self._y(start), self._y(end)) for start, end in minutes]
         return [(top, bottom) for top, bottom in spans if bottom > top]
 
-    def _column_shading(self, column: GridColumn) -> _ColumnShading:
-        return _ColumnShading(self._spans(column.day, column.working), self._spans(column.day, column.time_off))
-
-    def _column_blocks(self, index: int, column: GridColumn) -> list[_Block]:
-        lanes = assign_lanes([(a.starts_at, a.ends_at) for a in column.appointments])
+    def _column_blocks(self, index: int, times: ColumnTimes) -> list[_Block]:
+        column, y = self._columns[index], self._y
+        placed = zip(column.appointments, times.appointments, column.lanes, strict=True)
         blocks = [
-            _Block(a, index, self._y(column.day, a.starts_at), self._y(column.day, a.ends_at), lane, count, QRectF())
-            for a, (lane, count) in zip(column.appointments, lanes, strict=True)
+            _Block(a, index, start, y(start), y(end), lane, count, a.status in FADED_STATUSES)
+            for a, (start, end), (lane, count) in placed
         ]
         return sorted(blocks, key=lambda b: (b.top, b.lane))
-
-    def _first_working_hour(self) -> int:
-        starts = [self._minutes(c.day, w.start) for c in self._columns for w in c.working]
-        return math.floor(min(starts) / 60) if starts else 8
 
     def _content_height(self) -> int:
         return (self._hours[1] - self._hours[0]) * HOUR_HEIGHT
@@ -261,9 +268,11 @@ class TimeGridView(QAbstractScrollArea):
         available = self.viewport().width() - AXIS_WIDTH
         count = max(len(self._columns), 1)
         self._column_width = max(float(MIN_COLUMN_WIDTH), available / count)
-        for blocks in self._blocks:
+        self._elided.clear()
+        for index, blocks in enumerate(self._blocks):
+            left, right = self._column_left(index), self._column_left(index + 1)
             for block in blocks:
-                self._place(block)
+                self._place(block, left, right)
         self._update_scrollbars()
         self._header.setGeometry(
             self.viewport().x(), self.viewport().y() - HEADER_HEIGHT, self.viewport().width(), HEADER_HEIGHT
@@ -271,26 +280,57 @@ class TimeGridView(QAbstractScrollArea):
         self.viewport().update()
         self._header.update()
 
-    def _place(self, block: _Block) -> None:
-        left, right = self._column_left(block.column), self._column_left(block.column + 1)
+    def _place(self, block: _Block, left: float, right: float) -> None:
         lane_width = (right - left - 6) / block.lanes  # a margin on the right leaves room to click the column
-        x = left + 1 + block.lane * lane_width
-        block.rect = QRectF(x, block.top + 1, lane_width - 1, max(block.bottom - block.top - 2, 4))
-        text_width = int(block.rect.width()) - EDGE_WIDTH - 2 * TEXT_PADDING
-        if text_width < MIN_TEXT_WIDTH:
-            block.heading, block.second_line = ("", ""), ""
-            return
-        appointment = block.appointment
-        start = f"{appointment.starts_at.astimezone(self._zone):%H:%M}"
-        name_width = text_width - self._small_bold_metrics.horizontalAdvance(start + " ")
+        x, y = left + 1 + block.lane * lane_width, block.top + 1
+        width, height = lane_width - 1, max(block.bottom - block.top - 2, 4)
+        block.rect = QRectF(x, y, width, height)
+        block.edge = QRectF(x, y, EDGE_WIDTH, height)
+        text_width = int(width) - EDGE_WIDTH - 2 * TEXT_PADDING
+        shows_text = text_width >= MIN_TEXT_WIDTH and height >= self._line
+        block.text = self._block_text(block, x, y, width, height, text_width) if shows_text else None
+
+    def _block_text(
+        self, block: _Block, x: float, y: float, width: float, height: float, text_width: int
+    ) -> _BlockText:
+        appointment, line = block.appointment, self._line
+        time_text = clock_text(block.start)
+        if time_text not in self._time_advances:
+            advance = self._small_bold_metrics.horizontalAdvance
+            self._time_advances[time_text] = advance(time_text), advance(time_text + " ")
+        time_width, name_x = self._time_advances[time_text]
+        name_width = text_width - name_x
         if appointment.status == "checked_in":
             name_width -= CHECK_SIZE + TEXT_PADDING
-        name = self._small_metrics.elidedText(appointment.patient_name, Qt.TextElideMode.ElideRight, name_width)
-        block.heading = (start, name if name_width > 0 else "")
-        line = self._small_metrics.height()
-        tall_enough = block.rect.height() >= 2 * line + 4
-        elided_type = self._small_metrics.elidedText(appointment.type_name, Qt.TextElideMode.ElideRight, text_width)
-        block.second_line = elided_type if tall_enough else ""
+        name = self._elide(appointment.patient_name, name_width) if name_width > 0 else ""
+        left = x + EDGE_WIDTH + TEXT_PADDING
+        top = self._text_top(y, height)
+        baseline = top + self._small_metrics_f.ascent()
+        # The time is cut off at the padding of a lane too narrow for it.
+        room = x + width - left - TEXT_PADDING
+        time_clip = QRectF(left, top, room, line) if time_width > room else None
+        strike = None
+        if appointment.status == "no_show" and name:
+            middle = top + self._small_metrics_f.height() / 2 + 1
+            name_left = left + name_x
+            strike = QLineF(name_left, middle, name_left + self._small_metrics_f.horizontalAdvance(name), middle)
+        tall_enough = height >= 2 * line + 4
+        return _BlockText(
+            time_text,
+            QPointF(left, baseline),
+            time_clip,
+            name,
+            QPointF(left + name_x, baseline),
+            strike,
+            self._elide(appointment.type_name, text_width) if tall_enough else "",
+            QPointF(left, baseline + line),
+        )
+
+    def _elide(self, text: str, width: int) -> str:
+        key = (text, width)
+        if key not in self._elided:
+            self._elided[key] = self._small_metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
+        return self._elided[key]
 
     def _update_scrollbars(self) -> None:
         vertical, horizontal = self.verticalScrollBar(), self.horizontalScrollBar()
@@ -361,10 +401,8 @@ class TimeGridView(QAbstractScrollArea):
             self._paint_column_background(painter, index, area)
         self._paint_hour_lines(painter, area)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        for index in shown:
-            for block in self._blocks[index]:
-                if block.rect.intersects(area):
-                    self._paint_block(painter, block)
+        blocks = [block for index in shown for block in self._blocks[index] if block.rect.intersects(area)]
+        self._paint_blocks(painter, blocks)
         self._paint_now_line(painter, shown)
         painter.restore()
         if exposed.left() < AXIS_WIDTH:
@@ -397,69 +435,66 @@ class TimeGridView(QAbstractScrollArea):
                 painter.setPen(dotted if step % 2 else solid)
                 painter.drawLine(QPointF(left, y), QPointF(right, y))
 
-    def _paint_block(self, painter: QPainter, block: _Block) -> None:
-        c = self._theme.color
-        appointment = block.appointment
-        rect = block.rect
-        status = appointment.status
-        radius = 4.0
-        # Appointments that are over (completed, no-show) fade into the background; the rest stand out.
-        painter.setOpacity(FADED_OPACITY if status in FADED_STATUSES else 1.0)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(self._fill(appointment.type_color))
-        painter.drawRoundedRect(rect, radius, radius)
-        painter.setBrush(QColor(appointment.type_color))
-        painter.drawRoundedRect(QRectF(rect.left(), rect.top(), EDGE_WIDTH, rect.height()), radius / 2, radius / 2)
-        if status == "no_show":
-            painter.fillRect(rect.adjusted(EDGE_WIDTH, 0, 0, 0), QBrush(c("muted_text"), Qt.BrushStyle.BDiagPattern))
-        self._paint_block_text(painter, block)
+    def _paint_blocks(self, painter: QPainter, blocks: list[_Block]) -> None:
+        """Blocks never overlap, so they are painted layer by layer, which keeps the painter's state changes few:
+        the appointments that stand out, those that are over (faded into the background), then the marks on top."""
+        for faded in (False, True):
+            painter.setOpacity(FADED_OPACITY if faded else 1.0)
+            self._paint_block_layers(painter, [block for block in blocks if block.faded == faded])
         painter.setOpacity(1.0)
-        if appointment.id == self._selected:
-            painter.setPen(QPen(c("accent"), 2))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRoundedRect(rect.adjusted(1, 1, -1, -1), radius, radius)
-        if status == "checked_in":
-            self._paint_check(painter, rect)
+        for block in blocks:
+            if block.appointment.id == self._selected:
+                painter.setPen(QPen(self._theme.color("accent"), 2))
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.drawRoundedRect(block.rect.adjusted(1, 1, -1, -1), RADIUS, RADIUS)
+            if block.appointment.status == "checked_in":
+                self._paint_check(painter, block.rect)
 
-    def _fill(self, type_color: str) -> QColor:
-        if type_color not in self._fills:
-            self._fills[type_color] = self._theme.appointment_fill(type_color)
-        return self._fills[type_color]
-
-    def _paint_block_text(self, painter: QPainter, block: _Block) -> None:
-        start, name = block.heading
-        if not start:
-            return
+    def _paint_block_layers(self, painter: QPainter, blocks: list[_Block]) -> None:
         c = self._theme.color
-        line = self._small_metrics.height()
-        rect = block.rect
-        if rect.height() < line:
-            return
-        x = rect.left() + EDGE_WIDTH + TEXT_PADDING
-        top = self._text_top(rect)
+        painter.setPen(Qt.PenStyle.NoPen)
+        for block in blocks:
+            fill, edge = self._brushes(block.appointment.type_color)
+            painter.setBrush(fill)
+            painter.drawRoundedRect(block.rect, RADIUS, RADIUS)
+            painter.setBrush(edge)
+            painter.drawRoundedRect(block.edge, RADIUS / 2, RADIUS / 2)
+            if block.appointment.status == "no_show":
+                hatch = QBrush(c("muted_text"), Qt.BrushStyle.BDiagPattern)
+                painter.fillRect(block.rect.adjusted(EDGE_WIDTH, 0, 0, 0), hatch)
+        texts = [block.text for block in blocks if block.text]
         painter.setPen(c("text"))
         painter.setFont(self._small_bold_font)
-        first_line = QRectF(x, top, rect.right() - x - TEXT_PADDING, line)
-        painter.drawText(first_line, _LEFT_TOP, start)
-        name_x = x + self._small_bold_metrics.horizontalAdvance(start + " ")
+        for text in texts:
+            if text.time_clip is None:
+                painter.drawText(text.time_at, text.time)
+            else:
+                painter.drawText(text.time_clip, _LEFT_TOP, text.time)
         painter.setFont(self._small_font)
-        name_rect = QRectF(name_x, top, rect.right() - name_x - TEXT_PADDING, line)
-        drawn = painter.drawText(name_rect, _LEFT_TOP, name)
-        if block.appointment.status == "no_show":
-            y = drawn.center().y() + 1
-            painter.drawLine(QPointF(drawn.left(), y), QPointF(drawn.right(), y))
-        if block.second_line:
-            painter.setPen(c("muted_text"))
-            painter.drawText(QRectF(x, top + line, first_line.width(), line), _LEFT_TOP, block.second_line)
+        for text in texts:
+            painter.drawText(text.name_at, text.name)
+            if text.strike is not None:
+                painter.drawLine(text.strike)
+        painter.setPen(c("muted_text"))
+        for text in texts:
+            if text.type_name:
+                painter.drawText(text.type_at, text.type_name)
 
-    def _text_top(self, rect: QRectF) -> float:
-        return rect.top() + (2 if rect.height() < self._small_metrics.height() + 4 else 3)
+    def _brushes(self, type_color: str) -> tuple[QBrush, QBrush]:
+        """A block's fill and its edge in the current theme."""
+        if type_color not in self._type_brushes:
+            fill = self._theme.appointment_fill(type_color)
+            self._type_brushes[type_color] = QBrush(fill), QBrush(QColor(type_color))
+        return self._type_brushes[type_color]
+
+    def _text_top(self, y: float, height: float) -> float:
+        return y + (2 if height < self._line + 4 else 3)
 
     def _paint_check(self, painter: QPainter, rect: QRectF) -> None:
         """A small tick at the end of the block's first line: the patient is here."""
         size = float(CHECK_SIZE)
         right = rect.right() - TEXT_PADDING
-        top = self._text_top(rect) + (self._small_metrics.height() - size) / 2
+        top = self._text_top(rect.top(), rect.height()) + (self._line - size) / 2
         pen = QPen(self._theme.color("success"), 2)
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
         pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
@@ -475,13 +510,14 @@ class TimeGridView(QAbstractScrollArea):
         if self._now is None:
             return
         today = self._now.astimezone(self._zone).date()
+        minutes = wall_minutes(today, self._now, self._zone)
+        if not self._hours[0] * 60 <= minutes <= self._hours[1] * 60:
+            return
+        y = self._y(minutes)
         color = self._theme.color("now_line")
         for index in shown:
-            column = self._columns[index]
-            minutes = self._minutes(column.day, self._now)
-            if column.day != today or not self._hours[0] * 60 <= minutes <= self._hours[1] * 60:
+            if self._columns[index].day != today:
                 continue
-            y = self._y(column.day, self._now)
             left, right = self._column_left(index), self._column_left(index + 1)
             painter.setPen(QPen(color, 2))
             painter.drawLine(QPointF(left, y), QPointF(right - 1, y))
