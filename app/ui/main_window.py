@@ -54,6 +54,7 @@ class MainWindow(QMainWindow):
         self.theme_choice = str(self.settings.value("theme", "system"))
         self.theme = theme.resolve(self.theme_choice)
         self.providers: list[Provider] = []
+        self._reference_loaded = False  # providers and types read once; a failed start retries on refresh
         self.types: list[schedule.AppointmentType] = []
         self.data: MonthData | GridData | None = None
         self.mode = _saved_mode(self.settings.value("view/mode"))
@@ -146,6 +147,7 @@ class MainWindow(QMainWindow):
 
         self.date_edit = QDateEdit()
         self.date_edit.setCalendarPopup(True)
+        self.date_edit.setKeyboardTracking(False)  # jump when the date is complete, not on every digit
         self.date_edit.setDisplayFormat("ddd d MMM yyyy")
         self.date_edit.setAccessibleName("Go to date")
         self.date_edit.setToolTip("Jump to a date")
@@ -236,6 +238,7 @@ class MainWindow(QMainWindow):
 
     def _on_reference_data(self, loaded) -> None:
         self.providers, self.types = loaded
+        self._reference_loaded = True
         self.status.set_connected(True)
         self.provider_combo.blockSignals(True)
         self.provider_combo.clear()
@@ -252,7 +255,10 @@ class MainWindow(QMainWindow):
         self.refresh()
 
     def refresh(self) -> None:
-        """Read the shown view again, and the picker's free times."""
+        """Read the shown view again, and the picker's free times (and the providers, if they never arrived)."""
+        if not self._reference_loaded:
+            self.load_reference_data()
+            return
         request = ViewRequest(self.mode, self.anchor, self.provider_id)
         today, providers = self.today(), list(self.providers)
         self.runner.submit(
@@ -304,6 +310,7 @@ class MainWindow(QMainWindow):
         self.go_to(step(self.mode, self.anchor, 1))
 
     def _show_mode(self, mode: ViewMode) -> None:
+        self._shown_today = self.today()
         self.mode_actions[mode].setChecked(True)
         self.stack.setCurrentWidget(self.current_view())
         if mode is ViewMode.MONTH:
@@ -348,6 +355,9 @@ class MainWindow(QMainWindow):
         """Keep the now line moving; after midnight, today moves on too."""
         for grid in (self.week_view, self.day_view):
             grid.set_now(self.clinic.now())
+        if self.today() != self._shown_today:
+            self._show_mode(self.mode)
+            self.refresh()
 
     # --- dialogs ---
 

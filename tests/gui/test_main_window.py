@@ -4,7 +4,8 @@ import threading
 from datetime import date, datetime, time, timedelta
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QApplication, QComboBox, QDateEdit, QLineEdit, QWidget
 from sqlalchemy import event, text
 
@@ -276,3 +277,25 @@ def test_every_dialog_control_has_an_accessible_name(qtbot, window, provider_id,
     qtbot.waitUntil(lambda: not window.runner.busy)
     for dialog in dialogs:
         assert unnamed_controls(dialog) == [], type(dialog).__name__
+
+
+def test_double_click_on_a_greyed_day_of_the_next_month_opens_that_day(qtbot, window):
+    show(qtbot, window, TUESDAY, ViewMode.MONTH, None)
+    february_third = date(2030, 2, 3)
+    cell = window.month_view.cell_rect(february_third)
+    assert cell is not None
+    # What Qt delivers for a double click: press, release, then a double-click event instead of a second press.
+    qtbot.mouseClick(window.month_view, Qt.MouseButton.LeftButton, pos=cell.center())
+    assert window.anchor == february_third  # the grid has turned to February under the mouse
+    point = QPointF(cell.center())
+    double_click = QMouseEvent(
+        QEvent.Type.MouseButtonDblClick,
+        point,
+        window.month_view.mapToGlobal(point),
+        Qt.MouseButton.LeftButton,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(window.month_view, double_click)
+    settle(qtbot, window)
+    assert window.mode is ViewMode.DAY and window.anchor == february_third

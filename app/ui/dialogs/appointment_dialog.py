@@ -222,6 +222,11 @@ class AppointmentDialog(QDialog):
         # Only a booked appointment can move (the service refuses the others).
         self.reschedule_button.setEnabled(not self._busy and status is AppointmentStatus.BOOKED)
 
+    def reject(self) -> None:
+        # Closing now would hide whether the write happened, and its result could not refresh the calendar.
+        if not self._busy:
+            super().reject()
+
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
         self._enable_actions()

@@ -472,6 +472,11 @@ class BookingDialog(QDialog):
         else:
             self._submit_booking(self.search.chosen.id)
 
+    def reject(self) -> None:
+        # Closing now would hide whether the write happened, and its result could not refresh the calendar.
+        if not self._busy:
+            super().reject()
+
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
         self.form.setEnabled(not busy)

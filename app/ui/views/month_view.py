@@ -117,6 +117,7 @@ class MonthView(QWidget):
         self._month = (0, 0)
         self._today: date | None = None
         self._selected: date | None = None
+        self._pressed_day: date | None = None  # the day under the last press, for the double click that follows
         self._kinds: dict[date, DayKind] = {}
         self._pills: dict[date, list[Pill]] = {}
         self._cells: dict[date, _Cell] = {}
@@ -349,14 +350,17 @@ class MonthView(QWidget):
     def mousePressEvent(self, event: QMouseEvent) -> None:
         day = self.day_at(event.position().toPoint())
         if event.button() == Qt.MouseButton.LeftButton and day is not None:
+            self._pressed_day = day
             self.select_day(day)
             self.day_selected.emit(day)
         super().mousePressEvent(event)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
-        day = self.day_at(event.position().toPoint())
+        # The first press may have turned the grid to another month (a greyed day): open the day pressed.
+        day = self._pressed_day or self.day_at(event.position().toPoint())
         if event.button() == Qt.MouseButton.LeftButton and day is not None:
             self.day_activated.emit(day)
+            return  # QWidget's own handler would treat it as a second press on the new grid
         super().mouseDoubleClickEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
