@@ -299,3 +299,21 @@ def test_double_click_on_a_greyed_day_of_the_next_month_opens_that_day(qtbot, wi
     QApplication.sendEvent(window.month_view, double_click)
     settle(qtbot, window)
     assert window.mode is ViewMode.DAY and window.anchor == february_third
+
+
+def test_enter_on_a_patient_result_chooses_the_patient_and_books_nothing(
+    qtbot, window, provider_id, patient_id, engine
+):
+    show(qtbot, window, TUESDAY, ViewMode.WEEK, provider_id)
+    dialog = window.open_booking(window.provider(provider_id), at(TUESDAY, 10))
+    qtbot.waitUntil(lambda: not window.runner.busy)
+    dialog.search.set_query("Ada")
+    qtbot.waitUntil(lambda: dialog.search.result_count() == 1)
+    dialog.search.choose_row(0)
+    qtbot.waitUntil(dialog.book_button.isEnabled)
+    dialog.search.results.setFocus()
+    qtbot.keyClick(dialog.search.results, Qt.Key.Key_Return)
+    qtbot.wait(50)
+    assert not window.runner.busy and dialog.isVisible()
+    assert dialog.type_combo.hasFocus()
+    assert live_appointments(engine) == []

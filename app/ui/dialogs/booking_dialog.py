@@ -207,6 +207,7 @@ class BookingDialog(QDialog):
         self.search = PatientSearch(self._runner, self._clinic)
         self.search.results.setMinimumHeight(132)
         self.search.patient_chosen.connect(lambda _patient: self._edited("patient_id"))
+        self.search.patient_activated.connect(lambda _patient: self.type_combo.setFocus())
         patient_error = InlineError("Patient")
         self.field_errors.add("patient_id", self.search.query_edit, patient_error)
         existing_page = QWidget()
@@ -315,7 +316,9 @@ class BookingDialog(QDialog):
         self.book_button.setProperty("role", "primary")
         self.book_button.setAccessibleName("Book")
         self.book_button.setToolTip("Book the appointment (enabled once every field is filled in correctly)")
-        self.book_button.setDefault(True)
+        # Not the default button: Enter on a search result must choose the patient, not book with the type and
+        # notes still untouched. Enter books once Book has the focus.
+        self.book_button.setAutoDefault(True)
         self.book_button.clicked.connect(self.book)
         row = QHBoxLayout()
         row.addWidget(self.hint_label, 1)

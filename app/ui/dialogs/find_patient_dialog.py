@@ -41,7 +41,10 @@ class FindPatientDialog(QDialog):
         self.table.activated.connect(lambda index: self._choose(index.row()))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
-        buttons.button(QDialogButtonBox.StandardButton.Close).setAccessibleName("Close")
+        close = buttons.button(QDialogButtonBox.StandardButton.Close)
+        close.setAccessibleName("Close")
+        close.setAutoDefault(False)  # Enter on a search result must not close the dialog
+        self.search.patient_activated.connect(lambda _patient: self.table.setFocus())
         self.open_button = buttons.addButton("Open on its day", QDialogButtonBox.ButtonRole.ActionRole)
         self.open_button.setAccessibleName("Open the appointment on its day")
         self.open_button.setEnabled(False)
