@@ -22,17 +22,11 @@ from app.services.context import Clinic
 from app.services.schedule import AppointmentView
 from app.ui.dialogs.field_errors import MessageBanner
 from app.ui.icons import type_dot
+from app.ui.labels import STATUS_LABELS
 from app.ui.navigation import ViewMode, title
 from app.ui.theme import Theme, in_use
 from app.ui.workers import TaskRunner, user_message
 
-STATUS_LABELS = {
-    AppointmentStatus.BOOKED: "Booked",
-    AppointmentStatus.CHECKED_IN: "Checked in",
-    AppointmentStatus.COMPLETED: "Completed",
-    AppointmentStatus.NO_SHOW: "No-show",
-    AppointmentStatus.CANCELLED: "Cancelled",
-}
 STATUS_TOKENS = {
     AppointmentStatus.BOOKED: "accent",
     AppointmentStatus.CHECKED_IN: "success",

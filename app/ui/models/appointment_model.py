@@ -6,13 +6,10 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 
 from app.services.schedule import AppointmentView
+from app.ui.labels import status_label
 
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Date", "Time", "Provider", "Type", "Status")
-
-
-def status_label(status: str) -> str:
-    return status.replace("_", " ").capitalize().replace("No show", "No-show")
 
 
 class AppointmentTableModel(QAbstractTableModel):

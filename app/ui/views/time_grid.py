@@ -31,6 +31,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAbstractScrollArea, QFrame, QToolTip, QWidget
 
 from app.services.schedule import AppointmentView
+from app.ui.labels import status_label
 from app.ui.theme import Theme
 from app.ui.views.columns import ColumnTimes, GridColumn, clock_text, column_times, hour_span, wall_minutes
 
@@ -46,13 +47,6 @@ FADED_OPACITY = 0.55
 RADIUS = 4.0  # a block's rounded corners
 CHECK_SIZE = 9  # the checked-in tick
 MIN_TEXT_WIDTH = 28  # narrower lanes show colour only; the tooltip still tells all
-STATUS_LABELS = {
-    "booked": "Booked",
-    "checked_in": "Checked in",
-    "completed": "Completed",
-    "no_show": "No-show",
-    "cancelled": "Cancelled",
-}
 
 
 def describe(appointment: AppointmentView, zone: ZoneInfo) -> str:
@@ -64,7 +58,7 @@ def describe(appointment: AppointmentView, zone: ZoneInfo) -> str:
             appointment.patient_name,
             appointment.provider_name,
             appointment.type_name,
-            STATUS_LABELS.get(appointment.status, appointment.status),
+            status_label(appointment.status),
         ]
     )
 
