@@ -30,7 +30,7 @@ from app.services.context import Clinic
 from app.services.schedule import Provider
 from app.ui.models.slot_model import SlotListModel, SlotRole
 from app.ui.navigation import ViewMode, title
-from app.ui.theme import Theme, in_use
+from app.ui.theme import Theme, in_use, set_style_property
 from app.ui.workers import TaskRunner, user_message
 
 NOON = time(12)
@@ -493,11 +493,10 @@ class SlotPicker(QWidget):
     def _update_summary(self) -> None:
         if self._selected is None:
             self._chosen_time.setText("Pick a time")
-            self._chosen_time.setProperty("role", "muted")
+            set_style_property(self._chosen_time, "role", "muted")
         else:
             self._chosen_time.setText(f"{self._clinic.local(self._selected):%H:%M}")
-            self._chosen_time.setProperty("role", "")
-        self._chosen_time.style().polish(self._chosen_time)  # the role changed: restyle
+            set_style_property(self._chosen_time, "role", "")
         parts = [self._provider.name if self._provider else "No provider chosen"]
         if self._day:
             parts.append(f"{self._day:%a} {self._day.day} {self._day:%b %Y}")
@@ -519,8 +518,7 @@ class SlotPicker(QWidget):
 
     def _show_message(self, message: str, detail: str = "", *, error: bool = False) -> None:
         self._message.setText(message)
-        self._message.setProperty("role", "error" if error else "muted")
-        self._message.style().polish(self._message)
+        set_style_property(self._message, "role", "error" if error else "muted")
         self._detail.setText(detail)
         self._detail.setVisible(bool(detail))
         self._retry.setVisible(error)

@@ -2,6 +2,8 @@
 
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
 
+from app.ui.theme import set_style_property
+
 
 class ClinicStatusBar(QStatusBar):
     def __init__(self, database: str, zone: str, parent: QWidget | None = None):
@@ -33,8 +35,7 @@ class ClinicStatusBar(QStatusBar):
 
     def set_connected(self, connected: bool, detail: str = "") -> None:
         self.connection.setText("Connected" if connected else f"Offline{': ' + detail if detail else ''}")
-        self.connection.setProperty("role", "muted" if connected else "error")
-        self.connection.style().polish(self.connection)
+        set_style_property(self.connection, "role", "muted" if connected else "error")
 
     def summary(self) -> str:
         """The permanent texts, for tests and the accessible description."""

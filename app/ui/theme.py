@@ -10,7 +10,7 @@ from functools import cache
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from app.resources import resource_path
 
@@ -117,6 +117,16 @@ QPushButton[role="primary"]:disabled {{ background: {t["border"]}; color: {t["mu
 QLineEdit[invalid="true"], QPlainTextEdit[invalid="true"], QDateEdit[invalid="true"] {{
     border: 1px solid {t["error"]}; }}
 """
+
+
+def set_style_property(widget: QWidget, name: str, value: object) -> None:
+    """Set a property the app stylesheet selects on (role, invalid) and restyle the widget."""
+    if widget.property(name) == value:
+        return
+    widget.setProperty(name, value)
+    # A changed dynamic property only takes effect once the style is re-applied.
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
 
 
 def apply(app: QApplication, current: Theme) -> None:

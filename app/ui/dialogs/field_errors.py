@@ -4,22 +4,12 @@ from collections.abc import Mapping
 
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
-from app.ui.theme import Theme
+from app.ui.theme import Theme, set_style_property
 
 
 def sentence(message: str) -> str:
     """A validator's reason ("must not be empty") as a sentence under its field."""
     return message[:1].upper() + message[1:]
-
-
-def set_style_property(widget: QWidget, name: str, value: object) -> None:
-    """Set a property the app stylesheet selects on (role, invalid) and restyle the widget."""
-    if widget.property(name) == value:
-        return
-    widget.setProperty(name, value)
-    # A changed dynamic property only takes effect once the style is re-applied.
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
 
 
 def mark_invalid(widget: QWidget, invalid: bool) -> None:

@@ -7,9 +7,8 @@ from PySide6.QtWidgets import QAbstractItemView, QLabel, QLineEdit, QListView, Q
 from app.services import patients
 from app.services.context import Clinic
 from app.services.patients import SEARCH_LIMIT, Patient
-from app.ui.dialogs.field_errors import set_style_property
 from app.ui.models.patient_model import PatientListModel
-from app.ui.theme import Theme, in_use
+from app.ui.theme import Theme, in_use, set_style_property
 from app.ui.workers import TaskRunner, user_message
 
 SEARCH_DELAY_MS = 250  # long enough not to query on every keystroke, short enough to feel immediate

@@ -22,7 +22,7 @@ from app.services.context import Clinic
 from app.services.schedule import AppointmentView, Provider
 from app.ui.navigation import ViewMode, title
 from app.ui.slot_picker import SlotPicker
-from app.ui.theme import Theme
+from app.ui.theme import Theme, set_style_property
 from app.ui.workers import TaskRunner, user_message
 
 
@@ -173,6 +173,5 @@ class RescheduleDialog(QDialog):
 
     def _show_status(self, message: str, *, error: bool = True) -> None:
         self._status.setText(message)
-        self._status.setProperty("role", "error" if error else "muted")
-        self._status.style().polish(self._status)
+        set_style_property(self._status, "role", "error" if error else "muted")
         self._status.setVisible(bool(message))
