@@ -1,3 +1,34 @@
+CREATE FUNCTION public.announce_schedule_change() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    affected jsonb[] := ARRAY[]::jsonb[];
+    affected_row jsonb;
+    spans jsonb := '[]';
+    provider_column text := TG_ARGV[0];
+    start_column text := TG_ARGV[1];
+    end_column text := TG_ARGV[2];
+BEGIN
+    IF TG_OP <> 'INSERT' THEN affected := affected || to_jsonb(OLD); END IF;
+    IF TG_OP <> 'DELETE' THEN affected := affected || to_jsonb(NEW); END IF;
+    IF start_column IS NOT NULL THEN
+        FOREACH affected_row IN ARRAY affected LOOP
+            spans := spans || jsonb_build_array(
+                jsonb_build_array(affected_row -> start_column, affected_row -> end_column));
+        END LOOP;
+    END IF;
+    affected_row := affected[cardinality(affected)];
+    PERFORM pg_notify('clinic_schedule', jsonb_build_object(
+        'table', TG_TABLE_NAME,
+        'op', TG_OP,
+        'id', affected_row -> 'id',
+        'provider_id', affected_row -> provider_column,
+        'spans', CASE WHEN start_column IS NULL THEN NULL ELSE spans END
+    )::text);
+    RETURN NULL;
+END
+$$;
+
 CREATE FUNCTION public.touch_updated_at() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -243,9 +274,19 @@ CREATE INDEX patients_phone_digits_idx ON public.patients USING btree (regexp_re
 
 CREATE INDEX time_off_provider_range_idx ON public.time_off USING gist (int4range(provider_id, provider_id, '[]'::text), tstzrange(starts_at, ends_at));
 
+CREATE TRIGGER appointments_announce AFTER INSERT OR DELETE OR UPDATE ON public.appointments FOR EACH ROW EXECUTE FUNCTION public.announce_schedule_change('provider_id', 'starts_at', 'ends_at');
+
 CREATE TRIGGER appointments_touch_updated_at BEFORE UPDATE ON public.appointments FOR EACH ROW EXECUTE FUNCTION public.touch_updated_at();
 
 CREATE TRIGGER patients_touch_updated_at BEFORE UPDATE ON public.patients FOR EACH ROW EXECUTE FUNCTION public.touch_updated_at();
+
+CREATE TRIGGER providers_announce AFTER INSERT OR DELETE OR UPDATE ON public.providers FOR EACH ROW EXECUTE FUNCTION public.announce_schedule_change('id');
+
+CREATE TRIGGER time_off_announce AFTER INSERT OR DELETE OR UPDATE ON public.time_off FOR EACH ROW EXECUTE FUNCTION public.announce_schedule_change('provider_id', 'starts_at', 'ends_at');
+
+CREATE TRIGGER time_slots_announce AFTER INSERT OR DELETE OR UPDATE ON public.time_slots FOR EACH ROW EXECUTE FUNCTION public.announce_schedule_change('provider_id', 'start_time', 'end_time');
+
+CREATE TRIGGER working_hours_announce AFTER INSERT OR DELETE OR UPDATE ON public.working_hours FOR EACH ROW EXECUTE FUNCTION public.announce_schedule_change('provider_id');
 
 ALTER TABLE ONLY public.appointments
     ADD CONSTRAINT appointments_patient_id_fkey FOREIGN KEY (patient_id) REFERENCES public.patients(id);

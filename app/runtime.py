@@ -1,5 +1,6 @@
 """Opening the clinic for a process: settings, database, schema check, services."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -8,8 +9,10 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from app.config import Settings, load_settings
 from app.db import migrate
 from app.db.connect import DatabaseTarget, resolve_database
-from app.db.engine import make_engine
+from app.db.engine import libpq_url, make_engine, workstation_name
 from app.domain.errors import DomainError
+from app.live.changes import Change
+from app.live.listener import ListenerState, ScheduleListener
 from app.services.context import Clinic
 from app.services.uow import UnitOfWork
 
@@ -28,6 +31,23 @@ class Runtime:
     def close(self) -> None:
         self.engine.dispose()
 
+    def check_schema(self) -> None:
+        """SchemaMismatch unless the database is at this program's revision; DatabaseUnavailable if unreachable."""
+        current, head = self.clinic.uow.read(migrate.revision_of), migrate.head_revision()
+        if current != head:
+            raise SchemaMismatch(
+                f"the database schema is at revision {current or 'none'}, this program needs {head}:"
+                " ask IT to run `clinic-scheduler db upgrade`"
+            )
+
+    def make_listener(
+        self, on_change: Callable[[Change], None], on_state: Callable[[ListenerState], None]
+    ) -> ScheduleListener:
+        """A listener for this database's schedule changes, on a connection of its own (not started)."""
+        return ScheduleListener(
+            libpq_url(self.target.url), on_change, on_state, application_name=f"{workstation_name()} live"
+        )
+
 
 def database_error_message(exc: DBAPIError) -> str:
     """One line for people: whether the server was out of reach or refused, and its first line of why."""
@@ -35,24 +55,18 @@ def database_error_message(exc: DBAPIError) -> str:
     return f"{problem}: {str(exc.orig).strip().splitlines()[0]}"
 
 
-def check_schema(engine: Engine) -> None:
-    current, head = migrate.current_revision(engine), migrate.head_revision()
-    if current != head:
-        raise SchemaMismatch(
-            f"the database schema is at revision {current or 'none'}, this program needs {head}:"
-            " ask IT to run `clinic-scheduler db upgrade`"
-        )
-
-
 def open_runtime(*, check: bool = True) -> Runtime:
     """Connect to the configured database. The embedded one is migrated on the spot (it has no IT);
-    a shared server must already be at this program's schema revision."""
+    a shared server must already be at this program's schema revision. With `check=False` a shared server
+    is not contacted at all: the caller checks the schema later (a desk that starts while the server is
+    out of reach opens offline and checks once it connects)."""
     settings = load_settings()
     target = resolve_database(settings)
     engine = make_engine(target.url)
     if target.is_embedded:
         migrate.upgrade(engine)
-    elif check:
-        check_schema(engine)
     clinic = Clinic(uow=UnitOfWork(engine), zone=settings.clinic_timezone, horizon_days=settings.booking_horizon_days)
-    return Runtime(settings, target, engine, clinic)
+    runtime = Runtime(settings, target, engine, clinic)
+    if check and not target.is_embedded:
+        runtime.check_schema()
+    return runtime

@@ -23,8 +23,7 @@ from sqlalchemy import Engine, text
 
 from app.config import load_settings
 from app.db.connect import resolve_database
-from app.db.engine import make_engine, session_options, workstation_name
-from app.db.schema_dump import libpq_url
+from app.db.engine import libpq_url, make_engine, session_options, workstation_name
 from app.db.throwaway import throwaway_database
 from app.domain.errors import SlotTaken
 from app.domain.slots import WorkingBlock, slot_grid

@@ -35,12 +35,19 @@ def make_engine(url: str, *, pool_size: int = 4, lock_timeout_ms: int = LOCK_TIM
         # the unit of work retries a transaction that lost its connection instead.
         pool_pre_ping=False,
         pool_recycle=1800,
+        # Statement parameters carry patient details: errors and logs must not repeat them.
+        hide_parameters=True,
         connect_args={
             "options": session_options(lock_timeout_ms),
             "application_name": workstation_name(),
             "connect_timeout": 5,
         },
     )
+
+
+def libpq_url(url: str) -> str:
+    """The URL in libpq's form, for plain psycopg connections (postgresql+psycopg://... -> postgresql://...)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def with_database(url: str, database: str) -> str:

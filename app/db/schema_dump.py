@@ -3,9 +3,8 @@
 import re
 import subprocess
 
-from sqlalchemy import make_url
-
 from app.db.connect import DatabaseTarget
+from app.db.engine import libpq_url
 
 
 def _pg_dump_path() -> str:
@@ -13,10 +12,6 @@ def _pg_dump_path() -> str:
     from app.db.embedded import client_binary
 
     return str(client_binary("pg_dump"))
-
-
-def libpq_url(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 _NOISE = re.compile(r"^(--.*|SET .*|SELECT pg_catalog\.set_config.*|\\(un)?restrict .*)$")

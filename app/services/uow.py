@@ -90,20 +90,23 @@ class UnitOfWork:
                 if fault is Fault.OTHER:
                     raise
                 lock_timeouts += fault is Fault.LOCK_TIMEOUT
+                reason = _first_line(exc)
                 log.warning(
-                    "transient database fault (%s), attempt %d of %d: %s",
-                    fault.name,
-                    attempt,
-                    self.attempts,
-                    str(exc.orig).splitlines()[0] if exc.orig else exc,
+                    "transient database fault (%s), attempt %d of %d: %s", fault.name, attempt, self.attempts, reason
                 )
                 if fault is Fault.LOCK_TIMEOUT and lock_timeouts >= self.lock_attempts:
                     raise SlotBusy() from exc
                 if attempt == self.attempts:
-                    raise DatabaseUnavailable(fault.name.lower().replace("_", " ")) from exc
+                    raise DatabaseUnavailable(reason) from exc
                 self._sleep(self._backoff(attempt))
         raise AssertionError("unreachable")
 
     def _backoff(self, attempt: int) -> float:
         # Full jitter: desks that failed together do not retry together.
         return random.uniform(0, self.base_delay * 2**attempt)
+
+
+def _first_line(exc: DBAPIError) -> str:
+    """The driver's own first line (psycopg's messages carry no statement parameters)."""
+    text = str(exc.orig if exc.orig is not None else exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

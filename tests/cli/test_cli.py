@@ -209,5 +209,5 @@ def test_an_unreachable_database_exits_1_with_a_clear_message(cli_env):
         DAY.isoformat(),
     )
     assert result.code == 1
-    assert result.err.startswith("error: cannot reach the database:")
+    assert result.err.splitlines()[-1].startswith("error: the database is not available right now (connection failed:")
     assert "Traceback" not in result.err

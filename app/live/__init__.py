@@ -1,0 +1,1 @@
+"""Live updates: the database announces schedule changes (NOTIFY); each desk listens (LISTEN)."""

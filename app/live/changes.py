@@ -1,0 +1,60 @@
+"""What a schedule notification says: which table changed, for which provider, and which times it touches.
+
+The payload is built by the `announce_schedule_change` trigger (migration 0002). It is a hint to re-read,
+never the data itself, so it carries ids and times only: nothing about patients.
+"""
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "clinic_schedule"
+
+Span = tuple[datetime, datetime]
+
+
+@dataclass(frozen=True)
+class Change:
+    table: str  # appointments, time_slots, time_off, working_hours, providers
+    op: str  # INSERT, UPDATE, DELETE
+    row_id: int | None
+    provider_id: int | None
+    spans: tuple[Span, ...] | None  # the times the old and new row cover; None: not tied to a time
+
+    def touches(self, provider_id: int | None, first_day: date, last_day: date, zone: ZoneInfo) -> bool:
+        """Whether a view of `provider_id` (None: every provider) over these local days shows this change."""
+        if provider_id is not None and self.provider_id is not None and provider_id != self.provider_id:
+            return False
+        if self.spans is None:
+            return True
+        return any(_local_days_overlap(span, first_day, last_day, zone) for span in self.spans)
+
+
+def _local_days_overlap(span: Span, first_day: date, last_day: date, zone: ZoneInfo) -> bool:
+    start_day = span[0].astimezone(zone).date()
+    # An end at midnight belongs to the day before: the span is half-open.
+    end_day = (span[1].astimezone(zone) - timedelta(microseconds=1)).date()
+    return start_day <= last_day and end_day >= first_day
+
+
+def parse(payload: str) -> Change | None:
+    """The change a notification announces, or None (logged) if the payload is not one of ours."""
+    try:
+        data = json.loads(payload)
+        spans = data.get("spans")
+        return Change(
+            table=str(data["table"]),
+            op=str(data["op"]),
+            row_id=data.get("id"),
+            provider_id=data.get("provider_id"),
+            spans=None
+            if spans is None
+            else tuple((datetime.fromisoformat(start), datetime.fromisoformat(end)) for start, end in spans),
+        )
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        log.warning("ignoring a notification that is not a schedule change (%s): %.200s", exc, payload)
+        return None
