@@ -24,6 +24,8 @@ from app.services.providers import add_provider
 from app.services.uow import UnitOfWork
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The log goes to a throwaway folder, never the user log folder of the machine running the tests.
+os.environ.setdefault("CLINIC_LOG_DIR", tempfile.mkdtemp(prefix="clinic-test-logs-"))
 # The machines that run the suite are shared and noisy: a slow example is not a failure of the rules.
 settings.register_profile("clinic", deadline=None)
 settings.load_profile("clinic")

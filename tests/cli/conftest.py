@@ -11,5 +11,6 @@ def cli_env(db_url, tmp_path) -> dict[str, str]:
         CLINIC_TIMEZONE="Europe/Berlin",
         CLINIC_CONFIG=str(tmp_path / "no-config.toml"),  # never the desk's own config file
         CLINIC_DATA_DIR=str(tmp_path / "data"),
+        CLINIC_LOG_DIR=str(tmp_path / "logs"),  # never the desk's own log folder
     )
     return env
