@@ -49,12 +49,24 @@ def parse(payload: str) -> Change | None:
         return Change(
             table=str(data["table"]),
             op=str(data["op"]),
-            row_id=data.get("id"),
-            provider_id=data.get("provider_id"),
-            spans=None
-            if spans is None
-            else tuple((datetime.fromisoformat(start), datetime.fromisoformat(end)) for start, end in spans),
+            row_id=_optional_id(data.get("id")),
+            provider_id=_optional_id(data.get("provider_id")),
+            spans=None if spans is None else tuple((_moment(start), _moment(end)) for start, end in spans),
         )
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         log.warning("ignoring a notification that is not a schedule change (%s): %.200s", exc, payload)
         return None
+
+
+def _optional_id(value: object) -> int | None:
+    # bool is an int in Python; a provider id of "3" or true would silently match no view.
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise TypeError(f"an id must be an integer, not {value!r}")
+
+
+def _moment(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.utcoffset() is None:  # astimezone() would read it in this machine's zone: a guess, not the time
+        raise ValueError(f"a time without an offset: {text!r}")
+    return moment

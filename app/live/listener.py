@@ -120,7 +120,11 @@ class ScheduleListener:
             keepalives_interval=5,
             keepalives_count=3,
         )
-        connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
+        try:
+            connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
+        except BaseException:
+            connection.close()
+            raise
         return connection
 
     def _listen(self, connection: psycopg.Connection) -> None:
