@@ -4,7 +4,6 @@ Exit codes: 0 done; 1 configuration or database problem; 2 invalid input; 3 slot
 """
 
 import argparse
-import logging
 import os
 import sys
 from datetime import date, datetime
@@ -13,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from app.config import ConfigError
 from app.domain.errors import DomainError, InvalidInput, SlotBusy, SlotTaken
+from app.logs import configure_logging
 from app.runtime import database_error_message
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_TAKEN = 0, 1, 2, 3
@@ -75,6 +75,13 @@ def _parser() -> argparse.ArgumentParser:
     stress.add_argument("--workers", type=int, default=16)
     stress.add_argument("--slots", type=int, default=200)
     stress.add_argument("--json", action="store_true", help="print JSON only")
+
+    live = sub.add_parser("bench-live", help="benchmark: latency from a booking's commit to other desks' live update")
+    live.add_argument("--desks", type=int, default=10, help="listening desk processes")
+    live.add_argument("--writers", type=int, default=2, help="booking processes")
+    live.add_argument("--bookings", type=int, default=300)
+    live.add_argument("--rate", type=float, default=25.0, help="bookings per second, all writers together")
+    live.add_argument("--json", action="store_true", help="print JSON only")
 
     bench_ui = sub.add_parser("bench-ui", help="benchmark: read, layout, paint and refresh times of the calendar views")
     bench_ui.add_argument("--repeat", type=int, default=7, help="samples per measurement (the median is shown)")
@@ -174,9 +181,15 @@ def _run_stress(args) -> int:
     return stress_main(workers=args.workers, slots=args.slots, as_json=args.json)
 
 
+def _run_bench_live(args) -> int:
+    from app.ui.bench_live import main as bench_live_main  # its desks run the Qt live bridge
+
+    return bench_live_main(args.desks, args.writers, args.bookings, args.rate, as_json=args.json)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    configure_logging(args.verbose)
     try:
         if args.command is None:
             return _run_gui()
@@ -184,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
             return _run_db(args)
         if args.command == "stress":
             return _run_stress(args)
+        if args.command == "bench-live":
+            return _run_bench_live(args)
         if args.command in ("bench-ui", "screenshots"):
             return _run_offscreen(args)
         return _run_service_command(args)

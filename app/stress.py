@@ -12,7 +12,8 @@ import sys
 import time
 import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
@@ -76,7 +77,7 @@ class WorkerCrashed(Exception):
 
 def _process_main(func, job, barrier, results, index: int) -> None:
     try:
-        value = func(job, lambda: barrier.wait(START_TIMEOUT_S))
+        value = func(job, lambda timeout=START_TIMEOUT_S: barrier.wait(timeout))
         results.put((index, True, value))
     except BaseException:
         barrier.abort()  # the others would wait for this one forever
@@ -87,7 +88,8 @@ def run_together(tasks: list[tuple[Callable, object]], timeout: float = 600) -> 
     """Run each `func(job, ready)` in its own spawned process; return their results in order.
 
     `ready()` waits until every process has called it: call it after connecting, so the race starts
-    together. It can be called again for another round (the barrier is cyclic).
+    together. It can be called again for another round (the barrier is cyclic); `ready(timeout)` waits
+    longer than START_TIMEOUT_S for a round that follows a long phase.
     """
     ctx = multiprocessing.get_context("spawn")
     barrier, results = ctx.Barrier(len(tasks)), ctx.Queue()
@@ -253,9 +255,10 @@ def future_slots(count: int, first_day: date) -> list[tuple[datetime, datetime]]
     return slots[:count]
 
 
-def _set_up_phase(clinic, name: str, workers: int) -> tuple[int, list[int]]:
-    """A provider working every day, and one patient per worker (a patient cannot be in two places at
-    once: the exclusion constraint would refuse one worker's second win at the same time)."""
+def set_up_provider(clinic, name: str, workers: int) -> tuple[int, list[int]]:
+    """A provider working every day (the grid of `future_slots`), and one patient per worker (a patient
+    cannot be in two places at once: the exclusion constraint would refuse one worker's second win at the
+    same time)."""
     hours = {weekday: [WorkingBlock(*DAY_BLOCK, SLOT_MINUTES)] for weekday in range(1, 8)}
     provider_id = add_provider(clinic, f"Stress {name} {uuid.uuid4().hex[:6]}", hours)
     patients = [
@@ -272,7 +275,7 @@ def _set_up_phase(clinic, name: str, workers: int) -> tuple[int, list[int]]:
     return provider_id, patients
 
 
-def _percentile_ms(values: list[float], fraction: float) -> float:
+def percentile_ms(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     if not ordered:
         return 0.0
@@ -281,7 +284,7 @@ def _percentile_ms(values: list[float], fraction: float) -> float:
 
 def run_phase(clinic, engine: Engine, url: str, worker, name: str, workers: int, slots: int) -> dict:
     """Race `workers` processes for `slots` slots of a provider of their own; count the result in the database."""
-    provider_id, patients = _set_up_phase(clinic, name, workers)
+    provider_id, patients = set_up_provider(clinic, name, workers)
     today = datetime.now(UTC).date()
     chosen = future_slots(slots, today + timedelta(days=1))
     horizon = (chosen[-1][0].date() - today).days + 2
@@ -294,8 +297,8 @@ def run_phase(clinic, engine: Engine, url: str, worker, name: str, workers: int,
         "attempts": len(latencies),
         "successes": live_appointments(engine, provider_id),
         "double_bookings": double_bookings(engine, provider_id),
-        "p50_ms": _percentile_ms(latencies, 0.50),
-        "p99_ms": _percentile_ms(latencies, 0.99),
+        "p50_ms": percentile_ms(latencies, 0.50),
+        "p99_ms": percentile_ms(latencies, 0.99),
         "bookings_per_s": round(len(latencies) / elapsed, 1) if elapsed > 0 else 0.0,
         "errors": len(errors),
         "first_errors": sorted(set(errors))[:5],
@@ -307,14 +310,25 @@ def run_phase(clinic, engine: Engine, url: str, worker, name: str, workers: int,
     }
 
 
-def benchmark(admin_url: str, workers: int, slots: int) -> dict:
-    with throwaway_database(admin_url, prefix="clinic_stress") as url:
-        engine, clinic = open_clinic(url)
-        try:
-            service = run_phase(clinic, engine, url, service_worker, "service", workers, slots)
-            raw = run_phase(clinic, engine, url, raw_sql_worker, "raw", workers, slots)
-        finally:
-            engine.dispose()
+@contextmanager
+def throwaway_on_configured_server(prefix: str) -> Iterator[str]:
+    """A migrated throwaway database for the `with` block, dropped afterwards: real data is never touched.
+
+    The configured server (or the embedded one, kept up by the target until we are done) hosts it.
+    """
+    target = resolve_database(load_settings())
+    with throwaway_database(target.url, prefix=prefix) as url:
+        yield url
+
+
+def benchmark(url: str, workers: int, slots: int) -> dict:
+    """Both phases in the (throwaway) database at `url`, each with a provider of its own."""
+    engine, clinic = open_clinic(url)
+    try:
+        service = run_phase(clinic, engine, url, service_worker, "service", workers, slots)
+        raw = run_phase(clinic, engine, url, raw_sql_worker, "raw", workers, slots)
+    finally:
+        engine.dispose()
     ratio = service["bookings_per_s"] / raw["bookings_per_s"] if raw["bookings_per_s"] else 0.0
     return {"service": service, "raw_sql": raw, "throughput_ratio": round(ratio, 3)}
 
@@ -334,10 +348,8 @@ def main(workers: int, slots: int, as_json: bool) -> int:
     if workers < 1 or slots < 1:
         print("error: --workers and --slots must be at least 1", file=sys.stderr)
         return 2
-    # The configured server (or the embedded one, kept up by the target until we are done) hosts the
-    # throwaway database.
-    target = resolve_database(load_settings())
-    report = benchmark(target.url, workers, slots)
+    with throwaway_on_configured_server("clinic_stress") as url:
+        report = benchmark(url, workers, slots)
     if as_json:
         print(json.dumps(report, indent=2))
     else:

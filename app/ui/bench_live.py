@@ -1,0 +1,309 @@
+"""Live-update benchmark: how long a booking takes to reach the other desks' screens.
+
+Separate OS processes, as on separate workstations: N desks, each a QCoreApplication with the desk's own
+LiveUpdates bridge (its LISTEN connection and listener thread), and one or more writers booking through
+the real service (`booking.book`) at a steady pace. A writer notes the moment each booking's commit
+returned; a desk notes the moment each appointment's `changed` signal reached its Qt main thread, where
+the views would re-read. The difference is the latency a receptionist sees.
+
+Everything happens in a throwaway database that is dropped afterwards: real data is never touched.
+Notifications are counted by the desks: one expected per committed booking per desk.
+"""
+
+import json
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from app.services import booking, schedule
+from app.stress import (
+    START_TIMEOUT_S,
+    future_slots,
+    open_clinic,
+    percentile_ms,
+    run_together,
+    set_up_provider,
+    throwaway_on_configured_server,
+)
+
+# Timestamps: every process takes `time.monotonic()`, which on Linux is CLOCK_MONOTONIC, one clock for the
+# whole system (not per process), so a writer's commit time and a desk's arrival time can be subtracted.
+# (Windows' QueryPerformanceCounter and macOS' mach_absolute_time are system-wide as well.)
+DRAIN_S = 5.0  # after the last commit, how long a desk still waits for notifications before calling them missed
+POLL_MS = 20  # how often a desk's main thread looks whether it is done
+
+
+# --- a desk: a Qt event loop with the live bridge, noting when each appointment's signal arrives -------------
+
+
+@dataclass(frozen=True)
+class DeskJob:
+    url: str
+    expected: int  # bookings the writers will make: a desk that has seen them all stops without draining
+    write_timeout_s: float  # the longest the writers may take, from the start to their last commit
+
+
+@dataclass
+class DeskRecord:
+    arrivals: dict[int, float] = field(default_factory=dict)  # appointment id -> monotonic, on the Qt main thread
+    on_listener: dict[int, float] = field(default_factory=dict)  # appointment id -> monotonic, on the listener thread
+    connects: int = 0  # times the listener reported LISTEN in place (1: it never dropped)
+    drops: list[str] = field(default_factory=list)  # why the connection went, each time it did
+
+
+def _desk_runtime(url: str):
+    """A Runtime on the throwaway database, as a desk has; its engine never connects (the desk only listens)."""
+    from app.config import load_settings
+    from app.db.connect import DatabaseTarget
+    from app.runtime import Runtime
+
+    engine, clinic = open_clinic(url)
+    return Runtime(load_settings(), DatabaseTarget(url, "bench-live throwaway database"), engine, clinic)
+
+
+def desk_main(job: DeskJob, ready) -> DeskRecord:
+    """One desk process: LISTEN through LiveUpdates, say ready once connected, record until the writers are done."""
+    # Only desks load Qt; the bridge is the desktop's own, so the latency measured is the one a window sees.
+    from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Slot
+
+    from app.ui.live_updates import LiveUpdates
+
+    app = QCoreApplication.instance() or QCoreApplication([])
+    record = DeskRecord()
+    main_thread = threading.current_thread()
+    connected, writers_done = threading.Event(), threading.Event()
+    failures: list[str] = []
+
+    class Receiver(QObject):
+        """Lives on the main thread, like the main window: LiveUpdates' signals are queued to it."""
+
+        @Slot(object)
+        def on_changed(self, change) -> None:
+            arrived = time.monotonic()  # first: the moment the signal reaches the desk's UI thread
+            if threading.current_thread() is not main_thread:
+                failures.append("a changed signal was delivered off the Qt main thread")
+            if change.table == "appointments" and change.row_id is not None:
+                record.arrivals.setdefault(change.row_id, arrived)
+
+        @Slot(bool, str)
+        def on_connection(self, is_connected: bool, detail: str) -> None:
+            if is_connected:
+                record.connects += 1
+                connected.set()
+            elif record.connects:
+                record.drops.append(detail)
+
+    def on_listener_thread(change) -> None:  # a direct connection: runs on the listener thread, before the queue
+        if change.table == "appointments" and change.row_id is not None:
+            record.on_listener.setdefault(change.row_id, time.monotonic())
+
+    def synchronise() -> None:
+        """Off the main thread, so the event loop keeps delivering: wait for LISTEN, then for the writers."""
+        try:
+            if not connected.wait(START_TIMEOUT_S):
+                raise TimeoutError(f"the desk's listener did not connect within {START_TIMEOUT_S} s")
+            ready()  # every desk is listening and every writer connected: the writers start
+            ready(job.write_timeout_s)  # every writer has committed its last booking
+        except BaseException:
+            failures.append(traceback.format_exc())
+        finally:
+            writers_done.set()
+
+    receiver = Receiver()
+    live = LiveUpdates(_desk_runtime(job.url))
+    live.changed.connect(receiver.on_changed)
+    live.changed.connect(on_listener_thread, Qt.ConnectionType.DirectConnection)
+    live.connection_changed.connect(receiver.on_connection)
+    sync = threading.Thread(target=synchronise, name="bench-live-sync", daemon=True)
+    done_at: list[float] = []
+
+    def check() -> None:
+        if not writers_done.is_set():
+            return
+        if not done_at:
+            done_at.append(time.monotonic())
+        if failures or len(record.arrivals) >= job.expected or time.monotonic() - done_at[0] > DRAIN_S:
+            app.quit()
+
+    timer = QTimer()
+    timer.timeout.connect(check)
+    timer.start(POLL_MS)
+    live.start()
+    sync.start()
+    try:
+        app.exec()
+    finally:
+        timer.stop()
+        live.stop()
+    sync.join(1)
+    if failures:
+        raise RuntimeError(failures[0])
+    return record
+
+
+# --- a writer: books its share of the appointments at a steady pace through the service ------------------------
+
+
+@dataclass(frozen=True)
+class WriterJob:
+    url: str
+    provider_id: int
+    patient_id: int
+    starts: list[datetime]  # this writer's slots, in booking order
+    first_due_s: float  # when its first booking is due, after the start
+    interval_s: float  # between its bookings
+    horizon_days: int
+    write_timeout_s: float
+
+
+@dataclass
+class WriterRecord:
+    committed: dict[int, float] = field(default_factory=dict)  # appointment id -> monotonic right after commit
+    errors: list[str] = field(default_factory=list)
+    started: float = 0.0
+    late_s: float = 0.0  # the most a booking started after it was due (the writer could not keep the pace)
+
+
+def writer_main(job: WriterJob, ready) -> WriterRecord:
+    engine, clinic = open_clinic(job.url, horizon_days=job.horizon_days)
+    record = WriterRecord()
+    try:
+        if job.starts:  # connect and look at the day first, as a desk does before it books
+            schedule.free_slots(clinic, job.provider_id, clinic.local(job.starts[0]).date())
+        ready()
+        record.started = time.monotonic()
+        for k, start in enumerate(job.starts):
+            due = record.started + job.first_due_s + k * job.interval_s
+            now = time.monotonic()
+            if due > now:
+                time.sleep(due - now)
+            record.late_s = max(record.late_s, time.monotonic() - due)
+            try:
+                appointment_id = booking.book(
+                    clinic, provider_id=job.provider_id, patient_id=job.patient_id, start=start
+                )
+                record.committed[appointment_id] = time.monotonic()  # right after the commit returned
+            except Exception as exc:
+                record.errors.append(f"{type(exc).__name__}: {exc}".splitlines()[0])
+        ready(job.write_timeout_s)  # tell the desks that every booking is in
+        return record
+    finally:
+        engine.dispose()
+
+
+# --- the benchmark ------------------------------------------------------------------------------------------------
+
+
+def _latency_summary(values: list[float], prefix: str = "") -> dict:
+    return {
+        f"{prefix}min_ms": percentile_ms(values, 0.0),
+        f"{prefix}p50_ms": percentile_ms(values, 0.50),
+        f"{prefix}p90_ms": percentile_ms(values, 0.90),
+        f"{prefix}p99_ms": percentile_ms(values, 0.99),
+        f"{prefix}max_ms": percentile_ms(values, 1.0),
+    }
+
+
+def benchmark(url: str, desks: int, writers: int, bookings: int, rate: float) -> dict:
+    """Run the desks and writers against the (throwaway) database at `url`; return the report."""
+    began = time.perf_counter()
+    engine, clinic = open_clinic(url)
+    try:
+        provider_id, patients = set_up_provider(clinic, "bench-live", writers)
+    finally:
+        engine.dispose()
+    today = datetime.now(UTC).date()
+    slots = [start for start, _end in future_slots(bookings, today + timedelta(days=1))]
+    horizon = (slots[-1].date() - today).days + 2
+    write_timeout = START_TIMEOUT_S + 2 * bookings / rate
+    writer_jobs = [
+        # Writer w books slots w, w + writers, ...: together a booking every 1/rate seconds, none racing another.
+        WriterJob(url, provider_id, patients[w], slots[w::writers], w / rate, writers / rate, horizon, write_timeout)
+        for w in range(writers)
+    ]
+    desk_jobs = [DeskJob(url, bookings, write_timeout) for _ in range(desks)]
+    tasks = [(desk_main, job) for job in desk_jobs] + [(writer_main, job) for job in writer_jobs]
+    results = run_together(tasks, timeout=2 * START_TIMEOUT_S + write_timeout + DRAIN_S)
+    desk_records: list[DeskRecord] = results[:desks]
+    writer_records: list[WriterRecord] = results[desks:]
+
+    committed = {i: t for w in writer_records for i, t in w.committed.items()}
+    errors = [error for w in writer_records for error in w.errors]
+    latencies, to_listener, per_desk = [], [], []
+    for index, desk in enumerate(desk_records, start=1):
+        mine = [desk.arrivals[i] - t for i, t in committed.items() if i in desk.arrivals]
+        to_listener += [desk.on_listener[i] - t for i, t in committed.items() if i in desk.on_listener]
+        latencies += mine
+        per_desk.append(
+            {
+                "desk": index,
+                "received": len(mine),
+                "missed": len(committed) - len(mine),
+                "p50_ms": percentile_ms(mine, 0.50),
+                "p99_ms": percentile_ms(mine, 0.99),
+                "max_ms": percentile_ms(mine, 1.0),
+                "drops": len(desk.drops),
+            }
+        )
+    commit_times = sorted(committed.values())
+    write_span = commit_times[-1] - commit_times[0] if commit_times else 0.0
+    expected = desks * len(committed)
+    return {
+        "desks": desks,
+        "writers": writers,
+        "bookings": bookings,
+        "committed": len(committed),
+        "write_errors": len(errors),
+        "first_errors": sorted(set(errors))[:5],
+        "rate_per_s": rate,
+        "achieved_rate_per_s": round((len(committed) - 1) / write_span, 1) if write_span > 0 else 0.0,
+        "writer_late_max_ms": round(max(w.late_s for w in writer_records) * 1000, 2),
+        "expected": expected,
+        "received": len(latencies),
+        "missed": expected - len(latencies),
+        **_latency_summary(latencies),
+        # The same, up to the listener thread: the rest of the total is the hop through Qt's event queue.
+        **_latency_summary(to_listener, "listener_thread_"),
+        "listener_drops": sum(len(desk.drops) for desk in desk_records),
+        "per_desk": per_desk,
+        "elapsed_s": round(time.perf_counter() - began, 1),
+    }
+
+
+def format_report(report: dict) -> str:
+    lines = [
+        f"bench-live: {report['desks']} desks listening, {report['writers']} writers booking"
+        f" {report['bookings']} appointments at {report['rate_per_s']:g}/s"
+        f" (achieved {report['achieved_rate_per_s']:g}/s), {report['elapsed_s']:g} s in all",
+        f"bookings committed: {report['committed']}, write errors: {report['write_errors']}",
+        f"notifications: expected {report['expected']}, received {report['received']}, missed {report['missed']}"
+        f" (listener drops: {report['listener_drops']})",
+        "latency from commit to the desk's Qt signal (ms):"
+        + "".join(f"  {name} {report[f'{name}_ms']:g}" for name in ("p50", "p90", "p99", "max", "min")),
+        "  of which up to the listener thread (ms):"
+        + "".join(f"  {name} {report[f'listener_thread_{name}_ms']:g}" for name in ("p50", "p90", "p99", "max")),
+        "",
+        f"{'desk':>6}{'received':>10}{'missed':>8}{'p50_ms':>10}{'p99_ms':>10}{'max_ms':>10}{'drops':>7}",
+    ]
+    for desk in report["per_desk"]:
+        lines.append(
+            f"{desk['desk']:>6}{desk['received']:>10}{desk['missed']:>8}{desk['p50_ms']:>10}"
+            f"{desk['p99_ms']:>10}{desk['max_ms']:>10}{desk['drops']:>7}"
+        )
+    return "\n".join(lines)
+
+
+def main(desks: int, writers: int, bookings: int, rate: float, as_json: bool) -> int:
+    if desks < 1 or writers < 1 or bookings < 1 or not rate > 0:
+        print("error: --desks, --writers and --bookings must be at least 1 and --rate above 0", file=sys.stderr)
+        return 2
+    with throwaway_on_configured_server("clinic_bench_live") as url:
+        report = benchmark(url, desks, writers, bookings, rate)
+    print(json.dumps(report, indent=2) if as_json else format_report(report))
+    for error in report["first_errors"]:
+        print(f"write error: {error}", file=sys.stderr)
+    complete = report["committed"] == bookings and report["write_errors"] == 0
+    return 0 if complete and report["missed"] == 0 else 1

@@ -1,0 +1,57 @@
+import json
+
+from sqlalchemy import create_engine, text
+
+from tests.cli.runner import run_one
+
+LATENCY = ["min_ms", "p50_ms", "p90_ms", "p99_ms", "max_ms"]
+KEYS = {"desks", "writers", "bookings", "committed", "expected", "received", "missed", "per_desk", *LATENCY}
+
+
+def _databases(admin_url) -> set[str]:
+    engine = create_engine(admin_url)
+    try:
+        with engine.connect() as conn:
+            return set(conn.execute(text("SELECT datname FROM pg_database")).scalars())
+    finally:
+        engine.dispose()
+
+
+def test_bench_live_counts_every_notification_at_every_desk(cli_env, admin_url, engine):
+    before = _databases(admin_url)
+    env = {**cli_env, "DATABASE_URL": admin_url}
+    result = run_one(env, "bench-live", "--desks", "2", "--writers", "2", "--bookings", "20", "--json")
+    assert result.code == 0, result.err
+
+    report = json.loads(result.out)
+    assert set(report) >= KEYS
+    assert (report["desks"], report["writers"], report["bookings"]) == (2, 2, 20)
+    assert report["committed"] == 20
+    assert report["write_errors"] == 0
+    assert report["expected"] == 2 * 20
+    assert report["received"] == report["expected"]
+    assert report["missed"] == 0
+    latencies = [report[key] for key in LATENCY]
+    assert latencies == sorted(latencies)
+    assert [(d["desk"], d["received"], d["missed"]) for d in report["per_desk"]] == [(1, 20, 0), (2, 20, 0)]
+    assert _databases(admin_url) == before, "the throwaway database is dropped"
+    with engine.connect() as conn:  # the configured database is never touched
+        assert conn.execute(text("SELECT count(*) FROM appointments")).scalar_one() == 0
+
+
+def test_bench_live_prints_a_readable_report(cli_env, admin_url):
+    result = run_one({**cli_env, "DATABASE_URL": admin_url}, "bench-live", "--desks", "1", "--bookings", "6")
+    assert result.code == 0, result.err
+
+    assert "1 desks listening, 2 writers booking 6 appointments" in result.out
+    assert "notifications: expected 6, received 6, missed 0" in result.out
+    latency_line = next(line for line in result.out.splitlines() if line.startswith("latency from commit"))
+    for name in ("p50", "p90", "p99", "max"):
+        assert f" {name} " in latency_line
+
+
+def test_bench_live_refuses_nonsense_sizes(cli_env):
+    for args in (["--desks", "0"], ["--bookings", "0"], ["--writers", "0"], ["--rate", "0"]):
+        result = run_one(cli_env, "bench-live", *args)
+        assert result.code == 2, args
+        assert "--desks, --writers and --bookings must be at least 1 and --rate above 0" in result.err
