@@ -49,9 +49,10 @@ def show_start_error(message: str) -> None:
 
 
 def _open() -> Runtime | None:
-    """The clinic's runtime, or None after telling the user why it cannot be opened."""
+    """The clinic's runtime, or None after telling the user why it cannot be opened. A shared server is not
+    contacted here: a desk that starts while it is out of reach opens offline and connects when it can."""
     try:
-        return open_runtime()
+        return open_runtime(check=False)
     except (DomainError, ConfigError) as exc:
         show_start_error(f"{exc}.")
     except DBAPIError as exc:
@@ -61,6 +62,12 @@ def _open() -> Runtime | None:
             "Check the network and the database settings, or ask IT."
         )
     return None
+
+
+def _stop_with_error(app: QApplication, window: MainWindow, message: str) -> None:
+    show_start_error(f"{message[:1].upper()}{message[1:]}.")
+    window.close()
+    app.exit(1)
 
 
 def run_gui() -> int:
@@ -77,6 +84,7 @@ def run_gui() -> int:
         return 1
     try:
         window = MainWindow(runtime)
+        window.fatal_error.connect(lambda message: _stop_with_error(app, window, message))
         window.show()
         code = app.exec()
         window.runner.wait_for_done(SHUTDOWN_WAIT_MS)

@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.errors import DatabaseUnavailable
-from app.runtime import Runtime
+from app.live.changes import Change
+from app.runtime import Runtime, SchemaMismatch
 from app.services import schedule
 from app.services.schedule import AppointmentView, Provider
 from app.ui import theme
@@ -30,7 +31,8 @@ from app.ui.dialogs.appointment_dialog import AppointmentDialog
 from app.ui.dialogs.booking_dialog import BookingDialog
 from app.ui.dialogs.find_patient_dialog import FindPatientDialog
 from app.ui.dialogs.reschedule_dialog import RescheduleDialog
-from app.ui.navigation import ViewMode, step, title
+from app.ui.live_updates import LiveUpdates
+from app.ui.navigation import ViewMode, step, title, visible_range
 from app.ui.slot_picker import SlotPicker
 from app.ui.status_bar import ClinicStatusBar
 from app.ui.view_data import GridData, MonthData, ViewRequest, load_view
@@ -41,13 +43,23 @@ from app.ui.workers import TaskRunner, user_message
 
 ALL_PROVIDERS = "All providers"
 NOW_LINE_INTERVAL_MS = 30_000
+# Changes from other desks arrive in bursts (a booking touches a slot and an appointment): one re-read each.
+LIVE_REFRESH_DELAY_MS = 100
+# Notifications are hints and can be lost; the shown range is read again this often regardless.
+REREAD_INTERVAL_MS = 60_000
+# After a failed read while the listener still looks connected, try again this soon.
+RETRY_READ_MS = 5_000
 
 
 class MainWindow(QMainWindow):
     view_loaded = Signal()  # the shown view holds fresh data
+    online_changed = Signal(bool)  # whether this desk can write: the database is reachable
+    schedule_changed = Signal(object)  # a Change announced by the database (another desk, or this one)
+    fatal_error = Signal(str)  # this desk cannot work with the database at all (wrong schema revision)
 
     def __init__(self, runtime: Runtime, settings: QSettings | None = None, runner: TaskRunner | None = None):
         super().__init__()
+        self.runtime = runtime
         self.clinic = runtime.clinic
         self.settings = settings if settings is not None else QSettings()
         self.runner = runner if runner is not None else TaskRunner(self)
@@ -62,6 +74,9 @@ class MainWindow(QMainWindow):
         self.provider_id: int | None = _saved_int(self.settings.value("view/provider_id"))
         self.picker_provider_id: int | None = None  # the provider the picker shows when all are in view
         self._dialogs: list[QWidget] = []
+        self._listening = False  # the live listener is connected
+        self._reachable = True  # the last read reached the database
+        self._stale: set[str] = set()  # what live changes made stale: "reference", "view", "picker"
 
         self.setWindowTitle("Clinic Scheduler")
         self.setObjectName("main_window")
@@ -78,10 +93,20 @@ class MainWindow(QMainWindow):
         self._now_timer = QTimer(self)
         self._now_timer.timeout.connect(self._tick)
         self._now_timer.start(NOW_LINE_INTERVAL_MS)
+        self._live_timer = _single_shot_timer(self, LIVE_REFRESH_DELAY_MS, self._apply_live_changes)
+        self._retry_timer = _single_shot_timer(self, RETRY_READ_MS, self.refresh)
+        self._reread_timer = QTimer(self)
+        self._reread_timer.timeout.connect(self._reread)
+        self._reread_timer.start(REREAD_INTERVAL_MS)
         self._restore_geometry()
         self.apply_theme()
         self._show_mode(self.mode)
+        self._apply_online()
         self.load_reference_data()
+        self.live = LiveUpdates(runtime, self)
+        self.live.changed.connect(self._on_schedule_change)
+        self.live.connection_changed.connect(self._on_listener_state)
+        self.live.start()
 
     # --- building ---
 
@@ -226,12 +251,18 @@ class MainWindow(QMainWindow):
     def current_view(self) -> MonthView | TimeGridView:
         return {ViewMode.MONTH: self.month_view, ViewMode.WEEK: self.week_view, ViewMode.DAY: self.day_view}[self.mode]
 
+    @property
+    def online(self) -> bool:
+        """Whether this desk may write: it listens for changes and its last read reached the database."""
+        return self._listening and self._reachable
+
     # --- loading ---
 
     def load_reference_data(self) -> None:
-        """Providers and appointment types, then the view."""
+        """The schema check, providers and appointment types, then the view."""
 
         def read():
+            self.runtime.check_schema()
             return schedule.providers(self.clinic), schedule.appointment_types(self.clinic)
 
         self.runner.submit(read, self._on_reference_data, self._on_load_error, context=self, key="reference")
@@ -239,7 +270,7 @@ class MainWindow(QMainWindow):
     def _on_reference_data(self, loaded) -> None:
         self.providers, self.types = loaded
         self._reference_loaded = True
-        self.status.set_connected(True)
+        self._set_reachable(True)
         self.provider_combo.blockSignals(True)
         self.provider_combo.clear()
         self.provider_combo.addItem(ALL_PROVIDERS, None)
@@ -259,6 +290,10 @@ class MainWindow(QMainWindow):
         if not self._reference_loaded:
             self.load_reference_data()
             return
+        self._reload_view()
+        self._update_picker()
+
+    def _reload_view(self) -> None:
         request = ViewRequest(self.mode, self.anchor, self.provider_id)
         today, providers = self.today(), list(self.providers)
         self.runner.submit(
@@ -268,11 +303,10 @@ class MainWindow(QMainWindow):
             context=self,
             key="view",
         )
-        self._update_picker()
 
     def _on_view_data(self, data: MonthData | GridData) -> None:
         self.data = data
-        self.status.set_connected(True)
+        self._set_reachable(True)
         if isinstance(data, MonthData):
             self.month_view.set_data(data.counts, self.types, data.kinds)
         else:
@@ -282,9 +316,71 @@ class MainWindow(QMainWindow):
         self.view_loaded.emit()
 
     def _on_load_error(self, error: BaseException) -> None:
-        if isinstance(error, DatabaseUnavailable):
-            self.status.set_connected(False, "the database is not reachable")
+        if isinstance(error, SchemaMismatch):
+            self._reachable = False  # reachable, but not to be written to by this program
+            self._apply_online()
+            self.fatal_error.emit(str(error))
+        elif isinstance(error, DatabaseUnavailable):
+            self._set_reachable(False, str(error))
+            self._retry_timer.start()
         self.status.showMessage(user_message(error), 10_000)
+
+    # --- live updates and the connection ---
+
+    def _on_listener_state(self, connected: bool, detail: str) -> None:
+        self._listening = connected
+        self._apply_online(detail)
+        if connected:
+            # Whatever was announced while the listener was away is lost: read the shown range again.
+            self.refresh()
+
+    def _set_reachable(self, reachable: bool, detail: str = "") -> None:
+        if reachable != self._reachable:
+            self._reachable = reachable
+            self._apply_online(detail)
+
+    def _apply_online(self, detail: str = "") -> None:
+        online = self.online
+        connecting = self._reachable and not self._listening and not detail
+        if connecting:
+            self.status.set_connecting()
+        else:
+            self.status.set_connected(online, detail)
+        self.new_action.setEnabled(online)
+        self.picker.set_write_enabled(online)
+        self.online_changed.emit(online)
+
+    def _on_schedule_change(self, change: Change) -> None:
+        first, last = visible_range(self.mode, self.anchor)
+        zone = self.clinic.zone
+        if change.table == "providers":
+            self._stale.add("reference")
+        if change.touches(self.provider_id, first, last, zone):
+            self._stale.add("view")
+        picker_provider, picker_day = self.picker.provider, self.picker.day
+        if picker_provider is not None and change.touches(picker_provider.id, picker_day, picker_day, zone):
+            self._stale.add("picker")
+        if self._stale and not self._live_timer.isActive():
+            self._live_timer.start()
+        self.schedule_changed.emit(change)
+
+    def _apply_live_changes(self) -> None:
+        stale, self._stale = self._stale, set()
+        if "reference" in stale or not self._reference_loaded:
+            self.load_reference_data()  # it reads the view and the picker too
+            return
+        if "view" in stale:
+            self._reload_view()
+        if "picker" in stale:
+            self.picker.refresh()
+
+    def _reread(self) -> None:
+        if self.online:
+            self.refresh()
+
+    def shutdown(self) -> None:
+        """Stop listening (before the window or its database goes away)."""
+        self.live.stop()
 
     # --- navigation ---
 
@@ -361,7 +457,13 @@ class MainWindow(QMainWindow):
 
     # --- dialogs ---
 
-    def _open(self, dialog: QWidget) -> None:
+    def _open(self, dialog: QWidget, *, writes: bool = True) -> None:
+        """Show a dialog. One that writes follows the connection and the schedule: it has `set_online` and
+        `on_schedule_change`."""
+        if writes:
+            dialog.set_online(self.online)
+            self.online_changed.connect(dialog.set_online)
+            self.schedule_changed.connect(dialog.on_schedule_change)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._dialogs.append(dialog)
         dialog.destroyed.connect(lambda _=None, d=dialog: self._dialogs.remove(d) if d in self._dialogs else None)
@@ -407,7 +509,7 @@ class MainWindow(QMainWindow):
     def find_patient(self) -> FindPatientDialog:
         dialog = FindPatientDialog(self.runner, self.clinic, self)
         dialog.appointment_chosen.connect(self._go_to_appointment)
-        self._open(dialog)
+        self._open(dialog, writes=False)
         return dialog
 
     def _go_to_appointment(self, appointment: AppointmentView) -> None:
@@ -451,7 +553,16 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
+        self.shutdown()
         super().closeEvent(event)
+
+
+def _single_shot_timer(parent: QWidget, interval_ms: int, slot) -> QTimer:
+    timer = QTimer(parent)
+    timer.setSingleShot(True)
+    timer.setInterval(interval_ms)
+    timer.timeout.connect(slot)
+    return timer
 
 
 def _saved_mode(value: object) -> ViewMode:

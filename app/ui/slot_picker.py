@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.live.changes import Change
 from app.services import schedule
 from app.services.context import Clinic
 from app.services.schedule import Provider
@@ -310,6 +311,10 @@ class SlotPicker(QWidget):
     def set_write_enabled(self, enabled: bool) -> None:
         self._write_enabled = enabled
         self._update_summary()
+
+    def touched_by(self, change: Change) -> bool:
+        """Whether a schedule change may have taken or freed one of the shown times."""
+        return self._provider is not None and change.touches(self._provider.id, self._day, self._day, self._clinic.zone)
 
     def _build_heading(self) -> QWidget:
         self._title = QLabel("Free times")

@@ -33,8 +33,20 @@ class ClinicStatusBar(QStatusBar):
     def set_loading(self, loading: bool) -> None:
         self.loading.setVisible(loading)
 
+    def set_connecting(self) -> None:
+        self.connection.setText("Connecting…")
+        self.connection.setToolTip("Opening this desk's connection to the database")
+        set_style_property(self.connection, "role", "muted")
+
     def set_connected(self, connected: bool, detail: str = "") -> None:
-        self.connection.setText("Connected" if connected else f"Offline{': ' + detail if detail else ''}")
+        """Connected, or offline while the desk keeps trying (`detail` says why, in the tooltip)."""
+        self.connection.setText("Connected" if connected else "Offline, reconnecting…")
+        self.connection.setToolTip(
+            "This desk reaches the database and sees other desks' changes as they happen"
+            if connected
+            else f"The database cannot be reached{': ' + detail if detail else ''}. Nothing can be booked or"
+            " changed until it is back; this desk reconnects by itself."
+        )
         set_style_property(self.connection, "role", "muted" if connected else "error")
 
     def summary(self) -> str:

@@ -1,35 +1,23 @@
 """The main window over a real database: navigation, views, the booking flow, details, persistence."""
 
-import threading
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import pytest
 from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QApplication, QComboBox, QDateEdit, QLineEdit, QWidget
-from sqlalchemy import event, text
 
-from app.config import load_settings
-from app.db.connect import DatabaseTarget
-from app.db.engine import make_engine
-from app.runtime import Runtime
 from app.services import booking
 from app.ui import theme
 from app.ui.dialogs.appointment_dialog import AppointmentDialog
 from app.ui.dialogs.booking_dialog import BookingDialog
 from app.ui.dialogs.find_patient_dialog import FindPatientDialog
 from app.ui.dialogs.reschedule_dialog import RescheduleDialog
-from app.ui.main_window import MainWindow
 from app.ui.navigation import ViewMode
 from app.ui.views.month_view import MonthView
 from app.ui.views.time_grid import TimeGridView
-from tests.conftest import NOW, ZONE, make_clinic
-
-TUESDAY = date(2030, 1, 8)
-
-
-def at(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=ZONE)
+from tests.conftest import NOW, ZONE
+from tests.gui.desks import TUESDAY, Desk, at, live_appointments, settle, show
 
 
 @pytest.fixture
@@ -39,48 +27,18 @@ def ui_settings(tmp_path):
 
 @pytest.fixture
 def open_window(qtbot, db_url, runner, ui_settings, monkeypatch):
-    """Opens main windows over the test database, loaded and ready. The windows get an engine of their own,
-    and the test fails if any of its connections was taken on the UI thread."""
+    """Opens main windows over the test database, loaded, listening and ready. The windows share an engine
+    of their own, and the test fails if any of its connections was taken on the UI thread."""
     monkeypatch.setenv("CLINIC_TIMEZONE", ZONE.key)
-    engine = make_engine(db_url)
-    threads_that_queried = set()
-    event.listen(engine, "checkout", lambda *_args: threads_that_queried.add(threading.get_ident()))
-    runtime = Runtime(load_settings(), DatabaseTarget(db_url, "db.example:5432/clinic"), engine, make_clinic(engine))
-
-    def open_() -> MainWindow:
-        window = MainWindow(runtime, ui_settings, runner)
-        qtbot.addWidget(window)
-        window.show()
-        settle(qtbot, window)
-        return window
-
-    yield open_
-    assert runner.wait_for_done()
-    engine.dispose()
-    assert threads_that_queried, "the window never read the database"
-    assert threading.get_ident() not in threads_that_queried, "the UI thread queried the database"
+    desk = Desk(db_url)
+    yield lambda: desk.open(qtbot, ui_settings, runner)
+    desk.close()
+    assert desk.threads_that_queried, "the window never read the database"
 
 
 @pytest.fixture
 def window(open_window, provider_id):
     return open_window()
-
-
-def settle(qtbot, window: MainWindow) -> None:
-    qtbot.waitUntil(lambda: window.data is not None and not window.runner.busy and not window.picker.is_loading)
-
-
-def show(qtbot, window: MainWindow, day: date, mode: ViewMode, provider_id: int | None) -> None:
-    window.show_provider(provider_id)
-    window.go_to(day, mode)
-    settle(qtbot, window)
-
-
-def live_appointments(engine) -> list[tuple]:
-    with engine.connect() as conn:
-        return conn.execute(
-            text("SELECT id, patient_id, starts_at FROM appointments WHERE status <> 'cancelled' ORDER BY id")
-        ).all()
 
 
 def test_status_bar_shows_database_connection_and_time_zone(window):
@@ -196,10 +154,10 @@ def test_details_cancel_and_reschedule(qtbot, window, provider_id, patient_id, c
     details = window.findChild(AppointmentDialog)
     assert details is not None and details.appointment.id == second
     monkeypatch.setattr("app.ui.dialogs.appointment_dialog.confirm", lambda *_args, **_kw: True)
-    with qtbot.waitSignal(window.view_loaded, timeout=10_000):
+    with qtbot.waitSignal(details.changed, timeout=10_000):
         qtbot.mouseClick(details.cancel_button, Qt.MouseButton.LeftButton)
     assert [r.id for r in live_appointments(engine)] == [first]
-    assert second not in window.data.appointments
+    qtbot.waitUntil(lambda: second not in window.data.appointments)
 
     details = window.open_appointment(first)
     with qtbot.waitSignal(details.reschedule_requested):
@@ -208,10 +166,10 @@ def test_details_cancel_and_reschedule(qtbot, window, provider_id, patient_id, c
     assert mover is not None
     qtbot.waitUntil(lambda: not mover.picker.is_loading)
     mover.picker.select_start(at(TUESDAY, 15, 30))
-    with qtbot.waitSignal(window.view_loaded, timeout=10_000):
+    with qtbot.waitSignal(mover.rescheduled, timeout=10_000):
         qtbot.mouseClick(mover.picker.book_button, Qt.MouseButton.LeftButton)
     assert [(r.id, r.starts_at) for r in live_appointments(engine)] == [(first, at(TUESDAY, 15, 30))]
-    assert window.data.appointments[first].starts_at == at(TUESDAY, 15, 30)
+    qtbot.waitUntil(lambda: window.data.appointments[first].starts_at == at(TUESDAY, 15, 30))
 
 
 def test_find_patient_opens_an_appointment_on_its_day(qtbot, window, provider_id, patient_id, clinic):

@@ -1,8 +1,18 @@
-"""Starting the app: a database that cannot be opened gets a clear message, not a traceback."""
+"""Starting the app: a server out of reach opens the window offline; a setting or schema it cannot use is
+explained in a message, never a traceback."""
+
+from contextlib import contextmanager
 
 import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
 
+from app.db import migrate
+from app.db.engine import make_engine
 from app.ui import app as gui
+from app.ui.main_window import MainWindow
+
+STARTUP_LIMIT_MS = 30_000
 
 
 @pytest.fixture
@@ -13,12 +23,65 @@ def shown_errors(monkeypatch, tmp_path):
     return messages
 
 
-def test_an_unreachable_server_is_explained(qapp, shown_errors, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", "postgresql://clinic@127.0.0.1:1/clinic?connect_timeout=2")
-    assert gui.run_gui() == 1
+@contextmanager
+def watching_main_window(app: QApplication, check):
+    """While the app runs, calls `check(window)` until it returns a result, then closes the window. Gives up
+    (closing everything) after STARTUP_LIMIT_MS so a broken start cannot hang the suite."""
+    seen: dict = {}
+
+    def poll() -> None:
+        windows = [w for w in app.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+        result = check(windows[0]) if windows else None
+        if result is not None:
+            seen["result"] = result
+            windows[0].close()
+
+    def give_up() -> None:
+        seen["gave_up"] = True
+        app.closeAllWindows()
+        app.exit(2)
+
+    poller, limit = QTimer(), QTimer()
+    poller.timeout.connect(poll)
+    limit.setSingleShot(True)
+    limit.timeout.connect(give_up)
+    poller.start(50)
+    limit.start(STARTUP_LIMIT_MS)
+    try:
+        yield seen
+    finally:
+        poller.stop()
+        limit.stop()
+
+
+def test_an_unreachable_server_opens_offline_and_keeps_trying(qapp, shown_errors, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://clinic@127.0.0.1:1/clinic")
+
+    def offline_state(window: MainWindow):
+        summary = window.status.summary()
+        if "Offline, reconnecting" not in summary:
+            return None
+        return summary, window.new_action.isEnabled(), window.picker.book_button.isEnabled()
+
+    with watching_main_window(qapp, offline_state) as seen:
+        assert gui.run_gui() == 0
+    summary, can_book, picker_can_book = seen["result"]
+    assert "Database: 127.0.0.1:1/clinic" in summary
+    assert not can_book and not picker_can_book
+    assert shown_errors == []
+
+
+def test_a_database_at_another_schema_revision_is_refused_with_what_to_do(qapp, shown_errors, monkeypatch, db_url):
+    engine = make_engine(db_url)
+    migrate.downgrade(engine, "0001")
+    engine.dispose()
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    with watching_main_window(qapp, lambda window: None) as seen:
+        assert gui.run_gui() == 1
+    assert not seen.get("gave_up")
     assert len(shown_errors) == 1
-    assert "cannot reach the database" in shown_errors[0]
-    assert "ask IT" in shown_errors[0]
+    assert "schema is at revision 0001" in shown_errors[0]
+    assert "clinic-scheduler db upgrade" in shown_errors[0]
 
 
 def test_a_bad_setting_is_named(qapp, shown_errors, monkeypatch):

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.models import ALLOWED_TRANSITIONS, AppointmentStatus
+from app.live.changes import Change
 from app.services import booking, schedule
 from app.services.context import Clinic
 from app.services.schedule import AppointmentView
@@ -59,6 +60,7 @@ class AppointmentDialog(QDialog):
         self._appointment = appointment
         self._theme: Theme | None = None
         self._busy = False
+        self._online = True
         self.setWindowTitle("Appointment")
         self.setObjectName("appointment_dialog")
         self.setMinimumWidth(500)
@@ -209,12 +211,28 @@ class AppointmentDialog(QDialog):
         status = AppointmentStatus(self._appointment.status)
         allowed = ALLOWED_TRANSITIONS[status]
         for target, button in self.status_buttons.items():
-            button.setEnabled(not self._busy and target in allowed)
+            button.setEnabled(self._can_write() and target in allowed)
         # Undoing is the exception, not a step of the visit: offered only where it applies.
         self.status_buttons[AppointmentStatus.BOOKED].setVisible(AppointmentStatus.BOOKED in allowed)
-        self.cancel_button.setEnabled(not self._busy and AppointmentStatus.CANCELLED in allowed)
+        self.cancel_button.setEnabled(self._can_write() and AppointmentStatus.CANCELLED in allowed)
         # Only a booked appointment can move (the service refuses the others).
-        self.reschedule_button.setEnabled(not self._busy and status is AppointmentStatus.BOOKED)
+        self.reschedule_button.setEnabled(self._can_write() and status is AppointmentStatus.BOOKED)
+
+    def _can_write(self) -> bool:
+        return self._online and not self._busy
+
+    def set_online(self, online: bool) -> None:
+        """Offline, every change is disabled and the banner says why; back online, the appointment is re-read."""
+        was_offline, self._online = not self._online, online
+        self.banner.set_offline(not online)
+        self._enable_actions()
+        if online and was_offline:
+            self._reload()
+
+    def on_schedule_change(self, change: Change) -> None:
+        """Another desk changed this appointment: show it as it is now."""
+        if change.table == "appointments" and change.row_id == self._appointment.id and not self._busy:
+            self._reload()
 
     def reject(self) -> None:
         # Closing now would hide whether the write happened, and its result could not refresh the calendar.

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.errors import InvalidInput, LikelyDuplicatePatient, SlotTaken
 from app.domain.models import BookingRequest, PatientIn, validate
+from app.live.changes import Change
 from app.services import booking, patients, schedule
 from app.services.context import Clinic
 from app.services.patients import Patient
@@ -111,7 +112,9 @@ class BookingDialog(QDialog):
         self._show_all_errors = False
         self._service_errors: dict[str, str] = {}  # from the last attempt, until their field is edited
         self._busy = False
+        self._online = True
         self._slots_loaded = False
+        self._gone_message = SLOT_GONE_MESSAGE  # what to say if the chosen time is missing from the next load
         self.field_errors = FieldErrors()
 
         self.setWindowTitle("Book appointment")
@@ -350,6 +353,9 @@ class BookingDialog(QDialog):
         self.time_combo.setPlaceholderText("Loading…")
         self.time_combo.setEnabled(False)
         self.reload_times_button.hide()
+        self._fetch_slots()
+
+    def _fetch_slots(self) -> None:
         self._runner.submit(
             lambda: schedule.free_slots(self._clinic, self._provider.id, self._day),
             self._on_slots,
@@ -358,15 +364,22 @@ class BookingDialog(QDialog):
             key=f"booking-slots-{id(self)}",
         )
 
+    def _recheck_times(self, gone_message: str) -> None:
+        """Read the free times again behind the form; if the chosen one went meanwhile, say so at Time."""
+        self._gone_message = gone_message
+        self._fetch_slots()
+
     def _on_slots(self, slots: list[datetime]) -> None:
+        wanted = self._wanted_start or self.time_combo.currentData(SlotRole)
         self.slot_model.set_slots(slots)
-        row = self.slot_model.row_of(self._wanted_start) if self._wanted_start else None
+        row = self.slot_model.row_of(wanted) if wanted else None
         self.time_combo.setCurrentIndex(-1 if row is None else row)
         self.time_combo.setPlaceholderText("Choose a time" if slots else "No free times this day")
         self.time_combo.setEnabled(bool(slots))
-        if self._wanted_start is not None and row is None:
-            self._service_errors["start"] = SLOT_GONE_MESSAGE
+        if wanted is not None and row is None:
+            self._service_errors["start"] = self._gone_message
         self._wanted_start = None
+        self._gone_message = SLOT_GONE_MESSAGE
         self._slots_loaded = True
         self._refresh()
 
@@ -451,11 +464,33 @@ class BookingDialog(QDialog):
         shown = {f: m for f, m in errors.items() if self._show_all_errors or f in self._touched}
         shown.update(self._service_errors)
         self.field_errors.show(shown)
-        self.book_button.setEnabled(self._slots_loaded and not self._busy and not errors)
+        self.book_button.setEnabled(self._online and self._slots_loaded and not self._busy and not errors)
         self.book_button.setText("Booking…" if self._busy else "Book")
         # Name the first problem the form does not show yet, so a disabled Book never leaves one guessing.
         hidden = next((field for field in CAPTIONS if field in errors and field not in shown), None)
         self.hint_label.setText("" if hidden is None or self._busy else f"{CAPTIONS[hidden]}: {errors[hidden]}")
+
+    # --- other desks and the connection ---------------------------------------------------------------------
+
+    def set_online(self, online: bool) -> None:
+        """Offline, Book is disabled and the banner says why; the input stays. Back online, times are re-read."""
+        was_offline, self._online = not self._online, online
+        self.banner.set_offline(not online)
+        if online and was_offline:
+            if self._slots_loaded:
+                self._recheck_times(SLOT_GONE_MESSAGE)
+            else:
+                self._load_slots()
+            if self.type_combo.count() == 0:
+                self._load_types()
+        self._refresh()
+
+    def on_schedule_change(self, change: Change) -> None:
+        """Another desk changed this provider's day: check the chosen time is still free."""
+        if self._busy or not self._slots_loaded:
+            return
+        if change.touches(self._provider.id, self._day, self._day, self._clinic.zone):
+            self._recheck_times(SLOT_TAKEN_MESSAGE if change.table == "appointments" else SLOT_GONE_MESSAGE)
 
     # --- booking --------------------------------------------------------------------------------------------
 

@@ -6,6 +6,11 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
 from app.ui.theme import Theme, set_style_property
 
+OFFLINE_MESSAGE = (
+    "Offline: the database cannot be reached, so nothing can be saved right now. What you entered is kept,"
+    " and this desk reconnects by itself."
+)
+
 
 def sentence(message: str) -> str:
     """A validator's reason ("must not be empty") as a sentence under its field."""
@@ -80,6 +85,13 @@ class MessageBanner(QFrame):
 
     def text(self) -> str:
         return self._label.text()
+
+    def set_offline(self, offline: bool) -> None:
+        """Say the desk is offline, or take that back (leaving any other message alone)."""
+        if offline:
+            self.show_message(OFFLINE_MESSAGE)
+        elif self.text() == sentence(OFFLINE_MESSAGE):
+            self.clear()
 
     def set_theme(self, theme: Theme) -> None:
         t = theme.tokens

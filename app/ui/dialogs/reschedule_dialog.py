@@ -17,9 +17,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.errors import SlotTaken
+from app.live.changes import Change
 from app.services import booking
 from app.services.context import Clinic
 from app.services.schedule import AppointmentView, Provider
+from app.ui.dialogs.field_errors import OFFLINE_MESSAGE
 from app.ui.navigation import ViewMode, title
 from app.ui.slot_picker import SlotPicker
 from app.ui.theme import Theme, set_style_property
@@ -38,6 +40,7 @@ class RescheduleDialog(QDialog):
         self._runner, self._clinic = runner, clinic
         self._appointment, self._provider = appointment, provider
         self._moving = False
+        self._online = True
         self.setWindowTitle("Reschedule appointment")
         self.resize(380, 680)
 
@@ -165,6 +168,21 @@ class RescheduleDialog(QDialog):
             self.picker.refresh()
         else:
             self._show_status(user_message(error))
+
+    def set_online(self, online: bool) -> None:
+        """Offline, Move here is disabled and the dialog says why; back online, the free times are re-read."""
+        was_offline, self._online = not self._online, online
+        self.picker.set_write_enabled(online)
+        if not online:
+            self._show_status(OFFLINE_MESSAGE)
+        elif was_offline:
+            if self._status.text() == OFFLINE_MESSAGE:
+                self._show_status("")
+            self.picker.refresh()  # times may have been taken while this desk was away
+
+    def on_schedule_change(self, change: Change) -> None:
+        if self.picker.touched_by(change) and not self._moving:
+            self.picker.refresh()
 
     def _set_moving(self, moving: bool) -> None:
         self._moving = moving
