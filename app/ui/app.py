@@ -64,12 +64,6 @@ def _open() -> Runtime | None:
     return None
 
 
-def _stop_with_error(app: QApplication, window: MainWindow, message: str) -> None:
-    show_start_error(f"{message[:1].upper()}{message[1:]}.")
-    window.close()
-    app.exit(1)
-
-
 def run_gui() -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName(APP_NAME)
@@ -84,10 +78,17 @@ def run_gui() -> int:
         return 1
     try:
         window = MainWindow(runtime)
-        window.fatal_error.connect(lambda message: _stop_with_error(app, window, message))
+        fatal: list[str] = []
+
+        def stop_with_error(message: str) -> None:
+            fatal.append(message)
+            show_start_error(f"{message[:1].upper()}{message[1:]}.")
+            window.close()  # the last window: the event loop ends
+
+        window.fatal_error.connect(stop_with_error)
         window.show()
         code = app.exec()
         window.runner.wait_for_done(SHUTDOWN_WAIT_MS)
-        return code
+        return 1 if fatal else code
     finally:
         runtime.close()

@@ -2,11 +2,13 @@
 
 from pathlib import Path
 
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QWidget
 
+from app.ui.dialogs.booking_dialog import BookingDialog
 from app.ui.main_window import MainWindow
 from app.ui.navigation import ViewMode
-from app.ui.showcase import SHOWCASE_NOW, demo_window, wait_until
+from app.ui.showcase import SHOWCASE_NOW, database_closed, demo_window, wait_until
 
 PATIENT_QUERY = "Garcia"
 
@@ -34,7 +36,7 @@ def _pick_a_time(window: MainWindow, provider_id: int) -> None:
     window.picker.select_start(free[min(1, len(free) - 1)])
 
 
-def _booking_dialog(window: MainWindow, path: Path) -> Path:
+def _filled_booking_dialog(window: MainWindow) -> BookingDialog:
     dialog = window.open_booking(window.picker.provider, window.picker.selected_start)
     wait_until(lambda: _settled(window))
     dialog.search.set_query(PATIENT_QUERY)
@@ -42,10 +44,32 @@ def _booking_dialog(window: MainWindow, path: Path) -> Path:
     dialog.search.choose_row(0)
     dialog.notes_edit.setPlainText("Follow-up on blood pressure; bring the home readings.")
     wait_until(lambda: _settled(window))
+    return dialog
+
+
+def _booking_dialog(window: MainWindow, path: Path) -> Path:
+    dialog = _filled_booking_dialog(window)
     try:
         return _save(dialog, path)
     finally:
         dialog.reject()
+
+
+def _offline(window: MainWindow, path: Path) -> Path:
+    """The window and an open booking dialog while the database is out of reach, the dialog over the window
+    as the screen shows it."""
+    dialog = _filled_booking_dialog(window)
+    try:
+        with database_closed(window):
+            shot = window.grab()
+            painter = QPainter(shot)
+            over = dialog.grab()
+            painter.drawPixmap((shot.width() - over.width()) // 2, (shot.height() - over.height()) // 3, over)
+            painter.end()
+            shot.save(str(path))
+    finally:
+        dialog.reject()
+    return path
 
 
 def take(output: Path) -> list[Path]:
@@ -66,6 +90,10 @@ def take(output: Path) -> list[Path]:
             _pick_a_time(window, busiest)
             saved.append(_save(window, output / f"day-{theme_name}.png"))
             saved.append(_booking_dialog(window, output / f"booking-{theme_name}.png"))
+        window.set_theme_choice("light")
+        _show(window, ViewMode.WEEK, busiest)
+        _pick_a_time(window, busiest)
+        saved.append(_offline(window, output / "offline-light.png"))
     return saved
 
 

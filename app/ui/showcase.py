@@ -16,10 +16,11 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QSettings, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
+from sqlalchemy import text
 
 from app.config import load_settings
 from app.db.connect import DatabaseTarget, resolve_database
-from app.db.engine import make_engine
+from app.db.engine import make_engine, with_database
 from app.db.throwaway import throwaway_database
 from app.runtime import Runtime
 from app.services.context import Clinic
@@ -48,6 +49,31 @@ def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
 
 
 @contextmanager
+def database_closed(window: MainWindow) -> Iterator[None]:
+    """The window's database refuses new connections and its listener's connection is cut: the desk goes
+    offline as it would when the server goes away, and comes back when the block ends."""
+    engine = window.runtime.engine
+    name = engine.url.database
+    admin = make_engine(with_database(engine.url.render_as_string(hide_password=False), "postgres"))
+    admin = admin.execution_options(isolation_level="AUTOCOMMIT")
+
+    def allow(allowed: bool) -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS {str(allowed).lower()}'))
+
+    try:
+        allow(False)
+        with admin.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": window.live.backend_pid})
+        wait_until(lambda: not window.online)
+        yield
+    finally:
+        allow(True)
+        admin.engine.dispose()
+    wait_until(lambda: window.online and not window.runner.busy)
+
+
+@contextmanager
 def demo_window(width: int = 1440, height: int = 900) -> Iterator[MainWindow]:
     app = QApplication.instance() or QApplication([])
     qInstallMessageHandler(_drop_offscreen_notice)
@@ -67,7 +93,7 @@ def demo_window(width: int = 1440, height: int = 900) -> Iterator[MainWindow]:
         try:
             window.resize(width, height)
             window.show()
-            wait_until(lambda: window.data is not None and not window.runner.busy)
+            wait_until(lambda: window.online and window.data is not None and not window.runner.busy)
             yield window
         finally:
             window.close()
