@@ -48,6 +48,13 @@ def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
         time.sleep(0.002)
 
 
+def settle_layout(rounds: int = 5) -> None:
+    """Let widgets that changed size lay themselves out (Qt does it in posted events)."""
+    for _ in range(rounds):
+        QApplication.processEvents()
+        time.sleep(0.01)
+
+
 @contextmanager
 def database_closed(window: MainWindow) -> Iterator[None]:
     """The window's database refuses new connections and its listener's connection is cut: the desk goes
@@ -66,6 +73,7 @@ def database_closed(window: MainWindow) -> Iterator[None]:
         with admin.connect() as conn:
             conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": window.live.backend_pid})
         wait_until(lambda: not window.online)
+        settle_layout()
         yield
     finally:
         allow(True)

@@ -78,6 +78,11 @@ class MessageBanner(QFrame):
     def show_message(self, text: str) -> None:
         self._label.setText(sentence(text))
         self.show()
+        # Make room for the banner: at its bare minimum height the dialog's lists would be squeezed.
+        dialog = self.window()
+        wanted = dialog.sizeHint().height()
+        if dialog is not self and dialog.height() < wanted:
+            dialog.resize(dialog.width(), wanted)
 
     def clear(self) -> None:
         self._label.clear()
