@@ -75,6 +75,7 @@ class MainWindow(QMainWindow):
         self.picker_provider_id: int | None = None  # the provider the picker shows when all are in view
         self._dialogs: list[QWidget] = []
         self._listening = False  # the live listener is connected
+        self._shut_down = False  # after shutdown(), late signals from the listener are ignored
         self._reachable = True  # the last read reached the database
         self._stale: set[str] = set()  # what live changes made stale: "reference", "view", "picker"
 
@@ -328,6 +329,8 @@ class MainWindow(QMainWindow):
     # --- live updates and the connection ---
 
     def _on_listener_state(self, connected: bool, detail: str) -> None:
+        if self._shut_down:
+            return
         self._listening = connected
         self._apply_online(detail)
         if connected:
@@ -351,6 +354,8 @@ class MainWindow(QMainWindow):
         self.online_changed.emit(online)
 
     def _on_schedule_change(self, change: Change) -> None:
+        if self._shut_down:
+            return
         first, last = visible_range(self.mode, self.anchor)
         zone = self.clinic.zone
         if change.table == "providers":
@@ -379,8 +384,12 @@ class MainWindow(QMainWindow):
             self.refresh()
 
     def shutdown(self) -> None:
-        """Stop listening (before the window or its database goes away)."""
+        """Stop listening and reading (before the window or its database goes away)."""
+        for timer in (self._now_timer, self._live_timer, self._retry_timer, self._reread_timer):
+            timer.stop()
         self.live.stop()
+        self._shut_down = True
+        self._listening = False
 
     # --- navigation ---
 

@@ -190,3 +190,35 @@ def test_a_database_restart_keeps_the_input_and_the_booking_then_succeeds_once(q
     assert [(row.patient_id, row.starts_at) for row in rows] == [(patient_id, at(TUESDAY, 10))]
     settle(qtbot, here)
     assert rows[0].id in here.data.appointments
+
+
+def test_open_details_and_reschedule_dialogs_follow_other_desks(qtbot, desks, db_url, provider_id, patient_id, clinic):
+    first = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 9))
+    second = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 15))
+    _, here = desks(db_url)
+    show(qtbot, here, TUESDAY, ViewMode.DAY, provider_id)
+    details = here.open_appointment(first)
+    mover = here.open_reschedule(here.data.appointments[second])
+    qtbot.waitUntil(lambda: not mover.picker.is_loading)
+    assert at(TUESDAY, 16) in mover.picker.free_times()
+
+    booking.change_status(clinic, first, "checked_in")
+    qtbot.waitUntil(lambda: details.status_pill.text() == "Checked in", timeout=LIVE_LIMIT_MS)
+    assert not details.reschedule_button.isEnabled()
+
+    booking.book(clinic, provider_id=provider_id, patient_id=new_patient(clinic, "Lin"), start=at(TUESDAY, 16))
+    qtbot.waitUntil(lambda: at(TUESDAY, 16) not in mover.picker.free_times(), timeout=LIVE_LIMIT_MS)
+
+
+def test_a_change_nobody_announced_is_found_by_the_periodic_re_read(
+    qtbot, desks, db_url, provider_id, patient_id, clinic, engine, monkeypatch
+):
+    monkeypatch.setattr("app.ui.main_window.REREAD_INTERVAL_MS", 500)
+    _, here = desks(db_url)
+    show(qtbot, here, TUESDAY, ViewMode.DAY, provider_id)
+    with engine.begin() as conn:  # as if the notification had been lost on the way
+        conn.execute(text("ALTER TABLE appointments DISABLE TRIGGER appointments_announce"))
+        conn.execute(text("ALTER TABLE time_slots DISABLE TRIGGER time_slots_announce"))
+    unannounced = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 13))
+    qtbot.waitUntil(lambda: unannounced in here.data.appointments, timeout=5_000)
+    qtbot.waitUntil(lambda: at(TUESDAY, 13) not in here.picker.free_times(), timeout=5_000)
