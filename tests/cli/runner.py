@@ -5,6 +5,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import create_engine, text
+
 ROOT = Path(__file__).parents[2]
 
 
@@ -38,3 +40,13 @@ def run(env: dict[str, str], *commands: list[str]) -> list[Result]:
 
 def run_one(env: dict[str, str], *args: str) -> Result:
     return run(env, list(args))[0]
+
+
+def database_names(admin_url: str) -> set[str]:
+    """Every database on the server: a throwaway one must be gone again after a benchmark."""
+    engine = create_engine(admin_url)
+    try:
+        with engine.connect() as conn:
+            return set(conn.execute(text("SELECT datname FROM pg_database")).scalars())
+    finally:
+        engine.dispose()

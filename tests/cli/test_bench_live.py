@@ -1,24 +1,15 @@
 import json
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
-from tests.cli.runner import run_one
+from tests.cli.runner import database_names, run_one
 
 LATENCY = ["min_ms", "p50_ms", "p90_ms", "p99_ms", "max_ms"]
 KEYS = {"desks", "writers", "bookings", "committed", "expected", "received", "missed", "per_desk", *LATENCY}
 
 
-def _databases(admin_url) -> set[str]:
-    engine = create_engine(admin_url)
-    try:
-        with engine.connect() as conn:
-            return set(conn.execute(text("SELECT datname FROM pg_database")).scalars())
-    finally:
-        engine.dispose()
-
-
 def test_bench_live_counts_every_notification_at_every_desk(cli_env, admin_url, engine):
-    before = _databases(admin_url)
+    before = database_names(admin_url)
     env = {**cli_env, "DATABASE_URL": admin_url}
     result = run_one(env, "bench-live", "--desks", "2", "--writers", "2", "--bookings", "20", "--json")
     assert result.code == 0, result.err
@@ -34,7 +25,7 @@ def test_bench_live_counts_every_notification_at_every_desk(cli_env, admin_url, 
     latencies = [report[key] for key in LATENCY]
     assert latencies == sorted(latencies)
     assert [(d["desk"], d["received"], d["missed"]) for d in report["per_desk"]] == [(1, 20, 0), (2, 20, 0)]
-    assert _databases(admin_url) == before, "the throwaway database is dropped"
+    assert database_names(admin_url) == before, "the throwaway database is dropped"
     with engine.connect() as conn:  # the configured database is never touched
         assert conn.execute(text("SELECT count(*) FROM appointments")).scalar_one() == 0
 

@@ -1,23 +1,14 @@
 import json
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
-from tests.cli.runner import run_one
+from tests.cli.runner import database_names, run_one
 
 KEYS = {"attempts", "successes", "double_bookings", "p50_ms", "p99_ms", "bookings_per_s"}
 
 
-def _databases(admin_url) -> set[str]:
-    engine = create_engine(admin_url)
-    try:
-        with engine.connect() as conn:
-            return set(conn.execute(text("SELECT datname FROM pg_database")).scalars())
-    finally:
-        engine.dispose()
-
-
 def test_stress_reports_both_paths_in_a_throwaway_database(cli_env, admin_url, engine):
-    before = _databases(admin_url)
+    before = database_names(admin_url)
     result = run_one({**cli_env, "DATABASE_URL": admin_url}, "stress", "--workers", "3", "--slots", "12", "--json")
     assert result.code == 0, result.err
 
@@ -29,7 +20,7 @@ def test_stress_reports_both_paths_in_a_throwaway_database(cli_env, admin_url, e
         assert report[path]["double_bookings"] == 0
         assert 0 < report[path]["p50_ms"] <= report[path]["p99_ms"]
         assert report[path]["bookings_per_s"] > 0
-    assert _databases(admin_url) == before, "the throwaway database is dropped"
+    assert database_names(admin_url) == before, "the throwaway database is dropped"
     with engine.connect() as conn:  # the configured database is never touched
         assert conn.execute(text("SELECT count(*) FROM providers")).scalar_one() == 0
 

@@ -188,6 +188,17 @@ def _kill_the_paused_booking(engine) -> None:
     _kill(engine, victim)
 
 
+def _kill_and_wait(engine, worker: threading.Thread) -> None:
+    """Kill the paused booking's connection and wait for the booking to end; never leave a backend paused."""
+    try:
+        _kill_the_paused_booking(engine)
+        worker.join(20)
+        assert not worker.is_alive(), "the booking hung after its connection was killed"
+    finally:
+        _kill_paused_backends(engine)
+        worker.join(20)
+
+
 def test_a_connection_killed_between_lock_and_commit_without_retries_changes_nothing_and_a_retry_books_once(
     engine, provider_id, patient_id
 ):
@@ -196,13 +207,7 @@ def test_a_connection_killed_between_lock_and_commit_without_retries_changes_not
     values = {"provider_id": provider_id, "patient_id": patient_id, "start": SLOT, "request_id": request_id}
     _pause_first_booking(engine)
     worker, outcome = _book_in_thread(clinic, **values)
-    try:
-        _kill_the_paused_booking(engine)
-        worker.join(20)
-        assert not worker.is_alive(), "the booking hung after its connection was killed"
-    finally:
-        _kill_paused_backends(engine)
-        worker.join(20)
+    _kill_and_wait(engine, worker)
 
     error = outcome.get("error")
     assert isinstance(error, DatabaseUnavailable), outcome
@@ -226,13 +231,7 @@ def test_a_connection_killed_between_lock_and_commit_is_retried_by_the_unit_of_w
     worker, outcome = _book_in_thread(
         clinic, provider_id=provider_id, patient_id=patient_id, start=SLOT, request_id=request_id
     )
-    try:
-        _kill_the_paused_booking(engine)
-        worker.join(20)
-        assert not worker.is_alive(), "the booking hung after its connection was killed"
-    finally:
-        _kill_paused_backends(engine)
-        worker.join(20)
+    _kill_and_wait(engine, worker)
 
     assert "error" not in outcome, outcome.get("error")
     assert _rows(engine) == ([(outcome["id"], request_id, SLOT)], 1)
