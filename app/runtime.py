@@ -9,8 +9,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from app.config import Settings, load_settings
 from app.db import migrate
 from app.db.connect import DatabaseTarget, resolve_database
-from app.db.engine import libpq_url, make_engine, workstation_name
-from app.domain.errors import DomainError
+from app.db.engine import TCP_FAILURE_DETECTION, libpq_url, make_engine, workstation_name
+from app.domain.errors import DomainError, first_line
 from app.live.changes import Change
 from app.live.listener import ListenerState, ScheduleListener
 from app.services.context import Clinic
@@ -45,14 +45,18 @@ class Runtime:
     ) -> ScheduleListener:
         """A listener for this database's schedule changes, on a connection of its own (not started)."""
         return ScheduleListener(
-            libpq_url(self.target.url), on_change, on_state, application_name=f"{workstation_name()} live"
+            libpq_url(self.target.url),
+            on_change,
+            on_state,
+            application_name=f"{workstation_name()} live",
+            tcp_options=TCP_FAILURE_DETECTION,
         )
 
 
 def database_error_message(exc: DBAPIError) -> str:
     """One line for people: whether the server was out of reach or refused, and its first line of why."""
     problem = "cannot reach the database" if isinstance(exc, OperationalError) else "the database refused"
-    return f"{problem}: {str(exc.orig).strip().splitlines()[0]}"
+    return f"{problem}: {first_line(exc.orig)}"
 
 
 def open_runtime(*, check: bool = True) -> Runtime:

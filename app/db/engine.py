@@ -22,6 +22,17 @@ def session_options(lock_timeout_ms: int = LOCK_TIMEOUT_MS) -> str:
     )
 
 
+# A server or network that vanished without closing the connection is noticed within about 20 s: TCP
+# keepalives while idle, and a limit on unacknowledged data while sending (libpq ignores both on a unix socket).
+TCP_FAILURE_DETECTION = {
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 2,
+    "tcp_user_timeout": 20_000,
+}
+
+
 def workstation_name() -> str:
     return f"{APP_NAME}@{socket.gethostname()}"[:63]
 
@@ -41,6 +52,7 @@ def make_engine(url: str, *, pool_size: int = 4, lock_timeout_ms: int = LOCK_TIM
             "options": session_options(lock_timeout_ms),
             "application_name": workstation_name(),
             "connect_timeout": 5,
+            **TCP_FAILURE_DETECTION,
         },
     )
 
@@ -79,3 +91,15 @@ def drop_database(admin_url: str, name: str) -> None:
 def database_exists(admin_url: str, name: str) -> bool:
     with _admin_connection(admin_url) as conn:
         return conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first() is not None
+
+
+def allow_connections(admin_url: str, name: str, allowed: bool) -> None:
+    """Let the database take new connections, or refuse them (open ones keep working)."""
+    with _admin_connection(admin_url) as conn:
+        conn.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS {str(allowed).lower()}'))
+
+
+def terminate_backend(admin_url: str, pid: int) -> None:
+    """End one server process, and with it its client's connection (as a crash or an administrator would)."""
+    with _admin_connection(admin_url) as conn:
+        conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})

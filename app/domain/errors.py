@@ -3,6 +3,12 @@
 from dataclasses import dataclass
 
 
+def first_line(error: BaseException) -> str:
+    """An error's first line, for a status bar or a log line (a server's message can run to several)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 class DomainError(Exception):
     """An expected refusal, shown to the user as it is."""
 
@@ -55,7 +61,9 @@ class LikelyDuplicatePatient(DomainError):
 
 
 class DatabaseUnavailable(DomainError):
-    """The database could not be reached or kept failing; nothing was written (or the write is idempotent)."""
+    """The database could not be reached or kept failing. Nothing was written, unless the connection went
+    during the commit: then the outcome is unknown, and repeating the same request settles it (bookings carry
+    a request id, status changes and moves are idempotent)."""
 
     def __init__(self, detail: str):
-        super().__init__(f"the database is not available right now ({detail}); nothing was changed, try again")
+        super().__init__(f"the database is not available right now ({detail}); try again when it is back")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
+from app.domain.errors import first_line
 from app.live.changes import CHANNEL, Change, parse
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ class ScheduleListener:
         application_name: str = "clinic-scheduler listener",
         backoff: Backoff = Backoff(),
         probe_after: float = PROBE_AFTER_S,
+        tcp_options: dict | None = None,
     ):
         self._conninfo = conninfo
         self._on_change = on_change
@@ -64,6 +66,7 @@ class ScheduleListener:
         self._application_name = application_name[:63]
         self._backoff = backoff
         self._probe_after = probe_after
+        self._tcp_options = tcp_options or {}  # keepalives and timeouts: a vanished peer is noticed
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="schedule-listener", daemon=True)
         self._connection: psycopg.Connection | None = None
@@ -90,6 +93,8 @@ class ScheduleListener:
                 with self._connect() as connection:
                     self._connection = connection
                     failures = 0
+                    if self._stop.is_set():
+                        break
                     self._on_state(ListenerState(connected=True))
                     self._listen(connection)
             except psycopg.Error as exc:
@@ -97,7 +102,7 @@ class ScheduleListener:
                     break
                 failures += 1
                 delay = self._backoff.delay(failures)
-                detail = _first_line(exc)
+                detail = first_line(exc)
                 log.warning("schedule listener offline (attempt %d), retrying in %.1f s: %s", failures, delay, detail)
                 self._on_state(ListenerState(connected=False, detail=detail, retry_in=delay))
                 self._stop.wait(delay)
@@ -114,11 +119,7 @@ class ScheduleListener:
             autocommit=True,
             application_name=self._application_name,
             connect_timeout=CONNECT_TIMEOUT_S,
-            # A peer that vanished without closing the connection is noticed by TCP within about half a minute.
-            keepalives=1,
-            keepalives_idle=10,
-            keepalives_interval=5,
-            keepalives_count=3,
+            **self._tcp_options,
         )
         try:
             connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
@@ -132,16 +133,11 @@ class ScheduleListener:
         while not self._stop.is_set():
             for notify in connection.notifies(timeout=POLL_S):
                 quiet_since = time.monotonic()
+                if self._stop.is_set():
+                    return
                 change = parse(notify.payload)
                 if change is not None:
                     self._on_change(change)
-                if self._stop.is_set():
-                    return
             if time.monotonic() - quiet_since > self._probe_after:
                 connection.execute("SELECT 1")  # raises if the server or the network went away
                 quiet_since = time.monotonic()
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

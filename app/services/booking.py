@@ -39,7 +39,7 @@ LOCK_SLOT = text("SELECT id FROM time_slots WHERE provider_id = :provider_id AND
 # Check and insert in one statement; it reports the holder when the slot is taken.
 BOOK_IF_FREE = text(
     "WITH slot AS (SELECT id FROM time_slots WHERE provider_id = :provider_id AND start_time = :start),"
-    " holder AS (SELECT a.id, a.request_id FROM appointments a JOIN slot ON a.slot_id = slot.id"
+    " holder AS (SELECT a.request_id FROM appointments a JOIN slot ON a.slot_id = slot.id"
     " WHERE a.status <> 'cancelled'),"
     " booked AS (INSERT INTO appointments"
     " (slot_id, provider_id, starts_at, ends_at, patient_id, type_id, notes, request_id)"
@@ -49,12 +49,12 @@ BOOK_IF_FREE = text(
     # A slot row outlives a change of the provider's slot length: a booked one takes the current length.
     " resized AS (UPDATE time_slots SET end_time = :end WHERE id = (SELECT id FROM slot) AND end_time <> :end"
     " AND EXISTS (SELECT 1 FROM booked))"
-    " SELECT (SELECT id FROM booked) AS booked_id, holder.id AS holder_id, holder.request_id AS holder_request"
+    " SELECT (SELECT id FROM booked) AS booked_id, holder.request_id AS holder_request"
     " FROM (SELECT 1) AS one LEFT JOIN holder ON true"
 )
 # The slot row takes the provider's current slot length (it outlives a change of it).
 RESIZE_SLOT = text("UPDATE time_slots SET end_time = :end WHERE id = :slot_id AND end_time <> :end")
-FIND_BY_REQUEST = text("SELECT id FROM appointments WHERE request_id = :request_id")
+FIND_BY_REQUEST = text("SELECT id, provider_id, patient_id, starts_at FROM appointments WHERE request_id = :request_id")
 LOCK_APPOINTMENT = text(
     "SELECT id, provider_id, patient_id, slot_id, starts_at, status FROM appointments WHERE id = :id FOR UPDATE"
 )
@@ -101,10 +101,10 @@ def _constraints_as_domain_errors():
         raise _integrity_to_domain(exc) from exc
 
 
-def _holder_or_taken(holder_id: int, holder_request: UUID, request: BookingRequest) -> int:
+def _holder_or_taken(clinic: Clinic, holder_request: UUID, request: BookingRequest) -> int:
     """The holder's id if it is this very booking (a retry after a lost commit), else SlotTaken."""
     if holder_request == request.request_id:
-        return holder_id
+        return _find_by_request(clinic, request)
     raise SlotTaken()
 
 
@@ -123,8 +123,8 @@ def book(clinic: Clinic, **values) -> int:
 
     day = clinic.uow.read(rules)
     slot = day.slot_at(request.start)
-    if day.holder:  # already booked when we looked: refused without taking a lock
-        return _holder_or_taken(day.holder.appointment_id, day.holder.request_id, request)
+    if day.holder_request:  # already booked when we looked: refused without taking a lock
+        return _holder_or_taken(clinic, day.holder_request, request)
 
     def work(conn: Connection) -> int:
         params = {
@@ -143,16 +143,27 @@ def book(clinic: Clinic, **values) -> int:
             outcome = execute_pipelined(conn, statements)
         if outcome.booked_id is not None:
             return outcome.booked_id
-        return _holder_or_taken(outcome.holder_id, outcome.holder_request, request)
+        return _holder_or_taken(clinic, outcome.holder_request, request)
 
     try:
         return clinic.uow.run(work)
     except _RequestAlreadyBooked:
-        return _find_by_request(clinic, request.request_id)
+        return _find_by_request(clinic, request)
 
 
-def _find_by_request(clinic: Clinic, request_id: UUID) -> int:
-    return clinic.uow.read(lambda conn: conn.execute(FIND_BY_REQUEST, {"request_id": request_id}).scalar_one())
+def _find_by_request(clinic: Clinic, request: BookingRequest) -> int:
+    """The appointment this request id already booked, if it is the same booking; a request id reused for
+    another provider, time or patient is refused rather than answered with the first booking."""
+    found = clinic.uow.read(lambda conn: conn.execute(FIND_BY_REQUEST, {"request_id": request.request_id}).one())
+    if (found.provider_id, found.patient_id, found.starts_at) != (
+        request.provider_id,
+        request.patient_id,
+        request.start,
+    ):
+        raise InvalidInput.single(
+            "request_id", "this request already booked another appointment; start a new booking for this one"
+        )
+    return found.id
 
 
 def _lock_appointment(conn: Connection, appointment_id: int):

@@ -28,22 +28,14 @@ _BUSY = """,
                  WHERE a.provider_id = p.id AND a.status <> 'cancelled'
                    AND a.starts_at >= CAST(:day_start AS timestamptz) - interval '1 day'
                    AND a.starts_at < :day_end AND a.ends_at > :day_start), '[]') AS busy"""
-# For a booking: who holds the wanted slot already, if anyone (as committed when the statement began).
+# For a booking: which request holds the wanted slot already, if any (as committed when the statement began).
 _HOLDER = """,
-       (SELECT json_build_array(a.id, a.request_id)
+       (SELECT a.request_id
         FROM time_slots s JOIN appointments a ON a.slot_id = s.id AND a.status <> 'cancelled'
         WHERE s.provider_id = p.id AND s.start_time = :holder_at) AS holder"""
 DAY_RULES_SQL = text(_DAY_RULES.format(extra=""))
 DAY_RULES_WITH_BUSY_SQL = text(_DAY_RULES.format(extra=_BUSY))
 DAY_RULES_WITH_HOLDER_SQL = text(_DAY_RULES.format(extra=_HOLDER))
-
-
-@dataclass(frozen=True)
-class Holder:
-    """The live appointment in a slot, and the request that booked it."""
-
-    appointment_id: int
-    request_id: UUID
 
 
 @dataclass(frozen=True)
@@ -53,7 +45,7 @@ class ProviderDay:
     blocks: list[WorkingBlock]
     time_off: list[Interval]
     busy: list[Interval]
-    holder: Holder | None = None  # of the slot asked about with `holder_at`
+    holder_request: UUID | None = None  # the request that booked the slot asked about with `holder_at`
 
     @property
     def grid(self) -> list[Interval]:
@@ -103,7 +95,7 @@ def load_provider_day(
         blocks=[WorkingBlock(time.fromisoformat(s), time.fromisoformat(e), m) for s, e, m in row.blocks],
         time_off=_intervals(row.time_off),
         busy=_intervals(row.busy) if with_busy else [],
-        holder=Holder(holder[0], UUID(holder[1])) if holder else None,
+        holder_request=holder,
     )
 
 

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from uuid import UUID
 
 from sqlalchemy import text
 
@@ -98,6 +99,26 @@ def patient_appointments(clinic: Clinic, patient_id: int) -> list[AppointmentVie
     """A patient's appointments, newest first (cancelled ones included: the desk asks "did they cancel?")."""
     query = validate(PatientAppointmentsQuery, patient_id=patient_id)
     return _views(clinic.uow.read(lambda conn: conn.execute(_PATIENT_APPOINTMENTS, vars(query)).all()))
+
+
+_APPOINTMENT = text(_DETAILS + " WHERE appointment_id = :id")
+_BOOKED_BY_REQUEST = text(
+    _DETAILS + " WHERE appointment_id = (SELECT id FROM appointments WHERE request_id = :request_id)"
+)
+
+
+def appointment(clinic: Clinic, appointment_id: int) -> AppointmentView | None:
+    """One appointment as it is now (wherever it was moved), or None if there is no such appointment."""
+    return next(
+        iter(_views(clinic.uow.read(lambda conn: conn.execute(_APPOINTMENT, {"id": appointment_id}).all()))), None
+    )
+
+
+def booked_by_request(clinic: Clinic, request_id: UUID) -> AppointmentView | None:
+    """The appointment a booking request made, or None if it made none (to settle an attempt whose outcome
+    was lost with the connection)."""
+    rows = clinic.uow.read(lambda conn: conn.execute(_BOOKED_BY_REQUEST, {"request_id": request_id}).all())
+    return next(iter(_views(rows)), None)
 
 
 def _views(rows) -> list[AppointmentView]:

@@ -10,7 +10,7 @@ from typing import TypeVar
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from app.domain.errors import DatabaseUnavailable, SlotBusy
+from app.domain.errors import DatabaseUnavailable, SlotBusy, first_line
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -90,7 +90,7 @@ class UnitOfWork:
                 if fault is Fault.OTHER:
                     raise
                 lock_timeouts += fault is Fault.LOCK_TIMEOUT
-                reason = _first_line(exc)
+                reason = first_line(exc.orig if exc.orig is not None else exc)  # the driver's words: no parameters
                 log.warning(
                     "transient database fault (%s), attempt %d of %d: %s", fault.name, attempt, self.attempts, reason
                 )
@@ -104,9 +104,3 @@ class UnitOfWork:
     def _backoff(self, attempt: int) -> float:
         # Full jitter: desks that failed together do not retry together.
         return random.uniform(0, self.base_delay * 2**attempt)
-
-
-def _first_line(exc: DBAPIError) -> str:
-    """The driver's own first line (psycopg's messages carry no statement parameters)."""
-    text = str(exc.orig if exc.orig is not None else exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

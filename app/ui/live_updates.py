@@ -35,4 +35,5 @@ class LiveUpdates(QObject):
         self.changed.emit(change)
 
     def _on_state(self, state: ListenerState) -> None:
-        self.connection_changed.emit(state.connected, state.detail)
+        retry = f" (next try in {state.retry_in:.0f} s)" if state.retry_in is not None else ""
+        self.connection_changed.emit(state.connected, f"{state.detail}{retry}" if state.detail else "")

@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self._dialogs: list[QWidget] = []
         self._listening = False  # the live listener is connected
         self._shut_down = False  # after shutdown(), late signals from the listener are ignored
+        self._was_online: bool | None = None  # what the window and its dialogs were last told
         self._reachable = True  # the last read reached the database
         self._stale: set[str] = set()  # what live changes made stale: "reference", "view", "picker"
 
@@ -266,6 +267,8 @@ class MainWindow(QMainWindow):
             self.runtime.check_schema()
             return schedule.providers(self.clinic), schedule.appointment_types(self.clinic)
 
+        if self._shut_down:
+            return
         self.runner.submit(read, self._on_reference_data, self._on_load_error, context=self, key="reference")
 
     def _on_reference_data(self, loaded) -> None:
@@ -288,6 +291,8 @@ class MainWindow(QMainWindow):
 
     def refresh(self) -> None:
         """Read the shown view again, and the picker's free times (and the providers, if they never arrived)."""
+        if self._shut_down:
+            return
         if not self._reference_loaded:
             self.load_reference_data()
             return
@@ -317,9 +322,12 @@ class MainWindow(QMainWindow):
         self.view_loaded.emit()
 
     def _on_load_error(self, error: BaseException) -> None:
+        if self._shut_down:
+            return
         if isinstance(error, SchemaMismatch):
             self._reachable = False  # reachable, but not to be written to by this program
             self._apply_online()
+            self.shutdown()  # nothing more to read or hear: the message is said once
             self.fatal_error.emit(str(error))
         elif isinstance(error, DatabaseUnavailable):
             self._set_reachable(False, str(error))
@@ -349,9 +357,11 @@ class MainWindow(QMainWindow):
             self.status.set_connecting()
         else:
             self.status.set_connected(online, detail)
-        self.new_action.setEnabled(online)
-        self.picker.set_write_enabled(online)
-        self.online_changed.emit(online)
+        if online != self._was_online:  # not on every failed reconnect attempt
+            self._was_online = online
+            self.new_action.setEnabled(online)
+            self.picker.set_write_enabled(online)
+            self.online_changed.emit(online)
 
     def _on_schedule_change(self, change: Change) -> None:
         if self._shut_down:
@@ -362,8 +372,7 @@ class MainWindow(QMainWindow):
             self._stale.add("reference")
         if change.touches(self.provider_id, first, last, zone):
             self._stale.add("view")
-        picker_provider, picker_day = self.picker.provider, self.picker.day
-        if picker_provider is not None and change.touches(picker_provider.id, picker_day, picker_day, zone):
+        if self.picker.touched_by(change):
             self._stale.add("picker")
         if self._stale and not self._live_timer.isActive():
             self._live_timer.start()

@@ -16,11 +16,10 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QSettings, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
-from sqlalchemy import text
 
 from app.config import load_settings
 from app.db.connect import DatabaseTarget, resolve_database
-from app.db.engine import make_engine, with_database
+from app.db.engine import allow_connections, make_engine, terminate_backend, with_database
 from app.db.throwaway import throwaway_database
 from app.runtime import Runtime
 from app.services.context import Clinic
@@ -59,25 +58,16 @@ def settle_layout(rounds: int = 5) -> None:
 def database_closed(window: MainWindow) -> Iterator[None]:
     """The window's database refuses new connections and its listener's connection is cut: the desk goes
     offline as it would when the server goes away, and comes back when the block ends."""
-    engine = window.runtime.engine
-    name = engine.url.database
-    admin = make_engine(with_database(engine.url.render_as_string(hide_password=False), "postgres"))
-    admin = admin.execution_options(isolation_level="AUTOCOMMIT")
-
-    def allow(allowed: bool) -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS {str(allowed).lower()}'))
-
+    url = window.runtime.target.url
+    admin_url, name = with_database(url, "postgres"), window.runtime.engine.url.database
     try:
-        allow(False)
-        with admin.connect() as conn:
-            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": window.live.backend_pid})
+        allow_connections(admin_url, name, False)
+        terminate_backend(admin_url, window.live.backend_pid)
         wait_until(lambda: not window.online)
         settle_layout()
         yield
     finally:
-        allow(True)
-        admin.engine.dispose()
+        allow_connections(admin_url, name, True)
     wait_until(lambda: window.online and not window.runner.busy)
 
 

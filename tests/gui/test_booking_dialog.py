@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from sqlalchemy import text
 
 from app.db.engine import make_engine
+from app.domain.errors import DatabaseUnavailable
 from app.services import booking, schedule
 from app.services.patients import create_patient
 from app.ui.dialogs.booking_dialog import SLOT_GONE_MESSAGE, SLOT_TAKEN_MESSAGE, BookingDialog, PatientMode
@@ -352,3 +353,53 @@ def test_dialogs_follow_the_application_theme_until_given_one(dark_application, 
     assert dark in dialog.styleSheet()
     dialog.set_theme(theme("light"))
     assert light in dialog.styleSheet() and dark not in dialog.styleSheet()
+
+
+@pytest.fixture
+def lost_acknowledgement(monkeypatch):
+    """The next booking commits, but its answer is lost with the connection (as when the server restarts
+    during COMMIT): the dialog hears DatabaseUnavailable although the appointment exists."""
+    real_book = booking.book
+
+    def book_and_lose_the_answer(*args, **kwargs):
+        monkeypatch.setattr(booking, "book", real_book)
+        real_book(*args, **kwargs)
+        raise DatabaseUnavailable("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(booking, "book", book_and_lose_the_answer)
+
+
+def test_a_booking_whose_answer_was_lost_is_found_on_the_next_press_and_not_made_twice(
+    qtbot, engine, clinic, open_dialog, lost_acknowledgement
+):
+    ada = new_patient(clinic, "Ada", "Lovelace")
+    dialog = open_dialog()
+    choose_existing(qtbot, dialog, "Ada")
+    click_book(qtbot, dialog)
+    qtbot.waitUntil(lambda: dialog.banner.isVisible())
+    assert "not available right now" in dialog.banner.text()
+    [(first, _, _, _, _)] = appointments(engine)  # it did go through
+
+    with qtbot.waitSignal(dialog.booked) as booked:
+        click_book(qtbot, dialog)
+    assert booked.args == [first]
+    assert [(row.id, row.patient_id, row.starts_at) for row in appointments(engine)] == [(first, ada, SLOT)]
+
+
+def test_a_lost_booking_that_went_through_is_reported_when_the_form_was_changed_meanwhile(
+    qtbot, engine, clinic, open_dialog, lost_acknowledgement
+):
+    new_patient(clinic, "Ada", "Lovelace")
+    dialog = open_dialog()
+    choose_existing(qtbot, dialog, "Ada")
+    click_book(qtbot, dialog)
+    qtbot.waitUntil(lambda: dialog.banner.isVisible())
+    later = SLOT + timedelta(hours=1)
+    dialog.time_combo.setCurrentIndex(dialog.slot_model.row_of(later))
+
+    with qtbot.waitSignal(dialog.booked):
+        click_book(qtbot, dialog)
+    assert "The earlier attempt had gone through" in dialog.banner.text()
+    assert "Tue 08 Jan 2030 at 09:00" in dialog.banner.text()
+    assert dialog.book_button.isHidden() and dialog.cancel_button.text() == "Close"
+    assert [row.starts_at for row in appointments(engine)] == [SLOT]

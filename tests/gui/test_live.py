@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from sqlalchemy import text
 
-from app.db.engine import make_engine
+from app.db.engine import allow_connections, make_engine, terminate_backend
 from app.services import booking
 from app.services.providers import add_provider
 from app.ui.dialogs.field_errors import OFFLINE_MESSAGE
@@ -133,27 +133,22 @@ def test_after_a_listener_reconnect_the_shown_range_is_read_again(
     show(qtbot, here, TUESDAY, ViewMode.DAY, provider_id)
     database = desk.engine.url.database
     other_desk = make_engine(db_url, pool_size=1)
-    admin = make_engine(admin_url).execution_options(isolation_level="AUTOCOMMIT")
     try:
         other_clinic = make_clinic(other_desk)
         with other_desk.connect() as conn:  # opened now: it keeps working while new connections are refused
             conn.execute(text("SELECT 1"))
-        with admin.connect() as conn:
-            conn.execute(text(f'ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS false'))
-            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": here.live.backend_pid})
+        allow_connections(admin_url, database, False)
+        terminate_backend(admin_url, here.live.backend_pid)
         qtbot.waitUntil(lambda: not here.online, timeout=10_000)
 
         missed = booking.book(other_clinic, provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 14))
-        with admin.connect() as conn:
-            conn.execute(text(f'ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS true'))
+        allow_connections(admin_url, database, True)
         qtbot.waitUntil(lambda: here.online, timeout=30_000)
         qtbot.waitUntil(lambda: missed in here.data.appointments, timeout=10_000)
         assert at(TUESDAY, 14) not in here.picker.free_times()
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS true'))
+        allow_connections(admin_url, database, True)
         other_desk.dispose()
-        admin.engine.dispose()
 
 
 def test_a_database_restart_keeps_the_input_and_the_booking_then_succeeds_once(qtbot, desks, restartable_server):

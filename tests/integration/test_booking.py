@@ -50,6 +50,33 @@ def test_same_request_id_books_once(clinic, engine, provider_id, patient_id):
     assert count_live(engine) == 1
 
 
+@pytest.mark.parametrize("change", ["start", "patient_id"])
+def test_a_request_id_that_booked_something_else_is_refused(clinic, engine, provider_id, patient_id, change):
+    """A request id answers only for its own booking: a retry that changed the time or the patient must not
+    be told the first booking was this one."""
+    request_id = "6f1c1d1e-0000-4000-8000-000000000002"
+    first = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9, request_id=request_id)
+    other = {"start": TUESDAY_9 + timedelta(hours=1), "patient_id": new_patient(clinic, "Bob")}[change]
+    values = {"provider_id": provider_id, "patient_id": patient_id, "start": TUESDAY_9, change: other}
+    with pytest.raises(InvalidInput, match="request_id: this request already booked another appointment"):
+        booking.book(clinic, **values, request_id=request_id)
+    assert count_live(engine) == 1
+    assert schedule.booked_by_request(clinic, request_id).id == first
+
+
+def test_the_booking_of_a_request_and_an_appointment_are_found_wherever_it_moved(clinic, provider_id, patient_id):
+    request_id = "6f1c1d1e-0000-4000-8000-000000000003"
+    assert schedule.booked_by_request(clinic, request_id) is None
+    booked = booking.book(
+        clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9, request_id=request_id
+    )
+    booking.reschedule(clinic, booked, TUESDAY_9 + timedelta(days=1))
+    found = schedule.appointment(clinic, booked)
+    assert (found.id, found.starts_at) == (booked, TUESDAY_9 + timedelta(days=1))
+    assert schedule.booked_by_request(clinic, request_id) == found
+    assert schedule.appointment(clinic, booked + 1000) is None
+
+
 def test_outside_hours_is_invalid(clinic, engine, provider_id, patient_id):
     with pytest.raises(InvalidInput, match="start: is outside the provider's working hours"):
         booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9.replace(hour=18))

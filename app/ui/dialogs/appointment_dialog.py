@@ -288,14 +288,13 @@ class AppointmentDialog(QDialog):
         self._reload()  # another desk may have changed the appointment: show what it is now
 
     def _reload(self) -> None:
-        day = self._clinic.local(self._appointment.starts_at).date()
-        appointment_id, provider_id = self._appointment.id, self._appointment.provider_id
-
-        def read() -> AppointmentView | None:
-            rows = schedule.schedule(self._clinic, day, day, provider_id, include_cancelled=True)
-            return next((row for row in rows if row.id == appointment_id), None)
-
-        self._runner.submit(read, self._on_reloaded, context=self, key=f"appointment-{id(self)}")
+        appointment_id = self._appointment.id
+        self._runner.submit(
+            lambda: schedule.appointment(self._clinic, appointment_id),
+            self._on_reloaded,
+            context=self,
+            key=f"appointment-{id(self)}",
+        )
 
     def _on_reloaded(self, appointment: AppointmentView | None) -> None:
         if appointment is not None:

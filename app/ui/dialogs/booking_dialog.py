@@ -7,6 +7,7 @@ belongs, without losing anything the receptionist typed.
 """
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from enum import IntEnum
 from typing import Any
@@ -30,13 +31,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.errors import InvalidInput, LikelyDuplicatePatient, SlotTaken
+from app.domain.errors import DatabaseUnavailable, InvalidInput, LikelyDuplicatePatient, SlotTaken
 from app.domain.models import BookingRequest, PatientIn, validate
 from app.live.changes import Change
 from app.services import booking, patients, schedule
 from app.services.context import Clinic
 from app.services.patients import Patient
-from app.services.schedule import AppointmentType, Provider
+from app.services.schedule import AppointmentType, AppointmentView, Provider
 from app.ui.dialogs.duplicate_choice import DuplicateChoice
 from app.ui.dialogs.field_errors import FieldErrors, InlineError, MessageBanner
 from app.ui.dialogs.patient_search import PatientSearch
@@ -113,6 +114,7 @@ class BookingDialog(QDialog):
         self._service_errors: dict[str, str] = {}  # from the last attempt, until their field is edited
         self._busy = False
         self._online = True
+        self._outcome_unknown = False  # the last attempt lost its connection: it may have booked
         self._slots_loaded = False
         self._gone_message = SLOT_GONE_MESSAGE  # what to say if the chosen time is missing from the next load
         self.field_errors = FieldErrors()
@@ -477,7 +479,9 @@ class BookingDialog(QDialog):
         was_offline, self._online = not self._online, online
         self.banner.set_offline(not online)
         if online and was_offline:
-            if self._slots_loaded:
+            if self._outcome_unknown:
+                self._settle_outcome(lambda: self._recheck_times(SLOT_GONE_MESSAGE))
+            elif self._slots_loaded:
                 self._recheck_times(SLOT_GONE_MESSAGE)
             else:
                 self._load_slots()
@@ -487,9 +491,13 @@ class BookingDialog(QDialog):
 
     def on_schedule_change(self, change: Change) -> None:
         """Another desk changed this provider's day: check the chosen time is still free."""
-        if self._busy or not self._slots_loaded:
+        if self._busy or not change.touches(self._provider.id, self._day, self._day, self._clinic.zone):
             return
-        if change.touches(self._provider.id, self._day, self._day, self._clinic.zone):
+        if not self._slots_loaded:
+            self._fetch_slots()  # a read under way may predate the change: a newer one replaces it
+        elif self._outcome_unknown:  # the change may be this dialog's own lost booking
+            self._settle_outcome(lambda: self._recheck_times(SLOT_GONE_MESSAGE))
+        else:
             self._recheck_times(SLOT_TAKEN_MESSAGE if change.table == "appointments" else SLOT_GONE_MESSAGE)
 
     # --- booking --------------------------------------------------------------------------------------------
@@ -501,6 +509,9 @@ class BookingDialog(QDialog):
         if self.validation_errors():
             self._show_all_errors = True
             self._refresh()
+            return
+        if self._outcome_unknown:
+            self._settle_outcome(self.book)
             return
         self.banner.clear()
         self.duplicates.hide()
@@ -541,7 +552,42 @@ class BookingDialog(QDialog):
     def _submit_booking(self, patient_id: int) -> None:
         values = {**self._booking_values(patient_id), "request_id": self._request_id}
         self._runner.submit(
-            lambda: booking.book(self._clinic, **values), self._on_booked, self._on_failed, context=self
+            lambda: booking.book(self._clinic, **values), self._on_booked, self._on_booking_failed, context=self
+        )
+
+    def _on_booking_failed(self, error: BaseException) -> None:
+        # Lost with the connection, the commit may have happened: the next step asks the database first.
+        self._outcome_unknown = isinstance(error, DatabaseUnavailable)
+        self._on_failed(error)
+
+    def _settle_outcome(self, then: Callable[[], None]) -> None:
+        """Find out whether the attempt whose outcome was lost booked, before anything else is tried."""
+        self._set_busy(True)
+        self._runner.submit(
+            lambda: schedule.booked_by_request(self._clinic, self._request_id),
+            lambda found: self._on_outcome(found, then),
+            self._on_failed,  # still out of reach: the outcome stays unknown
+            context=self,
+        )
+
+    def _on_outcome(self, found: AppointmentView | None, then: Callable[[], None]) -> None:
+        self._set_busy(False)
+        self._outcome_unknown = False
+        if found is None:
+            then()
+            return
+        chosen = self.search.chosen
+        if (found.patient_id, found.starts_at) == (chosen and chosen.id, self.time_combo.currentData(SlotRole)):
+            self._on_booked(found.id)
+            return
+        self.booked.emit(found.id)
+        # The form was changed after the lost attempt: say what was booked rather than close silently.
+        self.form.setEnabled(False)
+        self.book_button.hide()
+        self.cancel_button.setText("Close")
+        self.banner.show_message(
+            f"The earlier attempt had gone through before the connection was lost: {found.patient_name} is booked"
+            f" on {self._clinic.local(found.starts_at):%a %d %b %Y at %H:%M}. Nothing else was booked."
         )
 
     def _on_booked(self, appointment_id: int) -> None:
