@@ -58,15 +58,16 @@ def test_an_unreachable_server_opens_offline_and_keeps_trying(qapp, shown_errors
     monkeypatch.setenv("DATABASE_URL", "postgresql://clinic@127.0.0.1:1/clinic")
 
     def offline_state(window: MainWindow):
-        summary = window.status.summary()
-        if "Offline, reconnecting" not in summary:
+        summary, why = window.status.summary(), window.status.connection.toolTip()
+        if "Offline, reconnecting" not in summary or "next try in" not in why:
             return None
-        return summary, window.new_action.isEnabled(), window.picker.book_button.isEnabled()
+        return summary, why, window.new_action.isEnabled(), window.picker.book_button.isEnabled()
 
     with watching_main_window(qapp, offline_state) as seen:
         assert gui.run_gui() == 0
-    summary, can_book, picker_can_book = seen["result"]
+    summary, why, can_book, picker_can_book = seen["result"]
     assert "Database: 127.0.0.1:1/clinic" in summary
+    assert "Connection refused" in why  # the listener's own attempt, with its next one scheduled
     assert not can_book and not picker_can_book
     assert shown_errors == []
 
