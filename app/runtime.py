@@ -31,14 +31,27 @@ class Runtime:
     def close(self) -> None:
         self.engine.dispose()
 
+    def schema_problem(self) -> str | None:
+        """What is wrong with the database's schema revision for this program, and what to do; None if it is
+        this program's. DatabaseUnavailable if the database cannot be reached."""
+        current, head = self.clinic.uow.read(migrate.revision_of), migrate.head_revision()
+        if current == head:
+            return None
+        if current is not None and not migrate.is_known(current):
+            return (
+                f"the database schema (revision {current}) is newer than this program (revision {head}):"
+                " install the clinic's current version of Clinic Scheduler"
+            )
+        return (
+            f"the database schema is at revision {current or 'none'}, this program needs {head}:"
+            " ask IT to run `clinic-scheduler db upgrade`"
+        )
+
     def check_schema(self) -> None:
         """SchemaMismatch unless the database is at this program's revision; DatabaseUnavailable if unreachable."""
-        current, head = self.clinic.uow.read(migrate.revision_of), migrate.head_revision()
-        if current != head:
-            raise SchemaMismatch(
-                f"the database schema is at revision {current or 'none'}, this program needs {head}:"
-                " ask IT to run `clinic-scheduler db upgrade`"
-            )
+        problem = self.schema_problem()
+        if problem:
+            raise SchemaMismatch(problem)
 
     def make_listener(
         self, on_change: Callable[[Change], None], on_state: Callable[[ListenerState], None]

@@ -48,6 +48,14 @@ def show_start_error(message: str) -> None:
     QMessageBox.critical(None, "Clinic Scheduler cannot start", message)
 
 
+def show_read_only_notice(window: MainWindow, message: str) -> None:
+    """Told once, without stopping the window: the schedule can still be read."""
+    box = QMessageBox(QMessageBox.Icon.Warning, "This desk is read-only", message, parent=window)
+    box.setInformativeText("The schedule can be read, but nothing can be booked or changed until then.")
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+
+
 def _open() -> Runtime | None:
     """The clinic's runtime, or None after telling the user why it cannot be opened. A shared server is not
     contacted here: a desk that starts while it is out of reach opens offline and connects when it can."""
@@ -78,17 +86,10 @@ def run_gui() -> int:
         return 1
     try:
         window = MainWindow(runtime)
-        fatal: list[str] = []
-
-        def stop_with_error(message: str) -> None:
-            fatal.append(message)
-            show_start_error(f"{message[:1].upper()}{message[1:]}.")
-            window.close()  # the last window: the event loop ends
-
-        window.fatal_error.connect(stop_with_error)
+        window.schema_refused.connect(lambda message: show_read_only_notice(window, message))
         window.show()
         code = app.exec()
         window.runner.wait_for_done(SHUTDOWN_WAIT_MS)
-        return 1 if fatal else code
+        return code
     finally:
         runtime.close()

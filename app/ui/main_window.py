@@ -23,12 +23,13 @@ from PySide6.QtWidgets import (
 
 from app.domain.errors import DatabaseUnavailable
 from app.live.changes import Change
-from app.runtime import Runtime, SchemaMismatch
+from app.runtime import Runtime
 from app.services import schedule
 from app.services.schedule import AppointmentView, Provider
 from app.ui import theme
 from app.ui.dialogs.appointment_dialog import AppointmentDialog
 from app.ui.dialogs.booking_dialog import BookingDialog
+from app.ui.dialogs.field_errors import OFFLINE_MESSAGE, sentence
 from app.ui.dialogs.find_patient_dialog import FindPatientDialog
 from app.ui.dialogs.reschedule_dialog import RescheduleDialog
 from app.ui.live_updates import LiveUpdates
@@ -53,9 +54,9 @@ RETRY_READ_MS = 5_000
 
 class MainWindow(QMainWindow):
     view_loaded = Signal()  # the shown view holds fresh data
-    online_changed = Signal(bool)  # whether this desk can write: the database is reachable
+    write_block_changed = Signal(object)  # why this desk cannot write now (str), or None when it can
     schedule_changed = Signal(object)  # a Change announced by the database (another desk, or this one)
-    fatal_error = Signal(str)  # this desk cannot work with the database at all (wrong schema revision)
+    schema_refused = Signal(str)  # the database is at another schema revision: read-only, and what to do
 
     def __init__(self, runtime: Runtime, settings: QSettings | None = None, runner: TaskRunner | None = None):
         super().__init__()
@@ -76,7 +77,8 @@ class MainWindow(QMainWindow):
         self._dialogs: list[QWidget] = []
         self._listening = False  # the live listener is connected
         self._shut_down = False  # after shutdown(), late signals from the listener are ignored
-        self._was_online: bool | None = None  # what the window and its dialogs were last told
+        self._schema_problem: str | None = None  # set when the database's schema is not this program's
+        self._told_block: object = ()  # the write block the window and its dialogs were last told
         self._reachable = True  # the last read reached the database
         self._stale: set[str] = set()  # what live changes made stale: "reference", "view", "picker"
 
@@ -255,8 +257,15 @@ class MainWindow(QMainWindow):
 
     @property
     def online(self) -> bool:
-        """Whether this desk may write: it listens for changes and its last read reached the database."""
+        """Whether this desk is connected: it listens for changes and its last read reached the database."""
         return self._listening and self._reachable
+
+    @property
+    def write_block(self) -> str | None:
+        """Why this desk cannot write now (offline, or a schema that is not this program's), or None."""
+        if not self.online:
+            return OFFLINE_MESSAGE
+        return self._schema_problem
 
     # --- loading ---
 
@@ -264,16 +273,17 @@ class MainWindow(QMainWindow):
         """The schema check, providers and appointment types, then the view."""
 
         def read():
-            self.runtime.check_schema()
-            return schedule.providers(self.clinic), schedule.appointment_types(self.clinic)
+            problem = self.runtime.schema_problem()
+            return problem, schedule.providers(self.clinic), schedule.appointment_types(self.clinic)
 
         if self._shut_down:
             return
         self.runner.submit(read, self._on_reference_data, self._on_load_error, context=self, key="reference")
 
     def _on_reference_data(self, loaded) -> None:
-        self.providers, self.types = loaded
+        problem, self.providers, self.types = loaded
         self._reference_loaded = True
+        self._set_schema_problem(problem)
         self._set_reachable(True)
         self.provider_combo.blockSignals(True)
         self.provider_combo.clear()
@@ -324,12 +334,7 @@ class MainWindow(QMainWindow):
     def _on_load_error(self, error: BaseException) -> None:
         if self._shut_down:
             return
-        if isinstance(error, SchemaMismatch):
-            self._reachable = False  # reachable, but not to be written to by this program
-            self._apply_online()
-            self.shutdown()  # nothing more to read or hear: the message is said once
-            self.fatal_error.emit(str(error))
-        elif isinstance(error, DatabaseUnavailable):
+        if isinstance(error, DatabaseUnavailable):
             self._set_reachable(False, str(error))
             self._retry_timer.start()
         self.status.showMessage(user_message(error), 10_000)
@@ -350,18 +355,29 @@ class MainWindow(QMainWindow):
             self._reachable = reachable
             self._apply_online(detail)
 
+    def _set_schema_problem(self, problem: str | None) -> None:
+        """A database at another schema revision is read, never written; the user is told once what to do."""
+        first_time = problem is not None and self._schema_problem is None
+        self._schema_problem = f"{sentence(problem)}." if problem else None
+        self._apply_online()
+        if first_time:
+            self.schema_refused.emit(self._schema_problem)
+
     def _apply_online(self, detail: str = "") -> None:
         online = self.online
         connecting = self._reachable and not self._listening and not detail
         if connecting:
             self.status.set_connecting()
+        elif online and self._schema_problem:
+            self.status.set_read_only(self._schema_problem)
         else:
             self.status.set_connected(online, detail)
-        if online != self._was_online:  # not on every failed reconnect attempt
-            self._was_online = online
-            self.new_action.setEnabled(online)
-            self.picker.set_write_enabled(online)
-            self.online_changed.emit(online)
+        block = self.write_block
+        if block != self._told_block:  # not on every failed reconnect attempt
+            self._told_block = block
+            self.new_action.setEnabled(block is None)
+            self.picker.set_write_enabled(block is None)
+            self.write_block_changed.emit(block)
 
     def _on_schedule_change(self, change: Change) -> None:
         if self._shut_down:
@@ -476,11 +492,11 @@ class MainWindow(QMainWindow):
     # --- dialogs ---
 
     def _open(self, dialog: QWidget, *, writes: bool = True) -> None:
-        """Show a dialog. One that writes follows the connection and the schedule: it has `set_online` and
-        `on_schedule_change`."""
+        """Show a dialog. One that writes follows the write block and the schedule: it has `set_write_block`
+        and `on_schedule_change`."""
         if writes:
-            dialog.set_online(self.online)
-            self.online_changed.connect(dialog.set_online)
+            dialog.set_write_block(self.write_block)
+            self.write_block_changed.connect(dialog.set_write_block)
             self.schedule_changed.connect(dialog.on_schedule_change)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._dialogs.append(dialog)

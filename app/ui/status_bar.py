@@ -38,6 +38,12 @@ class ClinicStatusBar(QStatusBar):
         self.connection.setToolTip("Opening this desk's connection to the database")
         set_style_property(self.connection, "role", "muted")
 
+    def set_read_only(self, reason: str) -> None:
+        """Connected, but this desk must not write (the tooltip says why and what to do)."""
+        self.connection.setText("Read-only")
+        self.connection.setToolTip(reason)
+        set_style_property(self.connection, "role", "error")
+
     def set_connected(self, connected: bool, detail: str = "") -> None:
         """Connected, or offline while the desk keeps trying (`detail` says why, in the tooltip)."""
         self.connection.setText("Connected" if connected else "Offline, reconnecting…")

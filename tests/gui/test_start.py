@@ -72,17 +72,28 @@ def test_an_unreachable_server_opens_offline_and_keeps_trying(qapp, shown_errors
     assert shown_errors == []
 
 
-def test_a_database_at_another_schema_revision_is_refused_with_what_to_do(qapp, shown_errors, monkeypatch, db_url):
+def test_a_database_at_an_older_schema_revision_opens_read_only_and_says_what_to_do(
+    qapp, shown_errors, monkeypatch, db_url
+):
     engine = make_engine(db_url)
     migrate.downgrade(engine, "0001")
     engine.dispose()
     monkeypatch.setenv("DATABASE_URL", db_url)
-    with watching_main_window(qapp, lambda window: None) as seen:
-        assert gui.run_gui() == 1
-    assert not seen.get("gave_up")
-    assert len(shown_errors) == 1
-    assert "schema is at revision 0001" in shown_errors[0]
-    assert "clinic-scheduler db upgrade" in shown_errors[0]
+    notices = []
+    monkeypatch.setattr(gui, "show_read_only_notice", lambda _window, message: notices.append(message))
+
+    def read_only_state(window: MainWindow):
+        if "Read-only" not in window.status.summary() or not notices or window.data is None:
+            return None  # not yet: the schedule is still read, writes are blocked
+        return window.status.connection.toolTip(), window.new_action.isEnabled()
+
+    with watching_main_window(qapp, read_only_state) as seen:
+        assert gui.run_gui() == 0
+    why, can_book = seen["result"]
+    assert not can_book
+    assert len(notices) == 1 and notices[0] == why
+    assert "schema is at revision 0001" in why and "clinic-scheduler db upgrade" in why
+    assert shown_errors == []
 
 
 def test_a_bad_setting_is_named(qapp, shown_errors, monkeypatch):

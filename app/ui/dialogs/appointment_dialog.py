@@ -60,7 +60,7 @@ class AppointmentDialog(QDialog):
         self._appointment = appointment
         self._theme: Theme | None = None
         self._busy = False
-        self._online = True
+        self._write_block: str | None = None  # why nothing can be changed now, if anything stops it
         self.setWindowTitle("Appointment")
         self.setObjectName("appointment_dialog")
         self.setMinimumWidth(500)
@@ -219,14 +219,15 @@ class AppointmentDialog(QDialog):
         self.reschedule_button.setEnabled(self._can_write() and status is AppointmentStatus.BOOKED)
 
     def _can_write(self) -> bool:
-        return self._online and not self._busy
+        return self._write_block is None and not self._busy
 
-    def set_online(self, online: bool) -> None:
-        """Offline, every change is disabled and the banner says why; back online, the appointment is re-read."""
-        was_offline, self._online = not self._online, online
-        self.banner.set_offline(not online)
+    def set_write_block(self, reason: str | None) -> None:
+        """While writing is blocked every change is disabled and the banner says why; when it is lifted the
+        appointment is re-read (it may have changed meanwhile)."""
+        was_blocked, self._write_block = self._write_block is not None, reason
+        self.banner.set_write_block(reason)
         self._enable_actions()
-        if online and was_offline:
+        if reason is None and was_blocked:
             self._reload()
 
     def on_schedule_change(self, change: Change) -> None:

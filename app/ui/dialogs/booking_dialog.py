@@ -113,7 +113,7 @@ class BookingDialog(QDialog):
         self._show_all_errors = False
         self._service_errors: dict[str, str] = {}  # from the last attempt, until their field is edited
         self._busy = False
-        self._online = True
+        self._write_block: str | None = None  # why nothing can be saved now, if anything stops it
         self._outcome_unknown = False  # the last attempt lost its connection: it may have booked
         self._slots_loaded = False
         self._gone_message = SLOT_GONE_MESSAGE  # what to say if the chosen time is missing from the next load
@@ -466,7 +466,8 @@ class BookingDialog(QDialog):
         shown = {f: m for f, m in errors.items() if self._show_all_errors or f in self._touched}
         shown.update(self._service_errors)
         self.field_errors.show(shown)
-        self.book_button.setEnabled(self._online and self._slots_loaded and not self._busy and not errors)
+        can_save = self._write_block is None and self._slots_loaded and not self._busy
+        self.book_button.setEnabled(can_save and not errors)
         self.book_button.setText("Booking…" if self._busy else "Book")
         # Name the first problem the form does not show yet, so a disabled Book never leaves one guessing.
         hidden = next((field for field in CAPTIONS if field in errors and field not in shown), None)
@@ -474,11 +475,12 @@ class BookingDialog(QDialog):
 
     # --- other desks and the connection ---------------------------------------------------------------------
 
-    def set_online(self, online: bool) -> None:
-        """Offline, Book is disabled and the banner says why; the input stays. Back online, times are re-read."""
-        was_offline, self._online = not self._online, online
-        self.banner.set_offline(not online)
-        if online and was_offline:
+    def set_write_block(self, reason: str | None) -> None:
+        """While writing is blocked, Book is disabled and the banner says why; the input stays. When it is
+        lifted, the times are re-read (and a booking whose answer was lost is settled first)."""
+        was_blocked, self._write_block = self._write_block is not None, reason
+        self.banner.set_write_block(reason)
+        if reason is None and was_blocked:
             if self._outcome_unknown:
                 self._settle_outcome(lambda: self._recheck_times(SLOT_GONE_MESSAGE))
             elif self._slots_loaded:

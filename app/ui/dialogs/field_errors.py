@@ -73,6 +73,7 @@ class MessageBanner(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
         layout.addWidget(self._label)
+        self._block = ""  # the write block the banner shows or last showed
         self.hide()
 
     def show_message(self, text: str) -> None:
@@ -91,11 +92,13 @@ class MessageBanner(QFrame):
     def text(self) -> str:
         return self._label.text()
 
-    def set_offline(self, offline: bool) -> None:
-        """Say the desk is offline, or take that back (leaving any other message alone)."""
-        if offline:
-            self.show_message(OFFLINE_MESSAGE)
-        elif self.text() == sentence(OFFLINE_MESSAGE):
+    def set_write_block(self, reason: str | None) -> None:
+        """Say why nothing can be saved (offline, a database this program must not write), or take that back
+        (leaving any other message alone)."""
+        if reason:
+            self._block = sentence(reason)
+            self.show_message(reason)
+        elif self._block and self.text() == self._block:
             self.clear()
 
     def set_theme(self, theme: Theme) -> None:

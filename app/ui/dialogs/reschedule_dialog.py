@@ -21,7 +21,6 @@ from app.live.changes import Change
 from app.services import booking
 from app.services.context import Clinic
 from app.services.schedule import AppointmentView, Provider
-from app.ui.dialogs.field_errors import OFFLINE_MESSAGE
 from app.ui.navigation import ViewMode, title
 from app.ui.slot_picker import SlotPicker
 from app.ui.theme import Theme, set_style_property
@@ -40,7 +39,7 @@ class RescheduleDialog(QDialog):
         self._runner, self._clinic = runner, clinic
         self._appointment, self._provider = appointment, provider
         self._moving = False
-        self._online = True
+        self._write_block: str | None = None  # why nothing can be moved now, if anything stops it
         self.setWindowTitle("Reschedule appointment")
         self.resize(380, 680)
 
@@ -169,16 +168,17 @@ class RescheduleDialog(QDialog):
         else:
             self._show_status(user_message(error))
 
-    def set_online(self, online: bool) -> None:
-        """Offline, Move here is disabled and the dialog says why; back online, the free times are re-read."""
-        was_offline, self._online = not self._online, online
-        self.picker.set_write_enabled(online)
-        if not online:
-            self._show_status(OFFLINE_MESSAGE)
-        elif was_offline:
-            if self._status.text() == OFFLINE_MESSAGE:
+    def set_write_block(self, reason: str | None) -> None:
+        """While writing is blocked, Move here is disabled and the dialog says why; when it is lifted, the free
+        times are re-read."""
+        was_blocked, self._write_block = self._write_block, reason
+        self.picker.set_write_enabled(reason is None)
+        if reason:
+            self._show_status(reason)
+        elif was_blocked:
+            if self._status.text() == was_blocked:
                 self._show_status("")
-            self.picker.refresh()  # times may have been taken while this desk was away
+            self.picker.refresh()  # times may have been taken while this desk could not write
 
     def on_schedule_change(self, change: Change) -> None:
         if self.picker.touched_by(change) and not self._moving:
