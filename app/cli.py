@@ -40,6 +40,11 @@ def _iso_datetime(field: str, value: str, zone) -> datetime:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="clinic-scheduler", description="Clinic appointment book.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation: book, move and cancel in the window over a throwaway embedded database",
+    )
     sub = parser.add_subparsers(dest="command")
 
     db = sub.add_parser("db", help="database schema")
@@ -87,6 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     bench_ui.add_argument("--repeat", type=int, default=7, help="samples per measurement (the median is shown)")
     shots = sub.add_parser("screenshots", help="render the views and dialogs over demo data, light and dark, as PNG")
     shots.add_argument("--output", default="docs/screenshots", metavar="DIR")
+    sub.add_parser("doctor", help="check configuration, connection, server, schema, permissions, live updates, clock")
     return parser
 
 
@@ -175,6 +181,13 @@ def _run_offscreen(args) -> int:
     return screenshots_main(args.output)
 
 
+def _run_self_test() -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt loads; an explicit platform still wins
+    from app.selftest import run
+
+    return run()
+
+
 def _run_stress(args) -> int:
     from app.stress import main as stress_main
 
@@ -191,10 +204,16 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     configure_logging(args.verbose)
     try:
+        if args.self_test:
+            return _run_self_test()
         if args.command is None:
             return _run_gui()
         if args.command == "db":
             return _run_db(args)
+        if args.command == "doctor":
+            from app.doctor import run_doctor  # reports every problem itself, with the exit code
+
+            return run_doctor()
         if args.command == "stress":
             return _run_stress(args)
         if args.command == "bench-live":

@@ -72,21 +72,11 @@ def database_closed(window: MainWindow) -> Iterator[None]:
 
 
 @contextmanager
-def demo_window(width: int = 1440, height: int = 900) -> Iterator[MainWindow]:
+def open_window(runtime: Runtime, width: int = 1440, height: int = 900) -> Iterator[MainWindow]:
+    """The real main window over `runtime`, offscreen-friendly and with throwaway UI settings, shown and loaded."""
     app = QApplication.instance() or QApplication([])
     qInstallMessageHandler(_drop_offscreen_notice)
-    settings = load_settings()
-    server = resolve_database(settings)
-    with throwaway_database(server.url, prefix="clinic_showcase") as url, tempfile.TemporaryDirectory() as ui_dir:
-        engine = make_engine(url)
-        clinic = Clinic(UnitOfWork(engine), SHOWCASE_ZONE, settings.booking_horizon_days, clock=lambda: SHOWCASE_NOW)
-        load_demo_data(clinic)
-        runtime = Runtime(
-            replace(settings, clinic_timezone=SHOWCASE_ZONE),
-            DatabaseTarget(url, "embedded (demo data)"),
-            engine,
-            clinic,
-        )
+    with tempfile.TemporaryDirectory() as ui_dir:
         window = MainWindow(runtime, QSettings(str(Path(ui_dir) / "ui.ini"), QSettings.Format.IniFormat))
         try:
             window.resize(width, height)
@@ -98,4 +88,26 @@ def demo_window(width: int = 1440, height: int = 900) -> Iterator[MainWindow]:
             window.runner.wait_for_done()
             window.deleteLater()
             app.processEvents()
+
+
+@contextmanager
+def demo_window(width: int = 1440, height: int = 900) -> Iterator[MainWindow]:
+    settings = load_settings()
+    server = resolve_database(settings)
+    with throwaway_database(server.url, prefix="clinic_showcase") as url:
+        engine = make_engine(url)
+        try:
+            clinic = Clinic(
+                UnitOfWork(engine), SHOWCASE_ZONE, settings.booking_horizon_days, clock=lambda: SHOWCASE_NOW
+            )
+            load_demo_data(clinic)
+            runtime = Runtime(
+                replace(settings, clinic_timezone=SHOWCASE_ZONE),
+                DatabaseTarget(url, "embedded (demo data)"),
+                engine,
+                clinic,
+            )
+            with open_window(runtime, width, height) as window:
+                yield window
+        finally:
             engine.dispose()

@@ -1,0 +1,487 @@
+"""`clinic-scheduler doctor`: is this desk set up to work? Checks in order, one report line each.
+
+Each check is a small function that gets what the earlier checks found (`Findings`) and returns a
+`Result`: ok, warn or FAIL, a short finding and, for a problem, what to do. A check that needs something
+an earlier check could not provide (readable settings, a database, a connection) is skipped rather than
+failed, so one cause shows as one failure. The runner prints the report as it goes and returns the exit
+code: 0 when nothing failed (warnings allowed), 1 otherwise. Nothing here writes to the schedule.
+"""
+
+import contextlib
+import ipaddress
+import logging
+import os
+import re
+import sys
+import time
+import tomllib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from importlib import metadata
+from typing import TextIO
+
+import psycopg
+from psycopg import sql
+from sqlalchemy import Connection, Engine, make_url, text
+from sqlalchemy.exc import DBAPIError
+
+from app import APP_NAME
+from app.config import DEFAULT_TIMEZONE, ConfigError, Settings, config_file_path, load_settings
+from app.db import migrate
+from app.db.connect import DatabaseTarget, resolve_database
+from app.db.engine import TCP_FAILURE_DETECTION, libpq_url, make_engine, workstation_name
+from app.domain.errors import first_line
+from app.logs import log_file_path
+from app.runtime import database_error_message
+
+log = logging.getLogger(__name__)
+
+# Each setting's config file key and environment variable (the environment wins).
+SETTINGS = {
+    "database_url": "DATABASE_URL",
+    "clinic_timezone": "CLINIC_TIMEZONE",
+    "booking_horizon_days": "CLINIC_BOOKING_HORIZON_DAYS",
+}
+# The migrations need PostgreSQL 11 (identity columns: 10; `CREATE TRIGGER ... EXECUTE FUNCTION`: 11);
+# the throwaway databases of `db dump-schema`, `stress` and the benchmarks are dropped with
+# `DROP DATABASE ... WITH (FORCE)`, new in 13. Nothing else the program sends needs more.
+MIN_SERVER_VERSION = 130000
+MIN_SERVER_REASON = (
+    "the schema's triggers need 11; `db dump-schema` and the benchmarks drop their throwaway databases"
+    " WITH (FORCE), new in 13"
+)
+# What a desk does with each table: read the schedule and the schema revision (checked at start), book
+# (get-or-create the slot, lock it FOR UPDATE, which needs UPDATE, insert the appointment), reschedule
+# and cancel (update both), add a patient at booking and correct a patient's details (patients.updated_at).
+REQUIRED_PRIVILEGES = {
+    "alembic_version": ("SELECT",),
+    "providers": ("SELECT",),
+    "appointment_types": ("SELECT",),
+    "working_hours": ("SELECT",),
+    "time_off": ("SELECT",),
+    "appointment_details": ("SELECT",),
+    "patients": ("SELECT", "INSERT", "UPDATE"),
+    "time_slots": ("SELECT", "INSERT", "UPDATE"),
+    "appointments": ("SELECT", "INSERT", "UPDATE"),
+}
+SLOW_CONNECT_MS = 1000
+NOTIFY_WAIT_S = 2.0
+CLOCK_WARN_S, CLOCK_FAIL_S = 5.0, 60.0
+CONNECT_TIMEOUT_S = 5
+
+
+class Status(Enum):
+    OK = "ok"
+    WARN = "warn"
+    FAIL = "FAIL"
+    SKIP = "skip"
+
+
+@dataclass(frozen=True)
+class Result:
+    status: Status
+    finding: str
+    advice: str = ""  # what to do, for a warning or a failure
+
+
+def ok(finding: str) -> Result:
+    return Result(Status.OK, finding)
+
+
+def warn(finding: str, advice: str = "") -> Result:
+    return Result(Status.WARN, finding, advice)
+
+
+def fail(finding: str, advice: str = "") -> Result:
+    return Result(Status.FAIL, finding, advice)
+
+
+@dataclass
+class Findings:
+    """What the checks found so far, for the checks after them."""
+
+    config_file: dict | None = None  # the config file's keys and values, {} when there is none
+    settings: Settings | None = None
+    target: DatabaseTarget | None = None
+    engine: Engine | None = None
+    conn: Connection | None = None  # a desk's kind of connection (same session settings), open
+
+    def driver(self) -> psycopg.Connection:
+        return self.conn.connection.driver_connection
+
+    def drop_connection(self) -> None:
+        if self.conn is not None:
+            with contextlib.suppress(DBAPIError):
+                self.conn.close()
+            self.conn = None
+
+    def close(self) -> None:
+        self.drop_connection()
+        if self.engine is not None:
+            self.engine.dispose()
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    run: Callable[[Findings], Result]
+    needs: str | None = None  # a Findings field an earlier check must have filled in
+
+
+SKIP_REASONS = {
+    "config_file": "the config file cannot be read",
+    "settings": "the settings cannot be read",
+    "target": "no database to check",
+    "conn": "not connected to the database",
+}
+
+
+def _plain_connection(findings: Findings, name: str) -> psycopg.Connection:
+    """A connection of its own, as the desk's live-update listener opens it (no session options)."""
+    return psycopg.connect(
+        libpq_url(findings.target.url),
+        autocommit=True,
+        application_name=f"{workstation_name()} {name}"[:63],
+        connect_timeout=CONNECT_TIMEOUT_S,
+        **TCP_FAILURE_DETECTION,
+    )
+
+
+def _set_by(key: str) -> str:
+    """Where a setting's value comes from, for people."""
+    env = SETTINGS[key]
+    return f"{env} in the environment" if os.environ.get(env) else f"{key} in {config_file_path()}"
+
+
+def _quote_role(name: str) -> str:
+    return name if re.fullmatch(r"[a-z_][a-z0-9_$]*", name) else '"' + name.replace('"', '""') + '"'
+
+
+# --- configuration ---------------------------------------------------------------------------------
+
+
+def check_config_file(findings: Findings) -> Result:
+    path = config_file_path()
+    if not path.exists():
+        findings.config_file = {}
+        return ok(f"{path}: none there; settings come from the environment and defaults")
+    try:
+        findings.config_file = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # TOMLDecodeError and UnicodeDecodeError are ValueErrors
+        return fail(f"{path}: cannot be read: {first_line(exc)}", "correct the file (TOML) or remove it")
+    unknown = sorted(set(findings.config_file) - set(SETTINGS))
+    if unknown:
+        return warn(
+            f"{path}: read, but these keys mean nothing to this program: {', '.join(unknown)}",
+            f"check their spelling; the keys are {', '.join(SETTINGS)}",
+        )
+    url = findings.config_file.get("database_url")
+    if isinstance(url, str) and "@" in url and _has_password(url):
+        return warn(
+            f"{path}: database_url holds a password in plain text",
+            "take it out of the file and put it in this user's pgpass file"
+            r" (~/.pgpass, or %APPDATA%\postgresql\pgpass.conf on Windows)",
+        )
+    return ok(f"{path}: found and read")
+
+
+def _has_password(url: str) -> bool:
+    try:
+        return bool(make_url(url).password)
+    except Exception:  # not a URL at all: the settings check says so
+        return False
+
+
+def check_settings(findings: Findings) -> Result:
+    try:
+        findings.settings = load_settings()
+    except ConfigError as exc:
+        key = str(exc).split(":", 1)[0]
+        if key in SETTINGS:
+            return fail(f"{exc}; set by {_set_by(key)}", f"correct {_set_by(key)}")
+        return fail(str(exc), "correct the config file or remove it")
+    return ok(f"read; bookings up to {findings.settings.booking_horizon_days} days ahead")
+
+
+def check_database(findings: Findings) -> Result:
+    settings = findings.settings
+    if settings.database_url is None:
+        try:
+            findings.target = resolve_database(settings)
+        except Exception as exc:  # the embedded server fails in many ways: a busy port, a full disk...
+            log.warning("the embedded server did not start", exc_info=True)
+            return fail(
+                f"the embedded server did not start: {first_line(exc)}",
+                f"the log file {log_file_path()} has the details; its data is in {settings.data_dir / 'pgdata'}",
+            )
+        return ok(f"{findings.target.description}: no DATABASE_URL or database_url is set")
+    try:
+        target = resolve_database(settings)
+        user = make_url(target.url).username or "this login's user name"
+    except Exception as exc:  # a URL with the right prefix but not parsable, e.g. a bad port
+        return fail(f"{_set_by('database_url')}: not a usable URL: {first_line(exc)}", "correct it")
+    findings.target = target
+    return ok(f"{target.description} as {user}, from {_set_by('database_url')}")
+
+
+def check_time_zone(findings: Findings) -> Result:
+    zone = findings.settings.clinic_timezone
+    offset = time.strftime("%z", time.localtime())  # this machine's, for comparison
+    finding = f"{zone.key} (this machine: UTC{offset[:3]}:{offset[3:]})"
+    configured = os.environ.get("CLINIC_TIMEZONE") or (findings.config_file or {}).get("clinic_timezone")
+    if zone.key == DEFAULT_TIMEZONE and not configured:
+        return warn(
+            f"{finding}: the default; appointments and working hours would be in UTC",
+            "set CLINIC_TIMEZONE, or clinic_timezone in the config file, to the clinic's zone, e.g. Europe/Berlin",
+        )
+    return ok(finding)
+
+
+def check_log_file(findings: Findings) -> Result:
+    path = log_file_path()
+    try:
+        with open(path, "a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        return warn(
+            f"{path}: cannot be written ({first_line(exc)}); the log goes to the screen only",
+            "set CLINIC_LOG_DIR to a folder this user may write to",
+        )
+    return ok(str(path))
+
+
+# --- the server ------------------------------------------------------------------------------------
+
+
+def check_connect(findings: Findings) -> Result:
+    findings.engine = make_engine(findings.target.url, pool_size=1)
+    started = time.perf_counter()
+    try:
+        findings.conn = findings.engine.connect()
+    except DBAPIError as exc:
+        if findings.target.is_embedded:
+            advice = f"the embedded server did not answer; the log file {log_file_path()} may say why"
+        else:
+            advice = (
+                f"check that the server at {findings.target.description} is running and that this machine can"
+                " reach it (firewall, VPN), and the user name, password and database name"
+            )
+        return fail(database_error_message(exc), advice)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    finding = f"connected in {elapsed_ms:.0f} ms (timeout {CONNECT_TIMEOUT_S} s)"
+    if elapsed_ms > SLOW_CONNECT_MS:
+        return warn(f"{finding}: slow", "a slow network or a busy server: desks will feel it at every reconnect")
+    return ok(finding)
+
+
+def _is_local(host: str) -> bool:
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_tls(findings: Findings) -> Result:
+    driver = findings.driver()
+    host = driver.info.host
+    if driver.pgconn.ssl_in_use:
+        version, cipher = findings.conn.execute(
+            text("SELECT version, cipher FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+        ).one()
+        return ok(f"encrypted ({version}, {cipher})")
+    if host.startswith(("/", "@")):
+        return ok(f"unix socket {host}: not encrypted, and need not be (nothing leaves this machine)")
+    if _is_local(host) or _is_local(driver.info.hostaddr):
+        return ok(f"{host}: this machine, not encrypted, and need not be")
+    return warn(
+        f"{host}: not encrypted: passwords and patient details cross the network in plain text",
+        "add sslmode=verify-full (or at least sslmode=require) to the database URL, with ssl turned on at the server",
+    )
+
+
+def check_server_version(findings: Findings) -> Result:
+    info = findings.driver().info
+    version = info.parameter_status("server_version") or str(info.server_version)
+    if info.server_version < MIN_SERVER_VERSION:
+        return fail(
+            f"PostgreSQL {version}: too old; 13 or newer is needed ({MIN_SERVER_REASON})",
+            "upgrade the server to a supported PostgreSQL release",
+        )
+    return ok(f"PostgreSQL {version}")
+
+
+def check_schema(findings: Findings) -> Result:
+    current, head = migrate.revision_of(findings.conn), migrate.head_revision()
+    if current == head:
+        return ok(f"at revision {head}, as this program")
+    if current is not None and not migrate.is_known(current):
+        return fail(
+            f"at revision {current}, which this program (revision {head}) does not know:"
+            " this program is older than the database",
+            "install the newer version of clinic-scheduler on this desk",
+        )
+    state = "empty (no schema yet)" if current is None else f"at revision {current}, this program needs {head}"
+    if findings.target.is_embedded:
+        return warn(f"{state}: the embedded database is upgraded when the app starts")
+    return fail(state, "ask IT to run `clinic-scheduler db upgrade`")
+
+
+PRIVILEGES_SQL = text(
+    "SELECT t.name, t.privilege, to_regclass(t.name) IS NOT NULL AS found,"
+    " has_table_privilege(to_regclass(t.name), t.privilege) AS granted"
+    " FROM unnest(CAST(:names AS text[]), CAST(:privileges AS text[])) AS t(name, privilege)"
+)
+
+
+def check_permissions(findings: Findings) -> Result:
+    pairs = [(table, privilege) for table, privileges in REQUIRED_PRIVILEGES.items() for privilege in privileges]
+    user, superuser = findings.conn.execute(
+        text("SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user")
+    ).one()
+    if superuser:
+        return ok(f"{user} is a superuser: every privilege (a desk needs only a few); LISTEN needs no grant")
+    rows = findings.conn.execute(
+        PRIVILEGES_SQL, {"names": [t for t, _ in pairs], "privileges": [p for _, p in pairs]}
+    ).all()
+    not_found = sorted({row.name for row in rows if not row.found})
+    if not_found:
+        return fail(
+            f"tables not found (or not in {user}'s search path): {', '.join(not_found)}",
+            "see the schema check above",
+        )
+    missing: dict[str, list[str]] = {}
+    for row in rows:
+        if not row.granted:
+            missing.setdefault(row.name, []).append(row.privilege)
+    if missing:
+        grants: dict[tuple[str, ...], list[str]] = {}
+        for table, privileges in missing.items():
+            grants.setdefault(tuple(privileges), []).append(table)
+        statements = "; ".join(
+            f"GRANT {', '.join(privileges)} ON {', '.join(tables)} TO {_quote_role(user)}"
+            for privileges, tables in grants.items()
+        )
+        lacking = "; ".join(f"{', '.join(privileges)} on {table}" for table, privileges in missing.items())
+        return fail(f"{user} lacks {lacking}", f"ask IT to run: {statements}")
+    return ok(f"{user} may read the schedule and write appointments, slots and patients; LISTEN needs no grant")
+
+
+def check_live_updates(findings: Findings) -> Result:
+    channel, payload = f"clinic_doctor_{uuid.uuid4().hex[:12]}", uuid.uuid4().hex
+    with _plain_connection(findings, "doctor listen") as listener:
+        listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+        started = time.perf_counter()
+        findings.conn.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": channel, "payload": payload})
+        findings.conn.commit()
+        heard = [n.payload for n in listener.notifies(timeout=NOTIFY_WAIT_S, stop_after=1)]
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    if payload not in heard:
+        return fail(
+            f"a NOTIFY did not reach a LISTENing connection within {NOTIFY_WAIT_S:g} s: other desks' changes"
+            " would show only at the periodic re-read, every 60 s",
+            "connect desks to PostgreSQL directly, or through a pooler in session mode"
+            " (PgBouncer pool_mode = session): transaction pooling loses LISTEN",
+        )
+    return ok(f"LISTEN/NOTIFY between two connections in {elapsed_ms:.0f} ms")
+
+
+def check_clock(findings: Findings) -> Result:
+    with _plain_connection(findings, "doctor clock") as conn:
+        before = time.time()
+        server_time, server_zone = conn.execute(
+            "SELECT extract(epoch FROM clock_timestamp())::float8, current_setting('TimeZone')"
+        ).fetchone()
+        after = time.time()
+    skew = server_time - (before + after) / 2
+    direction = "ahead of" if skew >= 0 else "behind"
+    # The server's own zone is for information: the program stores times with their offset and reads them in UTC.
+    finding = f"the server's clock is {abs(skew):.2f} s {direction} this machine's; server time zone {server_zone}"
+    advice = (
+        "turn on automatic time (NTP) on this machine and on the server: a desk refuses bookings in the past by"
+        " its own clock, the server stamps every change with its own"
+    )
+    if abs(skew) > CLOCK_FAIL_S:
+        return fail(finding, advice)
+    if abs(skew) > CLOCK_WARN_S:
+        return warn(finding, advice)
+    return ok(finding)
+
+
+CHECKS = [
+    Check("config file", check_config_file),
+    Check("settings", check_settings, needs="config_file"),
+    Check("database", check_database, needs="settings"),
+    Check("time zone", check_time_zone, needs="settings"),
+    Check("log file", check_log_file),
+    Check("connect", check_connect, needs="target"),
+    Check("TLS", check_tls, needs="conn"),
+    Check("server version", check_server_version, needs="conn"),
+    Check("schema", check_schema, needs="conn"),
+    Check("permissions", check_permissions, needs="conn"),
+    Check("live updates", check_live_updates, needs="conn"),
+    Check("clock", check_clock, needs="conn"),
+]
+
+
+# --- the runner ------------------------------------------------------------------------------------
+
+
+def _database_failure(exc: DBAPIError) -> Result:
+    if getattr(exc.orig, "sqlstate", None) == "42501":  # insufficient_privilege
+        return fail(database_error_message(exc), "see the permissions check below")
+    return fail(database_error_message(exc))
+
+
+def run_check(check: Check, findings: Findings) -> Result:
+    if check.needs is not None and getattr(findings, check.needs) is None:
+        return Result(Status.SKIP, f"skipped: {SKIP_REASONS[check.needs]}")
+    try:
+        return check.run(findings)
+    except DBAPIError as exc:
+        if exc.connection_invalidated:  # lost: the later checks are skipped, not failed again
+            findings.drop_connection()
+        return _database_failure(exc)
+    except psycopg.Error as exc:  # the extra connections of the live update and clock checks
+        return fail(f"the database: {first_line(exc)}")
+    except Exception as exc:
+        log.warning("doctor: the %s check failed unexpectedly", check.name, exc_info=True)
+        return fail(f"unexpected error: {first_line(exc)}", f"a bug: the log file {log_file_path()} has the details")
+    finally:
+        if findings.conn is not None:  # each check starts outside a transaction
+            try:
+                findings.conn.rollback()
+            except DBAPIError:
+                findings.drop_connection()
+
+
+def _program_version() -> str:
+    try:
+        return metadata.version(APP_NAME)
+    except metadata.PackageNotFoundError:  # a build without package metadata
+        return "(version unknown)"
+
+
+def run_doctor(out: TextIO = sys.stdout) -> int:
+    """Run every check, print the report to `out`; 0 if nothing failed, else 1."""
+    width = max(len(check.name) for check in CHECKS) + 2
+    print(f"{APP_NAME} {_program_version()} doctor (schema revision {migrate.head_revision()})", file=out)
+    counts = dict.fromkeys(Status, 0)
+    findings = Findings()
+    try:
+        for check in CHECKS:
+            result = run_check(check, findings)
+            counts[result.status] += 1
+            print(f"{result.status.value:<6}{check.name:<{width}}{result.finding}", file=out, flush=True)
+            if result.advice:
+                print(f"{'':<6}{'':<{width}}what to do: {result.advice}", file=out, flush=True)
+    finally:
+        findings.close()
+    words = {Status.OK: "ok", Status.WARN: "warned", Status.FAIL: "failed", Status.SKIP: "skipped"}
+    summary = ", ".join(f"{counts[status]} {words[status]}" for status in Status if counts[status])
+    verdict = "something is wrong" if counts[Status.FAIL] else "this desk is ready"
+    print(f"\n{len(CHECKS)} checks: {summary}: {verdict}", file=out)
+    return 1 if counts[Status.FAIL] else 0

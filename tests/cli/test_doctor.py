@@ -1,0 +1,190 @@
+"""`clinic-scheduler doctor`, run for real as a subprocess against a test database."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import create_engine, make_url, text
+
+from app.db import migrate
+from app.services.context import Clinic
+from app.services.providers import add_provider
+from app.services.uow import UnitOfWork
+from tests.cli.runner import Result, run_one
+from tests.conftest import WEEKDAY_HOURS, new_patient
+
+CHECKS = [
+    "config file",
+    "settings",
+    "database",
+    "time zone",
+    "log file",
+    "connect",
+    "TLS",
+    "server version",
+    "schema",
+    "permissions",
+    "live updates",
+    "clock",
+]
+AFTER_CONNECT = CHECKS[CHECKS.index("connect") + 1 :]
+UNREACHABLE = "postgresql://clinic@127.0.0.1:1/clinic"
+
+
+@dataclass
+class Line:
+    status: str
+    finding: str
+    advice: str = ""
+
+
+def report(result: Result) -> dict[str, Line]:
+    """The report's check lines by check name (in the order printed), each with its advice if any."""
+    lines: dict[str, Line] = {}
+    last = None
+    for raw in result.out.splitlines():
+        status, rest = raw[:6].strip(), raw[6:]
+        if status in ("ok", "warn", "FAIL", "skip"):
+            name = next(n for n in CHECKS if rest.startswith(n + " "))
+            lines[name] = last = Line(status, rest[len(name) :].strip())
+        elif raw.strip().startswith("what to do:"):
+            last.advice = raw.strip().removeprefix("what to do:").strip()
+    return lines
+
+
+def doctor(env: dict[str, str]) -> tuple[Result, dict[str, Line]]:
+    result = run_one(env, "doctor")
+    assert "Traceback" not in result.out + result.err
+    lines = report(result)
+    assert list(lines) == CHECKS, result.out
+    return result, lines
+
+
+def test_a_healthy_database_passes_every_check(cli_env):
+    result, lines = doctor(cli_env)
+    assert result.code == 0, result.out
+    assert result.err == ""
+    for name in ("config file", "settings", "database", "log file", "server version", "schema", "permissions"):
+        assert lines[name].status == "ok", (name, result.out)
+    for name in ("connect", "TLS", "clock"):  # slow on a busy machine; plain text to a remote DATABASE_URL
+        assert lines[name].status in ("ok", "warn"), (name, result.out)
+    assert lines["time zone"].status == "ok" and lines["time zone"].finding.startswith("Europe/Berlin")
+    assert lines["database"].finding.endswith("from DATABASE_URL in the environment")
+    assert lines["schema"].finding == f"at revision {migrate.head_revision()}, as this program"
+    assert lines["live updates"].status == "ok" and "LISTEN/NOTIFY" in lines["live updates"].finding
+    assert "server time zone" in lines["clock"].finding
+    assert result.out.rstrip().endswith("this desk is ready")
+
+
+def test_an_unreachable_server_fails_to_connect_and_skips_the_rest(cli_env):
+    result, lines = doctor({**cli_env, "DATABASE_URL": UNREACHABLE})
+    assert result.code == 1
+    assert lines["connect"].status == "FAIL"
+    assert lines["connect"].finding.startswith("cannot reach the database")
+    assert "127.0.0.1:1/clinic" in lines["connect"].advice
+    assert [lines[name].status for name in AFTER_CONNECT] == ["skip"] * len(AFTER_CONNECT)
+    assert all(lines[name].status == "ok" for name in ("config file", "settings", "database", "log file"))
+    assert result.out.rstrip().endswith("something is wrong")
+
+
+def test_an_older_schema_asks_for_an_upgrade(cli_env, engine):
+    migrate.downgrade(engine, "0001")
+    result, lines = doctor(cli_env)
+    assert result.code == 1
+    assert lines["schema"].status == "FAIL"
+    assert lines["schema"].finding == f"at revision 0001, this program needs {migrate.head_revision()}"
+    assert "clinic-scheduler db upgrade" in lines["schema"].advice
+    # One cause, one failure: the checks after it still ran and passed.
+    assert [lines[name].status for name in ("permissions", "live updates", "clock")] == ["ok"] * 3
+
+
+def test_a_newer_schema_asks_for_a_newer_program(cli_env, engine):
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
+    result, lines = doctor(cli_env)
+    assert result.code == 1
+    assert lines["schema"].status == "FAIL"
+    assert "this program is older than the database" in lines["schema"].finding
+    assert "install the newer version" in lines["schema"].advice
+
+
+def test_a_bad_time_zone_names_the_setting(cli_env):
+    result, lines = doctor({**cli_env, "CLINIC_TIMEZONE": "Mars/Olympus_Mons"})
+    assert result.code == 1
+    assert lines["settings"].status == "FAIL"
+    assert lines["settings"].finding.startswith("clinic_timezone: 'Mars/Olympus_Mons' is not an IANA time zone")
+    assert "CLINIC_TIMEZONE" in lines["settings"].advice
+    skipped = ["database", "time zone", "connect", *AFTER_CONNECT]
+    assert [lines[name].status for name in skipped] == ["skip"] * len(skipped)
+
+
+def test_a_bad_setting_in_the_config_file_names_the_setting_and_the_file(cli_env):
+    config = cli_env["CLINIC_CONFIG"]
+    with open(config, "w", encoding="utf-8") as out:
+        out.write("booking_horizon_days = 0\nclinic_timezone = 'Europe/Berlin'\n")
+    result, lines = doctor(cli_env)
+    assert result.code == 1
+    assert lines["config file"].status == "ok" and lines["config file"].finding == f"{config}: found and read"
+    assert lines["settings"].status == "FAIL"
+    assert lines["settings"].finding == (
+        f"booking_horizon_days: must be at least 1, got 0; set by booking_horizon_days in {config}"
+    )
+
+
+@pytest.fixture
+def role_url(admin_url, db_url):
+    """The test database's URL for a new role that may log in and has been granted nothing."""
+    role, password = f"clinic_doctor_{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE ROLE {role} LOGIN PASSWORD '{password}'"))
+    try:
+        yield make_url(db_url).set(username=role, password=password).render_as_string(hide_password=False)
+    finally:
+        in_db = create_engine(db_url, isolation_level="AUTOCOMMIT")
+        with in_db.connect() as conn:
+            conn.execute(text(f"DROP OWNED BY {role}"))  # the grants a test gave it
+        in_db.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP ROLE {role}"))
+        admin.dispose()
+
+
+def tuesday_weeks_ahead(zone: ZoneInfo) -> date:
+    day = datetime.now(zone).date() + timedelta(days=21)
+    return day + timedelta(days=(2 - day.isoweekday()) % 7)
+
+
+def test_a_user_without_privileges_is_told_what_to_grant_and_the_grants_suffice(cli_env, role_url, engine):
+    env = {**cli_env, "DATABASE_URL": role_url}
+    role = make_url(role_url).username
+    result, lines = doctor(env)
+    assert result.code == 1
+    assert lines["connect"].status == "ok"
+    permissions = lines["permissions"]
+    assert permissions.status == "FAIL"
+    assert permissions.finding.startswith(f"{role} lacks ")
+    for missing in ("SELECT on alembic_version", "SELECT on providers", "SELECT, INSERT, UPDATE on appointments"):
+        assert missing in permissions.finding
+    assert lines["schema"].status == "FAIL" and "permission denied" in lines["schema"].finding
+    assert lines["live updates"].status == "ok"  # LISTEN and NOTIFY need no grant
+
+    # What the doctor tells IT to run is enough: it passes, and the role can book and cancel.
+    grants = permissions.advice.removeprefix("ask IT to run: ")
+    assert grants.startswith("GRANT ")
+    with engine.begin() as conn:
+        for statement in grants.split("; "):
+            conn.execute(text(statement))
+    result, lines = doctor(env)
+    assert result.code == 0, result.out
+    assert lines["permissions"].status == "ok" and lines["schema"].status == "ok"
+
+    clinic = Clinic(uow=UnitOfWork(engine), zone=ZoneInfo("Europe/Berlin"))
+    provider, patient = add_provider(clinic, "Dr. Doctor Check", WEEKDAY_HOURS), new_patient(clinic)
+    start = f"{tuesday_weeks_ahead(clinic.zone).isoformat()}T09:00"
+    booked = run_one(env, "book", "--provider", str(provider), "--patient", str(patient), "--start", start)
+    assert booked.code == 0, booked.err
+    cancelled = run_one(env, "cancel", "--appointment", booked.out.strip())
+    assert cancelled.code == 0, cancelled.err
