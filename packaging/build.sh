@@ -43,5 +43,6 @@ if [[ $self_test == 1 ]]; then
     app="$root/dist/clinic-scheduler/clinic-scheduler"
     outside="$(mktemp -d)"
     trap 'rm -rf "$outside"' EXIT
-    (cd "$outside" && env -i HOME="$outside" PATH=/usr/bin:/bin LANG=C.UTF-8 "$app" --self-test)
+    # /usr/sbin: run as root, the embedded server creates its system user with useradd on first use.
+    (cd "$outside" && env -i HOME="$outside" PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$app" --self-test)
 fi
