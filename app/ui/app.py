@@ -51,7 +51,10 @@ def show_start_error(message: str) -> None:
 def show_read_only_notice(window: MainWindow, message: str) -> None:
     """Told once, without stopping the window: the schedule can still be read."""
     box = QMessageBox(QMessageBox.Icon.Warning, "This desk is read-only", message, parent=window)
-    box.setInformativeText("The schedule can be read, but nothing can be booked or changed until then.")
+    box.setInformativeText(
+        "The schedule can be read, but nothing can be booked or changed until then. Once it is done,"
+        " View → Refresh (F5) makes this desk writable again."
+    )
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.open()
 

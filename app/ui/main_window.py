@@ -297,15 +297,19 @@ class MainWindow(QMainWindow):
             self.provider_id = None
         self.provider_combo.setCurrentIndex(max(0, self.provider_combo.findData(self.provider_id)))
         self.provider_combo.blockSignals(False)
-        self.refresh()
+        self._read_shown()
 
     def refresh(self) -> None:
-        """Read the shown view again, and the picker's free times (and the providers, if they never arrived)."""
+        """Read the shown view again, and the picker's free times (and the providers, if they never arrived, or
+        the schema again while it is not this program's: after IT's upgrade a refresh lifts the read-only state)."""
         if self._shut_down:
             return
-        if not self._reference_loaded:
-            self.load_reference_data()
-            return
+        if not self._reference_loaded or self._schema_problem:
+            self.load_reference_data()  # it reads the shown view and free times next
+        else:
+            self._read_shown()
+
+    def _read_shown(self) -> None:
         self._reload_view()
         self._update_picker()
 

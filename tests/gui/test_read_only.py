@@ -39,3 +39,17 @@ def test_a_newer_schema_is_read_but_every_write_is_blocked_with_what_to_do(
     qtbot.waitUntil(lambda: dialog.time_combo.isEnabled())
     assert dialog.banner.text() == refused.args[0]
     assert not dialog.book_button.isEnabled()
+
+
+def test_after_the_upgrade_a_refresh_makes_the_desk_writable_again(qtbot, desk, engine, tmp_path, provider_id):
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+    settings = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+    window = desk.open(qtbot, settings, TaskRunner(), wait_online=False)
+    qtbot.waitUntil(lambda: window.online and window.write_block is not None and "db upgrade" in window.write_block)
+
+    with engine.begin() as conn:  # IT ran `clinic-scheduler db upgrade`
+        conn.execute(text("UPDATE alembic_version SET version_num = '0002'"))
+    window.refresh()
+    qtbot.waitUntil(lambda: window.write_block is None)
+    assert "Connected" in window.status.summary() and window.new_action.isEnabled()
