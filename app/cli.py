@@ -183,7 +183,7 @@ def _run_offscreen(args) -> int:
 
 def _run_self_test() -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt loads; an explicit platform still wins
-    from app.selftest import run
+    from app.ui.selftest import run  # it drives the real window
 
     return run()
 

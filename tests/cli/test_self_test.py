@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.selftest import CheckFailed, SelfTestFailed, check
+from app.ui.selftest import CheckFailed, SelfTestFailed, check
 from tests.cli.runner import run_one
 
 CHECKS = [
