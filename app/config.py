@@ -1,10 +1,26 @@
-"""Settings: environment first, then the config file, then defaults.
+"""Settings: environment first, then the config files, then defaults.
 
-The config file is TOML at `<user config dir>/clinic-scheduler/config.toml`, for example::
+Two TOML files are read, the site-wide one first, then the per-user one; the user's values win key by
+key (inside the `[database]` table too)::
 
-    database_url = "postgresql://clinic@db.clinic.lan/clinic"
+    site:  platformdirs.site_config_path("clinic-scheduler") / "config.toml"  (/etc/xdg/... on Linux)
+    user:  platformdirs.user_config_path("clinic-scheduler") / "config.toml"  (~/.config/... on Linux)
+
+`CLINIC_CONFIG`, when set, names the only file read (and the one written). For example::
+
     clinic_timezone = "Europe/Berlin"
     booking_horizon_days = 180
+
+    [database]
+    host = "db.clinic.lan"
+    port = 5432
+    name = "clinic"
+    user = "clinic_desk"
+    sslmode = "verify-full"
+    sslrootcert = "/etc/ssl/certs/clinic-ca.pem"
+
+or `database_url = "postgresql://clinic_desk@db.clinic.lan/clinic"` instead of the table (not both).
+Passwords are never kept in a config file: libpq's pgpass file holds them, or the desk asks at start.
 """
 
 import os
@@ -14,6 +30,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
+from sqlalchemy.engine import URL, make_url
 
 from app import APP_NAME
 
@@ -37,12 +54,46 @@ class Settings:
         return self.database_url is None
 
 
+CONFIG_FILE_NAME = "config.toml"
+# The keys a config file may hold, and those of its `[database]` table (a password is refused, not unknown).
+CONFIG_KEYS = ("database_url", "database", "clinic_timezone", "booking_horizon_days")
+DATABASE_KEYS = ("host", "port", "name", "user", "sslmode", "sslrootcert")
+SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+PASSWORD_ADVICE = (
+    "passwords are never kept in the config file: take it out and put it in this user's pgpass file"
+    r" (~/.pgpass, or %APPDATA%\postgresql\pgpass.conf on Windows), or leave it out and be asked at start"
+)
+
+
+def site_config_file() -> Path:
+    """The site-wide config file (IT's, for every user of this machine), read first."""
+    return platformdirs.site_config_path(APP_NAME) / CONFIG_FILE_NAME
+
+
+def user_config_file() -> Path:
+    """This user's config file, read after the site-wide one; its values win."""
+    return platformdirs.user_config_path(APP_NAME) / CONFIG_FILE_NAME
+
+
 def config_file_path() -> Path:
-    return Path(os.environ.get("CLINIC_CONFIG") or platformdirs.user_config_path(APP_NAME) / "config.toml")
+    """The per-user config file, the one the program writes: `CLINIC_CONFIG` when set."""
+    return Path(os.environ.get("CLINIC_CONFIG") or user_config_file())
+
+
+def config_file_paths() -> list[Path]:
+    """The config files in reading order (later ones win): only `CLINIC_CONFIG` when it is set."""
+    if os.environ.get("CLINIC_CONFIG"):
+        return [config_file_path()]
+    return [site_config_file(), user_config_file()]
 
 
 def user_data_dir() -> Path:
     return Path(os.environ.get("CLINIC_DATA_DIR") or platformdirs.user_data_path(APP_NAME))
+
+
+def is_configured() -> bool:
+    """True when a database or a config file has been set up (if not, the first-run dialog asks)."""
+    return bool(os.environ.get("DATABASE_URL")) or any(path.exists() for path in config_file_paths())
 
 
 def normalize_database_url(url: str) -> str:
@@ -55,13 +106,91 @@ def normalize_database_url(url: str) -> str:
     raise ConfigError(f"database_url: expected a postgresql:// URL, got {url.split(':', 1)[0]}://")
 
 
-def _read_config_file(path: Path) -> dict:
+def find_password(data: dict) -> str | None:
+    """The key of a config file's contents that holds a password (`database.password`, `database_url`), if any."""
+    table = data.get("database")
+    if isinstance(table, dict) and "password" in table:
+        return "database.password"
+    url = data.get("database_url")
+    if isinstance(url, str) and "@" in url:
+        try:
+            if make_url(url).password:
+                return "database_url"
+        except Exception:  # not a URL at all: load_settings says so
+            return None
+    return None
+
+
+def read_config_file(path: Path) -> dict:
+    """One config file's contents, {} when there is none; a password in it is a ConfigError."""
     if not path.exists():
         return {}
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # TOMLDecodeError and UnicodeDecodeError are ValueErrors
         raise ConfigError(f"config file {path}: {exc}") from exc
+    key = find_password(data)
+    if key is not None:
+        raise ConfigError(f"{key} in {path}: {PASSWORD_ADVICE}")
+    return data
+
+
+def merge_config(files: list[dict]) -> dict:
+    """The files' contents merged key by key, later files winning (inside the `[database]` table too)."""
+    merged: dict = {}
+    for data in files:
+        for key, value in data.items():
+            if key == "database" and isinstance(value, dict) and isinstance(merged.get(key), dict):
+                merged[key] = {**merged[key], **value}
+            else:
+                merged[key] = value
+    return merged
+
+
+def _text(key: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{key}: expected a non-empty text, got {value!r}")
+    return value
+
+
+def _port(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+        raise ConfigError(f"database.port: expected a port number from 1 to 65535, got {value!r}")
+    return value
+
+
+def _sslmode(value: object) -> str:
+    if value not in SSLMODES:
+        raise ConfigError(f"database.sslmode: expected one of {', '.join(SSLMODES)}, got {value!r}")
+    return value
+
+
+def database_url_from_table(table: object) -> str:
+    """The psycopg URL of a `[database]` table (host, port, name, user, sslmode, sslrootcert)."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"database: expected a table ([database] with {', '.join(DATABASE_KEYS)}), got {table!r}")
+    if "password" in table:
+        raise ConfigError(f"database.password: {PASSWORD_ADVICE}")
+    for key in ("host", "name"):
+        if key not in table:
+            raise ConfigError(f"database.{key}: missing; [database] needs at least host and name")
+    host = _text("database.host", table["host"])
+    query = {}
+    if host.startswith("/"):  # a unix socket's folder: libpq takes it from the query
+        query["host"] = host
+    if "sslmode" in table:
+        query["sslmode"] = _sslmode(table["sslmode"])
+    if "sslrootcert" in table:
+        query["sslrootcert"] = os.path.expanduser(_text("database.sslrootcert", table["sslrootcert"]))
+    url = URL.create(
+        "postgresql+psycopg",
+        username=_text("database.user", table["user"]) if "user" in table else None,
+        host=None if host.startswith("/") else host,
+        port=_port(table["port"]) if "port" in table else None,
+        database=_text("database.name", table["name"]),
+        query=query,
+    )
+    return url.render_as_string(hide_password=False)
 
 
 def _timezone(name: str) -> ZoneInfo:
@@ -82,18 +211,80 @@ def _horizon(value: object) -> int:
 
 
 def load_settings() -> Settings:
-    file = _read_config_file(config_file_path())
+    files = [(path, read_config_file(path)) for path in config_file_paths()]
+    file = merge_config([data for _, data in files])
+    if "database_url" in file and "database" in file:
+        where = {key: [str(path) for path, data in files if key in data] for key in ("database_url", "database")}
+        raise ConfigError(
+            f"database_url and [database] are both set (database_url in {', '.join(where['database_url'])};"
+            f" [database] in {', '.join(where['database'])}): keep one of them"
+        )
 
     def setting(env_name: str, key: str, default: object = None) -> object:
         value = os.environ.get(env_name)
         return value if value else file.get(key, default)
 
-    url = setting("DATABASE_URL", "database_url")
+    if os.environ.get("DATABASE_URL"):  # the environment may carry a password: the admin's choice
+        url = normalize_database_url(os.environ["DATABASE_URL"])
+    elif "database" in file:
+        url = database_url_from_table(file["database"])
+    elif file.get("database_url"):
+        url = normalize_database_url(file["database_url"])
+    else:
+        url = None
     return Settings(
-        database_url=normalize_database_url(url) if url else None,
+        database_url=url,
         clinic_timezone=_timezone(setting("CLINIC_TIMEZONE", "clinic_timezone", DEFAULT_TIMEZONE)),
         booking_horizon_days=_horizon(
             setting("CLINIC_BOOKING_HORIZON_DAYS", "booking_horizon_days", DEFAULT_HORIZON_DAYS)
         ),
         data_dir=user_data_dir(),
     )
+
+
+# --- writing the per-user file (the first-run dialog) ------------------------------------------------
+
+WRITTEN_DATABASE_KEYS = ("host", "port", "name", "user", "sslmode", "sslrootcert")
+
+
+def _toml_value(value: str | int) -> str:
+    """A TOML integer or basic string: quotes, backslashes and control characters escaped."""
+    if isinstance(value, int):
+        return str(value)
+    escaped = []
+    for char in value:
+        if char in ('"', "\\"):
+            escaped.append("\\" + char)
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            escaped.append(f"\\u{ord(char):04x}")
+        else:
+            escaped.append(char)
+    return '"' + "".join(escaped) + '"'
+
+
+def write_user_config(*, database: dict | None, clinic_timezone: str) -> Path:
+    """Write the per-user config file (folders created, any earlier file replaced) and return its path.
+
+    `database`: the server's host, port, name, user, sslmode (and sslrootcert), or None for the embedded
+    server (nothing about the database is written). A password is refused: it is never written. A bad
+    value, or a file that cannot be written, is a ConfigError.
+    """
+    lines = [f"clinic_timezone = {_toml_value(_timezone(clinic_timezone).key)}"]
+    if database is not None:
+        if "password" in database:
+            raise ConfigError(f"database.password: {PASSWORD_ADVICE}")
+        unknown = sorted(set(database) - set(WRITTEN_DATABASE_KEYS))
+        if unknown:
+            raise ConfigError(f"database: unknown keys {', '.join(unknown)}; the keys are {', '.join(DATABASE_KEYS)}")
+        table = {key: database[key] for key in WRITTEN_DATABASE_KEYS if database.get(key) not in (None, "")}
+        database_url_from_table(table)  # the same checks as when it is read back
+        lines += ["", "[database]", *(f"{key} = {_toml_value(value)}" for key, value in table.items())]
+    path = config_file_path()
+    partial = path.with_name(path.name + ".partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        os.replace(partial, path)
+    except OSError as exc:
+        raise ConfigError(f"config file {path}: cannot be written: {exc.strerror or exc}") from exc
+    return path

@@ -28,7 +28,18 @@ from sqlalchemy import Connection, Engine, make_url, text
 from sqlalchemy.exc import DBAPIError
 
 from app import APP_NAME
-from app.config import DEFAULT_TIMEZONE, ConfigError, Settings, config_file_path, load_settings
+from app.config import (
+    CONFIG_KEYS,
+    DATABASE_KEYS,
+    DEFAULT_TIMEZONE,
+    PASSWORD_ADVICE,
+    ConfigError,
+    Settings,
+    config_file_paths,
+    find_password,
+    load_settings,
+    merge_config,
+)
 from app.db import migrate
 from app.db.connect import DatabaseTarget, resolve_database
 from app.db.engine import TCP_FAILURE_DETECTION, libpq_url, make_engine, workstation_name
@@ -150,9 +161,28 @@ def _plain_connection(findings: Findings, name: str) -> psycopg.Connection:
 
 
 def _set_by(key: str) -> str:
-    """Where a setting's value comes from, for people."""
-    env = SETTINGS[key]
-    return f"{env} in the environment" if os.environ.get(env) else f"{key} in {config_file_path()}"
+    """Where a setting's value comes from, for people: the environment, or the last config file setting it."""
+    env = SETTINGS.get(key)
+    if env and os.environ.get(env):
+        return f"{env} in the environment"
+    # The database is set by database_url or by the [database] table; `database.port` by a key of that table.
+    if key == "database_url":
+        candidates = ["database_url", "database"]
+    elif key.startswith("database."):
+        candidates = [key, "database"]
+    else:
+        candidates = [key]
+    for path in reversed(config_file_paths()):
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        except (OSError, ValueError):
+            continue
+        for name in candidates:
+            table, _, inner = name.partition(".")
+            value = data.get(table)
+            if value is not None and (not inner or (isinstance(value, dict) and inner in value)):
+                return f"{'[database]' if name == 'database' else name} in {path}"
+    return f"{key} in {config_file_paths()[-1]}"
 
 
 def _quote_role(name: str) -> str:
@@ -162,36 +192,62 @@ def _quote_role(name: str) -> str:
 # --- configuration ---------------------------------------------------------------------------------
 
 
+def _what_it_sets(data: dict) -> str:
+    names = [
+        f"[database] {', '.join(value)}" if key == "database" and isinstance(value, dict) else key
+        for key, value in data.items()
+    ]
+    return ", ".join(names) if names else "nothing"
+
+
+def _unknown_keys(data: dict) -> list[str]:
+    unknown = sorted(set(data) - set(CONFIG_KEYS))
+    table = data.get("database")
+    if isinstance(table, dict):
+        unknown += sorted(f"database.{key}" for key in set(table) - set(DATABASE_KEYS))
+    return unknown
+
+
 def check_config_file(findings: Findings) -> Result:
-    path = config_file_path()
-    if not path.exists():
-        findings.config_file = {}
-        return ok(f"{path}: none there; settings come from the environment and defaults")
-    try:
-        findings.config_file = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:  # TOMLDecodeError and UnicodeDecodeError are ValueErrors
-        return fail(f"{path}: cannot be read: {first_line(exc)}", "correct the file (TOML) or remove it")
-    unknown = sorted(set(findings.config_file) - set(SETTINGS))
-    if unknown:
-        return warn(
-            f"{path}: read, but these keys mean nothing to this program: {', '.join(unknown)}",
-            f"check their spelling; the keys are {', '.join(SETTINGS)}",
-        )
-    url = findings.config_file.get("database_url")
-    if isinstance(url, str) and "@" in url and _has_password(url):
-        return warn(
-            f"{path}: database_url holds a password in plain text",
-            "take it out of the file and put it in this user's pgpass file"
-            r" (~/.pgpass, or %APPDATA%\postgresql\pgpass.conf on Windows)",
-        )
-    return ok(f"{path}: found and read")
-
-
-def _has_password(url: str) -> bool:
-    try:
-        return bool(make_url(url).password)
-    except Exception:  # not a URL at all: the settings check says so
-        return False
+    """Every config file in reading order (site-wide, then this user's): there or not, and what it sets."""
+    parts, problems, contents = [], [], []
+    worst = Status.OK
+    for path in config_file_paths():
+        if not path.exists():
+            parts.append(f"{path}: none there")
+            continue
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:  # TOMLDecodeError and UnicodeDecodeError are ValueErrors
+            parts.append(f"{path}: cannot be read: {first_line(exc)}")
+            problems.append("correct the file (TOML) or remove it")
+            worst = Status.FAIL
+            continue
+        password = find_password(data)
+        if password is not None:
+            parts.append(f"{path}: {password} holds a password")
+            problems.append(PASSWORD_ADVICE)
+            worst = Status.FAIL
+            continue
+        contents.append(data)
+        parts.append(f"{path}: found and read (sets {_what_it_sets(data)})")
+        unknown = _unknown_keys(data)
+        if unknown:
+            parts[-1] += f", but these keys mean nothing to this program: {', '.join(unknown)}"
+            problems.append(
+                f"check their spelling; the keys are {', '.join(CONFIG_KEYS)},"
+                f" and in [database] {', '.join(DATABASE_KEYS)}"
+            )
+            worst = Status.FAIL if worst is Status.FAIL else Status.WARN
+    finding = "; ".join(parts)
+    if worst is Status.FAIL:
+        return fail(finding, "; ".join(dict.fromkeys(problems)))
+    findings.config_file = merge_config(contents)
+    if not contents:
+        return ok(f"{finding}; settings come from the environment and defaults")
+    if worst is Status.WARN:
+        return warn(finding, "; ".join(dict.fromkeys(problems)))
+    return ok(finding)
 
 
 def check_settings(findings: Findings) -> Result:
@@ -199,7 +255,7 @@ def check_settings(findings: Findings) -> Result:
         findings.settings = load_settings()
     except ConfigError as exc:
         key = str(exc).split(":", 1)[0]
-        if key in SETTINGS:
+        if key in SETTINGS or key.startswith("database."):
             return fail(f"{exc}; set by {_set_by(key)}", f"correct {_set_by(key)}")
         return fail(str(exc), "correct the config file or remove it")
     return ok(f"read; bookings up to {findings.settings.booking_horizon_days} days ahead")

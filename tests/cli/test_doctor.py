@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
+from app import config as config_module
 from app.db import migrate
+from app.doctor import Findings, Status, check_config_file
 from app.services.context import Clinic
 from app.services.providers import add_provider
 from app.services.uow import UnitOfWork
@@ -126,11 +128,54 @@ def test_a_bad_setting_in_the_config_file_names_the_setting_and_the_file(cli_env
         out.write("booking_horizon_days = 0\nclinic_timezone = 'Europe/Berlin'\n")
     result, lines = doctor(cli_env)
     assert result.code == 1
-    assert lines["config file"].status == "ok" and lines["config file"].finding == f"{config}: found and read"
+    assert lines["config file"].status == "ok"
+    assert lines["config file"].finding == f"{config}: found and read (sets booking_horizon_days, clinic_timezone)"
     assert lines["settings"].status == "FAIL"
     assert lines["settings"].finding == (
         f"booking_horizon_days: must be at least 1, got 0; set by booking_horizon_days in {config}"
     )
+
+
+def test_a_password_in_the_config_file_fails(cli_env):
+    config = cli_env["CLINIC_CONFIG"]
+    with open(config, "w", encoding="utf-8") as out:
+        out.write("[database]\nhost = 'db.clinic.lan'\nname = 'clinic'\nuser = 'desk'\npassword = 'secret'\n")
+    result, lines = doctor(cli_env)
+    assert result.code == 1
+    assert lines["config file"].status == "FAIL"
+    assert lines["config file"].finding == f"{config}: database.password holds a password"
+    assert "passwords are never kept in the config file" in lines["config file"].advice
+    assert "~/.pgpass" in lines["config file"].advice
+    assert "secret" not in result.out
+    assert lines["settings"].status == "skip"
+
+
+def test_the_config_file_check_reports_the_site_wide_and_the_users_file(tmp_path, monkeypatch):
+    monkeypatch.delenv("CLINIC_CONFIG", raising=False)
+    site, user = tmp_path / "site.toml", tmp_path / "user.toml"
+    monkeypatch.setattr(config_module, "site_config_file", lambda: site)
+    monkeypatch.setattr(config_module, "user_config_file", lambda: user)
+    result = check_config_file(Findings())
+    assert result.status is Status.OK
+    assert result.finding == (
+        f"{site}: none there; {user}: none there; settings come from the environment and defaults"
+    )
+    site.write_text("clinic_timezone = 'Europe/Berlin'\n[database]\nhost = 'db'\nname = 'clinic'\nsslmod = 'require'\n")
+    user.write_text("booking_horizon_days = 30\n[database]\nuser = 'desk'\n")
+    findings = Findings()
+    result = check_config_file(findings)
+    assert result.status is Status.WARN
+    assert result.finding == (
+        f"{site}: found and read (sets clinic_timezone, [database] host, name, sslmod),"
+        f" but these keys mean nothing to this program: database.sslmod;"
+        f" {user}: found and read (sets booking_horizon_days, [database] user)"
+    )
+    assert "sslmode" in result.advice
+    assert findings.config_file == {
+        "clinic_timezone": "Europe/Berlin",
+        "booking_horizon_days": 30,
+        "database": {"host": "db", "name": "clinic", "sslmod": "require", "user": "desk"},
+    }
 
 
 @pytest.fixture

@@ -1,5 +1,9 @@
-import pytest
+import re
 
+import pytest
+from sqlalchemy import make_url
+
+from app import config
 from app.config import ConfigError, load_settings, normalize_database_url
 
 
@@ -73,3 +77,243 @@ def test_bad_settings_name_the_setting(config_file, content, message):
     config_file.write_text(content + "\n")
     with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
         load_settings()
+
+
+# --- site-wide and per-user files ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_files(tmp_path, monkeypatch):
+    """No CLINIC_CONFIG: a site-wide and a per-user file in the test's folder (neither there yet)."""
+    for name in ("DATABASE_URL", "CLINIC_TIMEZONE", "CLINIC_BOOKING_HORIZON_DAYS", "CLINIC_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CLINIC_DATA_DIR", str(tmp_path / "data"))
+    site, user = tmp_path / "etc" / "config.toml", tmp_path / "home" / "config.toml"
+    monkeypatch.setattr(config, "site_config_file", lambda: site)
+    monkeypatch.setattr(config, "user_config_file", lambda: user)
+    return site, user
+
+
+def write(path, content):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content, encoding="utf-8")
+
+
+SERVER = '[database]\nhost = "db.clinic.lan"\nname = "clinic"\n'
+
+
+def test_the_files_are_read_site_wide_first_then_the_users(two_files):
+    site, user = two_files
+    assert config.config_file_paths() == [site, user]
+    assert config.config_file_path() == user
+
+
+def test_the_site_wide_file_alone_is_read(two_files):
+    site, _ = two_files
+    write(site, f'clinic_timezone = "Europe/Vienna"\nbooking_horizon_days = 30\n{SERVER}port = 6432\n')
+    settings = load_settings()
+    assert settings.clinic_timezone.key == "Europe/Vienna"
+    assert settings.booking_horizon_days == 30
+    assert settings.database_url == "postgresql+psycopg://db.clinic.lan:6432/clinic"
+
+
+def test_the_users_file_overrides_the_site_wide_file_key_by_key(two_files):
+    site, user = two_files
+    write(
+        site,
+        f'clinic_timezone = "Europe/Vienna"\nbooking_horizon_days = 30\n{SERVER}port = 6432\nsslmode = "verify-full"\n',
+    )
+    write(user, 'clinic_timezone = "Europe/Berlin"\n[database]\nuser = "front_desk"\nport = 5433\n')
+    settings = load_settings()
+    assert settings.clinic_timezone.key == "Europe/Berlin"
+    assert settings.booking_horizon_days == 30  # the site's, the user's file says nothing about it
+    assert settings.database_url == "postgresql+psycopg://front_desk@db.clinic.lan:5433/clinic?sslmode=verify-full"
+
+
+def test_clinic_config_names_the_only_file_read(two_files, tmp_path, monkeypatch):
+    site, user = two_files
+    write(site, 'clinic_timezone = "Europe/Vienna"\nbooking_horizon_days = 30\n')
+    write(user, 'clinic_timezone = "Europe/Paris"\n')
+    only = tmp_path / "only.toml"
+    write(only, 'clinic_timezone = "Europe/Berlin"\n')
+    monkeypatch.setenv("CLINIC_CONFIG", str(only))
+    assert config.config_file_paths() == [only]
+    assert config.config_file_path() == only
+    settings = load_settings()
+    assert settings.clinic_timezone.key == "Europe/Berlin"
+    assert settings.booking_horizon_days == 365
+
+
+def test_the_environment_overrides_both_files(two_files, monkeypatch):
+    site, user = two_files
+    write(site, f'clinic_timezone = "Europe/Vienna"\n{SERVER}')
+    write(user, "booking_horizon_days = 30\n")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://env:secret@db/clinic")  # the admin's choice
+    monkeypatch.setenv("CLINIC_TIMEZONE", "America/New_York")
+    monkeypatch.setenv("CLINIC_BOOKING_HORIZON_DAYS", "60")
+    settings = load_settings()
+    assert settings.database_url == "postgresql+psycopg://env:secret@db/clinic"
+    assert settings.clinic_timezone.key == "America/New_York"
+    assert settings.booking_horizon_days == 60
+
+
+# --- the [database] table ------------------------------------------------------------------------------
+
+
+def test_the_database_table_becomes_the_url(config_file):
+    config_file.write_text(
+        '[database]\nhost = "db.clinic.lan"\nport = 5432\nname = "clinic"\nuser = "anna.m@front/desk:1"\n'
+        'sslmode = "verify-full"\nsslrootcert = "/etc/ssl/clinic-ca.pem"\n'
+    )
+    url = load_settings().database_url
+    assert url == (
+        "postgresql+psycopg://anna.m%40front%2Fdesk%3A1@db.clinic.lan:5432/clinic"
+        "?sslmode=verify-full&sslrootcert=%2Fetc%2Fssl%2Fclinic-ca.pem"
+    )
+    parsed = make_url(url)
+    assert parsed.username == "anna.m@front/desk:1"
+    assert (parsed.host, parsed.port, parsed.database) == ("db.clinic.lan", 5432, "clinic")
+    assert dict(parsed.query) == {"sslmode": "verify-full", "sslrootcert": "/etc/ssl/clinic-ca.pem"}
+
+
+def test_the_database_table_with_host_and_name_only(config_file):
+    config_file.write_text(SERVER)
+    assert load_settings().database_url == "postgresql+psycopg://db.clinic.lan/clinic"
+
+
+def test_database_url_and_the_database_table_together_are_refused(two_files):
+    site, user = two_files
+    write(site, SERVER)
+    write(user, 'database_url = "postgresql://desk@db.clinic.lan/clinic"\n')
+    with pytest.raises(ConfigError, match=r"database_url and \[database\] are both set") as error:
+        load_settings()
+    assert f"database_url in {user}" in str(error.value)
+    assert f"[database] in {site}" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("content", "key"),
+    [
+        (f'{SERVER}user = "desk"\npassword = "secret"\n', "database.password"),
+        ('database_url = "postgresql://desk:secret@db.clinic.lan/clinic"\n', "database_url"),
+    ],
+)
+def test_a_password_in_a_config_file_is_refused(config_file, content, key):
+    config_file.write_text(content)
+    with pytest.raises(ConfigError) as error:
+        load_settings()
+    message = str(error.value)
+    assert message.startswith(f"{key} in {config_file}: passwords are never kept in the config file")
+    assert "~/.pgpass" in message and r"%APPDATA%\postgresql\pgpass.conf" in message
+    assert "asked at start" in message
+    assert "secret" not in message
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("port = 0", "database.port: expected a port number from 1 to 65535, got 0"),
+        ("port = 65536", "database.port: expected a port number from 1 to 65535, got 65536"),
+        ('port = "5432"', "database.port: expected a port number from 1 to 65535, got '5432'"),
+        ('sslmode = "strict"', "database.sslmode: expected one of disable, allow, prefer, require, verify-ca"),
+        ("user = 7", "database.user: expected a non-empty text, got 7"),
+    ],
+)
+def test_bad_database_settings_name_the_key(config_file, extra, message):
+    config_file.write_text(f"{SERVER}{extra}\n")
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_settings()
+
+
+def test_a_socket_folder_as_host_goes_in_the_query(config_file):
+    config_file.write_text('[database]\nhost = "/var/run/postgresql"\nport = 5433\nname = "clinic"\nuser = "desk"\n')
+    url = load_settings().database_url
+    assert url == "postgresql+psycopg://desk@:5433/clinic?host=%2Fvar%2Frun%2Fpostgresql"
+    assert make_url(url).query == {"host": "/var/run/postgresql"}
+
+
+def test_a_database_table_needs_a_host_and_a_name(config_file):
+    config_file.write_text('[database]\nhost = "db.clinic.lan"\n')
+    with pytest.raises(ConfigError, match=r"database\.name: missing"):
+        load_settings()
+
+
+# --- writing the per-user file -------------------------------------------------------------------------
+
+
+def test_write_user_config_for_a_server_round_trips(two_files):
+    site, user = two_files
+    assert not config.is_configured()
+    database = {
+        "host": "db.clinic.lan",
+        "port": 5433,
+        "name": "clinic",
+        "user": 'front "desk" \\ 1',
+        "sslmode": "verify-full",
+    }
+    assert config.write_user_config(database=database, clinic_timezone="Europe/Berlin") == user
+    assert config.is_configured()
+    assert not site.exists()
+    settings = load_settings()
+    assert settings.clinic_timezone.key == "Europe/Berlin"
+    parsed = make_url(settings.database_url)
+    assert parsed.username == 'front "desk" \\ 1'
+    assert (parsed.host, parsed.port, parsed.database) == ("db.clinic.lan", 5433, "clinic")
+    assert dict(parsed.query) == {"sslmode": "verify-full"}
+
+
+def test_write_user_config_for_the_embedded_server_round_trips(two_files):
+    _, user = two_files
+    write(user, SERVER)  # replaced
+    config.write_user_config(database=None, clinic_timezone="Europe/Berlin")
+    assert "database" not in user.read_text(encoding="utf-8")
+    settings = load_settings()
+    assert settings.uses_embedded_server
+    assert settings.clinic_timezone.key == "Europe/Berlin"
+
+
+def test_write_user_config_writes_to_clinic_config(config_file):
+    assert not config.is_configured()
+    assert config.write_user_config(database=None, clinic_timezone="Asia/Tokyo") == config_file
+    assert config.is_configured()
+    assert load_settings().clinic_timezone.key == "Asia/Tokyo"
+
+
+def test_write_user_config_never_writes_a_password(two_files):
+    _, user = two_files
+    with pytest.raises(ConfigError, match="passwords are never kept in the config file"):
+        config.write_user_config(
+            database={"host": "db", "name": "clinic", "user": "desk", "password": "secret"},
+            clinic_timezone="Europe/Berlin",
+        )
+    assert not user.exists()
+    assert not config.is_configured()
+
+
+def test_write_user_config_checks_what_it_writes(two_files):
+    _, user = two_files
+    with pytest.raises(ConfigError, match=r"database\.sslmode"):
+        config.write_user_config(database={"host": "db", "name": "c", "sslmode": "on"}, clinic_timezone="UTC")
+    with pytest.raises(ConfigError, match="clinic_timezone"):
+        config.write_user_config(database=None, clinic_timezone="Mars/Olympus")
+    assert not user.exists()
+
+
+def test_a_config_folder_that_cannot_be_written_is_a_config_error(config_file, monkeypatch, tmp_path):
+    blocker = tmp_path / "a file"
+    blocker.write_text("")
+    monkeypatch.setenv("CLINIC_CONFIG", str(blocker / "config.toml"))  # its folder would be a file
+    with pytest.raises(ConfigError, match=r"config file .*: cannot be written"):
+        config.write_user_config(database=None, clinic_timezone="Europe/Berlin")
+
+
+def test_a_database_url_in_the_environment_counts_as_configured(two_files, monkeypatch):
+    assert not config.is_configured()
+    monkeypatch.setenv("DATABASE_URL", "postgresql://desk@db/clinic")
+    assert config.is_configured()
+
+
+def test_a_site_wide_file_counts_as_configured(two_files):
+    site, _ = two_files
+    write(site, 'clinic_timezone = "Europe/Berlin"\n')
+    assert config.is_configured()
