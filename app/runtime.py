@@ -87,3 +87,37 @@ def open_runtime(*, check: bool = True) -> Runtime:
     if check and not target.is_embedded:
         runtime.check_schema()
     return runtime
+
+
+def test_connection(url: str, password: str | None, *, timeout_s: int = 5) -> str:
+    """Connect once to `url` (the password, if given, is used for this connection only) and describe the server
+    in one line, e.g. "PostgreSQL 18.4, schema 0002". A DomainError says, in one line, why it could not."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    from app.config import ConfigError, normalize_database_url
+
+    try:
+        engine_url = normalize_database_url(url)
+    except ConfigError as exc:
+        raise DomainError(str(exc)) from exc
+    connect_args: dict[str, object] = {"connect_timeout": timeout_s, "application_name": workstation_name()}
+    if password:
+        connect_args["password"] = password
+    engine = create_engine(engine_url, poolclass=NullPool, connect_args=connect_args)
+    try:
+        with engine.connect() as conn:
+            version = str(conn.execute(text("SHOW server_version")).scalar_one()).split()[0]
+            revision = migrate.revision_of(conn)
+    except DBAPIError as exc:
+        raise DomainError(database_error_message(exc)) from exc
+    finally:
+        engine.dispose()
+    described = f"PostgreSQL {version}, schema {revision or 'none'}"
+    head = migrate.head_revision()
+    if revision != head:
+        described += f" (this program needs {head}: ask IT to run `clinic-scheduler db upgrade`)"
+    return described
+
+
+test_connection.__test__ = False  # a function named test_* that pytest must not collect when imported

@@ -8,17 +8,21 @@ from PySide6.QtGui import QFont, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QMessageBox, QSplashScreen
 from sqlalchemy.exc import DBAPIError
 
-from app import APP_NAME
+from app import APP_NAME, config
+from app import runtime as runtime_module
 from app.config import ConfigError
+from app.db.connect import describe_url
 from app.domain.errors import DomainError
 from app.runtime import Runtime, database_error_message, open_runtime
 from app.ui import theme
+from app.ui.first_run import FirstRunDialog, ask_password, ask_password_until_accepted
 from app.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
 ORGANIZATION = "Clinic Scheduler"
 SHUTDOWN_WAIT_MS = 20_000  # a little over the statement timeout: running queries end or fail by then
+PROBE_TIMEOUT_S = 3  # the start-up check for a server that wants a password; out of reach: open offline
 
 
 def _splash(current: theme.Theme) -> QSplashScreen:
@@ -75,14 +79,52 @@ def _open() -> Runtime | None:
     return None
 
 
+def _configure_first_time() -> bool:
+    """Nothing configured yet: ask where the appointment book lives. False if the user cancelled."""
+    dialog = FirstRunDialog()
+    try:
+        return dialog.exec() == FirstRunDialog.DialogCode.Accepted
+    finally:
+        dialog.runner.wait_for_done(SHUTDOWN_WAIT_MS)
+
+
+def _password_if_asked(database_url: str) -> bool:
+    """A server that refuses for lack of a password gets one asked for (for this session only). False if the
+    user cancelled or the server kept refusing (then they were told)."""
+    try:
+        return ask_password_until_accepted(
+            database_url,
+            describe_url(database_url),
+            lambda url: runtime_module.test_connection(url, None, timeout_s=PROBE_TIMEOUT_S),
+            ask_password,
+        )
+    except DomainError as exc:
+        show_start_error(f"{exc}.")
+        return False
+
+
 def run_gui() -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationDisplayName("Clinic Scheduler")
-    splash = _splash(theme.resolve("system"))
+    start_theme = theme.resolve("system")
+    try:
+        config.load_settings()  # a setting that cannot be used is named before anything is asked
+        if not config.is_configured():
+            theme.apply(app, start_theme)
+            if not _configure_first_time():
+                return 1
+        database_url = config.load_settings().database_url
+    except ConfigError as exc:
+        show_start_error(f"{exc}.")
+        return 1
+    splash = _splash(start_theme)
     splash.show()
     app.processEvents()
+    if database_url and not _password_if_asked(database_url):
+        splash.close()
+        return 1
     runtime = _open()
     splash.close()
     if runtime is None:

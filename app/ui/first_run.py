@@ -1,0 +1,452 @@
+"""The first start of a desk with nothing configured: the database on this computer, or the clinic's server.
+
+Also the password prompt for a server that asks for one at login. A password typed here is used for this
+process only (libpq reads PGPASSWORD); it is never written anywhere.
+"""
+
+import os
+import time
+import zoneinfo
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import quote
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QCompleter,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import config, runtime
+from app.domain.errors import DomainError
+from app.ui.dialogs.field_errors import InlineError, mark_invalid
+from app.ui.theme import in_use
+from app.ui.workers import TaskRunner, user_message
+
+DEFAULT_PORT = 5432
+DEFAULT_DATABASE = "clinic"
+# sslmode values, strictest first, in plain words.
+TLS_MODES = [
+    ("verify-full", "Encrypted, server identity checked (verify-full)"),
+    ("verify-ca", "Encrypted, server certificate checked (verify-ca)"),
+    ("require", "Encrypted, server identity not checked (require)"),
+    ("prefer", "Encrypted if the server offers it (prefer)"),
+    ("disable", "Not encrypted (disable)"),
+]
+PASSWORD_REFUSALS = ("no password supplied", "password authentication failed")
+PASSWORD_TRIES = 3
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+def needs_password(message: str) -> bool:
+    """Whether a server's refusal (as text) is for lack of a (right) password: then asking for one helps."""
+    lowered = message.lower()
+    return any(refusal in lowered for refusal in PASSWORD_REFUSALS)
+
+
+def use_password(password: str) -> None:
+    """Make libpq use `password` for every connection of this process (never saved)."""
+    os.environ["PGPASSWORD"] = password
+
+
+def is_local(host: str) -> bool:
+    return host in LOCAL_HOSTS or host.startswith("/")
+
+
+def machine_timezone() -> str:
+    """The machine's IANA time zone name, or "" if it has none we can tell."""
+    name = os.environ.get("TZ", "").lstrip(":")
+    if name in zoneinfo.available_timezones():
+        return name
+    try:
+        target = Path("/etc/localtime").resolve()
+    except OSError:
+        return ""
+    parts = target.parts
+    for index in range(len(parts) - 1):
+        if parts[index] == "zoneinfo":
+            candidate = "/".join(parts[index + 1 :])
+            return candidate if candidate in zoneinfo.available_timezones() else ""
+    local = time.tzname[0] if time.tzname else ""
+    return local if "/" in local and local in zoneinfo.available_timezones() else ""
+
+
+def server_url(host: str, port: int, database: str, user: str, sslmode: str) -> str:
+    """A postgresql:// URL for these settings; a host that is a folder (a unix socket) goes in the query."""
+    who = quote(user, safe="") + "@" if user else ""
+    name = quote(database, safe="")
+    if host.startswith("/"):
+        return f"postgresql://{who}:{port}/{name}?host={quote(host, safe='')}&sslmode={sslmode}"
+    shown_host = f"[{host}]" if ":" in host else host
+    return f"postgresql://{who}{shown_host}:{port}/{name}?sslmode={sslmode}"
+
+
+class FirstRunDialog(QDialog):
+    """Where this desk's appointment book lives, and the clinic's time zone. OK writes the user config."""
+
+    def __init__(
+        self,
+        runner: TaskRunner | None = None,
+        write_config: Callable[..., Path] | None = None,
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self.setWindowTitle("Welcome to Clinic Scheduler")
+        self.setAccessibleName("First start")
+        self.runner = runner or TaskRunner(self, max_threads=1)
+        self._write_config = write_config
+        self._touched: set[str] = set()
+        self._tls_chosen = False
+        self.written_to: Path | None = None
+
+        intro = QLabel("Where is the clinic's appointment book kept? You can change this later in the config file.")
+        intro.setWordWrap(True)
+        intro.setProperty("role", "heading")
+
+        self.embedded_choice = QRadioButton("&Use the database on this computer")
+        self.embedded_choice.setAccessibleName("Use the database on this computer")
+        embedded_note = self._muted("For a single-desk clinic: the appointment book is kept on this computer.")
+        self.server_choice = QRadioButton("&Connect to the clinic's server")
+        self.server_choice.setAccessibleName("Connect to the clinic's server")
+        server_note = self._muted("For several desks sharing one schedule: IT gives you these details.")
+        choices = QButtonGroup(self)
+        choices.addButton(self.embedded_choice)
+        choices.addButton(self.server_choice)
+        self.embedded_choice.setChecked(True)
+
+        self.server_box = QWidget()
+        form = QFormLayout(self.server_box)
+        form.setContentsMargins(24, 0, 0, 0)
+        self.host = self._line("Host", "e.g. db.clinic.lan")
+        self.port = self._line("Port", str(DEFAULT_PORT))
+        self.port.setText(str(DEFAULT_PORT))
+        self.database = self._line("Database", DEFAULT_DATABASE)
+        self.database.setText(DEFAULT_DATABASE)
+        self.user = self._line("User", "your database user name")
+        self.tls = QComboBox()
+        self.tls.setAccessibleName("TLS mode")
+        for mode, words in TLS_MODES:
+            self.tls.addItem(words, mode)
+        self.tls.activated.connect(self._tls_picked)
+        self.password = self._line("Password", "only if the server asks for one")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        password_note = self._muted("Used only to test the connection and for this session; never saved.")
+        self.test_button = QPushButton("&Test connection")
+        self.test_button.setAccessibleName("Test connection")
+        self.test_button.clicked.connect(self.test_connection)
+        self.test_result = QLabel()
+        self.test_result.setWordWrap(True)
+        self.test_result.setAccessibleName("Connection test result")
+        self.test_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.errors: dict[str, InlineError] = {}
+        self._fields: dict[str, QWidget] = {
+            "host": self.host,
+            "port": self.port,
+            "database": self.database,
+            "user": self.user,
+        }
+        for field, caption, widget in (
+            ("host", "&Host", self.host),
+            ("port", "&Port", self.port),
+            ("database", "&Database", self.database),
+            ("user", "U&ser", self.user),
+        ):
+            form.addRow(self._buddy(caption, widget), self._with_error(field, caption, widget))
+        form.addRow(self._buddy("T&LS", self.tls), self.tls)
+        password_column = QVBoxLayout()
+        password_column.addWidget(self.password)
+        password_column.addWidget(password_note)
+        form.addRow(self._buddy("Pass&word", self.password), password_column)
+        test_row = QHBoxLayout()
+        test_row.addWidget(self.test_button)
+        test_row.addWidget(self.test_result, 1)
+        form.addRow("", test_row)
+
+        self.timezone = QComboBox()
+        self.timezone.setEditable(True)
+        self.timezone.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.timezone.setAccessibleName("Clinic time zone")
+        self.timezone.addItems(sorted(zoneinfo.available_timezones()))
+        self.timezone.completer().setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.timezone.completer().setFilterMode(Qt.MatchFlag.MatchContains)
+        self.timezone.setCurrentText(machine_timezone())
+        self._fields["timezone"] = self.timezone
+        zone_form = QFormLayout()
+        zone_form.addRow(
+            self._buddy("Clinic &time zone", self.timezone), self._with_error("timezone", "Time zone", self.timezone)
+        )
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("&Start")
+        self.ok_button.setAccessibleName("Start")
+        self.ok_button.setProperty("role", "primary")
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setAccessibleName("Cancel")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.hint = self._muted("")
+        self.hint.setAccessibleName("What is missing")
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.hint, 1)
+        bottom.addWidget(self.buttons)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.embedded_choice)
+        layout.addWidget(embedded_note)
+        layout.addWidget(self.server_choice)
+        layout.addWidget(server_note)
+        layout.addWidget(self.server_box)
+        layout.addLayout(zone_form)
+        layout.addLayout(bottom)
+
+        for field in ("host", "port", "database", "user"):
+            self._fields[field].textEdited.connect(lambda _text, f=field: self._touch(f))
+            self._fields[field].textChanged.connect(self._refresh)
+        self.host.textChanged.connect(self._default_tls)
+        self.timezone.editTextChanged.connect(lambda _text: self._touch("timezone"))
+        self.server_choice.toggled.connect(self._refresh)
+        self.set_theme_from_app()
+        self._default_tls()
+        self._refresh()
+        self.resize(560, self.sizeHint().height())
+
+    # --- building ---
+
+    def _muted(self, text: str) -> QLabel:
+        label = QLabel(text)
+        label.setProperty("role", "muted")
+        label.setWordWrap(True)
+        return label
+
+    def _line(self, name: str, placeholder: str) -> QLineEdit:
+        line = QLineEdit()
+        line.setAccessibleName(name)
+        line.setPlaceholderText(placeholder)
+        return line
+
+    def _buddy(self, caption: str, widget: QWidget) -> QLabel:
+        label = QLabel(caption)
+        label.setBuddy(widget)
+        return label
+
+    def _with_error(self, field: str, caption: str, widget: QWidget) -> QWidget:
+        error = InlineError(caption.replace("&", ""))
+        self.errors[field] = error
+        column = QWidget()
+        layout = QVBoxLayout(column)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(widget)
+        layout.addWidget(error)
+        return column
+
+    def set_theme_from_app(self) -> None:
+        t = in_use().tokens
+        self.test_result.setStyleSheet(f"QLabel {{ color: {t['text']}; }}")
+
+    # --- state ---
+
+    def _touch(self, field: str) -> None:
+        self._touched.add(field)
+        self._refresh()
+
+    def _tls_picked(self, _index: int) -> None:
+        self._tls_chosen = True
+
+    def _default_tls(self) -> None:
+        """Strict for a remote host, relaxed for this computer, until the user picks a mode."""
+        if not self._tls_chosen:
+            mode = "prefer" if is_local(self.host.text().strip()) else "verify-full"
+            self.tls.setCurrentIndex(self.tls.findData(mode))
+        self._refresh()
+
+    def uses_server(self) -> bool:
+        return self.server_choice.isChecked()
+
+    def port_number(self) -> int | None:
+        text = self.port.text().strip()
+        if not text.isdigit() or not 1 <= int(text) <= 65535:
+            return None
+        return int(text)
+
+    def validation_errors(self) -> dict[str, str]:
+        """Each wrong field's message, naming the field."""
+        errors: dict[str, str] = {}
+        if self.uses_server():
+            if not self.host.text().strip():
+                errors["host"] = "Host is required"
+            if self.port_number() is None:
+                errors["port"] = "Port must be a whole number from 1 to 65535"
+            if not self.database.text().strip():
+                errors["database"] = "Database is required"
+            if not self.user.text().strip():
+                errors["user"] = "User is required"
+        zone = self.timezone.currentText().strip()
+        if not zone:
+            errors["timezone"] = "Time zone is required: choose the clinic's, e.g. Europe/Berlin"
+        elif zone not in zoneinfo.available_timezones():
+            errors["timezone"] = f"Time zone {zone!r} is unknown: choose one from the list, e.g. Europe/Berlin"
+        return errors
+
+    def _refresh(self) -> None:
+        self.server_box.setEnabled(self.uses_server())
+        errors = self.validation_errors()
+        for field, label in self.errors.items():
+            shown = errors.get(field, "") if field in self._touched else ""
+            label.set_message(shown)
+            mark_invalid(self._fields[field], bool(shown))
+        self.ok_button.setEnabled(not errors)
+        self.hint.setText(next(iter(errors.values()), "") + ("." if errors else ""))
+        self.test_button.setEnabled(self.uses_server() and not ({"host", "port", "database", "user"} & errors.keys()))
+
+    def url(self) -> str:
+        return server_url(
+            self.host.text().strip(),
+            self.port_number() or DEFAULT_PORT,
+            self.database.text().strip(),
+            self.user.text().strip(),
+            self.tls.currentData(),
+        )
+
+    def database_settings(self) -> dict | None:
+        """What goes into the config's [database] table (never a password); None for this computer's database."""
+        if not self.uses_server():
+            return None
+        return {
+            "host": self.host.text().strip(),
+            "port": self.port_number(),
+            "name": self.database.text().strip(),
+            "user": self.user.text().strip(),
+            "sslmode": self.tls.currentData(),
+        }
+
+    # --- actions ---
+
+    def test_connection(self) -> None:
+        """Try the server on a worker thread; the dialog stays usable meanwhile."""
+        url, password = self.url(), self.password.text() or None
+        self.test_button.setEnabled(False)
+        self.test_result.setText("Testing…")
+        self.runner.submit(
+            lambda: runtime.test_connection(url, password),
+            self._tested,
+            self._test_failed,
+            context=self,
+            key="test connection",
+        )
+
+    def _tested(self, description: str) -> None:
+        self.test_result.setText(f"Connected: {description}.")
+        self._refresh()
+
+    def _test_failed(self, error: BaseException) -> None:
+        message = user_message(error)
+        self.test_result.setText(f"Could not connect: {message[:1].lower()}{message[1:]}.")
+        self._refresh()
+
+    def accept(self) -> None:
+        errors = self.validation_errors()
+        if errors:
+            self._touched.update(self.errors)
+            self._refresh()
+            return
+        write = self._write_config or config.write_user_config
+        try:
+            self.written_to = write(
+                database=self.database_settings(), clinic_timezone=self.timezone.currentText().strip()
+            )
+        except config.ConfigError as exc:  # e.g. the config folder cannot be written
+            self.hint.setProperty("role", "error")
+            self.hint.setText(f"Could not save the settings: {exc}.")
+            return
+        if self.uses_server() and self.password.text():
+            use_password(self.password.text())
+        super().accept()
+
+
+class PasswordDialog(QDialog):
+    """Asks for the database password the server wants; OK makes this process use it (it is never saved)."""
+
+    def __init__(self, where: str, refusal: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Database password")
+        self.setAccessibleName("Database password")
+        question = QLabel(f"The database at {where} asks for your password.")
+        question.setWordWrap(True)
+        reason = QLabel(refusal)
+        reason.setProperty("role", "error")
+        reason.setWordWrap(True)
+        reason.setAccessibleName("Why the password is asked for")
+        reason.setVisible(bool(refusal))
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setAccessibleName("Password")
+        note = QLabel("Used for this session only; never saved.")
+        note.setProperty("role", "muted")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setAccessibleName("OK")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setAccessibleName("Cancel")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.password.textChanged.connect(lambda text: self.ok_button.setEnabled(bool(text)))
+        self.ok_button.setEnabled(False)
+        form = QFormLayout()
+        label = QLabel("&Password")
+        label.setBuddy(self.password)
+        form.addRow(label, self.password)
+        layout = QVBoxLayout(self)
+        layout.addWidget(question)
+        layout.addWidget(reason)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addWidget(buttons)
+
+    def accept(self) -> None:
+        if not self.password.text():
+            return
+        use_password(self.password.text())
+        super().accept()
+
+
+def ask_password_until_accepted(
+    url: str,
+    where: str,
+    probe: Callable[[str], object],
+    ask: Callable[[str, str], bool],
+    tries: int = PASSWORD_TRIES,
+) -> bool:
+    """Probe the server; while it refuses for lack of a (right) password, `ask(where, refusal)` (which sets
+    PGPASSWORD; False on Cancel) and probe again, asking at most `tries` times. True to go on starting
+    (connected, or a problem that is not the password: the desk opens offline and says why); False if the user
+    cancelled. DomainError if the server still refuses after the last try."""
+    asked = 0
+    while True:
+        try:
+            probe(url)
+            return True
+        except DomainError as exc:
+            refusal = str(exc)
+        if not needs_password(refusal):
+            return True
+        if asked == tries:
+            raise DomainError(f"The database at {where} refused the password {tries} times ({refusal})")
+        asked += 1
+        if not ask(where, refusal):
+            return False
+
+
+def ask_password(where: str, refusal: str) -> bool:
+    return PasswordDialog(where, refusal).exec() == QDialog.DialogCode.Accepted
