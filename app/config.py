@@ -67,12 +67,12 @@ PASSWORD_ADVICE = (
 
 def site_config_file() -> Path:
     """The site-wide config file (IT's, for every user of this machine), read first."""
-    return platformdirs.site_config_path(APP_NAME) / CONFIG_FILE_NAME
+    return platformdirs.site_config_path(APP_NAME, appauthor=False) / CONFIG_FILE_NAME
 
 
 def user_config_file() -> Path:
     """This user's config file, read after the site-wide one; its values win."""
-    return platformdirs.user_config_path(APP_NAME) / CONFIG_FILE_NAME
+    return platformdirs.user_config_path(APP_NAME, appauthor=False) / CONFIG_FILE_NAME
 
 
 def config_file_path() -> Path:
@@ -88,7 +88,7 @@ def config_file_paths() -> list[Path]:
 
 
 def user_data_dir() -> Path:
-    return Path(os.environ.get("CLINIC_DATA_DIR") or platformdirs.user_data_path(APP_NAME))
+    return Path(os.environ.get("CLINIC_DATA_DIR") or platformdirs.user_data_path(APP_NAME, appauthor=False))
 
 
 def is_configured() -> bool:

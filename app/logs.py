@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 def log_file_path() -> Path:
     """The log file: `CLINIC_LOG_DIR` if set, else the user log folder."""
-    folder = os.environ.get("CLINIC_LOG_DIR") or platformdirs.user_log_path(APP_NAME)
+    folder = os.environ.get("CLINIC_LOG_DIR") or platformdirs.user_log_path(APP_NAME, appauthor=False)
     return Path(folder) / f"{APP_NAME}.log"
 
 

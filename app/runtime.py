@@ -89,7 +89,7 @@ def open_runtime(*, check: bool = True) -> Runtime:
     return runtime
 
 
-def test_connection(url: str, password: str | None, *, timeout_s: int = 5) -> str:
+def probe_connection(url: str, password: str | None, *, timeout_s: int = 5) -> str:
     """Connect once to `url` (the password, if given, is used for this connection only) and describe the server
     in one line, e.g. "PostgreSQL 18.4, schema 0002". A DomainError says, in one line, why it could not."""
     from sqlalchemy import create_engine, text
@@ -118,6 +118,3 @@ def test_connection(url: str, password: str | None, *, timeout_s: int = 5) -> st
     if revision != head:
         described += f" (this program needs {head}: ask IT to run `clinic-scheduler db upgrade`)"
     return described
-
-
-test_connection.__test__ = False  # a function named test_* that pytest must not collect when imported

@@ -95,7 +95,7 @@ def _password_if_asked(database_url: str) -> bool:
         return ask_password_until_accepted(
             database_url,
             describe_url(database_url),
-            lambda url: runtime_module.test_connection(url, None, timeout_s=PROBE_TIMEOUT_S),
+            lambda url: runtime_module.probe_connection(url, None, timeout_s=PROBE_TIMEOUT_S),
             ask_password,
         )
     except DomainError as exc:

@@ -340,7 +340,7 @@ class FirstRunDialog(QDialog):
         self.test_button.setEnabled(False)
         self.test_result.setText("Testing…")
         self.runner.submit(
-            lambda: runtime.test_connection(url, password),
+            lambda: runtime.probe_connection(url, password),
             self._tested,
             self._test_failed,
             context=self,

@@ -237,7 +237,7 @@ def test_a_server_out_of_reach_is_not_a_password_question():
     def never(where, refusal):
         raise AssertionError("asked for a password")
 
-    probe = first_run.runtime.test_connection
+    probe = first_run.runtime.probe_connection
     assert ask_password_until_accepted(
         "postgresql://desk1@127.0.0.1:1/clinic", "127.0.0.1:1/clinic", lambda url: probe(url, None), never
     )
@@ -247,7 +247,7 @@ def test_a_reachable_server_without_a_password_is_not_asked(db_url):
     def never(where, refusal):
         raise AssertionError("asked for a password")
 
-    probe = first_run.runtime.test_connection
+    probe = first_run.runtime.probe_connection
     assert ask_password_until_accepted(db_url, "test", lambda url: probe(url, None), never)
 
 
