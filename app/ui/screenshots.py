@@ -6,9 +6,10 @@ from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QWidget
 
 from app.ui.dialogs.booking_dialog import BookingDialog
+from app.ui.first_run import FirstRunDialog
 from app.ui.main_window import MainWindow
 from app.ui.navigation import ViewMode
-from app.ui.showcase import SHOWCASE_NOW, database_closed, demo_window, wait_until
+from app.ui.showcase import SHOWCASE_NOW, database_closed, demo_window, settle_layout, wait_until
 
 PATIENT_QUERY = "Garcia"
 
@@ -72,6 +73,22 @@ def _offline(window: MainWindow, path: Path) -> Path:
     return path
 
 
+def _first_run(path: Path) -> Path:
+    """The first-start dialog as IT's instructions would have a receptionist fill it in (no connection made)."""
+    dialog = FirstRunDialog(write_config=lambda **_values: path)
+    try:
+        dialog.server_choice.click()
+        for field, value in ((dialog.host, "db.clinic.lan"), (dialog.user, "frontdesk1")):
+            field.setText(value)
+        dialog.timezone.setCurrentText(SHOWCASE_NOW.tzinfo.key)
+        dialog.show()
+        settle_layout()
+        return _save(dialog, path)
+    finally:
+        dialog.reject()
+        dialog.deleteLater()
+
+
 def take(output: Path) -> list[Path]:
     output.mkdir(parents=True, exist_ok=True)
     saved = []
@@ -94,6 +111,7 @@ def take(output: Path) -> list[Path]:
         _show(window, ViewMode.WEEK, busiest)
         _pick_a_time(window, busiest)
         saved.append(_offline(window, output / "offline-light.png"))
+        saved.append(_first_run(output / "first-run-light.png"))
     return saved
 
 
