@@ -8,12 +8,15 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDialog
 from sqlalchemy import make_url
+from sqlalchemy import text as sql
 
 from app import config
+from app.db.engine import make_engine
 from app.domain.errors import DomainError
 from app.ui import app as gui
 from app.ui import first_run
 from app.ui.first_run import FirstRunDialog, PasswordDialog, ask_password_until_accepted, needs_password
+from tests.restartable_server import restartable_server_fixture  # noqa: F401
 
 SERVER_WAIT_MS = 20_000
 
@@ -269,3 +272,45 @@ def test_run_gui_asks_first_and_cancel_quits_with_1_writing_nothing(qapp, config
     finally:
         poller.stop()
     assert len(seen) == 1 and not config_file.exists()
+
+
+@pytest.fixture
+def server_with_a_password(restartable_server):
+    """A private server where the role `frontdesk` must give its password (scram-sha-256) over the socket;
+    everyone else keeps the test servers' trust. Yields the role's URL, without the password."""
+    pg_hba = restartable_server._server.pgdata / "pg_hba.conf"
+    pg_hba.write_text("local all frontdesk scram-sha-256\n" + pg_hba.read_text())
+    admin = make_engine(restartable_server.admin_url).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sql("CREATE ROLE frontdesk LOGIN PASSWORD 'right horse battery'"))
+        conn.execute(sql("SELECT pg_reload_conf()"))
+    admin.engine.dispose()
+    url = make_url(restartable_server.admin_url).set(username="frontdesk", password=None)
+    yield url.render_as_string(hide_password=False)
+
+
+def test_a_server_that_wants_a_password_gets_it_asked_and_used_for_the_session(
+    qtbot, monkeypatch, server_with_a_password
+):
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    probe = first_run.runtime.probe_connection
+    with pytest.raises(DomainError, match="no password supplied"):
+        probe(server_with_a_password, None)
+    typed = iter(["wrong", "right horse battery"])
+    refusals = []
+
+    def ask_by_typing(where: str, refusal: str) -> bool:
+        refusals.append(refusal)
+        dialog = PasswordDialog(where, refusal)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.keyClicks(dialog.password, next(typed))
+        dialog.accept()
+        return dialog.result() == QDialog.DialogCode.Accepted
+
+    assert ask_password_until_accepted(
+        server_with_a_password, "the test server", lambda url: probe(url, None), ask_by_typing
+    )
+    assert len(refusals) == 2 and "password authentication failed" in refusals[1]
+    assert os.environ["PGPASSWORD"] == "right horse battery"  # this process only: libpq reads it
+    assert probe(server_with_a_password, None).startswith("PostgreSQL ")
