@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
 from app import APP_NAME
 
@@ -87,13 +88,20 @@ def config_file_paths() -> list[Path]:
     return [site_config_file(), user_config_file()]
 
 
+_DATABASE_KEYS = {"database", "database_url"}  # the two ways to name the database; one per file
+
+
 def user_data_dir() -> Path:
     return Path(os.environ.get("CLINIC_DATA_DIR") or platformdirs.user_data_path(APP_NAME, appauthor=False))
 
 
 def is_configured() -> bool:
-    """True when a database or a config file has been set up (if not, the first-run dialog asks)."""
-    return bool(os.environ.get("DATABASE_URL")) or any(path.exists() for path in config_file_paths())
+    """True when this desk's database has been chosen: DATABASE_URL, a database in a config file, or a per-user
+    file (the first-run dialog writes one even for the embedded database). A site-wide file that only sets the
+    time zone does not choose for the desk: the first-run dialog still asks."""
+    if os.environ.get("DATABASE_URL") or config_file_path().exists():
+        return True
+    return any(_DATABASE_KEYS & set(read_config_file(path)) for path in config_file_paths())
 
 
 def normalize_database_url(url: str) -> str:
@@ -102,7 +110,12 @@ def normalize_database_url(url: str) -> str:
         raise ConfigError(f"database_url: expected a postgresql:// URL, got {url!r}")
     for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
+            normalized = "postgresql+psycopg://" + url[len(prefix) :]
+            try:
+                make_url(normalized)  # parsing it is the check: a port like "abc" fails here
+            except (ValueError, ArgumentError) as exc:
+                raise ConfigError(f"database_url: not a valid URL ({exc})") from exc
+            return normalized
     raise ConfigError(f"database_url: expected a postgresql:// URL, got {url.split(':', 1)[0]}://")
 
 
@@ -112,12 +125,13 @@ def find_password(data: dict) -> str | None:
     if isinstance(table, dict) and "password" in table:
         return "database.password"
     url = data.get("database_url")
-    if isinstance(url, str) and "@" in url:
+    if isinstance(url, str):
         try:
-            if make_url(url).password:
-                return "database_url"
+            parsed = make_url(url)
         except Exception:  # not a URL at all: load_settings says so
             return None
+        if parsed.password or {"password", "sslpassword"} & set(parsed.query):
+            return "database_url"
     return None
 
 
@@ -210,15 +224,28 @@ def _horizon(value: object) -> int:
     return days
 
 
+def _database_choice(files: list[dict]) -> dict:
+    """How the files name the database, the user's over the site's: a database_url replaces whatever came
+    before; [database] tables merge key by key (IT sets the server, a user's file may set only the user)."""
+    choice: dict = {}
+    for data in files:
+        if "database_url" in data:
+            choice = {"database_url": data["database_url"]}
+        elif isinstance(data.get("database"), dict):
+            earlier = choice.get("database", {})
+            choice = {"database": {**earlier, **data["database"]}}
+        elif "database" in data:
+            choice = {"database": data["database"]}  # not a table: database_url_from_table says so
+    return choice
+
+
 def load_settings() -> Settings:
     files = [(path, read_config_file(path)) for path in config_file_paths()]
-    file = merge_config([data for _, data in files])
-    if "database_url" in file and "database" in file:
-        where = {key: [str(path) for path, data in files if key in data] for key in ("database_url", "database")}
-        raise ConfigError(
-            f"database_url and [database] are both set (database_url in {', '.join(where['database_url'])};"
-            f" [database] in {', '.join(where['database'])}): keep one of them"
-        )
+    for path, data in files:
+        if "database_url" in data and "database" in data:
+            raise ConfigError(f"database_url and [database] are both set in {path}: keep one of them")
+    file = merge_config([{k: v for k, v in data.items() if k not in _DATABASE_KEYS} for _, data in files])
+    file.update(_database_choice([data for _, data in files]))
 
     def setting(env_name: str, key: str, default: object = None) -> object:
         value = os.environ.get(env_name)

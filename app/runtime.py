@@ -101,7 +101,12 @@ def probe_connection(url: str, password: str | None, *, timeout_s: int = 5) -> s
         engine_url = normalize_database_url(url)
     except ConfigError as exc:
         raise DomainError(str(exc)) from exc
-    connect_args: dict[str, object] = {"connect_timeout": timeout_s, "application_name": workstation_name()}
+    connect_args: dict[str, object] = {
+        "connect_timeout": timeout_s,
+        "application_name": workstation_name(),
+        "options": f"-c statement_timeout={timeout_s * 1000}",  # a server that answers, then stalls
+        **TCP_FAILURE_DETECTION,
+    }
     if password:
         connect_args["password"] = password
     engine = create_engine(engine_url, poolclass=NullPool, connect_args=connect_args)

@@ -351,8 +351,9 @@ class MainWindow(QMainWindow):
         self._listening = connected
         self._apply_online(detail)
         if connected:
-            # Whatever was announced while the listener was away is lost: read the shown range again.
-            self.refresh()
+            # Whatever was announced while the listener was away is lost: read everything shown again (the
+            # schema revision too: IT may have upgraded the database meanwhile).
+            self.load_reference_data()
 
     def _set_reachable(self, reachable: bool, detail: str = "") -> None:
         if reachable != self._reachable:
@@ -409,8 +410,9 @@ class MainWindow(QMainWindow):
             self.picker.refresh()
 
     def _reread(self) -> None:
+        """Notifications are hints: read the shown range, and check the schema revision, now and then anyway."""
         if self.online:
-            self.refresh()
+            self.load_reference_data()
 
     def shutdown(self) -> None:
         """Stop listening and reading (before the window or its database goes away)."""

@@ -53,3 +53,18 @@ def test_after_the_upgrade_a_refresh_makes_the_desk_writable_again(qtbot, desk, 
     window.refresh()
     qtbot.waitUntil(lambda: window.write_block is None)
     assert "Connected" in window.status.summary() and window.new_action.isEnabled()
+
+
+def test_a_desk_left_open_during_an_upgrade_turns_read_only_on_its_next_re_read(
+    qtbot, desk, engine, tmp_path, provider_id, monkeypatch
+):
+    monkeypatch.setattr("app.ui.main_window.REREAD_INTERVAL_MS", 300)
+    settings = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+    window = desk.open(qtbot, settings, TaskRunner())
+    assert window.write_block is None
+
+    with engine.begin() as conn:  # IT upgraded the database for a newer version of the program
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with qtbot.waitSignal(window.schema_refused, timeout=5_000):
+        pass
+    assert "newer than this program" in window.write_block and not window.new_action.isEnabled()

@@ -67,6 +67,7 @@ def test_the_environment_overrides_the_config_file(config_file, monkeypatch):
     [
         ('clinic_timezone = "Mars/Olympus"', "clinic_timezone: 'Mars/Olympus' is not an IANA time zone name"),
         ("booking_horizon_days = 0", "booking_horizon_days: must be at least 1, got 0"),
+        ('database_url = "postgresql://desk@db:abc/clinic"', "database_url: not a valid URL"),
         ('booking_horizon_days = "soon"', "booking_horizon_days: expected a whole number of days, got 'soon'"),
         ("database_url = ", "config file"),
         ("database_url = 5432", "database_url: expected a postgresql:// URL, got 5432"),
@@ -181,14 +182,17 @@ def test_the_database_table_with_host_and_name_only(config_file):
     assert load_settings().database_url == "postgresql+psycopg://db.clinic.lan/clinic"
 
 
-def test_database_url_and_the_database_table_together_are_refused(two_files):
+def test_database_url_and_the_database_table_together_in_one_file_are_refused(config_file):
+    config_file.write_text('database_url = "postgresql://desk@db.clinic.lan/clinic"\n' + SERVER)
+    with pytest.raises(ConfigError, match=r"database_url and \[database\] are both set in"):
+        load_settings()
+
+
+def test_the_users_database_url_replaces_the_sites_database_table(two_files):
     site, user = two_files
     write(site, SERVER)
-    write(user, 'database_url = "postgresql://desk@db.clinic.lan/clinic"\n')
-    with pytest.raises(ConfigError, match=r"database_url and \[database\] are both set") as error:
-        load_settings()
-    assert f"database_url in {user}" in str(error.value)
-    assert f"[database] in {site}" in str(error.value)
+    write(user, 'database_url = "postgresql://desk@other.clinic.lan/clinic"\n')
+    assert load_settings().database_url == "postgresql+psycopg://desk@other.clinic.lan/clinic"
 
 
 @pytest.mark.parametrize(
@@ -196,6 +200,7 @@ def test_database_url_and_the_database_table_together_are_refused(two_files):
     [
         (f'{SERVER}user = "desk"\npassword = "secret"\n', "database.password"),
         ('database_url = "postgresql://desk:secret@db.clinic.lan/clinic"\n', "database_url"),
+        ('database_url = "postgresql://db.clinic.lan/clinic?password=secret"\n', "database_url"),
     ],
 )
 def test_a_password_in_a_config_file_is_refused(config_file, content, key):
@@ -313,7 +318,9 @@ def test_a_database_url_in_the_environment_counts_as_configured(two_files, monke
     assert config.is_configured()
 
 
-def test_a_site_wide_file_counts_as_configured(two_files):
+def test_a_site_wide_file_counts_as_configured_only_when_it_names_the_database(two_files):
     site, _ = two_files
     write(site, 'clinic_timezone = "Europe/Berlin"\n')
+    assert not config.is_configured()  # the desk's choice is still to be made: the first-run dialog asks
+    write(site, 'clinic_timezone = "Europe/Berlin"\n' + SERVER)
     assert config.is_configured()
