@@ -37,6 +37,7 @@ from app.config import (
     Settings,
     config_file_paths,
     find_password,
+    is_configured,
     load_settings,
     merge_config,
 )
@@ -263,6 +264,11 @@ def check_settings(findings: Findings) -> Result:
 
 def check_database(findings: Findings) -> Result:
     settings = findings.settings
+    if not is_configured():
+        return fail(
+            "nothing chooses this desk's database yet: the program's first start will ask",
+            "start the program once, or place a config file with [database] (see docs/deploying.md)",
+        )
     if settings.database_url is None:
         try:
             findings.target = resolve_database(settings)
@@ -272,7 +278,7 @@ def check_database(findings: Findings) -> Result:
                 f"the embedded server did not start: {first_line(exc)}",
                 f"the log file {log_file_path()} has the details; its data is in {settings.data_dir / 'pgdata'}",
             )
-        return ok(f"{findings.target.description}: no DATABASE_URL or database_url is set")
+        return ok(f"{findings.target.description}: no DATABASE_URL, [database] or database_url is set")
     try:
         target = resolve_database(settings)
         user = make_url(target.url).username or "this login's user name"
@@ -355,7 +361,8 @@ def check_tls(findings: Findings) -> Result:
         return ok(f"{host}: this machine, not encrypted, and need not be")
     return warn(
         f"{host}: not encrypted: passwords and patient details cross the network in plain text",
-        "add sslmode=verify-full (or at least sslmode=require) to the database URL, with ssl turned on at the server",
+        'set sslmode = "verify-full" (or at least "require") in [database] or the database URL, with ssl turned'
+        " on at the server",
     )
 
 

@@ -91,6 +91,14 @@ def test_an_unreachable_server_fails_to_connect_and_skips_the_rest(cli_env):
     assert result.out.rstrip().endswith("something is wrong")
 
 
+def test_a_desk_where_nothing_chooses_the_database_is_not_ready(cli_env):
+    env = {key: value for key, value in cli_env.items() if key != "DATABASE_URL"}
+    result, lines = doctor(env)
+    assert result.code == 1
+    assert lines["database"].status == "FAIL" and "first start will ask" in lines["database"].finding
+    assert [lines[name].status for name in AFTER_CONNECT] == ["skip"] * len(AFTER_CONNECT)
+
+
 def test_an_older_schema_asks_for_an_upgrade(cli_env, engine):
     migrate.downgrade(engine, "0001")
     result, lines = doctor(cli_env)
