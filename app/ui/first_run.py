@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from app import config, runtime
 from app.domain.errors import DomainError
-from app.ui.dialogs.field_errors import InlineError, mark_invalid
+from app.ui.dialogs.field_errors import InlineError, mark_invalid, stacked
 from app.ui.theme import in_use
 from app.ui.workers import TaskRunner, user_message
 
@@ -244,13 +244,7 @@ class FirstRunDialog(QDialog):
     def _with_error(self, field: str, caption: str, widget: QWidget) -> QWidget:
         error = InlineError(caption.replace("&", ""))
         self.errors[field] = error
-        column = QWidget()
-        layout = QVBoxLayout(column)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(widget)
-        layout.addWidget(error)
-        return column
+        return stacked(widget, error, spacing=2)
 
     def set_theme_from_app(self) -> None:
         t = in_use().tokens

@@ -39,7 +39,7 @@ from app.services.context import Clinic
 from app.services.patients import Patient
 from app.services.schedule import AppointmentType, AppointmentView, Provider
 from app.ui.dialogs.duplicate_choice import DuplicateChoice
-from app.ui.dialogs.field_errors import FieldErrors, InlineError, MessageBanner
+from app.ui.dialogs.field_errors import FieldErrors, InlineError, MessageBanner, stacked
 from app.ui.dialogs.patient_search import PatientSearch
 from app.ui.icons import type_dot
 from app.ui.models.slot_model import SlotListModel, SlotRole
@@ -281,14 +281,7 @@ class BookingDialog(QDialog):
         widget.setAccessibleName(CAPTIONS[field])
         error = InlineError(CAPTIONS[field])
         self.field_errors.add(field, widget, error)
-        box = QWidget()
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(3)
-        layout.addWidget(caption)
-        layout.addWidget(widget)
-        layout.addWidget(error)
-        return box
+        return stacked(caption, widget, error, spacing=3)
 
     def _build_details(self) -> QGridLayout:
         self.type_combo = QComboBox()

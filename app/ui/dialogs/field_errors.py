@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping
 
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.ui.theme import Theme, set_style_property
 
@@ -20,6 +20,17 @@ def sentence(message: str) -> str:
 def mark_invalid(widget: QWidget, invalid: bool) -> None:
     """Flag a field for the app stylesheet's red border."""
     set_style_property(widget, "invalid", invalid)
+
+
+def stacked(*widgets: QWidget, spacing: int) -> QWidget:
+    """Widgets one above the other with no margin: a field with its caption and its error message."""
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(spacing)
+    for widget in widgets:
+        layout.addWidget(widget)
+    return box
 
 
 class InlineError(QLabel):
