@@ -9,7 +9,6 @@ import time
 import zoneinfo
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import quote
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -80,16 +79,6 @@ def machine_timezone() -> str:
             return candidate if candidate in zoneinfo.available_timezones() else ""
     local = time.tzname[0] if time.tzname else ""
     return local if "/" in local and local in zoneinfo.available_timezones() else ""
-
-
-def server_url(host: str, port: int, database: str, user: str, sslmode: str) -> str:
-    """A postgresql:// URL for these settings; a host that is a folder (a unix socket) goes in the query."""
-    who = quote(user, safe="") + "@" if user else ""
-    name = quote(database, safe="")
-    if host.startswith("/"):
-        return f"postgresql://{who}:{port}/{name}?host={quote(host, safe='')}&sslmode={sslmode}"
-    shown_host = f"[{host}]" if ":" in host else host
-    return f"postgresql://{who}{shown_host}:{port}/{name}?sslmode={sslmode}"
 
 
 class FirstRunDialog(QDialog):
@@ -306,13 +295,9 @@ class FirstRunDialog(QDialog):
         self.test_button.setEnabled(self.uses_server() and not ({"host", "port", "database", "user"} & errors.keys()))
 
     def url(self) -> str:
-        return server_url(
-            self.host.text().strip(),
-            self.port_number() or DEFAULT_PORT,
-            self.database.text().strip(),
-            self.user.text().strip(),
-            self.tls.currentData(),
-        )
+        """The server's URL, built as the saved settings will be (ConfigError if they cannot be)."""
+        settings = {key: value for key, value in (self.database_settings() or {}).items() if value not in (None, "")}
+        return config.database_url_from_table(settings)
 
     def database_settings(self) -> dict | None:
         """What goes into the config's [database] table (never a password); None for this computer's database."""
@@ -330,7 +315,11 @@ class FirstRunDialog(QDialog):
 
     def test_connection(self) -> None:
         """Try the server on a worker thread; the dialog stays usable meanwhile."""
-        url, password = self.url(), self.password.text() or None
+        try:
+            url, password = self.url(), self.password.text() or None
+        except config.ConfigError as exc:
+            self.test_result.setText(f"Cannot test yet: {exc}.")
+            return
         self.test_button.setEnabled(False)
         self.test_result.setText("Testing…")
         self.runner.submit(
