@@ -379,9 +379,10 @@ def check_server_version(findings: Findings) -> Result:
 
 def check_schema(findings: Findings) -> Result:
     current, head = migrate.revision_of(findings.conn), migrate.head_revision()
-    if current == head:
+    state = migrate.schema_state(current)
+    if state is migrate.SchemaState.CURRENT:
         return ok(f"at revision {head}, as this program")
-    if current is not None and not migrate.is_known(current):
+    if state is migrate.SchemaState.NEWER:
         return fail(
             f"at revision {current}, which this program (revision {head}) does not know:"
             " this program is older than the database",

@@ -35,9 +35,10 @@ class Runtime:
         """What is wrong with the database's schema revision for this program, and what to do; None if it is
         this program's. DatabaseUnavailable if the database cannot be reached."""
         current, head = self.clinic.uow.read(migrate.revision_of), migrate.head_revision()
-        if current == head:
+        state = migrate.schema_state(current)
+        if state is migrate.SchemaState.CURRENT:
             return None
-        if current is not None and not migrate.is_known(current):
+        if state is migrate.SchemaState.NEWER:
             return (
                 f"the database schema (revision {current}) is newer than this program (revision {head}):"
                 " install the clinic's current version of Clinic Scheduler"

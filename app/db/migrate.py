@@ -1,5 +1,6 @@
 """Alembic, driven from code: the migrations folder ships inside the package."""
 
+from enum import Enum
 from pathlib import Path
 
 from alembic import command
@@ -33,6 +34,19 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 def head_revision() -> str:
     return ScriptDirectory.from_config(_config()).get_current_head()
+
+
+class SchemaState(Enum):
+    CURRENT = "current"  # this program's revision
+    OLDER = "older"  # behind this program (or empty): `db upgrade` brings it up
+    NEWER = "newer"  # a revision this program does not know: a newer program upgraded it
+
+
+def schema_state(current: str | None) -> SchemaState:
+    """Where the database's revision stands against this program's."""
+    if current == head_revision():
+        return SchemaState.CURRENT
+    return SchemaState.NEWER if current is not None and not is_known(current) else SchemaState.OLDER
 
 
 def is_known(revision: str) -> bool:
