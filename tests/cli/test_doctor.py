@@ -130,10 +130,16 @@ def test_a_bad_time_zone_names_the_setting(cli_env):
     assert [lines[name].status for name in skipped] == ["skip"] * len(skipped)
 
 
+def write_config(cli_env: dict[str, str], content: str) -> str:
+    """The desk's config file (CLINIC_CONFIG) with `content`; returns its path."""
+    path = cli_env["CLINIC_CONFIG"]
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(content)
+    return path
+
+
 def test_a_bad_setting_in_the_config_file_names_the_setting_and_the_file(cli_env):
-    config = cli_env["CLINIC_CONFIG"]
-    with open(config, "w", encoding="utf-8") as out:
-        out.write("booking_horizon_days = 0\nclinic_timezone = 'Europe/Berlin'\n")
+    config = write_config(cli_env, "booking_horizon_days = 0\nclinic_timezone = 'Europe/Berlin'\n")
     result, lines = doctor(cli_env)
     assert result.code == 1
     assert lines["config file"].status == "ok"
@@ -145,9 +151,9 @@ def test_a_bad_setting_in_the_config_file_names_the_setting_and_the_file(cli_env
 
 
 def test_a_password_in_the_config_file_fails(cli_env):
-    config = cli_env["CLINIC_CONFIG"]
-    with open(config, "w", encoding="utf-8") as out:
-        out.write("[database]\nhost = 'db.clinic.lan'\nname = 'clinic'\nuser = 'desk'\npassword = 'secret'\n")
+    config = write_config(
+        cli_env, "[database]\nhost = 'db.clinic.lan'\nname = 'clinic'\nuser = 'desk'\npassword = 'secret'\n"
+    )
     result, lines = doctor(cli_env)
     assert result.code == 1
     assert lines["config file"].status == "FAIL"
