@@ -511,7 +511,6 @@ class MainWindow(QMainWindow):
 
     def open_booking(self, provider: Provider, start: datetime) -> BookingDialog:
         dialog = BookingDialog(self.runner, self.clinic, provider, start, self)
-        dialog.booked.connect(lambda _id: self.refresh())
         dialog.slot_taken.connect(self.picker.refresh)
         self._open(dialog)
         return dialog
@@ -531,7 +530,6 @@ class MainWindow(QMainWindow):
 
     def show_appointment(self, appointment: AppointmentView) -> AppointmentDialog:
         dialog = AppointmentDialog(self.runner, self.clinic, appointment, self)
-        dialog.changed.connect(lambda _id: self.refresh())
         dialog.reschedule_requested.connect(self.open_reschedule)
         self._open(dialog)
         return dialog
@@ -542,7 +540,6 @@ class MainWindow(QMainWindow):
             self.status.showMessage("This provider is no longer active; their appointments cannot move.", 8_000)
             return None
         dialog = RescheduleDialog(self.runner, self.clinic, appointment, provider, self)
-        dialog.rescheduled.connect(lambda _id: self.refresh())
         self._open(dialog)
         return dialog
 
