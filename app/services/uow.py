@@ -10,7 +10,7 @@ from typing import TypeVar
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from app.domain.errors import DatabaseUnavailable, SlotBusy, first_line
+from app.domain.errors import DatabaseUnavailable, NotAllowed, SlotBusy, first_line
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -23,6 +23,7 @@ class Fault(Enum):
     OTHER = auto()
 
 
+INSUFFICIENT_PRIVILEGE = "42501"  # the signed-in role may not do this: the database is the guard
 _CONNECTION_SQLSTATES = {"57P01", "57P02", "57P03"}  # admin shutdown, crash shutdown, cannot connect now
 
 
@@ -86,6 +87,8 @@ class UnitOfWork:
             try:
                 return runner(work)
             except DBAPIError as exc:
+                if getattr(exc.orig, "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
+                    raise NotAllowed(first_line(exc.orig)) from exc
                 fault = classify(exc)
                 if fault is Fault.OTHER:
                     raise
