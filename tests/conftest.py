@@ -82,6 +82,43 @@ def provider_id(clinic) -> int:
     return add_provider(clinic, f"Dr. Test {uuid.uuid4().hex[:6]}", WEEKDAY_HOURS, "General practice")
 
 
+STAFF_PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def staff_login(admin_url, clinic, db_url):
+    """A factory: `staff_login("receptionist")` creates a login role in that clinic group, with STAFF_PASSWORD,
+    and returns (name, url signed in as it). The roles are dropped afterwards (roles are server-wide)."""
+    from app.db.engine import with_login
+    from app.services.staff import add_staff
+
+    created: list[str] = []
+
+    def make(role: str) -> tuple[str, str]:
+        name = f"{role[:5]}_{uuid.uuid4().hex[:8]}"
+        add_staff(clinic, name, role, STAFF_PASSWORD)
+        created.append(name)
+        return name, with_login(db_url, name, STAFF_PASSWORD)
+
+    yield make
+    drop_roles(admin_url, created)
+
+
+def drop_roles(admin_url: str, names: list[str]) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            for name in names:
+                conn.execute(
+                    text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :n"), {"n": name}
+                )
+                conn.execute(text(f'DROP ROLE IF EXISTS "{name}"'))
+    finally:
+        engine.dispose()
+
+
 def new_patient(clinic: Clinic, first_name: str = "Ada", last_name: str | None = None) -> int:
     from app.services.patients import create_patient
 

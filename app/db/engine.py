@@ -62,6 +62,11 @@ def libpq_url(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+def with_login(url: str, user: str, password: str) -> str:
+    """The URL signed in as `user` with `password` (kept in memory only: never written or logged)."""
+    return make_url(url).set(username=user, password=password).render_as_string(hide_password=False)
+
+
 def with_database(url: str, database: str) -> str:
     return make_url(url).set(database=database).render_as_string(hide_password=False)
 
