@@ -1,6 +1,7 @@
 """Errors the user can act on. Anything else that escapes a service is a bug."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 def first_line(error: BaseException) -> str:
@@ -39,6 +40,35 @@ class NotFound(InvalidInput):
 
     def __init__(self, field: str, what: str, ident: object):
         super().__init__([FieldError(field, f"no {what} with id {ident}")])
+
+
+@dataclass(frozen=True)
+class AffectedAppointment:
+    """A live appointment in the way of a change, as the desk would recognise it."""
+
+    id: int
+    starts_at: datetime  # in the clinic's zone
+    patient_name: str
+
+    def __str__(self) -> str:
+        return f"{self.starts_at:%a %d %b %Y %H:%M} {self.patient_name} (appointment {self.id})"
+
+
+class WouldOrphan(InvalidInput):
+    """A change to the schedule's rules would leave live appointments behind; nothing was written. Carries the
+    field the change was made in and the appointments (the first LISTED of `total`)."""
+
+    LISTED = 10
+
+    def __init__(self, field: str, reason: str, appointments: list[AffectedAppointment], total: int):
+        self.field, self.reason = field, reason
+        self.appointments, self.total = appointments[: self.LISTED], total
+        super().__init__([FieldError(field, f"{reason}: {'; '.join(self.lines())}")])
+
+    def lines(self) -> list[str]:
+        """One line per listed appointment, and one saying how many more there are."""
+        more = self.total - len(self.appointments)
+        return [str(a) for a in self.appointments] + ([f"and {more} more"] if more > 0 else [])
 
 
 class SlotTaken(DomainError):

@@ -37,7 +37,7 @@ ALLOWED_TRANSITIONS: dict[AppointmentStatus, frozenset[AppointmentStatus]] = {
 }
 
 
-def _single_line_name(value: str) -> str:
+def single_line_name(value: str) -> str:
     value = value.strip()
     if not value:
         raise ValueError("must not be empty")
@@ -58,8 +58,15 @@ def _email(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
     value = value.strip()
-    if not _EMAIL.match(value):
+    if _CONTROL_CHARS.search(value) or not _EMAIL.match(value):
         raise ValueError("must look like name@example.org")
+    return value
+
+
+def _storable_text(value: str) -> str:
+    # PostgreSQL's text cannot hold NUL; every other character of free text is kept as typed.
+    if "\x00" in value:
+        raise ValueError("must not contain a NUL character")
     return value
 
 
@@ -69,10 +76,10 @@ def _aware(value: datetime) -> datetime:
     return value
 
 
-Name = Annotated[str, Field(max_length=100), AfterValidator(_single_line_name)]
+Name = Annotated[str, Field(max_length=100), AfterValidator(single_line_name)]
 Phone = Annotated[str, Field(max_length=40), AfterValidator(_phone)]
 Email = Annotated[str | None, Field(default=None, max_length=254), AfterValidator(_email)]
-Notes = Annotated[str, Field(default="", max_length=2000)]
+Notes = Annotated[str, Field(default="", max_length=2000), AfterValidator(_storable_text)]
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
 Id = Annotated[int, Field(gt=0, lt=2**31, strict=True)]  # strict: True or 1.5 is no id
 

@@ -1,0 +1,324 @@
+"""Appointment types for admins: code, name, colour and which one is the default; add, edit, remove.
+
+A type in use cannot be removed: the refusal lists the appointments that still use it.
+"""
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QIcon
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QColorDialog,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.errors import InvalidInput
+from app.domain.schedule_setup import AppointmentTypeIn
+from app.live.changes import Change
+from app.services import appointment_types
+from app.services.appointment_types import AppointmentTypeSetup
+from app.services.context import Clinic
+from app.ui.admin.refusals import AffectedList, by_field
+from app.ui.admin.widgets import button, select_row_quietly
+from app.ui.dialogs.appointment_dialog import confirm
+from app.ui.dialogs.booking_dialog import model_errors
+from app.ui.dialogs.field_errors import FieldErrors, InlineError, MessageBanner, stacked
+from app.ui.icons import type_dot
+from app.ui.theme import Theme, in_use
+from app.ui.workers import TaskRunner, user_message
+
+NEW_COLOR = "#2563eb"
+FIELDS = ("code", "name", "color", "is_default")
+
+
+def pick_color(initial: str, parent: QWidget) -> str | None:
+    """Ask for a colour; None if the dialog was cancelled. A function of its own so that tests can answer it."""
+    chosen = QColorDialog.getColor(QColor(initial), parent, "Appointment type colour")
+    return chosen.name() if chosen.isValid() else None
+
+
+def _label(kind: AppointmentTypeSetup) -> str:
+    extra = " · default" if kind.is_default else ""
+    used = f" · {kind.live_appointments} appointment{'' if kind.live_appointments == 1 else 's'}"
+    return f"{kind.name} ({kind.code}){extra}{used if kind.live_appointments else ''}"
+
+
+class AppointmentTypesDialog(QDialog):
+    changed = Signal()  # after any save that went through
+
+    def __init__(self, runner: TaskRunner, clinic: Clinic, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._runner, self._clinic = runner, clinic
+        self._types: list[AppointmentTypeSetup] = []
+        self._adding = False
+        self._busy = False
+        self._write_block: str | None = None
+        self._refusals: dict[str, str] = {}
+        self._color = NEW_COLOR
+        self.field_errors = FieldErrors()
+
+        self.setWindowTitle("Appointment types")
+        self.setObjectName("types_dialog")
+        self.banner = MessageBanner()
+        self.type_list = QListWidget()
+        self.type_list.setAccessibleName("Appointment types")
+        self.type_list.setMinimumWidth(380)
+        self.type_list.currentItemChanged.connect(lambda item, _prev: self._on_chosen(item))
+        self.add_button = button("Add type")
+        self.add_button.clicked.connect(self.start_new_type)
+        list_column = QVBoxLayout()
+        list_column.addWidget(self.type_list, 1)
+        list_column.addWidget(self.add_button)
+
+        self.code_edit = QLineEdit()
+        self.code_edit.setAccessibleName("Code")
+        self.code_edit.setPlaceholderText("e.g. follow_up")
+        self.name_edit = QLineEdit()
+        self.name_edit.setAccessibleName("Name")
+        self.color_button = QPushButton()
+        self.color_button.setAccessibleName("Colour")
+        self.color_button.setToolTip("Choose the colour the calendar paints this type in")
+        self.color_button.setAutoDefault(False)
+        self.color_button.clicked.connect(self.choose_color)
+        self.default_check = QCheckBox("Default for new bookings")
+        self.default_check.setAccessibleName("Default")
+        self.form = QWidget()
+        form = QFormLayout(self.form)
+        form.setContentsMargins(0, 0, 0, 0)
+        for field, caption, widget in (
+            ("code", "&Code", self.code_edit),
+            ("name", "&Name", self.name_edit),
+            ("color", "C&olour", self.color_button),
+            ("is_default", "", self.default_check),
+        ):
+            error = InlineError(caption.replace("&", "") or "Default")
+            self.field_errors.add(field, widget, error)
+            form.addRow(caption, stacked(widget, error, spacing=2))
+        self.affected = AffectedList()
+        form.addRow("", self.affected)
+        for edit, field in ((self.code_edit, "code"), (self.name_edit, "name")):
+            edit.textEdited.connect(lambda _text, f=field: self._edited(f))
+        self.default_check.toggled.connect(lambda _on: self._edited("is_default"))
+
+        self.remove_button = button("Remove")
+        self.remove_button.setToolTip("Remove this type (only while no appointment uses it)")
+        self.remove_button.clicked.connect(self.remove_type)
+        self.save_button = button("Save", primary=True)
+        self.save_button.clicked.connect(self.save)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.remove_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.save_button)
+        editor = QVBoxLayout()
+        editor.addWidget(self.form)
+        editor.addStretch(1)
+        editor.addLayout(buttons)
+
+        body = QHBoxLayout()
+        body.setSpacing(16)
+        body.addLayout(list_column)
+        body.addLayout(editor, 1)
+        close_row = QHBoxLayout()
+        close_row.addStretch(1)
+        self.close_button = button("Close")
+        self.close_button.clicked.connect(self.reject)
+        close_row.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 18, 20, 16)
+        layout.setSpacing(12)
+        layout.addWidget(self.banner)
+        layout.addLayout(body, 1)
+        layout.addLayout(close_row)
+
+        self.resize(920, 460)
+        self.set_theme(in_use())
+        self._show_type(None)
+        self._load()
+
+    def set_theme(self, theme: Theme) -> None:
+        self.banner.set_theme(theme)
+
+    # --- loading ------------------------------------------------------------------------------------------------
+
+    def _load(self, select: int | None = None, *, refill: bool = True) -> None:
+        """Read the types; select `select` (else keep the selection) and, with `refill`, show it in the form."""
+        wanted = select if select is not None else self.selected_id
+        self._runner.submit(
+            lambda: appointment_types.list_types(self._clinic),
+            lambda found: self._on_types(found, wanted, refill),
+            self._on_load_failed,
+            context=self,
+            key=f"types-{id(self)}",
+        )
+
+    def _on_types(self, found: list[AppointmentTypeSetup], select: int | None, refill: bool) -> None:
+        self._types = found
+        self.type_list.blockSignals(True)
+        self.type_list.clear()
+        for kind in found:
+            item = QListWidgetItem(QIcon(type_dot(kind.color, 12)), _label(kind))
+            item.setData(Qt.ItemDataRole.UserRole, kind.id)
+            self.type_list.addItem(item)
+        self.type_list.blockSignals(False)
+        ids = [kind.id for kind in found]
+        if self._adding or not ids:
+            return
+        chosen = select if select in ids else ids[0]
+        select_row_quietly(self.type_list, ids.index(chosen))
+        if refill or chosen != select:
+            self._show_type(self._selected())
+        self._refresh()
+
+    def _on_load_failed(self, error: BaseException) -> None:
+        self.banner.show_message(user_message(error))
+
+    @property
+    def selected_id(self) -> int | None:
+        item = self.type_list.currentItem()
+        return None if item is None else item.data(Qt.ItemDataRole.UserRole)
+
+    def _selected(self) -> AppointmentTypeSetup | None:
+        return next((kind for kind in self._types if kind.id == self.selected_id), None)
+
+    def _on_chosen(self, item: QListWidgetItem | None) -> None:
+        if item is not None:
+            self._adding = False
+            self._show_type(self._selected())
+
+    def _show_type(self, kind: AppointmentTypeSetup | None) -> None:
+        self._refusals.clear()
+        self.affected.hide()
+        self.code_edit.setText(kind.code if kind else "")
+        self.name_edit.setText(kind.name if kind else "")
+        self.default_check.blockSignals(True)
+        self.default_check.setChecked(kind.is_default if kind else False)
+        self.default_check.blockSignals(False)
+        self._set_color(kind.color if kind else NEW_COLOR)
+        self._refresh()
+
+    def start_new_type(self) -> None:
+        self._adding = True
+        self.type_list.blockSignals(True)
+        self.type_list.setCurrentRow(-1)
+        self.type_list.blockSignals(False)
+        self._show_type(None)
+        self.code_edit.setFocus()
+
+    # --- editing ------------------------------------------------------------------------------------------------
+
+    def _set_color(self, color: str) -> None:
+        self._color = color
+        self.color_button.setIcon(QIcon(type_dot(color, 14)))
+        self.color_button.setText(color)
+
+    def choose_color(self) -> None:
+        chosen = pick_color(self._color, self)
+        if chosen is not None:
+            self._set_color(chosen)
+            self._edited("color")
+
+    def _edited(self, field: str) -> None:
+        self._refusals.pop(field, None)
+        self.affected.hide()
+        self._refresh()
+
+    def _values(self) -> dict[str, Any]:
+        return {
+            "code": self.code_edit.text(),
+            "name": self.name_edit.text(),
+            "color": self._color,
+            "is_default": self.default_check.isChecked(),
+        }
+
+    def _refresh(self) -> None:
+        errors = model_errors(AppointmentTypeIn, self._values())
+        blank = self._adding and not self.code_edit.text() and not self.name_edit.text()
+        self.field_errors.show({**({} if blank else errors), **self._refusals})
+        can_save = self._write_block is None and not self._busy and (self._adding or self._selected() is not None)
+        self.save_button.setEnabled(can_save and not errors)
+        self.save_button.setText("Add" if self._adding else "Save")
+        self.remove_button.setEnabled(can_save and not self._adding)
+        self.add_button.setEnabled(not self._busy)
+
+    # --- saving -------------------------------------------------------------------------------------------------
+
+    def _submit(self, work, select_after) -> None:
+        if self._busy or self._write_block is not None:
+            return
+        self.banner.clear()
+        self._set_busy(True)
+        self._runner.submit(work, lambda result: self._on_saved(select_after(result)), self._on_failed, context=self)
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.form.setEnabled(not busy)
+        self.type_list.setEnabled(not busy)
+        self._refresh()
+
+    def _on_saved(self, select: int | None) -> None:
+        self._set_busy(False)
+        self._adding = False
+        self.changed.emit()
+        self._load(select)
+
+    def _on_failed(self, error: BaseException) -> None:
+        self._set_busy(False)
+        if not isinstance(error, InvalidInput):
+            self.banner.show_message(user_message(error))
+            return
+        messages = by_field(error)
+        self._refusals = {field: message for field, message in messages.items() if field in FIELDS}
+        self.affected.show_refusal(error, "type_id")
+        elsewhere = [message for field, message in messages.items() if field not in FIELDS]
+        if elsewhere:
+            self.banner.show_message("\n".join(elsewhere))
+        self._refresh()
+
+    def save(self) -> None:
+        values = self._values()
+        if self._adding:
+            self._submit(lambda: appointment_types.add_type(self._clinic, **values), lambda new_id: new_id)
+            return
+        type_id = self.selected_id
+        self._submit(lambda: appointment_types.update_type(self._clinic, type_id, **values), lambda _none: type_id)
+
+    def remove_type(self) -> None:
+        kind = self._selected()
+        if kind is None:
+            return
+        if kind.live_appointments == 0 and not confirm(self._removal_question(kind)):
+            return
+        self._submit(lambda: appointment_types.remove_type(self._clinic, kind.id), lambda _none: None)
+
+    def _removal_question(self, kind: AppointmentTypeSetup) -> QMessageBox:
+        box = QMessageBox(QMessageBox.Icon.Question, "Remove type", f"Remove the type “{kind.name}”?", parent=self)
+        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        return box
+
+    # --- the connection and other desks -------------------------------------------------------------------------
+
+    def set_write_block(self, reason: str | None) -> None:
+        """While writing is blocked every save is disabled and the banner says why; what was typed stays."""
+        self._write_block = reason
+        self.banner.set_write_block(reason)
+        self._refresh()
+
+    def on_schedule_change(self, change: Change) -> None:
+        """Bookings change how many appointments use each type: the list follows (the form is left alone)."""
+        if change.table == "appointments" and not self._busy and not self._adding:
+            self._load(refill=False)
+
+    def reject(self) -> None:
+        if not self._busy:
+            super().reject()
