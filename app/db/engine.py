@@ -3,6 +3,7 @@
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import quote
 
 from sqlalchemy import Connection, Engine, create_engine, make_url, text
 
@@ -59,7 +60,17 @@ def make_engine(url: str, *, pool_size: int = 4, lock_timeout_ms: int = LOCK_TIM
 
 def libpq_url(url: str) -> str:
     """The URL in libpq's form, for plain psycopg connections (postgresql+psycopg://... -> postgresql://...)."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    parsed = make_url(url)
+    rest = parsed._replace(drivername="postgresql", username=None, password=None).render_as_string()
+    if parsed.username is None:
+        return rest
+    # SQLAlchemy leaves spaces and some other characters of a name or password as they are; libpq wants every
+    # special character percent-encoded.
+    userinfo = quote(parsed.username, safe="")
+    if parsed.password is not None:
+        userinfo += ":" + quote(parsed.password, safe="")
+    scheme, _, location = rest.partition("://")
+    return f"{scheme}://{userinfo}@{location}"
 
 
 def with_login(url: str, user: str, password: str) -> str:

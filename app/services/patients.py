@@ -6,8 +6,9 @@ from datetime import date
 
 from sqlalchemy import text
 
-from app.domain.errors import LikelyDuplicatePatient
+from app.domain.errors import LikelyDuplicatePatient, NotFound
 from app.domain.models import PatientIn, PatientSearch, validate
+from app.domain.schedule_setup import check_id
 from app.services.context import Clinic
 
 SEARCH_LIMIT = 50
@@ -28,6 +29,16 @@ class Patient:
 
 
 _COLUMNS = "id, first_name, last_name, date_of_birth, phone, email"
+_DETAILS = "first_name, last_name, date_of_birth, phone, email"  # what a desk enters and may edit
+_DETAIL_VALUES = ":first_name, :last_name, :date_of_birth, :phone, :email"
+
+LOCK_PATIENT = text("SELECT id FROM patients WHERE id = :id FOR UPDATE")
+# Only the editable columns (a receptionist's UPDATE grant covers no others). An unchanged row is left alone,
+# so saving a dialog without edits adds nothing to the audit trail.
+UPDATE_PATIENT = text(
+    f"UPDATE patients SET ({_DETAILS}) = ({_DETAIL_VALUES})"
+    f" WHERE id = :id AND ({_DETAILS}) IS DISTINCT FROM ({_DETAIL_VALUES})"
+)
 
 
 def _escape_like(value: str) -> str:
@@ -87,11 +98,21 @@ def create_patient(clinic: Clinic, *, allow_duplicate: bool = False, **values) -
             if twins:
                 raise LikelyDuplicatePatient(list(twins))
         return conn.execute(
-            text(
-                "INSERT INTO patients (first_name, last_name, date_of_birth, phone, email)"
-                " VALUES (:first_name, :last_name, :date_of_birth, :phone, :email) RETURNING id"
-            ),
+            text(f"INSERT INTO patients ({_DETAILS}) VALUES ({_DETAIL_VALUES}) RETURNING id"),
             params,
         ).scalar_one()
 
     return clinic.uow.run(work)
+
+
+def update_patient(clinic: Clinic, patient_id: int, **values) -> None:
+    """Replace a patient's details with `values` (the same fields, checked the same way, as create_patient)."""
+    patient_id = check_id("patient_id", patient_id)
+    params = {**validate(PatientIn, **values).model_dump(), "id": patient_id}
+
+    def work(conn) -> None:
+        if conn.execute(LOCK_PATIENT, {"id": patient_id}).one_or_none() is None:
+            raise NotFound("patient_id", "patient", patient_id)
+        conn.execute(UPDATE_PATIENT, params)
+
+    clinic.uow.run(work)

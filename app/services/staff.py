@@ -26,7 +26,14 @@ class StaffMember:
     enabled: bool
 
 
+def _check_sendable(field: str, value: str) -> None:
+    # Neither a query parameter nor libpq's sign-in can carry NUL; the database checks everything else.
+    if "\x00" in value:
+        raise InvalidInput.single(field, "must not contain a NUL character")
+
+
 def _check_password(password: str) -> None:
+    _check_sendable("password", password)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput.single("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
 
@@ -39,6 +46,7 @@ def _group(role: str) -> str:
 
 def _call(clinic: Clinic, sql: str, params: dict):
     """Run one staff_* function; its refusals ("field: what is wrong") become InvalidInput."""
+    _check_sendable("name", params["name"])
     try:
         return clinic.uow.run(lambda conn: conn.execute(text(sql), params).scalar())
     except DBAPIError as exc:
