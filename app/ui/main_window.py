@@ -1,9 +1,11 @@
 """The appointment book's main window: toolbar, the month / week / day views, the slot picker, the status bar.
 
 The window owns navigation (which view, which days, which provider) and hands every database call to the
-task runner; views and dialogs only paint and ask.
+task runner; views and dialogs only paint and ask. It offers only what the signed-in role may do (the database
+says which, and refuses the rest anyway).
 """
 
+from collections.abc import Callable
 from datetime import date, datetime
 
 from PySide6.QtCore import QDate, QSettings, Qt, QTimer, Signal
@@ -24,9 +26,11 @@ from PySide6.QtWidgets import (
 from app.domain.errors import DatabaseUnavailable
 from app.live.changes import Change
 from app.runtime import Runtime
-from app.services import schedule
+from app.services import access, schedule
+from app.services.access import Permissions
 from app.services.schedule import AppointmentView, Provider
 from app.ui import theme
+from app.ui.admin.audit_dialog import AuditDialog
 from app.ui.dialogs.appointment_dialog import AppointmentDialog
 from app.ui.dialogs.booking_dialog import BookingDialog
 from app.ui.dialogs.field_errors import OFFLINE_MESSAGE, sentence
@@ -57,6 +61,7 @@ class MainWindow(QMainWindow):
     write_block_changed = Signal(object)  # why this desk cannot write now (str), or None when it can
     schedule_changed = Signal(object)  # a Change announced by the database (another desk, or this one)
     schema_refused = Signal(str)  # the database is at another schema revision: read-only, and what to do
+    can_book_changed = Signal(bool)  # whether the signed-in role may book, move, cancel and change status
 
     def __init__(self, runtime: Runtime, settings: QSettings | None = None, runner: TaskRunner | None = None):
         super().__init__()
@@ -81,6 +86,7 @@ class MainWindow(QMainWindow):
         self._told_block: object = ()  # the write block the window and its dialogs were last told
         self._reachable = True  # the last read reached the database
         self._stale: set[str] = set()  # what live changes made stale: "reference", "view", "picker"
+        self.permissions: Permissions | None = None  # what the signed-in role may do; None until the database says
 
         self.setWindowTitle("Clinic Scheduler")
         self.setObjectName("main_window")
@@ -106,6 +112,7 @@ class MainWindow(QMainWindow):
         self.apply_theme()
         self._show_mode(self.mode)
         self._apply_online()
+        self._apply_access()
         self.load_reference_data()
         self.live = LiveUpdates(runtime, self)
         self.live.changed.connect(self._on_schedule_change)
@@ -243,6 +250,29 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _checked=False, c=choice: self.set_theme_choice(c))
             group.addAction(action)
             self.theme_actions[choice] = action
+        self._build_admin_menu()
+
+    def _build_admin_menu(self) -> None:
+        self.admin_menu = self.menuBar().addMenu("&Admin")
+        self._admin_entries: list[tuple[QAction, Callable[[Permissions], bool]]] = []
+        self.audit_action = self.add_admin_entry(
+            "Audit log…", "Who changed what, when and from which workstation", self.open_audit_log, _can_view_audit
+        )
+
+    def add_admin_entry(
+        self, text: str, tip: str, slot: Callable[[], object], allowed: Callable[[Permissions], bool]
+    ) -> QAction:
+        """An entry of the Admin menu, shown only while `allowed(permissions)` holds for the signed-in role."""
+        action = self._action(text, None, tip, slot)
+        self.admin_menu.addAction(action)
+        self._admin_entries.append((action, allowed))
+        self._show_admin_entries()
+        return action
+
+    def _show_admin_entries(self) -> None:
+        for action, allowed in self._admin_entries:
+            action.setVisible(self.permissions is not None and allowed(self.permissions))
+        self.admin_menu.menuAction().setVisible(any(action.isVisible() for action, _ in self._admin_entries))
 
     # --- state ---
 
@@ -261,6 +291,11 @@ class MainWindow(QMainWindow):
         return self._listening and self._reachable
 
     @property
+    def can_book(self) -> bool:
+        """Whether the signed-in role may book, move, cancel and change status (not until the database said so)."""
+        return self.permissions is not None and self.permissions.can_book
+
+    @property
     def write_block(self) -> str | None:
         """Why this desk cannot write now (offline, or a schema that is not this program's), or None."""
         if not self.online:
@@ -270,20 +305,26 @@ class MainWindow(QMainWindow):
     # --- loading ---
 
     def load_reference_data(self) -> None:
-        """The schema check, providers and appointment types, then the view."""
+        """The schema check, what the signed-in role may do, providers and appointment types, then the view. Read
+        at the start, on every reconnect and re-read: a role IT changed shows without a restart."""
 
         def read():
             problem = self.runtime.schema_problem()
-            return problem, schedule.providers(self.clinic), schedule.appointment_types(self.clinic)
+            # Another schema may lack the roles' objects: the last permissions known stand until it is this one.
+            allowed = access.permissions(self.clinic) if problem is None else None
+            return problem, allowed, schedule.providers(self.clinic), schedule.appointment_types(self.clinic)
 
         if self._shut_down:
             return
         self.runner.submit(read, self._on_reference_data, self._on_load_error, context=self, key="reference")
 
     def _on_reference_data(self, loaded) -> None:
-        problem, self.providers, self.types = loaded
+        problem, allowed, self.providers, self.types = loaded
         self._reference_loaded = True
         self._set_schema_problem(problem)
+        if allowed is not None and allowed != self.permissions:
+            self.permissions = allowed
+            self._apply_access()
         self._set_reachable(True)
         self.provider_combo.blockSignals(True)
         self.provider_combo.clear()
@@ -381,8 +422,19 @@ class MainWindow(QMainWindow):
         if block != self._told_block:  # not on every failed reconnect attempt
             self._told_block = block
             self.new_action.setEnabled(block is None)
-            self.picker.set_write_enabled(block is None)
+            self.picker.set_write_enabled(block is None and self.can_book)
             self.write_block_changed.emit(block)
+
+    def _apply_access(self) -> None:
+        """Offer only what the signed-in role may do: what it may not is hidden, not disabled (disabled means
+        "not now", and the write block says why)."""
+        can_book = self.can_book
+        self.new_action.setVisible(can_book)
+        self.picker.book_button.setVisible(can_book)
+        self.picker.set_write_enabled(can_book and self.write_block is None)
+        self._show_admin_entries()
+        self.status.set_account(self.permissions)
+        self.can_book_changed.emit(can_book)
 
     def _on_schedule_change(self, change: Change) -> None:
         if self._shut_down:
@@ -528,9 +580,15 @@ class MainWindow(QMainWindow):
             return None
         return self.show_appointment(appointment)
 
+    def _follow_can_book(self, show: Callable[[bool], None]) -> None:
+        """Call `show` with whether the role may book, now and whenever that changes."""
+        show(self.can_book)
+        self.can_book_changed.connect(show)
+
     def show_appointment(self, appointment: AppointmentView) -> AppointmentDialog:
         dialog = AppointmentDialog(self.runner, self.clinic, appointment, self)
         dialog.reschedule_requested.connect(self.open_reschedule)
+        self._follow_can_book(dialog.set_can_book)
         self._open(dialog)
         return dialog
 
@@ -540,12 +598,18 @@ class MainWindow(QMainWindow):
             self.status.showMessage("This provider is no longer active; their appointments cannot move.", 8_000)
             return None
         dialog = RescheduleDialog(self.runner, self.clinic, appointment, provider, self)
+        self._follow_can_book(dialog.picker.book_button.setVisible)  # Move here
         self._open(dialog)
         return dialog
 
     def find_patient(self) -> FindPatientDialog:
         dialog = FindPatientDialog(self.runner, self.clinic, self)
         dialog.appointment_chosen.connect(self._go_to_appointment)
+        self._open(dialog, writes=False)
+        return dialog
+
+    def open_audit_log(self) -> AuditDialog:
+        dialog = AuditDialog(self.runner, self.clinic, self)
         self._open(dialog, writes=False)
         return dialog
 
@@ -592,6 +656,10 @@ class MainWindow(QMainWindow):
         self.save_state()
         self.shutdown()
         super().closeEvent(event)
+
+
+def _can_view_audit(allowed: Permissions) -> bool:
+    return allowed.can_view_audit
 
 
 def _single_shot_timer(parent: QWidget, interval_ms: int, slot) -> QTimer:

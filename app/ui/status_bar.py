@@ -1,8 +1,31 @@
-"""The status bar: where the data lives, whether the desk is connected, the clinic's zone, and a busy sign."""
+"""The status bar: who is signed in, where the data lives, whether the desk is connected, the clinic's zone, and
+a busy sign."""
 
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
 
+from app.services.access import Permissions
 from app.ui.theme import set_style_property
+
+ROLE_WORDS = {"none": "no clinic role"}
+# What each permission lets the account do, for the tooltip.
+ALLOWED = (
+    ("can_book", "book, move and cancel appointments"),
+    ("can_edit_patients", "register and edit patients"),
+    ("can_manage_schedule", "set up providers, hours and appointment types"),
+    ("can_manage_staff", "manage staff accounts"),
+    ("can_view_audit", "read the audit log"),
+)
+
+
+def account_text(permissions: Permissions) -> str:
+    """The account and its role in a few words: "jdoe · receptionist"."""
+    return f"{permissions.user} · {ROLE_WORDS.get(permissions.role, permissions.role)}"
+
+
+def account_tooltip(permissions: Permissions) -> str:
+    allowed = [words for name, words in ALLOWED if getattr(permissions, name)]
+    may = "; ".join(allowed) if allowed else "only read the schedule"
+    return f"Signed in as {permissions.user}. This account may {may}."
 
 
 class ClinicStatusBar(QStatusBar):
@@ -19,8 +42,10 @@ class ClinicStatusBar(QStatusBar):
         self.database = self._label(f"Database: {database}", "Database", "Where this desk reads and writes")
         self.connection = self._label("Connecting…", "Connection state", "Whether this desk reaches the database")
         self.zone = self._label(f"Time zone: {zone}", "Clinic time zone", "All times are shown in this zone")
+        self.account = self._label("", "Signed in as", "")
+        self.account.hide()  # until the database has said who this is
         self.addPermanentWidget(self.loading)
-        for label in (self.database, self.connection, self.zone):
+        for label in (self.account, self.database, self.connection, self.zone):
             self.addPermanentWidget(label)
 
     def _label(self, text: str, name: str, tip: str) -> QLabel:
@@ -55,6 +80,14 @@ class ClinicStatusBar(QStatusBar):
         )
         set_style_property(self.connection, "role", "muted" if connected else "error")
 
+    def set_account(self, permissions: Permissions | None) -> None:
+        """Who is signed in and their role, once known."""
+        if permissions is not None:
+            self.account.setText(account_text(permissions))
+            self.account.setToolTip(account_tooltip(permissions))
+        self.account.setVisible(permissions is not None)
+
     def summary(self) -> str:
         """The permanent texts, for tests and the accessible description."""
-        return " | ".join(label.text() for label in (self.database, self.connection, self.zone))
+        labels = (self.account, self.database, self.connection, self.zone)
+        return " | ".join(label.text() for label in labels if label.text())

@@ -48,6 +48,7 @@ def open_dialog(qtbot, runner, clinic):
         dialog = AppointmentDialog(runner, clinic, view_of(clinic, appointment_id))
         qtbot.addWidget(dialog)
         dialog.show()
+        qtbot.waitUntil(lambda: not runner.busy)  # its history is read
         return dialog
 
     return open_it

@@ -231,6 +231,7 @@ def test_every_dialog_control_has_an_accessible_name(qtbot, window, provider_id,
         mover,
         window.open_booking(window.provider(provider_id), at(TUESDAY, 10)),
         window.find_patient(),
+        window.open_audit_log(),
     ]
     qtbot.waitUntil(lambda: not window.runner.busy)
     for dialog in dialogs:

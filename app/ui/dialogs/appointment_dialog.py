@@ -1,4 +1,5 @@
-"""One appointment's details, and what the desk does with it: check in, complete, no-show, move, cancel."""
+"""One appointment's details and history, and what the desk does with it: check in, complete, no-show, move,
+cancel."""
 
 from collections.abc import Callable
 from dataclasses import replace
@@ -18,12 +19,15 @@ from PySide6.QtWidgets import (
 
 from app.domain.models import ALLOWED_TRANSITIONS, AppointmentStatus
 from app.live.changes import Change
-from app.services import booking, schedule
+from app.services import audit, booking, schedule
+from app.services.audit import AuditEntry
 from app.services.context import Clinic
 from app.services.schedule import AppointmentView
+from app.ui.audit_table import read_only_table
 from app.ui.dialogs.field_errors import MessageBanner
 from app.ui.icons import type_dot
 from app.ui.labels import STATUS_LABELS
+from app.ui.models.audit_model import AuditTableModel
 from app.ui.navigation import ViewMode, title
 from app.ui.theme import Theme, in_use
 from app.ui.workers import TaskRunner, user_message
@@ -61,9 +65,10 @@ class AppointmentDialog(QDialog):
         self._theme: Theme | None = None
         self._busy = False
         self._write_block: str | None = None  # why nothing can be changed now, if anything stops it
+        self._can_book = True  # the window says what the signed-in role may do; the database is the guard
         self.setWindowTitle("Appointment")
         self.setObjectName("appointment_dialog")
-        self.setMinimumWidth(500)
+        self.setMinimumWidth(640)
 
         self.banner = MessageBanner()
         layout = QVBoxLayout(self)
@@ -71,8 +76,8 @@ class AppointmentDialog(QDialog):
         layout.setSpacing(14)
         layout.addWidget(self.banner)
         layout.addWidget(self._build_summary())
-        layout.addLayout(self._build_status_row())
-        layout.addStretch(1)
+        layout.addWidget(self._build_status_row())
+        layout.addLayout(self._build_history(), 1)
         layout.addLayout(self._build_buttons())
         self.set_theme(in_use())
         self._show(appointment)
@@ -135,9 +140,11 @@ class AppointmentDialog(QDialog):
         box.addLayout(form)
         return card
 
-    def _build_status_row(self) -> QHBoxLayout:
+    def _build_status_row(self) -> QWidget:
         self.status_buttons: dict[AppointmentStatus, QPushButton] = {}
-        row = QHBoxLayout()
+        self.status_row = QWidget()
+        row = QHBoxLayout(self.status_row)
+        row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(8)
         caption = QLabel("Set status")
         caption.setProperty("role", "heading")
@@ -151,7 +158,28 @@ class AppointmentDialog(QDialog):
             button.clicked.connect(lambda _checked=False, status=status: self._change_status(status))
             self.status_buttons[status] = button
             row.addWidget(button)
-        return row
+        return self.status_row
+
+    def _build_history(self) -> QVBoxLayout:
+        caption = QLabel("History")
+        caption.setProperty("role", "heading")
+        self.history_state = QLabel("Reading the history…")
+        self.history_state.setProperty("role", "muted")
+        self.history_state.setAccessibleName("History status")
+        self.history_model = AuditTableModel(self._clinic.zone, self)
+        self.history = read_only_table("History", self.history_model)
+        self.history.setColumnHidden(AuditTableModel.PATIENT_COLUMN, True)  # always this appointment's patient
+        self.history.setToolTip("Who changed this appointment, when, from which workstation, and what")
+        self.history.setMinimumHeight(self.history.verticalHeader().defaultSectionSize() * 4)
+        heading = QHBoxLayout()
+        heading.addWidget(caption)
+        heading.addStretch(1)
+        heading.addWidget(self.history_state)
+        box = QVBoxLayout()
+        box.setSpacing(6)
+        box.addLayout(heading)
+        box.addWidget(self.history, 1)
+        return box
 
     def _build_buttons(self) -> QHBoxLayout:
         self.cancel_button = QPushButton("Cancel appointment…")
@@ -206,8 +234,12 @@ class AppointmentDialog(QDialog):
         self.status_pill.setText(STATUS_LABELS[status])
         self._style_status(status)
         self._enable_actions()
+        self._load_history()
 
     def _enable_actions(self) -> None:
+        # A role that may not book sees no way to change the appointment; a blocked desk sees them disabled.
+        for widget in (self.status_row, self.cancel_button, self.reschedule_button):
+            widget.setVisible(self._can_book)
         status = AppointmentStatus(self._appointment.status)
         allowed = ALLOWED_TRANSITIONS[status]
         for target, button in self.status_buttons.items():
@@ -219,7 +251,12 @@ class AppointmentDialog(QDialog):
         self.reschedule_button.setEnabled(self._can_write() and status is AppointmentStatus.BOOKED)
 
     def _can_write(self) -> bool:
-        return self._write_block is None and not self._busy
+        return self._can_book and self._write_block is None and not self._busy
+
+    def set_can_book(self, allowed: bool) -> None:
+        """Whether the signed-in role may change appointments: without it the changes are not offered."""
+        self._can_book = allowed
+        self._enable_actions()
 
     def set_write_block(self, reason: str | None) -> None:
         """While writing is blocked every change is disabled and the banner says why; when it is lifted the
@@ -300,6 +337,21 @@ class AppointmentDialog(QDialog):
     def _on_reloaded(self, appointment: AppointmentView | None) -> None:
         if appointment is not None:
             self._show(appointment)
+
+    def _load_history(self) -> None:
+        appointment_id = self._appointment.id
+        self._runner.submit(
+            lambda: audit.history(self._clinic, appointment_id),
+            self._on_history,
+            lambda error: self.history_state.setText(user_message(error)),
+            context=self,
+            key=f"history-{id(self)}",
+        )
+
+    def _on_history(self, entries: list[AuditEntry]) -> None:
+        self.history_model.set_entries(entries)
+        self.history.scrollToBottom()  # the latest change is the one asked about
+        self.history_state.setText("1 change" if len(entries) == 1 else f"{len(entries)} changes")
 
     def _request_reschedule(self) -> None:
         self.reschedule_requested.emit(self._appointment)
