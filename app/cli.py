@@ -4,6 +4,7 @@ Exit codes: 0 done; 1 configuration or database problem; 2 invalid input; 3 slot
 """
 
 import argparse
+import getpass
 import os
 import sys
 from datetime import date, datetime
@@ -93,7 +94,24 @@ def _parser() -> argparse.ArgumentParser:
     shots = sub.add_parser("screenshots", help="render the views and dialogs over demo data, light and dark, as PNG")
     shots.add_argument("--output", default="docs/screenshots", metavar="DIR")
     sub.add_parser("doctor", help="check configuration, connection, server, schema, permissions, live updates, clock")
+    _add_staff_parser(sub)
     return parser
+
+
+def _add_staff_parser(sub) -> None:
+    staff = sub.add_parser("staff", help="staff accounts (for admins): add, disable, enable, set a password, list")
+    staff_sub = staff.add_subparsers(dest="staff_command", required=True)
+    password_help = "read the password from one line of standard input instead of asking twice at the terminal"
+    add = staff_sub.add_parser("add", help="add a staff member's login; the password is asked twice")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, help="admin, receptionist or manager")
+    add.add_argument("--password-stdin", action="store_true", help=password_help)
+    staff_sub.add_parser("disable", help="stop an account from signing in; ends its open sessions").add_argument("name")
+    staff_sub.add_parser("enable", help="let a disabled account sign in again").add_argument("name")
+    password = staff_sub.add_parser("password", help="set a staff member's new password; asked twice")
+    password.add_argument("name")
+    password.add_argument("--password-stdin", action="store_true", help=password_help)
+    staff_sub.add_parser("list", help="every staff account with its role and whether it may sign in")
 
 
 def _run_gui() -> int:
@@ -169,6 +187,57 @@ def _run_service_command(args) -> int:
     return EXIT_OK
 
 
+def _read_password(from_stdin: bool) -> str:
+    """A new password: one line of standard input for scripts, else typed twice at the terminal (never an
+    argument, which other users of the computer could see)."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    try:
+        password = getpass.getpass("New password: ")
+        again = getpass.getpass("The same password again: ")
+    except EOFError:  # no terminal and nothing on standard input
+        raise CliInputError("password: none was typed; scripts pass it with --password-stdin") from None
+    if again != password:
+        raise CliInputError("password: the two passwords differ; nothing was changed")
+    return password
+
+
+def _staff_table(members) -> str:
+    if not members:
+        return "no staff accounts yet: add one with `clinic-scheduler staff add NAME --role admin`"
+    rows = [("NAME", "ROLE", "ENABLED"), *((m.name, m.role, "yes" if m.enabled else "no") for m in members)]
+    widths = [max(len(row[column]) for row in rows) for column in range(2)]
+    return "\n".join(f"{name:<{widths[0]}}  {role:<{widths[1]}}  {enabled}" for name, role, enabled in rows)
+
+
+def _run_staff(args) -> int:
+    """Staff accounts, with the configured login (IT's own, or the embedded server's superuser)."""
+    from app.runtime import open_runtime
+    from app.services import staff
+
+    runtime = open_runtime()
+    clinic = runtime.clinic
+    try:
+        match args.staff_command:
+            case "add":
+                staff.add_staff(clinic, args.name, args.role, _read_password(args.password_stdin))
+                print(f"added {args.name} as {args.role}")
+            case "disable":
+                ended = staff.set_enabled(clinic, args.name, False)
+                print(f"disabled {args.name}; {ended} open session{'' if ended == 1 else 's'} ended")
+            case "enable":
+                staff.set_enabled(clinic, args.name, True)
+                print(f"enabled {args.name}")
+            case "password":
+                staff.set_password(clinic, args.name, _read_password(args.password_stdin))
+                print(f"new password set for {args.name}")
+            case "list":
+                print(_staff_table(staff.list_staff(clinic)))
+    finally:
+        runtime.close()
+    return EXIT_OK
+
+
 def _run_offscreen(args) -> int:
     # Rendering for files needs no screen; an explicit QT_QPA_PLATFORM still wins.
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -220,6 +289,8 @@ def main(argv: list[str] | None = None) -> int:
             return _run_bench_live(args)
         if args.command in ("bench-ui", "screenshots"):
             return _run_offscreen(args)
+        if args.command == "staff":
+            return _run_staff(args)
         return _run_service_command(args)
     except (CliInputError, InvalidInput) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -11,7 +11,6 @@ import contextlib
 import ipaddress
 import logging
 import os
-import re
 import sys
 import time
 import tomllib
@@ -46,7 +45,8 @@ from app.db.connect import DatabaseTarget, resolve_database
 from app.db.engine import TCP_FAILURE_DETECTION, libpq_url, make_engine, workstation_name
 from app.domain.errors import first_line
 from app.logs import log_file_path
-from app.runtime import database_error_message
+from app.runtime import database_error_message, signed_in
+from app.services.access import GROUPS
 
 log = logging.getLogger(__name__)
 
@@ -64,20 +64,6 @@ MIN_SERVER_REASON = (
     "the schema's triggers need 11; `db dump-schema` and the benchmarks drop their throwaway databases"
     " WITH (FORCE), new in 13"
 )
-# What a desk does with each table: read the schedule and the schema revision (checked at start), book
-# (get-or-create the slot, lock it FOR UPDATE, which needs UPDATE, insert the appointment), reschedule
-# and cancel (update both), add a patient at booking and correct a patient's details (patients.updated_at).
-REQUIRED_PRIVILEGES = {
-    "alembic_version": ("SELECT",),
-    "providers": ("SELECT",),
-    "appointment_types": ("SELECT",),
-    "working_hours": ("SELECT",),
-    "time_off": ("SELECT",),
-    "appointment_details": ("SELECT",),
-    "patients": ("SELECT", "INSERT", "UPDATE"),
-    "time_slots": ("SELECT", "INSERT", "UPDATE"),
-    "appointments": ("SELECT", "INSERT", "UPDATE"),
-}
 SLOW_CONNECT_MS = 1000
 NOTIFY_WAIT_S = 2.0
 CLOCK_WARN_S, CLOCK_FAIL_S = 5.0, 60.0
@@ -186,8 +172,8 @@ def _set_by(key: str) -> str:
     return f"{key} in {config_file_paths()[-1]}"
 
 
-def _quote_role(name: str) -> str:
-    return name if re.fullmatch(r"[a-z_][a-z0-9_$]*", name) else '"' + name.replace('"', '""') + '"'
+def _quoted_role(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 # --- configuration ---------------------------------------------------------------------------------
@@ -394,44 +380,19 @@ def check_schema(findings: Findings) -> Result:
     return fail(state, "ask IT to run `clinic-scheduler db upgrade`")
 
 
-PRIVILEGES_SQL = text(
-    "SELECT t.name, t.privilege, to_regclass(t.name) IS NOT NULL AS found,"
-    " has_table_privilege(to_regclass(t.name), t.privilege) AS granted"
-    " FROM unnest(CAST(:names AS text[]), CAST(:privileges AS text[])) AS t(name, privilege)"
-)
-
-
 def check_permissions(findings: Findings) -> Result:
-    pairs = [(table, privilege) for table, privileges in REQUIRED_PRIVILEGES.items() for privilege in privileges]
-    user, superuser = findings.conn.execute(
-        text("SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user")
-    ).one()
-    if superuser:
-        return ok(f"{user} is a superuser: every privilege (a desk needs only a few); LISTEN needs no grant")
-    rows = findings.conn.execute(
-        PRIVILEGES_SQL, {"names": [t for t, _ in pairs], "privileges": [p for _, p in pairs]}
-    ).all()
-    not_found = sorted({row.name for row in rows if not row.found})
-    if not_found:
+    role = signed_in(findings.conn)
+    if role.superuser:
+        return ok(f"{role.user} is a superuser: every privilege (desks sign in as staff); LISTEN needs no grant")
+    if not role.groups:
         return fail(
-            f"tables not found (or not in {user}'s search path): {', '.join(not_found)}",
-            "see the schema check above",
+            f"{role.user} belongs to no clinic group ({', '.join(GROUPS)}): it may connect, but reads and changes"
+            " nothing",
+            f"ask IT to run: GRANT clinic_receptionist TO {_quoted_role(role.user)}; (or clinic_manager,"
+            " clinic_admin), or have an admin give this person a login of their own:"
+            " clinic-scheduler staff add NAME --role receptionist",
         )
-    missing: dict[str, list[str]] = {}
-    for row in rows:
-        if not row.granted:
-            missing.setdefault(row.name, []).append(row.privilege)
-    if missing:
-        grants: dict[tuple[str, ...], list[str]] = {}
-        for table, privileges in missing.items():
-            grants.setdefault(tuple(privileges), []).append(table)
-        statements = "; ".join(
-            f"GRANT {', '.join(privileges)} ON {', '.join(tables)} TO {_quote_role(user)}"
-            for privileges, tables in grants.items()
-        )
-        lacking = "; ".join(f"{', '.join(privileges)} on {table}" for table, privileges in missing.items())
-        return fail(f"{user} lacks {lacking}", f"ask IT to run: {statements}")
-    return ok(f"{user} may read the schedule and write appointments, slots and patients; LISTEN needs no grant")
+    return ok(f"{role.user} is in {', '.join(role.groups)}: the database allows what that role may do")
 
 
 def check_live_updates(findings: Findings) -> Result:

@@ -1,18 +1,21 @@
-"""Opening the clinic for a process: settings, database, schema check, services."""
+"""Opening the clinic for a process: settings, database, schema check, services; and signing staff in to it."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, make_url, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from app.config import Settings, load_settings
 from app.db import migrate
 from app.db.connect import DatabaseTarget, resolve_database
-from app.db.engine import TCP_FAILURE_DETECTION, libpq_url, make_engine, workstation_name
+from app.db.engine import TCP_FAILURE_DETECTION, libpq_url, make_engine, with_login, workstation_name
 from app.domain.errors import DomainError, first_line
 from app.live.changes import Change
 from app.live.listener import ListenerState, ScheduleListener
+from app.services import staff
+from app.services.access import GROUPS
 from app.services.context import Clinic
 from app.services.uow import UnitOfWork
 
@@ -21,10 +24,18 @@ class SchemaMismatch(DomainError):
     """The shared database is at another schema revision than this program."""
 
 
+@dataclass(frozen=True)
+class Login:
+    """A staff member's own PostgreSQL login. The password stays in this process's memory."""
+
+    user: str
+    password: str = field(repr=False)
+
+
 @dataclass
 class Runtime:
     settings: Settings
-    target: DatabaseTarget
+    target: DatabaseTarget  # its URL is the one the desk signs in with: the engine's and the listener's
     engine: Engine
     clinic: Clinic
 
@@ -73,16 +84,35 @@ def database_error_message(exc: DBAPIError) -> str:
     return f"{problem}: {first_line(exc.orig)}"
 
 
-def open_runtime(*, check: bool = True) -> Runtime:
-    """Connect to the configured database. The embedded one is migrated on the spot (it has no IT);
-    a shared server must already be at this program's schema revision. With `check=False` a shared server
-    is not contacted at all: the caller checks the schema later (a desk that starts while the server is
-    out of reach opens offline and checks once it connects)."""
-    settings = load_settings()
+def prepare_database(settings: Settings) -> DatabaseTarget:
+    """The configured database. The embedded one is started and migrated on the spot, as its superuser (it has
+    no IT); a shared server is not contacted here."""
     target = resolve_database(settings)
-    engine = make_engine(target.url)
     if target.is_embedded:
-        migrate.upgrade(engine)
+        engine = make_engine(target.url, pool_size=1)
+        try:
+            migrate.upgrade(engine)
+        finally:
+            engine.dispose()
+    return target
+
+
+def open_runtime(
+    *,
+    check: bool = True,
+    login: Login | None = None,
+    settings: Settings | None = None,
+    target: DatabaseTarget | None = None,
+) -> Runtime:
+    """Connect to the configured database (`target`, if it was prepared already), as `login` when a staff member
+    signed in, else with the configured URL (on the embedded database, its superuser: commands and checks).
+    A shared server must be at this program's schema revision; with `check=False` it is not contacted at all:
+    the caller checks the schema later (a desk checks once it connects)."""
+    settings = settings or load_settings()
+    target = target or prepare_database(settings)
+    if login is not None:
+        target = replace(target, url=with_login(target.url, login.user, login.password))
+    engine = make_engine(target.url)
     clinic = Clinic(uow=UnitOfWork(engine), zone=settings.clinic_timezone, horizon_days=settings.booking_horizon_days)
     runtime = Runtime(settings, target, engine, clinic)
     if check and not target.is_embedded:
@@ -90,10 +120,129 @@ def open_runtime(*, check: bool = True) -> Runtime:
     return runtime
 
 
+# --- signing in ------------------------------------------------------------------------------------
+
+
+class SignInFailed(DomainError):
+    """A staff member could not sign in; the message says why and what to do."""
+
+
+class WrongLogin(SignInFailed):
+    def __init__(self) -> None:
+        super().__init__("the user name or the password is wrong: check both and try again")
+
+
+class AccountDisabled(SignInFailed):
+    def __init__(self, user: str) -> None:
+        super().__init__(f'the account "{user}" is disabled: ask a clinic administrator to enable it')
+
+
+class NoClinicRole(SignInFailed):
+    def __init__(self, user: str) -> None:
+        super().__init__(
+            f'this account ("{user}") has no clinic role: ask a clinic administrator to make it a receptionist,'
+            " a manager or an admin"
+        )
+
+
+class ServerUnreachable(SignInFailed):
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(f"cannot reach {where} ({reason}): check the network, then try again")
+
+
+def place(target: DatabaseTarget) -> str:
+    """Where the appointment book is, in words."""
+    if target.is_embedded:
+        return "the appointment book on this computer"
+    return f"the clinic's server {target.description}"
+
+
+def configured_user(target: DatabaseTarget) -> str | None:
+    return make_url(target.url).username
+
+
+def maintenance_user(target: DatabaseTarget) -> str | None:
+    """The embedded server's superuser: the program's own login, which no one signs in as."""
+    return configured_user(target) if target.is_embedded else None
+
+
+# The clinic groups a role belongs to, on any schema revision (the groups may not even exist yet).
+_CLINIC_GROUPS = text(
+    "SELECT r.rolname::text, r.rolsuper, ARRAY(SELECT g.rolname::text FROM pg_roles g"
+    " WHERE g.rolname = ANY(CAST(:groups AS text[])) AND pg_has_role(r.oid, g.oid, 'MEMBER') ORDER BY 1)"
+    " FROM pg_roles r WHERE r.rolname = session_user"
+)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    user: str
+    superuser: bool
+    groups: list[str]  # the clinic groups it belongs to, e.g. ["clinic_receptionist"]
+
+    @property
+    def has_clinic_role(self) -> bool:
+        return self.superuser or bool(self.groups)  # a superuser is IT, on a shared server
+
+
+def signed_in(conn: Connection) -> SignedIn:
+    """Who this connection signed in as, and which clinic groups that role belongs to."""
+    user, superuser, groups = conn.execute(_CLINIC_GROUPS, {"groups": list(GROUPS)}).one()
+    return SignedIn(user, superuser, list(groups))
+
+
+def _login_refusal(exc: OperationalError, user: str, where: str) -> SignInFailed:
+    """libpq's words (no SQLSTATE for a failed login; servers speak English, lc_messages='C') as a reason."""
+    words = str(exc.orig)
+    if "password authentication failed" in words or f'role "{user}" does not exist' in words:
+        return WrongLogin()
+    if "is not permitted to log in" in words:
+        return AccountDisabled(user)
+    if "FATAL:" in words:  # the server answered, and refused for another reason (e.g. no such database)
+        return SignInFailed(f"{where} refused: {words.split('FATAL:', 1)[1].strip().splitlines()[0]}")
+    return ServerUnreachable(where, first_line(exc.orig))
+
+
+def sign_in(target: DatabaseTarget, login: Login) -> None:
+    """Check `login` at the target's server: its password, that it may log in, that it holds a clinic role.
+    A SignInFailed says what stopped it; no connection is kept."""
+    if login.user == maintenance_user(target):
+        raise NoClinicRole(login.user)
+    engine = make_engine(with_login(target.url, login.user, login.password), pool_size=1)
+    try:
+        with engine.connect() as conn:
+            who = signed_in(conn)
+    except OperationalError as exc:
+        raise _login_refusal(exc, login.user, place(target)) from exc
+    finally:
+        engine.dispose()
+    if not who.has_clinic_role:
+        raise NoClinicRole(login.user)
+
+
+# --- the embedded database's first admin -----------------------------------------------------------
+
+
+@contextmanager
+def maintenance_clinic(settings: Settings, target: DatabaseTarget) -> Iterator[Clinic]:
+    """The clinic as the configured login sees it (on the embedded database, its superuser), for as long as the
+    `with` block lasts."""
+    engine = make_engine(target.url, pool_size=1)
+    try:
+        yield Clinic(uow=UnitOfWork(engine), zone=settings.clinic_timezone)
+    finally:
+        engine.dispose()
+
+
+def lacks_admin(clinic: Clinic) -> bool:
+    """Whether no enabled admin account exists: then nobody could add staff, so the program asks for one."""
+    return not any(member.role == "admin" and member.enabled for member in staff.list_staff(clinic))
+
+
 def probe_connection(url: str, password: str | None, *, timeout_s: int = 5) -> str:
     """Connect once to `url` (the password, if given, is used for this connection only) and describe the server
     in one line, e.g. "PostgreSQL 18.4, schema 0002". A DomainError says, in one line, why it could not."""
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import create_engine
     from sqlalchemy.pool import NullPool
 
     from app.config import ConfigError, normalize_database_url

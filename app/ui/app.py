@@ -1,28 +1,37 @@
-"""Starting the desktop application: a splash while the database opens, then the main window."""
+"""Starting the desktop application: the first start's questions, a splash while the database opens, the embedded
+database's first admin if it lacks one, signing in, then the main window."""
 
 import logging
 import sys
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QPainter, QPixmap
-from PySide6.QtWidgets import QApplication, QMessageBox, QSplashScreen
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QSplashScreen
 from sqlalchemy.exc import DBAPIError
 
 from app import APP_NAME, config
-from app import runtime as runtime_module
-from app.config import ConfigError
-from app.db.connect import describe_url
-from app.domain.errors import DomainError
-from app.runtime import Runtime, database_error_message, open_runtime
+from app.config import ConfigError, Settings
+from app.db.connect import DatabaseTarget
+from app.domain.errors import DomainError, InvalidInput
+from app.runtime import (
+    Login,
+    Runtime,
+    database_error_message,
+    lacks_admin,
+    maintenance_clinic,
+    open_runtime,
+    prepare_database,
+)
+from app.services import staff
 from app.ui import theme
-from app.ui.first_run import FirstRunDialog, ask_password, ask_password_until_accepted
+from app.ui.first_run import FirstRunDialog, first_admin_dialog
+from app.ui.login_dialog import LoginDialog
 from app.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
 ORGANIZATION = "Clinic Scheduler"
 SHUTDOWN_WAIT_MS = 20_000  # a little over the statement timeout: running queries end or fail by then
-PROBE_TIMEOUT_S = 3  # the start-up check for a server that wants a password; out of reach: open offline
 
 
 def _splash(current: theme.Theme) -> QSplashScreen:
@@ -63,44 +72,86 @@ def show_read_only_notice(window: MainWindow, message: str) -> None:
     box.open()
 
 
-def _open() -> Runtime | None:
-    """The clinic's runtime, or None after telling the user why it cannot be opened. A shared server is not
-    contacted here: a desk that starts while it is out of reach opens offline and connects when it can."""
-    try:
-        return open_runtime(check=False)
-    except (DomainError, ConfigError) as exc:
-        show_start_error(f"{exc}.")
-    except DBAPIError as exc:
+def _start_failed(exc: Exception) -> None:
+    """Tell why the appointment book cannot be opened: a setting, a refusal, or a database out of reach."""
+    if isinstance(exc, DBAPIError):
         log.warning("cannot open the database: %s", database_error_message(exc))
         show_start_error(
             f"The appointment book {database_error_message(exc)}.\n\n"
             "Check the network and the database settings, or ask IT."
         )
-    return None
+    else:
+        show_start_error(f"{exc}.")
 
 
-def _configure_first_time() -> bool:
-    """Nothing configured yet: ask where the appointment book lives. False if the user cancelled."""
+def _configure_first_time() -> tuple[bool, Login | None]:
+    """Nothing configured yet: ask where the appointment book lives. (False, None) if the user cancelled; else
+    True and, for the database on this computer, the admin account to create."""
     dialog = FirstRunDialog()
     try:
-        return dialog.exec() == FirstRunDialog.DialogCode.Accepted
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return False, None
+        return True, dialog.first_admin()
     finally:
         dialog.runner.wait_for_done(SHUTDOWN_WAIT_MS)
 
 
-def _password_if_asked(database_url: str) -> bool:
-    """A server that refuses for lack of a password gets one asked for (for this session only). False if the
-    user cancelled or the server kept refusing (then they were told)."""
-    try:
-        return ask_password_until_accepted(
-            database_url,
-            describe_url(database_url),
-            lambda url: runtime_module.probe_connection(url, None, timeout_s=PROBE_TIMEOUT_S),
-            ask_password,
+def _ensure_admin(
+    settings: Settings, target: DatabaseTarget, wanted: Login | None, splash: QSplashScreen
+) -> str | None:
+    """The embedded database needs an enabled admin, or nobody could add staff: create `wanted` (asked at the
+    first start) or ask for one. The admin's user name, "" if there was one already; None if the user cancelled."""
+    with maintenance_clinic(settings, target) as clinic:  # as the embedded server's superuser
+        if not lacks_admin(clinic):
+            return ""
+        refusal = None
+        if wanted is not None:
+            try:
+                staff.add_staff(clinic, wanted.user, "admin", wanted.password)
+                return wanted.user
+            except InvalidInput as exc:  # e.g. a name the database does not take: asked again, with why
+                refusal = exc
+        dialog = first_admin_dialog(
+            lambda name, password: staff.add_staff(clinic, name, "admin", password), wanted, refusal
         )
-    except DomainError as exc:
-        show_start_error(f"{exc}.")
-        return False
+        created: list[str] = []
+        dialog.done.connect(created.append)
+        splash.close()
+        try:
+            return created[0] if dialog.exec() == QDialog.DialogCode.Accepted else None
+        finally:
+            dialog.runner.wait_for_done(SHUTDOWN_WAIT_MS)
+
+
+def _sign_in(target: DatabaseTarget, user: str) -> Login | None:
+    """The login of whoever signs in; None if they cancelled."""
+    dialog = LoginDialog(target, user=user)
+    try:
+        return dialog.login if dialog.exec() == QDialog.DialogCode.Accepted else None
+    finally:
+        dialog.runner.wait_for_done(SHUTDOWN_WAIT_MS)
+
+
+def _open(settings: Settings, first_admin: Login | None) -> Runtime | None:
+    """The signed-in desk's runtime, or None after telling the user why not (or when they cancelled). A shared
+    server is contacted by signing in only: the desk reads the schedule once its window is up."""
+    splash = _splash(theme.resolve("system"))
+    splash.show()
+    QApplication.processEvents()
+    try:
+        target = prepare_database(settings)  # the embedded server starts and is migrated meanwhile
+        user = _ensure_admin(settings, target, first_admin, splash) if target.is_embedded else ""
+    except (DomainError, ConfigError, DBAPIError) as exc:
+        splash.close()
+        _start_failed(exc)
+        return None
+    splash.close()
+    if user is None:
+        return None
+    login = _sign_in(target, user)
+    if login is None:
+        return None
+    return open_runtime(check=False, login=login, settings=settings, target=target)
 
 
 def run_gui() -> int:
@@ -108,25 +159,19 @@ def run_gui() -> int:
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationDisplayName("Clinic Scheduler")
-    start_theme = theme.resolve("system")
+    theme.apply(app, theme.resolve("system"))  # the dialogs before the window; the window applies its own choice
+    first_admin = None
     try:
         config.load_settings()  # a setting that cannot be used is named before anything is asked
         if not config.is_configured():
-            theme.apply(app, start_theme)
-            if not _configure_first_time():
+            configured, first_admin = _configure_first_time()
+            if not configured:
                 return 1
-        database_url = config.load_settings().database_url
+        settings = config.load_settings()
     except ConfigError as exc:
         show_start_error(f"{exc}.")
         return 1
-    splash = _splash(start_theme)
-    splash.show()
-    app.processEvents()
-    if database_url and not _password_if_asked(database_url):
-        splash.close()
-        return 1
-    runtime = _open()
-    splash.close()
+    runtime = _open(settings, first_admin)
     if runtime is None:
         return 1
     try:

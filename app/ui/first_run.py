@@ -1,7 +1,8 @@
 """The first start of a desk with nothing configured: the database on this computer, or the clinic's server.
 
-Also the password prompt for a server that asks for one at login. A password typed here is used for this
-process only (libpq reads PGPASSWORD); it is never written anywhere.
+The database on this computer gets its first admin account here (created once its server is up), and a
+database there without one asks for it at start the same way. A server's password typed here only tests the
+connection; nothing typed here is put in the environment, and no password is written anywhere.
 """
 
 import os
@@ -28,7 +29,9 @@ from PySide6.QtWidgets import (
 )
 
 from app import config, runtime
-from app.domain.errors import DomainError
+from app.domain.errors import InvalidInput
+from app.runtime import Login
+from app.ui.admin.staff_dialog import AccountDialog, AccountForm, make_room
 from app.ui.dialogs.field_errors import InlineError, mark_invalid, stacked
 from app.ui.theme import in_use
 from app.ui.workers import TaskRunner, user_message
@@ -43,20 +46,8 @@ TLS_MODES = [
     ("prefer", "Encrypted if the server offers it (prefer)"),
     ("disable", "Not encrypted (disable)"),
 ]
-PASSWORD_REFUSALS = ("no password supplied", "password authentication failed")
-PASSWORD_TRIES = 3
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
-
-
-def needs_password(message: str) -> bool:
-    """Whether a server's refusal (as text) is for lack of a (right) password: then asking for one helps."""
-    lowered = message.lower()
-    return any(refusal in lowered for refusal in PASSWORD_REFUSALS)
-
-
-def use_password(password: str) -> None:
-    """Make libpq use `password` for every connection of this process (never saved)."""
-    os.environ["PGPASSWORD"] = password
+ADMIN_NAME_CAPTION = "Admin user name"
 
 
 def is_local(host: str) -> bool:
@@ -106,6 +97,12 @@ class FirstRunDialog(QDialog):
         self.embedded_choice = QRadioButton("&Use the database on this computer")
         self.embedded_choice.setAccessibleName("Use the database on this computer")
         embedded_note = self._muted("For a single-desk clinic: the appointment book is kept on this computer.")
+        self.admin_box = QWidget()
+        admin_layout = QVBoxLayout(self.admin_box)
+        admin_layout.setContentsMargins(24, 0, 0, 0)
+        admin_layout.addWidget(self._muted("Its first staff account: an admin, who signs in and adds everyone else."))
+        self.admin_form = AccountForm(name_caption=ADMIN_NAME_CAPTION)
+        admin_layout.addWidget(self.admin_form)
         self.server_choice = QRadioButton("&Connect to the clinic's server")
         self.server_choice.setAccessibleName("Connect to the clinic's server")
         server_note = self._muted("For several desks sharing one schedule: IT gives you these details.")
@@ -130,7 +127,7 @@ class FirstRunDialog(QDialog):
         self.tls.activated.connect(self._tls_picked)
         self.password = self._line("Password", "only if the server asks for one")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        password_note = self._muted("Used only to test the connection and for this session; never saved.")
+        password_note = self._muted("Used only to test the connection; never saved. Everyone signs in next.")
         self.test_button = QPushButton("&Test connection")
         self.test_button.setAccessibleName("Test connection")
         self.test_button.clicked.connect(self.test_connection)
@@ -194,6 +191,7 @@ class FirstRunDialog(QDialog):
         layout.addWidget(intro)
         layout.addWidget(self.embedded_choice)
         layout.addWidget(embedded_note)
+        layout.addWidget(self.admin_box)
         layout.addWidget(self.server_choice)
         layout.addWidget(server_note)
         layout.addWidget(self.server_box)
@@ -206,6 +204,7 @@ class FirstRunDialog(QDialog):
         self.host.textChanged.connect(self._default_tls)
         self.timezone.editTextChanged.connect(lambda _text: self._touch("timezone"))
         self.server_choice.toggled.connect(self._refresh)
+        self.admin_form.changed.connect(self._refresh)
         self.set_theme_from_app()
         self._default_tls()
         self._refresh()
@@ -283,16 +282,22 @@ class FirstRunDialog(QDialog):
             errors["timezone"] = f"Time zone {zone!r} is unknown: choose one from the list, e.g. Europe/Berlin"
         return errors
 
+    def _admin_errors(self) -> dict[str, str]:
+        return {} if self.uses_server() else self.admin_form.validation_errors()
+
     def _refresh(self) -> None:
         self.server_box.setEnabled(self.uses_server())
+        self.admin_box.setEnabled(not self.uses_server())
         errors = self.validation_errors()
         for field, label in self.errors.items():
             shown = errors.get(field, "") if field in self._touched else ""
             label.set_message(shown)
             mark_invalid(self._fields[field], bool(shown))
-        self.ok_button.setEnabled(not errors)
-        self.hint.setText(next(iter(errors.values()), "") + ("." if errors else ""))
+        problems = [*errors.values(), *self._admin_errors().values()]
+        self.ok_button.setEnabled(not problems)
+        self.hint.setText(f"{problems[0]}." if problems else "")
         self.test_button.setEnabled(self.uses_server() and not ({"host", "port", "database", "user"} & errors.keys()))
+        make_room(self)
 
     def url(self) -> str:
         """The server's URL, built as the saved settings will be (ConfigError if they cannot be)."""
@@ -339,10 +344,18 @@ class FirstRunDialog(QDialog):
         self.test_result.setText(f"Could not connect: {message[:1].lower()}{message[1:]}.")
         self._refresh()
 
+    def first_admin(self) -> Login | None:
+        """The admin account to create once the database on this computer is up; None for a server."""
+        if self.uses_server():
+            return None
+        name, _role, password = self.admin_form.values()
+        return Login(name, password)
+
     def accept(self) -> None:
-        errors = self.validation_errors()
-        if errors:
+        if self.validation_errors() or self._admin_errors():
             self._touched.update(self.errors)
+            if not self.uses_server():
+                self.admin_form.reveal()
             self._refresh()
             return
         write = self._write_config or config.write_user_config
@@ -354,82 +367,36 @@ class FirstRunDialog(QDialog):
             self.hint.setProperty("role", "error")
             self.hint.setText(f"Could not save the settings: {exc}.")
             return
-        if self.uses_server() and self.password.text():
-            use_password(self.password.text())
         super().accept()
 
 
-class PasswordDialog(QDialog):
-    """Asks for the database password the server wants; OK makes this process use it (it is never saved)."""
+def first_admin_dialog(
+    create: Callable[[str, str], None],
+    account: Login | None = None,
+    refusal: InvalidInput | None = None,
+    runner: TaskRunner | None = None,
+) -> AccountDialog:
+    """Asks for the admin account a database on this computer lacks; Create runs `create(name, password)` on a
+    worker. `account` and `refusal`: what the first start asked for, and why the database would not take it."""
 
-    def __init__(self, where: str, refusal: str = "", parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setWindowTitle("Database password")
-        self.setAccessibleName("Database password")
-        question = QLabel(f"The database at {where} asks for your password.")
-        question.setWordWrap(True)
-        reason = QLabel(refusal)
-        reason.setProperty("role", "error")
-        reason.setWordWrap(True)
-        reason.setAccessibleName("Why the password is asked for")
-        reason.setVisible(bool(refusal))
-        self.password = QLineEdit()
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setAccessibleName("Password")
-        note = QLabel("Used for this session only; never saved.")
-        note.setProperty("role", "muted")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setAccessibleName("OK")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setAccessibleName("Cancel")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        self.password.textChanged.connect(lambda text: self.ok_button.setEnabled(bool(text)))
-        self.ok_button.setEnabled(False)
-        form = QFormLayout()
-        label = QLabel("&Password")
-        label.setBuddy(self.password)
-        form.addRow(label, self.password)
-        layout = QVBoxLayout(self)
-        layout.addWidget(question)
-        layout.addWidget(reason)
-        layout.addLayout(form)
-        layout.addWidget(note)
-        layout.addWidget(buttons)
+    def work(name: str, _role: str, password: str) -> str:
+        create(name, password)
+        return name
 
-    def accept(self) -> None:
-        if not self.password.text():
-            return
-        use_password(self.password.text())
-        super().accept()
-
-
-def ask_password_until_accepted(
-    url: str,
-    where: str,
-    probe: Callable[[str], object],
-    ask: Callable[[str, str], bool],
-    tries: int = PASSWORD_TRIES,
-) -> bool:
-    """Probe the server; while it refuses for lack of a (right) password, `ask(where, refusal)` (which sets
-    PGPASSWORD; False on Cancel) and probe again, asking at most `tries` times. True to go on starting
-    (connected, or a problem that is not the password: the desk opens offline and says why); False if the user
-    cancelled. DomainError if the server still refuses after the last try."""
-    asked = 0
-    while True:
-        try:
-            probe(url)
-            return True
-        except DomainError as exc:
-            refusal = str(exc)
-        if not needs_password(refusal):
-            return True
-        if asked == tries:
-            raise DomainError(f"The database at {where} refused the password {tries} times ({refusal})")
-        asked += 1
-        if not ask(where, refusal):
-            return False
-
-
-def ask_password(where: str, refusal: str) -> bool:
-    return PasswordDialog(where, refusal).exec() == QDialog.DialogCode.Accepted
+    form = AccountForm(name_caption=ADMIN_NAME_CAPTION)
+    dialog = AccountDialog(
+        runner or TaskRunner(max_threads=1),
+        form,
+        work,
+        title="Create the admin account",
+        action="&Create",
+        intro="The appointment book on this computer has no admin account yet. Choose the user name and password"
+        " of its admin, who signs in and adds everyone else.",
+    )
+    if runner is None:
+        dialog.runner.setParent(dialog)  # its own: it goes with the dialog
+    if account is not None:
+        form.fill(account.user, account.password)
+    if refusal is not None:
+        dialog.show_error(refusal)
+    return dialog

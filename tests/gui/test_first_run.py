@@ -1,8 +1,9 @@
-"""The first-run dialog and the password prompt, with real widgets and the real test database."""
+"""The first-run dialog, the embedded database's first admin, and the first start end to end, with real widgets,
+the real test database and a real embedded server of the test's own."""
 
 import os
-import time
 import tomllib
+import uuid
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
@@ -11,14 +12,23 @@ from sqlalchemy import make_url
 from sqlalchemy import text as sql
 
 from app import config
+from app.db.embedded import server_url, start_embedded_server
 from app.db.engine import make_engine
-from app.domain.errors import DomainError
+from app.runtime import Login
+from app.services import staff
+from app.services.staff import StaffMember
 from app.ui import app as gui
 from app.ui import first_run
-from app.ui.first_run import FirstRunDialog, PasswordDialog, ask_password_until_accepted, needs_password
+from app.ui.admin.staff_dialog import AccountDialog
+from app.ui.first_run import FirstRunDialog, first_admin_dialog
+from app.ui.login_dialog import LoginDialog
+from app.ui.main_window import MainWindow
+from tests.conftest import STAFF_PASSWORD, ZONE, drop_roles, make_clinic
+from tests.gui.test_start import answering, type_login, ui_settings, watching_main_window  # noqa: F401
 from tests.restartable_server import restartable_server_fixture  # noqa: F401
 
 SERVER_WAIT_MS = 20_000
+ADMIN_PASSWORD = "the admin's own secret"
 
 
 @pytest.fixture
@@ -114,7 +124,31 @@ def test_an_unreachable_server_is_reported_without_freezing(qtbot, dialog):
     assert "127.0.0.1" in text and "port 1" in text and "Connection refused" in text
 
 
+def fill_admin(qtbot, dialog: FirstRunDialog, name="boss", password=ADMIN_PASSWORD, confirmation=None) -> None:
+    form = dialog.admin_form
+    for line, text in ((form.name, name), (form.password, password), (form.confirmation, confirmation or password)):
+        line.clear()
+        qtbot.keyClicks(line, text)
+
+
+def test_this_computer_asks_for_an_admin_and_names_each_wrong_field(qtbot, dialog, config_file):
+    assert dialog.admin_box.isEnabled() and not dialog.ok_button.isEnabled()
+    assert dialog.hint.text() == "Admin user name is required."
+    dialog.accept()  # refused, and every field's problem shown
+    assert dialog.result() != QDialog.DialogCode.Accepted and not config_file.exists()
+    errors = dialog.admin_form.errors
+    assert errors.message("name") == "Admin user name is required"
+    assert errors.message("password") == "Password must be at least 8 characters"
+    fill_admin(qtbot, dialog, "boss", ADMIN_PASSWORD, "another one altogether")
+    assert errors.message("name") == "" and errors.message("password") == ""
+    assert errors.message("confirmation") == "Confirm password: type the same password again"
+    assert not dialog.ok_button.isEnabled()
+    dialog.server_choice.setChecked(True)  # a server's staff sign in with their own logins: no admin asked
+    assert not dialog.admin_box.isEnabled() and dialog.first_admin() is None
+
+
 def test_this_computer_writes_a_config_without_a_database(qtbot, dialog, config_file):
+    fill_admin(qtbot, dialog)
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     assert dialog.result() == QDialog.DialogCode.Accepted
     written = tomllib.loads(config_file.read_text(encoding="utf-8"))
@@ -122,6 +156,8 @@ def test_this_computer_writes_a_config_without_a_database(qtbot, dialog, config_
     assert config.is_configured()
     settings = config.load_settings()
     assert settings.uses_embedded_server and settings.clinic_timezone.key == "Europe/Berlin"
+    assert dialog.first_admin() == Login("boss", ADMIN_PASSWORD)
+    assert ADMIN_PASSWORD not in config_file.read_text(encoding="utf-8")
 
 
 def test_the_server_is_written_and_the_password_is_not(qtbot, dialog, config_file):
@@ -138,7 +174,7 @@ def test_the_server_is_written_and_the_password_is_not(qtbot, dialog, config_fil
         "user": "desk1",
         "sslmode": "verify-full",
     }
-    assert os.environ["PGPASSWORD"] == "s3cret-Pa55"  # this process only (monkeypatch restores it)
+    assert "PGPASSWORD" not in os.environ and "s3cret-Pa55" not in os.environ.values()  # it only tested
     url = make_url(config.load_settings().database_url)
     assert (url.host, url.port, url.database, url.username) == ("db.clinic.lan", 5433, "clinic", "desk1")
     assert url.password is None
@@ -165,93 +201,11 @@ def test_every_control_has_an_accessible_name(dialog):
         dialog.test_button,
         dialog.timezone,
         dialog.ok_button,
+        dialog.admin_form.name,
+        dialog.admin_form.password,
+        dialog.admin_form.confirmation,
     ]
     assert all(control.accessibleName() for control in controls)
-
-
-def test_a_password_refusal_is_told_from_other_problems():
-    assert needs_password('connection failed: FATAL:  password authentication failed for user "desk1"')
-    assert needs_password("the database refused: fe_sendauth: no password supplied")
-    assert not needs_password("cannot reach the database: Connection refused")
-    assert not needs_password('FATAL:  role "desk1" does not exist')
-
-
-def test_the_password_dialog_sets_pgpassword_for_this_process(qtbot, monkeypatch):
-    monkeypatch.delenv("PGPASSWORD", raising=False)
-    prompt = PasswordDialog("db.clinic.lan:5432/clinic", "fe_sendauth: no password supplied")
-    qtbot.addWidget(prompt)
-    prompt.show()
-    assert not prompt.ok_button.isEnabled()
-    qtbot.keyClicks(prompt.password, "pw")
-    qtbot.keyClick(prompt.password, Qt.Key.Key_Return)
-    assert prompt.result() == QDialog.DialogCode.Accepted
-    assert os.environ["PGPASSWORD"] == "pw"
-
-
-def probe_wanting(password: str):
-    """A server that refuses with libpq's words until PGPASSWORD holds `password`."""
-    probes = []
-
-    def probe(_url: str) -> None:
-        probes.append(time.monotonic())
-        given = os.environ.get("PGPASSWORD")
-        if given is None:
-            raise DomainError("the database refused: fe_sendauth: no password supplied")
-        if given != password:
-            raise DomainError('the database refused: FATAL:  password authentication failed for user "desk1"')
-
-    return probe, probes
-
-
-def test_the_password_is_asked_until_the_server_takes_it(monkeypatch):
-    monkeypatch.delenv("PGPASSWORD", raising=False)
-    probe, probes = probe_wanting("right")
-    answers = iter(["wrong", "right"])
-    asked = []
-
-    def ask(where, refusal):
-        asked.append(refusal)
-        first_run.use_password(next(answers))
-        return True
-
-    assert ask_password_until_accepted("url", "db", probe, ask)
-    assert len(probes) == 3 and len(asked) == 2
-    assert "no password supplied" in asked[0] and "password authentication failed" in asked[1]
-
-
-def test_three_wrong_passwords_or_cancel_stop_the_start(monkeypatch):
-    monkeypatch.delenv("PGPASSWORD", raising=False)
-    probe, _ = probe_wanting("right")
-    asked = []
-
-    def ask_wrong(where, refusal):
-        asked.append(refusal)
-        first_run.use_password("wrong")
-        return True
-
-    with pytest.raises(DomainError, match="refused the password 3 times"):
-        ask_password_until_accepted("url", "db", probe, ask_wrong)
-    assert len(asked) == 3
-    monkeypatch.delenv("PGPASSWORD")
-    assert not ask_password_until_accepted("url", "db", probe, lambda where, refusal: False)
-
-
-def test_a_server_out_of_reach_is_not_a_password_question():
-    def never(where, refusal):
-        raise AssertionError("asked for a password")
-
-    probe = first_run.runtime.probe_connection
-    assert ask_password_until_accepted(
-        "postgresql://desk1@127.0.0.1:1/clinic", "127.0.0.1:1/clinic", lambda url: probe(url, None), never
-    )
-
-
-def test_a_reachable_server_without_a_password_is_not_asked(db_url):
-    def never(where, refusal):
-        raise AssertionError("asked for a password")
-
-    probe = first_run.runtime.probe_connection
-    assert ask_password_until_accepted(db_url, "test", lambda url: probe(url, None), never)
 
 
 def test_run_gui_asks_first_and_cancel_quits_with_1_writing_nothing(qapp, config_file, monkeypatch):
@@ -289,28 +243,126 @@ def server_with_a_password(restartable_server):
     yield url.render_as_string(hide_password=False)
 
 
-def test_a_server_that_wants_a_password_gets_it_asked_and_used_for_the_session(
-    qtbot, monkeypatch, server_with_a_password
-):
-    monkeypatch.delenv("PGPASSWORD", raising=False)
-    probe = first_run.runtime.probe_connection
-    with pytest.raises(DomainError, match="no password supplied"):
-        probe(server_with_a_password, None)
-    typed = iter(["wrong", "right horse battery"])
+def test_a_servers_password_tests_the_connection_and_goes_nowhere(qtbot, dialog, server_with_a_password):
+    url = make_url(server_with_a_password)
+    fill_server(qtbot, dialog, host=url.query["host"], port=str(url.port or 5432), database=url.database)
+    dialog.user.setText("frontdesk")
+    qtbot.keyClicks(dialog.password, "right horse battery")
+    with qtbot.waitSignal(dialog.runner.busy_changed, timeout=SERVER_WAIT_MS, check_params_cb=lambda busy: not busy):
+        qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    assert dialog.test_result.text().startswith("Connected: PostgreSQL ")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert "right horse battery" not in os.environ.values()
+
+
+@pytest.fixture
+def admin_names(admin_url):
+    made: list[str] = []
+    yield made
+    drop_roles(admin_url, made)
+
+
+def test_the_first_admin_dialog_shows_the_databases_refusal_and_creates_the_admin(qtbot, runner, clinic, admin_names):
+    name = f"boss_{uuid.uuid4().hex[:8]}"
+    admin_names.append(name)
+
+    def create(user: str, password: str) -> None:
+        staff.add_staff(clinic, user, "admin", password)
+
+    dialog = first_admin_dialog(create, Login("Dr Boss", ADMIN_PASSWORD), runner=runner)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.mouseClick(dialog.action_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not runner.busy, timeout=SERVER_WAIT_MS)
+    assert dialog.isVisible()
+    assert dialog.form.errors.message("name").startswith("Admin user name: use 1 to 63 lower-case letters")
+    assert dialog.form.password.text() == ADMIN_PASSWORD  # kept: only the name needs changing
+
+    dialog.form.name.setText(name)
+    with qtbot.waitSignal(dialog.done, timeout=SERVER_WAIT_MS) as done:
+        qtbot.mouseClick(dialog.action_button, Qt.MouseButton.LeftButton)
+    assert done.args == [name]
+    assert StaffMember(name, "admin", True) in staff.list_staff(clinic)
+
+
+@pytest.fixture
+def embedded(tmp_path, monkeypatch, config_file, ui_settings):  # noqa: F811 (the fixture imported above)
+    """A data folder of the test's own: run_gui starts a new embedded server there; it is stopped afterwards."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("CLINIC_DATA_DIR", str(data))
+    monkeypatch.delenv("CLINIC_TIMEZONE", raising=False)
+    yield data
+    if (data / "pgdata").exists():
+        start_embedded_server(data).cleanup()  # the same server's handle: its last user stops it
+
+
+def embedded_staff(data) -> list[StaffMember]:
+    engine = make_engine(server_url(start_embedded_server(data)), pool_size=1)  # as its superuser
+    try:
+        return staff.list_staff(make_clinic(engine))
+    finally:
+        engine.dispose()
+
+
+def test_the_first_start_on_this_computer_creates_one_admin_who_then_signs_in(qapp, qtbot, embedded):
+    def choose_this_computer(dialog: FirstRunDialog) -> None:
+        dialog.timezone.setCurrentText(ZONE.key)
+        fill_admin(qtbot, dialog, "Boss")  # the database's rule for names is told once it runs
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+
     refusals = []
 
-    def ask_by_typing(where: str, refusal: str) -> bool:
-        refusals.append(refusal)
-        dialog = PasswordDialog(where, refusal)
-        qtbot.addWidget(dialog)
-        dialog.show()
-        qtbot.keyClicks(dialog.password, next(typed))
-        dialog.accept()
-        return dialog.result() == QDialog.DialogCode.Accepted
+    def correct_the_name(dialog: AccountDialog) -> None:
+        refusals.append(dialog.form.errors.message("name"))
+        dialog.form.name.setText("boss")
+        with qtbot.waitSignal(dialog.accepted, timeout=SERVER_WAIT_MS):
+            qtbot.mouseClick(dialog.action_button, Qt.MouseButton.LeftButton)
 
-    assert ask_password_until_accepted(
-        server_with_a_password, "the test server", lambda url: probe(url, None), ask_by_typing
-    )
-    assert len(refusals) == 2 and "password authentication failed" in refusals[1]
-    assert os.environ["PGPASSWORD"] == "right horse battery"  # this process only: libpq reads it
-    assert probe(server_with_a_password, None).startswith("PostgreSQL ")
+    told = []
+
+    def sign_in(dialog: LoginDialog) -> None:
+        told.append((dialog.where.text(), dialog.user.text()))
+        type_login(qtbot, dialog, "postgres", "anything")  # the program's own login: no one signs in as it
+        told.append(dialog.banner.text())
+        type_login(qtbot, dialog, "boss", "not the password")
+        told.append(dialog.banner.text())
+        type_login(qtbot, dialog, "boss", ADMIN_PASSWORD)
+
+    def signed_in_as(window: MainWindow):
+        return window.runtime.engine.url.username if window.online else None
+
+    with (
+        answering(qapp, FirstRunDialog, choose_this_computer),
+        answering(qapp, AccountDialog, correct_the_name),
+        answering(qapp, LoginDialog, sign_in),
+        watching_main_window(qapp, signed_in_as) as seen,
+    ):
+        assert gui.run_gui() == 0
+    assert refusals and refusals[0].startswith("Admin user name: use 1 to 63 lower-case letters")
+    assert told[0] == ("The appointment book on this computer", "boss")
+    assert told[1].startswith('This account ("postgres") has no clinic role')
+    assert told[2].startswith("The user name or the password is wrong")
+    assert seen["result"] == "boss"
+    assert embedded_staff(embedded) == [StaffMember("boss", "admin", True)]
+
+
+def test_a_database_on_this_computer_without_an_admin_asks_for_one_at_start(qapp, qtbot, embedded, config_file):
+    config.write_user_config(database=None, clinic_timezone=ZONE.key)  # configured, e.g. by an older version
+
+    def create_admin(dialog: AccountDialog) -> None:
+        assert dialog.windowTitle() == "Create the admin account"
+        dialog.form.fill("chief", STAFF_PASSWORD)
+        with qtbot.waitSignal(dialog.accepted, timeout=SERVER_WAIT_MS):
+            qtbot.mouseClick(dialog.action_button, Qt.MouseButton.LeftButton)
+
+    prefilled = []
+
+    def cancel_sign_in(dialog: LoginDialog) -> None:
+        prefilled.append(dialog.user.text())
+        dialog.reject()
+
+    with answering(qapp, AccountDialog, create_admin), answering(qapp, LoginDialog, cancel_sign_in):
+        assert gui.run_gui() == 1  # cancelling the sign-in quits
+    assert prefilled == ["chief"]
+    assert embedded_staff(embedded) == [StaffMember("chief", "admin", True)]

@@ -4,6 +4,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from sqlalchemy import text
 
+from app.db import migrate
 from app.ui.navigation import ViewMode
 from app.ui.workers import TaskRunner
 from tests.conftest import ZONE
@@ -49,10 +50,11 @@ def test_after_the_upgrade_a_refresh_makes_the_desk_writable_again(qtbot, desk, 
     qtbot.waitUntil(lambda: window.online and window.write_block is not None and "db upgrade" in window.write_block)
 
     with engine.begin() as conn:  # IT ran `clinic-scheduler db upgrade`
-        conn.execute(text("UPDATE alembic_version SET version_num = '0002'"))
+        conn.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": migrate.head_revision()})
     window.refresh()
     qtbot.waitUntil(lambda: window.write_block is None)
     assert "Connected" in window.status.summary() and window.new_action.isEnabled()
+    assert window.new_action.isVisible() and window.permissions.role == "superuser"
 
 
 def test_a_desk_left_open_during_an_upgrade_turns_read_only_on_its_next_re_read(

@@ -1,0 +1,166 @@
+"""Signing in: every member of staff with their own PostgreSQL login.
+
+The password is kept in this process's memory for the session (the desk's connections sign in with it); it is
+never written anywhere. The user name of the last person who signed in on this computer is remembered.
+"""
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from app import runtime
+from app.db.connect import DatabaseTarget
+from app.runtime import Login, WrongLogin
+from app.ui.admin.staff_dialog import make_room
+from app.ui.dialogs.field_errors import FieldErrors, InlineError, MessageBanner, stacked
+from app.ui.theme import in_use
+from app.ui.workers import TaskRunner, user_message
+
+LAST_USER_KEY = "sign_in/last_user"
+
+
+def default_user(target: DatabaseTarget, settings: QSettings) -> str:
+    """Who probably signs in here: the last person on this computer, else the configured user (never the
+    embedded server's own maintenance login)."""
+    last = str(settings.value(LAST_USER_KEY, "") or "")
+    if last:
+        return last
+    configured = runtime.configured_user(target)
+    return configured if configured and configured != runtime.maintenance_user(target) else ""
+
+
+class LoginDialog(QDialog):
+    """User name and password; *Sign in* checks them at the server on a worker. A refusal is said plainly and
+    the dialog stays open with what was typed (a wrong password is cleared). Cancel closes it without a login."""
+
+    def __init__(
+        self,
+        target: DatabaseTarget,
+        settings: QSettings | None = None,
+        *,
+        user: str = "",
+        runner: TaskRunner | None = None,
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self.setWindowTitle("Sign in")
+        self.setAccessibleName("Sign in")
+        self.setMinimumWidth(440)
+        self.target = target
+        self.settings = settings if settings is not None else QSettings()
+        self.runner = runner or TaskRunner(self, max_threads=1)
+        self.login: Login | None = None
+        self._attempt = 0  # results of an attempt the user walked away from (Cancel) are dropped
+        self._busy = False
+
+        heading = QLabel("Sign in to Clinic Scheduler")
+        heading.setProperty("role", "heading")
+        where = runtime.place(target)
+        self.where = QLabel(f"{where[:1].upper()}{where[1:]}")
+        self.where.setAccessibleName("Where the appointment book is")
+        self.where.setProperty("role", "muted")
+        self.where.setWordWrap(True)
+        self.banner = MessageBanner()
+        self.user = QLineEdit(user or default_user(target, self.settings))
+        self.user.setAccessibleName("User name")
+        self.user.setPlaceholderText("your own user name")
+        self.password = QLineEdit()
+        self.password.setAccessibleName("Password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.errors = FieldErrors()
+        form = QFormLayout()
+        for field, caption, line in (("user", "&User name", self.user), ("password", "&Password", self.password)):
+            error = InlineError(caption.replace("&", ""))
+            self.errors.add(field, line, error)
+            label = QLabel(caption)
+            label.setBuddy(line)
+            form.addRow(label, stacked(line, error, spacing=2))
+            line.textEdited.connect(lambda _text, f=field: self._edited(f))
+
+        self.progress = QLabel()
+        self.progress.setProperty("role", "muted")
+        self.progress.setAccessibleName("Progress")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setAccessibleName("Cancel")
+        self.cancel_button.clicked.connect(self.reject)
+        self.sign_in_button = QPushButton("&Sign in")
+        self.sign_in_button.setAccessibleName("Sign in")
+        self.sign_in_button.setProperty("role", "primary")
+        self.sign_in_button.setDefault(True)
+        self.sign_in_button.clicked.connect(self.sign_in)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.progress, 1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.sign_in_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 18, 20, 16)
+        layout.setSpacing(12)
+        layout.addWidget(heading)
+        layout.addWidget(self.where)
+        layout.addWidget(self.banner)
+        layout.addLayout(form)
+        layout.addStretch(1)
+        layout.addLayout(buttons)
+        self.banner.set_theme(in_use())
+        (self.password if self.user.text() else self.user).setFocus()
+
+    def validation_errors(self) -> dict[str, str]:
+        errors = {}
+        if not self.user.text().strip():
+            errors["user"] = "User name is required"
+        if not self.password.text():
+            errors["password"] = "Password is required"
+        return errors
+
+    def _edited(self, field: str) -> None:
+        """Typing in a field takes its message away; the other field's stays."""
+        self.errors.show({other: self.errors.message(other) for other in ("user", "password") if other != field})
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        for widget in (self.user, self.password, self.sign_in_button):
+            widget.setEnabled(not busy)
+        self.progress.setText(f"Signing in to {runtime.place(self.target)}…" if busy else "")
+
+    def sign_in(self) -> None:
+        if self._busy:
+            return
+        errors = self.validation_errors()
+        self.errors.show(errors)
+        make_room(self)
+        if errors:
+            return
+        login = Login(self.user.text().strip(), self.password.text())
+        target, attempt = self.target, self._attempt
+        self.banner.clear()
+        self._set_busy(True)
+        self.runner.submit(
+            lambda: runtime.sign_in(target, login),
+            lambda _none: self._signed_in(attempt, login),
+            lambda error: self._refused(attempt, error),
+            context=self,
+        )
+
+    def _signed_in(self, attempt: int, login: Login) -> None:
+        if attempt != self._attempt:
+            return
+        self._set_busy(False)
+        self.login = login
+        self.settings.setValue(LAST_USER_KEY, login.user)
+        self.accept()
+
+    def _refused(self, attempt: int, error: BaseException) -> None:
+        if attempt != self._attempt:
+            return
+        self._set_busy(False)
+        self.banner.show_message(f"{user_message(error)}.")
+        if isinstance(error, WrongLogin):
+            self.password.clear()  # typed again in full anyway; the user name is kept
+            self.password.setFocus()
+        else:
+            self.sign_in_button.setFocus()
+
+    def reject(self) -> None:
+        self._attempt += 1
+        self._set_busy(False)
+        super().reject()
