@@ -31,6 +31,9 @@ from app.services.access import Permissions
 from app.services.schedule import AppointmentView, Provider
 from app.ui import theme
 from app.ui.admin.audit_dialog import AuditDialog
+from app.ui.admin.providers_dialog import ProvidersDialog
+from app.ui.admin.staff_dialog import StaffDialog
+from app.ui.admin.types_dialog import AppointmentTypesDialog
 from app.ui.dialogs.appointment_dialog import AppointmentDialog
 from app.ui.dialogs.booking_dialog import BookingDialog
 from app.ui.dialogs.field_errors import OFFLINE_MESSAGE, sentence
@@ -255,6 +258,21 @@ class MainWindow(QMainWindow):
     def _build_admin_menu(self) -> None:
         self.admin_menu = self.menuBar().addMenu("&Admin")
         self._admin_entries: list[tuple[QAction, Callable[[Permissions], bool]]] = []
+        self.providers_action = self.add_admin_entry(
+            "Providers and hours…",
+            "Add providers, edit them, set their weekly hours, slot length and time off",
+            self.open_providers,
+            _can_manage_schedule,
+        )
+        self.types_action = self.add_admin_entry(
+            "Appointment types…",
+            "Add and edit appointment types and their colours",
+            self.open_types,
+            _can_manage_schedule,
+        )
+        self.staff_action = self.add_admin_entry(
+            "Staff…", "Add staff logins, disable or enable them, reset passwords", self.open_staff, _can_manage_staff
+        )
         self.audit_action = self.add_admin_entry(
             "Audit log…", "Who changed what, when and from which workstation", self.open_audit_log, _can_view_audit
         )
@@ -608,6 +626,23 @@ class MainWindow(QMainWindow):
         self._open(dialog, writes=False)
         return dialog
 
+    def open_providers(self) -> ProvidersDialog:
+        dialog = ProvidersDialog(self.runner, self.clinic, self)
+        self._open(dialog)
+        return dialog
+
+    def open_types(self) -> AppointmentTypesDialog:
+        dialog = AppointmentTypesDialog(self.runner, self.clinic, self)
+        # Types are not announced by the database (they change rarely): read them again after a change here.
+        dialog.changed.connect(self.load_reference_data)
+        self._open(dialog)
+        return dialog
+
+    def open_staff(self) -> StaffDialog:
+        dialog = StaffDialog(self.runner, self.clinic, self)
+        self._open(dialog)
+        return dialog
+
     def open_audit_log(self) -> AuditDialog:
         dialog = AuditDialog(self.runner, self.clinic, self)
         self._open(dialog, writes=False)
@@ -660,6 +695,14 @@ class MainWindow(QMainWindow):
 
 def _can_view_audit(allowed: Permissions) -> bool:
     return allowed.can_view_audit
+
+
+def _can_manage_schedule(allowed: Permissions) -> bool:
+    return allowed.can_manage_schedule
+
+
+def _can_manage_staff(allowed: Permissions) -> bool:
+    return allowed.can_manage_staff
 
 
 def _single_shot_timer(parent: QWidget, interval_ms: int, slot) -> QTimer:

@@ -7,6 +7,9 @@ from sqlalchemy import text
 from app.domain.models import AppointmentStatus
 from app.services import booking, schedule
 from app.ui.admin.audit_dialog import AuditDialog
+from app.ui.admin.providers_dialog import ProvidersDialog
+from app.ui.admin.staff_dialog import StaffDialog
+from app.ui.admin.types_dialog import AppointmentTypesDialog
 from app.ui.dialogs.appointment_dialog import AppointmentDialog
 from app.ui.main_window import MainWindow
 from app.ui.navigation import ViewMode
@@ -105,8 +108,14 @@ def test_admins_and_the_superuser_have_everything(qtbot, open_as, appointment_id
     name, window = open_as(role)
     assert f"{name} · {role}" in window.status.summary()
     assert booking_offered(window) == [True, True]
-    assert admin_menu(window) == ["Audit log…"]
+    assert admin_menu(window) == ["Providers and hours…", "Appointment types…", "Staff…", "Audit log…"]
     assert changes_offered(details_of(qtbot, window, appointment_id, provider_id)) == [True, True, True]
+
+    window.providers_action.trigger()
+    window.types_action.trigger()
+    window.staff_action.trigger()
+    for screen in (ProvidersDialog, AppointmentTypesDialog, StaffDialog):
+        assert window.findChild(screen) is not None
 
 
 def test_nothing_is_offered_before_the_database_says_what_the_login_may_do(qtbot, db_url, tmp_path, monkeypatch):
