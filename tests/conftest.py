@@ -105,18 +105,9 @@ def staff_login(admin_url, clinic, db_url):
 
 
 def drop_roles(admin_url: str, names: list[str]) -> None:
-    from sqlalchemy import create_engine, text
+    from app.db.engine import drop_logins
 
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            for name in names:
-                conn.execute(
-                    text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :n"), {"n": name}
-                )
-                conn.execute(text(f'DROP ROLE IF EXISTS "{name}"'))
-    finally:
-        engine.dispose()
+    drop_logins(admin_url, names)
 
 
 def new_patient(clinic: Clinic, first_name: str = "Ada", last_name: str | None = None) -> int:

@@ -115,6 +115,15 @@ def allow_connections(admin_url: str, name: str, allowed: bool) -> None:
         conn.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS {str(allowed).lower()}'))
 
 
+def drop_logins(admin_url: str, names: list[str]) -> None:
+    """End the sessions of these login roles and drop them (roles are server-wide: a throwaway database's
+    logins outlive it otherwise)."""
+    with _admin_connection(admin_url) as conn:
+        for name in names:
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :n"), {"n": name})
+            conn.execute(text("DROP ROLE IF EXISTS " + conn.dialect.identifier_preparer.quote_identifier(name)))
+
+
 def reload_configuration(admin_url: str) -> None:
     """Have the server re-read its configuration files (pg_hba.conf among them)."""
     with _admin_connection(admin_url) as conn:

@@ -1,15 +1,28 @@
-"""Screenshots of the month, week and day views and the booking dialog, light and dark, over demo data."""
+"""Screenshots over demo data: the month, week and day views and the booking dialog, light and dark; the offline
+window, the first start, signing in, and the admin screens, light."""
 
+import tempfile
 from pathlib import Path
 
+from PySide6.QtCore import QSettings
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QDialog, QWidget
 
+from app.db.connect import DatabaseTarget
 from app.ui.dialogs.booking_dialog import BookingDialog
 from app.ui.first_run import FirstRunDialog
+from app.ui.login_dialog import LoginDialog
 from app.ui.main_window import MainWindow
 from app.ui.navigation import ViewMode
-from app.ui.showcase import SHOWCASE_NOW, database_closed, demo_window, settle_layout, wait_until
+from app.ui.showcase import (
+    SHOWCASE_ADMIN,
+    SHOWCASE_NOW,
+    Showcase,
+    database_closed,
+    demo,
+    settle_layout,
+    wait_until,
+)
 
 PATIENT_QUERY = "Garcia"
 
@@ -56,12 +69,13 @@ def _booking_dialog(window: MainWindow, path: Path) -> Path:
         dialog.reject()
 
 
-def _offline(window: MainWindow, path: Path) -> Path:
+def _offline(showcase: Showcase, path: Path) -> Path:
     """The window and an open booking dialog while the database is out of reach, the dialog over the window
     as the screen shows it."""
+    window = showcase.window
     dialog = _filled_booking_dialog(window)
     try:
-        with database_closed(window):
+        with database_closed(showcase):
             shot = window.grab()
             painter = QPainter(shot)
             over = dialog.grab()
@@ -89,10 +103,44 @@ def _first_run(path: Path) -> Path:
         dialog.deleteLater()
 
 
+def _sign_in(path: Path) -> Path:
+    """The sign-in dialog for a desk of a shared server, with the user name filled in (no connection made)."""
+    target = DatabaseTarget(f"postgresql+psycopg://{SHOWCASE_ADMIN}@db.clinic.lan/clinic", "db.clinic.lan/clinic")
+    with tempfile.TemporaryDirectory() as folder:
+        settings = QSettings(str(Path(folder) / "ui.ini"), QSettings.Format.IniFormat)
+        dialog = LoginDialog(target, settings, user=SHOWCASE_ADMIN)
+        try:
+            dialog.show()
+            dialog.password.setFocus()
+            settle_layout()
+            return _save(dialog, path)
+        finally:
+            dialog.reject()
+            dialog.deleteLater()
+
+
+def _admin_screen(window: MainWindow, dialog: QDialog, path: Path, width: int, height: int) -> Path:
+    try:
+        dialog.resize(width, height)
+        wait_until(lambda: _settled(window))
+        settle_layout()
+        return _save(dialog, path)
+    finally:
+        dialog.reject()
+
+
+def _audit_log(window: MainWindow, path: Path) -> Path:
+    dialog = window.open_audit_log()
+    wait_until(lambda: _settled(window) and dialog.model.rowCount() > 0)
+    dialog.table.setCurrentIndex(dialog.model.index(0, 0))
+    return _admin_screen(window, dialog, path, 1180, 720)
+
+
 def take(output: Path) -> list[Path]:
     output.mkdir(parents=True, exist_ok=True)
     saved = []
-    with demo_window() as window:
+    with demo() as showcase:
+        window = showcase.window
         busiest = window.providers[0].id
         for theme_name in ("light", "dark"):
             window.set_theme_choice(theme_name)
@@ -110,8 +158,11 @@ def take(output: Path) -> list[Path]:
         window.set_theme_choice("light")
         _show(window, ViewMode.WEEK, busiest)
         _pick_a_time(window, busiest)
-        saved.append(_offline(window, output / "offline-light.png"))
+        saved.append(_offline(showcase, output / "offline-light.png"))
         saved.append(_first_run(output / "first-run-light.png"))
+        saved.append(_sign_in(output / "sign-in-light.png"))
+        saved.append(_admin_screen(window, window.open_providers(), output / "providers-light.png", 1180, 840))
+        saved.append(_audit_log(window, output / "audit-light.png"))
     return saved
 
 
