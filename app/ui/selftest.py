@@ -26,13 +26,13 @@ from app.config import ConfigError, Settings
 from app.db import migrate
 from app.db.connect import DatabaseTarget
 from app.db.embedded import server_url, start_embedded_server
-from app.db.engine import make_engine
+from app.db.engine import make_engine, with_login
 from app.db.throwaway import throwaway_database
-from app.domain.errors import DomainError
+from app.domain.errors import DomainError, NotAllowed
 from app.domain.slots import WorkingBlock
 from app.live.changes import Change
-from app.runtime import Runtime, database_error_message
-from app.services import booking, patients, providers, schedule
+from app.runtime import Login, Runtime, database_error_message, sign_in
+from app.services import audit, booking, patients, providers, schedule, staff
 from app.services.context import Clinic
 from app.services.uow import UnitOfWork
 from app.ui.main_window import MainWindow
@@ -47,6 +47,7 @@ WEEKDAY_HOURS = {
 # Both in the week the window opens on (SHOWCASE_NOW is Tuesday 24 November 2026).
 FIRST = datetime(2026, 11, 25, 9, 0, tzinfo=SHOWCASE_ZONE)
 MOVED = datetime(2026, 11, 26, 14, 0, tzinfo=SHOWCASE_ZONE)
+DESK_LOGIN = Login("selftest.desk", "self test ünïcode 1")  # a space and non-ASCII: SASLprep and URL quoting
 LIVE_TIMEOUT_S = 10.0  # a desk sees a change within a second; generous for a busy machine
 # Failures the self-test reports in one line; anything else is a bug and its traceback goes to the log and stderr.
 EXPECTED = (DomainError, ConfigError, DBAPIError, TimeoutError, OSError, subprocess.SubprocessError)
@@ -105,7 +106,7 @@ def _heard(changes: list[Change], appointment_id: int) -> bool:
     return any(c.table == "appointments" and c.row_id == appointment_id for c in changes)
 
 
-def _open(stack: ExitStack) -> MainWindow:
+def _open(stack: ExitStack) -> tuple[MainWindow, Clinic]:
     """The embedded server, a migrated database and the main window over it; all removed when `stack` closes."""
     folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="clinic-selftest-")))
     with check("embedded PostgreSQL server started") as note:
@@ -121,22 +122,33 @@ def _open(stack: ExitStack) -> MainWindow:
         with engine.connect() as conn:
             version = conn.execute(text("SHOW server_version")).scalar_one()
         note(f"PostgreSQL {version}, schema {revision}")
-    clinic = Clinic(UnitOfWork(engine), SHOWCASE_ZONE, clock=lambda: SHOWCASE_NOW)
+    owner = Clinic(UnitOfWork(engine), SHOWCASE_ZONE, clock=lambda: SHOWCASE_NOW)
+    target = DatabaseTarget(url, "embedded (self-test)", server)
+    with check("receptionist login created; it signs in with its SCRAM password") as note:
+        staff.add_staff(owner, DESK_LOGIN.user, "receptionist", DESK_LOGIN.password)
+        sign_in(target, DESK_LOGIN)
+        target = DatabaseTarget(with_login(url, DESK_LOGIN.user, DESK_LOGIN.password), target.description, server)
+        desk_engine = make_engine(target.url)
+        stack.callback(desk_engine.dispose)
+        note(DESK_LOGIN.user)
+    clinic = Clinic(UnitOfWork(desk_engine), SHOWCASE_ZONE, clock=lambda: SHOWCASE_NOW)
     settings = Settings(None, SHOWCASE_ZONE, clinic.horizon_days, folder)
-    runtime = Runtime(settings, DatabaseTarget(url, "embedded (self-test)", server), engine, clinic)
-    with check("main window open, online and loaded") as note:
+    runtime = Runtime(settings, target, desk_engine, clinic)
+    with check("main window open, online and loaded, signed in as the receptionist") as note:
         window = stack.enter_context(open_window(runtime))
+        expect(window.can_book and not window.permissions.can_manage_schedule, f"it may do {window.permissions}")
         note(f"Qt platform {QGuiApplication.platformName()}, {window.mode.value} of {window.anchor}")
         note(f"{time.time() - psutil.Process().create_time():.1f} s after the program started")
-    return window
+    return window, owner
 
 
-def _book_move_cancel(window: MainWindow) -> None:
+def _book_move_cancel(window: MainWindow, owner: Clinic) -> None:
+    """The receptionist's desk books, moves and cancels; the provider is the owner's to set up."""
     clinic = window.clinic
     heard: list[Change] = []
     window.schedule_changed.connect(heard.append)
     with check("provider and patient added; the window lists the provider") as note:
-        provider_id = providers.add_provider(clinic, "Dr. Self Test", WEEKDAY_HOURS, "General practice")
+        provider_id = providers.add_provider(owner, "Dr. Self Test", WEEKDAY_HOURS, "General practice")
         patient_id = patients.create_patient(
             clinic, first_name="Sam", last_name="Selftest", date_of_birth="1980-05-17", phone="+49 30 1234567"
         )
@@ -177,13 +189,23 @@ def _book_move_cancel(window: MainWindow) -> None:
         _window_sees(lambda: appointment_id not in _shown(window), "the cancellation")
         expect(_heard(heard, appointment_id), "it re-read without a live update for the appointment")
 
+    with check("the database refuses the receptionist an admin's change; the audit trail has the desk's changes"):
+        try:
+            providers.add_provider(clinic, "Dr. Not Allowed", WEEKDAY_HOURS)
+        except NotAllowed:
+            pass
+        else:
+            raise CheckFailed("a receptionist added a provider")
+        actions = [entry.action for entry in audit.search(owner, user=DESK_LOGIN.user)]
+        expect(actions == ["UPDATE", "UPDATE", "INSERT", "INSERT"], f"the trail has {actions}")
+
 
 def run() -> int:
     """Run the checks in order, stopping at the first failure, then clean up; 0 if all passed, else 1."""
     started, passed = time.monotonic(), True
     with ExitStack() as stack:
         try:
-            _book_move_cancel(_open(stack))
+            _book_move_cancel(*_open(stack))
         except SelfTestFailed:
             passed = False
         try:

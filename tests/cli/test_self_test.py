@@ -12,7 +12,8 @@ from tests.cli.runner import run_one
 CHECKS = [
     "embedded PostgreSQL server started",
     "database created and migrated",
-    "main window open, online and loaded",
+    "receptionist login created; it signs in with its SCRAM password",
+    "main window open, online and loaded, signed in as the receptionist",
     "provider and patient added; the window lists the provider",
     "booked; the database has it and the slot is taken",
     "the window heard of the booking and shows it",
@@ -20,6 +21,7 @@ CHECKS = [
     "the window shows the new time",
     "cancelled; the database says so and the time is free again",
     "the window no longer shows the appointment",
+    "the database refuses the receptionist an admin's change; the audit trail has the desk's changes",
     "closed the window, dropped the database, stopped the server, removed its files",
 ]
 
