@@ -38,7 +38,7 @@ def test_self_test_books_moves_and_cancels_and_cleans_up(tmp_path):
     lines = result.out.splitlines()
     assert [line.split(" (")[0] for line in lines[:-1]] == [f"ok   {name}" for name in CHECKS]
     assert re.fullmatch(r"self-test passed in \d+\.\d s", lines[-1])
-    assert "Qt platform offscreen" in lines[2]
+    assert "Qt platform offscreen" in lines[3]
     assert "Traceback" not in result.err
     pgdata = Path(re.search(r"server started \((.+?), \d", lines[0]).group(1))
     assert pgdata.name == "pgdata" and not pgdata.parent.exists()  # the throwaway server's files are gone
