@@ -31,23 +31,23 @@ $$;
 
 CREATE FUNCTION public.appointment_history(appointment bigint) RETURNS TABLE(at timestamp with time zone, db_user text, workstation text, action text, before jsonb, after jsonb)
     LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO 'public', 'pg_temp'
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
     SELECT at, db_user, workstation, action, before, after
-    FROM audit_log WHERE table_name = 'appointments' AND appointment_id = appointment ORDER BY id
+    FROM public.audit_log WHERE table_name = 'appointments' AND appointment_id = appointment ORDER BY id
 $$;
 
 CREATE FUNCTION public.audit_change() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'public', 'pg_temp'
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     before_row jsonb := CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) END;
     after_row jsonb := CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) END;
     changed jsonb := COALESCE(after_row, before_row);
 BEGIN
-    INSERT INTO audit_log (at, db_user, workstation, table_name, action, row_id, appointment_id, patient_id,
-                           before, after)
+    INSERT INTO public.audit_log (at, db_user, workstation, table_name, action, row_id, appointment_id, patient_id,
+                                  before, after)
     VALUES (now(), session_user, current_setting('application_name'), TG_TABLE_NAME, TG_OP,
             (changed ->> 'id')::bigint,
             (changed ->> NULLIF(TG_ARGV[0], ''))::bigint,
@@ -59,34 +59,49 @@ $$;
 
 CREATE FUNCTION public.staff_add(staff_name text, staff_role text, password_verifier text) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'public', 'pg_temp'
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
-    PERFORM staff_check_name(staff_name);
+    PERFORM public.staff_check_name(staff_name);
     IF staff_role IS NULL OR staff_role NOT IN ('clinic_admin', 'clinic_receptionist', 'clinic_manager') THEN
         RAISE EXCEPTION 'role: must be one of clinic_admin, clinic_receptionist, clinic_manager' USING ERRCODE = '22023';
     END IF;
-    PERFORM staff_check_verifier(password_verifier);
+    PERFORM public.staff_check_verifier(password_verifier);
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = staff_name) THEN
         RAISE EXCEPTION 'name: "%" is already taken on this server', staff_name USING ERRCODE = '42710';
     END IF;
     EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE %I', staff_name, password_verifier, staff_role);
+    PERFORM public.staff_audit(staff_name, 'INSERT', NULL, public.staff_state(staff_name));
 END
+$$;
+
+CREATE FUNCTION public.staff_audit(staff_name text, action text, before_state jsonb, after_state jsonb) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    INSERT INTO public.audit_log (at, db_user, workstation, table_name, action, row_id, before, after)
+    SELECT now(), session_user, current_setting('application_name'), 'staff', action, oid, before_state, after_state
+    FROM pg_roles WHERE rolname = staff_name
 $$;
 
 CREATE FUNCTION public.staff_check_name(staff_name text) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 BEGIN
     IF staff_name IS NULL OR staff_name !~ '^[a-z][a-z0-9._-]{0,62}$' THEN
         RAISE EXCEPTION 'name: use 1 to 63 lower-case letters, digits, dots, dashes or underscores, starting'
             ' with a letter' USING ERRCODE = '22023';
     END IF;
+    IF staff_name ~ '^pg_' OR staff_name IN ('public', 'none', 'current_user', 'session_user', 'current_role', 'clinic_admin', 'clinic_receptionist', 'clinic_manager') THEN
+        RAISE EXCEPTION 'name: "%" is reserved by the database', staff_name USING ERRCODE = '22023';
+    END IF;
 END
 $_$;
 
 CREATE FUNCTION public.staff_check_verifier(password_verifier text) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 BEGIN
     IF password_verifier IS NULL
@@ -98,39 +113,47 @@ $_$;
 
 CREATE FUNCTION public.staff_list() RETURNS TABLE(name text, role text, enabled boolean)
     LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO 'public', 'pg_temp'
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
     SELECT member.rolname::text, grp.rolname::text, member.rolcanlogin
     FROM pg_auth_members m
     JOIN pg_roles grp ON grp.oid = m.roleid
     JOIN pg_roles member ON member.oid = m.member
     WHERE grp.rolname IN ('clinic_admin', 'clinic_receptionist', 'clinic_manager') AND member.rolname NOT IN ('clinic_admin', 'clinic_receptionist', 'clinic_manager')
+      AND NOT m.admin_option
+      AND NOT (member.rolsuper OR member.rolcreaterole OR member.rolreplication OR member.rolbypassrls)
+      AND member.oid <> (SELECT datdba FROM pg_database WHERE datname = current_database())
+      AND member.rolname <> current_user
     ORDER BY 1, 2
 $$;
 
-CREATE FUNCTION public.staff_require_member(staff_name text) RETURNS void
+CREATE FUNCTION public.staff_require_member(staff_name text) RETURNS jsonb
     LANGUAGE plpgsql STABLE
-    SET search_path TO 'public', 'pg_temp'
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
+DECLARE
+    state jsonb := public.staff_state(staff_name);
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM staff_list() s WHERE s.name = staff_name) THEN
+    IF state IS NULL THEN
         RAISE EXCEPTION 'name: no staff member is called "%"', staff_name USING ERRCODE = '42704';
     END IF;
+    RETURN state;
 END
 $$;
 
 CREATE FUNCTION public.staff_set_enabled(staff_name text, enabled boolean) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'public', 'pg_temp'
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
+    before_state jsonb := public.staff_require_member(staff_name);
     ended integer := 0;
 BEGIN
-    PERFORM staff_require_member(staff_name);
     IF NOT enabled AND staff_name = session_user THEN
         RAISE EXCEPTION 'name: you cannot disable your own account' USING ERRCODE = '22023';
     END IF;
     EXECUTE format('ALTER ROLE %I %s', staff_name, CASE WHEN enabled THEN 'LOGIN' ELSE 'NOLOGIN' END);
+    PERFORM public.staff_audit(staff_name, 'UPDATE', before_state, public.staff_state(staff_name));
     IF NOT enabled THEN
         BEGIN
             SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) INTO ended
@@ -145,13 +168,23 @@ $$;
 
 CREATE FUNCTION public.staff_set_password(staff_name text, password_verifier text) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'public', 'pg_temp'
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
+DECLARE
+    before_state jsonb := public.staff_require_member(staff_name);
 BEGIN
-    PERFORM staff_require_member(staff_name);
-    PERFORM staff_check_verifier(password_verifier);
+    PERFORM public.staff_check_verifier(password_verifier);
     EXECUTE format('ALTER ROLE %I PASSWORD %L', staff_name, password_verifier);
+    PERFORM public.staff_audit(staff_name, 'UPDATE', before_state, before_state || '{"password_set": true}');
 END
+$$;
+
+CREATE FUNCTION public.staff_state(staff_name text) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    SELECT jsonb_build_object('name', s.name, 'role', s.role, 'enabled', s.enabled)
+    FROM public.staff_list() s WHERE s.name = staff_name ORDER BY s.role LIMIT 1
 $$;
 
 CREATE FUNCTION public.touch_updated_at() RETURNS trigger
@@ -434,6 +467,8 @@ CREATE INDEX patients_phone_digits_idx ON public.patients USING btree (regexp_re
 
 CREATE INDEX time_off_provider_range_idx ON public.time_off USING gist (int4range(provider_id, provider_id, '[]'::text), tstzrange(starts_at, ends_at));
 
+CREATE TRIGGER appointment_types_audit AFTER INSERT OR DELETE OR UPDATE ON public.appointment_types FOR EACH ROW EXECUTE FUNCTION public.audit_change('', '');
+
 CREATE TRIGGER appointments_announce AFTER INSERT OR DELETE OR UPDATE ON public.appointments FOR EACH ROW EXECUTE FUNCTION public.announce_schedule_change('provider_id', 'starts_at', 'ends_at');
 
 CREATE TRIGGER appointments_audit AFTER INSERT OR DELETE OR UPDATE ON public.appointments FOR EACH ROW EXECUTE FUNCTION public.audit_change('id', 'patient_id');
@@ -446,13 +481,19 @@ CREATE TRIGGER patients_touch_updated_at BEFORE UPDATE ON public.patients FOR EA
 
 CREATE TRIGGER providers_announce AFTER INSERT OR DELETE OR UPDATE ON public.providers FOR EACH ROW EXECUTE FUNCTION public.announce_schedule_change('id');
 
+CREATE TRIGGER providers_audit AFTER INSERT OR DELETE OR UPDATE ON public.providers FOR EACH ROW EXECUTE FUNCTION public.audit_change('', '');
+
 CREATE TRIGGER time_off_announce AFTER INSERT OR DELETE OR UPDATE ON public.time_off FOR EACH ROW EXECUTE FUNCTION public.announce_schedule_change('provider_id', 'starts_at', 'ends_at');
+
+CREATE TRIGGER time_off_audit AFTER INSERT OR DELETE OR UPDATE ON public.time_off FOR EACH ROW EXECUTE FUNCTION public.audit_change('', '');
 
 CREATE TRIGGER time_slots_announce AFTER INSERT OR DELETE OR UPDATE ON public.time_slots FOR EACH ROW EXECUTE FUNCTION public.announce_schedule_change('provider_id', 'start_time', 'end_time');
 
 CREATE TRIGGER time_slots_audit AFTER DELETE OR UPDATE OF provider_id, start_time ON public.time_slots FOR EACH ROW EXECUTE FUNCTION public.audit_change('', '');
 
 CREATE TRIGGER working_hours_announce AFTER INSERT OR DELETE OR UPDATE ON public.working_hours FOR EACH ROW EXECUTE FUNCTION public.announce_schedule_change('provider_id');
+
+CREATE TRIGGER working_hours_audit AFTER INSERT OR DELETE OR UPDATE ON public.working_hours FOR EACH ROW EXECUTE FUNCTION public.audit_change('', '');
 
 ALTER TABLE ONLY public.appointments
     ADD CONSTRAINT appointments_patient_id_fkey FOREIGN KEY (patient_id) REFERENCES public.patients(id);
@@ -486,6 +527,8 @@ REVOKE ALL ON FUNCTION public.audit_change() FROM PUBLIC;
 REVOKE ALL ON FUNCTION public.staff_add(staff_name text, staff_role text, password_verifier text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.staff_add(staff_name text, staff_role text, password_verifier text) TO clinic_admin;
 
+REVOKE ALL ON FUNCTION public.staff_audit(staff_name text, action text, before_state jsonb, after_state jsonb) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION public.staff_check_name(staff_name text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION public.staff_check_verifier(password_verifier text) FROM PUBLIC;
@@ -500,6 +543,8 @@ GRANT ALL ON FUNCTION public.staff_set_enabled(staff_name text, enabled boolean)
 
 REVOKE ALL ON FUNCTION public.staff_set_password(staff_name text, password_verifier text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.staff_set_password(staff_name text, password_verifier text) TO clinic_admin;
+
+REVOKE ALL ON FUNCTION public.staff_state(staff_name text) FROM PUBLIC;
 
 GRANT SELECT ON TABLE public.alembic_version TO clinic_admin;
 GRANT SELECT ON TABLE public.alembic_version TO clinic_receptionist;

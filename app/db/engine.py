@@ -1,11 +1,13 @@
 """Engines with the session settings every desk needs."""
 
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import quote
 
 from sqlalchemy import Connection, Engine, create_engine, make_url, text
+from sqlalchemy.exc import OperationalError
 
 from app import APP_NAME
 
@@ -124,10 +126,23 @@ def drop_logins(admin_url: str, names: list[str]) -> None:
             conn.execute(text("DROP ROLE IF EXISTS " + conn.dialect.identifier_preparer.quote_identifier(name)))
 
 
-def reload_configuration(admin_url: str) -> None:
-    """Have the server re-read its configuration files (pg_hba.conf among them)."""
-    with _admin_connection(admin_url) as conn:
-        conn.execute(text("SELECT pg_reload_conf()"))
+def set_password(admin_url: str, user: str, password: str, *, wait_s: float = 0) -> None:
+    """Set a role's password as a SCRAM verifier (computed here: the plain password is not sent). With `wait_s`,
+    a server that still refuses the connection (its new rules not read yet) is tried again for that long."""
+    from app.db.scram import scram_verifier
+
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            with _admin_connection(admin_url) as conn:
+                quoted = conn.dialect.identifier_preparer.quote_identifier(user)
+                # A utility statement takes no parameters; the verifier is base64 and '$' ':' only.
+                conn.exec_driver_sql(f"ALTER ROLE {quoted} PASSWORD '{scram_verifier(password)}'")
+                return
+        except OperationalError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.1)
 
 
 def terminate_backend(admin_url: str, pid: int) -> None:

@@ -8,11 +8,13 @@ from app.services.context import Clinic
 
 GROUPS = {"clinic_admin": "admin", "clinic_receptionist": "receptionist", "clinic_manager": "manager"}
 
+# USAGE, not MEMBER: a membership that passes on no privileges (PostgreSQL 16 makes the schema's owner such an
+# ADMIN member of the groups it created) is no clinic role.
 _PERMISSIONS = text(
     """
 SELECT session_user AS user_name,
        (SELECT rolsuper FROM pg_roles WHERE rolname = session_user) AS superuser,
-       ARRAY(SELECT g FROM unnest(CAST(:groups AS text[])) AS g WHERE pg_has_role(session_user, g, 'MEMBER'))
+       ARRAY(SELECT g FROM unnest(CAST(:groups AS text[])) AS g WHERE pg_has_role(session_user, g, 'USAGE'))
            AS groups,
        has_any_column_privilege('appointments', 'INSERT') AS can_book,
        has_any_column_privilege('patients', 'INSERT') AS can_edit_patients,

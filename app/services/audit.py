@@ -45,7 +45,9 @@ _PROVIDER_OF_ROW = (
 
 _HISTORY = text(
     "SELECT h.at, h.db_user, h.workstation, h.action, h.before, h.after, pr.name AS provider"
-    " FROM appointment_history(:appointment_id) AS h " + _PROVIDER_OF_ROW.format(log="h") + " ORDER BY h.at"
+    # The function's order is the order of the changes (`at` is when each transaction began: it can tie or cross).
+    " FROM appointment_history(:appointment_id) WITH ORDINALITY"
+    " AS h(at, db_user, workstation, action, before, after, n) " + _PROVIDER_OF_ROW.format(log="h") + " ORDER BY h.n"
 )
 
 _SEARCH = text(
@@ -56,7 +58,7 @@ _SEARCH = text(
     " AND (CAST(:since AS timestamptz) IS NULL OR l.at >= :since)"
     " AND (CAST(:until AS timestamptz) IS NULL OR l.at < :until)"
     " AND (CAST(:patient_id AS integer) IS NULL OR l.patient_id = :patient_id)"
-    " ORDER BY l.at DESC, l.id DESC LIMIT :limit"
+    " ORDER BY l.id DESC LIMIT :limit"
 )
 
 _USERS = text("SELECT DISTINCT db_user FROM audit_log ORDER BY db_user")

@@ -105,6 +105,7 @@ def test_test_connection_reports_the_real_server(qtbot, dialog, db_url):
     url = make_url(db_url)
     host = url.host or url.query["host"]  # the embedded test server: a unix socket folder
     fill_server(qtbot, dialog, host=host, port=str(url.port or 5432), database=url.database, user=url.username)
+    dialog.password.setText(url.password or "")  # the test server asks everyone, its superuser too
     with qtbot.waitSignal(dialog.runner.busy_changed, timeout=SERVER_WAIT_MS, check_params_cb=lambda busy: not busy):
         qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
     assert dialog.test_result.text().startswith("Connected: PostgreSQL ")
