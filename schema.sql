@@ -124,6 +124,8 @@ CREATE FUNCTION public.staff_list() RETURNS TABLE(name text, role text, enabled 
       AND NOT (member.rolsuper OR member.rolcreaterole OR member.rolreplication OR member.rolbypassrls)
       AND member.oid <> (SELECT datdba FROM pg_database WHERE datname = current_database())
       AND member.rolname <> current_user
+      AND NOT EXISTS (SELECT 1 FROM pg_auth_members other JOIN pg_roles r ON r.oid = other.roleid
+                      WHERE other.member = member.oid AND r.rolname NOT IN ('clinic_admin', 'clinic_receptionist', 'clinic_manager'))
     ORDER BY 1, 2
 $$;
 

@@ -58,7 +58,7 @@ _SEARCH = text(
     " AND (CAST(:since AS timestamptz) IS NULL OR l.at >= :since)"
     " AND (CAST(:until AS timestamptz) IS NULL OR l.at < :until)"
     " AND (CAST(:patient_id AS integer) IS NULL OR l.patient_id = :patient_id)"
-    " ORDER BY l.id DESC LIMIT :limit"
+    " ORDER BY l.at DESC, l.id DESC LIMIT :limit"
 )
 
 _USERS = text("SELECT DISTINCT db_user FROM audit_log ORDER BY db_user")

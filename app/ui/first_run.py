@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
 from app import config, runtime
 from app.domain.errors import InvalidInput
 from app.runtime import Login
-from app.ui.admin.staff_dialog import AccountDialog, AccountForm, make_room
-from app.ui.dialogs.field_errors import InlineError, mark_invalid, stacked
+from app.ui.admin.staff_dialog import AccountDialog, AccountForm
+from app.ui.dialogs.field_errors import InlineError, make_room, mark_invalid, stacked
 from app.ui.theme import in_use
 from app.ui.workers import TaskRunner, user_message
 

@@ -10,8 +10,7 @@ from PySide6.QtWidgets import QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEd
 from app import runtime
 from app.db.connect import DatabaseTarget
 from app.runtime import Login, WrongLogin
-from app.ui.admin.staff_dialog import make_room
-from app.ui.dialogs.field_errors import FieldErrors, InlineError, MessageBanner, stacked
+from app.ui.dialogs.field_errors import FieldErrors, InlineError, MessageBanner, make_room, stacked
 from app.ui.theme import in_use
 from app.ui.workers import TaskRunner, user_message
 

@@ -38,6 +38,7 @@ from app.ui.dialogs.appointment_dialog import AppointmentDialog
 from app.ui.dialogs.booking_dialog import BookingDialog
 from app.ui.dialogs.field_errors import OFFLINE_MESSAGE, sentence
 from app.ui.dialogs.find_patient_dialog import FindPatientDialog
+from app.ui.dialogs.patient_dialog import PatientDialog
 from app.ui.dialogs.reschedule_dialog import RescheduleDialog
 from app.ui.live_updates import LiveUpdates
 from app.ui.navigation import ViewMode, step, title, visible_range
@@ -65,6 +66,8 @@ class MainWindow(QMainWindow):
     schedule_changed = Signal(object)  # a Change announced by the database (another desk, or this one)
     schema_refused = Signal(str)  # the database is at another schema revision: read-only, and what to do
     can_book_changed = Signal(bool)  # whether the signed-in role may book, move, cancel and change status
+    can_edit_patients_changed = Signal(bool)  # whether the signed-in role may edit patients' details
+    patient_changed = Signal(int)  # a patient's details were saved at this desk: what shows them re-reads
 
     def __init__(self, runtime: Runtime, settings: QSettings | None = None, runner: TaskRunner | None = None):
         super().__init__()
@@ -102,6 +105,8 @@ class MainWindow(QMainWindow):
         self.runner.busy_changed.connect(self.status.set_loading)
         self.runner.failed.connect(lambda message: self.status.showMessage(message, 10_000))
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._follow_system_scheme)
+        # Patients are not announced by the database: the calendar's names are re-read after an edit here.
+        self.patient_changed.connect(lambda _patient_id: self.refresh())
 
         self._now_timer = QTimer(self)
         self._now_timer.timeout.connect(self._tick)
@@ -314,6 +319,10 @@ class MainWindow(QMainWindow):
         return self.permissions is not None and self.permissions.can_book
 
     @property
+    def can_edit_patients(self) -> bool:
+        return self.permissions is not None and self.permissions.can_edit_patients
+
+    @property
     def write_block(self) -> str | None:
         """Why this desk cannot write now (offline, or a schema that is not this program's), or None."""
         if not self.online:
@@ -453,6 +462,7 @@ class MainWindow(QMainWindow):
         self._show_admin_entries()
         self.status.set_account(self.permissions)
         self.can_book_changed.emit(can_book)
+        self.can_edit_patients_changed.emit(self.can_edit_patients)
 
     def _on_schedule_change(self, change: Change) -> None:
         if self._shut_down:
@@ -603,10 +613,18 @@ class MainWindow(QMainWindow):
         show(self.can_book)
         self.can_book_changed.connect(show)
 
+    def _follow_can_edit_patients(self, show: Callable[[bool], None]) -> None:
+        """Call `show` with whether the role may edit patients, now and whenever that changes."""
+        show(self.can_edit_patients)
+        self.can_edit_patients_changed.connect(show)
+
     def show_appointment(self, appointment: AppointmentView) -> AppointmentDialog:
         dialog = AppointmentDialog(self.runner, self.clinic, appointment, self)
         dialog.reschedule_requested.connect(self.open_reschedule)
+        dialog.edit_patient_requested.connect(self.edit_patient)
+        self.patient_changed.connect(dialog.on_patient_changed)
         self._follow_can_book(dialog.set_can_book)
+        self._follow_can_edit_patients(dialog.set_can_edit_patients)
         self._open(dialog)
         return dialog
 
@@ -623,7 +641,16 @@ class MainWindow(QMainWindow):
     def find_patient(self) -> FindPatientDialog:
         dialog = FindPatientDialog(self.runner, self.clinic, self)
         dialog.appointment_chosen.connect(self._go_to_appointment)
+        dialog.edit_patient_requested.connect(self.edit_patient)
+        self.patient_changed.connect(dialog.on_patient_changed)
+        self._follow_can_edit_patients(dialog.edit_button.setVisible)
         self._open(dialog, writes=False)
+        return dialog
+
+    def edit_patient(self, patient_id: int) -> PatientDialog:
+        dialog = PatientDialog(self.runner, self.clinic, patient_id, self)
+        dialog.changed.connect(self.patient_changed)
+        self._open(dialog)
         return dialog
 
     def open_providers(self) -> ProvidersDialog:

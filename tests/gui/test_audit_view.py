@@ -2,7 +2,7 @@
 audit log's filters, over rows the database's triggers wrote for real staff logins."""
 
 import socket
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
@@ -10,65 +10,13 @@ from PySide6.QtCore import QModelIndex, Qt
 from app.domain.models import AppointmentStatus
 from app.live.changes import Change
 from app.services import booking, schedule
-from app.services.audit import AuditEntry
 from app.ui.admin.audit_dialog import ANYONE, AuditDialog
 from app.ui.dialogs.appointment_dialog import AppointmentDialog
-from app.ui.models.audit_model import AuditFieldsModel, AuditTableModel, EntryRole, changed_fields, describe
+from app.ui.models.audit_model import AuditFieldsModel, AuditTableModel, EntryRole
+from tests.audit_entries import changed, entry
 from tests.conftest import ZONE
 from tests.gui.desks import click
 from tests.logins import backdate, signed_in_fixture, trail_fixture  # noqa: F401
-
-AT = datetime(2030, 1, 7, 8, 5, tzinfo=UTC)  # Monday 09:05 in Berlin
-BOOKED = {"id": 7, "status": "booked", "starts_at": "2030-01-08T09:00:00+00:00", "notes": "", "type_id": 1}
-
-
-def entry(table: str, action: str, before: dict | None, after: dict | None, **extra) -> AuditEntry:
-    values = {"user": "anna", "workstation": "clinic-scheduler@frontdesk-1", "row_id": 7, "appointment_id": None}
-    values.update(patient_id=None, provider=None, patient=None)
-    values.update(extra)
-    return AuditEntry(at=AT, table=table, action=action, before=before, after=after, **values)
-
-
-def changed(**values) -> AuditEntry:
-    return entry("appointments", "UPDATE", BOOKED, {**BOOKED, **values})
-
-
-# --- words ---
-
-
-@pytest.mark.parametrize(
-    ("audited", "words"),
-    [
-        (entry("appointments", "INSERT", None, BOOKED, provider="Dr. Xu"), "booked Tue 8 Jan 10:00 with Dr. Xu"),
-        (changed(starts_at="2030-01-08T13:30:00+00:00"), "moved from Tue 8 Jan 10:00 to 14:30"),
-        (changed(starts_at="2030-01-09T08:00:00+00:00"), "moved from Tue 8 Jan 10:00 to Wed 9 Jan 09:00"),
-        (changed(status="checked_in"), "status: booked → checked in"),
-        (changed(status="no_show"), "status: booked → no-show"),
-        (changed(status="cancelled"), "cancelled"),
-        (changed(notes="Bring the scans"), "notes changed"),
-        (changed(notes="x", type_id=2), "notes changed; type changed"),
-        (changed(ends_at="2030-01-08T09:45:00+00:00"), "details changed"),
-        (entry("appointments", "DELETE", BOOKED, None), "deleted"),
-        (entry("patients", "INSERT", None, {"first_name": "Ada"}), "patient created"),
-        (
-            entry("patients", "UPDATE", {"phone": "1", "email": None, "id": 3}, {"phone": "2", "email": "a", "id": 3}),
-            "patient edited (phone, email)",
-        ),
-        (
-            entry("time_slots", "UPDATE", {"start_time": BOOKED["starts_at"]}, {"start_time": "2030-01-08T10:00:00Z"}),
-            "time slot moved from Tue 8 Jan 10:00 to 11:00",
-        ),
-        (entry("time_slots", "DELETE", {"start_time": BOOKED["starts_at"]}, None), "time slot removed"),
-    ],
-)
-def test_each_change_is_told_in_words_in_the_clinics_zone(audited, words):
-    assert describe(audited, ZONE) == words
-
-
-def test_changed_fields_are_the_ones_that_differ():
-    assert changed_fields(changed(status="completed", notes="done")) == ["notes", "status"]
-    assert changed_fields(entry("appointments", "INSERT", None, {"a": 1, "b": None})) == ["a"]
-
 
 # --- models ---
 

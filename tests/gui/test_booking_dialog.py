@@ -62,13 +62,7 @@ def choose_existing(qtbot, dialog: BookingDialog, query: str) -> None:
 
 def fill_new_patient(qtbot, dialog: BookingDialog, **values: str) -> None:
     qtbot.mouseClick(dialog.new_button, Qt.MouseButton.LeftButton)
-    edits = {
-        "first_name": dialog.first_name_edit,
-        "last_name": dialog.last_name_edit,
-        "date_of_birth": dialog.birth_date_edit,
-        "phone": dialog.phone_edit,
-        "email": dialog.email_edit,
-    }
+    edits = dialog.patient_form.edits
     for field, value in values.items():
         edits[field].clear()
         qtbot.keyClicks(edits[field], value)
@@ -159,13 +153,13 @@ def test_invalid_fields_show_inline_errors_keep_book_disabled_and_write_nothing(
 
     dialog.book()  # an attempt shows every problem and sends nothing
     assert errors.message("last_name") == "Must not be empty"
-    assert dialog.phone_edit.property("invalid") is True
+    assert dialog.patient_form.edits["phone"].property("invalid") is True
     assert not runner.busy
     assert table_state(engine) == before
 
-    qtbot.keyClicks(dialog.phone_edit, "3456789")  # typing on fixes the field as you go
+    qtbot.keyClicks(dialog.patient_form.edits["phone"], "3456789")  # typing on fixes the field as you go
     assert errors.message("phone") == ""
-    assert dialog.phone_edit.property("invalid") is False
+    assert dialog.patient_form.edits["phone"].property("invalid") is False
 
 
 def test_slot_taken_by_another_desk_keeps_the_input_and_the_next_time_books_once(
@@ -218,7 +212,7 @@ def test_a_new_patient_is_registered_once_even_when_the_first_booking_fails(
     [grace] = [p for p in patient_rows(engine) if p.last_name == "Hopper"]
     assert dialog.patient_mode is PatientMode.EXISTING
     assert dialog.search.chosen.id == grace.id
-    assert dialog.first_name_edit.text() == "Grace"  # what was typed is still there
+    assert dialog.patient_form.edits["first_name"].text() == "Grace"  # what was typed is still there
 
     qtbot.keyClick(dialog.time_combo, Qt.Key.Key_Down)
     with qtbot.waitSignal(dialog.booked):

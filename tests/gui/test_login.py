@@ -7,8 +7,9 @@ import uuid
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QDialog
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
+from app import runtime
 from app.db.connect import DatabaseTarget, describe_url
 from app.services import staff
 from app.ui.login_dialog import LAST_USER_KEY, LoginDialog
@@ -123,6 +124,23 @@ def test_a_login_in_no_clinic_group_is_refused(qtbot, runner, target, ui_setting
     assert dialog.banner.text() == (
         f'This account ("{login_in_no_group}") has no clinic role: ask a clinic administrator to make it a'
         " receptionist, a manager or an admin."
+    )
+    assert ui_settings.value(LAST_USER_KEY) is None
+
+
+def test_the_embedded_servers_own_superuser_is_refused(qtbot, runner, db_url, ui_settings):
+    # The test server stands in for the embedded one: a target is embedded when it holds the server's handle,
+    # and its URL's user (the superuser, whom the server trusts without a password) is the maintenance login.
+    target = DatabaseTarget(db_url, "embedded (test server)", embedded_server="the test server")
+    superuser = runtime.maintenance_user(target)
+    assert superuser == make_url(db_url).username
+    dialog = login_dialog(qtbot, runner, target, ui_settings)
+    assert dialog.user.text() == "", "the maintenance login is not offered"
+    sign_in(qtbot, dialog, superuser, "any password")
+    assert dialog.isVisible() and dialog.login is None
+    assert dialog.banner.text() == (
+        f'This account ("{superuser}") has no clinic role: ask a clinic administrator to make it a receptionist,'
+        " a manager or an admin."
     )
     assert ui_settings.value(LAST_USER_KEY) is None
 

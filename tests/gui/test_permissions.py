@@ -71,6 +71,14 @@ def move_here_offered(window: MainWindow, details: AppointmentDialog) -> bool:
     return visible
 
 
+def patient_edit_offered(window: MainWindow, details: AppointmentDialog) -> list[bool]:
+    """Whether Edit patient is offered in the appointment's details and in the Find patient dialog."""
+    finder = window.find_patient()
+    offered = [details.edit_patient_button.isVisible(), finder.edit_button.isVisible()]
+    finder.reject()
+    return offered
+
+
 def admin_menu(window: MainWindow) -> list[str]:
     """The Admin menu's visible entries; empty if the menu itself is hidden."""
     if not window.admin_menu.menuAction().isVisible():
@@ -87,6 +95,7 @@ def test_a_manager_reads_everything_books_nothing_and_has_the_audit_log(qtbot, o
     details = details_of(qtbot, window, appointment_id, provider_id)
     assert changes_offered(details) == [False, False, False]
     assert not move_here_offered(window, details)
+    assert patient_edit_offered(window, details) == [False, False]
     assert details.history.isVisible() and details.history_model.rowCount() == 1
 
     window.audit_action.trigger()
@@ -101,6 +110,7 @@ def test_a_receptionist_books_and_has_no_admin_menu(qtbot, open_as, appointment_
     details = details_of(qtbot, window, appointment_id, provider_id)
     assert changes_offered(details) == [True, True, True]
     assert move_here_offered(window, details)
+    assert patient_edit_offered(window, details) == [True, True]
 
 
 @pytest.mark.parametrize("role", ["admin", "superuser"])
@@ -146,6 +156,7 @@ def test_a_role_changed_by_it_shows_at_the_next_re_read(
         conn.execute(text(f'GRANT clinic_receptionist TO "{name}"'))
         conn.execute(text(f'REVOKE clinic_manager FROM "{name}"'))
     qtbot.waitUntil(lambda: window.can_book, timeout=5_000)
+    assert patient_edit_offered(window, details) == [True, True]
 
     assert f"{name} · receptionist" in window.status.summary()
     assert booking_offered(window) == [True, True]

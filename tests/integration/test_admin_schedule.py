@@ -16,7 +16,7 @@ from app.domain.errors import InvalidInput, NotAllowed, WouldOrphan
 from app.domain.slots import WorkingBlock
 from app.services import appointment_types, booking, providers
 from tests.conftest import NOW, WEEKDAY_HOURS, ZONE, make_clinic, new_patient
-from tests.integration.db_state import refused, wait_for_lock_waiter
+from tests.integration.db_state import refused, table_state, wait_for_lock_waiter
 
 TUESDAY, WEDNESDAY = date(2030, 1, 8), date(2030, 1, 9)
 MORNINGS = {d: [WorkingBlock(time(8), time(12), 30)] for d in range(1, 6)}
@@ -194,6 +194,40 @@ def test_past_and_cancelled_appointments_do_not_stop_a_change(engine, provider_i
     providers.set_weekly_hours(later, provider_id, {})
     providers.set_provider_active(later, provider_id, False)
     assert provider_row(engine, provider_id).active is False
+
+
+# Changes that would leave the Tuesday 09:00-09:30 appointment behind: the field a refusal names, the table changed.
+CHANGES_OVER_NINE = {
+    "deactivate": (lambda c, p: providers.set_provider_active(c, p, False), "active", "providers"),
+    "time off over it": (
+        lambda c, p: providers.add_time_off(c, p, at(TUESDAY, 8), at(TUESDAY, 12)),
+        "starts_at",
+        "time_off",
+    ),
+    "hours without it": (
+        lambda c, p: providers.set_weekly_hours(c, p, {2: [WorkingBlock(time(13), time(17), 30)]}),
+        "weekly_hours",
+        "working_hours",
+    ),
+}
+
+
+@pytest.mark.parametrize(("change", "field", "table"), CHANGES_OVER_NINE.values(), ids=CHANGES_OVER_NINE)
+def test_an_appointment_under_way_still_blocks_a_change(clinic, engine, provider_id, change, field, table):
+    appointment = book(clinic, provider_id, at(TUESDAY, 9))
+    during = make_clinic(engine, now=at(TUESDAY, 9, 10))
+    error = refused(engine, WouldOrphan, change, during, provider_id)
+    assert error.field == field and [a.id for a in error.appointments] == [appointment]
+
+
+@pytest.mark.parametrize(("change", "field", "table"), CHANGES_OVER_NINE.values(), ids=CHANGES_OVER_NINE)
+def test_an_appointment_that_ended_a_minute_ago_does_not_block_a_change(
+    clinic, engine, provider_id, change, field, table
+):
+    book(clinic, provider_id, at(TUESDAY, 9))
+    before = table_state(engine)[table]
+    change(make_clinic(engine, now=at(TUESDAY, 9, 31)), provider_id)
+    assert table_state(engine)[table] != before, f"{field}: the change was not made"
 
 
 def test_a_long_list_shows_ten_and_says_how_many_more(clinic, engine, provider_id):

@@ -203,6 +203,27 @@ def test_staff_name(clinic, engine, new_staff, name):
     check_refusal(engine, "name", outcome, new_staff, name, "a long enough password")
 
 
+# Well-formed names the database keeps for itself (pg_*, PUBLIC, NONE and the SQL keywords for the current role
+# cannot be role names) or for the clinic's groups.
+RESERVED_STAFF_NAMES = ["pg_abc", "public", "none", "current_user", "session_user", "current_role", "clinic_admin"]
+
+
+@pytest.mark.parametrize("name", RESERVED_STAFF_NAMES)
+def test_staff_names_reserved_by_the_database_are_refused(clinic, engine, new_staff, name):
+    def role():  # (may log in, member of) of a role by that name; None if there is none
+        with engine.connect() as conn:
+            sql = text(
+                "SELECT rolcanlogin, ARRAY(SELECT roleid::regrole::text FROM pg_auth_members WHERE member = r.oid)"
+                " FROM pg_roles r WHERE rolname = :n"
+            )
+            found = conn.execute(sql, {"n": name}).one_or_none()
+            return None if found is None else tuple(found)
+
+    before = role()
+    check_refusal(engine, "name", f'"{name}" is reserved by the database', new_staff, name, "a long enough password")
+    assert role() == before, "a role was created or changed"
+
+
 def desk_login(db_url: str, name: str, password: str) -> str:
     """Sign in as a desk does (its engine); return who the server says we are."""
     engine = make_engine(with_login(db_url, name, password))

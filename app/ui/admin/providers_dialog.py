@@ -37,8 +37,7 @@ from app.ui.admin.refusals import AffectedList, by_field
 from app.ui.admin.time_off_editor import TimeOffEditor
 from app.ui.admin.weekly_hours_editor import WeeklyHoursEditor
 from app.ui.admin.widgets import button, select_row_quietly
-from app.ui.dialogs.booking_dialog import model_errors
-from app.ui.dialogs.field_errors import FieldErrors, InlineError, MessageBanner, stacked
+from app.ui.dialogs.field_errors import FieldErrors, InlineError, MessageBanner, model_errors, stacked
 from app.ui.theme import Theme, in_use
 from app.ui.workers import TaskRunner, user_message
 

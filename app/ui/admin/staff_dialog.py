@@ -6,8 +6,9 @@ first start, which creates the embedded database's first admin.
 """
 
 from collections.abc import Callable
+from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -30,11 +31,12 @@ from app.services import staff
 from app.services.context import Clinic
 from app.services.staff import MIN_PASSWORD_LENGTH, StaffMember
 from app.ui.dialogs.appointment_dialog import confirm
-from app.ui.dialogs.field_errors import FieldErrors, InlineError, MessageBanner, stacked
+from app.ui.dialogs.field_errors import FieldErrors, InlineError, MessageBanner, make_room, stacked
+from app.ui.dialogs.form_buttons import FormButtons
+from app.ui.models.rows_model import RowsModel
 from app.ui.theme import Theme, in_use
 from app.ui.workers import TaskRunner, user_message
 
-Index = QModelIndex | QPersistentModelIndex
 ROLE_WORDS = {"receptionist": "Receptionist", "manager": "Manager", "admin": "Admin"}
 ROLE_CHOICES = (
     ("receptionist", "Receptionist: books, and adds and edits patients"),
@@ -42,16 +44,6 @@ ROLE_CHOICES = (
     ("admin", "Admin: also sets up the schedule and manages staff"),
 )
 NAME_HINT = "lower-case letters, digits, . _ -"
-
-
-def make_room(dialog: QWidget) -> None:
-    """Grow `dialog` to show messages that just appeared under its fields: a window keeps its height otherwise,
-    and a wrapped message would be cut off."""
-    layout = dialog.layout()
-    layout.activate()
-    wanted = layout.totalHeightForWidth(dialog.width()) if layout.hasHeightForWidth() else dialog.sizeHint().height()
-    if dialog.height() < wanted:
-        dialog.resize(dialog.width(), wanted)
 
 
 # --- the account form ------------------------------------------------------------------------------
@@ -187,18 +179,9 @@ class AccountDialog(QDialog):
         self._busy = False
         self._write_block: str | None = None
         self.banner = MessageBanner()
-        self.action_button = QPushButton(action)
-        self.action_button.setAccessibleName(action.replace("&", ""))
-        self.action_button.setProperty("role", "primary")
+        buttons = FormButtons(self, action, self.submit)
+        self.cancel_button, self.action_button = buttons.cancel, buttons.action
         self.action_button.setDefault(True)
-        self.action_button.clicked.connect(self.submit)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setAccessibleName("Cancel")
-        self.cancel_button.clicked.connect(self.reject)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.action_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 18, 20, 16)
         layout.setSpacing(12)
@@ -266,44 +249,20 @@ class AccountDialog(QDialog):
 
 # --- the staff list --------------------------------------------------------------------------------
 
-COLUMNS = ("Name", "Role", "Account")
 
-
-class StaffTableModel(QAbstractTableModel):
+class StaffTableModel(RowsModel[StaffMember]):
     """Staff members as plain rows: name, role, enabled or disabled."""
 
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self._rows: list[StaffMember] = []
-
-    def set_staff(self, members: list[StaffMember]) -> None:
-        self.beginResetModel()
-        self._rows = list(members)
-        self.endResetModel()
-
-    def member_at(self, row: int) -> StaffMember:
-        return self._rows[row]
+    COLUMNS = ("Name", "Role", "Account")
+    set_staff = RowsModel.set_rows
+    member_at = RowsModel.row_at
 
     def row_of(self, name: str) -> int | None:
         return next((row for row, member in enumerate(self._rows) if member.name == name), None)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        member = self._rows[index.row()]
+    def cell(self, member: StaffMember, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
-            return (member.name, ROLE_WORDS[member.role], "Enabled" if member.enabled else "Disabled")[index.column()]
+            return (member.name, ROLE_WORDS[member.role], "Enabled" if member.enabled else "Disabled")[column]
         if role == Qt.ItemDataRole.UserRole:
             return member.name
         return None

@@ -18,8 +18,7 @@ from PySide6.QtWidgets import (
 from app.domain.models import validate
 from app.domain.schedule_setup import TimeOffIn
 from app.services.providers import TimeOff
-from app.ui.dialogs.booking_dialog import model_errors
-from app.ui.dialogs.field_errors import FieldErrors, InlineError
+from app.ui.dialogs.field_errors import FieldErrors, InlineError, model_errors
 
 TIME_FORMAT = "ddd dd MMM yyyy HH:mm"
 

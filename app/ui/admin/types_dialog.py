@@ -31,8 +31,7 @@ from app.services.context import Clinic
 from app.ui.admin.refusals import AffectedList, by_field
 from app.ui.admin.widgets import button, select_row_quietly
 from app.ui.dialogs.appointment_dialog import confirm
-from app.ui.dialogs.booking_dialog import model_errors
-from app.ui.dialogs.field_errors import FieldErrors, InlineError, MessageBanner, stacked
+from app.ui.dialogs.field_errors import FieldErrors, InlineError, MessageBanner, model_errors, stacked
 from app.ui.icons import type_dot
 from app.ui.theme import Theme, in_use
 from app.ui.workers import TaskRunner, user_message

@@ -57,6 +57,7 @@ def confirm(box: QMessageBox) -> bool:
 class AppointmentDialog(QDialog):
     changed = Signal(int)  # the appointment's id, after a status change or a cancellation
     reschedule_requested = Signal(object)  # AppointmentView: the window opens its reschedule dialog
+    edit_patient_requested = Signal(int)  # the patient's id: the window opens their details to edit
 
     def __init__(self, runner: TaskRunner, clinic: Clinic, appointment: AppointmentView, parent: QWidget | None = None):
         super().__init__(parent)
@@ -66,6 +67,7 @@ class AppointmentDialog(QDialog):
         self._busy = False
         self._write_block: str | None = None  # why nothing can be changed now, if anything stops it
         self._can_book = True  # the window says what the signed-in role may do; the database is the guard
+        self._can_edit_patients = True
         self.setWindowTitle("Appointment")
         self.setObjectName("appointment_dialog")
         self.setMinimumWidth(640)
@@ -193,6 +195,11 @@ class AppointmentDialog(QDialog):
         self.reschedule_button.setToolTip("Move the appointment to another free time")
         self.reschedule_button.setAutoDefault(False)
         self.reschedule_button.clicked.connect(self._request_reschedule)
+        self.edit_patient_button = QPushButton("Edit patient…")
+        self.edit_patient_button.setAccessibleName("Edit patient")
+        self.edit_patient_button.setToolTip("Correct the patient's name, date of birth, phone or email")
+        self.edit_patient_button.setAutoDefault(False)
+        self.edit_patient_button.clicked.connect(lambda: self.edit_patient_requested.emit(self._appointment.patient_id))
         self.close_button = QPushButton("Close")
         self.close_button.setAccessibleName("Close")
         self.close_button.setDefault(True)
@@ -200,6 +207,7 @@ class AppointmentDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.cancel_button)
         row.addStretch(1)
+        row.addWidget(self.edit_patient_button)
         row.addWidget(self.reschedule_button)
         row.addWidget(self.close_button)
         return row
@@ -249,6 +257,8 @@ class AppointmentDialog(QDialog):
         self.cancel_button.setEnabled(self._can_write() and AppointmentStatus.CANCELLED in allowed)
         # Only a booked appointment can move (the service refuses the others).
         self.reschedule_button.setEnabled(self._can_write() and status is AppointmentStatus.BOOKED)
+        self.edit_patient_button.setVisible(self._can_edit_patients)
+        self.edit_patient_button.setEnabled(self._write_block is None and not self._busy)
 
     def _can_write(self) -> bool:
         return self._can_book and self._write_block is None and not self._busy
@@ -257,6 +267,16 @@ class AppointmentDialog(QDialog):
         """Whether the signed-in role may change appointments: without it the changes are not offered."""
         self._can_book = allowed
         self._enable_actions()
+
+    def set_can_edit_patients(self, allowed: bool) -> None:
+        """Whether the signed-in role may edit patients: without it Edit patient is not offered."""
+        self._can_edit_patients = allowed
+        self._enable_actions()
+
+    def on_patient_changed(self, patient_id: int) -> None:
+        """A patient's details were saved: if they are this appointment's, show the new name."""
+        if patient_id == self._appointment.patient_id and not self._busy:
+            self._reload()
 
     def set_write_block(self, reason: str | None) -> None:
         """While writing is blocked every change is disabled and the banner says why; when it is lifted the

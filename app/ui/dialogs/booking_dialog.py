@@ -12,7 +12,6 @@ from datetime import datetime
 from enum import IntEnum
 from typing import Any
 
-from pydantic import BaseModel
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QIcon
 from PySide6.QtWidgets import (
@@ -23,7 +22,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QStackedWidget,
@@ -39,7 +37,9 @@ from app.services.context import Clinic
 from app.services.patients import Patient
 from app.services.schedule import AppointmentType, AppointmentView, Provider
 from app.ui.dialogs.duplicate_choice import DuplicateChoice
-from app.ui.dialogs.field_errors import FieldErrors, InlineError, MessageBanner, stacked
+from app.ui.dialogs.field_errors import Disclosure, FieldErrors, InlineError, MessageBanner, labelled, model_errors
+from app.ui.dialogs.form_buttons import FormButtons
+from app.ui.dialogs.patient_form import PATIENT_CAPTIONS, PATIENT_PROMPTS, PatientForm
 from app.ui.dialogs.patient_search import PatientSearch
 from app.ui.icons import type_dot
 from app.ui.models.slot_model import SlotListModel, SlotRole
@@ -52,42 +52,18 @@ SLOT_GONE_MESSAGE = "This time is no longer free – choose another time"
 DEFAULT_TYPE_CODE = "consultation"
 
 # Field captions, in the order the form shows them (the hint under the form names the first problem).
-CAPTIONS = {
-    "start": "Time",
-    "patient_id": "Patient",
-    "first_name": "First name",
-    "last_name": "Last name",
-    "date_of_birth": "Date of birth",
-    "phone": "Phone",
-    "email": "Email",
-    "type_id": "Type",
-    "notes": "Notes",
-}
-# What to ask for while a field is still empty: the models' own message ("Input should be a valid integer")
-# would describe the empty value, not what to do.
+CAPTIONS = {"start": "Time", "patient_id": "Patient", **PATIENT_CAPTIONS, "type_id": "Type", "notes": "Notes"}
+# What to ask for while a field is still empty.
 PROMPTS = {
     "patient_id": "choose a patient from the search results",
     "start": "choose a time",
-    "date_of_birth": "enter the date of birth as YYYY-MM-DD",
+    **PATIENT_PROMPTS,
 }
 
 
 class PatientMode(IntEnum):
     EXISTING = 0
     NEW = 1
-
-
-def model_errors(model: type[BaseModel], values: dict[str, Any]) -> dict[str, str]:
-    """The first problem with each field, as the service would report it."""
-    try:
-        validate(model, **values)
-    except InvalidInput as exc:
-        errors: dict[str, str] = {}
-        for error in exc.errors:
-            empty = values.get(error.field) is None and error.field in PROMPTS
-            errors.setdefault(error.field, PROMPTS[error.field] if empty else error.message)
-        return errors
-    return {}
 
 
 def _caption(text: str) -> QLabel:
@@ -109,9 +85,7 @@ class BookingDialog(QDialog):
         self._wanted_start: datetime | None = start  # selected once the free times have loaded
         # One id for every attempt at this booking: a retry after an unknown outcome cannot book twice.
         self._request_id = uuid.uuid4()
-        self._touched: set[str] = set()
-        self._show_all_errors = False
-        self._service_errors: dict[str, str] = {}  # from the last attempt, until their field is edited
+        self._disclosure = Disclosure(self._refresh)
         self._busy = False
         self._write_block: str | None = None  # why nothing can be saved now, if anything stops it
         self._outcome_unknown = False  # the last attempt lost its connection: it may have booked
@@ -166,7 +140,7 @@ class BookingDialog(QDialog):
         self.time_combo.setAccessibleName("Time")
         self.time_combo.setToolTip(f"The free times of {self._provider.name} on this day")
         self.time_combo.setMinimumWidth(140)
-        self.time_combo.activated.connect(lambda _row: self._edited("start"))
+        self.time_combo.activated.connect(lambda _row: self._disclosure.edited("start"))
         time_caption = _caption("Time")
         time_caption.setBuddy(self.time_combo)
         self.reload_times_button = QPushButton("Reload")
@@ -211,7 +185,7 @@ class BookingDialog(QDialog):
 
         self.search = PatientSearch(self._runner, self._clinic)
         self.search.results.setMinimumHeight(132)
-        self.search.patient_chosen.connect(lambda _patient: self._edited("patient_id"))
+        self.search.patient_chosen.connect(lambda _patient: self._disclosure.edited("patient_id"))
         self.search.patient_activated.connect(lambda _patient: self.type_combo.setFocus())
         patient_error = InlineError("Patient")
         self.field_errors.add("patient_id", self.search.query_edit, patient_error)
@@ -244,56 +218,25 @@ class BookingDialog(QDialog):
         return section
 
     def _build_new_patient_form(self) -> QWidget:
-        self.first_name_edit = QLineEdit()
-        self.last_name_edit = QLineEdit()
-        self.birth_date_edit = QLineEdit()
-        self.birth_date_edit.setPlaceholderText("YYYY-MM-DD")
-        self.birth_date_edit.setToolTip("Date of birth as year-month-day, for example 1980-05-17")
-        self.phone_edit = QLineEdit()
-        self.phone_edit.setPlaceholderText("+49 30 1234567")
-        self.phone_edit.setToolTip("6 to 15 digits; spaces, +, -, ( ) and / are allowed")
-        self.email_edit = QLineEdit()
-        self.email_edit.setPlaceholderText("Optional")
-        self.email_edit.setToolTip("Optional: name@example.org")
-        page = QWidget()
-        grid = QGridLayout(page)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setHorizontalSpacing(12)
-        grid.setVerticalSpacing(8)
-        fields = [
-            ("first_name", self.first_name_edit, 0, 0, 1),
-            ("last_name", self.last_name_edit, 0, 1, 1),
-            ("date_of_birth", self.birth_date_edit, 1, 0, 1),
-            ("phone", self.phone_edit, 1, 1, 1),
-            ("email", self.email_edit, 2, 0, 2),
-        ]
-        for field, edit, row, column, span in fields:
-            edit.textEdited.connect(lambda _text, field=field: self._new_patient_edited(field))
-            edit.editingFinished.connect(lambda field=field: self._touch(field))
-            grid.addWidget(self._labelled(field, edit), row, column, 1, span, Qt.AlignmentFlag.AlignTop)
-        grid.setRowStretch(3, 1)
-        return page
+        self.patient_form = PatientForm(self.field_errors)
+        self.patient_form.edited.connect(self._new_patient_edited)
+        self.patient_form.left.connect(self._disclosure.touch)
+        return self.patient_form
 
     def _labelled(self, field: str, widget: QWidget) -> QWidget:
-        """A field with its caption above and its error message below."""
-        caption = QLabel(CAPTIONS[field])
-        caption.setBuddy(widget)
-        widget.setAccessibleName(CAPTIONS[field])
-        error = InlineError(CAPTIONS[field])
-        self.field_errors.add(field, widget, error)
-        return stacked(caption, widget, error, spacing=3)
+        return labelled(CAPTIONS[field], widget, field, self.field_errors)
 
     def _build_details(self) -> QGridLayout:
         self.type_combo = QComboBox()
         self.type_combo.setToolTip("Appointment type: its colour marks the appointment in the calendar")
         self.type_combo.setMinimumWidth(180)
-        self.type_combo.activated.connect(lambda _row: self._edited("type_id"))
+        self.type_combo.activated.connect(lambda _row: self._disclosure.edited("type_id"))
         self.notes_edit = QPlainTextEdit()
         self.notes_edit.setPlaceholderText("Reason for the visit, anything the provider should know")
         self.notes_edit.setToolTip("Up to 2000 characters")
         self.notes_edit.setTabChangesFocus(True)
         self.notes_edit.setFixedHeight(64)
-        self.notes_edit.textChanged.connect(lambda: self._edited("notes"))
+        self.notes_edit.textChanged.connect(lambda: self._disclosure.edited("notes"))
         details = QGridLayout()
         details.setHorizontalSpacing(12)
         details.addWidget(self._labelled("type_id", self.type_combo), 0, 0, Qt.AlignmentFlag.AlignTop)
@@ -302,26 +245,13 @@ class BookingDialog(QDialog):
         return details
 
     def _build_buttons(self) -> QHBoxLayout:
-        self.hint_label = QLabel()
-        self.hint_label.setProperty("role", "muted")
-        self.hint_label.setAccessibleName("What is missing")
-        self.hint_label.setWordWrap(True)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setAccessibleName("Cancel")
-        self.cancel_button.setAutoDefault(False)
-        self.cancel_button.clicked.connect(self.reject)
-        self.book_button = QPushButton("Book")
-        self.book_button.setProperty("role", "primary")
-        self.book_button.setAccessibleName("Book")
-        self.book_button.setToolTip("Book the appointment (enabled once every field is filled in correctly)")
+        row = FormButtons(
+            self, "Book", self.book, tooltip="Book the appointment (enabled once every field is filled in correctly)"
+        )
+        self.hint_label, self.cancel_button, self.book_button = row.hint, row.cancel, row.action
         # Not the default button: Enter on a search result must choose the patient, not book with the type and
         # notes still untouched. Enter books once Book has the focus.
         self.book_button.setAutoDefault(True)
-        self.book_button.clicked.connect(self.book)
-        row = QHBoxLayout()
-        row.addWidget(self.hint_label, 1)
-        row.addWidget(self.cancel_button)
-        row.addWidget(self.book_button)
         return row
 
     def set_theme(self, theme: Theme) -> None:
@@ -372,7 +302,7 @@ class BookingDialog(QDialog):
         self.time_combo.setPlaceholderText("Choose a time" if slots else "No free times this day")
         self.time_combo.setEnabled(bool(slots))
         if wanted is not None and row is None:
-            self._service_errors["start"] = self._gone_message
+            self._disclosure.refusals["start"] = self._gone_message
         self._wanted_start = None
         self._gone_message = SLOT_GONE_MESSAGE
         self._slots_loaded = True
@@ -415,26 +345,9 @@ class BookingDialog(QDialog):
         self.patient_stack.setCurrentIndex(mode)
         self._refresh()
 
-    def _touch(self, field: str) -> None:
-        self._touched.add(field)
-        self._refresh()
-
-    def _edited(self, field: str) -> None:
-        self._service_errors.pop(field, None)
-        self._refresh()
-
     def _new_patient_edited(self, field: str) -> None:
         self.duplicates.hide()  # the match was for what the fields said before
-        self._edited(field)
-
-    def _patient_values(self) -> dict[str, Any]:
-        return {
-            "first_name": self.first_name_edit.text(),
-            "last_name": self.last_name_edit.text(),
-            "date_of_birth": self.birth_date_edit.text().strip() or None,
-            "phone": self.phone_edit.text(),
-            "email": self.email_edit.text().strip() or None,
-        }
+        self._disclosure.edited(field)
 
     def _booking_values(self, patient_id: int | None) -> dict[str, Any]:
         return {
@@ -448,23 +361,19 @@ class BookingDialog(QDialog):
     def validation_errors(self) -> dict[str, str]:
         """Every field's problem, by the models the service validates with."""
         chosen = self.search.chosen
-        errors = model_errors(BookingRequest, self._booking_values(chosen.id if chosen else None))
+        errors = model_errors(BookingRequest, self._booking_values(chosen.id if chosen else None), PROMPTS)
         if self.patient_mode is PatientMode.NEW:
             errors.pop("patient_id", None)  # the patient gets an id once registered
-            errors.update(model_errors(PatientIn, self._patient_values()))
+            errors.update(self.patient_form.validation_errors())
         return errors
 
     def _refresh(self) -> None:
         errors = self.validation_errors()
-        shown = {f: m for f, m in errors.items() if self._show_all_errors or f in self._touched}
-        shown.update(self._service_errors)
-        self.field_errors.show(shown)
+        self.field_errors.show(self._disclosure.shown(errors))
         can_save = self._write_block is None and self._slots_loaded and not self._busy
         self.book_button.setEnabled(can_save and not errors)
         self.book_button.setText("Booking…" if self._busy else "Book")
-        # Name the first problem the form does not show yet, so a disabled Book never leaves one guessing.
-        hidden = next((field for field in CAPTIONS if field in errors and field not in shown), None)
-        self.hint_label.setText("" if hidden is None or self._busy else f"{CAPTIONS[hidden]}: {errors[hidden]}")
+        self.hint_label.setText("" if self._busy else self._disclosure.hint(errors, CAPTIONS))
 
     # --- other desks and the connection ---------------------------------------------------------------------
 
@@ -502,7 +411,7 @@ class BookingDialog(QDialog):
         if self._busy:
             return
         if self.validation_errors():
-            self._show_all_errors = True
+            self._disclosure.show_all = True
             self._refresh()
             return
         if self._outcome_unknown:
@@ -527,7 +436,7 @@ class BookingDialog(QDialog):
         self._refresh()
 
     def _create_patient(self, *, allow_duplicate: bool) -> None:
-        values = self._patient_values()
+        values = self.patient_form.values()
         self._runner.submit(
             lambda: patients.create_patient(self._clinic, allow_duplicate=allow_duplicate, **values),
             lambda patient_id: self._on_patient_created(patient_id, values),
@@ -604,18 +513,13 @@ class BookingDialog(QDialog):
         self._refresh()
 
     def _on_slot_taken(self) -> None:
-        self._service_errors["start"] = SLOT_TAKEN_MESSAGE
+        self._disclosure.refusals["start"] = SLOT_TAKEN_MESSAGE
         self._request_id = uuid.uuid4()  # the refused attempt booked nothing; the next one is a new booking
         self._load_slots()
         self.slot_taken.emit()
 
     def _show_invalid_input(self, error: InvalidInput) -> None:
-        elsewhere = []
-        for field_error in error.errors:
-            if field_error.field in self.field_errors:
-                self._service_errors[field_error.field] = field_error.message
-            else:
-                elsewhere.append(str(field_error))
+        elsewhere = self._disclosure.refuse(error, self.field_errors)
         if elsewhere:
             self.banner.show_message("; ".join(elsewhere))
 

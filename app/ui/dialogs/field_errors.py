@@ -1,9 +1,13 @@
 """Messages shown where the problem is: under the field it is about, or in a banner at the top of a dialog."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
+from pydantic import BaseModel
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from app.domain.errors import InvalidInput
+from app.domain.models import validate
 from app.ui.theme import Theme, set_style_property
 
 OFFLINE_MESSAGE = (
@@ -15,6 +19,23 @@ OFFLINE_MESSAGE = (
 def sentence(message: str) -> str:
     """A validator's reason ("must not be empty") as a sentence under its field."""
     return message[:1].upper() + message[1:]
+
+
+def model_errors(
+    model: type[BaseModel], values: dict[str, Any], prompts: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The first problem with each field, as the service would report it. A field still empty gets its prompt, if
+    it has one: the model's own message ("Input should be a valid integer") would describe the empty value, not
+    what to do."""
+    try:
+        validate(model, **values)
+    except InvalidInput as exc:
+        errors: dict[str, str] = {}
+        for error in exc.errors:
+            prompt = (prompts or {}).get(error.field) if values.get(error.field) is None else None
+            errors.setdefault(error.field, prompt or error.message)
+        return errors
+    return {}
 
 
 def mark_invalid(widget: QWidget, invalid: bool) -> None:
@@ -31,6 +52,16 @@ def stacked(*widgets: QWidget, spacing: int) -> QWidget:
     for widget in widgets:
         layout.addWidget(widget)
     return box
+
+
+def make_room(dialog: QWidget) -> None:
+    """Grow `dialog` to show messages that just appeared under its fields: a window keeps its height otherwise,
+    and a wrapped message would be cut off."""
+    layout = dialog.layout()
+    layout.activate()
+    wanted = layout.totalHeightForWidth(dialog.width()) if layout.hasHeightForWidth() else dialog.sizeHint().height()
+    if dialog.height() < wanted:
+        dialog.resize(dialog.width(), wanted)
 
 
 class InlineError(QLabel):
@@ -69,6 +100,57 @@ class FieldErrors:
 
     def message(self, field: str) -> str:
         return self._fields[field][1].text()
+
+
+def labelled(caption: str, widget: QWidget, field: str, errors: FieldErrors) -> QWidget:
+    """A field with its caption above and its error message below, the message registered in `errors`."""
+    label = QLabel(caption)
+    label.setBuddy(widget)
+    widget.setAccessibleName(caption)
+    error = InlineError(caption)
+    errors.add(field, widget, error)
+    return stacked(label, widget, error, spacing=3)
+
+
+class Disclosure:
+    """Which of a form's problems to show: a field's once it was left, all of them after an attempt to save, and
+    the service's refusals until their field is edited. Nobody is told off for a field not yet reached. After a
+    field is left or edited, `changed` is called to show the form anew."""
+
+    def __init__(self, changed: Callable[[], None]) -> None:
+        self.touched: set[str] = set()
+        self.show_all = False
+        self.refusals: dict[str, str] = {}
+        self._changed = changed
+
+    def touch(self, field: str) -> None:
+        self.touched.add(field)
+        self._changed()
+
+    def edited(self, field: str) -> None:
+        self.refusals.pop(field, None)
+        self._changed()
+
+    def shown(self, errors: Mapping[str, str]) -> dict[str, str]:
+        shown = {field: message for field, message in errors.items() if self.show_all or field in self.touched}
+        return {**shown, **self.refusals}
+
+    def hint(self, errors: Mapping[str, str], captions: Mapping[str, str]) -> str:
+        """The first problem (in the order of `captions`) not shown at its field, so that a disabled button
+        never leaves one guessing; "" if there is none."""
+        shown = self.shown(errors)
+        hidden = next((field for field in captions if field in errors and field not in shown), None)
+        return "" if hidden is None else f"{captions[hidden]}: {errors[hidden]}"
+
+    def refuse(self, error: InvalidInput, fields: FieldErrors) -> list[str]:
+        """Keep the service's refusals of the form's fields; return the others, in words, for the banner."""
+        elsewhere = []
+        for field_error in error.errors:
+            if field_error.field in fields:
+                self.refusals[field_error.field] = field_error.message
+            else:
+                elsewhere.append(str(field_error))
+        return elsewhere
 
 
 class MessageBanner(QFrame):

@@ -1,9 +1,9 @@
-"""Find a patient (Ctrl+F) and their appointments; open one or jump to its day."""
+"""Find a patient (Ctrl+F) and their appointments; open one or jump to its day, or edit the patient."""
 
 from PySide6.QtCore import QItemSelectionModel, Signal
 from PySide6.QtWidgets import QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableView, QVBoxLayout
 
-from app.services import schedule
+from app.services import patients, schedule
 from app.services.context import Clinic
 from app.services.patients import Patient
 from app.services.schedule import AppointmentView
@@ -14,6 +14,7 @@ from app.ui.workers import TaskRunner, user_message
 
 class FindPatientDialog(QDialog):
     appointment_chosen = Signal(object)  # AppointmentView: the window shows its day and opens it
+    edit_patient_requested = Signal(int)  # the chosen patient's id: the window opens their details to edit
 
     def __init__(self, runner: TaskRunner, clinic: Clinic, parent=None):
         super().__init__(parent)
@@ -49,6 +50,13 @@ class FindPatientDialog(QDialog):
         self.open_button.setAccessibleName("Open the appointment on its day")
         self.open_button.setEnabled(False)
         self.open_button.clicked.connect(lambda: self._choose(self.table.currentIndex().row()))
+        # Shown only to roles that may edit patients (the window says which).
+        self.edit_button = buttons.addButton("Edit patient…", QDialogButtonBox.ButtonRole.ActionRole)
+        self.edit_button.setAccessibleName("Edit patient")
+        self.edit_button.setToolTip("Correct the chosen patient's name, date of birth, phone or email")
+        self.edit_button.setAutoDefault(False)
+        self.edit_button.setEnabled(False)
+        self.edit_button.clicked.connect(self._edit_chosen)
         self.table.selectionModel().currentRowChanged.connect(
             lambda index, _prev: self.open_button.setEnabled(index.isValid())
         )
@@ -62,6 +70,7 @@ class FindPatientDialog(QDialog):
     def _show_history(self, patient: Patient | None) -> None:
         self.model.set_appointments([])
         self.open_button.setEnabled(False)
+        self.edit_button.setEnabled(patient is not None)
         if patient is None:
             self.history_label.setText("Choose a patient to see their appointments.")
             return
@@ -92,3 +101,19 @@ class FindPatientDialog(QDialog):
         if 0 <= row < self.model.rowCount():
             self.appointment_chosen.emit(self.model.appointment_at(row))
             self.accept()
+
+    def _edit_chosen(self) -> None:
+        if self.search.chosen is not None:
+            self.edit_patient_requested.emit(self.search.chosen.id)
+
+    def on_patient_changed(self, patient_id: int) -> None:
+        """A patient's details were saved: if it is the chosen one, show them as they are now."""
+        if self.search.chosen is None or self.search.chosen.id != patient_id:
+            return
+        self.runner.submit(
+            lambda: patients.get_patient(self.clinic, patient_id),
+            lambda patient: self.search.show_patient(patient) if patient is not None else None,
+            lambda error: self.history_label.setText(user_message(error)),
+            context=self,
+            key=f"patient-{id(self)}",
+        )

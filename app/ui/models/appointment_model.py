@@ -1,49 +1,29 @@
 """A table of appointments (a patient's history): plain AppointmentView rows, shown in the clinic's zone."""
 
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from app.services.schedule import AppointmentView
 from app.ui.labels import status_label
-
-Index = QModelIndex | QPersistentModelIndex
-COLUMNS = ("Date", "Time", "Provider", "Type", "Status")
+from app.ui.models.rows_model import RowsModel
 
 
-class AppointmentTableModel(QAbstractTableModel):
+class AppointmentTableModel(RowsModel[AppointmentView]):
+    COLUMNS = ("Date", "Time", "Provider", "Type", "Status")
+    set_appointments = RowsModel.set_rows
+    appointment_at = RowsModel.row_at
+
     def __init__(self, zone: ZoneInfo, parent=None):
         super().__init__(parent)
         self._zone = zone
-        self._rows: list[AppointmentView] = []
 
-    def set_appointments(self, appointments: list[AppointmentView]) -> None:
-        self.beginResetModel()
-        self._rows = list(appointments)
-        self.endResetModel()
-
-    def appointment_at(self, row: int) -> AppointmentView:
-        return self._rows[row]
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        appointment = self._rows[index.row()]
+    def cell(self, appointment: AppointmentView, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(appointment, index.column())
-        if role == Qt.ItemDataRole.DecorationRole and index.column() == 3:
+            return self._text(appointment, column)
+        if role == Qt.ItemDataRole.DecorationRole and column == 3:
             return QColor(appointment.type_color)
         if role == Qt.ItemDataRole.UserRole:
             return appointment.id

@@ -2,9 +2,10 @@
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 
 from app.services.patients import Patient
+from app.ui.models.rows_model import RowsModel
 
 PatientRole = Qt.ItemDataRole.UserRole  # the Patient itself
 
@@ -22,34 +23,15 @@ def patient_details(patient: Patient) -> str:
     return "\n".join(lines)
 
 
-class PatientListModel(QAbstractListModel):
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self._patients: list[Patient] = []
-
-    def set_patients(self, patients: list[Patient]) -> None:
-        self.beginResetModel()
-        self._patients = list(patients)
-        self.endResetModel()
-
-    def patient_at(self, row: int) -> Patient:
-        return self._patients[row]
+class PatientListModel(RowsModel[Patient]):
+    COLUMNS = ("Patient",)
+    set_patients = RowsModel.set_rows
+    patient_at = RowsModel.row_at
 
     def row_of(self, patient_id: int) -> int | None:
-        return next((row for row, patient in enumerate(self._patients) if patient.id == patient_id), None)
+        return next((row for row, patient in enumerate(self._rows) if patient.id == patient_id), None)
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._patients)
-
-    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._patients):
-            return None
-        patient = self._patients[index.row()]
+    def cell(self, patient: Patient, column: int, role: int) -> Any:
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return patient_label(patient)
         if role == Qt.ItemDataRole.ToolTipRole:

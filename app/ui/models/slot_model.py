@@ -4,37 +4,27 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 
+from app.ui.models.rows_model import RowsModel
 from app.ui.navigation import ViewMode, title
 
 SlotRole = Qt.ItemDataRole.UserRole  # the slot's aware start time
 
 
-class SlotListModel(QAbstractListModel):
+class SlotListModel(RowsModel[datetime]):
+    COLUMNS = ("Time",)
+    set_slots = RowsModel.set_rows
+    slot_at = RowsModel.row_at
+
     def __init__(self, zone: ZoneInfo, parent=None):
         super().__init__(parent)
         self._zone = zone
-        self._slots: list[datetime] = []
-
-    def set_slots(self, slots: list[datetime]) -> None:
-        self.beginResetModel()
-        self._slots = list(slots)
-        self.endResetModel()
-
-    def slot_at(self, row: int) -> datetime:
-        return self._slots[row]
 
     def row_of(self, start: datetime) -> int | None:
-        return self._slots.index(start) if start in self._slots else None
+        return self._rows.index(start) if start in self._rows else None
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._slots)
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._slots):
-            return None
-        start = self._slots[index.row()]
+    def cell(self, start: datetime, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return f"{start.astimezone(self._zone):%H:%M}"
         if role == SlotRole:

@@ -128,9 +128,10 @@ BEGIN
 END
 $$;
 
--- Staff are plain logins in a clinic group. Never a superuser, a role that may create roles, replicate or
--- bypass row security, this database's owner or the schema's owner (in PostgreSQL 16 and later the owner is
--- an ADMIN member of the groups it created): an admin must not be able to set their passwords.
+-- Staff are plain logins in a clinic group and nothing else. Never a superuser, a role that may create roles,
+-- replicate or bypass row security, this database's owner or the schema's owner (in PostgreSQL 16 and later
+-- the owner is an ADMIN member of the groups it created), nor a login that belongs to any other role (through
+-- which it could reach the owner's or a superuser's rights): an admin must not be able to set their passwords.
 CREATE FUNCTION staff_list() RETURNS TABLE (name text, role text, enabled boolean)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
@@ -143,6 +144,8 @@ AS $$
       AND NOT (member.rolsuper OR member.rolcreaterole OR member.rolreplication OR member.rolbypassrls)
       AND member.oid <> (SELECT datdba FROM pg_database WHERE datname = current_database())
       AND member.rolname <> current_user
+      AND NOT EXISTS (SELECT 1 FROM pg_auth_members other JOIN pg_roles r ON r.oid = other.roleid
+                      WHERE other.member = member.oid AND r.rolname NOT IN ({GROUP_LIST_SQL}))
     ORDER BY 1, 2
 $$;
 

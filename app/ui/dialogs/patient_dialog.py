@@ -1,0 +1,165 @@
+"""Edit a patient's details: read fresh from the database, checked as the service checks them, saved on a worker.
+
+A refusal is shown at its field (or in the banner when it belongs to none) and everything typed stays.
+"""
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
+
+from app.domain.errors import InvalidInput, NotFound
+from app.live.changes import Change
+from app.services import patients
+from app.services.context import Clinic
+from app.services.patients import Patient
+from app.ui.dialogs.field_errors import Disclosure, FieldErrors, MessageBanner, make_room
+from app.ui.dialogs.form_buttons import FormButtons
+from app.ui.dialogs.patient_form import PATIENT_CAPTIONS, PatientForm
+from app.ui.theme import Theme, in_use
+from app.ui.workers import TaskRunner, user_message
+
+GONE_MESSAGE = "This patient is no longer in the appointment book"
+
+
+class PatientDialog(QDialog):
+    changed = Signal(int)  # the patient's id, once their new details are saved; the dialog then closes
+
+    def __init__(self, runner: TaskRunner, clinic: Clinic, patient_id: int, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._runner, self._clinic, self._patient_id = runner, clinic, patient_id
+        self._loaded = False
+        self._busy = False
+        self._write_block: str | None = None
+        self._disclosure = Disclosure(self._refresh)
+        self.field_errors = FieldErrors()
+        self.setWindowTitle("Edit patient")
+        self.setObjectName("patient_dialog")
+        self.setMinimumWidth(480)
+
+        self.banner = MessageBanner()
+        self.form = PatientForm(self.field_errors)
+        self.form.edited.connect(self._disclosure.edited)
+        self.form.left.connect(self._disclosure.touch)
+        self.form.setEnabled(False)  # until the patient is read
+
+        buttons = FormButtons(
+            self,
+            "Save",
+            self.save,
+            tooltip="Save the patient's details (enabled once every field is filled in correctly)",
+        )
+        self.hint_label, self.cancel_button, self.save_button = buttons.hint, buttons.cancel, buttons.action
+        self.hint_label.setText("Reading the patient…")
+        self.save_button.setDefault(True)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 18, 20, 16)
+        layout.setSpacing(14)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.form, 1)
+        layout.addLayout(buttons)
+        self.set_theme(in_use())
+        self._refresh()
+        self._load()
+
+    def set_theme(self, theme: Theme) -> None:
+        self.banner.set_theme(theme)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        make_room(self)  # messages set before it was shown were laid out for another width
+
+    # --- reading ---
+
+    def _load(self) -> None:
+        patient_id = self._patient_id
+        self._runner.submit(
+            lambda: patients.get_patient(self._clinic, patient_id),
+            self._on_loaded,
+            self._on_load_failed,
+            context=self,
+            key=f"patient-{id(self)}",
+        )
+
+    def _on_loaded(self, patient: Patient | None) -> None:
+        if patient is None:
+            self.banner.show_message(GONE_MESSAGE)
+            self.hint_label.clear()
+            return
+        self.form.fill(patient)
+        self.form.setEnabled(True)
+        self._loaded = True
+        self._refresh()
+        self.form.edits["first_name"].setFocus()
+
+    def _on_load_failed(self, error: BaseException) -> None:
+        self.hint_label.clear()
+        self.banner.show_message(user_message(error))
+
+    # --- editing ---
+
+    def _refresh(self) -> None:
+        errors = self.form.validation_errors() if self._loaded else {}
+        self.field_errors.show(self._disclosure.shown(errors))
+        self.save_button.setEnabled(self._loaded and not errors and self._write_block is None and not self._busy)
+        self.save_button.setText("Saving…" if self._busy else "Save")
+        if self._loaded:
+            self.hint_label.setText("" if self._busy else self._disclosure.hint(errors, PATIENT_CAPTIONS))
+        make_room(self)  # a message under a field must not be cut off
+
+    # --- the desk's connection ---
+
+    def set_write_block(self, reason: str | None) -> None:
+        """While writing is blocked Save is disabled and the banner says why; what was typed stays. A patient
+        who could not be read is read when it is lifted."""
+        was_blocked, self._write_block = self._write_block is not None, reason
+        self.banner.set_write_block(reason)
+        if reason is None and was_blocked and not self._loaded:
+            self._load()
+        self._refresh()
+
+    def on_schedule_change(self, _change: Change) -> None:
+        """Patients are not announced (a notification carries nothing about them): nothing to re-read."""
+
+    # --- saving ---
+
+    def save(self) -> None:
+        if self._busy or not self._loaded or self._write_block is not None:
+            return
+        if self.form.validation_errors():
+            self._disclosure.show_all = True
+            self._refresh()
+            return
+        values, patient_id = self.form.values(), self._patient_id
+        self.banner.clear()
+        self._set_busy(True)
+        self._runner.submit(
+            lambda: patients.update_patient(self._clinic, patient_id, **values),
+            lambda _none: self._on_saved(),
+            self._on_failed,
+            context=self,
+        )
+
+    def reject(self) -> None:
+        if not self._busy:  # closing now would hide whether the change was saved
+            super().reject()
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.form.setEnabled(not busy)
+        self._refresh()
+
+    def _on_saved(self) -> None:
+        self._set_busy(False)
+        self.changed.emit(self._patient_id)
+        self.accept()
+
+    def _on_failed(self, error: BaseException) -> None:
+        if isinstance(error, NotFound):  # removed meanwhile: its id means nothing to a receptionist
+            self.banner.show_message(GONE_MESSAGE)
+        elif isinstance(error, InvalidInput):
+            elsewhere = self._disclosure.refuse(error, self.field_errors)
+            if elsewhere:
+                self.banner.show_message("; ".join(elsewhere))
+        else:
+            self.banner.show_message(user_message(error))
+        self._set_busy(False)
