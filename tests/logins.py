@@ -8,16 +8,26 @@ Import the fixtures by their function names where they are used (that keeps ruff
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+import psycopg
 import pytest
 from sqlalchemy import text
 
-from app.db.engine import make_engine
+from app.db.engine import libpq_url, make_engine, with_login
 from app.services import booking
 from tests.conftest import ZONE, make_clinic, new_patient
 
 TRAIL_DAY = date(2030, 1, 8)
 BOOKED_AT = datetime.combine(TRAIL_DAY, time(9), tzinfo=ZONE)
 MOVED_TO = datetime.combine(TRAIL_DAY, time(11, 30), tzinfo=ZONE)
+
+
+def can_sign_in(db_url: str, name: str, password: str) -> bool:
+    """Whether the server lets `name` in with `password` (a plain connection, as the desk's listener makes)."""
+    try:
+        with psycopg.connect(libpq_url(with_login(db_url, name, password)), connect_timeout=5):
+            return True
+    except psycopg.OperationalError:
+        return False
 
 
 @pytest.fixture(name="signed_in")

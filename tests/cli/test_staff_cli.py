@@ -16,6 +16,7 @@ from app.services import staff
 from app.services.staff import StaffMember
 from tests.cli.runner import ROOT, Result, run_one
 from tests.conftest import STAFF_PASSWORD, drop_roles
+from tests.logins import can_sign_in
 
 NEW_PASSWORD = "another good password"
 
@@ -44,14 +45,6 @@ def run_with_stdin(env: dict[str, str], stdin: str, *args: str) -> Result:
         timeout=120,
     )
     return Result(list(args), done.returncode, done.stdout, done.stderr)
-
-
-def can_sign_in(db_url: str, name: str, password: str) -> bool:
-    try:
-        with psycopg.connect(libpq_url(with_login(db_url, name, password)), connect_timeout=5):
-            return True
-    except psycopg.OperationalError:
-        return False
 
 
 def test_add_list_disable_enable_and_set_a_password(cli_env, clinic, db_url, names):

@@ -2,16 +2,16 @@
 
 import uuid
 
-import psycopg
 import pytest
 from PySide6.QtCore import Qt
 
-from app.db.engine import libpq_url, make_engine, with_login
+from app.db.engine import make_engine, with_login
 from app.services import staff
 from app.services.staff import StaffMember
 from app.ui.admin import staff_dialog
 from app.ui.admin.staff_dialog import AccountDialog, StaffDialog
 from tests.conftest import STAFF_PASSWORD, drop_roles, make_clinic
+from tests.logins import can_sign_in
 
 WAIT_MS = 20_000
 NEW_PASSWORD = "a brand new secret"
@@ -56,14 +56,6 @@ def fill(qtbot, account: AccountDialog, name: str | None, password: str, confirm
     for line, text in ((form.password, password), (form.confirmation, confirmation or password)):
         line.clear()
         qtbot.keyClicks(line, text)
-
-
-def can_sign_in(db_url: str, name: str, password: str) -> bool:
-    try:
-        with psycopg.connect(libpq_url(with_login(db_url, name, password)), connect_timeout=5):
-            return True
-    except psycopg.OperationalError:
-        return False
 
 
 def add(qtbot, dialog: StaffDialog, name: str, role: str = "receptionist") -> None:

@@ -11,12 +11,12 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlalchemy import text
 
-from app.db.engine import make_engine
 from app.domain.errors import InvalidInput, NotAllowed, WouldOrphan
 from app.domain.slots import WorkingBlock
 from app.services import appointment_types, booking, providers
 from tests.conftest import NOW, WEEKDAY_HOURS, ZONE, make_clinic, new_patient
 from tests.integration.db_state import refused, table_state, wait_for_lock_waiter
+from tests.logins import signed_in_fixture  # noqa: F401
 
 TUESDAY, WEDNESDAY = date(2030, 1, 8), date(2030, 1, 9)
 MORNINGS = {d: [WorkingBlock(time(8), time(12), 30)] for d in range(1, 6)}
@@ -26,26 +26,10 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=ZONE)
 
 
-@pytest.fixture
-def signed_in(staff_login):
-    """A factory: the clinic as seen by a new login of `role`."""
-    engines = []
-
-    def make(role: str):
-        _name, url = staff_login(role)
-        engine = make_engine(url)
-        engines.append(engine)
-        return make_clinic(engine)
-
-    yield make
-    for engine in engines:
-        engine.dispose()
-
-
 @pytest.fixture(params=["owner", "admin"])
 def admin(request, clinic, signed_in):
     """The database's owner (what the embedded server signs in as) and a staff admin may both set up."""
-    return clinic if request.param == "owner" else signed_in("admin")
+    return clinic if request.param == "owner" else signed_in("admin")[1]
 
 
 def book(clinic, provider_id: int, start: datetime, patient: int | None = None) -> int:
@@ -157,14 +141,14 @@ CHANGES = {
 @pytest.mark.parametrize("change", CHANGES)
 def test_receptionists_and_managers_may_not_set_up_the_schedule(clinic, engine, provider_id, signed_in, role, change):
     time_off = providers.add_time_off(clinic, provider_id, at(WEDNESDAY, 9), at(WEDNESDAY, 10))
-    staff = signed_in(role)
+    _name, staff = signed_in(role)
     error = refused(engine, NotAllowed, CHANGES[change], staff, provider_id, time_off)
     assert "ask a clinic administrator" in str(error)
 
 
 @pytest.mark.parametrize("role", ["receptionist", "manager"])
 def test_receptionists_and_managers_can_read_the_setup(clinic, provider_id, signed_in, role):
-    staff = signed_in(role)
+    _name, staff = signed_in(role)
     assert providers.provider_setup(staff, provider_id).weekly_hours == WEEKDAY_HOURS
     assert {t.code for t in appointment_types.list_types(staff)} >= {"consultation"}
 
