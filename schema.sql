@@ -469,6 +469,8 @@ CREATE INDEX patients_phone_digits_idx ON public.patients USING btree (regexp_re
 
 CREATE INDEX time_off_provider_range_idx ON public.time_off USING gist (int4range(provider_id, provider_id, '[]'::text), tstzrange(starts_at, ends_at));
 
+CREATE TRIGGER appointment_types_announce AFTER INSERT OR DELETE OR UPDATE ON public.appointment_types FOR EACH ROW EXECUTE FUNCTION public.announce_schedule_change('');
+
 CREATE TRIGGER appointment_types_audit AFTER INSERT OR DELETE OR UPDATE ON public.appointment_types FOR EACH ROW EXECUTE FUNCTION public.audit_change('', '');
 
 CREATE TRIGGER appointments_announce AFTER INSERT OR DELETE OR UPDATE ON public.appointments FOR EACH ROW EXECUTE FUNCTION public.announce_schedule_change('provider_id', 'starts_at', 'ends_at');
@@ -476,6 +478,8 @@ CREATE TRIGGER appointments_announce AFTER INSERT OR DELETE OR UPDATE ON public.
 CREATE TRIGGER appointments_audit AFTER INSERT OR DELETE OR UPDATE ON public.appointments FOR EACH ROW EXECUTE FUNCTION public.audit_change('id', 'patient_id');
 
 CREATE TRIGGER appointments_touch_updated_at BEFORE UPDATE ON public.appointments FOR EACH ROW EXECUTE FUNCTION public.touch_updated_at();
+
+CREATE TRIGGER patients_announce AFTER INSERT OR DELETE OR UPDATE ON public.patients FOR EACH ROW EXECUTE FUNCTION public.announce_schedule_change('');
 
 CREATE TRIGGER patients_audit AFTER INSERT OR DELETE OR UPDATE ON public.patients FOR EACH ROW EXECUTE FUNCTION public.audit_change('', 'id');
 

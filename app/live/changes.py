@@ -1,7 +1,7 @@
 """What a schedule notification says: which table changed, for which provider, and which times it touches.
 
-The payload is built by the `announce_schedule_change` trigger (migration 0002). It is a hint to re-read,
-never the data itself, so it carries ids and times only: nothing about patients.
+The payload is built by the `announce_schedule_change` trigger (migrations 0002 and 0004). It is a hint to
+re-read, never the data itself, so it carries ids and times only: nothing about patients.
 """
 
 import json
@@ -15,18 +15,24 @@ log = logging.getLogger(__name__)
 CHANNEL = "clinic_schedule"
 
 Span = tuple[datetime, datetime]
+# Tables whose rows change how appointments are shown (a patient's name, a type's colour), never which times
+# are free.
+SHOWN_ONLY = frozenset({"patients", "appointment_types"})
 
 
 @dataclass(frozen=True)
 class Change:
-    table: str  # appointments, time_slots, time_off, working_hours, providers
+    table: str  # appointments, time_slots, time_off, working_hours, providers, appointment_types, patients
     op: str  # INSERT, UPDATE, DELETE
     row_id: int | None
     provider_id: int | None
     spans: tuple[Span, ...] | None  # the times the old and new row cover; None: not tied to a time
 
     def touches(self, provider_id: int | None, first_day: date, last_day: date, zone: ZoneInfo) -> bool:
-        """Whether a view of `provider_id` (None: every provider) over these local days shows this change."""
+        """Whether this change may have taken or freed times of `provider_id` (None: every provider) on these local
+        days. A patient or an appointment type changes what a view shows, not when."""
+        if self.table in SHOWN_ONLY:
+            return False
         if provider_id is not None and self.provider_id is not None and provider_id != self.provider_id:
             return False
         if self.spans is None:

@@ -67,7 +67,6 @@ class MainWindow(QMainWindow):
     schema_refused = Signal(str)  # the database is at another schema revision: read-only, and what to do
     can_book_changed = Signal(bool)  # whether the signed-in role may book, move, cancel and change status
     can_edit_patients_changed = Signal(bool)  # whether the signed-in role may edit patients' details
-    patient_changed = Signal(int)  # a patient's details were saved at this desk: what shows them re-reads
 
     def __init__(self, runtime: Runtime, settings: QSettings | None = None, runner: TaskRunner | None = None):
         super().__init__()
@@ -105,8 +104,6 @@ class MainWindow(QMainWindow):
         self.runner.busy_changed.connect(self.status.set_loading)
         self.runner.failed.connect(lambda message: self.status.showMessage(message, 10_000))
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._follow_system_scheme)
-        # Patients are not announced by the database: the calendar's names are re-read after an edit here.
-        self.patient_changed.connect(lambda _patient_id: self.refresh())
 
         self._now_timer = QTimer(self)
         self._now_timer.timeout.connect(self._tick)
@@ -469,15 +466,21 @@ class MainWindow(QMainWindow):
             return
         first, last = visible_range(self.mode, self.anchor)
         zone = self.clinic.zone
-        if change.table == "providers":
+        if change.table in ("providers", "appointment_types"):
             self._stale.add("reference")
-        if change.touches(self.provider_id, first, last, zone):
+        if change.touches(self.provider_id, first, last, zone) or self._shows_patient(change):
             self._stale.add("view")
         if self.picker.touched_by(change):
             self._stale.add("picker")
         if self._stale and not self._live_timer.isActive():
             self._live_timer.start()
         self.schedule_changed.emit(change)
+
+    def _shows_patient(self, change: Change) -> bool:
+        """Whether the shown view names the patient this change is about (a corrected name, say)."""
+        if change.table != "patients" or not isinstance(self.data, GridData):
+            return False
+        return any(shown.patient_id == change.row_id for shown in self.data.appointments.values())
 
     def _apply_live_changes(self) -> None:
         stale, self._stale = self._stale, set()
@@ -622,7 +625,6 @@ class MainWindow(QMainWindow):
         dialog = AppointmentDialog(self.runner, self.clinic, appointment, self)
         dialog.reschedule_requested.connect(self.open_reschedule)
         dialog.edit_patient_requested.connect(self.edit_patient)
-        self.patient_changed.connect(dialog.on_patient_changed)
         self._follow_can_book(dialog.set_can_book)
         self._follow_can_edit_patients(dialog.set_can_edit_patients)
         self._open(dialog)
@@ -642,14 +644,14 @@ class MainWindow(QMainWindow):
         dialog = FindPatientDialog(self.runner, self.clinic, self)
         dialog.appointment_chosen.connect(self._go_to_appointment)
         dialog.edit_patient_requested.connect(self.edit_patient)
-        self.patient_changed.connect(dialog.on_patient_changed)
+        self.schedule_changed.connect(dialog.on_schedule_change)  # its patient's details, as they change
         self._follow_can_edit_patients(dialog.edit_button.setVisible)
         self._open(dialog, writes=False)
         return dialog
 
     def edit_patient(self, patient_id: int) -> PatientDialog:
+        # What shows the patient re-reads when the database announces the change, at this desk as at any other.
         dialog = PatientDialog(self.runner, self.clinic, patient_id, self)
-        dialog.changed.connect(self.patient_changed)
         self._open(dialog)
         return dialog
 
@@ -660,8 +662,6 @@ class MainWindow(QMainWindow):
 
     def open_types(self) -> AppointmentTypesDialog:
         dialog = AppointmentTypesDialog(self.runner, self.clinic, self)
-        # Types are not announced by the database (they change rarely): read them again after a change here.
-        dialog.changed.connect(self.load_reference_data)
         self._open(dialog)
         return dialog
 

@@ -16,6 +16,8 @@ from sqlalchemy import text
 
 from app.db.engine import allow_connections, make_engine, terminate_backend
 from app.services import booking
+from app.services.appointment_types import list_types, update_type
+from app.services.patients import get_patient, update_patient
 from app.services.providers import add_provider
 from app.ui.dialogs.field_errors import OFFLINE_MESSAGE
 from app.ui.navigation import ViewMode
@@ -217,3 +219,26 @@ def test_a_change_nobody_announced_is_found_by_the_periodic_re_read(
     unannounced = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 13))
     qtbot.waitUntil(lambda: unannounced in here.data.appointments, timeout=5_000)
     qtbot.waitUntil(lambda: at(TUESDAY, 13) not in here.picker.free_times(), timeout=5_000)
+
+
+def test_a_patient_renamed_or_a_type_recoloured_at_another_desk_shows_within_a_second(
+    qtbot, desks, db_url, provider_id, patient_id, clinic
+):
+    appointment_id = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 9))
+    _, here = desks(db_url)
+    show(qtbot, here, TUESDAY, ViewMode.DAY, provider_id)
+    details = here.open_appointment(appointment_id)
+    qtbot.waitUntil(lambda: not here.runner.busy)
+
+    def shown():
+        return here.data.appointments[appointment_id]
+
+    patient = get_patient(clinic, patient_id)
+    renamed = {field: getattr(patient, field) for field in ("first_name", "date_of_birth", "phone", "email")}
+    update_patient(clinic, patient_id, **renamed, last_name="Byron")
+    qtbot.waitUntil(lambda: shown().patient_name == f"{patient.first_name} Byron", timeout=LIVE_LIMIT_MS)
+    qtbot.waitUntil(lambda: details.patient_label.text() == f"{patient.first_name} Byron", timeout=LIVE_LIMIT_MS)
+
+    kind = next(kind for kind in list_types(clinic) if kind.code == shown().type_code)
+    update_type(clinic, kind.id, code=kind.code, name=kind.name, color="#123456", is_default=kind.is_default)
+    qtbot.waitUntil(lambda: shown().type_color == "#123456", timeout=LIVE_LIMIT_MS)

@@ -143,7 +143,7 @@ def save_new_last_name(qtbot, window: MainWindow, name: str) -> None:
     editor = window.findChild(PatientDialog)
     qtbot.waitUntil(lambda: editor.form.isEnabled())
     retype(qtbot, editor, "last_name", name)
-    with qtbot.waitSignal(window.patient_changed):
+    with qtbot.waitSignal(editor.changed):
         click(qtbot, editor.save_button)
     qtbot.waitUntil(lambda: not window.runner.busy)
 

@@ -1,4 +1,4 @@
-"""What the database announces (NOTIFY, from the triggers of migration 0002) for each write of the services.
+"""What the database announces (NOTIFY, from the triggers of migrations 0002 and 0004) for each write of the services.
 
 A plain psycopg connection LISTENs, as a desk's listener does. To know that every notification of an action
 has arrived, and that no more will, the test then sends a marker on a channel of its own: notifications are
@@ -18,7 +18,8 @@ from app.db.engine import libpq_url
 from app.domain.errors import InvalidInput, SlotTaken
 from app.live.changes import CHANNEL, Change, parse
 from app.services import booking
-from app.services.patients import create_patient
+from app.services.appointment_types import add_type, update_type
+from app.services.patients import create_patient, update_patient
 from app.services.providers import add_provider, add_time_off
 from tests.conftest import WEEKDAY_HOURS, ZONE, new_patient
 
@@ -114,8 +115,8 @@ def test_booking_announces_the_new_slot_and_the_appointment(clinic, engine, prov
 
 def test_booking_a_slot_that_exists_announces_only_the_appointment(clinic, provider_id, booked, announcements):
     booking.cancel(clinic, booked)
-    announcements.drain()
     other = new_patient(clinic, "Bob")
+    announcements.drain()
     rebooked = booking.book(clinic, provider_id=provider_id, patient_id=other, start=TUESDAY_9)
     assert readable(announcements.drain()) == [
         announced("appointments", "INSERT", rebooked, provider_id, (TUESDAY_9, TUESDAY_9 + HALF_HOUR)),
@@ -232,13 +233,22 @@ def test_a_rolled_back_transaction_announces_nothing(engine, provider_id, patien
 def test_a_refused_booking_announces_nothing(clinic, engine, provider_id, patient_id, booked, announcements):
     # The slot row is inserted before the missing patient is found: the whole transaction rolls back.
     wednesday_10 = datetime(2030, 1, 9, 10, 0, tzinfo=ZONE)
+    eve = new_patient(clinic, "Eve")
+    announcements.drain()
     with pytest.raises(InvalidInput, match="patient_id"):
         booking.book(clinic, provider_id=provider_id, patient_id=999_999, start=wednesday_10)
     with pytest.raises(SlotTaken):
-        booking.book(clinic, provider_id=provider_id, patient_id=new_patient(clinic, "Eve"), start=TUESDAY_9)
+        booking.book(clinic, provider_id=provider_id, patient_id=eve, start=TUESDAY_9)
     assert announcements.drain() == []
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM time_slots")).scalar_one() == 1, "only the booked slot"
+
+
+def test_an_appointment_type_s_change_is_announced_without_provider_or_time(clinic, announcements):
+    type_id = add_type(clinic, code="vaccine", name="Vaccination", color="#3366cc")
+    assert announcements.drain() == [announced("appointment_types", "INSERT", type_id, None, None)]
+    update_type(clinic, type_id, code="vaccine", name="Vaccination", color="#cc3366", is_default=False)
+    assert announcements.drain() == [announced("appointment_types", "UPDATE", type_id, None, None)]
 
 
 # --- no patient data ---
@@ -253,7 +263,9 @@ def test_no_announcement_carries_patient_data(clinic, engine, provider_id, annou
         "email": "zebulon.quaxworthy@example.org",
     }
     patient_id = create_patient(clinic, **patient)
-    assert announcements.drain() == [], "registering a patient is not a schedule change"
+    assert announcements.drain() == [announced("patients", "INSERT", patient_id, None, None)], "the id, nothing else"
+    update_patient(clinic, patient_id, **{**patient, "phone": "+49 171 5550200"})
+    assert announcements.drain() == [announced("patients", "UPDATE", patient_id, None, None)]
 
     notes = "Allergic to penicillin; prefers mornings"
     appointment_id = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9, notes=notes)
@@ -269,7 +281,7 @@ def test_no_announcement_carries_patient_data(clinic, engine, provider_id, annou
     for payload in announcements.raw:
         assert set(json.loads(payload)) == PAYLOAD_KEYS, payload
         lowered = payload.lower()
-        for value in [*patient.values(), notes, "penicillin", digits, "patient"]:
+        for value in [*patient.values(), notes, "penicillin", digits, "patient_id", "5550200"]:
             assert value.lower() not in lowered, (value, payload)
         for word in ("Zebulon", "Quaxworthy", "5550199", "1975"):
             assert word.lower() not in lowered, (word, payload)

@@ -74,6 +74,14 @@ def test_parse_reads_a_change_not_tied_to_a_time():
     assert provider == Change("providers", "UPDATE", 9, 9, None)
 
 
+@pytest.mark.parametrize("table", ["patients", "appointment_types"])
+def test_a_patient_or_a_type_changes_what_is_shown_never_which_times_are_free(table):
+    change = parse(f'{{"table": "{table}", "op": "UPDATE", "id": 3, "provider_id": null, "spans": null}}')
+    assert change == Change(table, "UPDATE", 3, None, None)
+    assert not change.touches(None, date(2000, 1, 1), date(2100, 1, 1), BERLIN)
+    assert not change.touches(3, date(2000, 1, 1), date(2100, 1, 1), BERLIN)
+
+
 def test_parse_accepts_no_spans_at_all_as_touching_nothing():
     change = parse('{"table": "appointments", "op": "INSERT", "id": 1, "provider_id": 1, "spans": []}')
     assert change is not None

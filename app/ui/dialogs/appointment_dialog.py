@@ -273,11 +273,6 @@ class AppointmentDialog(QDialog):
         self._can_edit_patients = allowed
         self._enable_actions()
 
-    def on_patient_changed(self, patient_id: int) -> None:
-        """A patient's details were saved: if they are this appointment's, show the new name."""
-        if patient_id == self._appointment.patient_id and not self._busy:
-            self._reload()
-
     def set_write_block(self, reason: str | None) -> None:
         """While writing is blocked every change is disabled and the banner says why; when it is lifted the
         appointment is re-read (it may have changed meanwhile)."""
@@ -288,8 +283,9 @@ class AppointmentDialog(QDialog):
             self._reload()
 
     def on_schedule_change(self, change: Change) -> None:
-        """Another desk changed this appointment: show it as it is now."""
-        if change.table == "appointments" and change.row_id == self._appointment.id and not self._busy:
+        """Another desk changed this appointment, or its patient: show it as it is now."""
+        mine = {("appointments", self._appointment.id), ("patients", self._appointment.patient_id)}
+        if (change.table, change.row_id) in mine and not self._busy:
             self._reload()
 
     def reject(self) -> None:

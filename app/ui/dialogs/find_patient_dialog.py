@@ -3,6 +3,7 @@
 from PySide6.QtCore import QItemSelectionModel, Signal
 from PySide6.QtWidgets import QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableView, QVBoxLayout
 
+from app.live.changes import Change
 from app.services import patients, schedule
 from app.services.context import Clinic
 from app.services.patients import Patient
@@ -106,10 +107,12 @@ class FindPatientDialog(QDialog):
         if self.search.chosen is not None:
             self.edit_patient_requested.emit(self.search.chosen.id)
 
-    def on_patient_changed(self, patient_id: int) -> None:
-        """A patient's details were saved: if it is the chosen one, show them as they are now."""
-        if self.search.chosen is None or self.search.chosen.id != patient_id:
+    def on_schedule_change(self, change: Change) -> None:
+        """The chosen patient's details changed (here or at another desk): show them as they are now."""
+        chosen = self.search.chosen
+        if change.table != "patients" or chosen is None or chosen.id != change.row_id:
             return
+        patient_id = chosen.id
         self.runner.submit(
             lambda: patients.get_patient(self.clinic, patient_id),
             lambda patient: self.search.show_patient(patient) if patient is not None else None,
