@@ -45,8 +45,8 @@ from app.db.connect import DatabaseTarget, resolve_database
 from app.db.engine import TCP_FAILURE_DETECTION, libpq_url, make_engine, workstation_name
 from app.domain.errors import first_line
 from app.logs import log_file_path
-from app.runtime import database_error_message, signed_in
-from app.services.access import GROUPS
+from app.runtime import database_error_message
+from app.services.access import GROUPS, signed_in
 
 log = logging.getLogger(__name__)
 

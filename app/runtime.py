@@ -4,7 +4,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import Connection, Engine, make_url, text
+from sqlalchemy import Engine, make_url, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from app.config import Settings, load_settings
@@ -15,7 +15,7 @@ from app.domain.errors import DomainError, first_line
 from app.live.changes import Change
 from app.live.listener import ListenerState, ScheduleListener
 from app.services import staff
-from app.services.access import GROUPS
+from app.services.access import signed_in
 from app.services.context import Clinic
 from app.services.uow import UnitOfWork
 
@@ -164,31 +164,6 @@ def configured_user(target: DatabaseTarget) -> str | None:
 def maintenance_user(target: DatabaseTarget) -> str | None:
     """The embedded server's superuser: the program's own login, which no one signs in as."""
     return configured_user(target) if target.is_embedded else None
-
-
-# The clinic groups a role belongs to, on any schema revision (the groups may not even exist yet).
-_CLINIC_GROUPS = text(
-    "SELECT r.rolname::text, r.rolsuper, ARRAY(SELECT g.rolname::text FROM pg_roles g"
-    " WHERE g.rolname = ANY(CAST(:groups AS text[])) AND pg_has_role(r.oid, g.oid, 'USAGE') ORDER BY 1)"
-    " FROM pg_roles r WHERE r.rolname = session_user"
-)
-
-
-@dataclass(frozen=True)
-class SignedIn:
-    user: str
-    superuser: bool
-    groups: list[str]  # the clinic groups it belongs to, e.g. ["clinic_receptionist"]
-
-    @property
-    def has_clinic_role(self) -> bool:
-        return self.superuser or bool(self.groups)  # a superuser is IT, on a shared server
-
-
-def signed_in(conn: Connection) -> SignedIn:
-    """Who this connection signed in as, and which clinic groups that role belongs to."""
-    user, superuser, groups = conn.execute(_CLINIC_GROUPS, {"groups": list(GROUPS)}).one()
-    return SignedIn(user, superuser, list(groups))
 
 
 def _login_refusal(exc: OperationalError, user: str, where: str) -> SignInFailed:

@@ -117,14 +117,18 @@ def login_in_no_group(admin_url, db_url):
     drop_roles(admin_url, [name])
 
 
+def no_clinic_role(user: str) -> str:
+    return (
+        f'This account ("{user}") has no clinic role: ask a clinic administrator to make it a receptionist,'
+        " a manager or an admin."
+    )
+
+
 def test_a_login_in_no_clinic_group_is_refused(qtbot, runner, target, ui_settings, login_in_no_group):
     dialog = login_dialog(qtbot, runner, target, ui_settings)
     sign_in(qtbot, dialog, login_in_no_group, STAFF_PASSWORD)
     assert dialog.isVisible() and dialog.login is None
-    assert dialog.banner.text() == (
-        f'This account ("{login_in_no_group}") has no clinic role: ask a clinic administrator to make it a'
-        " receptionist, a manager or an admin."
-    )
+    assert dialog.banner.text() == no_clinic_role(login_in_no_group)
     assert ui_settings.value(LAST_USER_KEY) is None
 
 
@@ -138,10 +142,7 @@ def test_the_embedded_servers_own_superuser_is_refused(qtbot, runner, db_url, ui
     assert dialog.user.text() == "", "the maintenance login is not offered"
     sign_in(qtbot, dialog, superuser, "any password")
     assert dialog.isVisible() and dialog.login is None
-    assert dialog.banner.text() == (
-        f'This account ("{superuser}") has no clinic role: ask a clinic administrator to make it a receptionist,'
-        " a manager or an admin."
-    )
+    assert dialog.banner.text() == no_clinic_role(superuser)
     assert ui_settings.value(LAST_USER_KEY) is None
 
 
