@@ -91,8 +91,17 @@ def config_file_paths() -> list[Path]:
 _DATABASE_KEYS = {"database", "database_url"}  # the two ways to name the database; one per file
 
 
+# Run as root, the embedded server runs as a system account that may not enter root's home (app.db.server_account):
+# root's embedded data lives here instead.
+ROOT_DATA_DIR = Path("/var/lib") / APP_NAME
+
+
 def user_data_dir() -> Path:
-    return Path(os.environ.get("CLINIC_DATA_DIR") or platformdirs.user_data_path(APP_NAME, appauthor=False))
+    if os.environ.get("CLINIC_DATA_DIR"):
+        return Path(os.environ["CLINIC_DATA_DIR"])
+    if os.name != "nt" and os.geteuid() == 0:
+        return ROOT_DATA_DIR
+    return platformdirs.user_data_path(APP_NAME, appauthor=False)
 
 
 def is_configured() -> bool:

@@ -4,6 +4,7 @@ Each test that asks for `db_url` gets its own database, copied from a migrated t
 """
 
 import os
+import shutil
 import tempfile
 import uuid
 from datetime import datetime, time
@@ -45,6 +46,17 @@ def admin_url():
     server = start_embedded_server(data_dir, throwaway=True)
     yield server_url(server, "postgres")
     server.cleanup()
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def embedded_data_dir():
+    """A data folder for an embedded server of the test's own. Not under pytest's tmp_path: run as root, the server
+    runs as a system account, which may not pass through pytest's private folder (and the program changes no
+    folder above its own data folder to let it)."""
+    folder = Path(tempfile.mkdtemp(prefix="clinic-test-data-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -26,7 +26,6 @@ is too long for a socket, a directory named after it), so a restart keeps the so
 import shutil
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
 import psutil
@@ -44,13 +43,12 @@ class RestartableServer:
     def __init__(self) -> None:
         self.directory = Path(tempfile.mkdtemp(prefix="clinic-restartable-"))
         try:
-            # pgserver's get_server(pgdata, cleanup_mode="delete"): the data goes when the server is cleaned up.
-            self._server = start_embedded_server(self.directory, throwaway=True)
+            self._server = start_embedded_server(self.directory, throwaway=True)  # its data goes at cleanup
         except BaseException:
             shutil.rmtree(self.directory, ignore_errors=True)
             raise
-        self.admin_url = server_url(self._server, "postgres")  # postgresql+psycopg://postgres:@/postgres?host=...
-        self.socket_dir = self._server.get_postmaster_info().socket_dir
+        self.admin_url = server_url(self._server, "postgres")  # postgresql+psycopg://postgres:...@/postgres?host=...
+        self.socket_dir = self._server.socket_dir
         self._running = True
         self._cleaned_up = False
 
@@ -61,7 +59,7 @@ class RestartableServer:
     @property
     def pid(self) -> int | None:
         """The postmaster's process id while the server runs (a new one after each start)."""
-        return self._server.get_pid() if self._running else None
+        return self._server.pid if self._running else None
 
     def create_database(self, prefix: str = "clinic_restartable") -> str:
         """A new migrated database on this server; its SQLAlchemy URL. It goes with the server."""
@@ -71,7 +69,7 @@ class RestartableServer:
         """Shut the server down ("fast" shutdown: open sessions are ended) and return once it is down."""
         if not self._running:
             return
-        postmaster = self._server.get_postmaster_info().process
+        postmaster = psutil.Process(self._server.pid)
         self._server.stop()  # pg_ctl -w stop: returns when the postmaster has removed its pid file
         deadline = time.monotonic() + timeout
         while _alive(postmaster):
@@ -80,10 +78,6 @@ class RestartableServer:
             time.sleep(0.05)
         if (self._server.pgdata / "postmaster.pid").exists():  # killed, not shut down: a restart might refuse
             raise RuntimeError(f"the embedded server in {self._server.pgdata} did not shut down cleanly")
-        # The stopped postmaster may linger as a zombie until init reaps it, and pgserver would take a zombie
-        # for a running server: at cleanup it would "stop" it again, fail, log errors and wait seconds to kill
-        # it. Forgetting the old process tells pgserver there is nothing to stop; start() finds the new one.
-        self._server._postmaster_info = None
         self._running = False
 
     def start(self) -> None:
@@ -92,7 +86,7 @@ class RestartableServer:
             return
         self._server.start()  # reuses the data directory (no initdb) and waits until the server is ready
         self._running = True
-        socket_dir = self._server.get_postmaster_info().socket_dir
+        socket_dir = self._server.socket_dir
         restarted_url = server_url(self._server, "postgres")
         if socket_dir != self.socket_dir or restarted_url != self.admin_url:
             raise RuntimeError(f"the server came back at {restarted_url}, not at {self.admin_url}")
@@ -112,9 +106,7 @@ class RestartableServer:
             return
         self._cleaned_up = True
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                self._server.cleanup()  # stops it unless another process joined it (none does), deletes pgdata
+            self._server.cleanup()  # stops it unless another process joined it (none does), deletes pgdata
         finally:
             self._running = False
             shutil.rmtree(self.directory, ignore_errors=True)
@@ -126,10 +118,10 @@ class RestartableServer:
         self.cleanup()
 
 
-def _alive(process: psutil.Process | None) -> bool:
+def _alive(process: psutil.Process) -> bool:
     """Whether the process still runs: a zombie (exited, not yet reaped) does not."""
     try:
-        return process is not None and process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
 

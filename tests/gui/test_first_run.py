@@ -288,9 +288,9 @@ def test_the_first_admin_dialog_shows_the_databases_refusal_and_creates_the_admi
 
 
 @pytest.fixture
-def embedded(tmp_path, monkeypatch, config_file, ui_settings):  # noqa: F811 (the fixture imported above)
+def embedded(embedded_data_dir, monkeypatch, config_file, ui_settings):  # noqa: F811 (the fixture imported above)
     """A data folder of the test's own: run_gui starts a new embedded server there; it is stopped afterwards."""
-    data = tmp_path / "data"
+    data = embedded_data_dir
     monkeypatch.setenv("CLINIC_DATA_DIR", str(data))
     monkeypatch.delenv("CLINIC_TIMEZONE", raising=False)
     yield data

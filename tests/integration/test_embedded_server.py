@@ -17,7 +17,7 @@ HOLD_RUNTIME = textwrap.dedent(
     def providers():
         with runtime.engine.connect() as conn:
             return conn.execute(text("SELECT count(*) FROM providers")).scalar_one()
-    print(runtime.target.embedded_server.get_pid(), providers(), flush=True)
+    print(runtime.target.embedded_server.pid, providers(), flush=True)
     sys.stdin.readline()  # hold the server until the test says go on
     print(providers(), flush=True)
     runtime.close()
@@ -30,16 +30,16 @@ SHOW_SERVER = textwrap.dedent(
 
     runtime = open_runtime()
     with runtime.engine.connect() as conn:
-        print(runtime.target.embedded_server.get_pid(), conn.execute(text("SELECT count(*) FROM providers")).scalar())
+        print(runtime.target.embedded_server.pid, conn.execute(text("SELECT count(*) FROM providers")).scalar())
     runtime.close()
     """
 )
 
 
 @pytest.fixture
-def embedded_env(tmp_path):
+def embedded_env(tmp_path, embedded_data_dir):
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(CLINIC_DATA_DIR=str(tmp_path / "data"), CLINIC_CONFIG=str(tmp_path / "none.toml"))
+    env.update(CLINIC_DATA_DIR=str(embedded_data_dir), CLINIC_CONFIG=str(tmp_path / "none.toml"))
     return env
 
 
