@@ -29,11 +29,11 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION public.appointment_history(appointment bigint) RETURNS TABLE(at timestamp with time zone, db_user text, workstation text, action text, before jsonb, after jsonb)
+CREATE FUNCTION public.appointment_history(appointment bigint) RETURNS TABLE(at timestamp with time zone, db_user text, workstation text, action text, before jsonb, after jsonb, client_addr inet)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-    SELECT at, db_user, workstation, action, before, after
+    SELECT at, db_user, workstation, action, before, after, client_addr
     FROM public.audit_log WHERE table_name = 'appointments' AND appointment_id = appointment ORDER BY id
 $$;
 
@@ -47,12 +47,12 @@ DECLARE
     changed jsonb := COALESCE(after_row, before_row);
 BEGIN
     INSERT INTO public.audit_log (at, db_user, workstation, table_name, action, row_id, appointment_id, patient_id,
-                                  before, after)
+                                  before, after, client_addr)
     VALUES (now(), session_user, current_setting('application_name'), TG_TABLE_NAME, TG_OP,
             (changed ->> 'id')::bigint,
             (changed ->> NULLIF(TG_ARGV[0], ''))::bigint,
             (changed ->> NULLIF(TG_ARGV[1], ''))::integer,
-            before_row, after_row);
+            before_row, after_row, inet_client_addr());
     RETURN NULL;
 END
 $$;
@@ -62,6 +62,7 @@ CREATE FUNCTION public.staff_add(staff_name text, staff_role text, password_veri
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
+    PERFORM public.staff_require_owner_management();
     PERFORM public.staff_check_name(staff_name);
     IF staff_role IS NULL OR staff_role NOT IN ('clinic_admin', 'clinic_receptionist', 'clinic_manager') THEN
         RAISE EXCEPTION 'role: must be one of clinic_admin, clinic_receptionist, clinic_manager' USING ERRCODE = '22023';
@@ -71,7 +72,20 @@ BEGIN
         RAISE EXCEPTION 'name: "%" is already taken on this server', staff_name USING ERRCODE = '42710';
     END IF;
     EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE %I', staff_name, password_verifier, staff_role);
+    PERFORM public.staff_apply_bounds(staff_name);
     PERFORM public.staff_audit(staff_name, 'INSERT', NULL, public.staff_state(staff_name));
+END
+$$;
+
+CREATE FUNCTION public.staff_apply_bounds(staff_name text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    EXECUTE format('ALTER ROLE %I CONNECTION LIMIT 16', staff_name);
+    EXECUTE format('ALTER ROLE %I SET idle_in_transaction_session_timeout = %L', staff_name,
+                   '30s');
+    EXECUTE format('ALTER ROLE %I SET statement_timeout = %L', staff_name, '60s');
 END
 $$;
 
@@ -79,9 +93,29 @@ CREATE FUNCTION public.staff_audit(staff_name text, action text, before_state js
     LANGUAGE sql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-    INSERT INTO public.audit_log (at, db_user, workstation, table_name, action, row_id, before, after)
+    INSERT INTO public.audit_log (at, db_user, workstation, table_name, action, row_id, before, after
+                                  , client_addr)
     SELECT now(), session_user, current_setting('application_name'), 'staff', action, oid, before_state, after_state
+           , inet_client_addr()
     FROM pg_roles WHERE rolname = staff_name
+$$;
+
+CREATE FUNCTION public.staff_change_own_password(password_verifier text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    before_state jsonb := public.staff_state(session_user);
+BEGIN
+    PERFORM public.staff_require_owner_management();
+    IF before_state IS NULL THEN
+        RAISE EXCEPTION 'name: "%" is not a staff account; ask IT to change its password', session_user
+            USING ERRCODE = '42704';
+    END IF;
+    PERFORM public.staff_check_verifier(password_verifier);
+    EXECUTE format('ALTER ROLE %I PASSWORD %L', session_user, password_verifier);
+    PERFORM public.staff_audit(session_user, 'UPDATE', before_state, before_state || '{"password_set": true}');
+END
 $$;
 
 CREATE FUNCTION public.staff_check_name(staff_name text) RETURNS void
@@ -103,9 +137,13 @@ CREATE FUNCTION public.staff_check_verifier(password_verifier text) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
+DECLARE
+    parts text[] := regexp_match(password_verifier,
+        '^SCRAM-SHA-256\$([1-9][0-9]{0,8}):((?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?)'
+        '\$([A-Za-z0-9+/]{43}=):([A-Za-z0-9+/]{43}=)$');
 BEGIN
-    IF password_verifier IS NULL
-       OR password_verifier !~ '^SCRAM-SHA-256\$[0-9]+:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$' THEN
+    IF parts IS NULL OR parts[2] = '' OR length(decode(parts[3], 'base64')) <> 32
+       OR length(decode(parts[4], 'base64')) <> 32 THEN
         RAISE EXCEPTION 'password: must be sent as a SCRAM-SHA-256 verifier' USING ERRCODE = '22023';
     END IF;
 END
@@ -134,12 +172,26 @@ CREATE FUNCTION public.staff_require_member(staff_name text) RETURNS jsonb
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-    state jsonb := public.staff_state(staff_name);
+    state jsonb;
 BEGIN
+    PERFORM public.staff_check_name(staff_name);
+    state := public.staff_state(staff_name);
     IF state IS NULL THEN
         RAISE EXCEPTION 'name: no staff member is called "%"', staff_name USING ERRCODE = '42704';
     END IF;
     RETURN state;
+END
+$$;
+
+CREATE FUNCTION public.staff_require_owner_management() RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    IF current_setting('server_version_num')::integer < 160000 THEN
+        RAISE EXCEPTION 'staff: on PostgreSQL % IT manages staff accounts (PostgreSQL 16 or later lets admins do'
+            ' it safely); ask IT', current_setting('server_version') USING ERRCODE = '0A000';
+    END IF;
 END
 $$;
 
@@ -148,9 +200,14 @@ CREATE FUNCTION public.staff_set_enabled(staff_name text, enabled boolean) RETUR
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-    before_state jsonb := public.staff_require_member(staff_name);
+    before_state jsonb;
     ended integer := 0;
 BEGIN
+    PERFORM public.staff_require_owner_management();
+    before_state := public.staff_require_member(staff_name);
+    IF enabled IS NULL THEN
+        RAISE EXCEPTION 'enabled: must be true or false' USING ERRCODE = '22023';
+    END IF;
     IF NOT enabled AND staff_name = session_user THEN
         RAISE EXCEPTION 'name: you cannot disable your own account' USING ERRCODE = '22023';
     END IF;
@@ -173,8 +230,10 @@ CREATE FUNCTION public.staff_set_password(staff_name text, password_verifier tex
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-    before_state jsonb := public.staff_require_member(staff_name);
+    before_state jsonb;
 BEGIN
+    PERFORM public.staff_require_owner_management();
+    before_state := public.staff_require_member(staff_name);
     PERFORM public.staff_check_verifier(password_verifier);
     EXECUTE format('ALTER ROLE %I PASSWORD %L', staff_name, password_verifier);
     PERFORM public.staff_audit(staff_name, 'UPDATE', before_state, before_state || '{"password_set": true}');
@@ -306,6 +365,7 @@ CREATE TABLE public.audit_log (
     patient_id integer,
     before jsonb,
     after jsonb,
+    client_addr inet,
     CONSTRAINT audit_log_action_check CHECK ((action = ANY (ARRAY['INSERT'::text, 'UPDATE'::text, 'DELETE'::text])))
 );
 
@@ -392,6 +452,13 @@ ALTER TABLE public.working_hours ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTIT
     CACHE 1
 );
 
+CREATE TABLE public.write_requests (
+    request_id uuid NOT NULL,
+    db_user text DEFAULT SESSION_USER NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL,
+    result jsonb
+);
+
 ALTER TABLE ONLY public.alembic_version
     ADD CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num);
 
@@ -442,6 +509,9 @@ ALTER TABLE ONLY public.working_hours
 
 ALTER TABLE ONLY public.working_hours
     ADD CONSTRAINT working_hours_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.write_requests
+    ADD CONSTRAINT write_requests_pkey PRIMARY KEY (request_id);
 
 CREATE UNIQUE INDEX appointment_types_one_default ON public.appointment_types USING btree (is_default) WHERE is_default;
 
@@ -533,7 +603,14 @@ REVOKE ALL ON FUNCTION public.audit_change() FROM PUBLIC;
 REVOKE ALL ON FUNCTION public.staff_add(staff_name text, staff_role text, password_verifier text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.staff_add(staff_name text, staff_role text, password_verifier text) TO clinic_admin;
 
+REVOKE ALL ON FUNCTION public.staff_apply_bounds(staff_name text) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION public.staff_audit(staff_name text, action text, before_state jsonb, after_state jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION public.staff_change_own_password(password_verifier text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.staff_change_own_password(password_verifier text) TO clinic_admin;
+GRANT ALL ON FUNCTION public.staff_change_own_password(password_verifier text) TO clinic_receptionist;
+GRANT ALL ON FUNCTION public.staff_change_own_password(password_verifier text) TO clinic_manager;
 
 REVOKE ALL ON FUNCTION public.staff_check_name(staff_name text) FROM PUBLIC;
 
@@ -543,6 +620,8 @@ REVOKE ALL ON FUNCTION public.staff_list() FROM PUBLIC;
 GRANT ALL ON FUNCTION public.staff_list() TO clinic_admin;
 
 REVOKE ALL ON FUNCTION public.staff_require_member(staff_name text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION public.staff_require_owner_management() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION public.staff_set_enabled(staff_name text, enabled boolean) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.staff_set_enabled(staff_name text, enabled boolean) TO clinic_admin;
@@ -641,3 +720,12 @@ GRANT INSERT(end_time),UPDATE(end_time) ON TABLE public.time_slots TO clinic_rec
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.working_hours TO clinic_admin;
 GRANT SELECT ON TABLE public.working_hours TO clinic_receptionist;
 GRANT SELECT ON TABLE public.working_hours TO clinic_manager;
+
+GRANT SELECT ON TABLE public.write_requests TO clinic_admin;
+GRANT SELECT ON TABLE public.write_requests TO clinic_receptionist;
+
+GRANT INSERT(request_id) ON TABLE public.write_requests TO clinic_admin;
+GRANT INSERT(request_id) ON TABLE public.write_requests TO clinic_receptionist;
+
+GRANT INSERT(result) ON TABLE public.write_requests TO clinic_admin;
+GRANT INSERT(result) ON TABLE public.write_requests TO clinic_receptionist;

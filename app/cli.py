@@ -1,6 +1,6 @@
 """The clinic-scheduler command: the desktop window by default, subcommands for IT and checks.
 
-Exit codes: 0 done; 1 configuration or database problem; 2 invalid input; 3 slot taken or busy.
+Exit codes: 0 done; 1 configuration or database problem; 2 invalid input; 3 slot taken, or a record busy.
 """
 
 import argparse
@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy.exc import DBAPIError
 
 from app.config import ConfigError
-from app.domain.errors import DomainError, InvalidInput, SlotBusy, SlotTaken
+from app.domain.errors import Busy, DomainError, InvalidInput, SlotTaken
 from app.logs import configure_logging
 from app.runtime import database_error_message
 
@@ -295,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     except (CliInputError, InvalidInput) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
-    except (SlotTaken, SlotBusy) as exc:
+    except (SlotTaken, Busy) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_TAKEN
     except (DomainError, ConfigError) as exc:

@@ -76,11 +76,31 @@ class SlotTaken(DomainError):
         super().__init__(message)
 
 
-class SlotBusy(DomainError):
+class Busy(DomainError):
+    """Another desk or session held a record this change needs for longer than the lock timeout; nothing was
+    written. `what` names the record ("this patient's record")."""
+
+    def __init__(self, what: str = "a record this change needs", message: str | None = None):
+        self.what = what
+        super().__init__(message or f"another desk or session is holding {what}; nothing was saved, try again")
+
+
+class SlotBusy(Busy):
     """Another desk holds the lock on the slot longer than the lock timeout."""
 
     def __init__(self) -> None:
-        super().__init__("another desk is booking this slot, try again")
+        super().__init__("this slot", "another desk is booking this slot, try again")
+
+
+class ChangeConflict(DomainError):
+    """The change kept colliding with other desks' changes to the same records (a deadlock or a serialization
+    failure, each retried a few times); nothing was written."""
+
+    def __init__(self, detail: str):
+        super().__init__(
+            f"this change kept colliding with other desks' changes to the same records ({detail}); nothing was"
+            " saved, try again"
+        )
 
 
 class LikelyDuplicatePatient(DomainError):
@@ -98,9 +118,17 @@ class NotAllowed(DomainError):
 
 
 class DatabaseUnavailable(DomainError):
-    """The database could not be reached or kept failing. Nothing was written, unless the connection went
-    during the commit: then the outcome is unknown, and repeating the same request settles it (bookings carry
-    a request id, status changes and moves are idempotent)."""
+    """The database could not be reached or kept failing. Nothing was written, unless the connection went during
+    a commit and no later attempt could find out (`outcome_unknown`): then repeating the same request settles it
+    (bookings carry a request id, status changes and moves are idempotent); anything else is checked first."""
 
-    def __init__(self, detail: str):
-        super().__init__(f"the database is not available right now ({detail}); try again when it is back")
+    def __init__(self, detail: str, *, outcome_unknown: bool = False):
+        self.outcome_unknown = outcome_unknown
+        if outcome_unknown:
+            message = (
+                f"the connection to the database was lost while saving ({detail}): the change may have been saved;"
+                " check before making it again"
+            )
+        else:
+            message = f"the database is not available right now ({detail}); try again when it is back"
+        super().__init__(message)

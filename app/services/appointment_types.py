@@ -8,13 +8,13 @@ appointment at all uses it: cancelled ones keep their type for the record.
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
-from sqlalchemy.exc import IntegrityError
 
 from app.domain.errors import InvalidInput, WouldOrphan
 from app.domain.models import validate
 from app.domain.schedule_setup import AppointmentTypeIn, check_id
 from app.services.context import Clinic
 from app.services.providers import affected
+from app.services.writes import write_refusing
 
 
 @dataclass(frozen=True)
@@ -56,13 +56,7 @@ def list_types(clinic: Clinic) -> list[AppointmentTypeSetup]:
 
 
 def _run(clinic: Clinic, work):
-    try:
-        return clinic.uow.run(work)
-    except IntegrityError as exc:
-        constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
-        if constraint in _REFUSALS:
-            raise InvalidInput.single(*_REFUSALS[constraint]) from exc
-        raise
+    return write_refusing(clinic, work, _REFUSALS)
 
 
 def _lock(conn: Connection, type_id: int | None) -> bool:

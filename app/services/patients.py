@@ -102,7 +102,7 @@ def create_patient(clinic: Clinic, *, allow_duplicate: bool = False, **values) -
             params,
         ).scalar_one()
 
-    return clinic.uow.run(work)
+    return clinic.uow.write(work)
 
 
 def update_patient(clinic: Clinic, patient_id: int, **values) -> None:

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime, time
 
 from sqlalchemy import Connection, text
-from sqlalchemy.exc import IntegrityError
 
 from app.domain.errors import AffectedAppointment, InvalidInput, WouldOrphan
 from app.domain.models import validate
@@ -19,6 +18,7 @@ from app.domain.schedule_setup import ProviderIn, TimeOffIn, check_id, fits_hour
 from app.domain.slots import Interval, WorkingBlock
 from app.services.context import Clinic
 from app.services.schedule import Provider
+from app.services.writes import write_refusing
 
 # isodow -> blocks of that weekday
 WeeklyHours = dict[int, list[WorkingBlock]]
@@ -36,18 +36,8 @@ _REFUSALS = {
 }
 
 
-def _refusal(exc: IntegrityError) -> Exception:
-    constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
-    if constraint in _REFUSALS:
-        return InvalidInput.single(*_REFUSALS[constraint])
-    return exc
-
-
 def _run(clinic: Clinic, work):
-    try:
-        return clinic.uow.run(work)
-    except IntegrityError as exc:
-        raise _refusal(exc) from exc
+    return write_refusing(clinic, work, _REFUSALS)
 
 
 @dataclass(frozen=True)

@@ -6,17 +6,19 @@ turns their refusals into field errors and keeps plain passwords on this compute
 
 from dataclasses import dataclass
 
-from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import URL, text
+from sqlalchemy.exc import DBAPIError, OperationalError
 
+from app.db.engine import make_engine
 from app.db.scram import scram_verifier
-from app.domain.errors import InvalidInput
+from app.domain.errors import DatabaseUnavailable, InvalidInput
 from app.services.access import GROUPS
 from app.services.context import Clinic
 
 ROLES = {label: group for group, label in GROUPS.items()}  # "admin" -> "clinic_admin", ...
 MIN_PASSWORD_LENGTH = 8
-_REFUSED = {"22023", "42704", "42710"}  # bad value, no such member, name taken: raised by the staff_* functions
+# Bad value, no such member, name taken, staff managed by IT (PostgreSQL 15 and older): raised by staff_* functions.
+_REFUSED = {"22023", "42704", "42710", "0A000"}
 
 
 @dataclass(frozen=True)
@@ -27,15 +29,22 @@ class StaffMember:
 
 
 def _check_sendable(field: str, value: str) -> None:
-    # Neither a query parameter nor libpq's sign-in can carry NUL; the database checks everything else.
+    # Neither a query parameter nor libpq's sign-in can carry NUL, nor text that is not valid UTF-8 (a lone
+    # surrogate, which is how Python keeps undecodable bytes); the database checks everything else.
+    if not isinstance(value, str):
+        raise InvalidInput.single(field, "must be text")
     if "\x00" in value:
         raise InvalidInput.single(field, "must not contain a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput.single(field, "is not valid text (it holds bytes that are not UTF-8)") from None
 
 
-def _check_password(password: str) -> None:
-    _check_sendable("password", password)
+def _check_password(password: str, field: str = "password") -> None:
+    _check_sendable(field, password)
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput.single("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
+        raise InvalidInput.single(field, f"must be at least {MIN_PASSWORD_LENGTH} characters")
 
 
 def _group(role: str) -> str:
@@ -46,9 +55,10 @@ def _group(role: str) -> str:
 
 def _call(clinic: Clinic, sql: str, params: dict):
     """Run one staff_* function; its refusals ("field: what is wrong") become InvalidInput."""
-    _check_sendable("name", params["name"])
+    if "name" in params:
+        _check_sendable("name", params["name"])
     try:
-        return clinic.uow.run(lambda conn: conn.execute(text(sql), params).scalar())
+        return clinic.uow.write(lambda conn: conn.execute(text(sql), params).scalar())
     except DBAPIError as exc:
         if getattr(exc.orig, "sqlstate", None) not in _REFUSED:
             raise
@@ -72,6 +82,38 @@ def set_enabled(clinic: Clinic, name: str, enabled: bool) -> int:
 def set_password(clinic: Clinic, name: str, password: str) -> None:
     _check_password(password)
     _call(clinic, "SELECT staff_set_password(:name, :verifier)", {"name": name, "verifier": scram_verifier(password)})
+
+
+def change_own_password(clinic: Clinic, current_password: str, new_password: str) -> None:
+    """The signed-in member of staff gives themselves a new password (audited); the current one is asked so that
+    nobody else at an unlocked desk can."""
+    signed_in = clinic.uow.engine.url
+    _check_sendable("current_password", current_password)
+    if current_password != signed_in.password:
+        raise InvalidInput.single("current_password", "is not the password you signed in with")
+    _check_password(new_password, "new_password")
+    if new_password == current_password:
+        raise InvalidInput.single("new_password", "must differ from the current password")
+    if signed_in.username and signed_in.username.lower() in new_password.lower():
+        raise InvalidInput.single("new_password", "must not contain your user name")
+    try:
+        _call(clinic, "SELECT staff_change_own_password(:verifier)", {"verifier": scram_verifier(new_password)})
+    except DatabaseUnavailable:
+        # The answer was lost, and with the change made the retries' old password no longer signs in: the new one
+        # does exactly when the change went through.
+        if not _signs_in_with(signed_in.set(password=new_password)):
+            raise
+
+
+def _signs_in_with(url: URL) -> bool:
+    engine = make_engine(url.render_as_string(hide_password=False), pool_size=1)
+    try:
+        with engine.connect():
+            return True
+    except OperationalError:
+        return False
+    finally:
+        engine.dispose()
 
 
 def list_staff(clinic: Clinic) -> list[StaffMember]:

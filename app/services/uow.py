@@ -1,16 +1,19 @@
 """Unit of work: one transaction per call, retried a bounded number of times on transient faults."""
 
+import json
 import logging
 import random
+import re
 import time
+import uuid
 from collections.abc import Callable
 from enum import Enum, auto
 from typing import TypeVar
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from app.domain.errors import DatabaseUnavailable, NotAllowed, SlotBusy, first_line
+from app.domain.errors import Busy, ChangeConflict, DatabaseUnavailable, NotAllowed, SlotBusy, first_line
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -42,11 +45,40 @@ def classify(exc: DBAPIError) -> Fault:
     return Fault.OTHER
 
 
+# A write records its request id and its answer in its own transaction (migration 0005's write_requests).
+_RECORD_REQUEST = text("INSERT INTO write_requests (request_id, result) VALUES (:request_id, CAST(:result AS jsonb))")
+_FIND_REQUEST = text("SELECT result FROM write_requests WHERE request_id = :request_id")
+
+
+# What a lock timeout waited for, by the table of the row it could not lock (PostgreSQL names it in the error's
+# context: "while locking tuple (0,1) in relation "patients"", also when a foreign key check waited).
+_LOCKED_ROWS = {
+    "patients": "this patient's record",
+    "appointments": "this appointment",
+    "providers": "this provider's schedule",
+    "working_hours": "this provider's schedule",
+    "time_off": "this provider's schedule",
+    "appointment_types": "this appointment type",
+}
+_LOCKED_RELATION = re.compile(r'in relation "([^"]+)"')
+
+
+def busy(exc: DBAPIError) -> Busy:
+    """The refusal for a lock timeout, naming what the change waited for."""
+    context = getattr(getattr(exc.orig, "diag", None), "context", None) or ""
+    found = _LOCKED_RELATION.search(context)
+    table = found.group(1) if found else None
+    if table == "time_slots":
+        return SlotBusy()
+    return Busy(_LOCKED_ROWS.get(table, "a record this change needs"))
+
+
 class UnitOfWork:
     """Runs `work(connection)` in one transaction: committed if it returns, rolled back if it raises.
 
-    Work must be safe to run again: a retry after a connection lost during COMMIT runs it a second time
-    (bookings carry a request id for that).
+    A connection lost during COMMIT leaves the outcome unknown and the transaction is tried again: `run` is for
+    work that is safe to repeat (a booking's request id, a move to where the appointment already is), `write` for
+    any other write: it records a request id and, on a retry, returns the first attempt's answer if it went through.
     """
 
     def __init__(
@@ -68,24 +100,54 @@ class UnitOfWork:
         """Run `work` in one transaction, retried as a whole."""
         return self._with_retries(work, self._in_transaction)
 
+    def write(self, work: Callable[[Connection], T]) -> T:
+        """Run `work` in one transaction that records a request id with its answer (which must be JSON: an id, a
+        count, None). A retry first looks the id up, so a write whose commit went through is never made twice."""
+        request_id = uuid.uuid4()
+
+        def once(conn: Connection) -> T:
+            result = work(conn)
+            conn.execute(_RECORD_REQUEST, {"request_id": request_id, "result": json.dumps(result)})
+            return result
+
+        def settle_then_once(conn: Connection) -> T:
+            found = conn.execute(_FIND_REQUEST, {"request_id": request_id}).first()
+            return found.result if found is not None else once(conn)
+
+        return self._with_retries(once, self._in_transaction, retry=settle_then_once)
+
     def read(self, work: Callable[[Connection], T]) -> T:
         """Run read-only `work` without a transaction around it: each statement sees what was committed
         when it began (as it would under READ COMMITTED anyway), and no BEGIN or COMMIT round trips."""
         return self._with_retries(work, self._autocommit)
 
     def _in_transaction(self, work: Callable[[Connection], T]) -> T:
-        with self.engine.begin() as conn:
-            return work(conn)
+        with self.engine.connect() as conn:
+            transaction = conn.begin()
+            result = work(conn)  # an exception leaves the transaction to the connection's close: rolled back
+            try:
+                transaction.commit()
+            except DBAPIError as exc:
+                exc.during_commit = True  # the server may have committed: the outcome is unknown
+                raise
+            return result
 
     def _autocommit(self, work: Callable[[Connection], T]) -> T:
         with self.engine.connect() as conn:
             return work(conn.execution_options(isolation_level="AUTOCOMMIT"))
 
-    def _with_retries(self, work: Callable[[Connection], T], runner: Callable[[Callable[[Connection], T]], T]) -> T:
+    def _with_retries(
+        self,
+        work: Callable[[Connection], T],
+        runner: Callable[[Callable[[Connection], T]], T],
+        *,
+        retry: Callable[[Connection], T] | None = None,
+    ) -> T:
         lock_timeouts = 0
+        outcome_unknown = False
         for attempt in range(1, self.attempts + 1):
             try:
-                return runner(work)
+                return runner(work if attempt == 1 or retry is None else retry)
             except DBAPIError as exc:
                 if getattr(exc.orig, "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
                     raise NotAllowed(first_line(exc.orig)) from exc
@@ -93,14 +155,17 @@ class UnitOfWork:
                 if fault is Fault.OTHER:
                     raise
                 lock_timeouts += fault is Fault.LOCK_TIMEOUT
+                outcome_unknown = outcome_unknown or getattr(exc, "during_commit", False)
                 reason = first_line(exc.orig if exc.orig is not None else exc)  # the driver's words: no parameters
                 log.warning(
                     "transient database fault (%s), attempt %d of %d: %s", fault.name, attempt, self.attempts, reason
                 )
                 if fault is Fault.LOCK_TIMEOUT and lock_timeouts >= self.lock_attempts:
-                    raise SlotBusy() from exc
+                    raise busy(exc) from exc
                 if attempt == self.attempts:
-                    raise DatabaseUnavailable(reason) from exc
+                    if fault is Fault.CONFLICT:
+                        raise ChangeConflict(reason) from exc
+                    raise DatabaseUnavailable(reason, outcome_unknown=outcome_unknown) from exc
                 self._sleep(self._backoff(attempt))
         raise AssertionError("unreachable")
 

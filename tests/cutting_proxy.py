@@ -1,0 +1,158 @@
+"""A proxy in front of the test server that loses a COMMIT's answer: the transaction is committed, the client never
+hears so.
+
+    with CuttingProxy(db_url) as proxy:
+        engine = make_engine(proxy.url)
+        proxy.arm()          # the next COMMIT through the proxy is cut
+        ...                  # the service's commit goes through; its connection then drops
+        assert proxy.cuts == 1
+
+It reads the client's messages (PostgreSQL's wire protocol); once armed, it forwards the next COMMIT (a simple query
+or an extended-protocol Parse), waits until the server has answered it with CommandComplete "COMMIT" (so the commit
+has happened), and then closes both sides without passing that answer on.
+"""
+
+import socket
+import struct
+import threading
+from contextlib import suppress
+
+from sqlalchemy import make_url
+
+_UNTYPED_REQUESTS = {80877103, 80877104}  # SSLRequest, GSSENCRequest: answered by a single byte
+
+
+class CuttingProxy:
+    def __init__(self, db_url: str):
+        target = make_url(db_url)
+        socket_dir = target.query.get("host")
+        if socket_dir:
+            self._upstream = (socket.AF_UNIX, f"{socket_dir}/.s.PGSQL.{target.port or 5432}")
+        else:
+            self._upstream = (socket.AF_INET, (target.host or "127.0.0.1", target.port or 5432))
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        port = self._listener.getsockname()[1]
+        query = {key: value for key, value in target.query.items() if key != "host"}
+        self.url = target.set(host="127.0.0.1", port=port, query=query).render_as_string(hide_password=False)
+        self.cuts = 0
+        self._armed = threading.Event()
+        self._closing = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def arm(self) -> None:
+        """Cut the next COMMIT that goes through."""
+        self._armed.set()
+
+    @property
+    def armed(self) -> bool:
+        return self._armed.is_set()
+
+    def close(self) -> None:
+        self._closing = True
+        self._listener.close()
+
+    def __enter__(self) -> "CuttingProxy":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def _accept(self) -> None:
+        while not self._closing:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            family, address = self._upstream
+            server = socket.socket(family, socket.SOCK_STREAM)
+            server.connect(address)
+            _Connection(self, client, server).start()
+
+    def _take_cut(self) -> bool:
+        """Whether this COMMIT is the one to cut (only one per arming)."""
+        if self._armed.is_set():
+            self._armed.clear()
+            return True
+        return False
+
+
+class _Connection:
+    def __init__(self, proxy: CuttingProxy, client: socket.socket, server: socket.socket):
+        self._proxy, self._client, self._server = proxy, client, server
+        self._cutting = threading.Event()  # the COMMIT went up: swallow the answer, then close
+
+    def start(self) -> None:
+        threading.Thread(target=self._client_to_server, daemon=True).start()
+        threading.Thread(target=self._server_to_client, daemon=True).start()
+
+    def _close(self) -> None:
+        for side in (self._client, self._server):
+            with suppress(OSError):
+                side.shutdown(socket.SHUT_RDWR)
+            side.close()
+
+    def _client_to_server(self) -> None:
+        buffer, started = b"", False
+        try:
+            while chunk := self._client.recv(65536):
+                buffer += chunk
+                forward, buffer, started = self._split(buffer, started)
+                self._server.sendall(forward)
+                if self._cutting.is_set():
+                    return
+        except OSError:
+            pass
+        if not self._cutting.is_set():
+            self._close()
+
+    def _split(self, buffer: bytes, started: bool) -> tuple[bytes, bytes, bool]:
+        """The whole messages at the front of `buffer` to forward now (stopping after a COMMIT that is to be cut),
+        the rest, and whether the start-up (untyped) messages are over."""
+        position = 0
+        while True:
+            if not started:
+                if len(buffer) - position < 8:
+                    break
+                length, code = struct.unpack("!II", buffer[position : position + 8])
+                if len(buffer) - position < length:
+                    break
+                position += length
+                started = code not in _UNTYPED_REQUESTS
+                continue
+            if len(buffer) - position < 5:
+                break
+            kind = buffer[position : position + 1]
+            (length,) = struct.unpack("!I", buffer[position + 1 : position + 5])
+            if len(buffer) - position < 1 + length:
+                break
+            body = buffer[position + 5 : position + 1 + length]
+            position += 1 + length
+            if _is_commit(kind, body) and self._proxy._take_cut():
+                self._cutting.set()
+                break
+        return buffer[:position], buffer[position:], started
+
+    def _server_to_client(self) -> None:
+        seen = b""
+        try:
+            while chunk := self._server.recv(65536):
+                if self._cutting.is_set():
+                    seen += chunk
+                    if b"C\x00\x00\x00\x0bCOMMIT\x00" in seen:  # CommandComplete "COMMIT": it is committed
+                        self._proxy.cuts += 1
+                        break
+                    continue
+                self._client.sendall(chunk)
+        except OSError:
+            pass
+        self._close()
+
+
+def _is_commit(kind: bytes, body: bytes) -> bool:
+    if kind == b"Q":
+        query = body.rstrip(b"\x00")
+    elif kind == b"P":
+        query = body.split(b"\x00")[1]
+    else:
+        return False
+    return query.strip().rstrip(b";").upper() in (b"COMMIT", b"END")
