@@ -174,7 +174,9 @@ CREATE FUNCTION public.staff_require_member(staff_name text) RETURNS jsonb
 DECLARE
     state jsonb;
 BEGIN
-    PERFORM public.staff_check_name(staff_name);
+    IF staff_name IS NULL THEN
+        RAISE EXCEPTION 'name: must be given' USING ERRCODE = '22023';
+    END IF;
     state := public.staff_state(staff_name);
     IF state IS NULL THEN
         RAISE EXCEPTION 'name: no staff member is called "%"', staff_name USING ERRCODE = '42704';
@@ -723,9 +725,12 @@ GRANT SELECT ON TABLE public.working_hours TO clinic_manager;
 
 GRANT SELECT ON TABLE public.write_requests TO clinic_admin;
 GRANT SELECT ON TABLE public.write_requests TO clinic_receptionist;
+GRANT SELECT ON TABLE public.write_requests TO clinic_manager;
 
 GRANT INSERT(request_id) ON TABLE public.write_requests TO clinic_admin;
 GRANT INSERT(request_id) ON TABLE public.write_requests TO clinic_receptionist;
+GRANT INSERT(request_id) ON TABLE public.write_requests TO clinic_manager;
 
 GRANT INSERT(result) ON TABLE public.write_requests TO clinic_admin;
 GRANT INSERT(result) ON TABLE public.write_requests TO clinic_receptionist;
+GRANT INSERT(result) ON TABLE public.write_requests TO clinic_manager;

@@ -16,11 +16,12 @@ import psycopg
 from psycopg import sql
 
 from app.domain.errors import first_line
-from app.live.changes import CHANNEL, Change, parse
+from app.live.changes import CHANNEL, Change, NotAChange, parse
 
 log = logging.getLogger(__name__)
 
 POLL_S = 0.25  # how often the thread looks at its stop flag while waiting for notifications
+IGNORED_LOG_EVERY_S = 60.0  # a flood of notifications that are not ours is logged once a minute, counted
 PROBE_AFTER_S = 10.0  # a connection silent this long is probed with a query
 CONNECT_TIMEOUT_S = 5
 
@@ -43,6 +44,29 @@ class ListenerState:
     connected: bool
     detail: str = ""  # why it is not connected, for the status bar and the log
     retry_in: float | None = None  # seconds until the next attempt
+
+
+class IgnoredNotifications:
+    """Notifications on the channel that are not schedule changes (any login may NOTIFY, so they may be forged):
+    the first is logged with the server process that sent it, then at most one count a minute."""
+
+    def __init__(self, every: float = IGNORED_LOG_EVERY_S, clock: Callable[[], float] = time.monotonic):
+        self._every, self._clock = every, clock
+        self._logged_at: float | None = None
+        self._since_log = 0
+
+    def note(self, reason: str, sender_pid: int) -> None:
+        self._since_log += 1
+        now = self._clock()
+        if self._logged_at is not None and now - self._logged_at < self._every:
+            return
+        log.warning(
+            "ignored %d notification(s) that are not schedule changes; the last, from server process %d: %s",
+            self._since_log,
+            sender_pid,
+            reason,
+        )
+        self._logged_at, self._since_log = now, 0
 
 
 class ScheduleListener:
@@ -70,6 +94,7 @@ class ScheduleListener:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="schedule-listener", daemon=True)
         self._connection: psycopg.Connection | None = None
+        self._ignored = IgnoredNotifications()
 
     def start(self) -> None:
         self._thread.start()
@@ -135,9 +160,12 @@ class ScheduleListener:
                 quiet_since = time.monotonic()
                 if self._stop.is_set():
                     return
-                change = parse(notify.payload)
-                if change is not None:
-                    self._on_change(change)
+                try:
+                    change = parse(notify.payload)
+                except NotAChange as exc:
+                    self._ignored.note(str(exc), notify.pid)
+                    continue
+                self._on_change(change)
             if time.monotonic() - quiet_since > self._probe_after:
                 connection.execute("SELECT 1")  # raises if the server or the network went away
                 quiet_since = time.monotonic()

@@ -44,6 +44,7 @@ from app.ui.live_updates import LiveUpdates
 from app.ui.navigation import ViewMode, step, title, visible_range
 from app.ui.slot_picker import SlotPicker
 from app.ui.status_bar import ClinicStatusBar
+from app.ui.throttle import Throttle
 from app.ui.view_data import GridData, MonthData, ViewRequest, load_view
 from app.ui.views.columns import GridColumn
 from app.ui.views.month_view import MonthView
@@ -53,7 +54,6 @@ from app.ui.workers import TaskRunner, user_message
 ALL_PROVIDERS = "All providers"
 NOW_LINE_INTERVAL_MS = 30_000
 # Changes from other desks arrive in bursts (a booking touches a slot and an appointment): one re-read each.
-LIVE_REFRESH_DELAY_MS = 100
 # Notifications are hints and can be lost; the shown range is read again this often regardless.
 REREAD_INTERVAL_MS = 60_000
 # After a failed read while the listener still looks connected, try again this soon.
@@ -108,7 +108,7 @@ class MainWindow(QMainWindow):
         self._now_timer = QTimer(self)
         self._now_timer.timeout.connect(self._tick)
         self._now_timer.start(NOW_LINE_INTERVAL_MS)
-        self._live_timer = _single_shot_timer(self, LIVE_REFRESH_DELAY_MS, self._apply_live_changes)
+        self._live_refresh = Throttle(self, self._apply_live_changes)
         self._retry_timer = _single_shot_timer(self, RETRY_READ_MS, self.refresh)
         self._reread_timer = QTimer(self)
         self._reread_timer.timeout.connect(self._reread)
@@ -472,8 +472,8 @@ class MainWindow(QMainWindow):
             self._stale.add("view")
         if self.picker.touched_by(change):
             self._stale.add("picker")
-        if self._stale and not self._live_timer.isActive():
-            self._live_timer.start()
+        if self._stale:
+            self._live_refresh.request()
         self.schedule_changed.emit(change)
 
     def _shows_patient(self, change: Change) -> bool:
@@ -499,8 +499,9 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop listening and reading (before the window or its database goes away)."""
-        for timer in (self._now_timer, self._live_timer, self._retry_timer, self._reread_timer):
+        for timer in (self._now_timer, self._retry_timer, self._reread_timer):
             timer.stop()
+        self._live_refresh.cancel()
         self.live.stop()
         self._shut_down = True
         self._listening = False

@@ -7,15 +7,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.live.changes import CHANNEL, Change, parse
+from app.live.changes import CHANNEL, Change, NotAChange, parse
+from app.live.listener import IgnoredNotifications
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC_ZONE = ZoneInfo("UTC")
-LOGGER = "app.live.changes"
+LISTENER_LOGGER = "app.live.listener"
 
 
 def _utc(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def _spans(spans: list) -> str:
+    return json.dumps({"table": "appointments", "op": "INSERT", "spans": spans})
 
 
 def _change(*spans: tuple[datetime, datetime], provider_id: int | None = 7) -> Change:
@@ -117,28 +122,83 @@ def test_parse_accepts_no_spans_at_all_as_touching_nothing():
         '{"table": "appointments", "op": "INSERT", "id": [1], "provider_id": 3, "spans": null}',
     ],
 )
-def test_parse_ignores_garbage_with_a_warning(payload, caplog):
-    with caplog.at_level(logging.WARNING, logger=LOGGER):
-        assert parse(payload) is None
-    warnings = [record for record in caplog.records if record.name == LOGGER]
-    assert len(warnings) == 1
-    assert warnings[0].levelno == logging.WARNING
-    assert "not a schedule change" in warnings[0].getMessage()
+def test_parse_refuses_what_is_not_a_schedule_change(payload):
+    with pytest.raises(NotAChange):
+        parse(payload)
 
 
-def test_parse_warning_shows_only_the_start_of_a_long_payload(caplog):
-    payload = "x" * 5000
-    with caplog.at_level(logging.WARNING, logger=LOGGER):
-        assert parse(payload) is None
-    (record,) = [record for record in caplog.records if record.name == LOGGER]
-    assert "x" * 200 in record.getMessage()
-    assert "x" * 201 not in record.getMessage()
+# Any login may NOTIFY on the channel: what the trigger never sends is refused, and nothing in a payload can make
+# a desk's arithmetic fail.
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '{"table": "pg_authid", "op": "INSERT", "id": 1}',  # a table the trigger does not watch
+        '{"table": "appointments", "op": "TRUNCATE", "id": 1}',
+        '{"table": "appointments", "op": "INSERT", "id": 1, "extra": "x"}',  # a key the trigger never sends
+        '{"table": "appointments", "op": "INSERT", "id": 0}',
+        '{"table": "appointments", "op": "INSERT", "id": -5}',
+        '{"table": "appointments", "op": "INSERT", "id": 9223372036854775808}',
+        '{"table": "appointments", "op": "INSERT", "id": 1e400}',
+        _spans([["2030-01-07T09:00:00+00:00", "2030-01-07T08:00:00+00:00"]]),  # ends before it starts
+        _spans([["2030-01-07T08:00:00+00:00"] * 2] * 3),  # the trigger sends at most old and new
+        _spans([["2030-01-07T08:00:00+00:00", "2030-01-07T08:00:00+00:00", "x"]]),
+        "[" * 100_000 + "]" * 100_000,  # too long (and too deep for json)
+        '{"table": "appointments", "op": "INSERT", "note": "' + "x" * 2000 + '"}',
+    ],
+)
+def test_parse_refuses_what_the_trigger_never_sends(payload):
+    with pytest.raises(NotAChange):
+        parse(payload)
 
 
-def test_parse_of_a_good_payload_logs_nothing(caplog):
-    with caplog.at_level(logging.DEBUG, logger=LOGGER):
-        assert parse('{"table": "providers", "op": "INSERT", "id": 1, "provider_id": 1, "spans": null}')
-    assert [record for record in caplog.records if record.name == LOGGER] == []
+@pytest.mark.parametrize(
+    "start, end",
+    [
+        ("9999-12-31T23:00:00+00:00", "9999-12-31T23:59:59.999999+00:00"),
+        ("9999-12-31T20:00:00-05:00", "9999-12-31T23:59:59-05:00"),  # beyond the year 9999 in UTC
+        ("0001-01-01T00:00:00+00:00", "0001-01-01T00:30:00+00:00"),
+        ("0001-01-01T00:30:00+14:00", "0001-01-01T01:00:00+14:00"),  # before the year 1 in UTC
+    ],
+)
+def test_times_at_the_ends_of_the_calendar_are_held_where_every_zone_can_show_them(start, end):
+    change = parse(json.dumps({"table": "time_off", "op": "INSERT", "provider_id": 2, "spans": [[start, end]]}))
+    year = date.fromisoformat(start[:10]).year
+    for zone in (BERLIN, ZoneInfo("Pacific/Kiritimati"), ZoneInfo("Pacific/Pago_Pago")):
+        assert not change.touches(2, date(2030, 1, 1), date(2030, 1, 31), zone)
+        assert change.touches(2, date(year, 1, 1) if year == 1 else date(year, 12, 1), date(year, 12, 31), zone)
+
+
+# --- notifications that are not ours, in the log ---
+
+
+def test_the_first_notification_that_is_not_ours_is_logged_with_its_sender(caplog):
+    clock = [0.0]
+    ignored = IgnoredNotifications(every=60, clock=lambda: clock[0])
+    with caplog.at_level(logging.WARNING, logger=LISTENER_LOGGER):
+        ignored.note("not json: x", sender_pid=4242)
+    (record,) = caplog.records
+    assert "server process 4242" in record.getMessage() and "not json" in record.getMessage()
+
+
+def test_a_flood_of_notifications_that_are_not_ours_is_logged_once_a_minute_with_its_count(caplog):
+    clock = [0.0]
+    ignored = IgnoredNotifications(every=60, clock=lambda: clock[0])
+    with caplog.at_level(logging.WARNING, logger=LISTENER_LOGGER):
+        for second in range(120):
+            clock[0] = float(second)
+            for _ in range(100):
+                ignored.note("forged", sender_pid=7)
+    messages = [record.getMessage() for record in caplog.records]
+    assert len(messages) == 2
+    assert messages[0].startswith("ignored 1 notification(s)")
+    assert messages[1].startswith("ignored 6000 notification(s)")
+
+
+def test_parse_refusal_shows_only_the_start_of_a_long_payload():
+    with pytest.raises(NotAChange) as refused:
+        parse("x" * 5000)
+    assert "x" * 200 in str(refused.value)
+    assert "x" * 201 not in str(refused.value)
 
 
 # --- touches: which provider ---

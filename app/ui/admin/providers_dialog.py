@@ -39,6 +39,7 @@ from app.ui.admin.weekly_hours_editor import WeeklyHoursEditor
 from app.ui.admin.widgets import button, select_row_quietly
 from app.ui.dialogs.field_errors import FieldErrors, InlineError, MessageBanner, model_errors, stacked
 from app.ui.theme import Theme, in_use
+from app.ui.throttle import Throttle
 from app.ui.workers import TaskRunner, user_message
 
 DETAIL_FIELDS = ("name", "specialty", "active")
@@ -85,6 +86,8 @@ class ProvidersDialog(QDialog):
         self._write_block: str | None = None
         self._refusals: dict[str, str] = {}  # the service's word on a detail field, until it is edited
         self._touched: set[str] = set()
+        self._time_off_changed = False  # a change since the last re-read touched the shown provider's time off
+        self._live_reload = Throttle(self, self._reload_after_changes)
         self.field_errors = FieldErrors()
 
         self.setWindowTitle("Providers")
@@ -425,10 +428,18 @@ class ProvidersDialog(QDialog):
 
     def on_schedule_change(self, change: Change) -> None:
         """Another desk changed a provider: the list follows, and so does the shown provider's time off."""
-        if self._busy or change.table not in SCHEDULE_TABLES:
+        if change.table not in SCHEDULE_TABLES:
+            return
+        shown = self._setup.provider.id if self._setup is not None else None
+        self._time_off_changed |= change.table == "time_off" and change.provider_id == shown
+        self._live_reload.request()
+
+    def _reload_after_changes(self) -> None:
+        time_off_changed, self._time_off_changed = self._time_off_changed, False
+        if self._busy:
             return
         self._load_providers()
-        if change.table == "time_off" and self._setup is not None and change.provider_id == self._setup.provider.id:
+        if time_off_changed and self._setup is not None:
             self._load_setup(self._setup.provider.id, self._show_time_off)
 
     def reject(self) -> None:

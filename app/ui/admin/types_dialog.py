@@ -34,6 +34,7 @@ from app.ui.dialogs.appointment_dialog import confirm
 from app.ui.dialogs.field_errors import FieldErrors, InlineError, MessageBanner, model_errors, stacked
 from app.ui.icons import type_dot
 from app.ui.theme import Theme, in_use
+from app.ui.throttle import Throttle
 from app.ui.workers import TaskRunner, user_message
 
 NEW_COLOR = "#2563eb"
@@ -64,6 +65,7 @@ class AppointmentTypesDialog(QDialog):
         self._write_block: str | None = None
         self._refusals: dict[str, str] = {}
         self._color = NEW_COLOR
+        self._live_reload = Throttle(self, self._reload_list)
         self.field_errors = FieldErrors()
 
         self.setWindowTitle("Appointment types")
@@ -315,7 +317,11 @@ class AppointmentTypesDialog(QDialog):
 
     def on_schedule_change(self, change: Change) -> None:
         """Bookings change how many appointments use each type: the list follows (the form is left alone)."""
-        if change.table == "appointments" and not self._busy and not self._adding:
+        if change.table == "appointments":
+            self._live_reload.request()
+
+    def _reload_list(self) -> None:
+        if not self._busy and not self._adding:
             self._load(refill=False)
 
     def reject(self) -> None:

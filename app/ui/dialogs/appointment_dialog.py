@@ -30,6 +30,7 @@ from app.ui.labels import STATUS_LABELS
 from app.ui.models.audit_model import AuditTableModel
 from app.ui.navigation import ViewMode, title
 from app.ui.theme import Theme, in_use
+from app.ui.throttle import Throttle
 from app.ui.workers import TaskRunner, user_message
 
 STATUS_TOKENS = {
@@ -68,6 +69,7 @@ class AppointmentDialog(QDialog):
         self._write_block: str | None = None  # why nothing can be changed now, if anything stops it
         self._can_book = True  # the window says what the signed-in role may do; the database is the guard
         self._can_edit_patients = True
+        self._live_reload = Throttle(self, self._reload_unless_busy)
         self.setWindowTitle("Appointment")
         self.setObjectName("appointment_dialog")
         self.setMinimumWidth(640)
@@ -285,7 +287,11 @@ class AppointmentDialog(QDialog):
     def on_schedule_change(self, change: Change) -> None:
         """Another desk changed this appointment, or its patient: show it as it is now."""
         mine = {("appointments", self._appointment.id), ("patients", self._appointment.patient_id)}
-        if (change.table, change.row_id) in mine and not self._busy:
+        if (change.table, change.row_id) in mine:
+            self._live_reload.request()
+
+    def _reload_unless_busy(self) -> None:
+        if not self._busy:
             self._reload()
 
     def reject(self) -> None:

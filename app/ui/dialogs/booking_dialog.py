@@ -45,6 +45,7 @@ from app.ui.icons import type_dot
 from app.ui.models.slot_model import SlotListModel, SlotRole
 from app.ui.navigation import ViewMode, title
 from app.ui.theme import Theme, in_use
+from app.ui.throttle import Throttle
 from app.ui.workers import TaskRunner, user_message
 
 SLOT_TAKEN_MESSAGE = "This time was just booked at another desk – choose another time"
@@ -91,6 +92,8 @@ class BookingDialog(QDialog):
         self._outcome_unknown = False  # the last attempt lost its connection: it may have booked
         self._slots_loaded = False
         self._gone_message = SLOT_GONE_MESSAGE  # what to say if the chosen time is missing from the next load
+        self._taken_elsewhere = False  # a change since the last check booked at another desk
+        self._live_check = Throttle(self, self._check_after_changes)
         self.field_errors = FieldErrors()
 
         self.setWindowTitle("Book appointment")
@@ -394,15 +397,21 @@ class BookingDialog(QDialog):
         self._refresh()
 
     def on_schedule_change(self, change: Change) -> None:
-        """Another desk changed this provider's day: check the chosen time is still free."""
-        if self._busy or not change.touches(self._provider.id, self._day, self._day, self._clinic.zone):
+        """Another desk changed this provider's day: check (once for many changes) the chosen time is still free."""
+        if change.touches(self._provider.id, self._day, self._day, self._clinic.zone):
+            self._taken_elsewhere |= change.table == "appointments"
+            self._live_check.request()
+
+    def _check_after_changes(self) -> None:
+        taken, self._taken_elsewhere = self._taken_elsewhere, False
+        if self._busy:
             return
         if not self._slots_loaded:
             self._fetch_slots()  # a read under way may predate the change: a newer one replaces it
         elif self._outcome_unknown:  # the change may be this dialog's own lost booking
             self._settle_outcome(lambda: self._recheck_times(SLOT_GONE_MESSAGE))
         else:
-            self._recheck_times(SLOT_TAKEN_MESSAGE if change.table == "appointments" else SLOT_GONE_MESSAGE)
+            self._recheck_times(SLOT_TAKEN_MESSAGE if taken else SLOT_GONE_MESSAGE)
 
     # --- booking --------------------------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from app.services.schedule import AppointmentView, Provider
 from app.ui.navigation import ViewMode, title
 from app.ui.slot_picker import SlotPicker
 from app.ui.theme import Theme, set_style_property
+from app.ui.throttle import Throttle
 from app.ui.workers import TaskRunner, user_message
 
 
@@ -40,6 +41,7 @@ class RescheduleDialog(QDialog):
         self._appointment, self._provider = appointment, provider
         self._moving = False
         self._write_block: str | None = None  # why nothing can be moved now, if anything stops it
+        self._live_refresh = Throttle(self, self._refresh_unless_moving)
         self.setWindowTitle("Reschedule appointment")
         self.resize(380, 680)
 
@@ -181,7 +183,11 @@ class RescheduleDialog(QDialog):
             self.picker.refresh()  # times may have been taken while this desk could not write
 
     def on_schedule_change(self, change: Change) -> None:
-        if self.picker.touched_by(change) and not self._moving:
+        if self.picker.touched_by(change):
+            self._live_refresh.request()
+
+    def _refresh_unless_moving(self) -> None:
+        if not self._moving:
             self.picker.refresh()
 
     def _set_moving(self, moving: bool) -> None:

@@ -117,7 +117,9 @@ SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     state jsonb;
 BEGIN
-    PERFORM public.staff_check_name(staff_name);
+    IF staff_name IS NULL THEN
+        RAISE EXCEPTION 'name: must be given' USING ERRCODE = '22023';
+    END IF;
     state := public.staff_state(staff_name);
     IF state IS NULL THEN
         RAISE EXCEPTION 'name: no staff member is called "%"', staff_name USING ERRCODE = '42704';
