@@ -173,6 +173,11 @@ def _login_refusal(exc: OperationalError, user: str, where: str) -> SignInFailed
         return WrongLogin()
     if "is not permitted to log in" in words:
         return AccountDisabled(user)
+    if "too many connections for role" in words:
+        return SignInFailed(
+            f'the account "{user}" is signed in at too many desks at once (each login may hold'
+            f" {staff.STAFF_CONNECTION_LIMIT} connections, two desks' worth): close the program at another desk"
+        )
     if "FATAL:" in words:  # the server answered, and refused for another reason (e.g. no such database)
         return SignInFailed(f"{where} refused: {words.split('FATAL:', 1)[1].strip().splitlines()[0]}")
     return ServerUnreachable(where, first_line(exc.orig))

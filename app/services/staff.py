@@ -17,6 +17,7 @@ from app.services.context import Clinic
 
 ROLES = {label: group for group, label in GROUPS.items()}  # "admin" -> "clinic_admin", ...
 MIN_PASSWORD_LENGTH = 8
+STAFF_CONNECTION_LIMIT = 16  # what migration 0005's staff functions give each staff login: two desks' worth
 # Bad value, no such member, name taken, staff managed by IT (PostgreSQL 15 and older): raised by staff_* functions.
 _REFUSED = {"22023", "42704", "42710", "0A000"}
 
