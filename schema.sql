@@ -192,7 +192,7 @@ CREATE FUNCTION public.staff_require_owner_management() RETURNS void
 BEGIN
     IF current_setting('server_version_num')::integer < 160000 THEN
         RAISE EXCEPTION 'staff: on PostgreSQL % IT manages staff accounts (PostgreSQL 16 or later lets admins do'
-            ' it safely); ask IT', current_setting('server_version') USING ERRCODE = '0A000';
+            ' it safely); ask IT', split_part(current_setting('server_version'), ' ', 1) USING ERRCODE = '0A000';
     END IF;
 END
 $$;

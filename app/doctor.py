@@ -43,6 +43,7 @@ from app.config import (
 from app.db import migrate
 from app.db.connect import DatabaseTarget, resolve_database
 from app.db.engine import TCP_FAILURE_DETECTION, libpq_url, make_engine, workstation_name
+from app.db.server_account import ACCOUNT_NAME, running_as_root
 from app.domain.errors import first_line
 from app.logs import log_file_path
 from app.runtime import database_error_message
@@ -64,6 +65,8 @@ MIN_SERVER_REASON = (
     "the schema's triggers need 11; `db dump-schema` and the benchmarks drop their throwaway databases"
     " WITH (FORCE), new in 13"
 )
+OWNER_MANAGES_STAFF_FROM = 160000  # PostgreSQL 16 restricted CREATEROLE (migration 0005)
+LIMITS = {"idle_in_transaction_session_timeout": "30s", "statement_timeout": "60s"}  # as migration 0005 sets them
 SLOW_CONNECT_MS = 1000
 NOTIFY_WAIT_S = 2.0
 CLOCK_WARN_S, CLOCK_FAIL_S = 5.0, 60.0
@@ -264,7 +267,10 @@ def check_database(findings: Findings) -> Result:
                 f"the embedded server did not start: {first_line(exc)}",
                 f"the log file {log_file_path()} has the details; its data is in {settings.data_dir / 'pgdata'}",
             )
-        return ok(f"{findings.target.description}: no DATABASE_URL, [database] or database_url is set")
+        finding = f"{findings.target.description}: no DATABASE_URL, [database] or database_url is set"
+        if running_as_root():
+            finding += f"; run as root, the server runs as the system account {ACCOUNT_NAME}"
+        return ok(finding)
     try:
         target = resolve_database(settings)
         user = make_url(target.url).username or "this login's user name"
@@ -395,6 +401,56 @@ def check_permissions(findings: Findings) -> Result:
     return ok(f"{role.user} is in {', '.join(role.groups)}: the database allows what that role may do")
 
 
+_SCHEMA_OWNER = text(
+    "SELECT r.rolname, r.rolcreaterole, r.rolsuper FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner"
+    " WHERE c.oid = to_regclass('public.appointments')"
+)
+
+
+def check_staff_management(findings: Findings) -> Result:
+    """Who may create staff logins: admins through the schema's owner (PostgreSQL 16+), or IT (13 to 15, where a
+    role that may create roles may also make itself superuser)."""
+    owner = findings.conn.execute(_SCHEMA_OWNER).one_or_none()
+    info = findings.driver().info
+    version = info.parameter_status("server_version") or str(info.server_version)
+    if owner is None:
+        return ok("no schema yet: nothing to manage")
+    if info.server_version >= OWNER_MANAGES_STAFF_FROM:
+        return ok(f"admins add and disable staff through the schema's owner {owner.rolname} (PostgreSQL {version})")
+    if owner.rolcreaterole and not owner.rolsuper:
+        return fail(
+            f"PostgreSQL {version}: the schema's owner {owner.rolname} may create roles, and on 15 and older that"
+            " lets it grant itself any role, pg_execute_server_program included (programs run on the server as its"
+            " operating system user)",
+            f"as a superuser: ALTER ROLE {_quoted_role(owner.rolname)} NOCREATEROLE; IT then adds staff logins"
+            " itself (docs/deploying.md, PostgreSQL 13 to 15), or upgrade the server to PostgreSQL 16 or later",
+        )
+    return ok(f"PostgreSQL {version}: IT adds and disables staff logins (admins can from PostgreSQL 16 on)")
+
+
+SESSION_LIMITS = ("idle_in_transaction_session_timeout", "statement_timeout")
+_DATABASE_SETTINGS = text(
+    "SELECT unnest(setconfig) FROM pg_db_role_setting"
+    " WHERE setrole = 0 AND setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
+
+
+def check_session_limits(findings: Findings) -> Result:
+    """Whether the database itself ends idle transactions and long statements, for any client (psql too)."""
+    settings = dict(entry.split("=", 1) for entry in findings.conn.execute(_DATABASE_SETTINGS).scalars())
+    missing = [name for name in SESSION_LIMITS if name not in settings]
+    if missing:
+        database = _quoted_role(findings.conn.execute(text("SELECT current_database()")).scalar_one())
+        return warn(
+            f"the database sets no {' and no '.join(missing)}: a session left open in a transaction (a psql window,"
+            " say) can hold the clinic's rows, and every booking that needs them fails, until someone ends it",
+            "as the database's owner: "
+            + " ".join(f"ALTER DATABASE {database} SET {name} = '{LIMITS[name]}';" for name in missing)
+            + " (or run `clinic-scheduler db upgrade` as the owner)",
+        )
+    return ok(", ".join(f"{name} = {settings[name]}" for name in SESSION_LIMITS) + ", for every session")
+
+
 def check_live_updates(findings: Findings) -> Result:
     channel, payload = f"clinic_doctor_{uuid.uuid4().hex[:12]}", uuid.uuid4().hex
     with _plain_connection(findings, "doctor listen") as listener:
@@ -447,6 +503,8 @@ CHECKS = [
     Check("server version", check_server_version, needs="conn"),
     Check("schema", check_schema, needs="conn"),
     Check("permissions", check_permissions, needs="conn"),
+    Check("staff accounts", check_staff_management, needs="conn"),
+    Check("session limits", check_session_limits, needs="conn"),
     Check("live updates", check_live_updates, needs="conn"),
     Check("clock", check_clock, needs="conn"),
 ]

@@ -21,7 +21,7 @@ class AuditEntry:
 
     at: datetime
     user: str  # the database login that made the change
-    workstation: str  # the desk's application name
+    workstation: str  # the desk's application name: what the client said of itself
     table: str  # "appointments", "patients" or "time_slots"
     action: str  # "INSERT", "UPDATE" or "DELETE"
     row_id: int
@@ -31,6 +31,7 @@ class AuditEntry:
     after: dict[str, Any] | None
     provider: str | None = None  # the name of the row's provider, where it has one
     patient: str | None = None  # the patient's name, where the row is about one
+    address: str | None = None  # the client's address as the server saw it; None: a local socket on the server
 
     @property
     def row(self) -> dict[str, Any]:
@@ -44,15 +45,17 @@ _PROVIDER_OF_ROW = (
 )
 
 _HISTORY = text(
-    "SELECT h.at, h.db_user, h.workstation, h.action, h.before, h.after, pr.name AS provider"
+    "SELECT h.at, h.db_user, h.workstation, h.action, h.before, h.after, h.client_addr, pr.name AS provider"
     # The function's order is the order of the changes (`at` is when each transaction began: it can tie or cross).
     " FROM appointment_history(:appointment_id) WITH ORDINALITY"
-    " AS h(at, db_user, workstation, action, before, after, n) " + _PROVIDER_OF_ROW.format(log="h") + " ORDER BY h.n"
+    " AS h(at, db_user, workstation, action, before, after, client_addr, n) "
+    + _PROVIDER_OF_ROW.format(log="h")
+    + " ORDER BY h.n"
 )
 
 _SEARCH = text(
     "SELECT l.at, l.db_user, l.workstation, l.table_name, l.action, l.row_id, l.appointment_id, l.patient_id,"
-    " l.before, l.after, pr.name AS provider, pt.first_name || ' ' || pt.last_name AS patient"
+    " l.before, l.after, l.client_addr, pr.name AS provider, pt.first_name || ' ' || pt.last_name AS patient"
     " FROM audit_log AS l " + _PROVIDER_OF_ROW.format(log="l") + " LEFT JOIN patients pt ON pt.id = l.patient_id"
     " WHERE (CAST(:user AS text) IS NULL OR l.db_user = :user)"
     " AND (CAST(:since AS timestamptz) IS NULL OR l.at >= :since)"
@@ -80,6 +83,7 @@ def history(clinic: Clinic, appointment_id: int) -> list[AuditEntry]:
             before=row.before,
             after=row.after,
             provider=row.provider,
+            address=_address(row.client_addr),
         )
         for row in rows
     ]
@@ -122,6 +126,7 @@ def search(
             after=row.after,
             provider=row.provider,
             patient=row.patient,
+            address=_address(row.client_addr),
         )
         for row in rows
     ]
@@ -130,6 +135,10 @@ def search(
 def users(clinic: Clinic) -> list[str]:
     """Everyone who has changed something, for the search's choice of user."""
     return list(clinic.uow.read(lambda conn: conn.execute(_USERS).scalars().all()))
+
+
+def _address(client_addr) -> str | None:
+    return str(client_addr) if client_addr is not None else None
 
 
 def _patient_of(row: dict[str, Any] | None) -> int | None:

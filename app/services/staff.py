@@ -11,15 +11,19 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from app.db.engine import make_engine
 from app.db.scram import scram_verifier
-from app.domain.errors import DatabaseUnavailable, InvalidInput
+from app.domain.errors import DatabaseUnavailable, DomainError, InvalidInput
 from app.services.access import GROUPS
 from app.services.context import Clinic
 
 ROLES = {label: group for group, label in GROUPS.items()}  # "admin" -> "clinic_admin", ...
 MIN_PASSWORD_LENGTH = 8
 STAFF_CONNECTION_LIMIT = 16  # what migration 0005's staff functions give each staff login: two desks' worth
-# Bad value, no such member, name taken, staff managed by IT (PostgreSQL 15 and older): raised by staff_* functions.
-_REFUSED = {"22023", "42704", "42710", "0A000"}
+_REFUSED = {"22023", "42704", "42710"}  # bad value, no such member, name taken: raised by the staff_* functions
+_MANAGED_BY_IT = "0A000"  # PostgreSQL 15 and older: staff_* functions refuse, IT manages staff
+
+
+class StaffManagedByIT(DomainError):
+    """On PostgreSQL 15 and older the server's IT adds, disables and resets staff logins; the program cannot."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,10 @@ def _call(clinic: Clinic, sql: str, params: dict):
     try:
         return clinic.uow.write(lambda conn: conn.execute(text(sql), params).scalar())
     except DBAPIError as exc:
-        if getattr(exc.orig, "sqlstate", None) not in _REFUSED:
+        sqlstate = getattr(exc.orig, "sqlstate", None)
+        if sqlstate == _MANAGED_BY_IT:
+            raise StaffManagedByIT(exc.orig.diag.message_primary.removeprefix("staff: ")) from exc
+        if sqlstate not in _REFUSED:
             raise
         field, _, message = exc.orig.diag.message_primary.partition(": ")
         raise InvalidInput.single(field, message) from exc

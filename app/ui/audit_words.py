@@ -166,7 +166,7 @@ def _describe_staff(entry: AuditEntry, _zone: ZoneInfo) -> str:
     if "role" in changed:
         parts.append(f"staff role changed: {name} ({_role_words(before.get('role'))} → {_role_words(after['role'])})")
     if after.get("password_set"):
-        parts.append(f"password set: {name}")
+        parts.append("changed their own password" if name == entry.user else f"password set: {name}")
     return "; ".join(parts) or f"staff changed: {name}"
 
 
@@ -193,9 +193,11 @@ def describe(entry: AuditEntry, zone: ZoneInfo) -> str:
 # --- an entry's fields ---
 
 
-def workstation_text(workstation: str) -> str:
-    """The desk's computer ("frontdesk-2"), without the program's name every desk's connection starts with."""
-    return workstation.removeprefix(f"{APP_NAME}@") or "unknown"
+def workstation_text(entry: AuditEntry) -> str:
+    """The desk's computer as it named itself ("frontdesk-2", without the program's name every desk's connection
+    starts with), and the address the server saw it connect from (which the desk cannot choose)."""
+    named = entry.workstation.removeprefix(f"{APP_NAME}@") or "unknown"
+    return f"{named} ({entry.address})" if entry.address else named
 
 
 def field_label(key: str) -> str:

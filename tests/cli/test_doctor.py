@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, make_url, text
 
 from app import config as config_module
 from app.db import migrate
+from app.db.throwaway import throwaway_database
 from app.doctor import Findings, Status, check_config_file
 from app.services.context import Clinic
 from app.services.providers import add_provider
@@ -28,6 +29,8 @@ CHECKS = [
     "server version",
     "schema",
     "permissions",
+    "staff accounts",
+    "session limits",
     "live updates",
     "clock",
 ]
@@ -78,6 +81,22 @@ def test_a_healthy_database_passes_every_check(cli_env):
     assert lines["live updates"].status == "ok" and "LISTEN/NOTIFY" in lines["live updates"].finding
     assert "server time zone" in lines["clock"].finding
     assert result.out.rstrip().endswith("this desk is ready")
+
+
+def test_the_session_limits_are_the_database_s_own(cli_env, admin_url):
+    # A copy of the migrated template: per-database settings are not copied with a database.
+    _, lines = doctor(cli_env)
+    limits = lines["session limits"]
+    assert limits.status == "warn" and "sets no idle_in_transaction_session_timeout" in limits.finding
+    database = make_url(cli_env["DATABASE_URL"]).database
+    assert f"ALTER DATABASE \"{database}\" SET idle_in_transaction_session_timeout = '30s';" in limits.advice
+    assert lines["staff accounts"].status == "ok" and "through the schema's owner" in lines["staff accounts"].finding
+
+    with throwaway_database(admin_url, prefix="clinic_doctor") as migrated:  # migrated here: it sets its limits
+        _, lines = doctor({**cli_env, "DATABASE_URL": migrated})
+    assert lines["session limits"] == Line(
+        "ok", "idle_in_transaction_session_timeout = 30s, statement_timeout = 60s, for every session"
+    )
 
 
 def test_an_unreachable_server_fails_to_connect_and_skips_the_rest(cli_env):

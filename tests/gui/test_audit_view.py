@@ -1,6 +1,7 @@
 """The audit trail on screen: entries in words, the models, an appointment's history in its details, and the
 audit log's filters, over rows the database's triggers wrote for real staff logins."""
 
+import dataclasses
 import socket
 from datetime import date, datetime
 
@@ -24,6 +25,13 @@ MOVED = changed(starts_at="2030-01-08T13:30:00+00:00", ends_at="2030-01-08T14:00
 CREATED = entry("patients", "INSERT", None, {"first_name": "Ada", "phone": "1"}, patient="Ada Lovelace")
 
 
+def test_the_address_the_server_saw_stands_beside_the_name_the_desk_gave():
+    model = AuditTableModel(ZONE)
+    model.set_entries([dataclasses.replace(CREATED, workstation="clinic-scheduler@frontdesk-1", address="10.0.0.7")])
+    assert model.data(model.index(0, 2)) == "frontdesk-1 (10.0.0.7)"
+    assert "connected from 10.0.0.7" in model.data(model.index(0, 2), Qt.ItemDataRole.ToolTipRole)
+
+
 def test_the_models_pass_the_qt_model_tester_empty_filled_and_reset(qtmodeltester):
     table, fields = AuditTableModel(ZONE), AuditFieldsModel(ZONE)
     qtmodeltester.check(table)
@@ -43,7 +51,10 @@ def test_a_row_tells_when_who_where_what_and_about_whom():
     model.set_entries([MOVED, CREATED])
     row = [model.data(model.index(1, column)) for column in range(model.columnCount())]
     assert row == ["Mon 7 Jan 2030 09:05", "anna", "frontdesk-1", "patient created", "Ada Lovelace"]
-    assert model.data(model.index(0, 2), Qt.ItemDataRole.ToolTipRole) == "clinic-scheduler@frontdesk-1"
+    assert model.data(model.index(0, 2), Qt.ItemDataRole.ToolTipRole) == (
+        "clinic-scheduler@frontdesk-1 (the name the program gave), connected on the database server's own computer"
+        " (as the server saw it)"
+    )
     assert model.data(model.index(0, 0), EntryRole) == MOVED and model.entry_at(1) == CREATED
     assert model.data(model.index(0, 0), Qt.ItemDataRole.DecorationRole) is None
     assert model.data(QModelIndex()) is None

@@ -234,6 +234,6 @@ class AuditDialog(QDialog):
             return
         zone = self._clinic.zone
         self.entry_label.setText(
-            f"{describe(entry, zone)} — {entry.user} at {workstation_text(entry.workstation)},"
+            f"{describe(entry, zone)} — {entry.user} at {workstation_text(entry)},"
             f" {moment_text(entry.at, zone)}. Changed fields are in bold."
         )

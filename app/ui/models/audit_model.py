@@ -30,7 +30,7 @@ class AuditTableModel(RowsModel[AuditEntry]):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(entry, column)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return entry.workstation if column == 2 else self._text(entry, column)
+            return _workstation_tip(entry) if column == 2 else self._text(entry, column)
         if role == EntryRole:
             return entry
         return None
@@ -41,10 +41,15 @@ class AuditTableModel(RowsModel[AuditEntry]):
         if column == 1:
             return entry.user
         if column == 2:
-            return workstation_text(entry.workstation)
+            return workstation_text(entry)
         if column == 3:
             return describe(entry, self._zone)
         return entry.patient or ""
+
+
+def _workstation_tip(entry: AuditEntry) -> str:
+    where = f"from {entry.address}" if entry.address else "on the database server's own computer"
+    return f"{entry.workstation} (the name the program gave), connected {where} (as the server saw it)"
 
 
 class AuditFieldsModel(RowsModel[str]):

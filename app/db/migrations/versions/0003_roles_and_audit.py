@@ -26,9 +26,11 @@ RESERVED_SQL = ", ".join(
     f"'{name}'" for name in ("public", "none", "current_user", "session_user", "current_role", *GROUPS)
 )
 
-# Another database's migration may create the same group at the same moment: either way it then exists.
+# Another database's migration may create the same group at the same moment: either way it then exists. Groups IT
+# created already are left alone (on PostgreSQL 13 to 15 the owner must not be able to create roles at all).
 CREATE_GROUPS = "\n".join(
-    f"DO $$ BEGIN CREATE ROLE {group} NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;"
+    f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{group}') THEN CREATE ROLE {group} NOLOGIN;"
+    " END IF; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;"
     for group in GROUPS
 )
 
