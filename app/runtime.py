@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from app.config import Settings, load_settings
 from app.db import migrate
 from app.db.connect import DatabaseTarget, resolve_database
-from app.db.engine import TCP_FAILURE_DETECTION, libpq_url, make_engine, with_login, workstation_name
+from app.db.engine import TCP_FAILURE_DETECTION, libpq_url, make_engine, use_password, with_login, workstation_name
 from app.domain.errors import DomainError, first_line
 from app.live.changes import Change
 from app.live.listener import ListenerState, ScheduleListener
@@ -65,12 +65,18 @@ class Runtime:
         if problem:
             raise SchemaMismatch(problem)
 
+    def use_password(self, password: str) -> None:
+        """The signed-in login's password changed: new connections (the engine's, the listener's) sign in with it."""
+        user = make_url(self.target.url).username
+        self.target = replace(self.target, url=with_login(self.target.url, user, password))
+        use_password(self.engine, password)
+
     def make_listener(
         self, on_change: Callable[[Change], None], on_state: Callable[[ListenerState], None]
     ) -> ScheduleListener:
         """A listener for this database's schedule changes, on a connection of its own (not started)."""
         return ScheduleListener(
-            libpq_url(self.target.url),
+            lambda: libpq_url(self.target.url),  # read at every connect: the password may have changed
             on_change,
             on_state,
             application_name=f"{workstation_name()} live",

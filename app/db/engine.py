@@ -2,11 +2,12 @@
 
 import socket
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import quote
 
-from sqlalchemy import Connection, Engine, create_engine, make_url, text
+from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import OperationalError
 
 from app import APP_NAME
@@ -58,6 +59,26 @@ def make_engine(url: str, *, pool_size: int = 4, lock_timeout_ms: int = LOCK_TIM
             **TCP_FAILURE_DETECTION,
         },
     )
+
+
+# The password each engine signs in with, where it changed since the engine was made (a member of staff changed
+# their own): new connections take it, open ones keep their session.
+_new_passwords: "weakref.WeakKeyDictionary[Engine, list[str]]" = weakref.WeakKeyDictionary()
+
+
+def use_password(engine: Engine, password: str) -> None:
+    """New connections of `engine` sign in with `password`."""
+    current = _new_passwords.get(engine)
+    if current is None:
+        current = _new_passwords[engine] = [password]
+        event.listen(engine, "do_connect", lambda _dialect, _record, _args, params: params.update(password=current[0]))
+    current[0] = password
+
+
+def signed_in_url(engine: Engine) -> URL:
+    """The engine's URL with the password its new connections sign in with."""
+    current = _new_passwords.get(engine)
+    return engine.url.set(password=current[0]) if current else engine.url
 
 
 def libpq_url(url: str) -> str:

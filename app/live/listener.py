@@ -75,7 +75,7 @@ class ScheduleListener:
 
     def __init__(
         self,
-        conninfo: str,
+        conninfo: Callable[[], str],
         on_change: Callable[[Change], None],
         on_state: Callable[[ListenerState], None],
         *,
@@ -140,7 +140,7 @@ class ScheduleListener:
 
     def _connect(self) -> psycopg.Connection:
         connection = psycopg.connect(
-            self._conninfo,
+            self._conninfo(),
             autocommit=True,
             application_name=self._application_name,
             connect_timeout=CONNECT_TIMEOUT_S,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import URL, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from app.db.engine import make_engine
+from app.db.engine import make_engine, signed_in_url
 from app.db.scram import scram_verifier
 from app.domain.errors import DatabaseUnavailable, DomainError, InvalidInput
 from app.services.access import GROUPS
@@ -95,15 +95,15 @@ def set_password(clinic: Clinic, name: str, password: str) -> None:
 def change_own_password(clinic: Clinic, current_password: str, new_password: str) -> None:
     """The signed-in member of staff gives themselves a new password (audited); the current one is asked so that
     nobody else at an unlocked desk can."""
-    signed_in = clinic.uow.engine.url
+    signed_in = signed_in_url(clinic.uow.engine)
     _check_sendable("current_password", current_password)
     if current_password != signed_in.password:
         raise InvalidInput.single("current_password", "is not the password you signed in with")
-    _check_password(new_password, "new_password")
+    _check_password(new_password)
     if new_password == current_password:
-        raise InvalidInput.single("new_password", "must differ from the current password")
+        raise InvalidInput.single("password", "must differ from the current password")
     if signed_in.username and signed_in.username.lower() in new_password.lower():
-        raise InvalidInput.single("new_password", "must not contain your user name")
+        raise InvalidInput.single("password", "must not contain your user name")
     try:
         _call(clinic, "SELECT staff_change_own_password(:verifier)", {"verifier": scram_verifier(new_password)})
     except DatabaseUnavailable:

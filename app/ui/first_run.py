@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from app import config, runtime
 from app.domain.errors import InvalidInput
 from app.runtime import Login
-from app.ui.admin.staff_dialog import AccountDialog, AccountForm
+from app.ui.admin.staff_dialog import AccountDialog, AccountForm, AccountValues
 from app.ui.dialogs.field_errors import InlineError, make_room, mark_invalid, stacked
 from app.ui.theme import in_use
 from app.ui.workers import TaskRunner, user_message
@@ -348,8 +348,8 @@ class FirstRunDialog(QDialog):
         """The admin account to create once the database on this computer is up; None for a server."""
         if self.uses_server():
             return None
-        name, _role, password = self.admin_form.values()
-        return Login(name, password)
+        account = self.admin_form.values()
+        return Login(account.name, account.password)
 
     def accept(self) -> None:
         if self.validation_errors() or self._admin_errors():
@@ -379,9 +379,9 @@ def first_admin_dialog(
     """Asks for the admin account a database on this computer lacks; Create runs `create(name, password)` on a
     worker. `account` and `refusal`: what the first start asked for, and why the database would not take it."""
 
-    def work(name: str, _role: str, password: str) -> str:
-        create(name, password)
-        return name
+    def work(account: AccountValues) -> str:
+        create(account.name, account.password)
+        return account.name
 
     form = AccountForm(name_caption=ADMIN_NAME_CAPTION)
     dialog = AccountDialog(

@@ -26,13 +26,13 @@ from PySide6.QtWidgets import (
 from app.domain.errors import DatabaseUnavailable
 from app.live.changes import Change
 from app.runtime import Runtime
-from app.services import access, schedule
-from app.services.access import Permissions
+from app.services import access, schedule, staff
+from app.services.access import GROUPS, Permissions
 from app.services.schedule import AppointmentView, Provider
 from app.ui import theme
 from app.ui.admin.audit_dialog import AuditDialog
 from app.ui.admin.providers_dialog import ProvidersDialog
-from app.ui.admin.staff_dialog import StaffDialog
+from app.ui.admin.staff_dialog import AccountDialog, AccountForm, AccountValues, StaffDialog
 from app.ui.admin.types_dialog import AppointmentTypesDialog
 from app.ui.dialogs.appointment_dialog import AppointmentDialog
 from app.ui.dialogs.booking_dialog import BookingDialog
@@ -232,6 +232,15 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(self.new_action)
         file_menu.addAction(self.find_action)
+        file_menu.addSeparator()
+        self.change_password_action = self._action(
+            "Change my password…",
+            None,
+            "Choose a new password for the account you signed in with",
+            self.change_my_password,
+        )
+        self.change_password_action.setVisible(False)  # until the database said who signed in
+        file_menu.addAction(self.change_password_action)
         file_menu.addSeparator()
         file_menu.addAction(
             self._action("Quit", QKeySequence.StandardKey.Quit, "Close the appointment book", self.close)
@@ -457,6 +466,10 @@ class MainWindow(QMainWindow):
         self.picker.book_button.setVisible(can_book)
         self.picker.set_write_enabled(can_book and self.write_block is None)
         self._show_admin_entries()
+        # Staff change their own passwords; IT's own logins (a superuser) are IT's business.
+        self.change_password_action.setVisible(
+            self.permissions is not None and self.permissions.role in GROUPS.values()
+        )
         self.status.set_account(self.permissions)
         self.can_book_changed.emit(can_book)
         self.can_edit_patients_changed.emit(self.can_edit_patients)
@@ -668,6 +681,27 @@ class MainWindow(QMainWindow):
 
     def open_staff(self) -> StaffDialog:
         dialog = StaffDialog(self.runner, self.clinic, self)
+        self._open(dialog)
+        return dialog
+
+    def change_my_password(self) -> AccountDialog:
+        user = self.permissions.user if self.permissions is not None else "this account"
+
+        def change(account: AccountValues) -> str:
+            staff.change_own_password(self.clinic, account.current_password, account.password)
+            self.runtime.use_password(account.password)  # this desk's next connections sign in with it
+            return "Your password is changed: sign in with the new one from now on."
+
+        dialog = AccountDialog(
+            self.runner,
+            AccountForm(with_name=False, with_current=True),
+            change,
+            title="Change my password",
+            action="&Change password",
+            intro=f"The new password is for {user}, at every desk. This desk stays signed in.",
+            parent=self,
+        )
+        dialog.done.connect(lambda message: self.status.showMessage(message, 10_000))
         self._open(dialog)
         return dialog
 

@@ -1,6 +1,10 @@
 import pytest
+from PySide6.QtCore import QSettings
 
+from app.ui.main_window import MainWindow
 from app.ui.workers import TaskRunner
+from tests.conftest import ZONE
+from tests.gui.desks import Desk
 
 
 @pytest.fixture
@@ -10,3 +14,28 @@ def runner(qtbot, db_url):
     tasks = TaskRunner()
     yield tasks
     assert tasks.wait_for_done(), "background tasks still running at the end of the test"
+
+
+@pytest.fixture
+def open_as(qtbot, tmp_path, monkeypatch, staff_login, clinic, db_url):
+    """Opens a main window signed in as a new login of `role` ("superuser": the test database's owner) and
+    returns it with the login's name once the database has said what the login may do."""
+    monkeypatch.setenv("CLINIC_TIMEZONE", ZONE.key)
+    desks: list[Desk] = []
+
+    def desk_url(role: str) -> str:
+        if role == "superuser":
+            return db_url
+        return staff_login(role)[1]
+
+    def open_window(role: str) -> tuple[str, MainWindow]:
+        desk = Desk(desk_url(role))
+        desks.append(desk)
+        settings = QSettings(str(tmp_path / f"desk{len(desks)}.ini"), QSettings.Format.IniFormat)
+        window = desk.open(qtbot, settings, TaskRunner())
+        qtbot.waitUntil(lambda: window.permissions is not None)
+        return window.permissions.user, window
+
+    yield open_window
+    for desk in desks:  # before staff_login drops the logins
+        desk.close()

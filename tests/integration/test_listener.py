@@ -86,7 +86,11 @@ def start_listener():
 
     def start(conninfo: str, recorder: Recorder, **options) -> ScheduleListener:
         listener = ScheduleListener(
-            conninfo, recorder.on_change, recorder.on_state, application_name="test schedule listener", **options
+            lambda: conninfo,
+            recorder.on_change,
+            recorder.on_state,
+            application_name="test schedule listener",
+            **options,
         )
         started.append(listener)
         listener.start()

@@ -6,7 +6,7 @@ first start, which creates the embedded database's first admin.
 """
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -49,23 +49,46 @@ NAME_HINT = "lower-case letters, digits, . _ -"
 # --- the account form ------------------------------------------------------------------------------
 
 
+class AccountValues(NamedTuple):
+    """What an account form holds, read on the UI thread for a worker."""
+
+    name: str  # without surrounding spaces
+    role: str
+    password: str
+    current_password: str
+
+
 class AccountForm(QWidget):
-    """An account's user name (unless it is fixed), its role (if asked for), and its password typed twice. A field's
-    problem shows under it once the field was edited, or when `reveal()` asks for all of them."""
+    """An account's user name (unless it is fixed), its role (if asked for), the current password (when one's own is
+    changed) and the password typed twice. A field's problem shows under it once the field was edited, or when
+    `reveal()` asks for all of them."""
 
     changed = Signal()
 
     def __init__(
-        self, *, name_caption: str = "User name", with_name: bool = True, with_role: bool = False, parent=None
+        self,
+        *,
+        name_caption: str = "User name",
+        with_name: bool = True,
+        with_role: bool = False,
+        with_current: bool = False,
+        parent=None,
     ):
         super().__init__(parent)
-        self.captions = {"name": name_caption, "role": "Role", "password": "Password", "confirmation": "Confirm"}
+        self.captions = {
+            "name": name_caption,
+            "role": "Role",
+            "current_password": "Current password",
+            "password": "New password" if with_current else "Password",
+            "confirmation": "Confirm",
+        }
         self.name = self._line(name_caption, NAME_HINT)
         self.role = QComboBox()
         self.role.setAccessibleName("Role")
         for role, words in ROLE_CHOICES:
             self.role.addItem(words, role)
-        self.password = self._line("Password", f"at least {MIN_PASSWORD_LENGTH} characters", secret=True)
+        self.current_password = self._line("Current password", "the password you signed in with", secret=True)
+        self.password = self._line(self.captions["password"], f"at least {MIN_PASSWORD_LENGTH} characters", secret=True)
         self.confirmation = self._line("Confirm password", "the same password again", secret=True)
         self.errors = FieldErrors()
         self._touched: set[str] = set()
@@ -75,7 +98,11 @@ class AccountForm(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         rows = [("name", f"&{name_caption}", self.name)] if with_name else []
         rows += [("role", "&Role", self.role)] if with_role else []
-        rows += [("password", "Pass&word", self.password), ("confirmation", "Con&firm password", self.confirmation)]
+        rows += [("current_password", "C&urrent password", self.current_password)] if with_current else []
+        rows += [
+            ("password", "&New password" if with_current else "Pass&word", self.password),
+            ("confirmation", "Con&firm password", self.confirmation),
+        ]
         for field, caption, widget in rows:
             error = InlineError(self.captions[field])
             self.errors.add(field, widget, error)
@@ -84,7 +111,7 @@ class AccountForm(QWidget):
             form.addRow(label, stacked(widget, error, spacing=2))
             if isinstance(widget, QLineEdit):
                 widget.textEdited.connect(lambda _text, f=field: self._edited(f))
-        self._with_name = with_name
+        self._with_name, self._with_current = with_name, with_current
         self.role.activated.connect(lambda _index: self._edited("role"))
 
     def _line(self, name: str, placeholder: str, *, secret: bool = False) -> QLineEdit:
@@ -95,9 +122,10 @@ class AccountForm(QWidget):
             line.setEchoMode(QLineEdit.EchoMode.Password)
         return line
 
-    def values(self) -> tuple[str, str, str]:
-        """(user name, role, password) as typed (the name without surrounding spaces)."""
-        return self.name.text().strip(), self.role.currentData(), self.password.text()
+    def values(self) -> AccountValues:
+        return AccountValues(
+            self.name.text().strip(), self.role.currentData(), self.password.text(), self.current_password.text()
+        )
 
     def fill(self, name: str, password: str) -> None:
         self.name.setText(name)
@@ -107,12 +135,14 @@ class AccountForm(QWidget):
 
     def validation_errors(self) -> dict[str, str]:
         """What this form can tell without the database, each message naming its field."""
-        name, _role, password = self.values()
+        name, _role, password, current = self.values()
         errors: dict[str, str] = {}
         if self._with_name and not name:
             errors["name"] = f"{self.captions['name']} is required"
+        if self._with_current and not current:
+            errors["current_password"] = "Current password is required"
         if len(password) < MIN_PASSWORD_LENGTH:
-            errors["password"] = f"Password must be at least {MIN_PASSWORD_LENGTH} characters"
+            errors["password"] = f"{self.captions['password']} must be at least {MIN_PASSWORD_LENGTH} characters"
         elif self.confirmation.text() != password:
             errors["confirmation"] = "Confirm password: type the same password again"
         return errors
@@ -130,7 +160,7 @@ class AccountForm(QWidget):
 
     def reveal(self) -> None:
         """Show every field's problem, edited or not (the user asked to go on)."""
-        self._touched.update(["name", "role", "password", "confirmation"])
+        self._touched.update(["name", "role", "current_password", "password", "confirmation"])
         self.refresh()
 
     def show_refusal(self, error: InvalidInput) -> dict[str, str]:
@@ -145,9 +175,9 @@ class AccountForm(QWidget):
         return elsewhere
 
     def clear_passwords(self) -> None:
-        self.password.clear()
-        self.confirmation.clear()
-        self._touched -= {"password", "confirmation"}
+        for line in (self.current_password, self.password, self.confirmation):
+            line.clear()
+        self._touched -= {"current_password", "password", "confirmation"}
         self.refresh()
 
 
@@ -155,8 +185,8 @@ class AccountForm(QWidget):
 
 
 class AccountDialog(QDialog):
-    """An account form with one action that runs `work(name, role, password)` on a worker and returns what was
-    done, in words. A refusal is shown (under its field when it has one) and everything typed stays."""
+    """An account form with one action that runs `work(values)` on a worker and returns what was done, in words. A
+    refusal is shown (under its field when it has one) and everything typed stays."""
 
     done = Signal(str)  # what was done, in words
 
@@ -164,7 +194,7 @@ class AccountDialog(QDialog):
         self,
         runner: TaskRunner,
         form: AccountForm,
-        work: Callable[[str, str, str], str],
+        work: Callable[[AccountValues], str],
         *,
         title: str,
         action: str,
@@ -210,6 +240,9 @@ class AccountDialog(QDialog):
         self.banner.set_write_block(reason)
         self._enable()
 
+    def on_schedule_change(self, _change: Change) -> None:
+        """Accounts are not part of the schedule: nothing to re-read."""
+
     def _enable(self) -> None:
         self.action_button.setEnabled(not self._busy and self._write_block is None)
         self.form.setEnabled(not self._busy)
@@ -220,11 +253,11 @@ class AccountDialog(QDialog):
         if self.form.validation_errors():
             self.form.reveal()
             return
-        name, role, password = self.form.values()
+        values = self.form.values()
         self.banner.clear()
         self._busy = True
         self._enable()
-        self.runner.submit(lambda: self._work(name, role, password), self._on_done, self.show_error, context=self)
+        self.runner.submit(lambda: self._work(values), self._on_done, self.show_error, context=self)
 
     def _on_done(self, message: str) -> None:
         self._busy = False
@@ -409,14 +442,14 @@ class StaffDialog(QDialog):
         self.runner.submit(work, lambda message: self._changed(message, name), self._failed, context=self)
 
     def open_add(self) -> AccountDialog:
-        def add(name: str, role: str, password: str) -> str:
-            staff.add_staff(self.clinic, name, role, password)
-            return f"Added {name} as {ROLE_WORDS[role].lower()}."
+        def add(account: AccountValues) -> str:
+            staff.add_staff(self.clinic, account.name, account.role, account.password)
+            return f"Added {account.name} as {ROLE_WORDS[account.role].lower()}."
 
         dialog = AccountDialog(
             self.runner, AccountForm(with_role=True), add, title="Add a staff member", action="&Add", parent=self
         )
-        dialog.done.connect(lambda message: self._changed(message, dialog.form.values()[0]))
+        dialog.done.connect(lambda message: self._changed(message, dialog.form.values().name))
         return self._open(dialog)
 
     def open_reset_password(self) -> AccountDialog | None:
@@ -424,8 +457,8 @@ class StaffDialog(QDialog):
         if member is None:
             return None
 
-        def reset(_name: str, _role: str, password: str) -> str:
-            staff.set_password(self.clinic, member.name, password)
+        def reset(account: AccountValues) -> str:
+            staff.set_password(self.clinic, member.name, account.password)
             return f"{member.name}'s password is reset: tell them the new one in person."
 
         dialog = AccountDialog(
