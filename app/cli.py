@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from app.config import ConfigError
 from app.domain.errors import Busy, DomainError, InvalidInput, SlotTaken
+from app.domain.models import repeated_by_clock_change
 from app.logs import configure_logging
 from app.runtime import database_error_message
 
@@ -31,11 +32,19 @@ def _iso_date(field: str, value: str) -> date:
 
 
 def _iso_datetime(field: str, value: str, zone) -> datetime:
+    """A time; without an offset, the clinic's wall-clock time (a time the clocks pass twice is taken as the first,
+    and a note says so; one they skip is refused by the service, naming the change)."""
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise CliInputError(f"{field}: {value!r} is not an ISO 8601 time (e.g. 2030-01-08T09:00)") from None
-    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+    if moment.tzinfo is not None:
+        return moment
+    moment = moment.replace(tzinfo=zone)
+    note = repeated_by_clock_change(moment)
+    if note:
+        print(f"note: {field}: {note}", file=sys.stderr)
+    return moment
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -190,8 +199,8 @@ def _run_service_command(args) -> int:
 def _read_password(from_stdin: bool) -> str:
     """A new password: one line of standard input for scripts, else typed twice at the terminal (never an
     argument, which other users of the computer could see)."""
-    if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
+    if from_stdin:  # bytes that are not UTF-8 stay visible (as surrogates), for the service to refuse by name
+        return sys.stdin.buffer.readline().decode("utf-8", "surrogateescape").rstrip("\r\n")
     try:
         password = getpass.getpass("New password: ")
         again = getpass.getpass("The same password again: ")

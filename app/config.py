@@ -37,6 +37,7 @@ from app import APP_NAME
 
 DEFAULT_TIMEZONE = "UTC"
 DEFAULT_HORIZON_DAYS = 365
+MAX_HORIZON_DAYS = 3650
 
 
 class ConfigError(Exception):
@@ -228,8 +229,8 @@ def _horizon(value: object) -> int:
         days = int(value)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"booking_horizon_days: expected a whole number of days, got {value!r}") from exc
-    if days < 1:
-        raise ConfigError(f"booking_horizon_days: must be at least 1, got {days}")
+    if not 1 <= days <= MAX_HORIZON_DAYS:
+        raise ConfigError(f"booking_horizon_days: must be 1 to {MAX_HORIZON_DAYS} (ten years), got {days}")
     return days
 
 

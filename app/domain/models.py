@@ -2,9 +2,10 @@
 
 import re
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
@@ -15,6 +16,9 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _PHONE_CHARS = re.compile(r"^\+?[0-9 ()./-]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+# The days a clinic's schedule may concern: far enough either way for any real use, and far from the ends of
+# datetime's calendar, where converting a day to another zone overflows.
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 
 
 class AppointmentStatus(StrEnum):
@@ -70,10 +74,50 @@ def _storable_text(value: str) -> str:
     return value
 
 
+def _calendar_day(value: date) -> date:
+    if not EARLIEST_DAY <= value <= LATEST_DAY:
+        raise ValueError(f"must be between {EARLIEST_DAY.isoformat()} and {LATEST_DAY.isoformat()}")
+    return value
+
+
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("must include a time zone offset")
+    _calendar_day(value.date())
+    skipped = skipped_by_clock_change(value)
+    if skipped:
+        raise ValueError(skipped)
     return value
+
+
+def skipped_by_clock_change(value: datetime) -> str | None:
+    """Why a wall-clock time in a zone never happens (the clocks jumped over it), or None if it does."""
+    zone = value.tzinfo
+    if not isinstance(zone, ZoneInfo):
+        return None  # a fixed offset: every time exists
+    wall = value.replace(tzinfo=None)
+    if value.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == wall:
+        return None
+    before, after = value.replace(fold=0).tzname(), value.replace(fold=1).tzname()
+    return (
+        f"{wall:%Y-%m-%d %H:%M} does not exist in {zone.key}: the clocks go forward that night ({before} to {after})"
+        " and skip it; choose a time after the change"
+    )
+
+
+def repeated_by_clock_change(value: datetime) -> str | None:
+    """A note when a wall-clock time in a zone happens twice (the clocks went back over it): it is taken as its
+    first occurrence, as Python and PostgreSQL read it; None when it happens once."""
+    zone = value.tzinfo
+    first = value.replace(fold=0)
+    if not isinstance(zone, ZoneInfo) or first.utcoffset() == value.replace(fold=1).utcoffset():
+        return None
+    if skipped_by_clock_change(value):
+        return None
+    return (
+        f"{value:%Y-%m-%d %H:%M} happens twice in {zone.key} (the clocks go back that night): taken as the first,"
+        f" {first.tzname()}, before the change"
+    )
 
 
 Name = Annotated[str, Field(max_length=100), AfterValidator(single_line_name)]
@@ -81,7 +125,10 @@ Phone = Annotated[str, Field(max_length=40), AfterValidator(_phone)]
 Email = Annotated[str | None, Field(default=None, max_length=254), AfterValidator(_email)]
 Notes = Annotated[str, Field(default="", max_length=2000), AfterValidator(_storable_text)]
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
-Id = Annotated[int, Field(gt=0, lt=2**31, strict=True)]  # strict: True or 1.5 is no id
+# strict: True or 1.5 is no id. The top of integer is none either: the exclusion constraints read an id as the range
+# [id, id + 1), which overflows there.
+Id = Annotated[int, Field(gt=0, lt=2**31 - 1, strict=True)]
+Day = Annotated[date, AfterValidator(_calendar_day)]
 
 
 class InputModel(BaseModel):
@@ -126,7 +173,7 @@ class StatusChange(InputModel):
 
 class SlotQuery(InputModel):
     provider_id: Id
-    day: date
+    day: Day
 
 
 MAX_RANGE_DAYS = 100
@@ -135,8 +182,8 @@ MAX_RANGE_DAYS = 100
 class DateRangeQuery(InputModel):
     """Clinic days `first_day` .. `last_day`, inclusive; optionally one provider's."""
 
-    first_day: date
-    last_day: date
+    first_day: Day
+    last_day: Day
     provider_id: Id | None = None
 
     @field_validator("last_day")
@@ -157,7 +204,7 @@ class PatientAppointmentsQuery(InputModel):
 
 
 class PatientSearch(InputModel):
-    query: Annotated[str, Field(min_length=1, max_length=100)]
+    query: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_storable_text)]
 
 
 M = TypeVar("M", bound=BaseModel)

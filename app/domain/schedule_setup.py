@@ -12,7 +12,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, TypeAdapter, ValidationError, ValidationInfo, field_validator
 
 from app.domain.errors import FieldError, InvalidInput
-from app.domain.models import AwareDatetime, Id, InputModel, Name, single_line_name
+from app.domain.models import AwareDatetime, Day, Id, InputModel, Name, single_line_name
 from app.domain.slots import Interval, WorkingBlock, block_bounds
 
 WEEKDAY_NAMES = {1: "Monday", 2: "Tuesday", 3: "Wednesday", 4: "Thursday", 5: "Friday", 6: "Saturday", 7: "Sunday"}
@@ -143,12 +143,21 @@ def fits_hours(day: date, blocks: Sequence[WorkingBlock], zone, appointment: Int
     return False
 
 
-_ID = TypeAdapter(Id)
+_ID, _DAY = TypeAdapter(Id), TypeAdapter(Day)
 
 
 def check_id(field: str, value: object) -> int:
     """An id passed on its own (not in an input model), or InvalidInput naming its field."""
+    return _check(_ID, field, value)
+
+
+def check_day(field: str, value: object) -> date:
+    """A day passed on its own, inside the calendar a schedule may concern, or InvalidInput naming its field."""
+    return _check(_DAY, field, value)
+
+
+def _check(adapter: TypeAdapter, field: str, value: object):
     try:
-        return _ID.validate_python(value)
+        return adapter.validate_python(value)
     except ValidationError as exc:
-        raise InvalidInput.single(field, exc.errors()[0]["msg"]) from None
+        raise InvalidInput.single(field, exc.errors()[0]["msg"].removeprefix("Value error, ")) from None

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import text
 
 from app.domain.errors import InvalidInput
+from app.domain.schedule_setup import check_day, check_id
 from app.domain.slots import local_day_bounds
 from app.services.context import Clinic
 
@@ -69,6 +70,7 @@ _USERS = text("SELECT DISTINCT db_user FROM audit_log ORDER BY db_user")
 
 def history(clinic: Clinic, appointment_id: int) -> list[AuditEntry]:
     """Every change to one appointment, oldest first (open to every clinic role)."""
+    appointment_id = check_id("appointment_id", appointment_id)
     rows = clinic.uow.read(lambda conn: conn.execute(_HISTORY, {"appointment_id": appointment_id}).all())
     return [
         AuditEntry(
@@ -102,6 +104,9 @@ def search(
     one patient; at most `limit` entries."""
     if not 1 <= limit <= MAX_SEARCH_LIMIT:
         raise InvalidInput.single("limit", f"must be between 1 and {MAX_SEARCH_LIMIT}")
+    since = check_day("since", since) if since is not None else None
+    until = check_day("until", until) if until is not None else None
+    patient_id = check_id("patient_id", patient_id) if patient_id is not None else None
     if since is not None and until is not None and until < since:
         raise InvalidInput.single("until", "must not be before the first day")
     params = {

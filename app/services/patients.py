@@ -71,6 +71,7 @@ def search_patients(clinic: Clinic, query: str) -> list[Patient]:
 
 
 def get_patient(clinic: Clinic, patient_id: int) -> Patient | None:
+    patient_id = check_id("patient_id", patient_id)
     sql = text(f"SELECT {_COLUMNS} FROM patients WHERE id = :id")
     row = clinic.uow.read(lambda conn: conn.execute(sql, {"id": patient_id}).one_or_none())
     return Patient(*row) if row else None

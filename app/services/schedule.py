@@ -7,6 +7,7 @@ from uuid import UUID
 from sqlalchemy import text
 
 from app.domain.models import DateRangeQuery, PatientAppointmentsQuery, SlotQuery, validate
+from app.domain.schedule_setup import check_id
 from app.domain.slots import free_slots as free_grid_slots
 from app.domain.slots import local_day_bounds
 from app.services.context import Clinic
@@ -109,6 +110,7 @@ _BOOKED_BY_REQUEST = text(
 
 def appointment(clinic: Clinic, appointment_id: int) -> AppointmentView | None:
     """One appointment as it is now (wherever it was moved), or None if there is no such appointment."""
+    appointment_id = check_id("appointment_id", appointment_id)
     return next(
         iter(_views(clinic.uow.read(lambda conn: conn.execute(_APPOINTMENT, {"id": appointment_id}).all()))), None
     )

@@ -165,7 +165,7 @@ def test_a_bad_setting_in_the_config_file_names_the_setting_and_the_file(cli_env
     assert lines["config file"].finding == f"{config}: found and read (sets booking_horizon_days, clinic_timezone)"
     assert lines["settings"].status == "FAIL"
     assert lines["settings"].finding == (
-        f"booking_horizon_days: must be at least 1, got 0; set by booking_horizon_days in {config}"
+        f"booking_horizon_days: must be 1 to 3650 (ten years), got 0; set by booking_horizon_days in {config}"
     )
 
 

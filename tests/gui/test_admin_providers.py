@@ -1,6 +1,7 @@
 """The providers dialog against a real database: add a provider with hours, edit hours, time off, refusals."""
 
 from datetime import datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtCore import QDateTime, Qt, QTime
@@ -8,6 +9,7 @@ from sqlalchemy import text
 
 from app.services import booking
 from app.ui.admin.providers_dialog import ProvidersDialog
+from app.ui.admin.time_off_editor import TimeOffEditor
 from app.ui.dialogs.field_errors import OFFLINE_MESSAGE
 from tests.conftest import ZONE, new_patient
 
@@ -193,3 +195,22 @@ def test_receptionist_is_refused_and_told(qtbot, runner, staff_login, provider_i
     finally:
         runner.wait_for_done()
         engine.dispose()
+
+
+def test_time_off_names_a_time_the_clocks_skip_and_says_which_of_a_twice_passed_time_it_takes(qtbot):
+    editor = TimeOffEditor(ZoneInfo("Europe/Berlin"))
+    qtbot.addWidget(editor)
+    editor.from_edit.setDateTime(QDateTime(datetime(2030, 10, 27, 2, 30)))
+    editor.to_edit.setDateTime(QDateTime(datetime(2030, 10, 27, 5, 0)))
+    assert not editor.clock_note.isHidden()
+    assert editor.clock_note.text() == (
+        "2030-10-27 02:30 happens twice in Europe/Berlin (the clocks go back that night): taken as the first, CEST,"
+        " before the change."
+    )
+    assert editor.add_button.isEnabled()
+
+    editor.from_edit.setDateTime(QDateTime(datetime(2030, 3, 31, 2, 30)))
+    editor.to_edit.setDateTime(QDateTime(datetime(2030, 3, 31, 5, 0)))
+    assert editor.clock_note.isHidden()
+    assert editor.errors.message("starts_at").startswith("2030-03-31 02:30 does not exist in Europe/Berlin")
+    assert not editor.add_button.isEnabled()

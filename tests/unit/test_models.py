@@ -36,7 +36,8 @@ GOOD = {
 ID_MESSAGES = [
     (0, "Input should be greater than 0"),
     (-5, "Input should be greater than 0"),
-    (2**31, "Input should be less than 2147483648"),
+    (2**31 - 1, "Input should be less than 2147483647"),  # the range [id, id + 1) would overflow integer
+    (2**31, "Input should be less than 2147483647"),
     ("seven", "Input should be a valid integer"),
     (1.5, "Input should be a valid integer"),
     (1.0, "Input should be a valid integer"),

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.models import validate
+from app.domain.models import repeated_by_clock_change, validate
 from app.domain.schedule_setup import TimeOffIn
 from app.services.providers import TimeOff
 from app.ui.dialogs.field_errors import FieldErrors, InlineError, model_errors
@@ -69,6 +69,10 @@ class TimeOffEditor(QWidget):
         self.add_button.setAccessibleName("Add time off")
         self.add_button.setAutoDefault(False)
         self.add_button.clicked.connect(self._add)
+        self.clock_note = QLabel()  # a time the clocks pass twice: which one is meant
+        self.clock_note.setProperty("role", "muted")
+        self.clock_note.setWordWrap(True)
+        self.clock_note.hide()
         self.errors = FieldErrors()
         self._refusals: dict[str, str] = {}
         captions = {"starts_at": "From", "ends_at": "To", "reason": "Reason"}
@@ -96,6 +100,7 @@ class TimeOffEditor(QWidget):
         grid.addWidget(error_labels["starts_at"], 3, 0)
         grid.addWidget(error_labels["ends_at"], 3, 1)
         grid.addWidget(error_labels["reason"], 3, 2, 1, 2)
+        grid.addWidget(self.clock_note, 4, 0, 1, 5)
         grid.setColumnStretch(2, 1)
         self._refresh()
 
@@ -145,8 +150,12 @@ class TimeOffEditor(QWidget):
         self.edited.emit()
 
     def _refresh(self) -> None:
-        errors = model_errors(TimeOffIn, self.values())
+        values = self.values()
+        errors = model_errors(TimeOffIn, values)
         self.errors.show({**errors, **self._refusals})
+        notes = [note for note in map(repeated_by_clock_change, (values["starts_at"], values["ends_at"])) if note]
+        self.clock_note.setText(" ".join(f"{note}." for note in notes))
+        self.clock_note.setVisible(bool(notes))
         self.add_button.setEnabled(self._can_save and not errors)
         self.remove_button.setEnabled(self._can_save and self.list.currentRow() >= 0)
 
