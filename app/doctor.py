@@ -42,6 +42,7 @@ from app.config import (
 )
 from app.db import migrate
 from app.db.connect import DatabaseTarget, resolve_database
+from app.db.embedded import PASSWORD_RULES
 from app.db.engine import TCP_FAILURE_DETECTION, libpq_url, make_engine, workstation_name
 from app.db.server_account import ACCOUNT_NAME, running_as_root
 from app.domain.errors import first_line
@@ -66,6 +67,7 @@ MIN_SERVER_REASON = (
     " WITH (FORCE), new in 13"
 )
 OWNER_MANAGES_STAFF_FROM = 160000  # PostgreSQL 16 restricted CREATEROLE (migration 0005)
+PASSWORD_RULES_MODULE = "clinic_passwords"  # the embedded server's (app/db/server_module)
 LIMITS = {"idle_in_transaction_session_timeout": "30s", "statement_timeout": "60s"}  # as migration 0005 sets them
 SLOW_CONNECT_MS = 1000
 NOTIFY_WAIT_S = 2.0
@@ -416,7 +418,17 @@ def check_staff_management(findings: Findings) -> Result:
     if owner is None:
         return ok("no schema yet: nothing to manage")
     if info.server_version >= OWNER_MANAGES_STAFF_FROM:
-        return ok(f"admins add and disable staff through the schema's owner {owner.rolname} (PostgreSQL {version})")
+        finding = f"admins add and disable staff through the schema's owner {owner.rolname} (PostgreSQL {version})"
+        if not findings.target.is_embedded:
+            return ok(finding)
+        if PASSWORD_RULES_MODULE not in findings.conn.execute(text("SHOW shared_preload_libraries")).scalar_one():
+            return warn(
+                f"{finding}; but the embedded server runs without its password rules: a login could set its own"
+                " password outside the program, unchecked and unaudited",
+                f"install a build of the program that has them ({PASSWORD_RULES} is built by setup.py where a C"
+                " compiler is at hand)",
+            )
+        return ok(f"{finding}; the server refuses a login's own password change outside the program")
     if owner.rolcreaterole and not owner.rolsuper:
         return fail(
             f"PostgreSQL {version}: the schema's owner {owner.rolname} may create roles, and on 15 and older that"

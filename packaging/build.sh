@@ -34,6 +34,8 @@ else
 fi
 
 started=$SECONDS
+# The embedded server's password rules (a PostgreSQL module), next to the sources the bundle is made from.
+"$python" setup.py --quiet build_ext --inplace
 "$python" -m PyInstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build \
     packaging/clinic-scheduler.spec
 echo "built dist/clinic-scheduler in $((SECONDS - started)) s: $(du -sh dist/clinic-scheduler | cut -f1)," \

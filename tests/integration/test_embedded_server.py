@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -76,3 +77,12 @@ def test_data_persists_across_restarts_and_processes_share_the_server(embedded_e
         assert holder.wait(60) == 0, holder.stderr.read()
     finally:
         holder.kill()
+
+
+def test_doctor_says_the_embedded_server_keeps_its_password_rules(embedded_env):
+    Path(embedded_env["CLINIC_CONFIG"]).write_text('clinic_timezone = "Europe/Berlin"\n')  # as the first start left it
+    assert _cli(embedded_env, "demo-data").returncode == 0
+    report = _cli(embedded_env, "doctor")
+    assert "Traceback" not in report.stderr
+    (line,) = [line for line in report.stdout.splitlines() if " staff accounts " in line]
+    assert line.startswith("ok") and "the server refuses a login's own password change outside the program" in line

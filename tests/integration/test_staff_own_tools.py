@@ -8,6 +8,7 @@ import uuid
 import psycopg
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from app.db import migrate
 from app.db.connect import DatabaseTarget
@@ -20,6 +21,7 @@ from app.services import booking, staff
 from tests.conftest import STAFF_PASSWORD, drop_roles, make_clinic, new_patient
 from tests.integration.db_state import refused, row_counts
 from tests.integration.test_lost_answers import TUESDAY_9
+from tests.restartable_server import restartable_server_fixture  # noqa: F401
 
 CONNECTION_LIMIT = 16
 
@@ -226,3 +228,32 @@ def test_a_new_password_of_one_s_own_that_breaks_the_rules_is_refused(
     finally:
         own.dispose()
     assert error.errors[0].field == field and error.errors[0].message.startswith(message)
+
+
+# --- the embedded server's password rules ------------------------------------------------------------------------
+
+
+def test_the_embedded_server_keeps_a_login_from_setting_its_own_password_behind_the_audit_trail(restartable_server):
+    url = restartable_server.create_database()
+    owner = make_engine(url)
+    try:
+        staff.add_staff(make_clinic(owner), "mallory", "receptionist", STAFF_PASSWORD)
+        with psql(url, "mallory", autocommit=True) as conn:
+            for verifier in ("x", "a long plain password", scram_verifier("x")):  # plain, or hashed by psql's \password
+                with pytest.raises(psycopg.errors.InsufficientPrivilege, match="Change my password"):
+                    conn.execute(f"ALTER ROLE mallory PASSWORD '{verifier}'")
+        with owner.connect() as conn:  # a plain password set by IT follows the rules too
+            for password, problem in (("short", "at least 8 characters"), ("mallory1234", "the user name")):
+                with pytest.raises(DBAPIError, match=problem):
+                    conn.exec_driver_sql(f"ALTER ROLE mallory PASSWORD '{password}'")
+                conn.rollback()
+        desk = make_engine(with_login(url, "mallory", STAFF_PASSWORD))
+        try:
+            staff.change_own_password(make_clinic(desk), STAFF_PASSWORD, "the audited way")
+        finally:
+            desk.dispose()
+        with psql(url, "mallory", "the audited way") as conn:
+            assert conn.execute("SELECT session_user").fetchone() == ("mallory",)
+    finally:
+        owner.dispose()
+        drop_roles(restartable_server.admin_url, ["mallory"])
