@@ -136,6 +136,16 @@ def _audit_log(window: MainWindow, path: Path) -> Path:
     return _admin_screen(window, dialog, path, 1180, 720)
 
 
+def _change_password(window: MainWindow, path: Path) -> Path:
+    """File → Change my password…, with the current password typed and a new one too short to take."""
+    dialog = window.change_my_password()
+    dialog.form.current_password.setText("the one I signed in with")
+    dialog.form.password.setText("short")
+    dialog.form.confirmation.setText("short")
+    dialog.form.reveal()
+    return _admin_screen(window, dialog, path, 520, 250)
+
+
 def take(output: Path) -> list[Path]:
     output.mkdir(parents=True, exist_ok=True)
     saved = []
@@ -163,6 +173,7 @@ def take(output: Path) -> list[Path]:
         saved.append(_sign_in(output / "sign-in-light.png"))
         saved.append(_admin_screen(window, window.open_providers(), output / "providers-light.png", 1180, 840))
         saved.append(_audit_log(window, output / "audit-light.png"))
+        saved.append(_change_password(window, output / "change-password-light.png"))
     return saved
 
 

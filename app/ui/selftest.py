@@ -199,7 +199,7 @@ def _book_move_cancel(window: MainWindow, owner: Clinic) -> None:
         actions = [entry.action for entry in audit.search(owner, user=DESK_LOGIN.user)]
         expect(actions == ["UPDATE", "UPDATE", "INSERT", "INSERT"], f"the trail has {actions}")
 
-    with check("the server refuses the receptionist's own password change outside the program (its password rules)"):
+    with check("the server's password rules refuse the receptionist's own password change outside the program"):
         try:
             with clinic.uow.engine.connect() as conn:
                 conn.exec_driver_sql(f"ALTER ROLE \"{DESK_LOGIN.user}\" PASSWORD 'set behind the audit trail'")

@@ -22,6 +22,7 @@ CHECKS = [
     "cancelled; the database says so and the time is free again",
     "the window no longer shows the appointment",
     "the database refuses the receptionist an admin's change; the audit trail has the desk's changes",
+    "the server's password rules refuse the receptionist's own password change outside the program",
     "closed the window, dropped the database, stopped the server, removed its files",
 ]
 

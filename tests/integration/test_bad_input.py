@@ -181,7 +181,7 @@ def test_reschedule_refuses_a_bad_start(clinic, engine, appointment, start, expe
     [
         (UNKNOWN, f"appointment_id: no appointment with id {UNKNOWN}"),
         (0, "appointment_id: Input should be greater than 0"),
-        (2**31, "appointment_id: Input should be less than 2147483648"),
+        (2**31, "appointment_id: Input should be less than 2147483647"),
     ],
 )
 def test_reschedule_refuses_a_bad_appointment_id(clinic, engine, appointment_id, expected):
