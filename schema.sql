@@ -142,8 +142,7 @@ DECLARE
         '^SCRAM-SHA-256\$([1-9][0-9]{0,8}):((?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?)'
         '\$([A-Za-z0-9+/]{43}=):([A-Za-z0-9+/]{43}=)$');
 BEGIN
-    IF parts IS NULL OR parts[2] = '' OR length(decode(parts[3], 'base64')) <> 32
-       OR length(decode(parts[4], 'base64')) <> 32 THEN
+    IF parts IS NULL OR parts[2] = '' THEN
         RAISE EXCEPTION 'password: must be sent as a SCRAM-SHA-256 verifier' USING ERRCODE = '22023';
     END IF;
 END
@@ -591,6 +590,10 @@ ALTER TABLE ONLY public.time_slots
 ALTER TABLE ONLY public.working_hours
     ADD CONSTRAINT working_hours_provider_id_fkey FOREIGN KEY (provider_id) REFERENCES public.providers(id) ON DELETE CASCADE;
 
+CREATE POLICY own_requests ON public.write_requests USING ((db_user = SESSION_USER));
+
+ALTER TABLE public.write_requests ENABLE ROW LEVEL SECURITY;
+
 GRANT USAGE ON SCHEMA public TO clinic_admin;
 GRANT USAGE ON SCHEMA public TO clinic_receptionist;
 GRANT USAGE ON SCHEMA public TO clinic_manager;
@@ -731,6 +734,6 @@ GRANT INSERT(request_id) ON TABLE public.write_requests TO clinic_admin;
 GRANT INSERT(request_id) ON TABLE public.write_requests TO clinic_receptionist;
 GRANT INSERT(request_id) ON TABLE public.write_requests TO clinic_manager;
 
-GRANT INSERT(result) ON TABLE public.write_requests TO clinic_admin;
-GRANT INSERT(result) ON TABLE public.write_requests TO clinic_receptionist;
-GRANT INSERT(result) ON TABLE public.write_requests TO clinic_manager;
+GRANT INSERT(result),UPDATE(result) ON TABLE public.write_requests TO clinic_admin;
+GRANT INSERT(result),UPDATE(result) ON TABLE public.write_requests TO clinic_receptionist;
+GRANT INSERT(result),UPDATE(result) ON TABLE public.write_requests TO clinic_manager;

@@ -450,7 +450,7 @@ _DATABASE_SETTINGS = text(
 def check_session_limits(findings: Findings) -> Result:
     """Whether the database itself ends idle transactions and long statements, for any client (psql too)."""
     settings = dict(entry.split("=", 1) for entry in findings.conn.execute(_DATABASE_SETTINGS).scalars())
-    missing = [name for name in SESSION_LIMITS if name not in settings]
+    missing = [name for name in SESSION_LIMITS if settings.get(name, "0") == "0"]  # 0: no limit
     if missing:
         database = _quoted_role(findings.conn.execute(text("SELECT current_database()")).scalar_one())
         return warn(

@@ -9,7 +9,8 @@ hears so.
 
 It reads the client's messages (PostgreSQL's wire protocol); once armed, it forwards the next COMMIT (a simple query
 or an extended-protocol Parse), waits until the server has answered it with CommandComplete "COMMIT" (so the commit
-has happened), and then closes both sides without passing that answer on.
+has happened), and then closes both sides without passing that answer on. Armed with `at_once=True` it closes as
+soon as the COMMIT is on its way: the server is still committing when the client hears of the loss.
 """
 
 import socket
@@ -36,11 +37,13 @@ class CuttingProxy:
         self.url = target.set(host="127.0.0.1", port=port, query=query).render_as_string(hide_password=False)
         self.cuts = 0
         self._armed = threading.Event()
+        self.at_once = False
         self._closing = False
         threading.Thread(target=self._accept, daemon=True).start()
 
-    def arm(self) -> None:
-        """Cut the next COMMIT that goes through."""
+    def arm(self, *, at_once: bool = False) -> None:
+        """Cut the next COMMIT that goes through: once it is committed, or `at_once`."""
+        self.at_once = at_once
         self._armed.set()
 
     @property
@@ -99,6 +102,9 @@ class _Connection:
                 forward, buffer, started = self._split(buffer, started)
                 self._server.sendall(forward)
                 if self._cutting.is_set():
+                    if self._proxy.at_once:
+                        self._proxy.cuts += 1
+                        self._client.shutdown(socket.SHUT_RDWR)  # the server goes on committing
                     return
         except OSError:
             pass
@@ -137,6 +143,8 @@ class _Connection:
         try:
             while chunk := self._server.recv(65536):
                 if self._cutting.is_set():
+                    if self._proxy.at_once:
+                        break
                     seen += chunk
                     if b"C\x00\x00\x00\x0bCOMMIT\x00" in seen:  # CommandComplete "COMMIT": it is committed
                         self._proxy.cuts += 1

@@ -29,6 +29,7 @@ import fasteners
 import psutil
 
 from app.db.server_account import EmbeddedServerError, ServerAccount, server_account
+from app.db.server_files import read_file, write_file
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ START_TIMEOUT_S = 60
 # A unix socket's path must fit sun_path (108 bytes on Linux, 104 on macOS, with its NUL); PostgreSQL adds
 # ".s.PGSQL.5432" and, beside it, ".s.PGSQL.5432.lock".
 SOCKET_PATH_LIMIT = 100
+POSTMASTER_START_SLACK_S = 10  # between the process's creation and the start time it writes into postmaster.pid
 
 # Every connection gives a password, the program's own maintenance login (the server's superuser, which migrates
 # and creates the first admin) too. Staff sign in with their SCRAM passwords, as on a shared server.
@@ -152,7 +154,7 @@ class EmbeddedServer:
                 if self.throwaway:
                     socket_dir = self._remembered_socket_dir()
                     shutil.rmtree(self.pgdata, ignore_errors=True)
-                    if socket_dir is not None:
+                    if socket_dir is not None and self._is_private(socket_dir):
                         shutil.rmtree(socket_dir, ignore_errors=True)
 
     def url(self, database: str = DATABASE_NAME) -> str:
@@ -161,10 +163,13 @@ class EmbeddedServer:
         info = self.postmaster()
         if info is None:
             raise EmbeddedServerError(f"the embedded server in {self.pgdata} is not running")
+        # libpq must insist on SCRAM: on Windows another program could take the loopback port after a restart and
+        # ask for the password in plain text.
+        query = {"require_auth": "scram-sha-256"}
         if info["socket_dir"]:
-            where = {"query": {"host": info["socket_dir"]}}
+            where = {"query": {**query, "host": info["socket_dir"]}}
         else:
-            where = {"host": info["host"], "port": info["port"]}
+            where = {"query": query, "host": info["host"], "port": info["port"]}
         password = self._password()
         url = URL.create("postgresql+psycopg", username=SUPERUSER, password=password, database=database, **where)
         return url.render_as_string(hide_password=False)
@@ -181,15 +186,16 @@ class EmbeddedServer:
 
     def postmaster(self) -> dict | None:
         """The running server's pid, port and socket folder (from postmaster.pid), or None if it does not run."""
+        lines = (self._read("postmaster.pid") or "").splitlines()
         try:
-            lines = (self.pgdata / "postmaster.pid").read_text(encoding="utf-8").splitlines()
-        except FileNotFoundError:
+            pid, started, port = int(lines[0]), int(lines[2]), int(lines[3])
+        except (IndexError, ValueError):
             return None
-        if len(lines) < 8 or lines[7].strip() != "ready" or not _is_postgres(int(lines[0])):
+        if lines[7].strip() != "ready" or not is_our_postmaster(pid, started):
             return None
         return {
-            "pid": int(lines[0]),
-            "port": int(lines[3]),
+            "pid": pid,
+            "port": port,
             "socket_dir": lines[4].strip() or None,
             "host": lines[5].strip() or "127.0.0.1",
         }
@@ -197,9 +203,9 @@ class EmbeddedServer:
     # --- first start -----------------------------------------------------------------------------------------
 
     def _initialise(self) -> None:
-        version_file = self.pgdata / "PG_VERSION"
-        if version_file.exists():
-            version = version_file.read_text(encoding="utf-8").strip()
+        version = self._read("PG_VERSION")
+        if version is not None:
+            version = version.strip()
             if version != str(POSTGRES_MAJOR):
                 raise EmbeddedServerError(
                     f"the embedded database in {self.pgdata} is from PostgreSQL {version}; this program runs"
@@ -214,10 +220,9 @@ class EmbeddedServer:
         password = secrets.token_urlsafe(32)
         with tempfile.TemporaryDirectory(prefix="clinic-initdb-") as folder:  # 0700, ours
             password_file = Path(folder) / "password"
-            _write_private(password_file, password)
+            write_file(password_file, password, owner=self.account)
             if self.account is not None:
                 self.account.give(Path(folder))
-                self.account.give(password_file)
             self._run(
                 "initdb",
                 "-D",
@@ -230,14 +235,13 @@ class EmbeddedServer:
                 "--encoding=UTF8",
                 "--no-instructions",
             )
-        _write_private(self.pgdata / SECRET_FILE, password)
+        write_file(self.pgdata / SECRET_FILE, password)
 
     def _require_passwords(self) -> None:
         """A data folder made by an older version may still trust a connection, or have lost its secret: make it
         ask everyone for a password, and give the superuser one, without a connection that has none."""
-        hba = self.pgdata / "pg_hba.conf"
-        if hba.read_text(encoding="utf-8") != PG_HBA:
-            self._write_owned(hba, PG_HBA)
+        if self._read("pg_hba.conf") != PG_HBA:
+            self._write("pg_hba.conf", PG_HBA)
             if self.postmaster() is not None:
                 self._run("pg_ctl", "-D", str(self.pgdata), "reload")
         if self._password() is not None:
@@ -248,16 +252,14 @@ class EmbeddedServer:
 
         statement = f"ALTER ROLE {SUPERUSER} PASSWORD '{scram_verifier(password)}';\n"
         self._run("postgres", "--single", "-D", str(self.pgdata), "postgres", input=statement)
-        _write_private(self.pgdata / SECRET_FILE, password)
+        write_file(self.pgdata / SECRET_FILE, password)
 
     # --- running ---------------------------------------------------------------------------------------------
 
     def _launch(self) -> None:
-        self._write_owned(self.pgdata / SETTINGS_FILE, self._listen_settings())
-        conf = self.pgdata / "postgresql.conf"
-        if INCLUDE_SETTINGS not in conf.read_text(encoding="utf-8"):
-            with conf.open("a", encoding="utf-8") as file:
-                file.write(f"\n{INCLUDE_SETTINGS}\n")
+        self._write(SETTINGS_FILE, self._listen_settings())
+        if INCLUDE_SETTINGS not in (self._read("postgresql.conf") or ""):
+            self._write("postgresql.conf", f"\n{INCLUDE_SETTINGS}\n", append=True)
         log_file = self.pgdata / "log"
         try:
             self._run("pg_ctl", "-D", str(self.pgdata), "-l", str(log_file), "-w", "-t", str(START_TIMEOUT_S), "start")
@@ -290,26 +292,24 @@ class EmbeddedServer:
 
     def _socket_dir(self) -> Path:
         """The data folder if the socket's path fits there; else a private folder of the server's own."""
-        if len(str(self.pgdata / ".s.PGSQL.5432.lock")) <= SOCKET_PATH_LIMIT:
+        if _socket_path_fits(self.pgdata):
             return self.pgdata
         remembered = self._remembered_socket_dir()
         if remembered is not None and self._is_private(remembered):
             return remembered
         base = _runtime_dir() if self.account is None else Path(tempfile.gettempdir())
         folder = Path(tempfile.mkdtemp(prefix="clinic-pg-", dir=base))  # 0700, a fresh name: nobody's before
-        if len(str(folder / ".s.PGSQL.5432.lock")) > SOCKET_PATH_LIMIT:
+        if not _socket_path_fits(folder):
             folder.rmdir()
             raise EmbeddedServerError(f"no folder for the server's socket has a path short enough ({folder})")
         if self.account is not None:
             self.account.give(folder)
-        _write_private(self.pgdata / SOCKET_DIR_FILE, str(folder))
+        write_file(self.pgdata / SOCKET_DIR_FILE, str(folder))
         return folder
 
     def _remembered_socket_dir(self) -> Path | None:
-        try:
-            return Path((self.pgdata / SOCKET_DIR_FILE).read_text(encoding="utf-8").strip())
-        except FileNotFoundError:
-            return None
+        remembered = self._read(SOCKET_DIR_FILE)
+        return Path(remembered.strip()) if remembered else None
 
     def _is_private(self, folder: Path) -> bool:
         """A real folder (no link), the server account's, that nobody else may enter."""
@@ -323,16 +323,14 @@ class EmbeddedServer:
     # --- helpers ---------------------------------------------------------------------------------------------
 
     def _password(self) -> str | None:
-        try:
-            return (self.pgdata / SECRET_FILE).read_text(encoding="utf-8").strip() or None
-        except FileNotFoundError:
-            return None
+        return (self._read(SECRET_FILE) or "").strip() or None
 
-    def _write_owned(self, path: Path, text: str) -> None:
-        """Write a file of the server's (it must stay the server account's to be read)."""
-        path.write_text(text, encoding="utf-8")
-        if self.account is not None:
-            self.account.give(path)
+    def _read(self, name: str) -> str | None:
+        return read_file(self.pgdata / name, owner=self.account)
+
+    def _write(self, name: str, text: str, *, append: bool = False) -> None:
+        """Write a file the server reads (it stays the server account's)."""
+        write_file(self.pgdata / name, text, owner=self.account, append=append)
 
     def _run(self, program: str, *args: str, input: str | None = None) -> None:
         options = self.account.run_options() if self.account is not None else {}
@@ -356,9 +354,21 @@ class EmbeddedServer:
     def _locked(self):
         """The data folder's own lock (never one in a shared folder), for this thread and process."""
         self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if os.name != "nt":
+            self._require_own_data_folder()
         if self.account is not None:
             self._let_account_through()
         return _Locked(fasteners.InterProcessLock(str(self.data_dir / LOCK_FILE)))
+
+    def _require_own_data_folder(self) -> None:
+        """Another user must not be able to hold the lock or plant files here: the folder is this user's, and only
+        this user may write in it."""
+        status = self.data_dir.stat()
+        if status.st_uid != os.geteuid() or status.st_mode & 0o022:
+            raise EmbeddedServerError(
+                f"the data folder {self.data_dir} must belong to this user and be writable by it alone"
+                " (set CLINIC_DATA_DIR to a folder of your own)"
+            )
 
     def _let_account_through(self) -> None:
         """The data folder itself (the program's own) lets the server's account pass to pgdata; the folders
@@ -392,19 +402,29 @@ class _Locked:
 
     def __enter__(self) -> None:
         _thread_lock.acquire()
-        self._lock.acquire()
+        try:
+            self._lock.acquire()
+        except BaseException:
+            _thread_lock.release()
+            raise
 
     def __exit__(self, *exc_info) -> None:
         self._lock.release()
         _thread_lock.release()
 
 
-def _is_postgres(pid: int) -> bool:
+def is_our_postmaster(pid: int, started: int) -> bool:
+    """Whether `pid` is still the server that wrote postmaster.pid (after a crash the pid may be another's)."""
     try:
         process = psutil.Process(pid)
-        return process.status() != psutil.STATUS_ZOMBIE and "postgres" in process.name()
+        alive = process.status() != psutil.STATUS_ZOMBIE and "postgres" in process.name()
+        return alive and abs(process.create_time() - started) < POSTMASTER_START_SLACK_S
     except psutil.Error:
         return False
+
+
+def _socket_path_fits(folder: Path) -> bool:
+    return len(os.fsencode(folder / ".s.PGSQL.5432.lock")) <= SOCKET_PATH_LIMIT  # the limit is in bytes
 
 
 def _last_lines(path: Path, count: int = 3) -> str:
@@ -412,12 +432,6 @@ def _last_lines(path: Path, count: int = 3) -> str:
         return " / ".join(path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-count:])
     except FileNotFoundError:
         return "(no log)"
-
-
-def _write_private(path: Path, text: str) -> None:
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write(text)
 
 
 def _conf_string(value: str) -> str:

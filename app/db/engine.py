@@ -16,7 +16,7 @@ from app import APP_NAME
 # a transaction (and its locks) open. Set per session at connect time: no extra round trip.
 LOCK_TIMEOUT_MS = 2000
 STATEMENT_TIMEOUT_MS = 15000
-IDLE_IN_TRANSACTION_TIMEOUT_MS = 60000
+IDLE_IN_TRANSACTION_TIMEOUT_MS = 30000  # as the database sets it for every session (migration 0005)
 
 
 def session_options(lock_timeout_ms: int = LOCK_TIMEOUT_MS) -> str:

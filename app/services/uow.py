@@ -45,8 +45,14 @@ def classify(exc: DBAPIError) -> Fault:
     return Fault.OTHER
 
 
-# A write records its request id and its answer in its own transaction (migration 0005's write_requests).
+# A write records its request id and its answer in its own transaction (migration 0005's write_requests). A retry
+# claims the id first: while an earlier attempt's COMMIT is still under way the claim waits for it, and it finds the
+# id taken exactly when that attempt went through.
 _RECORD_REQUEST = text("INSERT INTO write_requests (request_id, result) VALUES (:request_id, CAST(:result AS jsonb))")
+_CLAIM_REQUEST = text(
+    "INSERT INTO write_requests (request_id) VALUES (:request_id) ON CONFLICT DO NOTHING RETURNING request_id"
+)
+_RECORD_RESULT = text("UPDATE write_requests SET result = CAST(:result AS jsonb) WHERE request_id = :request_id")
 _FIND_REQUEST = text("SELECT result FROM write_requests WHERE request_id = :request_id")
 
 
@@ -103,18 +109,28 @@ class UnitOfWork:
     def write(self, work: Callable[[Connection], T]) -> T:
         """Run `work` in one transaction that records a request id with its answer (which must be JSON: an id, a
         count, None). A retry first looks the id up, so a write whose commit went through is never made twice."""
-        request_id = uuid.uuid4()
+        request = {"request_id": uuid.uuid4()}
+        claimed = [False]  # the last retry claimed the id: no attempt before it was saved
 
         def once(conn: Connection) -> T:
             result = work(conn)
-            conn.execute(_RECORD_REQUEST, {"request_id": request_id, "result": json.dumps(result)})
+            conn.execute(_RECORD_REQUEST, {**request, "result": json.dumps(result)})
             return result
 
-        def settle_then_once(conn: Connection) -> T:
-            found = conn.execute(_FIND_REQUEST, {"request_id": request_id}).first()
-            return found.result if found is not None else once(conn)
+        def claim_then_once(conn: Connection) -> T:
+            claimed[0] = False
+            if conn.execute(_CLAIM_REQUEST, request).first() is None:  # an earlier attempt went through
+                return conn.execute(_FIND_REQUEST, request).scalar_one()
+            claimed[0] = True
+            result = work(conn)
+            conn.execute(_RECORD_RESULT, {**request, "result": json.dumps(result)})
+            return result
 
-        return self._with_retries(once, self._in_transaction, retry=settle_then_once)
+        def settled() -> bool:
+            was, claimed[0] = claimed[0], False
+            return was
+
+        return self._with_retries(once, self._in_transaction, retry=claim_then_once, settled=settled)
 
     def read(self, work: Callable[[Connection], T]) -> T:
         """Run read-only `work` without a transaction around it: each statement sees what was committed
@@ -128,7 +144,8 @@ class UnitOfWork:
             try:
                 transaction.commit()
             except DBAPIError as exc:
-                exc.during_commit = True  # the server may have committed: the outcome is unknown
+                # The connection went with the COMMIT on its way: the server may have committed.
+                exc.during_commit = classify(exc) is Fault.CONNECTION
                 raise
             return result
 
@@ -142,9 +159,12 @@ class UnitOfWork:
         runner: Callable[[Callable[[Connection], T]], T],
         *,
         retry: Callable[[Connection], T] | None = None,
+        settled: Callable[[], bool] | None = None,
     ) -> T:
+        """`retry` runs instead of `work` from the second attempt on; `settled()` says (once) whether the last
+        attempt proved that no earlier one was saved."""
         lock_timeouts = 0
-        outcome_unknown = False
+        outcome_unknown = False  # a COMMIT went out with a lost connection, and nothing since settled it
         for attempt in range(1, self.attempts + 1):
             try:
                 return runner(work if attempt == 1 or retry is None else retry)
@@ -155,7 +175,12 @@ class UnitOfWork:
                 if fault is Fault.OTHER:
                     raise
                 lock_timeouts += fault is Fault.LOCK_TIMEOUT
-                outcome_unknown = outcome_unknown or getattr(exc, "during_commit", False)
+                if getattr(exc, "during_commit", False):
+                    outcome_unknown = True
+                    if settled is not None:
+                        settled()  # this attempt's own claim says nothing of its own COMMIT
+                elif settled is not None and settled():
+                    outcome_unknown = False
                 reason = first_line(exc.orig if exc.orig is not None else exc)  # the driver's words: no parameters
                 log.warning(
                     "transient database fault (%s), attempt %d of %d: %s", fault.name, attempt, self.attempts, reason

@@ -8,6 +8,7 @@ every check passed. It is what the packaged application is tested with: it needs
 """
 
 import logging
+import os
 import subprocess
 import tempfile
 import time
@@ -25,7 +26,7 @@ from sqlalchemy.exc import DBAPIError
 from app.config import ConfigError, Settings
 from app.db import migrate
 from app.db.connect import DatabaseTarget
-from app.db.embedded import server_url, start_embedded_server
+from app.db.embedded import password_rules_module, server_url, start_embedded_server
 from app.db.engine import make_engine, with_login
 from app.db.throwaway import throwaway_database
 from app.domain.errors import DomainError, NotAllowed
@@ -199,7 +200,10 @@ def _book_move_cancel(window: MainWindow, owner: Clinic) -> None:
         actions = [entry.action for entry in audit.search(owner, user=DESK_LOGIN.user)]
         expect(actions == ["UPDATE", "UPDATE", "INSERT", "INSERT"], f"the trail has {actions}")
 
-    with check("the server's password rules refuse the receptionist's own password change outside the program"):
+    with check("the server's password rules refuse the receptionist's own password change outside the program") as note:
+        if password_rules_module() is None and os.name == "nt":
+            note("not in Windows builds yet: doctor warns of it")
+            return
         try:
             with clinic.uow.engine.connect() as conn:
                 conn.exec_driver_sql(f"ALTER ROLE \"{DESK_LOGIN.user}\" PASSWORD 'set behind the audit trail'")

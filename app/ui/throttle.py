@@ -6,7 +6,7 @@ flood of reads: every window and dialog that re-reads on a change asks through a
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QElapsedTimer, QObject, QTimer
+from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer
 
 FIRST_DELAY_MS = 100  # changes arriving together (one transaction's rows) are read once
 MIN_GAP_MS = 500  # between two runs, however many changes arrive: at most two reads a second
@@ -22,6 +22,7 @@ class Throttle(QObject):
         self._since_run = QElapsedTimer()  # invalid until the first run
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse timer may fire 5 % early: never sooner
         self._timer.timeout.connect(self._run)
 
     def request(self) -> None:

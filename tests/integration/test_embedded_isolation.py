@@ -14,6 +14,7 @@ import shutil
 import stat
 import tempfile
 import textwrap
+import time
 from pathlib import Path
 
 import psutil
@@ -21,7 +22,15 @@ import psycopg
 import pytest
 
 from app.config import ROOT_DATA_DIR, user_data_dir
-from app.db.embedded import PG_HBA, SECRET_FILE, SOCKET_DIR_FILE, programs_dir, server_url, start_embedded_server
+from app.db.embedded import (
+    PG_HBA,
+    SECRET_FILE,
+    SOCKET_DIR_FILE,
+    is_our_postmaster,
+    programs_dir,
+    server_url,
+    start_embedded_server,
+)
 from app.db.engine import libpq_url
 from app.db.server_account import ACCOUNT_NAME, EmbeddedServerError
 from tests.os_users import os_user, require_root, run_as
@@ -54,6 +63,8 @@ INTRUDER_CODE = textwrap.dedent(
 
     while not stop.exists():
         rounds += 1
+        if rounds == 2:
+            (stop.parent / "ready").touch()  # a whole round done: the desk may start
         for root in roots:
             for socket in walk(root, 8):
                 seen.add(str(socket))
@@ -125,6 +136,10 @@ def test_another_user_of_the_computer_never_gets_into_a_first_start_with_a_long_
         stop = intruder_home / "stop"
         prowler = run_as(intruder, intruder_home, INTRUDER_CODE, str(stop), tempfile.gettempdir(), str(home), "/run")
         try:
+            deadline = time.monotonic() + 60
+            while not (intruder_home / "ready").exists():  # the other user is already polling when the desk starts
+                assert prowler.poll() is None and time.monotonic() < deadline, prowler.stderr.read()
+                time.sleep(0.05)
             desk_run = run_as(desk, home, DESK_CODE, str(data_dir))
             desk_out, desk_err = desk_run.communicate(timeout=180)
         finally:
@@ -193,5 +208,50 @@ def test_a_data_folder_left_trusting_by_an_older_version_asks_for_passwords_agai
             psycopg.connect(host=str(server.socket_dir), user="postgres", dbname="postgres", password="")
         with psycopg.connect(libpq_url(server_url(server, "postgres"))) as conn:
             assert conn.execute("SELECT current_user").fetchone() == ("postgres",)
+    finally:
+        server.cleanup()
+
+
+@pytest.mark.parametrize("link", ["symbolic", "hard"])
+def test_run_as_root_no_file_the_server_s_account_links_into_its_data_is_written(embedded_data_dir, link):
+    """Whoever acts as the server's account (its superuser can, with COPY ... TO PROGRAM) may replace a file in the
+    data folder by a link to a file of root's: the next start as root must not write through it."""
+    require_root()
+    server = start_embedded_server(embedded_data_dir, throwaway=True)
+    victim = Path(tempfile.mkdtemp(prefix="clinic-victim-")) / "precious"
+    victim.write_text("root's own\n")
+    try:
+        server.stop()
+        settings = server.pgdata / "clinic.conf"
+        settings.unlink()
+        if link == "symbolic":
+            settings.symlink_to(victim)
+        else:
+            os.link(victim, settings)
+        with pytest.raises(EmbeddedServerError, match=r"clinic\.conf"):
+            server.start()
+        assert victim.read_text() == "root's own\n" and victim.stat().st_uid == 0
+    finally:
+        settings.unlink(missing_ok=True)
+        server.cleanup()
+        shutil.rmtree(victim.parent, ignore_errors=True)
+
+
+def test_a_data_folder_others_may_write_in_is_refused(embedded_data_dir):
+    embedded_data_dir.chmod(0o777)
+    with pytest.raises(EmbeddedServerError, match="must belong to this user and be writable by it alone"):
+        start_embedded_server(embedded_data_dir, throwaway=True)
+    assert not (embedded_data_dir / "pgdata").exists()
+
+
+def test_a_postmaster_pid_left_by_a_crash_is_not_taken_for_a_running_server(embedded_data_dir):
+    """After a crash the pid in postmaster.pid may belong to another process, even another PostgreSQL's."""
+    server = start_embedded_server(embedded_data_dir, throwaway=True)
+    try:
+        pid = server.pid
+        lines = (server.pgdata / "postmaster.pid").read_text().splitlines()
+        assert is_our_postmaster(pid, int(lines[2]))
+        assert not is_our_postmaster(pid, int(lines[2]) - 3600), "the same pid, started an hour before: not ours"
+        assert not is_our_postmaster(os.getpid(), int(psutil.Process().create_time())), "not a postgres at all"
     finally:
         server.cleanup()

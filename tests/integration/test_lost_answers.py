@@ -3,8 +3,10 @@ the server committed (tests/cutting_proxy.py). The service must answer as if not
 answer, no error, and exactly the rows and audit rows of one write (it settles the unknown outcome by its request
 id instead of writing again)."""
 
+import threading
 from collections import Counter
 from datetime import datetime, time, timedelta
+from time import monotonic, sleep
 
 import pytest
 from sqlalchemy import text
@@ -160,3 +162,52 @@ def _signs_in(url: str) -> bool:
             return conn.execute(text("SELECT true")).scalar_one()
     finally:
         signed_in.dispose()
+
+
+def test_a_retry_that_comes_while_the_first_commit_is_still_under_way_waits_for_it(proxy, engine, admin_url):
+    # The first attempt's COMMIT waits (at a deferred trigger) for a lock the test holds, so the desk hears of the
+    # lost connection and retries while the server is still committing.
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "CREATE FUNCTION commit_slowly() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                " PERFORM set_config('lock_timeout', '0', true); PERFORM pg_advisory_xact_lock(4242); RETURN NULL;"
+                " END $$;"
+                " CREATE CONSTRAINT TRIGGER commit_slowly AFTER INSERT ON patients DEFERRABLE INITIALLY DEFERRED"
+                " FOR EACH ROW EXECUTE FUNCTION commit_slowly()"
+            )
+        )
+    holder = engine.connect()
+    holder.execute(text("SELECT pg_advisory_lock(4242)"))
+    via = make_engine(proxy.url)
+    answer: dict = {}
+
+    def create() -> None:
+        try:
+            answer["id"] = patients.create_patient(make_clinic(via), allow_duplicate=True, **ADA)
+        except Exception as exc:  # reported below, in the test's thread
+            answer["error"] = exc
+
+    try:
+        proxy.arm(at_once=True)
+        worker = threading.Thread(target=create)
+        worker.start()
+        wait_for(
+            lambda: count(engine, "SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted") == 1
+        )  # the retry's claim waits for the first attempt
+        holder.execute(text("SELECT pg_advisory_unlock(4242)"))
+        worker.join(30)
+    finally:
+        holder.close()
+        via.dispose()
+    assert proxy.cuts == 1
+    assert "error" not in answer, answer.get("error")
+    assert count(engine, "SELECT count(*) FROM patients") == 1
+    assert count(engine, "SELECT id FROM patients") == answer["id"]
+
+
+def wait_for(condition, timeout: float = 30.0) -> None:
+    deadline = monotonic() + timeout
+    while not condition():
+        assert monotonic() < deadline, "the condition did not come true"
+        sleep(0.02)

@@ -257,3 +257,19 @@ def test_the_embedded_server_keeps_a_login_from_setting_its_own_password_behind_
     finally:
         owner.dispose()
         drop_roles(restartable_server.admin_url, ["mallory"])
+
+
+def test_each_login_sees_only_its_own_write_requests(staff_login):
+    readers = []
+    try:
+        for role in ("receptionist", "receptionist"):
+            _name, url = staff_login(role)
+            desk = make_engine(url)
+            readers.append(desk)
+            new_patient(make_clinic(desk))  # one write each, with its request id
+        for desk in readers:
+            with desk.connect() as conn:
+                assert conn.execute(text("SELECT count(*) FROM write_requests")).scalar_one() == 1
+    finally:
+        for desk in readers:
+            desk.dispose()

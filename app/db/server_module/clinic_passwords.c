@@ -16,6 +16,7 @@
 #include "commands/user.h"
 #include "fmgr.h"
 #include "libpq/crypt.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 
@@ -58,7 +59,7 @@ check_clinic_password(const char *username, const char *shadow_pass, PasswordTyp
 
 	if (password_type != PASSWORD_TYPE_PLAINTEXT)
 		return;
-	if (strlen(shadow_pass) < MIN_PASSWORD_LENGTH)
+	if (pg_mbstrlen(shadow_pass) < MIN_PASSWORD_LENGTH)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("password: must be at least %d characters", MIN_PASSWORD_LENGTH)));
