@@ -113,4 +113,4 @@ def test_a_flood_of_forged_notifications_costs_few_reads_and_hides_no_real_chang
     assert statements[0] <= allowed_reads * full_read, (statements[0], full_read, flooded_for)
     # The malformed ones are logged once (then at most once a minute, counted), never one line each.
     ignored = [r for r in caplog.records if r.name == LISTENER_LOGGER and "not schedule changes" in r.getMessage()]
-    assert 1 <= len(ignored) <= 3
+    assert 0 < len(ignored) <= 3
