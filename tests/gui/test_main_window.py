@@ -276,3 +276,15 @@ def test_enter_on_a_patient_result_chooses_the_patient_and_books_nothing(
     assert not window.runner.busy and dialog.isVisible()
     assert dialog.type_combo.hasFocus()
     assert live_appointments(engine) == []
+
+
+def test_the_booking_dialog_opens_ready_for_the_patient_s_name(qtbot, window, provider_id, patient_id):
+    show(qtbot, window, TUESDAY, ViewMode.WEEK, provider_id)
+    assert window.picker.select_start(at(TUESDAY, 10))
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    dialog = window.findChild(BookingDialog)
+    qtbot.waitUntil(lambda: dialog is not None and dialog.isVisible())
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.search.query_edit)
+    qtbot.keyClicks(QApplication.focusWidget(), "Ada")
+    qtbot.waitUntil(lambda: dialog.search.result_count() == 1)
+    assert dialog.search.query_edit.text() == "Ada"

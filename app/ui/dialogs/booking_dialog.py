@@ -114,6 +114,7 @@ class BookingDialog(QDialog):
         layout.addWidget(self.banner)
         layout.addWidget(self.form, 1)
         layout.addLayout(self._build_buttons())
+        self.search.query_edit.setFocus()  # the time is picked already: the receptionist types the patient's name
 
         self.set_theme(in_use())
         self._load_slots()
