@@ -32,8 +32,9 @@ settings.register_profile("clinic", deadline=None)
 settings.load_profile("clinic")
 
 ZONE = ZoneInfo("Europe/Berlin")
-# A fixed "now" (Monday 2030-01-07 07:00 in Berlin) keeps every date in the tests in the future.
-NOW = datetime(2030, 1, 7, 7, 0, tzinfo=ZONE)
+# A fixed "now" (Tuesday 2030-01-08 07:00 in Berlin, before the first slot) keeps the tests' dates in the future, and
+# makes the fixtures' Tuesday today: its appointments can be checked in.
+NOW = datetime(2030, 1, 8, 7, 0, tzinfo=ZONE)
 WEEKDAY_HOURS = {d: [WorkingBlock(time(8), time(12), 30), WorkingBlock(time(13), time(17), 30)] for d in range(1, 6)}
 
 

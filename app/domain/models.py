@@ -41,6 +41,20 @@ ALLOWED_TRANSITIONS: dict[AppointmentStatus, frozenset[AppointmentStatus]] = {
 }
 
 
+# The steps of the visit itself wait for its day: nobody checks in, completes or misses an appointment in advance.
+ON_ITS_DAY = {
+    AppointmentStatus.CHECKED_IN: "checked in",
+    AppointmentStatus.COMPLETED: "completed",
+    AppointmentStatus.NO_SHOW: "marked as a no-show",
+}
+
+
+def transitions_on(current: AppointmentStatus, day: date, today: date) -> frozenset[AppointmentStatus]:
+    """The statuses an appointment of `day` may move to from `current` when it is `today` (the clinic's days)."""
+    allowed = ALLOWED_TRANSITIONS[current]
+    return allowed - ON_ITS_DAY.keys() if day > today else allowed
+
+
 def single_line_name(value: str) -> str:
     value = value.strip()
     if not value:

@@ -22,10 +22,12 @@ from app.db.pipeline import execute_pipelined
 from app.domain.errors import InvalidInput, NotFound, SlotTaken
 from app.domain.models import (
     ALLOWED_TRANSITIONS,
+    ON_ITS_DAY,
     AppointmentStatus,
     BookingRequest,
     RescheduleRequest,
     StatusChange,
+    transitions_on,
     validate,
 )
 from app.services.context import Clinic
@@ -208,11 +210,17 @@ def change_status(clinic: Clinic, appointment_id: int, status: str) -> None:
     request = validate(StatusChange, appointment_id=appointment_id, status=status)
 
     def work(conn: Connection) -> None:
-        current = AppointmentStatus(_lock_appointment(conn, request.appointment_id).status)
+        appointment = _lock_appointment(conn, request.appointment_id)
+        current = AppointmentStatus(appointment.status)
         if current == request.status:
             return
         if request.status not in ALLOWED_TRANSITIONS[current]:
             raise InvalidInput.single("status", f"a {current} appointment cannot become {request.status}")
+        day, today = clinic.local(appointment.starts_at).date(), clinic.local(clinic.now()).date()
+        if request.status not in transitions_on(current, day, today):
+            raise InvalidInput.single(
+                "status", f"an appointment can be {ON_ITS_DAY[request.status]} from its day on ({day:%a %d %b %Y})"
+            )
         with _constraints_as_domain_errors():
             conn.execute(SET_STATUS, {"id": request.appointment_id, "status": request.status.value})
 

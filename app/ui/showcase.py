@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -159,11 +159,14 @@ def _engines() -> Iterator[Callable[[str], object]]:
 
 
 def _leave_a_trail(first: Clinic, second: Clinic) -> None:
-    """One receptionist books next week, the other moves it, the first checks the patient in."""
-    provider = schedule.providers(first)[0]
-    day = SHOWCASE_NOW.date() + timedelta(days=7)
-    free = schedule.free_slots(first, provider.id, day)
+    """One receptionist books later today, the other moves it, the first checks the patient in."""
+    day = SHOWCASE_NOW.date()
+    provider, free = next(
+        (provider, free)
+        for provider in schedule.providers(first)
+        if len(free := schedule.free_slots(first, provider.id, day)) >= 2
+    )
     patient = search_patients(first, "Garcia")[0]
     booked = booking.book(first, provider_id=provider.id, patient_id=patient.id, start=free[0], notes="First visit")
-    booking.reschedule(second, booked, free[3])
+    booking.reschedule(second, booked, free[-1])
     booking.change_status(first, booked, "checked_in")

@@ -1,17 +1,19 @@
 """The appointment details dialog against a real database: status changes, cancelling, rescheduling."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import text
 
+from app.domain.errors import InvalidInput
 from app.domain.models import ALLOWED_TRANSITIONS, AppointmentStatus
 from app.services import booking, schedule
 from app.ui.dialogs import appointment_dialog
 from app.ui.dialogs.appointment_dialog import AppointmentDialog
 from tests.conftest import ZONE
+from tests.integration.db_state import refused
 
 TUESDAY = date(2030, 1, 8)
 START = datetime(2030, 1, 8, 10, 0, tzinfo=ZONE)
@@ -31,8 +33,7 @@ def status_in_database(engine, appointment_id: int) -> str:
 
 
 def view_of(clinic, appointment_id: int):
-    rows = schedule.schedule(clinic, TUESDAY, TUESDAY, include_cancelled=True)
-    return next(row for row in rows if row.id == appointment_id)
+    return schedule.appointment(clinic, appointment_id)
 
 
 @pytest.fixture
@@ -78,8 +79,20 @@ def test_buttons_offer_exactly_the_allowed_transitions(clinic, open_dialog, appo
     for target, button in dialog.status_buttons.items():
         assert button.isEnabled() == (target in allowed), target
     assert dialog.status_buttons[AppointmentStatus.BOOKED].isVisible() == (AppointmentStatus.BOOKED in allowed)
-    assert dialog.cancel_button.isEnabled() == (status is AppointmentStatus.BOOKED)
+    # Cancelling is offered only where it applies (a cancelled or finished appointment has nothing to cancel).
+    assert dialog.cancel_button.isVisible() == (AppointmentStatus.CANCELLED in allowed)
+    assert dialog.cancel_button.isEnabled()
     assert dialog.reschedule_button.isEnabled() == (status is AppointmentStatus.BOOKED)
+
+
+def test_the_visit_s_steps_wait_for_its_day(engine, clinic, open_dialog, provider_id, patient_id):
+    tomorrow = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=START + timedelta(days=1))
+    dialog = open_dialog(tomorrow)
+    for status in (AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW):
+        assert not dialog.status_buttons[status].isVisible(), status
+    assert dialog.cancel_button.isVisible() and dialog.reschedule_button.isEnabled()
+    error = refused(engine, InvalidInput, booking.change_status, clinic, tomorrow, "checked_in")
+    assert str(error) == "status: an appointment can be checked in from its day on (Wed 09 Jan 2030)"
 
 
 def test_check_in_then_complete_land_in_the_database(qtbot, engine, open_dialog, appointment_id):
@@ -151,7 +164,7 @@ def test_confirmed_cancel_frees_the_slot(qtbot, engine, clinic, provider_id, ope
 
     assert status_in_database(engine, appointment_id) == "cancelled"
     assert dialog.status_pill.text() == "Cancelled"
-    assert not dialog.cancel_button.isEnabled()
+    assert not dialog.cancel_button.isVisible(), "nothing left to cancel"
     assert START in schedule.free_slots(clinic, provider_id, TUESDAY)
 
 

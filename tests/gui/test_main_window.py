@@ -75,7 +75,7 @@ def test_mode_shortcuts_previous_next_and_today(qtbot, window):
     qtbot.keyClick(window.week_view, Qt.Key.Key_PageDown)
     assert window.title_label.text() == "14 – 20 Jan 2030"
     settle(qtbot, window)
-    assert window.data.request.anchor == date(2030, 1, 14)
+    assert window.data.request.anchor == date(2030, 1, 15)
     with qtbot.waitSignal(window.view_loaded):
         qtbot.keyClick(window.week_view, Qt.Key.Key_F5)
 

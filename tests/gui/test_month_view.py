@@ -12,7 +12,7 @@ from app.ui import theme
 from app.ui.views.month_view import DayKind, MonthView, Pill, day_kinds, day_pills, fit_pills, grid_days
 from tests.conftest import WEEKDAY_HOURS, ZONE, new_patient
 
-TODAY = date(2030, 1, 7)  # the fixtures' Monday
+TODAY = date(2030, 1, 7)  # a Monday, taken as today here
 TYPES = [
     AppointmentType(1, "consultation", "Consultation", "#3b82f6"),
     AppointmentType(2, "follow_up", "Follow-up", "#10b981"),

@@ -17,7 +17,7 @@ from app.ui.views.columns import GridColumn, day_columns, week_columns
 from app.ui.views.time_grid import HOUR_HEIGHT, MIN_COLUMN_WIDTH, TimeGridView, describe
 from tests.conftest import NOW, WEEKDAY_HOURS, ZONE, new_patient
 
-MONDAY = date(2030, 1, 7)  # the fixtures' today
+MONDAY = date(2030, 1, 7)  # the week's Monday, taken as today here
 TUESDAY = MONDAY + timedelta(days=1)
 WEDNESDAY = MONDAY + timedelta(days=2)
 SUNDAY = MONDAY + timedelta(days=6)

@@ -1,7 +1,7 @@
 """Setting up the schedule (providers, weekly hours, time off, appointment types) on a real database: who may,
 what is refused because appointments would be left behind, and bad or hostile input.
 
-The clinic's clock stands at Monday 2030-01-07 07:00 (Berlin); the provider works Mon-Fri 08-12 and 13-17
+The clinic's clock stands at Tuesday 2030-01-08 07:00 (Berlin); the provider works Mon-Fri 08-12 and 13-17
 in 30-minute slots.
 """
 

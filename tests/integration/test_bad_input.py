@@ -1,6 +1,6 @@
 """Bad input to every service: a clear error naming the field and what is wrong, and not one row written.
 
-The clinic's clock stands at Monday 2030-01-07 07:00 (Berlin); the provider works Mon-Fri 08-12 and 13-17
+The clinic's clock stands at Tuesday 2030-01-08 07:00 (Berlin); the provider works Mon-Fri 08-12 and 13-17
 in 30-minute slots; the booking horizon is 365 days.
 """
 

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.models import ALLOWED_TRANSITIONS, AppointmentStatus
+from app.domain.models import AppointmentStatus, transitions_on
 from app.live.changes import Change
 from app.services import audit, booking, schedule
 from app.services.audit import AuditEntry
@@ -248,16 +248,19 @@ class AppointmentDialog(QDialog):
 
     def _enable_actions(self) -> None:
         # A role that may not book sees no way to change the appointment; a blocked desk sees them disabled.
-        for widget in (self.status_row, self.cancel_button, self.reschedule_button):
-            widget.setVisible(self._can_book)
         status = AppointmentStatus(self._appointment.status)
-        allowed = ALLOWED_TRANSITIONS[status]
+        today = self._clinic.local(self._clinic.now()).date()
+        day = self._clinic.local(self._appointment.starts_at).date()
+        allowed = transitions_on(status, day, today)
         for target, button in self.status_buttons.items():
             button.setEnabled(self._can_write() and target in allowed)
-        # Undoing is the exception, not a step of the visit: offered only where it applies.
-        self.status_buttons[AppointmentStatus.BOOKED].setVisible(AppointmentStatus.BOOKED in allowed)
-        self.cancel_button.setEnabled(self._can_write() and AppointmentStatus.CANCELLED in allowed)
+            # Undoing is the exception, offered only where it applies; the visit's steps from its day on.
+            button.setVisible(target in allowed if target is AppointmentStatus.BOOKED else day <= today)
+        self.status_row.setVisible(self._can_book and (day <= today or AppointmentStatus.BOOKED in allowed))
+        self.cancel_button.setVisible(self._can_book and AppointmentStatus.CANCELLED in allowed)
+        self.cancel_button.setEnabled(self._can_write())
         # Only a booked appointment can move (the service refuses the others).
+        self.reschedule_button.setVisible(self._can_book)
         self.reschedule_button.setEnabled(self._can_write() and status is AppointmentStatus.BOOKED)
         self.edit_patient_button.setVisible(self._can_edit_patients)
         self.edit_patient_button.setEnabled(self._write_block is None and not self._busy)
