@@ -72,6 +72,17 @@ def machine_timezone() -> str:
     return local if "/" in local and local in zoneinfo.available_timezones() else ""
 
 
+def zone_matching(text: str) -> str | None:
+    """The IANA zone `text` names: itself, or the only zone whose name contains it ("berlin": Europe/Berlin)."""
+    wanted = text.strip().lower()
+    if not wanted:
+        return None
+    zones = zoneinfo.available_timezones()
+    exact = [zone for zone in zones if zone.lower() == wanted]
+    matches = exact or [zone for zone in zones if wanted in zone.lower()]
+    return matches[0] if len(matches) == 1 else None
+
+
 class FirstRunDialog(QDialog):
     """Where this desk's appointment book lives, and the clinic's time zone. OK writes the user config."""
 
@@ -203,6 +214,7 @@ class FirstRunDialog(QDialog):
             self._fields[field].textChanged.connect(self._refresh)
         self.host.textChanged.connect(self._default_tls)
         self.timezone.editTextChanged.connect(lambda _text: self._touch("timezone"))
+        self.timezone.lineEdit().editingFinished.connect(self._complete_zone)
         self.server_choice.toggled.connect(self._refresh)
         self.admin_form.changed.connect(self._refresh)
         self.set_theme_from_app()
@@ -278,9 +290,15 @@ class FirstRunDialog(QDialog):
         zone = self.timezone.currentText().strip()
         if not zone:
             errors["timezone"] = "Time zone is required: choose the clinic's, e.g. Europe/Berlin"
-        elif zone not in zoneinfo.available_timezones():
+        elif zone_matching(zone) is None:
             errors["timezone"] = f"Time zone {zone!r} is unknown: choose one from the list, e.g. Europe/Berlin"
         return errors
+
+    def _complete_zone(self) -> None:
+        """A name only one zone matches ("Berlin") becomes that zone's full name when the field is left."""
+        zone = zone_matching(self.timezone.currentText())
+        if zone is not None and zone != self.timezone.currentText():
+            self.timezone.setEditText(zone)
 
     def _admin_errors(self) -> dict[str, str]:
         return {} if self.uses_server() else self.admin_form.validation_errors()
@@ -361,7 +379,7 @@ class FirstRunDialog(QDialog):
         write = self._write_config or config.write_user_config
         try:
             self.written_to = write(
-                database=self.database_settings(), clinic_timezone=self.timezone.currentText().strip()
+                database=self.database_settings(), clinic_timezone=zone_matching(self.timezone.currentText())
             )
         except config.ConfigError as exc:  # e.g. the config folder cannot be written
             self.hint.setProperty("role", "error")

@@ -367,3 +367,29 @@ def test_a_database_on_this_computer_without_an_admin_asks_for_one_at_start(qapp
         assert gui.run_gui() == 1  # cancelling the sign-in quits
     assert prefilled == ["chief"]
     assert embedded_staff(embedded) == [StaffMember("chief", "admin", True)]
+
+
+def test_a_time_zone_typed_as_its_city_is_taken_and_completed(qtbot):
+    dialog = FirstRunDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.timezone.setFocus()
+    dialog.timezone.lineEdit().selectAll()
+    qtbot.keyClicks(dialog.timezone.lineEdit(), "berlin")
+    assert dialog.errors["timezone"].text() == "", "one zone matches: no error while typing"
+    leave(qtbot, dialog.timezone)
+    assert dialog.timezone.currentText() == "Europe/Berlin"
+
+    dialog.timezone.setFocus()
+    dialog.timezone.lineEdit().selectAll()
+    qtbot.keyClicks(dialog.timezone.lineEdit(), "Indiana")  # eight zones of Indiana
+    leave(qtbot, dialog.timezone)
+    assert dialog.timezone.currentText() == "Indiana"
+    assert "Time zone 'Indiana' is unknown" in dialog.errors["timezone"].text()
+
+
+def leave(qtbot, combo) -> None:
+    """Close the completion list (Escape) and go on to the next field (Tab), as with the keyboard."""
+    if combo.completer().popup().isVisible():
+        qtbot.keyClick(combo.completer().popup(), Qt.Key.Key_Escape)
+    qtbot.keyClick(combo, Qt.Key.Key_Tab)
