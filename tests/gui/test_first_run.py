@@ -373,7 +373,9 @@ def test_a_time_zone_typed_as_its_city_is_taken_and_completed(qtbot):
     dialog = FirstRunDialog()
     qtbot.addWidget(dialog)
     dialog.show()
+    dialog.activateWindow()
     dialog.timezone.setFocus()
+    qtbot.waitUntil(dialog.timezone.hasFocus)
     dialog.timezone.lineEdit().selectAll()
     qtbot.keyClicks(dialog.timezone.lineEdit(), "berlin")
     assert dialog.errors["timezone"].text() == "", "one zone matches: no error while typing"
@@ -381,6 +383,7 @@ def test_a_time_zone_typed_as_its_city_is_taken_and_completed(qtbot):
     assert dialog.timezone.currentText() == "Europe/Berlin"
 
     dialog.timezone.setFocus()
+    qtbot.waitUntil(dialog.timezone.hasFocus)
     dialog.timezone.lineEdit().selectAll()
     qtbot.keyClicks(dialog.timezone.lineEdit(), "Indiana")  # eight zones of Indiana
     leave(qtbot, dialog.timezone)
