@@ -550,10 +550,14 @@ class MainWindow(QMainWindow):
             self.month_view.set_month(self.anchor.year, self.anchor.month, self.today())
             self.month_view.select_day(self.anchor)
         self.title_label.setText(title(mode, self.anchor))
+        self._show_anchor_in_date_box()
+        self.current_view().setFocus()
+
+    def _show_anchor_in_date_box(self) -> None:
+        """The toolbar's date box says which day is chosen (as navigation, a click or the arrows chose it)."""
         self.date_edit.blockSignals(True)
         self.date_edit.setDate(QDate(self.anchor.year, self.anchor.month, self.anchor.day))
         self.date_edit.blockSignals(False)
-        self.current_view().setFocus()
 
     def _on_date_edited(self, qdate: QDate) -> None:
         self.go_to(date(qdate.year(), qdate.month(), qdate.day()))
@@ -572,12 +576,14 @@ class MainWindow(QMainWindow):
         if not same_month:  # arrows walked off the month: show the new one
             self.go_to(day)
         else:
+            self._show_anchor_in_date_box()
             self._update_picker()
 
     def _on_column_selected(self, column: GridColumn) -> None:
         self.anchor = column.day
         if column.provider_id is not None:
             self.picker_provider_id = column.provider_id
+        self._show_anchor_in_date_box()
         self._update_picker()
 
     def _update_picker(self) -> None:

@@ -288,3 +288,16 @@ def test_the_booking_dialog_opens_ready_for_the_patient_s_name(qtbot, window, pr
     qtbot.keyClicks(QApplication.focusWidget(), "Ada")
     qtbot.waitUntil(lambda: dialog.search.result_count() == 1)
     assert dialog.search.query_edit.text() == "Ada"
+
+
+def test_the_date_box_follows_the_day_chosen_in_the_views(qtbot, window, clinic, provider_id, patient_id):
+    friday = TUESDAY + timedelta(days=3)
+    on_friday = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=at(friday, 9))
+    show(qtbot, window, TUESDAY, ViewMode.MONTH, provider_id)
+    qtbot.keyClick(window.month_view, Qt.Key.Key_Right)  # Wednesday, in the same month
+    assert window.date_edit.date().toPython() == TUESDAY + timedelta(days=1)
+
+    show(qtbot, window, TUESDAY, ViewMode.WEEK, provider_id)
+    block = window.week_view.block_rect(on_friday)
+    qtbot.mouseClick(window.week_view.viewport(), Qt.MouseButton.LeftButton, pos=block.center())
+    assert window.date_edit.date().toPython() == friday
