@@ -20,6 +20,7 @@ from app.services.appointment_types import list_types, update_type
 from app.services.patients import get_patient, update_patient
 from app.services.providers import add_provider
 from app.ui.dialogs.field_errors import OFFLINE_MESSAGE
+from app.ui.dialogs.patient_dialog import CHANGED_ELSEWHERE, CHANGED_UNDER_EDITS
 from app.ui.navigation import ViewMode
 from app.ui.workers import TaskRunner
 from tests.conftest import WEEKDAY_HOURS, ZONE, make_clinic, new_patient
@@ -243,3 +244,20 @@ def test_a_patient_renamed_or_a_type_recoloured_at_another_desk_shows_within_a_s
     kind = next(kind for kind in list_types(clinic) if kind.code == shown().type_code)
     update_type(clinic, kind.id, code=kind.code, name=kind.name, color="#123456", is_default=kind.is_default)
     qtbot.waitUntil(lambda: shown().type_color == "#123456", timeout=LIVE_LIMIT_MS)
+
+
+def test_an_open_patient_editor_follows_another_desk_s_edit_and_keeps_its_own(qtbot, desks, db_url, patient_id, clinic):
+    _, here = desks(db_url)
+    editor = here.edit_patient(patient_id)
+    qtbot.waitUntil(lambda: editor.save_button.isEnabled())
+    ada = get_patient(clinic, patient_id)
+    details = {"first_name": ada.first_name, "date_of_birth": ada.date_of_birth, "phone": ada.phone}
+
+    update_patient(clinic, patient_id, **details, last_name="Byron")  # another desk corrects the name
+    qtbot.waitUntil(lambda: editor.form.edits["last_name"].text() == "Byron", timeout=LIVE_LIMIT_MS)
+    assert editor.banner.text() == CHANGED_ELSEWHERE
+
+    editor.form.edits["phone"].setText("+44 20 7946 0001")  # this desk's own edit, not saved yet
+    update_patient(clinic, patient_id, **details, last_name="King")
+    qtbot.waitUntil(lambda: editor.banner.text() == CHANGED_UNDER_EDITS, timeout=LIVE_LIMIT_MS)
+    assert editor.form.edits["last_name"].text() == "Byron" and editor.form.edits["phone"].text() == "+44 20 7946 0001"

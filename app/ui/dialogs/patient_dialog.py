@@ -15,9 +15,14 @@ from app.ui.dialogs.field_errors import Disclosure, FieldErrors, MessageBanner, 
 from app.ui.dialogs.form_buttons import FormButtons
 from app.ui.dialogs.patient_form import PATIENT_CAPTIONS, PatientForm
 from app.ui.theme import Theme, in_use
+from app.ui.throttle import Throttle
 from app.ui.workers import TaskRunner, user_message
 
 GONE_MESSAGE = "This patient is no longer in the appointment book"
+CHANGED_ELSEWHERE = "Another desk changed this patient's details: they are shown as they are now"
+CHANGED_UNDER_EDITS = (
+    "Another desk changed this patient's details meanwhile: saving replaces their change with what is typed here"
+)
 
 
 class PatientDialog(QDialog):
@@ -27,6 +32,8 @@ class PatientDialog(QDialog):
         super().__init__(parent)
         self._runner, self._clinic, self._patient_id = runner, clinic, patient_id
         self._loaded = False
+        self._shown: dict | None = None  # the details as last read, to tell the receptionist's edits from them
+        self._live_reload = Throttle(self, self._reload_after_change)
         self._busy = False
         self._write_block: str | None = None
         self._disclosure = Disclosure(self._refresh)
@@ -86,6 +93,7 @@ class PatientDialog(QDialog):
             self.hint_label.clear()
             return
         self.form.fill(patient)
+        self._shown = self.form.values()
         self.form.setEnabled(True)
         self._loaded = True
         self._refresh()
@@ -117,8 +125,35 @@ class PatientDialog(QDialog):
             self._load()
         self._refresh()
 
-    def on_schedule_change(self, _change: Change) -> None:
-        """Patients are not announced (a notification carries nothing about them): nothing to re-read."""
+    def on_schedule_change(self, change: Change) -> None:
+        """Another desk changed this patient (the notification carries only the id): read them again."""
+        if change.table == "patients" and change.row_id == self._patient_id:
+            self._live_reload.request()
+
+    def _reload_after_change(self) -> None:
+        if self._loaded and not self._busy:
+            patient_id = self._patient_id
+            self._runner.submit(
+                lambda: patients.get_patient(self._clinic, patient_id),
+                self._on_changed_elsewhere,
+                self._on_load_failed,
+                context=self,
+                key=f"patient-{id(self)}",
+            )
+
+    def _on_changed_elsewhere(self, patient: Patient | None) -> None:
+        """Untouched, the form shows the new details; with the receptionist's edits in it, they stay and the banner
+        says that saving replaces the other desk's change."""
+        if patient is None:
+            self._on_loaded(patient)
+            return
+        if self.form.values() == self._shown:
+            self.form.fill(patient)
+            self._shown = self.form.values()
+            self.banner.show_message(CHANGED_ELSEWHERE)
+        else:
+            self.banner.show_message(CHANGED_UNDER_EDITS)
+        self._refresh()
 
     # --- saving ---
 
