@@ -7,6 +7,7 @@ import argparse
 import getpass
 import os
 import sys
+from dataclasses import replace
 from datetime import date, datetime
 
 from sqlalchemy.exc import DBAPIError
@@ -65,7 +66,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     dump.add_argument("--output", help="write to this file instead of stdout")
 
-    sub.add_parser("demo-data", help="add realistic demo providers, patients and appointments (idempotent)")
+    demo = sub.add_parser(
+        "demo-data", help="add realistic demo providers, patients, appointments and staff (idempotent)"
+    )
+    demo.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        help="the clinic's time zone (e.g. Europe/Berlin), the demo's hours are in it; saved for this desk if none is",
+    )
 
     slots = sub.add_parser("slots", help="free slot start times of a provider on a day")
     slots.add_argument("--provider", type=int, required=True, metavar="ID")
@@ -158,10 +166,36 @@ def _run_db(args) -> int:
     return EXIT_OK
 
 
+def _load_demo(clinic, timezone: str | None) -> None:
+    """The demo, in the clinic's zone: its hours are wall-clock times there. Without one set, --timezone is asked
+    for and saved, so that the first start, and every start after it, reads the demo in that zone."""
+    from app.config import configured_timezone, save_user_timezone, time_zone
+    from app.services.demo import add_demo_staff, load_demo_data
+
+    configured = configured_timezone()
+    if configured is None and not timezone:
+        raise CliInputError(
+            "timezone: the clinic's time zone is not set yet, and the demo's working hours are in it: give --timezone,"
+            " e.g. --timezone Europe/Berlin (it is saved for this desk)"
+        )
+    try:
+        zone = time_zone(timezone) if timezone else configured
+    except ConfigError as exc:
+        raise CliInputError(f"timezone: {str(exc).partition(': ')[2]}") from None
+    if configured is not None and zone.key != configured.key:
+        raise CliInputError(
+            f"timezone: this desk's clinic time zone is {configured.key}; the demo is made in it (leave out --timezone)"
+        )
+    if configured is None:
+        print(f"clinic time zone {zone.key}, saved in {save_user_timezone(zone)}")
+    demo_clinic = replace(clinic, zone=zone)
+    print(load_demo_data(demo_clinic).summary())
+    print("\n".join(add_demo_staff(demo_clinic)))
+
+
 def _run_service_command(args) -> int:
     from app.runtime import open_runtime
     from app.services import booking, schedule
-    from app.services.demo import load_demo_data
 
     runtime = open_runtime()
     clinic = runtime.clinic
@@ -169,7 +203,7 @@ def _run_service_command(args) -> int:
     try:
         match args.command:
             case "demo-data":
-                print(load_demo_data(clinic).summary())
+                _load_demo(clinic, args.timezone)
             case "slots":
                 for start in schedule.free_slots(clinic, args.provider, _iso_date("date", args.date)):
                     print(start.astimezone(zone).isoformat())

@@ -217,11 +217,31 @@ def database_url_from_table(table: object) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def _timezone(name: str) -> ZoneInfo:
+def time_zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
         raise ConfigError(f"clinic_timezone: {name!r} is not an IANA time zone name (e.g. Europe/Berlin)") from exc
+
+
+def configured_timezone() -> ZoneInfo | None:
+    """The clinic's zone as the environment or a config file sets it; None where nothing does (UTC then applies)."""
+    name = os.environ.get("CLINIC_TIMEZONE") or merge_config(
+        [read_config_file(path) for path in config_file_paths()]
+    ).get("clinic_timezone")
+    return time_zone(name) if name else None
+
+
+def save_user_timezone(zone: ZoneInfo) -> Path:
+    """Set the clinic's zone in the per-user config file, which is created if missing (and keeps what else it says)."""
+    path = config_file_path()
+    rest = path.read_text(encoding="utf-8") if path.exists() else ""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"clinic_timezone = {_toml_value(zone.key)}\n{rest}", encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"config file {path}: cannot be written: {exc.strerror or exc}") from exc
+    return path
 
 
 def _horizon(value: object) -> int:
@@ -271,7 +291,7 @@ def load_settings() -> Settings:
         url = None
     return Settings(
         database_url=url,
-        clinic_timezone=_timezone(setting("CLINIC_TIMEZONE", "clinic_timezone", DEFAULT_TIMEZONE)),
+        clinic_timezone=time_zone(setting("CLINIC_TIMEZONE", "clinic_timezone", DEFAULT_TIMEZONE)),
         booking_horizon_days=_horizon(
             setting("CLINIC_BOOKING_HORIZON_DAYS", "booking_horizon_days", DEFAULT_HORIZON_DAYS)
         ),
@@ -306,7 +326,7 @@ def write_user_config(*, database: dict | None, clinic_timezone: str) -> Path:
     server (nothing about the database is written). A password is refused: it is never written. A bad
     value, or a file that cannot be written, is a ConfigError.
     """
-    lines = [f"clinic_timezone = {_toml_value(_timezone(clinic_timezone).key)}"]
+    lines = [f"clinic_timezone = {_toml_value(time_zone(clinic_timezone).key)}"]
     if database is not None:
         if "password" in database:
             raise ConfigError(f"database.password: {PASSWORD_ADVICE}")

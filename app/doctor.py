@@ -45,10 +45,14 @@ from app.db.connect import DatabaseTarget, resolve_database
 from app.db.embedded import PASSWORD_RULES
 from app.db.engine import TCP_FAILURE_DETECTION, libpq_url, make_engine, workstation_name
 from app.db.server_account import ACCOUNT_NAME, running_as_root
+from app.desktop_libraries import missing_desktop_packages
 from app.domain.errors import first_line
 from app.logs import log_file_path
 from app.runtime import database_error_message
 from app.services.access import GROUPS, signed_in
+from app.services.context import Clinic
+from app.services.schedule_check import appointments_off_schedule
+from app.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -295,6 +299,17 @@ def check_time_zone(findings: Findings) -> Result:
     return ok(finding)
 
 
+def check_desktop(_findings: Findings) -> Result:
+    """Whether this machine has the system libraries the desktop window needs (Linux; Qt bundles the rest)."""
+    missing = missing_desktop_packages()
+    if missing:
+        return warn(
+            f"the desktop window cannot open here: missing {', '.join(missing)} (the commands work without them)",
+            f"on Debian or Ubuntu: sudo apt-get install {' '.join(missing)}",
+        )
+    return ok("the system libraries the desktop window needs are there")
+
+
 def check_log_file(findings: Findings) -> Result:
     path = log_file_path()
     try:
@@ -463,6 +478,21 @@ def check_session_limits(findings: Findings) -> Result:
     return ok(", ".join(f"{name} = {settings[name]}" for name in SESSION_LIMITS) + ", for every session")
 
 
+def check_schedule_fits(findings: Findings) -> Result:
+    """Whether every upcoming appointment lies inside its provider's hours, read in this desk's zone."""
+    if findings.conn.execute(text("SELECT to_regclass('public.appointments')")).scalar_one() is None:
+        return ok("no schema yet: nothing to check")
+    zone = findings.settings.clinic_timezone
+    misfits = appointments_off_schedule(Clinic(UnitOfWork(findings.engine), zone))
+    if misfits.total:
+        return fail(
+            misfits.describe(zone.key),
+            "set clinic_timezone (or CLINIC_TIMEZONE) to the zone the working hours were set in, or move or"
+            " cancel those appointments",
+        )
+    return ok(f"every upcoming appointment lies inside its provider's hours, read in {zone.key}")
+
+
 def check_live_updates(findings: Findings) -> Result:
     channel, payload = f"clinic_doctor_{uuid.uuid4().hex[:12]}", uuid.uuid4().hex
     with _plain_connection(findings, "doctor listen") as listener:
@@ -510,6 +540,7 @@ CHECKS = [
     Check("database", check_database, needs="settings"),
     Check("time zone", check_time_zone, needs="settings"),
     Check("log file", check_log_file),
+    Check("desktop", check_desktop),
     Check("connect", check_connect, needs="target"),
     Check("TLS", check_tls, needs="conn"),
     Check("server version", check_server_version, needs="conn"),
@@ -517,6 +548,7 @@ CHECKS = [
     Check("permissions", check_permissions, needs="conn"),
     Check("staff accounts", check_staff_management, needs="conn"),
     Check("session limits", check_session_limits, needs="conn"),
+    Check("schedule", check_schedule_fits, needs="conn"),
     Check("live updates", check_live_updates, needs="conn"),
     Check("clock", check_clock, needs="conn"),
 ]

@@ -11,7 +11,9 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import text
 
+from app.domain.errors import DomainError
 from app.domain.slots import WorkingBlock, slot_grid
+from app.services import staff
 from app.services.context import Clinic
 
 SEED = 2026
@@ -203,6 +205,25 @@ def load_demo_data(clinic: Clinic) -> DemoSummary:
         return DemoSummary(*counts)
 
     return clinic.uow.run(work)
+
+
+# A login for each role the clinic's first admin does not cover, to see each role's window.
+DEMO_STAFF = (("demo.frontdesk", "receptionist"), ("demo.office", "manager"))
+DEMO_STAFF_PASSWORD = "clinic demo 2026"
+
+
+def add_demo_staff(clinic: Clinic) -> list[str]:
+    """Add the demo's staff logins (those missing); lines for people about them, passwords included."""
+    try:
+        existing = {member.name for member in staff.list_staff(clinic)}
+        for name, role in DEMO_STAFF:
+            if name not in existing:
+                staff.add_staff(clinic, name, role, DEMO_STAFF_PASSWORD)
+    except DomainError as exc:  # IT manages staff on this server, or this login may not
+        return [f"demo staff: not added ({exc})"]
+    lines = [f'demo staff, to see each role\'s window (password "{DEMO_STAFF_PASSWORD}"; disable them for real use):']
+    lines += [f"  {name:<16}{role}" for name, role in DEMO_STAFF]
+    return lines
 
 
 def stamp_audit_trail(clinic: Clinic) -> None:

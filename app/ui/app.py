@@ -27,6 +27,7 @@ from app.ui import theme
 from app.ui.first_run import FirstRunDialog, first_admin_dialog
 from app.ui.login_dialog import LoginDialog
 from app.ui.main_window import MainWindow
+from app.ui.platform_check import plain_exit_if_qt_cannot_start
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,18 @@ def show_read_only_notice(window: MainWindow, message: str) -> None:
     box.setInformativeText(
         "The schedule can be read, but nothing can be booked or changed until then. Once it is done,"
         " View → Refresh (F5) makes this desk writable again."
+    )
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+
+
+def show_schedule_misfit(window: MainWindow, message: str) -> None:
+    """Told once: the desk works, but its times are read in a zone the schedule was not made in."""
+    box = QMessageBox(QMessageBox.Icon.Warning, "The clinic's time zone", message, parent=window)
+    box.setInformativeText(
+        f"This desk reads times in {window.clinic.zone.key}. If the clinic is elsewhere, set its zone"
+        " (clinic_timezone in the config file, or ask IT) and start again; `clinic-scheduler doctor` lists what"
+        " does not fit."
     )
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.open()
@@ -155,7 +168,8 @@ def _open(settings: Settings, first_admin: Login | None) -> Runtime | None:
 
 
 def run_gui() -> int:
-    app = QApplication.instance() or QApplication(sys.argv)
+    with plain_exit_if_qt_cannot_start():
+        app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationDisplayName("Clinic Scheduler")
@@ -177,6 +191,7 @@ def run_gui() -> int:
     try:
         window = MainWindow(runtime)
         window.schema_refused.connect(lambda message: show_read_only_notice(window, message))
+        window.schedule_misfit.connect(lambda message: show_schedule_misfit(window, message))
         window.show()
         code = app.exec()
         window.runner.wait_for_done(SHUTDOWN_WAIT_MS)

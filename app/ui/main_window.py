@@ -29,6 +29,7 @@ from app.runtime import Runtime
 from app.services import access, schedule, staff
 from app.services.access import GROUPS, Permissions
 from app.services.schedule import AppointmentView, Provider
+from app.services.schedule_check import Misfits, appointments_off_schedule
 from app.ui import theme
 from app.ui.admin.audit_dialog import AuditDialog
 from app.ui.admin.providers_dialog import ProvidersDialog
@@ -65,6 +66,7 @@ class MainWindow(QMainWindow):
     write_block_changed = Signal(object)  # why this desk cannot write now (str), or None when it can
     schedule_changed = Signal(object)  # a Change announced by the database (another desk, or this one)
     schema_refused = Signal(str)  # the database is at another schema revision: read-only, and what to do
+    schedule_misfit = Signal(str)  # upcoming appointments lie outside their hours in this desk's zone: what and why
     can_book_changed = Signal(bool)  # whether the signed-in role may book, move, cancel and change status
     can_edit_patients_changed = Signal(bool)  # whether the signed-in role may edit patients' details
 
@@ -88,6 +90,7 @@ class MainWindow(QMainWindow):
         self._listening = False  # the live listener is connected
         self._shut_down = False  # after shutdown(), late signals from the listener are ignored
         self._schema_problem: str | None = None  # set when the database's schema is not this program's
+        self.schedule_misfit_message: str | None = None  # said at the start if appointments lie outside their hours
         self._told_block: object = ()  # the write block the window and its dialogs were last told
         self._reachable = True  # the last read reached the database
         self._stale: set[str] = set()  # what live changes made stale: "reference", "view", "picker"
@@ -353,6 +356,8 @@ class MainWindow(QMainWindow):
 
     def _on_reference_data(self, loaded) -> None:
         problem, allowed, self.providers, self.types = loaded
+        if not self._reference_loaded and problem is None:
+            self._check_schedule_fits()
         self._reference_loaded = True
         self._set_schema_problem(problem)
         if allowed is not None and allowed != self.permissions:
@@ -372,6 +377,18 @@ class MainWindow(QMainWindow):
         self.provider_combo.setCurrentIndex(max(0, self.provider_combo.findData(self.provider_id)))
         self.provider_combo.blockSignals(False)
         self._read_shown()
+
+    def _check_schedule_fits(self) -> None:
+        """Once, at the start: appointments outside their hours in this desk's zone mean the zone is not the one
+        the schedule was made in (a demo built before the zone was chosen, a config file changed)."""
+        zone = self.clinic.zone.key
+
+        def told(misfits: Misfits) -> None:
+            if misfits.total:
+                self.schedule_misfit_message = f"{sentence(misfits.describe(zone))}."
+                self.schedule_misfit.emit(self.schedule_misfit_message)
+
+        self.runner.submit(lambda: appointments_off_schedule(self.clinic), told, self._on_load_error, context=self)
 
     def refresh(self) -> None:
         """Read the shown view again, and the picker's free times (and the providers, if they never arrived, or

@@ -4,6 +4,9 @@ The command uses the real clock, so the dates here are relative to today: a Tues
 ahead (inside the default 365-day booking horizon) and a Tuesday in the past week.
 """
 
+import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,6 +15,7 @@ from sqlalchemy import text
 
 from app.config import DEFAULT_HORIZON_DAYS
 from app.db import migrate
+from app.desktop_libraries import missing_desktop_packages
 from app.services import booking
 from app.services.context import Clinic
 from app.services.providers import add_provider
@@ -211,3 +215,17 @@ def test_an_unreachable_database_exits_1_with_a_clear_message(cli_env):
     assert result.code == 1
     assert result.err.splitlines()[-1].startswith("error: the database is not available right now (connection failed:")
     assert "Traceback" not in result.err
+
+
+def test_a_desktop_qt_cannot_open_on_ends_with_a_sentence_not_a_core_dump(tmp_path):
+    """No reachable display here, and (on a stock machine) some of Qt's X11 libraries missing: Qt would abort."""
+    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY")}
+    env.update(DISPLAY=":77", CLINIC_CONFIG=str(tmp_path / "none.toml"))
+    done = subprocess.run([sys.executable, "-m", "app"], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, (done.returncode, done.stderr)
+    assert "The desktop window cannot open" in done.stderr
+    missing = missing_desktop_packages()
+    if missing:
+        assert f"sudo apt-get install {' '.join(missing)}" in done.stderr
+    else:
+        assert "cannot reach the display ':77'" in done.stderr

@@ -24,6 +24,7 @@ CHECKS = [
     "database",
     "time zone",
     "log file",
+    "desktop",
     "connect",
     "TLS",
     "server version",
@@ -31,6 +32,7 @@ CHECKS = [
     "permissions",
     "staff accounts",
     "session limits",
+    "schedule",
     "live updates",
     "clock",
 ]

@@ -1,6 +1,7 @@
 """The main window over a real database: navigation, views, the booking flow, details, persistence."""
 
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
@@ -8,6 +9,9 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QApplication, QComboBox, QDateEdit, QLineEdit, QWidget
 
 from app.services import booking
+from app.services.context import Clinic
+from app.services.demo import load_demo_data
+from app.services.uow import UnitOfWork
 from app.ui import theme
 from app.ui.dialogs.appointment_dialog import AppointmentDialog
 from app.ui.dialogs.booking_dialog import BookingDialog
@@ -301,3 +305,19 @@ def test_the_date_box_follows_the_day_chosen_in_the_views(qtbot, window, clinic,
     block = window.week_view.block_rect(on_friday)
     qtbot.mouseClick(window.week_view.viewport(), Qt.MouseButton.LeftButton, pos=block.center())
     assert window.date_edit.date().toPython() == friday
+
+
+def test_a_desk_reading_the_schedule_in_another_zone_than_its_hours_says_so_at_the_start(qtbot, open_window, engine):
+    made_in_utc = Clinic(UnitOfWork(engine), ZoneInfo("UTC"), clock=lambda: NOW)  # before the zone was chosen
+    load_demo_data(made_in_utc)
+    window = open_window()  # in Berlin
+    qtbot.waitUntil(lambda: window.schedule_misfit_message is not None, timeout=10_000)
+    assert "upcoming appointments lie outside their providers' working hours" in window.schedule_misfit_message
+    assert "read in Europe/Berlin" in window.schedule_misfit_message
+
+
+def test_a_desk_whose_schedule_fits_says_nothing_of_it(qtbot, open_window, clinic, provider_id, patient_id):
+    booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 10))
+    window = open_window()
+    qtbot.waitUntil(lambda: not window.runner.busy)  # the check has run
+    assert window.schedule_misfit_message is None

@@ -49,7 +49,7 @@ def _cli(env, *args) -> subprocess.CompletedProcess:
 
 
 def test_data_persists_across_restarts_and_processes_share_the_server(embedded_env):
-    loaded = _cli(embedded_env, "demo-data")
+    loaded = _cli(embedded_env, "demo-data", "--timezone", "Europe/Berlin")
     assert loaded.returncode == 0, loaded.stderr
     assert "8 providers" in loaded.stdout
 
@@ -81,8 +81,36 @@ def test_data_persists_across_restarts_and_processes_share_the_server(embedded_e
 
 def test_doctor_says_the_embedded_server_keeps_its_password_rules(embedded_env):
     Path(embedded_env["CLINIC_CONFIG"]).write_text('clinic_timezone = "Europe/Berlin"\n')  # as the first start left it
-    assert _cli(embedded_env, "demo-data").returncode == 0
+    assert _cli(embedded_env, "demo-data").returncode == 0  # the zone is in the config file
     report = _cli(embedded_env, "doctor")
     assert "Traceback" not in report.stderr
     (line,) = [line for line in report.stdout.splitlines() if " staff accounts " in line]
     assert line.startswith("ok") and "the server refuses a login's own password change outside the program" in line
+
+
+def test_the_demo_is_made_in_the_clinic_s_zone_whatever_the_order_of_the_commands(embedded_env):
+    refused = _cli(embedded_env, "demo-data")  # the README's first command, before the first start chose a zone
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "timezone: the clinic's time zone is not set yet" in refused.stderr
+
+    made = _cli(embedded_env, "demo-data", "--timezone", "Europe/Berlin")
+    assert made.returncode == 0, made.stderr
+    assert 'clinic_timezone = "Europe/Berlin"' in Path(embedded_env["CLINIC_CONFIG"]).read_text()
+    assert "demo.frontdesk  receptionist" in made.stdout and "demo.office     manager" in made.stdout
+    assert 'password "clinic demo 2026"' in made.stdout
+
+    report = _cli(embedded_env, "doctor").stdout  # it reads the zone the demo saved
+    (line,) = [line for line in report.splitlines() if " schedule " in line]
+    assert line.startswith("ok") and "read in Europe/Berlin" in line
+
+    again = _cli(embedded_env, "demo-data", "--timezone", "America/New_York")  # not the clinic's zone
+    assert again.returncode == 2 and "this desk's clinic time zone is Europe/Berlin" in again.stderr
+
+
+def test_doctor_names_appointments_read_in_a_zone_their_hours_were_not_set_in(embedded_env):
+    assert _cli(embedded_env, "demo-data", "--timezone", "UTC").returncode == 0
+    moved = {**embedded_env, "CLINIC_TIMEZONE": "Europe/Berlin"}  # the zone changed afterwards
+    report = _cli(moved, "doctor")
+    assert report.returncode == 1
+    (line,) = [line for line in report.stdout.splitlines() if " schedule " in line]
+    assert line.startswith("FAIL") and "upcoming appointments lie outside their providers' working hours" in line
