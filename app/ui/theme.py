@@ -31,13 +31,41 @@ class Theme:
 
     def appointment_fill(self, type_color: str) -> QColor:
         """An appointment block's background: its type colour, softened towards the surface."""
-        return _mix(QColor(type_color), self.color("surface"), 0.45 if self.is_dark else 0.25)
+        return mix(QColor(type_color), self.color("surface"), 0.45 if self.is_dark else 0.25)
 
     def pill_fill(self, type_color: str) -> QColor:
-        return _mix(QColor(type_color), self.color("surface"), 0.6 if self.is_dark else 0.2)
+        return mix(QColor(type_color), self.color("surface"), 0.6 if self.is_dark else 0.2)
 
 
-def _mix(color: QColor, base: QColor, amount: float) -> QColor:
+# What is written on what (WCAG 2.1 AA: 4.5:1 for text), and the marks that tell open time from closed (3:1 for
+# graphical objects). tests/unit/test_theme_contrast.py computes every ratio from theme.json for both themes.
+TEXT_ON = {
+    "text": ("surface", "window", "surface_alt", "working", "closed", "selection", "time_off"),
+    "muted_text": ("surface", "window", "surface_alt", "working", "closed", "selection", "time_off"),
+    "accent": ("surface", "window", "surface_alt", "working", "closed"),
+    "today": ("surface", "window", "surface_alt", "working", "closed"),
+    "error": ("surface", "window", "surface_alt"),
+    "success": ("surface", "window", "surface_alt"),
+    "warning": ("surface", "window", "surface_alt"),
+    "accent_text": ("accent",),
+}
+HOURS_EDGE_ON = ("working", "closed")
+
+
+def contrast(first: QColor, second: QColor) -> float:
+    """WCAG's contrast ratio of two colours, 1 to 21."""
+    lighter, darker = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def _luminance(color: QColor) -> float:
+    def linear(channel: float) -> float:
+        return channel / 12.92 if channel <= 0.04045 else ((channel + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * linear(color.redF()) + 0.7152 * linear(color.greenF()) + 0.0722 * linear(color.blueF())
+
+
+def mix(color: QColor, base: QColor, amount: float) -> QColor:
     """`amount` of `color` over `base`."""
     return QColor(
         round(color.red() * amount + base.red() * (1 - amount)),

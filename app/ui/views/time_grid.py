@@ -32,7 +32,7 @@ from PySide6.QtWidgets import QAbstractScrollArea, QFrame, QToolTip, QWidget
 
 from app.services.schedule import AppointmentView
 from app.ui.labels import status_label
-from app.ui.theme import Theme
+from app.ui.theme import Theme, mix
 from app.ui.views.columns import ColumnTimes, GridColumn, clock_text, column_times, hour_span, wall_minutes
 
 HOUR_HEIGHT = 60
@@ -43,10 +43,15 @@ DEFAULT_HOURS = (7, 19)  # the span always shown; it grows to every working inte
 EDGE_WIDTH = 4  # the solid type-coloured edge on a block's left
 TEXT_PADDING = 5
 FADED_STATUSES = ("completed", "no_show", "cancelled")
-FADED_OPACITY = 0.55
+FADED_OPACITY = 0.55  # how much of its colour a block that is over keeps against the background
 RADIUS = 4.0  # a block's rounded corners
 CHECK_SIZE = 9  # the checked-in tick
 MIN_TEXT_WIDTH = 28  # narrower lanes show colour only; the tooltip still tells all
+
+
+def faded(color: QColor, background: QColor) -> QColor:
+    """How `color` looks on `background` at FADED_OPACITY: an appointment that is over."""
+    return mix(color, background, FADED_OPACITY)
 
 
 def describe(appointment: AppointmentView, zone: ZoneInfo) -> str:
@@ -130,7 +135,7 @@ class TimeGridView(QAbstractScrollArea):
         self._selected: int | None = None
         self._now: datetime | None = None
         self._pending_hour: int | None = None
-        self._type_brushes: dict[str, tuple[QBrush, QBrush]] = {}  # type colour -> fill and edge in the theme
+        self._type_brushes: dict[tuple[str, bool], tuple[QBrush, QBrush]] = {}  # (type colour, faded) -> fill, edge
         # Measuring text is slow, and times and type names repeat.
         self._elided: dict[tuple[str, int], str] = {}  # (text, width) -> elided in the small font, for one layout
         self._time_advances: dict[str, tuple[int, int]] = {}  # "HH:MM" -> its bold width, without and with a space
@@ -409,8 +414,13 @@ class TimeGridView(QAbstractScrollArea):
         c = self._theme.color
         left, right = self._column_left(index), self._column_left(index + 1)
         shading = self._shading[index]
+        edge = QPen(c("hours_edge"), 1)
         for top, bottom in shading.working:
             painter.fillRect(QRectF(left, top, right - left, bottom - top), c("working"))
+        painter.setPen(edge)  # open time stands out from closed time by its frame (3:1), not only its fill
+        for top, bottom in shading.working:
+            painter.drawLine(QPointF(left, top + 0.5), QPointF(right - 1, top + 0.5))
+            painter.drawLine(QPointF(left, bottom - 0.5), QPointF(right - 1, bottom - 0.5))
         hatch = QBrush(c("time_off_line"), Qt.BrushStyle.BDiagPattern)
         for top, bottom in shading.time_off:
             rect = QRectF(left, top, right - left, bottom - top)
@@ -432,10 +442,8 @@ class TimeGridView(QAbstractScrollArea):
     def _paint_blocks(self, painter: QPainter, blocks: list[_Block]) -> None:
         """Blocks never overlap, so they are painted layer by layer, which keeps the painter's state changes few:
         the appointments that stand out, those that are over (faded into the background), then the marks on top."""
-        for faded in (False, True):
-            painter.setOpacity(FADED_OPACITY if faded else 1.0)
-            self._paint_block_layers(painter, [block for block in blocks if block.faded == faded])
-        painter.setOpacity(1.0)
+        for over in (False, True):
+            self._paint_block_layers(painter, [block for block in blocks if block.faded == over], faded=over)
         for block in blocks:
             if block.appointment.id == self._selected:
                 painter.setPen(QPen(self._theme.color("accent"), 2))
@@ -444,11 +452,12 @@ class TimeGridView(QAbstractScrollArea):
             if block.appointment.status == "checked_in":
                 self._paint_check(painter, block.rect)
 
-    def _paint_block_layers(self, painter: QPainter, blocks: list[_Block]) -> None:
+    def _paint_block_layers(self, painter: QPainter, blocks: list[_Block], *, faded: bool) -> None:
+        """One layer of blocks; those that are over in faded colours, their text muted yet readable (AA)."""
         c = self._theme.color
         painter.setPen(Qt.PenStyle.NoPen)
         for block in blocks:
-            fill, edge = self._brushes(block.appointment.type_color)
+            fill, edge = self._brushes(block.appointment.type_color, faded)
             painter.setBrush(fill)
             painter.drawRoundedRect(block.rect, RADIUS, RADIUS)
             painter.setBrush(edge)
@@ -457,7 +466,7 @@ class TimeGridView(QAbstractScrollArea):
                 hatch = QBrush(c("muted_text"), Qt.BrushStyle.BDiagPattern)
                 painter.fillRect(block.rect.adjusted(EDGE_WIDTH, 0, 0, 0), hatch)
         texts = [block.text for block in blocks if block.text]
-        painter.setPen(c("text"))
+        painter.setPen(c("muted_text") if faded else c("text"))
         painter.setFont(self._small_bold_font)
         for text in texts:
             if text.time_clip is None:
@@ -469,17 +478,20 @@ class TimeGridView(QAbstractScrollArea):
             painter.drawText(text.name_at, text.name)
             if text.strike is not None:
                 painter.drawLine(text.strike)
-        painter.setPen(c("muted_text"))
-        for text in texts:
+        for text in texts:  # in the layer's pen: muted text on a type's own fill would be too faint
             if text.type_name:
                 painter.drawText(text.type_at, text.type_name)
 
-    def _brushes(self, type_color: str) -> tuple[QBrush, QBrush]:
-        """A block's fill and its edge in the current theme."""
-        if type_color not in self._type_brushes:
-            fill = self._theme.appointment_fill(type_color)
-            self._type_brushes[type_color] = QBrush(fill), QBrush(QColor(type_color))
-        return self._type_brushes[type_color]
+    def _brushes(self, type_color: str, over: bool) -> tuple[QBrush, QBrush]:
+        """A block's fill and its edge in the current theme (faded into the open time's colour when it is over)."""
+        key = (type_color, over)
+        if key not in self._type_brushes:
+            fill, edge = self._theme.appointment_fill(type_color), QColor(type_color)
+            if over:
+                working = self._theme.color("working")
+                fill, edge = faded(fill, working), faded(edge, working)
+            self._type_brushes[key] = QBrush(fill), QBrush(edge)
+        return self._type_brushes[key]
 
     def _text_top(self, y: float, height: float) -> float:
         return y + (2 if height < self._line + 4 else 3)
