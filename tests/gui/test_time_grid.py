@@ -14,7 +14,7 @@ from app.services.providers import add_provider, add_time_off
 from app.services.schedule import AppointmentView
 from app.ui import theme
 from app.ui.views.columns import GridColumn, day_columns, week_columns
-from app.ui.views.time_grid import HOUR_HEIGHT, MIN_COLUMN_WIDTH, TimeGridView, describe
+from app.ui.views.time_grid import HOUR_HEIGHT, MIN_COLUMN_WIDTH, TimeGridView, describe, initials
 from tests.conftest import NOW, WEEKDAY_HOURS, ZONE, new_patient
 
 MONDAY = date(2030, 1, 7)  # the week's Monday, taken as today here
@@ -371,3 +371,21 @@ def test_painting_every_status_in_both_themes(grid, book):
 def test_the_view_has_a_default_accessible_name(grid):
     assert grid.accessibleName()
     assert grid.focusPolicy() == Qt.FocusPolicy.StrongFocus
+
+
+@pytest.mark.parametrize("width", [700, 1920])
+def test_a_block_shows_whole_times_whose_appointment_it_is_and_elides_what_does_not_fit(grid, book, width):
+    """Every provider's week: on Tuesday at 09:00 two providers' appointments stand side by side."""
+    grid.resize(width, 700)
+    grid.set_columns(book.week(None))
+    for appointment in schedule.schedule(book.clinic, MONDAY, SUNDAY):
+        time_shown, name = grid.block_label(appointment.id)
+        assert time_shown in ("", appointment.starts_at.astimezone(ZONE).strftime("%H:%M")), "whole or not at all"
+        whole = f"{initials(appointment.provider_name)} · {appointment.patient_name}"  # whose, then who
+        assert name in ("", whole) or (name.endswith("…") and whole.startswith(name[:-1])), name
+        assert name or width < 1920, "at 1920 pixels every block says whose appointment it is"
+
+
+def test_the_initials_leave_out_titles():
+    assert initials("Dr. Amelia Hart") == "AH"
+    assert initials("Prof. Dr. Jean-Luc Picard") == "JP"

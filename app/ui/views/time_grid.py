@@ -49,6 +49,11 @@ CHECK_SIZE = 9  # the checked-in tick
 MIN_TEXT_WIDTH = 28  # narrower lanes show colour only; the tooltip still tells all
 
 
+def initials(name: str) -> str:
+    """A provider's initials for a narrow block: "Dr. Amelia Hart" -> "AH" (titles ending in a dot left out)."""
+    return "".join(word[0] for word in name.split() if not word.endswith(".")).upper()
+
+
 def faded(color: QColor, background: QColor) -> QColor:
     """How `color` looks on `background` at FADED_OPACITY: an appointment that is over."""
     return mix(color, background, FADED_OPACITY)
@@ -72,10 +77,9 @@ def describe(appointment: AppointmentView, zone: ZoneInfo) -> str:
 class _BlockText:
     """What a block wide and tall enough shows, elided to fit; positions are text baselines."""
 
-    time: str
+    time: str  # empty when the lane is too narrow for the whole time (a cut "10:0" would read as another time)
     time_at: QPointF
-    time_clip: QRectF | None  # the room for the time, when it is too narrow for all of it
-    name: str
+    name: str  # the patient, after the provider's initials where the column shows several providers
     name_at: QPointF
     strike: QLineF | None  # through the name of a no-show
     type_name: str  # empty when the block is too low for a second line
@@ -211,6 +215,12 @@ class TimeGridView(QAbstractScrollArea):
         self._pending_hour = None
         self.verticalScrollBar().setValue(round((hour - self._hours[0]) * HOUR_HEIGHT))
 
+    def block_label(self, appointment_id: int) -> tuple[str, str] | None:
+        """The time and the name an appointment's block shows ("" for what does not fit); None when it shows no
+        text."""
+        block = self._by_id.get(appointment_id)
+        return (block.text.time, block.text.name) if block is not None and block.text is not None else None
+
     def block_rect(self, appointment_id: int) -> QRect | None:
         """Where an appointment's block is, in viewport coordinates; None when it is not shown."""
         block = self._by_id.get(appointment_id)
@@ -298,16 +308,21 @@ class TimeGridView(QAbstractScrollArea):
             advance = self._small_bold_metrics.horizontalAdvance
             self._time_advances[time_text] = advance(time_text), advance(time_text + " ")
         time_width, name_x = self._time_advances[time_text]
+        if time_width > text_width:
+            time_text, name_x = "", 0
+        whose = self._columns[block.column].provider_id is None  # several providers share the column
+        patient = (
+            f"{initials(appointment.provider_name)} · {appointment.patient_name}"
+            if whose
+            else (appointment.patient_name)
+        )
         name_width = text_width - name_x
         if appointment.status == "checked_in":
             name_width -= CHECK_SIZE + TEXT_PADDING
-        name = self._elide(appointment.patient_name, name_width) if name_width > 0 else ""
+        name = self._elide(patient, name_width) if name_width > 0 else ""
         left = x + EDGE_WIDTH + TEXT_PADDING
         top = self._text_top(y, height)
         baseline = top + self._small_metrics_f.ascent()
-        # The time is cut off at the padding of a lane too narrow for it.
-        room = x + width - left - TEXT_PADDING
-        time_clip = QRectF(left, top, room, line) if time_width > room else None
         strike = None
         if appointment.status == "no_show" and name:
             middle = top + self._small_metrics_f.height() / 2 + 1
@@ -317,7 +332,6 @@ class TimeGridView(QAbstractScrollArea):
         return _BlockText(
             time_text,
             QPointF(left, baseline),
-            time_clip,
             name,
             QPointF(left + name_x, baseline),
             strike,
@@ -469,10 +483,7 @@ class TimeGridView(QAbstractScrollArea):
         painter.setPen(c("muted_text") if faded else c("text"))
         painter.setFont(self._small_bold_font)
         for text in texts:
-            if text.time_clip is None:
-                painter.drawText(text.time_at, text.time)
-            else:
-                painter.drawText(text.time_clip, _LEFT_TOP, text.time)
+            painter.drawText(text.time_at, text.time)
         painter.setFont(self._small_font)
         for text in texts:
             painter.drawText(text.name_at, text.name)
