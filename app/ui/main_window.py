@@ -14,9 +14,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QDateEdit,
-    QLabel,
     QMainWindow,
-    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QToolBar,
@@ -41,6 +39,7 @@ from app.ui.dialogs.field_errors import OFFLINE_MESSAGE, sentence
 from app.ui.dialogs.find_patient_dialog import FindPatientDialog
 from app.ui.dialogs.patient_dialog import PatientDialog
 from app.ui.dialogs.reschedule_dialog import RescheduleDialog
+from app.ui.elided_label import ElidedLabel
 from app.ui.live_updates import LiveUpdates
 from app.ui.navigation import ViewMode, step, title, visible_range
 from app.ui.slot_picker import SlotPicker
@@ -196,14 +195,15 @@ class MainWindow(QMainWindow):
         self.date_edit.setAccessibleName("Go to date")
         self.date_edit.setToolTip("Jump to a date")
         self.date_edit.dateChanged.connect(self._on_date_edited)
-        self.title_label = QLabel()
+        self.title_label = ElidedLabel()  # it shrinks first, so no button goes into an overflow menu
+        self.title_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.title_label.setObjectName("view_title")
         self.title_label.setAccessibleName("Shown period")
         self.title_label.setStyleSheet("font-size: 15pt; font-weight: 600; padding: 0 12px;")
         self.provider_combo = QComboBox()
         self.provider_combo.setAccessibleName("Provider")
         self.provider_combo.setToolTip("Show one provider's schedule, or all providers")
-        self.provider_combo.setMinimumContentsLength(22)
+        self.provider_combo.setMinimumContentsLength(16)
         self.provider_combo.currentIndexChanged.connect(self._on_provider_changed)
 
         bar = QToolBar("Navigation")
@@ -214,10 +214,7 @@ class MainWindow(QMainWindow):
         bar.addAction(self.previous_action)
         bar.addAction(self.next_action)
         bar.addWidget(self.date_edit)
-        bar.addWidget(self.title_label)
-        spacer = QWidget()
-        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        bar.addWidget(spacer)
+        bar.addWidget(self.title_label)  # expanding: it takes the room between the date and the view buttons
         for action in self.mode_actions.values():
             bar.addAction(action)
         bar.addSeparator()
@@ -605,7 +602,9 @@ class MainWindow(QMainWindow):
 
     def _update_picker(self) -> None:
         provider_id = self.provider_id if self.provider_id is not None else self.picker_provider_id
-        self.picker.show_day(self.provider(provider_id), self.anchor)
+        provider = self.provider(provider_id)
+        self.picker.show_day(provider, self.anchor)
+        self.picker.setVisible(provider is not None)  # with no provider chosen it has nothing to show: room back
 
     def _tick(self) -> None:
         """Keep the now line moving; after midnight, today moves on too."""
@@ -637,7 +636,9 @@ class MainWindow(QMainWindow):
 
     def new_booking(self) -> None:
         if self.picker.provider is None or self.picker.selected_start is None:
-            self.status.showMessage("Choose a provider and a free time in the panel on the right first.", 8_000)
+            self.status.showMessage(
+                "Choose a provider (or a provider's column in the day view), then a free time, first.", 8_000
+            )
             self.picker.setFocus()
             return
         self.open_booking(self.picker.provider, self.picker.selected_start)

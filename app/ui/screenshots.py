@@ -146,6 +146,17 @@ def _change_password(window: MainWindow, path: Path) -> Path:
     return _admin_screen(window, dialog, path, 520, 250)
 
 
+def _small_screen(window: MainWindow, provider_id: int, output: Path) -> list[Path]:
+    """The week of one provider and the day of every provider, at 1024x768."""
+    window.resize(1024, 768)
+    _show(window, ViewMode.WEEK, provider_id)
+    _pick_a_time(window, provider_id)
+    week = _save(window, output / "week-1024-light.png")
+    _show(window, ViewMode.DAY, None)
+    _pick_a_time(window, provider_id)
+    return [week, _save(window, output / "day-1024-light.png")]
+
+
 def take(output: Path) -> list[Path]:
     output.mkdir(parents=True, exist_ok=True)
     saved = []
@@ -174,6 +185,7 @@ def take(output: Path) -> list[Path]:
         saved.append(_admin_screen(window, window.open_providers(), output / "providers-light.png", 1180, 840))
         saved.append(_audit_log(window, output / "audit-light.png"))
         saved.append(_change_password(window, output / "change-password-light.png"))
+        saved += _small_screen(window, busiest, output)
     return saved
 
 

@@ -261,3 +261,4 @@ def test_an_open_patient_editor_follows_another_desk_s_edit_and_keeps_its_own(qt
     update_patient(clinic, patient_id, **details, last_name="King")
     qtbot.waitUntil(lambda: editor.banner.text() == CHANGED_UNDER_EDITS, timeout=LIVE_LIMIT_MS)
     assert editor.form.edits["last_name"].text() == "Byron" and editor.form.edits["phone"].text() == "+44 20 7946 0001"
+    editor.reject()

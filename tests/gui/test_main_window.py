@@ -6,7 +6,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QApplication, QComboBox, QDateEdit, QLineEdit, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QDateEdit,
+    QLineEdit,
+    QToolBar,
+    QWidget,
+)
 
 from app.services import booking
 from app.services.context import Clinic
@@ -321,3 +330,18 @@ def test_a_desk_whose_schedule_fits_says_nothing_of_it(qtbot, open_window, clini
     window = open_window()
     qtbot.waitUntil(lambda: not window.runner.busy)  # the check has run
     assert window.schedule_misfit_message is None
+
+
+def test_at_1024_by_768_the_toolbar_s_actions_show_and_the_week_fits(qtbot, window, clinic, provider_id):
+    window.resize(1024, 768)
+    show(qtbot, window, TUESDAY, ViewMode.WEEK, provider_id)
+    bar = window.findChild(QToolBar, "navigation_toolbar")
+    qtbot.waitUntil(lambda: bar.widgetForAction(window.new_action).isVisible())
+    for action in (window.find_action, window.new_action, *window.mode_actions.values()):
+        assert bar.widgetForAction(action).isVisible(), action.text()  # none in the overflow menu
+    assert window.picker.isVisible(), "a provider's free times beside the week"
+    assert window.week_view.horizontalScrollBar().maximum() == 0, "the working week fits"
+
+    show(qtbot, window, TUESDAY, ViewMode.WEEK, None)  # every provider: no free times to show
+    assert not window.picker.isVisible()
+    assert window.week_view.horizontalScrollBar().maximum() == 0

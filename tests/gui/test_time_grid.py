@@ -86,7 +86,7 @@ def click(qtbot, grid: TimeGridView, pos: QPoint) -> None:
 
 def test_week_columns_from_the_schedule_and_the_working_calendar(book):
     columns = book.week()
-    assert [c.day for c in columns] == [MONDAY + timedelta(days=n) for n in range(7)]
+    assert [c.day for c in columns] == [MONDAY + timedelta(days=n) for n in range(5)], "a closed weekend gives way"
     tuesday = columns[1]
     assert tuesday.title == "Tue 8" and tuesday.subtitle == "4 appointments"
     assert {a.id for a in tuesday.appointments} == {
@@ -95,7 +95,13 @@ def test_week_columns_from_the_schedule_and_the_working_calendar(book):
     assert tuesday.provider_id is None, "two providers share the all-providers week"
     assert tuesday.working == [Interval(at(TUESDAY, 8), at(TUESDAY, 12)), Interval(at(TUESDAY, 13), at(TUESDAY, 17))]
     assert columns[0].is_today and not tuesday.is_today
-    assert columns[5].working == [] and columns[5].subtitle == "No appointments"
+
+
+def test_a_weekend_day_stays_when_someone_works_or_is_booked_then(book, clinic):
+    saturday = MONDAY + timedelta(days=5)
+    add_provider(clinic, "Dr. Saturday", {6: [WorkingBlock(time(9), time(12), 30)]})
+    days = [column.day for column in book.week()]
+    assert saturday in days and saturday + timedelta(days=1) not in days
 
 
 def test_one_providers_week_holds_only_their_appointments_and_time_off(book):

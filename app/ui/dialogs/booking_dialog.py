@@ -224,8 +224,11 @@ class BookingDialog(QDialog):
     def _build_new_patient_form(self) -> QWidget:
         self.patient_form = PatientForm(self.field_errors)
         self.patient_form.edited.connect(self._new_patient_edited)
-        self.patient_form.left.connect(self._disclosure.touch)
+        self.patient_form.left.connect(self._patient_field_left)  # the dialog's own: dropped when it goes
         return self.patient_form
+
+    def _patient_field_left(self, field: str) -> None:
+        self._disclosure.touch(field)
 
     def _labelled(self, field: str, widget: QWidget) -> QWidget:
         return labelled(CAPTIONS[field], widget, field, self.field_errors)

@@ -44,8 +44,10 @@ class PatientDialog(QDialog):
 
         self.banner = MessageBanner()
         self.form = PatientForm(self.field_errors)
-        self.form.edited.connect(self._disclosure.edited)
-        self.form.left.connect(self._disclosure.touch)
+        # Through the dialog's own methods: Qt drops them when the dialog goes (a field losing its focus as the
+        # dialog is deleted must not reach a dialog that is gone).
+        self.form.edited.connect(self._field_edited)
+        self.form.left.connect(self._field_left)
         self.form.setEnabled(False)  # until the patient is read
 
         buttons = FormButtons(
@@ -113,6 +115,12 @@ class PatientDialog(QDialog):
         if self._loaded:
             self.hint_label.setText("" if self._busy else self._disclosure.hint(errors, PATIENT_CAPTIONS))
         make_room(self)  # a message under a field must not be cut off
+
+    def _field_edited(self, field: str) -> None:
+        self._disclosure.edited(field)
+
+    def _field_left(self, field: str) -> None:
+        self._disclosure.touch(field)
 
     # --- the desk's connection ---
 

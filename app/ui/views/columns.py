@@ -33,8 +33,9 @@ def week_columns(
     *,
     zone: ZoneInfo,
 ) -> list[GridColumn]:
-    """Seven day columns from `first_day` (a Monday). `calendar` holds one provider when one is shown, else all;
-    `zone` is the clinic's, whose days the columns are."""
+    """The day columns of the week from `first_day` (a Monday): all seven, but a Saturday or Sunday on which the
+    clinic is closed and nothing is booked gives its room to the working days. `calendar` holds one provider when one
+    is shown, else all; `zone` is the clinic's, whose days the columns are."""
     by_day: dict[date, list[AppointmentView]] = {}
     for appointment in appointments:
         by_day.setdefault(appointment.starts_at.astimezone(zone).date(), []).append(appointment)
@@ -58,7 +59,13 @@ def week_columns(
                 lanes=_lanes(day_appointments),
             )
         )
-    return columns
+    return [column for column in columns if not _closed_weekend(column)]
+
+
+def _closed_weekend(column: GridColumn) -> bool:
+    return column.day.isoweekday() >= 6 and not (
+        column.working or column.time_off or column.appointments or column.is_today
+    )
 
 
 def day_columns(

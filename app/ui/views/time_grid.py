@@ -38,7 +38,7 @@ from app.ui.views.columns import ColumnTimes, GridColumn, clock_text, column_tim
 HOUR_HEIGHT = 60
 AXIS_WIDTH = 58
 HEADER_HEIGHT = 48
-MIN_COLUMN_WIDTH = 120
+MIN_COLUMN_WIDTH = 100  # a working week fits beside the free times at 1024 pixels
 DEFAULT_HOURS = (7, 19)  # the span always shown; it grows to every working interval and appointment
 EDGE_WIDTH = 4  # the solid type-coloured edge on a block's left
 TEXT_PADDING = 5
