@@ -53,6 +53,11 @@ class RestartableServer:
         self._cleaned_up = False
 
     @property
+    def embedded(self):
+        """The server's handle, as a desk on this computer holds it (it can start the server again)."""
+        return self._server
+
+    @property
     def running(self) -> bool:
         return self._running
 

@@ -122,7 +122,17 @@ class EmbeddedServer:
 
     def start(self) -> None:
         """Make sure the server runs (initialising it on first use) and count this process among its users."""
+        self._start(initialise=True)
+
+    def restart(self) -> None:
+        """Start the server again after it went away (a crash, its user ended it), never a new one in its place:
+        a data folder that lost its database is refused."""
+        self._start(initialise=False)
+
+    def _start(self, *, initialise: bool) -> None:
         with self._locked():
+            if not initialise and self._read("PG_VERSION") is None:
+                raise EmbeddedServerError(f"{self.pgdata} holds no database any more")
             self._initialise()
             self._require_passwords()
             if self.postmaster() is None:

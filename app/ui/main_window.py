@@ -8,7 +8,7 @@ says which, and refuses the rest anyway).
 from collections.abc import Callable
 from datetime import date, datetime
 
-from PySide6.QtCore import QDate, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QElapsedTimer, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -21,8 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.errors import DatabaseUnavailable
+from app.domain.errors import DatabaseUnavailable, first_line
 from app.live.changes import Change
+from app.logs import log_file_path
 from app.runtime import Runtime
 from app.services import access, schedule, staff
 from app.services.access import GROUPS, Permissions
@@ -58,6 +59,7 @@ NOW_LINE_INTERVAL_MS = 30_000
 REREAD_INTERVAL_MS = 60_000
 # After a failed read while the listener still looks connected, try again this soon.
 RETRY_READ_MS = 5_000
+RESTART_EMBEDDED_MS = 5_000  # between attempts to start the database on this computer again
 
 
 class MainWindow(QMainWindow):
@@ -90,6 +92,9 @@ class MainWindow(QMainWindow):
         self._shut_down = False  # after shutdown(), late signals from the listener are ignored
         self._schema_problem: str | None = None  # set when the database's schema is not this program's
         self.schedule_misfit_message: str | None = None  # said at the start if appointments lie outside their hours
+        self._restarting = False  # starting the embedded server again after it went away
+        self._since_restart = QElapsedTimer()
+        self.embedded_restart_failed: str | None = None  # why it could not be started again, for the user
         self._told_block: object = ()  # the write block the window and its dialogs were last told
         self._reachable = True  # the last read reached the database
         self._stale: set[str] = set()  # what live changes made stale: "reference", "view", "picker"
@@ -438,10 +443,36 @@ class MainWindow(QMainWindow):
             return
         self._listening = connected
         self._apply_online(detail)
+        if not connected and self.runtime.target.is_embedded:
+            self._start_embedded_server()
         if connected:
             # Whatever was announced while the listener was away is lost: read everything shown again (the
             # schema revision too: IT may have upgraded the database meanwhile).
             self.load_reference_data()
+
+    def _start_embedded_server(self) -> None:
+        """The database on this computer went away (it crashed, or its user ended it): start it again, at most
+        once per RESTART_EMBEDDED_MS; the listener then reconnects by itself and the window reads again."""
+        if self._restarting or (self._since_restart.isValid() and self._since_restart.elapsed() < RESTART_EMBEDDED_MS):
+            return
+        self._restarting = True
+        self._since_restart.restart()
+        server = self.runtime.target.embedded_server
+
+        def started(_none) -> None:
+            self._restarting = False
+            self.embedded_restart_failed = None
+
+        def failed(error: BaseException) -> None:
+            self._restarting = False
+            self.embedded_restart_failed = (
+                "The appointment book's database on this computer stopped and could not be started again"
+                f" ({first_line(error)}). Close Clinic Scheduler and open it again; if that does not help, its log"
+                f" file says why: {log_file_path()}"
+            )
+            self.status.showMessage(self.embedded_restart_failed, 0)
+
+        self.runner.submit(server.restart, started, failed, context=self, key="embedded-restart")
 
     def _set_reachable(self, reachable: bool, detail: str = "") -> None:
         if reachable != self._reachable:

@@ -26,11 +26,12 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
 class Desk:
     """One workstation's engine and runtime. Its windows fail the test if they query on the UI thread."""
 
-    def __init__(self, url: str, description: str = "db.example:5432/clinic"):
+    def __init__(self, url: str, description: str = "db.example:5432/clinic", embedded_server=None):
         self.engine: Engine = make_engine(url)
         self.threads_that_queried: set[int] = set()
         event.listen(self.engine, "checkout", lambda *_args: self.threads_that_queried.add(threading.get_ident()))
-        self.runtime = Runtime(load_settings(), DatabaseTarget(url, description), self.engine, make_clinic(self.engine))
+        target = DatabaseTarget(url, description, embedded_server)
+        self.runtime = Runtime(load_settings(), target, self.engine, make_clinic(self.engine))
         self.windows: list[MainWindow] = []
 
     def open(self, qtbot, settings: QSettings, runner: TaskRunner, *, wait_online: bool = True) -> MainWindow:

@@ -262,3 +262,45 @@ def test_an_open_patient_editor_follows_another_desk_s_edit_and_keeps_its_own(qt
     qtbot.waitUntil(lambda: editor.banner.text() == CHANGED_UNDER_EDITS, timeout=LIVE_LIMIT_MS)
     assert editor.form.edits["last_name"].text() == "Byron" and editor.form.edits["phone"].text() == "+44 20 7946 0001"
     editor.reject()
+
+
+def test_the_database_on_this_computer_stopped_under_an_open_desk_is_started_again(
+    qtbot, tmp_path, restartable_server, monkeypatch
+):
+    monkeypatch.setenv("CLINIC_TIMEZONE", ZONE.key)
+    url = restartable_server.create_database()
+    desk = Desk(url, "embedded (test)", embedded_server=restartable_server.embedded)
+    window = desk.open(qtbot, QSettings(str(tmp_path / "desk.ini"), QSettings.Format.IniFormat), TaskRunner())
+    try:
+        first = restartable_server.pid
+        restartable_server.stop()  # its user ended it, or it crashed
+        qtbot.waitUntil(lambda: not window.online, timeout=30_000)
+        qtbot.waitUntil(lambda: window.online, timeout=60_000)  # this desk started it again and reconnected
+        assert restartable_server.accepts_connections()
+        assert restartable_server.embedded.pid not in (None, first)
+        assert window.embedded_restart_failed is None
+    finally:
+        desk.close()
+
+
+def test_a_desk_that_cannot_start_the_database_on_this_computer_again_says_what_to_do(
+    qtbot, tmp_path, restartable_server, monkeypatch
+):
+    monkeypatch.setenv("CLINIC_TIMEZONE", ZONE.key)
+    url = restartable_server.create_database()
+    desk = Desk(url, "embedded (test)", embedded_server=restartable_server.embedded)
+    window = desk.open(qtbot, QSettings(str(tmp_path / "desk.ini"), QSettings.Format.IniFormat), TaskRunner())
+    pgdata = restartable_server.embedded.pgdata
+    moved = pgdata.with_name("pgdata-moved")
+    try:
+        restartable_server.stop()
+        pgdata.rename(moved)  # its data folder went with it: never a new, empty one in its place
+        qtbot.waitUntil(lambda: window.embedded_restart_failed is not None, timeout=30_000)
+        assert "could not be started again" in window.embedded_restart_failed
+        assert "holds no database any more" in window.embedded_restart_failed
+        assert "Close Clinic Scheduler and open it again" in window.embedded_restart_failed
+        assert not pgdata.exists() and not window.online
+    finally:
+        desk.close()
+        if moved.exists():
+            moved.rename(pgdata)
