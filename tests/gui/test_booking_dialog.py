@@ -90,7 +90,7 @@ def test_a_new_dialog_selects_the_time_and_default_type_and_is_not_red_all_over(
     assert dialog.type_combo.currentText() == "Consultation"
     assert not dialog.book_button.isEnabled()
     assert not dialog.banner.isVisible()
-    assert not any(error.isVisible() for error in dialog.findChildren(InlineError))
+    assert not any(error.text() for error in dialog.findChildren(InlineError))
     assert dialog.hint_label.text() == "Patient: choose a patient from the search results"
 
 

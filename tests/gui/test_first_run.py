@@ -76,7 +76,7 @@ def test_each_wrong_field_is_named_and_start_is_refused(qtbot, dialog, config_fi
     qtbot.keyClicks(dialog.host, "x")
     dialog.port.setText("5433")
     dialog.timezone.setCurrentText("Europe/Berlin")
-    assert dialog.errors["host"].isHidden() and dialog.errors["port"].isHidden()
+    assert dialog.errors["host"].text() == "" and dialog.errors["port"].text() == ""
     assert dialog.ok_button.isEnabled()
 
 

@@ -67,14 +67,20 @@ def week_of(*providers: tuple[int, list[Interval], list[Interval]]) -> dict[date
     return calendar
 
 
-def test_week_columns_are_seven_days_from_monday_with_titles_and_counts():
+def test_week_columns_are_the_days_from_monday_with_titles_and_counts_and_a_closed_weekend_left_out():
     appointments = [appointment(1, at(TUESDAY, 9)), appointment(2, at(TUESDAY, 10)), appointment(3, at(MONDAY, 8))]
     columns = week_columns(MONDAY, TUESDAY, appointments, week_of((1, [hours(8, 12)], [])), zone=ZONE)
-    assert [c.day for c in columns] == [MONDAY + timedelta(days=n) for n in range(7)]
+    assert [c.day for c in columns] == [MONDAY + timedelta(days=n) for n in range(5)]
     assert columns[0].title == "Mon 7" and columns[1].title == "Tue 8"
     assert [c.subtitle for c in columns[:3]] == ["1 appointment", "2 appointments", "No appointments"]
-    assert [c.is_today for c in columns] == [False, True, False, False, False, False, False]
+    assert [c.is_today for c in columns] == [False, True, False, False, False]
     assert [a.id for a in columns[1].appointments] == [1, 2]
+
+
+def test_a_weekend_day_with_a_booking_or_today_keeps_its_column():
+    saturday, sunday = MONDAY + timedelta(days=5), MONDAY + timedelta(days=6)
+    columns = week_columns(MONDAY, sunday, [appointment(1, at(saturday, 9))], week_of(), zone=ZONE)
+    assert [c.day for c in columns][-2:] == [saturday, sunday]
 
 
 def test_appointments_fall_on_the_clinic_day_not_the_utc_day():

@@ -39,7 +39,7 @@ from app.services.schedule import AppointmentType, AppointmentView, Provider
 from app.ui.dialogs.duplicate_choice import DuplicateChoice
 from app.ui.dialogs.field_errors import Disclosure, FieldErrors, InlineError, MessageBanner, labelled, model_errors
 from app.ui.dialogs.form_buttons import FormButtons
-from app.ui.dialogs.patient_form import PATIENT_CAPTIONS, PATIENT_PROMPTS, PatientForm
+from app.ui.dialogs.patient_form import PATIENT_CAPTIONS, PatientForm
 from app.ui.dialogs.patient_search import PatientSearch
 from app.ui.icons import type_dot
 from app.ui.models.slot_model import SlotListModel, SlotRole
@@ -58,7 +58,6 @@ CAPTIONS = {"start": "Time", "patient_id": "Patient", **PATIENT_CAPTIONS, "type_
 PROMPTS = {
     "patient_id": "choose a patient from the search results",
     "start": "choose a time",
-    **PATIENT_PROMPTS,
 }
 
 

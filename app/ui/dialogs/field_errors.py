@@ -65,18 +65,18 @@ def make_room(dialog: QWidget) -> None:
 
 
 class InlineError(QLabel):
-    """The message under one field; takes no space while there is nothing to say."""
+    """The message under one field. Its line is kept while there is nothing to say, so the fields below do not
+    jump when a message comes or goes (one that needs more lines still pushes them down)."""
 
     def __init__(self, caption: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.setProperty("role", "error")
         self.setWordWrap(True)
         self.setAccessibleName(f"{caption} error")
-        self.hide()
+        self.setMinimumHeight(self.fontMetrics().height())
 
     def set_message(self, message: str) -> None:
         self.setText(sentence(message) if message else "")
-        self.setVisible(bool(message))
 
 
 class FieldErrors:

@@ -1,5 +1,7 @@
 """Find a patient as you type: by name, phone number or date of birth."""
 
+from datetime import date
+
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QLineEdit, QListView, QVBoxLayout, QWidget
@@ -7,6 +9,7 @@ from PySide6.QtWidgets import QAbstractItemView, QLabel, QLineEdit, QListView, Q
 from app.services import patients
 from app.services.context import Clinic
 from app.services.patients import SEARCH_LIMIT, Patient
+from app.ui.dates import EXAMPLE, date_text, parse_date
 from app.ui.models.patient_model import PatientListModel
 from app.ui.theme import Theme, in_use, set_style_property
 from app.ui.workers import TaskRunner, user_message
@@ -34,11 +37,11 @@ class PatientSearch(QWidget):
         self._search_key = f"patient-search-{id(self)}"
 
         self.query_edit = QLineEdit()
-        self.query_edit.setPlaceholderText("Name, phone or date of birth (YYYY-MM-DD)")
+        self.query_edit.setPlaceholderText(f"Name, phone or date of birth ({date_text(EXAMPLE)})")
         self.query_edit.setAccessibleName("Find patient")
         self.query_edit.setToolTip(
             "Type the start of a first or last name, a few digits of the phone number,\n"
-            "or the full date of birth as YYYY-MM-DD. Press Down to move into the results."
+            f"or the full date of birth as {date_text(EXAMPLE)} (or {EXAMPLE}). Press Down to move into the results."
         )
         self.query_edit.setClearButtonEnabled(True)
         self.query_edit.setMaxLength(QUERY_MAX_LENGTH)
@@ -127,8 +130,10 @@ class PatientSearch(QWidget):
             self._show_results([])
             return
         self._set_state("Searching…")
+        born = parse_date(query, base_year=date.today().year - 99)  # a date as this desk writes it: a birth date
+        wanted = born.isoformat() if born is not None else query
         self._runner.submit(
-            lambda: patients.search_patients(self._clinic, query),
+            lambda: patients.search_patients(self._clinic, wanted),
             lambda found: self._on_results(query, found),
             self._on_search_failed,
             context=self,

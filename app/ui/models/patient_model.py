@@ -5,6 +5,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 
 from app.services.patients import Patient
+from app.ui.dates import date_text
 from app.ui.models.rows_model import RowsModel
 
 PatientRole = Qt.ItemDataRole.UserRole  # the Patient itself
@@ -13,11 +14,11 @@ PatientRole = Qt.ItemDataRole.UserRole  # the Patient itself
 def patient_label(patient: Patient) -> str:
     """Name, birth date and phone on one line ("Last, First · born 1980-05-17 · +49 30 1234567"): enough to
     tell namesakes apart."""
-    return f"{patient.last_name}, {patient.first_name} · born {patient.date_of_birth.isoformat()} · {patient.phone}"
+    return f"{patient.last_name}, {patient.first_name} · born {date_text(patient.date_of_birth)} · {patient.phone}"
 
 
 def patient_details(patient: Patient) -> str:
-    lines = [patient.full_name, f"Born {patient.date_of_birth.isoformat()}", f"Phone {patient.phone}"]
+    lines = [patient.full_name, f"Born {date_text(patient.date_of_birth)}", f"Phone {patient.phone}"]
     if patient.email:
         lines.append(f"Email {patient.email}")
     return "\n".join(lines)

@@ -1,0 +1,63 @@
+"""Dates typed and shown the way this computer's locale writes them, ISO understood everywhere."""
+
+from datetime import date
+
+import pytest
+from PySide6.QtCore import QDate, QLocale
+
+from app.ui.dates import date_format, date_text, parse_date
+from app.ui.dialogs.field_errors import FieldErrors
+from app.ui.dialogs.patient_form import PatientForm
+
+
+@pytest.fixture
+def locale(request):
+    """The desk's locale for the test (QLocale's default), the usual one again afterwards."""
+    before = QLocale()
+    QLocale.setDefault(QLocale(request.param))
+    yield QLocale()
+    QLocale.setDefault(before)
+
+
+@pytest.mark.parametrize(
+    ("locale", "written", "typed"),
+    [
+        ("en_GB", "31/12/1990", ["31/12/1990", "31/12/90", "1990-12-31"]),
+        ("en_US", "12/31/1990", ["12/31/1990", "12/31/90", "1990-12-31"]),
+        ("de_DE", "31.12.1990", ["31.12.1990", "31.12.90", "1990-12-31"]),
+        ("C", "1990-12-31", ["1990-12-31"]),
+    ],
+    indirect=["locale"],
+)
+def test_a_date_is_written_and_read_the_locale_s_way(locale, written, typed):
+    assert date_text(date(1990, 12, 31)) == written
+    assert "yyyy" in date_format()
+    for text in typed:
+        assert parse_date(text, base_year=1927) == date(1990, 12, 31), text
+    assert parse_date("31/02/1990") is None and parse_date("tomorrow") is None
+
+
+@pytest.mark.parametrize("locale", ["en_GB"], indirect=True)
+def test_a_birth_date_typed_day_first_is_understood_and_a_wrong_one_gets_a_sentence(qtbot, locale):
+    form = PatientForm(FieldErrors())
+    qtbot.addWidget(form)
+    form.edits["date_of_birth"].setText("31/12/1990")
+    assert form.values()["date_of_birth"] == date(1990, 12, 31)
+    assert "date_of_birth" not in form.validation_errors()
+    assert form.edits["date_of_birth"].placeholderText() == "31/12/1990"
+
+    form.edits["date_of_birth"].setText("31/13/1990")
+    message = form.validation_errors()["date_of_birth"]
+    assert message.startswith("type the date of birth as 31/12/1990")
+    assert "Input should be" not in message
+
+
+@pytest.mark.parametrize("locale", ["de_DE"], indirect=True)
+def test_the_calendar_writes_the_picked_day_as_the_locale_does(qtbot, locale):
+    form = PatientForm(FieldErrors())
+    qtbot.addWidget(form)
+    with qtbot.waitSignal(form.left) as left:
+        form.birth_calendar.clicked.emit(QDate(1975, 4, 9))  # a day clicked in the calendar
+    assert left.args == ["date_of_birth"]
+    assert form.edits["date_of_birth"].text() == "09.04.1975"
+    assert form.values()["date_of_birth"] == date(1975, 4, 9)
