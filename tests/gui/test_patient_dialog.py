@@ -173,3 +173,15 @@ def test_the_details_and_the_find_dialog_edit_the_patient_and_show_the_new_name(
     qtbot.waitUntil(lambda: details.patient_label.text() == "Ada King")
     qtbot.waitUntil(lambda: finder.history_label.text().startswith("Ada King: 1 appointment"))
     assert stored(clinic, patient_id).last_name == "King"
+
+
+def test_fields_stay_where_they_are_when_a_message_comes_and_goes(qtbot, clinic, patient_id, open_editor):
+    dialog = open_editor(clinic, patient_id)
+    below = dialog.form.edits["email"]  # under the date of birth
+    where = below.mapTo(dialog, below.rect().topLeft())
+    retype(qtbot, dialog, "date_of_birth", "not a date")
+    assert dialog.field_errors.message("date_of_birth") != ""
+    assert below.mapTo(dialog, below.rect().topLeft()) == where, "the message took its own line"
+    retype(qtbot, dialog, "date_of_birth", "1980-05-17")
+    assert dialog.field_errors.message("date_of_birth") == ""
+    assert below.mapTo(dialog, below.rect().topLeft()) == where
