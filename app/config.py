@@ -6,10 +6,13 @@ key (inside the `[database]` table too)::
     site:  platformdirs.site_config_path("clinic-scheduler") / "config.toml"  (/etc/xdg/... on Linux)
     user:  platformdirs.user_config_path("clinic-scheduler") / "config.toml"  (~/.config/... on Linux)
 
-`CLINIC_CONFIG`, when set, names the only file read (and the one written). For example::
+`CLINIC_CONFIG`, when set, names the only file read (and the one written). `shared_workstation` and
+`idle_lock_minutes` are IT's: where the site-wide file sets them, a user's file cannot change them. For example::
 
     clinic_timezone = "Europe/Berlin"
     booking_horizon_days = 180
+    shared_workstation = true   # staff share this computer: the sign-in never offers the last person's name
+    idle_lock_minutes = 5       # the desk locks after this long without input (10 by default, 0: never)
 
     [database]
     host = "db.clinic.lan"
@@ -38,6 +41,8 @@ from app import APP_NAME
 DEFAULT_TIMEZONE = "UTC"
 DEFAULT_HORIZON_DAYS = 365
 MAX_HORIZON_DAYS = 3650
+DEFAULT_IDLE_LOCK_MINUTES = 10
+MAX_IDLE_LOCK_MINUTES = 24 * 60
 
 
 class ConfigError(Exception):
@@ -50,6 +55,8 @@ class Settings:
     clinic_timezone: ZoneInfo
     booking_horizon_days: int
     data_dir: Path
+    shared_workstation: bool = False  # several people use this desk: the sign-in does not offer the last one's name
+    idle_lock_minutes: int = DEFAULT_IDLE_LOCK_MINUTES  # the desk locks after this long without input; 0: never
 
     @property
     def uses_embedded_server(self) -> bool:
@@ -58,7 +65,16 @@ class Settings:
 
 CONFIG_FILE_NAME = "config.toml"
 # The keys a config file may hold, and those of its `[database]` table (a password is refused, not unknown).
-CONFIG_KEYS = ("database_url", "database", "clinic_timezone", "booking_horizon_days")
+CONFIG_KEYS = (
+    "database_url",
+    "database",
+    "clinic_timezone",
+    "booking_horizon_days",
+    "shared_workstation",
+    "idle_lock_minutes",
+)
+# IT's settings for the workstation: the site-wide file's value stands over a user's.
+SITE_KEYS = ("shared_workstation", "idle_lock_minutes")
 DATABASE_KEYS = ("host", "port", "name", "user", "sslmode", "sslrootcert")
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 PASSWORD_ADVICE = (
@@ -254,6 +270,27 @@ def _horizon(value: object) -> int:
     return days
 
 
+def _shared_workstation(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"shared_workstation: expected true or false, got {value!r}")
+    return value
+
+
+def _idle_lock_minutes(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_IDLE_LOCK_MINUTES:
+        raise ConfigError(
+            f"idle_lock_minutes: expected a whole number of minutes from 0 (never lock) to {MAX_IDLE_LOCK_MINUTES},"
+            f" got {value!r}"
+        )
+    return value
+
+
+def _site_wins(files: list[tuple[Path, dict]]) -> dict:
+    """The SITE_KEYS the site-wide file sets: they stand over the user's file."""
+    site = next((data for path, data in files if path == site_config_file()), {})
+    return {key: site[key] for key in SITE_KEYS if key in site}
+
+
 def _database_choice(files: list[dict]) -> dict:
     """How the files name the database, the user's over the site's: a database_url replaces whatever came
     before; [database] tables merge key by key (IT sets the server, a user's file may set only the user)."""
@@ -276,6 +313,7 @@ def load_settings() -> Settings:
             raise ConfigError(f"database_url and [database] are both set in {path}: keep one of them")
     file = merge_config([{k: v for k, v in data.items() if k not in _DATABASE_KEYS} for _, data in files])
     file.update(_database_choice([data for _, data in files]))
+    file.update(_site_wins(files))
 
     def setting(env_name: str, key: str, default: object = None) -> object:
         value = os.environ.get(env_name)
@@ -296,6 +334,8 @@ def load_settings() -> Settings:
             setting("CLINIC_BOOKING_HORIZON_DAYS", "booking_horizon_days", DEFAULT_HORIZON_DAYS)
         ),
         data_dir=user_data_dir(),
+        shared_workstation=_shared_workstation(file.get("shared_workstation", False)),
+        idle_lock_minutes=_idle_lock_minutes(file.get("idle_lock_minutes", DEFAULT_IDLE_LOCK_MINUTES)),
     )
 
 

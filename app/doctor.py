@@ -32,6 +32,7 @@ from app.config import (
     DATABASE_KEYS,
     DEFAULT_TIMEZONE,
     PASSWORD_ADVICE,
+    SITE_KEYS,
     ConfigError,
     Settings,
     config_file_paths,
@@ -168,7 +169,9 @@ def _set_by(key: str) -> str:
         candidates = [key, "database"]
     else:
         candidates = [key]
-    for path in reversed(config_file_paths()):
+    # The later file wins, except for IT's keys: the site-wide file's stand.
+    paths = config_file_paths() if key in SITE_KEYS else list(reversed(config_file_paths()))
+    for path in paths:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
         except (OSError, ValueError):
@@ -251,10 +254,14 @@ def check_settings(findings: Findings) -> Result:
         findings.settings = load_settings()
     except ConfigError as exc:
         key = str(exc).split(":", 1)[0]
-        if key in SETTINGS or key.startswith("database."):
+        if key in SETTINGS or key in SITE_KEYS or key.startswith("database."):
             return fail(f"{exc}; set by {_set_by(key)}", f"correct {_set_by(key)}")
         return fail(str(exc), "correct the config file or remove it")
-    return ok(f"read; bookings up to {findings.settings.booking_horizon_days} days ahead")
+    settings = findings.settings
+    minutes = settings.idle_lock_minutes
+    lock = f"locks after {minutes} min idle" if minutes else "never locks by itself"
+    desk = "a shared workstation" if settings.shared_workstation else "a personal workstation"
+    return ok(f"read; bookings up to {settings.booking_horizon_days} days ahead; {desk} that {lock}")
 
 
 def check_database(findings: Findings) -> Result:

@@ -1,10 +1,10 @@
 """Starting the desktop application: the first start's questions, a splash while the database opens, the embedded
-database's first admin if it lacks one, signing in, then the main window."""
+database's first admin if it lacks one, signing in, then the desk's sessions (app.ui.desk_session)."""
 
 import logging
 import sys
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QFont, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QSplashScreen
 from sqlalchemy.exc import DBAPIError
@@ -15,7 +15,6 @@ from app.db.connect import DatabaseTarget
 from app.domain.errors import DomainError, InvalidInput
 from app.runtime import (
     Login,
-    Runtime,
     database_error_message,
     lacks_admin,
     maintenance_clinic,
@@ -24,6 +23,7 @@ from app.runtime import (
 )
 from app.services import staff
 from app.ui import theme
+from app.ui.desk_session import SHUTDOWN_WAIT_MS, DeskSession
 from app.ui.first_run import FirstRunDialog, first_admin_dialog
 from app.ui.login_dialog import LoginDialog
 from app.ui.main_window import MainWindow
@@ -32,7 +32,6 @@ from app.ui.platform_check import plain_exit_if_qt_cannot_start
 log = logging.getLogger(__name__)
 
 ORGANIZATION = "Clinic Scheduler"
-SHUTDOWN_WAIT_MS = 20_000  # a little over the statement timeout: running queries end or fail by then
 
 
 def _splash(current: theme.Theme) -> QSplashScreen:
@@ -136,19 +135,19 @@ def _ensure_admin(
             dialog.runner.wait_for_done(SHUTDOWN_WAIT_MS)
 
 
-def _sign_in(target: DatabaseTarget, user: str) -> Login | None:
+def _sign_in(target: DatabaseTarget, user: str, *, shared: bool) -> Login | None:
     """The login of whoever signs in; None if they cancelled."""
-    dialog = LoginDialog(target, user=user)
+    dialog = LoginDialog(target, user=user, shared=shared)
     try:
         return dialog.login if dialog.exec() == QDialog.DialogCode.Accepted else None
     finally:
         dialog.runner.wait_for_done(SHUTDOWN_WAIT_MS)
 
 
-def _open(settings: Settings, first_admin: Login | None) -> Runtime | None:
-    """The signed-in desk's runtime, or None after telling the user why not (or when they cancelled). A shared
-    server is contacted by signing in only: the desk reads the schedule once its window is up."""
-    splash = _splash(theme.resolve("system"))
+def _open(settings: Settings, first_admin: Login | None) -> tuple[DatabaseTarget, Login] | None:
+    """The database and who signed in to it, or None after telling the user why not (or when they cancelled). A
+    shared server is contacted by signing in only: the desk reads the schedule once its window is up."""
+    splash = _splash(theme.in_use())
     splash.show()
     QApplication.processEvents()
     try:
@@ -161,10 +160,15 @@ def _open(settings: Settings, first_admin: Login | None) -> Runtime | None:
     splash.close()
     if user is None:
         return None
-    login = _sign_in(target, user)
+    login = _sign_in(target, user, shared=settings.shared_workstation)
     if login is None:
         return None
-    return open_runtime(check=False, login=login, settings=settings, target=target)
+    return target, login
+
+
+def _show_notices(window: MainWindow) -> None:
+    window.schema_refused.connect(lambda message: show_read_only_notice(window, message))
+    window.schedule_misfit.connect(lambda message: show_schedule_misfit(window, message))
 
 
 def run_gui() -> int:
@@ -173,7 +177,7 @@ def run_gui() -> int:
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationDisplayName("Clinic Scheduler")
-    theme.apply(app, theme.resolve("system"))  # the dialogs before the window; the window applies its own choice
+    theme.apply(app, theme.resolve(theme.saved_choice(QSettings())))  # the dialogs before the window follow it too
     first_admin = None
     try:
         config.load_settings()  # a setting that cannot be used is named before anything is asked
@@ -185,16 +189,22 @@ def run_gui() -> int:
     except ConfigError as exc:
         show_start_error(f"{exc}.")
         return 1
-    runtime = _open(settings, first_admin)
-    if runtime is None:
+    opened = _open(settings, first_admin)
+    if opened is None:
         return 1
+    target, login = opened
+    session = DeskSession(
+        target,
+        lambda signed_in: open_runtime(check=False, login=signed_in, settings=settings, target=target),
+        shared=settings.shared_workstation,
+        idle_lock_ms=settings.idle_lock_minutes * 60_000 or None,
+    )
+    session.window_opened.connect(_show_notices)
+    session.finished.connect(app.quit)
+    app.setQuitOnLastWindowClosed(False)  # the session ends the program: a lock hides every window
     try:
-        window = MainWindow(runtime)
-        window.schema_refused.connect(lambda message: show_read_only_notice(window, message))
-        window.schedule_misfit.connect(lambda message: show_schedule_misfit(window, message))
-        window.show()
-        code = app.exec()
-        window.runner.wait_for_done(SHUTDOWN_WAIT_MS)
-        return code
+        session.begin(login)
+        return app.exec()
     finally:
-        runtime.close()
+        session.end()
+        app.setQuitOnLastWindowClosed(True)

@@ -1,7 +1,8 @@
 """Signing in: every member of staff with their own PostgreSQL login.
 
 The password is kept in this process's memory for the session (the desk's connections sign in with it); it is
-never written anywhere. The user name of the last person who signed in on this computer is remembered.
+never written anywhere. The user name of the last person who signed in on this computer is remembered, except on a
+shared workstation. The same dialog unlocks a locked desk: its Quit ends the program, Escape does nothing.
 """
 
 from PySide6.QtCore import QSettings
@@ -17,9 +18,11 @@ from app.ui.workers import TaskRunner, user_message
 LAST_USER_KEY = "sign_in/last_user"
 
 
-def default_user(target: DatabaseTarget, settings: QSettings) -> str:
+def default_user(target: DatabaseTarget, settings: QSettings, *, shared: bool = False) -> str:
     """Who probably signs in here: the last person on this computer, else the configured user (never the
-    embedded server's own maintenance login)."""
+    embedded server's own maintenance login); on a shared workstation nobody in particular."""
+    if shared:
+        return ""
     last = str(settings.value(LAST_USER_KEY, "") or "")
     if last:
         return last
@@ -29,7 +32,10 @@ def default_user(target: DatabaseTarget, settings: QSettings) -> str:
 
 class LoginDialog(QDialog):
     """User name and password; *Sign in* checks them at the server on a worker. A refusal is said plainly and
-    the dialog stays open with what was typed (a wrong password is cleared). Cancel closes it without a login."""
+    the dialog stays open with what was typed (a wrong password is cleared). Cancel closes it without a login.
+
+    `shared`: several people use this computer; the last one's name is neither offered nor remembered.
+    `locked_by`: the desk is locked with this person's session behind it; anyone of the staff may sign in."""
 
     def __init__(
         self,
@@ -37,29 +43,39 @@ class LoginDialog(QDialog):
         settings: QSettings | None = None,
         *,
         user: str = "",
+        shared: bool = False,
+        locked_by: str | None = None,
         runner: TaskRunner | None = None,
         parent: QWidget | None = None,
     ):
         super().__init__(parent)
-        self.setWindowTitle("Sign in")
-        self.setAccessibleName("Sign in")
+        self.setWindowTitle("Desk locked" if locked_by else "Sign in")
+        self.setAccessibleName(self.windowTitle())
         self.setMinimumWidth(440)
         self.target = target
         self.settings = settings if settings is not None else QSettings()
         self.runner = runner or TaskRunner(self, max_threads=1)
         self.login: Login | None = None
+        self.shared = shared
+        self.locked_by = locked_by
         self._attempt = 0  # results of an attempt the user walked away from (Cancel) are dropped
         self._busy = False
 
-        heading = QLabel("Sign in to Clinic Scheduler")
+        heading = QLabel("This desk is locked" if locked_by else "Sign in to Clinic Scheduler")
         heading.setProperty("role", "heading")
         where = runtime.place(target)
-        self.where = QLabel(f"{where[:1].upper()}{where[1:]}")
+        where = f"{where[:1].upper()}{where[1:]}"
+        if locked_by:
+            where = (
+                f"{locked_by} is signed in. {locked_by} carries on where they left off by signing in again;"
+                f" anyone else of the staff may sign in too, and {locked_by}'s open windows then close unsaved."
+            )
+        self.where = QLabel(where)
         self.where.setAccessibleName("Where the appointment book is")
         self.where.setProperty("role", "muted")
         self.where.setWordWrap(True)
         self.banner = MessageBanner()
-        self.user = QLineEdit(user or default_user(target, self.settings))
+        self.user = QLineEdit(user or default_user(target, self.settings, shared=shared))
         self.user.setAccessibleName("User name")
         self.user.setPlaceholderText("your own user name")
         self.password = QLineEdit()
@@ -78,9 +94,10 @@ class LoginDialog(QDialog):
         self.progress = QLabel()
         self.progress.setProperty("role", "muted")
         self.progress.setAccessibleName("Progress")
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setAccessibleName("Cancel")
-        self.cancel_button.clicked.connect(self.reject)
+        self.cancel_button = QPushButton("Quit" if locked_by else "Cancel")
+        self.cancel_button.setAccessibleName(self.cancel_button.text())
+        self.cancel_button.setToolTip("Close Clinic Scheduler" if locked_by else "Do not sign in")
+        self.cancel_button.clicked.connect(self._cancel)
         self.sign_in_button = QPushButton("&Sign in")
         self.sign_in_button.setAccessibleName("Sign in")
         self.sign_in_button.setProperty("role", "primary")
@@ -145,7 +162,10 @@ class LoginDialog(QDialog):
             return
         self._set_busy(False)
         self.login = login
-        self.settings.setValue(LAST_USER_KEY, login.user)
+        if self.shared:
+            self.settings.remove(LAST_USER_KEY)
+        else:
+            self.settings.setValue(LAST_USER_KEY, login.user)
         self.accept()
 
     def _refused(self, attempt: int, error: BaseException) -> None:
@@ -159,7 +179,12 @@ class LoginDialog(QDialog):
         else:
             self.sign_in_button.setFocus()
 
-    def reject(self) -> None:
+    def _cancel(self) -> None:
         self._attempt += 1
         self._set_busy(False)
         super().reject()
+
+    def reject(self) -> None:
+        """Escape or the window's close button: Cancel, except on a locked desk, which stays locked."""
+        if not self.locked_by:
+            self._cancel()

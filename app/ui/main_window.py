@@ -70,6 +70,9 @@ class MainWindow(QMainWindow):
     schedule_misfit = Signal(str)  # upcoming appointments lie outside their hours in this desk's zone: what and why
     can_book_changed = Signal(bool)  # whether the signed-in role may book, move, cancel and change status
     can_edit_patients_changed = Signal(bool)  # whether the signed-in role may edit patients' details
+    lock_requested = Signal()  # File → Lock: the desk hides its schedule until someone signs in
+    sign_out_requested = Signal()  # File → Sign out: this session ends, the sign-in follows
+    closed = Signal()  # the window closed (Quit, its close button, or its session ended)
 
     def __init__(self, runtime: Runtime, settings: QSettings | None = None, runner: TaskRunner | None = None):
         super().__init__()
@@ -77,7 +80,7 @@ class MainWindow(QMainWindow):
         self.clinic = runtime.clinic
         self.settings = settings if settings is not None else QSettings()
         self.runner = runner if runner is not None else TaskRunner(self)
-        self.theme_choice = str(self.settings.value("theme", "system"))
+        self.theme_choice = theme.saved_choice(self.settings)
         self.theme = theme.resolve(self.theme_choice)
         self.providers: list[Provider] = []
         self._reference_loaded = False  # providers and types read once; a failed start retries on refresh
@@ -246,6 +249,21 @@ class MainWindow(QMainWindow):
         )
         self.change_password_action.setVisible(False)  # until the database said who signed in
         file_menu.addAction(self.change_password_action)
+        file_menu.addSeparator()
+        self.lock_action = self._action(
+            "Lock",
+            "Ctrl+L",
+            "Hide the schedule until you or another member of staff signs in",
+            lambda: self.lock_requested.emit(),
+        )
+        self.sign_out_action = self._action(
+            "Sign out",
+            None,
+            "End your session at this desk; the sign-in follows",
+            lambda: self.sign_out_requested.emit(),
+        )
+        file_menu.addAction(self.lock_action)
+        file_menu.addAction(self.sign_out_action)
         file_menu.addSeparator()
         file_menu.addAction(
             self._action("Quit", QKeySequence.StandardKey.Quit, "Close the appointment book", self.close)
@@ -647,6 +665,10 @@ class MainWindow(QMainWindow):
 
     # --- dialogs ---
 
+    def open_dialogs(self) -> list[QWidget]:
+        """The dialogs this window opened that are still open (each may hold what someone typed)."""
+        return list(self._dialogs)
+
     def _open(self, dialog: QWidget, *, writes: bool = True) -> None:
         """Show a dialog. One that writes follows the write block and the schedule: it has `set_write_block`
         and `on_schedule_change`."""
@@ -773,7 +795,7 @@ class MainWindow(QMainWindow):
 
     def set_theme_choice(self, choice: str) -> None:
         self.theme_choice = choice
-        self.settings.setValue("theme", choice)
+        self.settings.setValue(theme.THEME_KEY, choice)
         self.theme_actions[choice].setChecked(True)
         self.apply_theme()
 
@@ -808,6 +830,7 @@ class MainWindow(QMainWindow):
         self.save_state()
         self.shutdown()
         super().closeEvent(event)
+        self.closed.emit()
 
 
 def _can_view_audit(allowed: Permissions) -> bool:

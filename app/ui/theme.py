@@ -8,13 +8,14 @@ import json
 from dataclasses import dataclass
 from functools import cache
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.resources import resource_path
 
 THEME_CHOICES = ("system", "light", "dark")
+THEME_KEY = "theme"  # View → Theme's choice, in this computer's user settings
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,12 @@ def system_theme_name() -> str:
 def resolve(choice: str) -> Theme:
     """The theme for a user's choice: "light", "dark", or "system" (the desktop's scheme)."""
     return theme(system_theme_name() if choice not in ("light", "dark") else choice)
+
+
+def saved_choice(settings: QSettings) -> str:
+    """The choice made in View → Theme on this computer ("system" until one is made): the sign-in follows it too."""
+    choice = str(settings.value(THEME_KEY, "system"))
+    return choice if choice in THEME_CHOICES else "system"
 
 
 def in_use() -> Theme:

@@ -59,6 +59,7 @@ class TaskRunner(QObject):
         self._ids = itertools.count(1)
         self._pending: dict[int, tuple[Callback | None, Callback | None, QObject | None, str | None]] = {}
         self._latest: dict[str, int] = {}
+        self._closed = False
         self._finished.connect(self._deliver)
 
     @property
@@ -75,7 +76,10 @@ class TaskRunner(QObject):
         key: str | None = None,
     ) -> int:
         """Run `work()` in the background. `on_done(result)` or `on_error(exception)` runs on the UI thread,
-        unless `context` was deleted meanwhile or a newer task with the same `key` was submitted."""
+        unless `context` was deleted meanwhile or a newer task with the same `key` was submitted. A closed runner
+        runs nothing (0 is returned)."""
+        if self._closed:
+            return 0
         task_id = next(self._ids)
         was_busy = self.busy
         self._pending[task_id] = (on_done, on_error, context, key)
@@ -90,8 +94,8 @@ class TaskRunner(QObject):
         on_done, on_error, context, key = self._pending.pop(task_id)
         if not self._pending:
             self.busy_changed.emit(False)
-        if key is not None and self._latest.get(key) != task_id:
-            return  # superseded
+        if self._closed or (key is not None and self._latest.get(key) != task_id):
+            return  # closed, or superseded
         if context is not None and not shiboken6.isValid(context):
             return
         if error is None:
@@ -101,6 +105,10 @@ class TaskRunner(QObject):
             on_error(error)
         else:
             self.failed.emit(user_message(error))
+
+    def close(self) -> None:
+        """Its owner is going away: take no more work, deliver nothing more (wait_for_done then lets it go)."""
+        self._closed = True
 
     def wait_for_done(self, msecs: int = 30_000) -> bool:
         """Block until every running task ended (for shutdown and tests; never call it from a slot)."""

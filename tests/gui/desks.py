@@ -11,12 +11,14 @@ from app.db.connect import DatabaseTarget
 from app.db.engine import make_engine
 from app.runtime import Runtime
 from app.ui.dialogs.booking_dialog import BookingDialog
+from app.ui.login_dialog import LoginDialog
 from app.ui.main_window import MainWindow
 from app.ui.navigation import ViewMode
 from app.ui.workers import TaskRunner
 from tests.conftest import ZONE, make_clinic
 
 TUESDAY = date(2030, 1, 8)
+SIGN_IN_WAIT_MS = 20_000
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -51,6 +53,15 @@ class Desk:
             assert window.runner.wait_for_done()
         self.engine.dispose()
         assert threading.get_ident() not in self.threads_that_queried, "the UI thread queried the database"
+
+
+def sign_in(qtbot, dialog: LoginDialog, user: str, password: str) -> None:
+    """Type both fields of a sign-in and click Sign in; return once the answer came back."""
+    dialog.user.setText(user)
+    dialog.password.clear()
+    qtbot.keyClicks(dialog.password, password)
+    with qtbot.waitSignal(dialog.runner.busy_changed, timeout=SIGN_IN_WAIT_MS, check_params_cb=lambda busy: not busy):
+        qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)
 
 
 def settle(qtbot, window: MainWindow) -> None:

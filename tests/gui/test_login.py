@@ -14,8 +14,8 @@ from app.db.connect import DatabaseTarget, describe_url
 from app.services import staff
 from app.ui.login_dialog import LAST_USER_KEY, LoginDialog
 from tests.conftest import STAFF_PASSWORD, drop_roles
+from tests.gui.desks import sign_in
 
-SIGN_IN_WAIT_MS = 20_000
 UNREACHABLE = "postgresql+psycopg://desk@127.0.0.1:1/clinic"
 
 
@@ -34,15 +34,6 @@ def login_dialog(qtbot, runner, target, ui_settings, **kwargs) -> LoginDialog:
     qtbot.addWidget(dialog)
     dialog.show()
     return dialog
-
-
-def sign_in(qtbot, dialog: LoginDialog, user: str, password: str) -> None:
-    """Type both fields and click Sign in; return once the answer came back."""
-    dialog.user.setText(user)
-    dialog.password.clear()
-    qtbot.keyClicks(dialog.password, password)
-    with qtbot.waitSignal(dialog.runner.busy_changed, timeout=SIGN_IN_WAIT_MS, check_params_cb=lambda busy: not busy):
-        qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)
 
 
 def test_a_staff_member_signs_in_and_is_remembered_without_the_password(
@@ -64,6 +55,20 @@ def test_a_staff_member_signs_in_and_is_remembered_without_the_password(
 
     again = login_dialog(qtbot, runner, target, ui_settings)
     assert again.user.text() == name and again.password.text() == ""
+
+
+def test_a_shared_workstation_neither_offers_nor_remembers_the_last_name(
+    qtbot, runner, target, ui_settings, staff_login
+):
+    name, _url = staff_login("receptionist")
+    ui_settings.setValue(LAST_USER_KEY, "someone_before")
+    dialog = login_dialog(qtbot, runner, target, ui_settings, shared=True)
+    assert dialog.user.text() == "" and dialog.focusWidget() is dialog.user
+    sign_in(qtbot, dialog, name, STAFF_PASSWORD)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    ui_settings.sync()
+    assert ui_settings.value(LAST_USER_KEY) is None  # the one remembered before the desk was shared is gone too
+    assert login_dialog(qtbot, runner, target, ui_settings, shared=True).user.text() == ""
 
 
 def test_a_wrong_password_is_told_and_the_user_name_kept(qtbot, runner, target, ui_settings, staff_login):

@@ -6,12 +6,15 @@ from contextlib import contextmanager
 
 import pytest
 from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 from sqlalchemy import create_engine, make_url, text
 
+from app import APP_NAME
 from app.db import migrate
 from app.db.engine import make_engine
 from app.ui import app as gui
+from app.ui import theme
 from app.ui.login_dialog import LoginDialog
 from app.ui.main_window import MainWindow
 from tests.conftest import STAFF_PASSWORD
@@ -154,6 +157,24 @@ def test_an_unreachable_server_is_named_at_sign_in_and_cancel_quits(qapp, qtbot,
     assert still_open and (user, password) == ("clinic", "typed password")
     assert not [w for w in qapp.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
     assert shown_errors == []
+
+
+@pytest.mark.parametrize("choice", ["dark", "light"])
+def test_the_sign_in_follows_the_theme_chosen_at_this_desk(qapp, qtbot, shown_errors, monkeypatch, choice):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://clinic@127.0.0.1:1/clinic")
+    QSettings(gui.ORGANIZATION, APP_NAME).setValue(theme.THEME_KEY, choice)  # View → Theme, in an earlier session
+    seen = []
+
+    def look_then_cancel(dialog: LoginDialog) -> None:
+        seen.append(dialog.palette().color(QPalette.ColorRole.Window).name())
+        dialog.reject()
+
+    try:
+        with answering(qapp, LoginDialog, look_then_cancel):
+            assert gui.run_gui() == 1
+    finally:
+        theme.apply(qapp, theme.resolve("system"))  # as every other start leaves it
+    assert seen == [theme.resolve(choice).color("window").name()]
 
 
 def test_a_database_at_an_older_schema_revision_opens_read_only_and_says_what_to_do(

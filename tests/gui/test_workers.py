@@ -48,6 +48,18 @@ def test_a_deleted_context_gets_no_callback(qtbot, runner):
     assert delivered == []
 
 
+def test_a_closed_runner_delivers_nothing_more_and_takes_no_new_work(qtbot, runner):
+    release = threading.Event()
+    delivered, ran = [], []
+    runner.submit(lambda: release.wait(5) and "in flight", delivered.append)
+    runner.close()
+    assert runner.submit(lambda: ran.append("late"), delivered.append) == 0
+    release.set()
+    qtbot.waitUntil(lambda: not runner.busy)
+    assert runner.wait_for_done()
+    assert delivered == [] and ran == []
+
+
 def test_domain_errors_reach_the_error_callback_as_they_are(qtbot, runner):
     errors = []
 

@@ -40,6 +40,8 @@ def test_nothing_configured_means_the_embedded_server(config_file, tmp_path):
     assert settings.clinic_timezone.key == "UTC"
     assert settings.booking_horizon_days == 365
     assert settings.data_dir == tmp_path / "data"
+    assert not settings.shared_workstation
+    assert settings.idle_lock_minutes == 10
 
 
 def test_the_config_file_is_read(config_file):
@@ -76,6 +78,11 @@ def test_the_environment_overrides_the_config_file(config_file, monkeypatch):
         ("database_url = ", "config file"),
         ("database_url = 5432", "database_url: expected a postgresql:// URL, got 5432"),
         ("clinic_timezone = 1", "clinic_timezone: 1 is not an IANA time zone name"),
+        ('shared_workstation = "yes"', "shared_workstation: expected true or false, got 'yes'"),
+        ("idle_lock_minutes = -1", "idle_lock_minutes: expected a whole number of minutes from 0 (never lock)"),
+        ("idle_lock_minutes = 1441", "to 1440, got 1441"),
+        ("idle_lock_minutes = 2.5", "got 2.5"),
+        ("idle_lock_minutes = true", "got True"),
     ],
 )
 def test_bad_settings_name_the_setting(config_file, content, message):
@@ -133,6 +140,14 @@ def test_the_users_file_overrides_the_site_wide_file_key_by_key(two_files):
     assert settings.clinic_timezone.key == "Europe/Berlin"
     assert settings.booking_horizon_days == 30  # the site's, the user's file says nothing about it
     assert settings.database_url == "postgresql+psycopg://front_desk@db.clinic.lan:5433/clinic?sslmode=verify-full"
+
+
+def test_the_site_wide_file_sets_the_workstation_and_a_users_file_cannot_change_it(two_files):
+    site, user = two_files
+    write(user, "shared_workstation = false\nidle_lock_minutes = 0\n")
+    assert (load_settings().shared_workstation, load_settings().idle_lock_minutes) == (False, 0)  # no site value
+    write(site, "shared_workstation = true\nidle_lock_minutes = 3\n")
+    assert (load_settings().shared_workstation, load_settings().idle_lock_minutes) == (True, 3)
 
 
 def test_clinic_config_names_the_only_file_read(two_files, tmp_path, monkeypatch):
