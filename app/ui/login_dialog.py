@@ -67,8 +67,8 @@ class LoginDialog(QDialog):
         where = f"{where[:1].upper()}{where[1:]}"
         if locked_by:
             where = (
-                f"{locked_by} is signed in. {locked_by} carries on where they left off by signing in again;"
-                f" anyone else of the staff may sign in too, and {locked_by}'s open windows then close unsaved."
+                f"Signed in: {locked_by}. Sign in as {locked_by} to carry on where you left off, or as yourself:"
+                f" {locked_by}'s open windows then close without saving."
             )
         self.where = QLabel(where)
         self.where.setAccessibleName("Where the appointment book is")

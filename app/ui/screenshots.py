@@ -1,5 +1,5 @@
 """Screenshots over demo data: the month, week and day views and the booking dialog, light and dark; the offline
-window, the first start, signing in, and the admin screens, light."""
+window, the first start, signing in, and the admin screens, light; a locked desk, dark."""
 
 import tempfile
 from pathlib import Path
@@ -103,19 +103,20 @@ def _first_run(path: Path) -> Path:
         dialog.deleteLater()
 
 
-def _sign_in(path: Path) -> Path:
-    """The sign-in dialog for a desk of a shared server, with the user name filled in (no connection made)."""
+def _sign_in(path: Path, locked_by: str | None = None) -> Path:
+    """The sign-in dialog for a desk of a shared server, with the user name filled in (no connection made); with
+    `locked_by`, as a locked desk shows it."""
     target = DatabaseTarget(f"postgresql+psycopg://{SHOWCASE_ADMIN}@db.clinic.lan/clinic", "db.clinic.lan/clinic")
     with tempfile.TemporaryDirectory() as folder:
         settings = QSettings(str(Path(folder) / "ui.ini"), QSettings.Format.IniFormat)
-        dialog = LoginDialog(target, settings, user=SHOWCASE_ADMIN)
+        dialog = LoginDialog(target, settings, user=locked_by or SHOWCASE_ADMIN, locked_by=locked_by)
         try:
             dialog.show()
             dialog.password.setFocus()
             settle_layout()
             return _save(dialog, path)
         finally:
-            dialog.reject()
+            dialog.done(QDialog.DialogCode.Rejected)
             dialog.deleteLater()
 
 
@@ -176,6 +177,7 @@ def take(output: Path) -> list[Path]:
             _pick_a_time(window, busiest)
             saved.append(_save(window, output / f"day-{theme_name}.png"))
             saved.append(_booking_dialog(window, output / f"booking-{theme_name}.png"))
+        saved.append(_sign_in(output / "locked-dark.png", locked_by="frontdesk1"))
         window.set_theme_choice("light")
         _show(window, ViewMode.WEEK, busiest)
         _pick_a_time(window, busiest)
