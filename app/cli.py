@@ -108,6 +108,10 @@ def _parser() -> argparse.ArgumentParser:
 
     bench_ui = sub.add_parser("bench-ui", help="benchmark: read, layout, paint and refresh times of the calendar views")
     bench_ui.add_argument("--repeat", type=int, default=7, help="samples per measurement (the median is shown)")
+    bench_start = sub.add_parser(
+        "bench-start", help="benchmark: launch to the week's appointments on screen, cold and warm"
+    )
+    bench_start.add_argument("--runs", type=int, default=5, help="launches of each kind (the median is shown)")
     shots = sub.add_parser("screenshots", help="render the views and dialogs over demo data, light and dark, as PNG")
     shots.add_argument("--output", default="docs/screenshots", metavar="DIR")
     sub.add_parser("doctor", help="check configuration, connection, server, schema, permissions, live updates, clock")
@@ -332,6 +336,10 @@ def main(argv: list[str] | None = None) -> int:
             return _run_bench_live(args)
         if args.command in ("bench-ui", "screenshots"):
             return _run_offscreen(args)
+        if args.command == "bench-start":
+            from app.ui.bench_start import main as bench_start_main  # it launches the program itself
+
+            return bench_start_main(args.runs)
         if args.command == "staff":
             return _run_staff(args)
         return _run_service_command(args)

@@ -1,12 +1,12 @@
-"""Starting the desktop application: the first start's questions, a splash while the database opens, the embedded
-database's first admin if it lacks one, signing in, then the desk's sessions (app.ui.desk_session)."""
+"""Starting the desktop application: the first start's questions, the database opened (a splash if that takes a
+while), the embedded database's first admin if it lacks one, signing in, then the desk's sessions
+(app.ui.desk_session)."""
 
 import logging
 import sys
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QFont, QPainter, QPixmap
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QSplashScreen
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from sqlalchemy.exc import DBAPIError
 
 from app import APP_NAME, config
@@ -28,33 +28,11 @@ from app.ui.first_run import FirstRunDialog, first_admin_dialog
 from app.ui.login_dialog import LoginDialog
 from app.ui.main_window import MainWindow
 from app.ui.platform_check import plain_exit_if_qt_cannot_start
+from app.ui.splash import with_splash
 
 log = logging.getLogger(__name__)
 
 ORGANIZATION = "Clinic Scheduler"
-
-
-def _splash(current: theme.Theme) -> QSplashScreen:
-    """Shown while the database opens: starting the embedded server can take a few seconds."""
-    pixmap = QPixmap(420, 150)
-    pixmap.fill(current.color("surface"))
-    painter = QPainter(pixmap)
-    painter.setPen(current.color("accent"))
-    painter.drawRect(pixmap.rect().adjusted(0, 0, -1, -1))
-    title = QFont()
-    title.setPointSize(18)
-    title.setBold(True)
-    painter.setFont(title)
-    painter.setPen(current.color("text"))
-    painter.drawText(pixmap.rect().adjusted(24, 30, -24, -60), Qt.AlignmentFlag.AlignLeft, "Clinic Scheduler")
-    painter.setFont(QFont())
-    painter.setPen(current.color("muted_text"))
-    bottom_left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom
-    painter.drawText(pixmap.rect().adjusted(24, 0, -24, -24), bottom_left, "Opening the appointment book…")
-    painter.end()
-    splash = QSplashScreen(pixmap)
-    splash.setAccessibleName("Opening the appointment book")
-    return splash
 
 
 def show_start_error(message: str) -> None:
@@ -108,9 +86,7 @@ def _configure_first_time() -> tuple[bool, Login | None]:
         dialog.runner.wait_for_done(SHUTDOWN_WAIT_MS)
 
 
-def _ensure_admin(
-    settings: Settings, target: DatabaseTarget, wanted: Login | None, splash: QSplashScreen
-) -> str | None:
+def _ensure_admin(settings: Settings, target: DatabaseTarget, wanted: Login | None) -> str | None:
     """The embedded database needs an enabled admin, or nobody could add staff: create `wanted` (asked at the
     first start) or ask for one. The admin's user name, "" if there was one already; None if the user cancelled."""
     with maintenance_clinic(settings, target) as clinic:  # as the embedded server's superuser
@@ -128,7 +104,6 @@ def _ensure_admin(
         )
         created: list[str] = []
         dialog.done.connect(created.append)
-        splash.close()
         try:
             return created[0] if dialog.exec() == QDialog.DialogCode.Accepted else None
         finally:
@@ -147,17 +122,12 @@ def _sign_in(target: DatabaseTarget, user: str, *, shared: bool) -> Login | None
 def _open(settings: Settings, first_admin: Login | None) -> tuple[DatabaseTarget, Login] | None:
     """The database and who signed in to it, or None after telling the user why not (or when they cancelled). A
     shared server is contacted by signing in only: the desk reads the schedule once its window is up."""
-    splash = _splash(theme.in_use())
-    splash.show()
-    QApplication.processEvents()
     try:
-        target = prepare_database(settings)  # the embedded server starts and is migrated meanwhile
-        user = _ensure_admin(settings, target, first_admin, splash) if target.is_embedded else ""
+        target = with_splash(lambda: prepare_database(settings))  # the embedded server starts and is migrated
+        user = _ensure_admin(settings, target, first_admin) if target.is_embedded else ""
     except (DomainError, ConfigError, DBAPIError) as exc:
-        splash.close()
         _start_failed(exc)
         return None
-    splash.close()
     if user is None:
         return None
     login = _sign_in(target, user, shared=settings.shared_workstation)

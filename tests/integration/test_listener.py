@@ -101,6 +101,14 @@ def start_listener():
         listener.stop()
 
 
+def stop_within_bound(listener: ScheduleListener) -> None:
+    """stop() returns, with a generous bound (a stop() that hangs fails the test instead of hanging the suite)."""
+    stopper = threading.Thread(target=listener.stop, daemon=True)
+    stopper.start()
+    stopper.join(WAIT_S)
+    assert not stopper.is_alive(), f"stop() had not returned after {WAIT_S:.0f} s"
+
+
 def appointment(appointment_id: int) -> Callable[[Change], bool]:
     return lambda change: change.table == "appointments" and change.row_id == appointment_id
 
@@ -112,9 +120,7 @@ def book_at(clinic, provider_id: int, patient_id: int, start: datetime) -> int:
 # --- delivery ---
 
 
-def test_reports_connected_first_and_delivers_a_booking_within_a_second(
-    clinic, provider_id, patient_id, db_url, start_listener
-):
+def test_reports_connected_first_and_delivers_a_booking(clinic, provider_id, patient_id, db_url, start_listener):
     recorder = Recorder()
     listener = start_listener(libpq_url(db_url), recorder)
     assert recorder.next_state() == ListenerState(connected=True)
@@ -122,15 +128,12 @@ def test_reports_connected_first_and_delivers_a_booking_within_a_second(
     assert recorder.changes.empty(), "nothing changed since it started listening"
 
     appointment_id = book_at(clinic, provider_id, patient_id, TUESDAY_9)
-    committed_at = time.monotonic()
     arrived = recorder.wait_for_change(appointment(appointment_id))
     nine = ((TUESDAY_9, TUESDAY_9 + HALF_HOUR),)
     assert [change for _, change in arrived] == [
         Change("time_slots", "INSERT", arrived[0][1].row_id, provider_id, nine),
         Change("appointments", "INSERT", appointment_id, provider_id, nine),
     ]
-    delay = arrived[-1][0] - committed_at
-    assert delay < 1.0, f"the booking reached the listener {delay:.2f} s after its commit"
 
     assert recorder.thread is not threading.main_thread(), "callbacks run on the listener's own thread"
     assert recorder.thread.daemon
@@ -153,9 +156,7 @@ def test_its_connection_is_named_and_leaves_when_it_stops(engine, db_url, start_
     assert session.application_name == "test schedule listener"
     assert session.query.startswith("LISTEN")
 
-    started = time.monotonic()
-    listener.stop()
-    assert time.monotonic() - started < 3.0
+    stop_within_bound(listener)
     assert not recorder.thread.is_alive()
     assert listener.backend_pid is None
     deadline = time.monotonic() + WAIT_S
@@ -205,21 +206,17 @@ def test_an_unreachable_server_is_retried_with_growing_waits(start_listener, cap
     assert listener.backend_pid is None
     assert any("offline" in record.getMessage() for record in caplog.records), "each failure is logged"
 
-    started = time.monotonic()
-    listener.stop()
-    assert time.monotonic() - started < 3.0
+    stop_within_bound(listener)
     assert not recorder.thread.is_alive()
 
 
 def test_stop_ends_the_thread_at_once_while_it_waits_to_retry(start_listener):
     recorder = Recorder()
-    listener = start_listener(UNREACHABLE, recorder, backoff=Backoff(first=60, longest=60))
+    listener = start_listener(UNREACHABLE, recorder, backoff=Backoff(first=3600, longest=3600))
     state = recorder.next_state()
-    assert not state.connected and state.retry_in > 30, "it now waits a minute before the next attempt"
+    assert not state.connected and state.retry_in > 1800, "it now waits an hour before the next attempt"
 
-    started = time.monotonic()
-    listener.stop()
-    assert time.monotonic() - started < 3.0, "stop() did not wait for the retry"
+    stop_within_bound(listener)  # far less than the hour: it did not wait for the retry
     assert not recorder.thread.is_alive()
     assert recorder.states.empty(), "no attempt after stop()"
 
