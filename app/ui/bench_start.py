@@ -12,6 +12,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,14 +71,19 @@ def _prepare(folder: Path, env: dict[str, str]) -> None:
 
 
 def _lines_until(process: subprocess.Popen, last: str) -> dict[str, float]:
-    """The child's `name epoch-seconds` lines up to `last`."""
+    """The child's `name epoch-seconds` lines up to `last`; a child that hangs is killed after LAUNCH_TIMEOUT_S."""
     seen: dict[str, float] = {}
-    for line in process.stdout:
-        name, _, when = line.strip().partition(" ")
-        if when:
-            seen[name] = float(when)
-        if name == last:
-            break
+    watchdog = threading.Timer(LAUNCH_TIMEOUT_S, process.kill)
+    watchdog.start()
+    try:
+        for line in process.stdout:
+            name, _, when = line.strip().partition(" ")
+            if when:
+                seen[name] = float(when)
+            if name == last:
+                break
+    finally:
+        watchdog.cancel()
     return seen
 
 
@@ -97,6 +103,8 @@ def _launch_bare_window(env: dict[str, str]) -> float:
     with subprocess.Popen([sys.executable, "-c", BARE_WINDOW], env=env, stdout=subprocess.PIPE, text=True) as process:
         seen = _lines_until(process, "shown")
         process.wait(LAUNCH_TIMEOUT_S)
+    if "shown" not in seen:
+        raise RuntimeError(f"a bare Qt window did not show (exit {process.returncode})")
     return seen["shown"] - started
 
 
@@ -141,6 +149,9 @@ def print_report(samples: dict[str, list[float]], platform: str) -> None:
 
 
 def main(runs: int) -> int:
+    if runs < 1:
+        print("error: --runs must be at least 1", file=sys.stderr)
+        return 2
     samples = run(runs)
     print_report(samples, os.environ.get("QT_QPA_PLATFORM") or ("xcb" if os.environ.get("DISPLAY") else "offscreen"))
     return 0
