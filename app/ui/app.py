@@ -136,9 +136,10 @@ def _open(settings: Settings, first_admin: Login | None) -> tuple[DatabaseTarget
     return target, login
 
 
-def _show_notices(window: MainWindow) -> None:
-    window.schema_refused.connect(lambda message: show_read_only_notice(window, message))
-    window.schedule_misfit.connect(lambda message: show_schedule_misfit(window, message))
+def _show_notices(session: DeskSession, window: MainWindow) -> None:
+    """The window's notices, held back while the desk is locked."""
+    window.schema_refused.connect(lambda message: session.when_unlocked(lambda: show_read_only_notice(window, message)))
+    window.schedule_misfit.connect(lambda message: session.when_unlocked(lambda: show_schedule_misfit(window, message)))
 
 
 def run_gui() -> int:
@@ -169,7 +170,7 @@ def run_gui() -> int:
         shared=settings.shared_workstation,
         idle_lock_ms=settings.idle_lock_minutes * 60_000 or None,
     )
-    session.window_opened.connect(_show_notices)
+    session.window_opened.connect(lambda window: _show_notices(session, window))
     session.finished.connect(app.quit)
     app.setQuitOnLastWindowClosed(False)  # the session ends the program: a lock hides every window
     try:

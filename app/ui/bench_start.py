@@ -70,42 +70,37 @@ def _prepare(folder: Path, env: dict[str, str]) -> None:
     )
 
 
-def _lines_until(process: subprocess.Popen, last: str) -> dict[str, float]:
-    """The child's `name epoch-seconds` lines up to `last`; a child that hangs is killed after LAUNCH_TIMEOUT_S."""
+def _launch(command: list[str], env: dict[str, str], last: str) -> dict[str, float]:
+    """Run `command` and collect its `name epoch-seconds` lines up to `last`; a child that hangs, before or after
+    that line, is killed after LAUNCH_TIMEOUT_S."""
     seen: dict[str, float] = {}
-    watchdog = threading.Timer(LAUNCH_TIMEOUT_S, process.kill)
-    watchdog.start()
-    try:
-        for line in process.stdout:
-            name, _, when = line.strip().partition(" ")
-            if when:
-                seen[name] = float(when)
-            if name == last:
-                break
-    finally:
-        watchdog.cancel()
+    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True) as process:
+        watchdog = threading.Timer(LAUNCH_TIMEOUT_S, process.kill)
+        watchdog.start()
+        try:
+            for line in process.stdout:
+                name, _, when = line.strip().partition(" ")
+                if when:
+                    seen[name] = float(when)
+                if name == last:
+                    break
+            process.wait()
+        finally:
+            watchdog.cancel()
+    if process.returncode != 0 or last not in seen:
+        raise RuntimeError(f"{' '.join(command[1:3])} did not show its window (exit {process.returncode})")
     return seen
 
 
 def _launch_program(env: dict[str, str]) -> Launch:
     started = time.time()
-    child = [sys.executable, "-m", "app.ui.bench_start"]
-    with subprocess.Popen(child, env=env, stdout=subprocess.PIPE, text=True) as process:
-        seen = _lines_until(process, "window")
-        process.wait(LAUNCH_TIMEOUT_S)
-    if process.returncode != 0 or "window" not in seen:
-        raise RuntimeError(f"the program did not open its window (exit {process.returncode}, saw {sorted(seen)})")
+    seen = _launch([sys.executable, "-m", "app.ui.bench_start"], env, "window")
     return Launch(seen["sign_in"] - started, seen["window"] - started)
 
 
 def _launch_bare_window(env: dict[str, str]) -> float:
     started = time.time()
-    with subprocess.Popen([sys.executable, "-c", BARE_WINDOW], env=env, stdout=subprocess.PIPE, text=True) as process:
-        seen = _lines_until(process, "shown")
-        process.wait(LAUNCH_TIMEOUT_S)
-    if "shown" not in seen:
-        raise RuntimeError(f"a bare Qt window did not show (exit {process.returncode})")
-    return seen["shown"] - started
+    return _launch([sys.executable, "-c", BARE_WINDOW], env, "shown")["shown"] - started
 
 
 def run(runs: int) -> dict[str, list[float]]:

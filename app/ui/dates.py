@@ -1,5 +1,5 @@
 """Dates as this desk's locale writes them (QLocale's short format, with a four-digit year), typed and shown, with a
-calendar to pick from; ISO dates (1990-12-31) are understood too."""
+calendar to pick from; ISO dates (1990-12-31) are understood too. The formats of the date fields (QDateEdit) too."""
 
 from datetime import date
 
@@ -18,6 +18,18 @@ def date_format(locale: QLocale | None = None) -> str:
         return "yyyy-MM-dd"
     short = locale.dateFormat(QLocale.FormatType.ShortFormat)
     return short if "yyyy" in short else short.replace("yy", "yyyy")
+
+
+def day_format(locale: QLocale | None = None) -> str:
+    """A date field's format: the weekday's short name, then the date as the locale writes it ("Tue 08/01/2030")."""
+    return f"ddd {date_format(locale)}"
+
+
+def moment_format(locale: QLocale | None = None) -> str:
+    """A date-and-time field's format: the day as `day_format`, then the locale's short time ("14:30", "2:30 PM")."""
+    locale = locale or QLocale()
+    clock = "HH:mm" if locale.language() == QLocale.Language.C else locale.timeFormat(QLocale.FormatType.ShortFormat)
+    return f"{day_format(locale)} {clock}"
 
 
 def date_text(day: date, locale: QLocale | None = None) -> str:

@@ -11,13 +11,13 @@ import logging
 from collections.abc import Callable
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, Signal
-from PySide6.QtGui import QKeySequence
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app.db.connect import DatabaseTarget
 from app.runtime import Login, Runtime
-from app.ui.idle_watch import IdleWatch
+from app.ui.input_watch import InputWatch
 from app.ui.login_dialog import LoginDialog
 from app.ui.main_window import MainWindow
 
@@ -52,13 +52,22 @@ class DeskSession(QObject):
         self.window: MainWindow | None = None
         self.sign_in_dialog: LoginDialog | None = None  # while the desk is locked or signed out of
         self._hidden: list[QWidget] = []  # the windows a lock hid, to show again for the same person
-        self.idle = IdleWatch(idle_lock_ms, self)
-        self.idle.idle.connect(self.lock)
-        QApplication.instance().installEventFilter(self)  # the lock key, from any of the desk's windows
+        self._active: QWidget | None = None  # the window the person was working in when the desk locked
+        self._told_while_locked: list[Callable[[], None]] = []  # notices kept until the desk is unlocked
+        self.input = InputWatch(idle_lock_ms, self._lock_key, self)
+        self.input.idle.connect(self.lock)
 
     @property
     def locked(self) -> bool:
         return self.sign_in_dialog is not None and self.sign_in_dialog.locked_by is not None
+
+    def when_unlocked(self, tell: Callable[[], None]) -> None:
+        """Call `tell` now, or once the desk is unlocked if it is locked (a notice must not show beside the lock);
+        dropped if another person signs in: their window says for itself what it must."""
+        if self.locked:
+            self._told_while_locked.append(tell)
+        else:
+            tell()
 
     def begin(self, login: Login) -> MainWindow:
         """Open the window of `login`, who has just signed in."""
@@ -71,20 +80,23 @@ class DeskSession(QObject):
         self.window = window
         self.window_opened.emit(window)
         window.show()
-        self.idle.start()
+        self.input.start()
         return window
 
     def lock(self) -> None:
         """Hide every window of the program until the same person, or another, signs in."""
         if self.window is None or self.sign_in_dialog is not None:
             return
-        self.idle.stop()
+        self.input.stop()
         shown = [widget for widget in QApplication.topLevelWidgets() if widget.isVisible()]
+        # Windows and dialogs come back; menus and popups stay closed, and so does a question asked in a loop of
+        # its own (exec, application-modal): hiding it ended the question, as No.
+        windows = (Qt.WindowType.Window, Qt.WindowType.Dialog)
+        asking = Qt.WindowModality.ApplicationModal
+        self._hidden = [w for w in shown if w.windowType() in windows and w.windowModality() != asking]
+        self._active = QApplication.activeWindow()
         for widget in shown:
             widget.hide()
-        # Menus and popups closed by the lock stay closed; windows and dialogs come back.
-        windows = (Qt.WindowType.Window, Qt.WindowType.Dialog)
-        self._hidden = [widget for widget in shown if widget.windowType() in windows]
         log.info("desk locked")
         self._ask(locked_by=self.user)
 
@@ -92,23 +104,20 @@ class DeskSession(QObject):
         """End this session (open dialogs close unsaved) and ask who signs in next."""
         if self.window is None or self.sign_in_dialog is not None:
             return
-        self.idle.stop()
+        self.input.stop()
         self._ask(locked_by=None)  # first: the program is never left without a window
         self._end_session()
         log.info("signed out")
 
     def end(self) -> None:
         """The program ends: let the session go (its window's work ends first)."""
-        QApplication.instance().removeEventFilter(self)
-        self.idle.stop()
+        self.input.stop()
         self._end_session()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """The window's Lock key works in its dialogs too: a dialog open over the window blocks the window's own
-        shortcuts, so the key press reaches the dialog, and is taken here."""
-        if event.type() != QEvent.Type.KeyPress or self.window is None or self.sign_in_dialog is not None:
-            return False
-        if QKeySequence(event.keyCombination()) != self.window.lock_action.shortcut():
+    def _lock_key(self, key: QKeyEvent) -> bool:
+        """The window's Lock key (Ctrl+L) from any of the desk's windows: a dialog open over the window, or a
+        notice over that, blocks the window's own shortcuts."""
+        if self.window is None or QKeySequence(key.keyCombination()) != self.window.lock_action.shortcut():
             return False
         self.lock()
         return True
@@ -137,8 +146,14 @@ class DeskSession(QObject):
             return
         previous = self.user
         discarded = self._end_session()
-        window = self.begin(login)
         log.info("another person signed in at this desk; %d open windows discarded", len(discarded))
+        try:
+            window = self.begin(login)
+        except Exception as exc:  # the program must not go on without a window: say why, and ask again
+            log.exception("cannot open a session for the person who signed in")
+            self._ask(locked_by=None)
+            self.sign_in_dialog.banner.show_message(f"This desk could not open for {login.user}: {exc}.")
+            return
         if discarded:
             tell_discarded(window, previous, discarded)
 
@@ -158,16 +173,23 @@ class DeskSession(QObject):
         for widget in hidden:
             if shiboken6.isValid(widget):  # a dialog may have finished its work and closed meanwhile
                 widget.show()
-                widget.raise_()
-        if hidden and shiboken6.isValid(hidden[-1]):
-            hidden[-1].activateWindow()
-        self.idle.start()
+        active, self._active = self._active, None
+        if active is not None and shiboken6.isValid(active) and active.isVisible():
+            active.raise_()
+            active.activateWindow()
+        told, self._told_while_locked = self._told_while_locked, []
+        for tell in told:
+            tell()
+        self.input.start()
 
     def _end_session(self) -> list[str]:
-        """Close the window and its dialogs, unsaved, and let its database connections go; the dialogs' titles."""
-        window, self.window, self._hidden = self.window, None, []
+        """Close the window and its dialogs, unsaved, and let its database connections go; the titles of the dialogs
+        that were still open. A save under way finishes first, and its dialog closes as it would have."""
+        window, self.window, self._hidden, self._active, self._told_while_locked = self.window, None, [], None, []
         if window is None:
             return []
+        window.runner.wait_for_done(SHUTDOWN_WAIT_MS)
+        QCoreApplication.sendPostedEvents(window.runner, QEvent.Type.MetaCall)  # its results, delivered now
         dialogs = window.open_dialogs()
         for dialog in dialogs:
             dialog.hide()
@@ -179,7 +201,7 @@ class DeskSession(QObject):
         """Quit, or the window's close button: the program ends."""
         if window is not self.window:
             return
-        self.idle.stop()
+        self.input.stop()
         self.window = None
         self._release(window)
         self.finished.emit()

@@ -18,6 +18,7 @@ class LiveUpdates(QObject):
         super().__init__(parent)
         self._listener = runtime.make_listener(self._on_change, self._on_state)
         self._started = False
+        self._stopped = False  # a listener thread that outlives stop() (a connect attempt under way) is not heard
 
     def start(self) -> None:
         if not self._started:
@@ -25,6 +26,7 @@ class LiveUpdates(QObject):
             self._listener.start()
 
     def stop(self) -> None:
+        self._stopped = True
         self._listener.stop()
 
     @property
@@ -32,8 +34,11 @@ class LiveUpdates(QObject):
         return self._listener.backend_pid
 
     def _on_change(self, change: Change) -> None:
-        self.changed.emit(change)
+        if not self._stopped:
+            self.changed.emit(change)
 
     def _on_state(self, state: ListenerState) -> None:
+        if self._stopped:
+            return
         retry = f" (next try in {state.retry_in:.0f} s)" if state.retry_in is not None else ""
         self.connection_changed.emit(state.connected, f"{state.detail}{retry}" if state.detail else "")

@@ -34,6 +34,7 @@ from app.ui.admin.audit_dialog import AuditDialog
 from app.ui.admin.providers_dialog import ProvidersDialog
 from app.ui.admin.staff_dialog import AccountDialog, AccountForm, AccountValues, StaffDialog
 from app.ui.admin.types_dialog import AppointmentTypesDialog
+from app.ui.dates import day_format
 from app.ui.dialogs.appointment_dialog import AppointmentDialog
 from app.ui.dialogs.booking_dialog import BookingDialog
 from app.ui.dialogs.field_errors import OFFLINE_MESSAGE, sentence
@@ -199,7 +200,7 @@ class MainWindow(QMainWindow):
         self.date_edit = QDateEdit()
         self.date_edit.setCalendarPopup(True)
         self.date_edit.setKeyboardTracking(False)  # jump when the date is complete, not on every digit
-        self.date_edit.setDisplayFormat("ddd d MMM yyyy")
+        self.date_edit.setDisplayFormat(day_format())
         self.date_edit.setAccessibleName("Go to date")
         self.date_edit.setToolTip("Jump to a date")
         self.date_edit.dateChanged.connect(self._on_date_edited)
@@ -678,8 +679,12 @@ class MainWindow(QMainWindow):
             self.schedule_changed.connect(dialog.on_schedule_change)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._dialogs.append(dialog)
-        dialog.destroyed.connect(lambda _=None, d=dialog: self._dialogs.remove(d) if d in self._dialogs else None)
+        dialog.finished.connect(lambda _result, d=dialog: self._forget(d))
         dialog.open()
+
+    def _forget(self, dialog: QWidget) -> None:
+        if dialog in self._dialogs:
+            self._dialogs.remove(dialog)
 
     def open_booking(self, provider: Provider, start: datetime) -> BookingDialog:
         dialog = BookingDialog(self.runner, self.clinic, provider, start, self)

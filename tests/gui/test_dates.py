@@ -3,9 +3,11 @@
 from datetime import date
 
 import pytest
-from PySide6.QtCore import QDate, QLocale
+from PySide6.QtCore import QDate, QDateTime, QLocale, QTime
+from PySide6.QtWidgets import QDateEdit
 
-from app.ui.dates import date_format, date_text, parse_date
+from app.ui.admin.time_off_editor import datetime_field
+from app.ui.dates import date_format, date_text, day_format, moment_format, parse_date
 from app.ui.dialogs.field_errors import FieldErrors
 from app.ui.dialogs.patient_form import PatientForm
 
@@ -61,3 +63,27 @@ def test_the_calendar_writes_the_picked_day_as_the_locale_does(qtbot, locale):
     assert left.args == ["date_of_birth"]
     assert form.edits["date_of_birth"].text() == "09.04.1975"
     assert form.values()["date_of_birth"] == date(1975, 4, 9)
+
+
+@pytest.mark.parametrize(
+    ("locale", "day", "moment"),
+    [
+        ("en_US", "Tue 1/8/2030", "Tue 1/8/2030 9:30 AM"),
+        ("de_DE", "Di. 08.01.2030", "Di. 08.01.2030 09:30"),
+        ("C", "Tue 2030-01-08", "Tue 2030-01-08 09:30"),
+    ],
+    indirect=["locale"],
+)
+def test_every_date_field_writes_the_day_the_locale_s_way(qtbot, locale, open_as, day, moment):
+    assert QLocale().toString(QDate(2030, 1, 8), day_format()) == day
+    written = QLocale().toString(QDateTime(QDate(2030, 1, 8), QTime(9, 30)), moment_format())
+    assert written.replace("\u202f", " ") == moment  # newer CLDR puts a narrow space before AM
+    _user, window = open_as("manager")
+    audit = window.open_audit_log()
+    time_off = datetime_field("Starts")
+    qtbot.addWidget(time_off)
+    fields = [window.date_edit, *audit.findChildren(QDateEdit)]
+    assert len(fields) == 3 and all(field.displayFormat() == day_format() for field in fields)
+    assert all(field.calendarPopup() for field in [*fields, time_off])
+    assert time_off.displayFormat() == moment_format()
+    audit.reject()

@@ -23,6 +23,7 @@ from app.services.context import Clinic
 from app.services.patients import Patient
 from app.ui.audit_table import read_only_table
 from app.ui.audit_words import describe, moment_text, workstation_text
+from app.ui.dates import day_format
 from app.ui.dialogs.patient_search import PatientSearch
 from app.ui.models.audit_model import AuditFieldsModel, AuditTableModel
 from app.ui.theme import set_style_property
@@ -109,7 +110,7 @@ class AuditDialog(QDialog):
         edit = QDateEdit()
         edit.setCalendarPopup(True)
         edit.setKeyboardTracking(False)  # read when the date is complete, not on every digit
-        edit.setDisplayFormat("ddd d MMM yyyy")
+        edit.setDisplayFormat(day_format())
         edit.setAccessibleName(name)
         edit.setToolTip(tip)
         edit.dateChanged.connect(self.reload)

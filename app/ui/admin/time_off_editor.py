@@ -18,9 +18,8 @@ from PySide6.QtWidgets import (
 from app.domain.models import repeated_by_clock_change, validate
 from app.domain.schedule_setup import TimeOffIn
 from app.services.providers import TimeOff
+from app.ui.dates import moment_format
 from app.ui.dialogs.field_errors import FieldErrors, InlineError, model_errors
-
-TIME_FORMAT = "ddd dd MMM yyyy HH:mm"
 
 
 def describe(off: TimeOff, zone: ZoneInfo) -> str:
@@ -29,9 +28,9 @@ def describe(off: TimeOff, zone: ZoneInfo) -> str:
     return f"{start:%a %d %b %Y %H:%M} – {until}" + (f"  ·  {off.reason}" if off.reason else "")
 
 
-def _datetime_edit(name: str) -> QDateTimeEdit:
+def datetime_field(name: str) -> QDateTimeEdit:
     edit = QDateTimeEdit()
-    edit.setDisplayFormat(TIME_FORMAT)
+    edit.setDisplayFormat(moment_format())
     edit.setCalendarPopup(True)
     edit.setAccessibleName(name)
     return edit
@@ -60,8 +59,8 @@ class TimeOffEditor(QWidget):
         self.empty_label = QLabel("No upcoming time off")
         self.empty_label.setProperty("role", "muted")
 
-        self.from_edit = _datetime_edit("Time off from")
-        self.to_edit = _datetime_edit("Time off to")
+        self.from_edit = datetime_field("Time off from")
+        self.to_edit = datetime_field("Time off to")
         self.reason_edit = QLineEdit()
         self.reason_edit.setAccessibleName("Time off reason")
         self.reason_edit.setPlaceholderText("Reason (optional)")

@@ -21,6 +21,7 @@ from app.live.changes import Change
 from app.services import booking
 from app.services.context import Clinic
 from app.services.schedule import AppointmentView, Provider
+from app.ui.dates import day_format
 from app.ui.navigation import ViewMode, title
 from app.ui.slot_picker import SlotPicker
 from app.ui.theme import Theme, set_style_property
@@ -104,7 +105,7 @@ class RescheduleDialog(QDialog):
         today = self._clinic.local(self._clinic.now()).date()
         edit = QDateEdit()
         edit.setCalendarPopup(True)
-        edit.setDisplayFormat("ddd d MMM yyyy")
+        edit.setDisplayFormat(day_format())
         edit.setDateRange(QDate(today), QDate(self._clinic.local(self._clinic.horizon_end()).date()))
         edit.setDate(QDate(max(today, self._clinic.local(appointment.starts_at).date())))
         edit.setAccessibleName("Day to move to")
