@@ -1,4 +1,4 @@
-"""Light and dark themes from one set of colour tokens (`resources/theme.json`).
+"""Light and dark themes from one set of colour tokens (`theme.json`, package data beside this module).
 
 Widgets that paint themselves read colours from the `Theme`; the rest of the window follows the palette
 and the small stylesheet built here from the same tokens.
@@ -7,12 +7,11 @@ and the small stylesheet built here from the same tokens.
 import json
 from dataclasses import dataclass
 from functools import cache
+from importlib.resources import files
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
-
-from app.resources import resource_path
 
 THEME_CHOICES = ("system", "light", "dark")
 THEME_KEY = "theme"  # View → Theme's choice, in this computer's user settings
@@ -77,7 +76,7 @@ def mix(color: QColor, base: QColor, amount: float) -> QColor:
 
 @cache
 def _tokens() -> dict[str, dict[str, str]]:
-    return json.loads(resource_path("theme.json").read_text(encoding="utf-8"))
+    return json.loads(files("app.ui").joinpath("theme.json").read_text(encoding="utf-8"))
 
 
 def theme(name: str) -> Theme:
