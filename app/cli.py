@@ -289,29 +289,29 @@ def _run_offscreen(args) -> int:
     # Rendering for files needs no screen; an explicit QT_QPA_PLATFORM still wins.
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     if args.command == "bench-ui":
-        from app.ui.bench import main as bench_main
+        from app.tools.bench_ui import main as bench_main
 
         return bench_main(args.repeat)
-    from app.ui.screenshots import main as screenshots_main
+    from app.tools.screenshots import main as screenshots_main
 
     return screenshots_main(args.output)
 
 
 def _run_self_test() -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt loads; an explicit platform still wins
-    from app.ui.selftest import run  # it drives the real window
+    from app.tools.selftest import run  # it drives the real window
 
     return run()
 
 
 def _run_stress(args) -> int:
-    from app.stress import main as stress_main
+    from app.tools.stress import main as stress_main
 
     return stress_main(workers=args.workers, slots=args.slots, as_json=args.json)
 
 
 def _run_bench_live(args) -> int:
-    from app.ui.bench_live import main as bench_live_main  # its desks run the Qt live bridge
+    from app.tools.bench_live import main as bench_live_main  # its desks run the Qt live bridge
 
     return bench_live_main(args.desks, args.writers, args.bookings, args.rate, as_json=args.json)
 
@@ -337,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in ("bench-ui", "screenshots"):
             return _run_offscreen(args)
         if args.command == "bench-start":
-            from app.ui.bench_start import main as bench_start_main  # it launches the program itself
+            from app.tools.bench_start import main as bench_start_main  # it launches the program itself
 
             return bench_start_main(args.runs)
         if args.command == "staff":

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.ui.selftest import CheckFailed, SelfTestFailed, check
+from app.tools.selftest import CheckFailed, SelfTestFailed, check
 from tests.cli.runner import run_one
 
 CHECKS = [

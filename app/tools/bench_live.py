@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from app.services import booking, schedule
-from app.stress import (
+from app.tools.stress import (
     START_TIMEOUT_S,
     future_slots,
     open_clinic,

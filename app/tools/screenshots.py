@@ -9,12 +9,7 @@ from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QDialog, QWidget
 
 from app.db.connect import DatabaseTarget
-from app.ui.dialogs.booking_dialog import BookingDialog
-from app.ui.first_run import FirstRunDialog
-from app.ui.login_dialog import LoginDialog
-from app.ui.main_window import MainWindow
-from app.ui.navigation import ViewMode
-from app.ui.showcase import (
+from app.tools.showcase import (
     SHOWCASE_ADMIN,
     SHOWCASE_NOW,
     Showcase,
@@ -23,6 +18,11 @@ from app.ui.showcase import (
     settle_layout,
     wait_until,
 )
+from app.ui.dialogs.booking_dialog import BookingDialog
+from app.ui.first_run import FirstRunDialog
+from app.ui.login_dialog import LoginDialog
+from app.ui.main_window import MainWindow
+from app.ui.navigation import ViewMode
 
 PATIENT_QUERY = "Garcia"
 

@@ -36,8 +36,8 @@ from app.runtime import Login, Runtime, database_error_message, sign_in
 from app.services import audit, booking, patients, providers, schedule, staff
 from app.services.context import Clinic
 from app.services.uow import UnitOfWork
+from app.tools.showcase import SHOWCASE_NOW, SHOWCASE_ZONE, open_window, wait_until
 from app.ui.main_window import MainWindow
-from app.ui.showcase import SHOWCASE_NOW, SHOWCASE_ZONE, open_window, wait_until
 from app.ui.view_data import GridData
 
 log = logging.getLogger(__name__)

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QElapsedTimer, QTimer
 
+from app.tools.showcase import SHOWCASE_NOW, demo_window, wait_until
 from app.ui.main_window import MainWindow
 from app.ui.navigation import ViewMode
-from app.ui.showcase import SHOWCASE_NOW, demo_window, wait_until
 from app.ui.view_data import GridData, MonthData, ViewRequest, load_view
 
 STALL_PROBE_MS = 5

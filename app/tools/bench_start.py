@@ -94,7 +94,7 @@ def _launch(command: list[str], env: dict[str, str], last: str) -> dict[str, flo
 
 def _launch_program(env: dict[str, str]) -> Launch:
     started = time.time()
-    seen = _launch([sys.executable, "-m", "app.ui.bench_start"], env, "window")
+    seen = _launch([sys.executable, "-m", "app.tools.bench_start"], env, "window")
     return Launch(seen["sign_in"] - started, seen["window"] - started)
 
 
