@@ -45,6 +45,7 @@ from app.db import migrate
 from app.db.connect import DatabaseTarget, resolve_database
 from app.db.embedded import PASSWORD_RULES
 from app.db.engine import TCP_FAILURE_DETECTION, libpq_url, make_engine, workstation_name
+from app.db.errors import not_allowed
 from app.db.server_account import ACCOUNT_NAME, running_as_root
 from app.desktop_libraries import missing_desktop_packages
 from app.domain.errors import first_line
@@ -565,7 +566,7 @@ CHECKS = [
 
 
 def _database_failure(exc: DBAPIError) -> Result:
-    if getattr(exc.orig, "sqlstate", None) == "42501":  # insufficient_privilege
+    if not_allowed(exc):
         return fail(database_error_message(exc), "see the permissions check below")
     return fail(database_error_message(exc))
 

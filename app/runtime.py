@@ -11,6 +11,7 @@ from app.config import Settings, load_settings
 from app.db import migrate
 from app.db.connect import DatabaseTarget, resolve_database
 from app.db.engine import TCP_FAILURE_DETECTION, libpq_url, make_engine, use_password, with_login, workstation_name
+from app.db.errors import Fault, classify, driver_error
 from app.domain.errors import DomainError, first_line
 from app.live.changes import Change
 from app.live.listener import ListenerState, ScheduleListener
@@ -86,20 +87,27 @@ class Runtime:
 
 def database_error_message(exc: DBAPIError) -> str:
     """One line for people: whether the server was out of reach or refused, and its first line of why."""
-    problem = "cannot reach the database" if isinstance(exc, OperationalError) else "the database refused"
-    return f"{problem}: {first_line(exc.orig)}"
+    problem = "cannot reach the database" if classify(exc) is Fault.CONNECTION else "the database refused"
+    return f"{problem}: {first_line(driver_error(exc))}"
+
+
+class DatabaseNotOpened(DomainError):
+    """The configured database could not be opened: out of reach, or it refused; the message says which."""
 
 
 def prepare_database(settings: Settings) -> DatabaseTarget:
     """The configured database. The embedded one is started and migrated on the spot, as its superuser (it has
-    no IT); a shared server is not contacted here."""
-    target = resolve_database(settings)
-    if target.is_embedded:
-        engine = make_engine(target.url, pool_size=1)
-        try:
-            migrate.upgrade(engine)
-        finally:
-            engine.dispose()
+    no IT); a shared server is not contacted here. DatabaseNotOpened if that fails."""
+    try:
+        target = resolve_database(settings)
+        if target.is_embedded:
+            engine = make_engine(target.url, pool_size=1)
+            try:
+                migrate.upgrade(engine)
+            finally:
+                engine.dispose()
+    except DBAPIError as exc:
+        raise DatabaseNotOpened(database_error_message(exc)) from exc
     return target
 
 
@@ -174,7 +182,7 @@ def maintenance_user(target: DatabaseTarget) -> str | None:
 
 def _login_refusal(exc: OperationalError, user: str, where: str) -> SignInFailed:
     """libpq's words (no SQLSTATE for a failed login; servers speak English, lc_messages='C') as a reason."""
-    words = str(exc.orig)
+    words = str(driver_error(exc))
     if "password authentication failed" in words or f'role "{user}" does not exist' in words:
         return WrongLogin()
     if "is not permitted to log in" in words:
@@ -186,7 +194,7 @@ def _login_refusal(exc: OperationalError, user: str, where: str) -> SignInFailed
         )
     if "FATAL:" in words:  # the server answered, and refused for another reason (e.g. no such database)
         return SignInFailed(f"{where} refused: {words.split('FATAL:', 1)[1].strip().splitlines()[0]}")
-    return ServerUnreachable(where, first_line(exc.orig))
+    return ServerUnreachable(where, first_line(driver_error(exc)))
 
 
 def sign_in(target: DatabaseTarget, login: Login) -> None:

@@ -8,6 +8,7 @@ from sqlalchemy.exc import ProgrammingError
 from app.config import Settings
 from app.db.embedded import DATABASE_NAME, server_url, start_embedded_server
 from app.db.engine import create_database, database_exists
+from app.db.errors import duplicate_database
 
 
 @dataclass(frozen=True)
@@ -33,8 +34,8 @@ def ensure_database(admin_url: str, name: str) -> None:
         return
     try:
         create_database(admin_url, name)
-    except ProgrammingError as exc:  # another process created it a moment ago
-        if getattr(exc.orig, "sqlstate", None) != "42P04":
+    except ProgrammingError as exc:
+        if not duplicate_database(exc):  # else another process created it a moment ago
             raise
 
 

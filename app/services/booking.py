@@ -18,6 +18,7 @@ from uuid import UUID
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 
+from app.db.errors import missing_value, violated_constraint
 from app.db.pipeline import execute_pipelined
 from app.domain.errors import InvalidInput, NotFound, SlotTaken
 from app.domain.models import (
@@ -77,8 +78,7 @@ class _RequestAlreadyBooked(Exception):
 
 
 def _integrity_to_domain(exc: IntegrityError) -> Exception:
-    constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
-    match constraint:
+    match violated_constraint(exc):
         case "appointments_one_live_per_slot" | "appointments_no_provider_overlap":
             return SlotTaken()
         case "appointments_no_patient_overlap":
@@ -89,7 +89,7 @@ def _integrity_to_domain(exc: IntegrityError) -> Exception:
             return InvalidInput.single("patient_id", "no such patient")
         case "appointments_type_id_fkey":
             return InvalidInput.single("type_id", "no such appointment type")
-    if getattr(exc.orig, "sqlstate", None) == "23502":  # NOT NULL: no type given and no default type
+    if missing_value(exc):  # no type given and no default type
         return InvalidInput.single("type_id", "choose an appointment type")
     return exc
 

@@ -10,6 +10,7 @@ from sqlalchemy import URL, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from app.db.engine import make_engine, signed_in_url
+from app.db.errors import feature_not_supported, primary_message, refused_by_function
 from app.db.scram import scram_verifier
 from app.domain.errors import DatabaseUnavailable, DomainError, InvalidInput
 from app.services.access import GROUPS
@@ -18,8 +19,6 @@ from app.services.context import Clinic
 ROLES = {label: group for group, label in GROUPS.items()}  # "admin" -> "clinic_admin", ...
 MIN_PASSWORD_LENGTH = 8
 STAFF_CONNECTION_LIMIT = 16  # what migration 0005's staff functions give each staff login: two desks' worth
-_REFUSED = {"22023", "42704", "42710"}  # bad value, no such member, name taken: raised by the staff_* functions
-_MANAGED_BY_IT = "0A000"  # PostgreSQL 15 and older: staff_* functions refuse, IT manages staff
 
 
 class StaffManagedByIT(DomainError):
@@ -65,12 +64,11 @@ def _call(clinic: Clinic, sql: str, params: dict):
     try:
         return clinic.uow.write(lambda conn: conn.execute(text(sql), params).scalar())
     except DBAPIError as exc:
-        sqlstate = getattr(exc.orig, "sqlstate", None)
-        if sqlstate == _MANAGED_BY_IT:
-            raise StaffManagedByIT(exc.orig.diag.message_primary.removeprefix("staff: ")) from exc
-        if sqlstate not in _REFUSED:
+        if feature_not_supported(exc):  # PostgreSQL 15 and older: the staff_* functions refuse, IT manages staff
+            raise StaffManagedByIT(primary_message(exc).removeprefix("staff: ")) from exc
+        if not refused_by_function(exc):
             raise
-        field, _, message = exc.orig.diag.message_primary.partition(": ")
+        field, _, message = primary_message(exc).partition(": ")
         raise InvalidInput.single(field, message) from exc
 
 

@@ -3,46 +3,19 @@
 import json
 import logging
 import random
-import re
 import time
 import uuid
 from collections.abc import Callable
-from enum import Enum, auto
 from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
+from app.db.errors import Fault, classify, driver_error, locked_table, not_allowed
 from app.domain.errors import Busy, ChangeConflict, DatabaseUnavailable, NotAllowed, SlotBusy, first_line
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-class Fault(Enum):
-    CONFLICT = auto()  # serialization failure or deadlock: the same transaction will likely pass
-    LOCK_TIMEOUT = auto()  # another desk holds the row
-    CONNECTION = auto()  # connection lost or server unreachable; a commit's outcome may be unknown
-    OTHER = auto()
-
-
-INSUFFICIENT_PRIVILEGE = "42501"  # the signed-in role may not do this: the database is the guard
-_CONNECTION_SQLSTATES = {"57P01", "57P02", "57P03"}  # admin shutdown, crash shutdown, cannot connect now
-
-
-def classify(exc: DBAPIError) -> Fault:
-    if exc.connection_invalidated:
-        return Fault.CONNECTION
-    sqlstate = getattr(exc.orig, "sqlstate", None)
-    if sqlstate in ("40001", "40P01"):
-        return Fault.CONFLICT
-    if sqlstate == "55P03":
-        return Fault.LOCK_TIMEOUT
-    if sqlstate in _CONNECTION_SQLSTATES or (sqlstate or "").startswith("08"):
-        return Fault.CONNECTION
-    if sqlstate is None and type(exc.orig).__name__ == "OperationalError":
-        return Fault.CONNECTION
-    return Fault.OTHER
 
 
 # A write records its request id and its answer in its own transaction (migration 0005's write_requests). A retry
@@ -66,14 +39,11 @@ _LOCKED_ROWS = {
     "time_off": "this provider's schedule",
     "appointment_types": "this appointment type",
 }
-_LOCKED_RELATION = re.compile(r'in relation "([^"]+)"')
 
 
 def busy(exc: DBAPIError) -> Busy:
     """The refusal for a lock timeout, naming what the change waited for."""
-    context = getattr(getattr(exc.orig, "diag", None), "context", None) or ""
-    found = _LOCKED_RELATION.search(context)
-    table = found.group(1) if found else None
+    table = locked_table(exc)
     if table == "time_slots":
         return SlotBusy()
     return Busy(_LOCKED_ROWS.get(table, "a record this change needs"))
@@ -169,8 +139,8 @@ class UnitOfWork:
             try:
                 return runner(work if attempt == 1 or retry is None else retry)
             except DBAPIError as exc:
-                if getattr(exc.orig, "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
-                    raise NotAllowed(first_line(exc.orig)) from exc
+                if not_allowed(exc):
+                    raise NotAllowed(first_line(driver_error(exc))) from exc
                 fault = classify(exc)
                 if fault is Fault.OTHER:
                     raise
@@ -181,7 +151,7 @@ class UnitOfWork:
                         settled()  # this attempt's own claim says nothing of its own COMMIT
                 elif settled is not None and settled():
                     outcome_unknown = False
-                reason = first_line(exc.orig if exc.orig is not None else exc)  # the driver's words: no parameters
+                reason = first_line(driver_error(exc))  # the driver's words: no parameters
                 log.warning(
                     "transient database fault (%s), attempt %d of %d: %s", fault.name, attempt, self.attempts, reason
                 )

@@ -6,6 +6,7 @@ from typing import TypeVar
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
+from app.db.errors import violated_constraint
 from app.domain.errors import InvalidInput
 from app.services.context import Clinic
 
@@ -17,7 +18,7 @@ def write_refusing(clinic: Clinic, work: Callable[[Connection], T], refusals: Ma
     try:
         return clinic.uow.write(work)
     except IntegrityError as exc:
-        constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+        constraint = violated_constraint(exc)
         if constraint in refusals:
             raise InvalidInput.single(*refusals[constraint]) from exc
         raise

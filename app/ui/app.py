@@ -7,15 +7,14 @@ import sys
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
-from sqlalchemy.exc import DBAPIError
 
 from app import APP_NAME, config
 from app.config import ConfigError, Settings
-from app.db.connect import DatabaseTarget
 from app.domain.errors import DomainError, InvalidInput
 from app.runtime import (
+    DatabaseNotOpened,
+    DatabaseTarget,
     Login,
-    database_error_message,
     lacks_admin,
     maintenance_clinic,
     open_runtime,
@@ -64,12 +63,9 @@ def show_schedule_misfit(window: MainWindow, message: str) -> None:
 
 def _start_failed(exc: Exception) -> None:
     """Tell why the appointment book cannot be opened: a setting, a refusal, or a database out of reach."""
-    if isinstance(exc, DBAPIError):
-        log.warning("cannot open the database: %s", database_error_message(exc))
-        show_start_error(
-            f"The appointment book {database_error_message(exc)}.\n\n"
-            "Check the network and the database settings, or ask IT."
-        )
+    if isinstance(exc, DatabaseNotOpened):
+        log.warning("cannot open the database: %s", exc)
+        show_start_error(f"The appointment book {exc}.\n\nCheck the network and the database settings, or ask IT.")
     else:
         show_start_error(f"{exc}.")
 
@@ -125,7 +121,7 @@ def _open(settings: Settings, first_admin: Login | None) -> tuple[DatabaseTarget
     try:
         target = with_splash(lambda: prepare_database(settings))  # the embedded server starts and is migrated
         user = _ensure_admin(settings, target, first_admin) if target.is_embedded else ""
-    except (DomainError, ConfigError, DBAPIError) as exc:
+    except (DomainError, ConfigError) as exc:
         _start_failed(exc)
         return None
     if user is None:

@@ -15,8 +15,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, Qt, Sig
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from app.db.connect import DatabaseTarget
-from app.runtime import Login, Runtime
+from app.runtime import DatabaseTarget, Login, Runtime
 from app.ui.input_watch import InputWatch
 from app.ui.login_dialog import LoginDialog
 from app.ui.main_window import MainWindow

@@ -9,8 +9,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from app import runtime
-from app.db.connect import DatabaseTarget
-from app.runtime import Login, WrongLogin
+from app.runtime import DatabaseTarget, Login, WrongLogin
 from app.ui.dialogs.field_errors import FieldErrors, InlineError, MessageBanner, make_room, stacked
 from app.ui.theme import in_use
 from app.ui.workers import TaskRunner, user_message

@@ -3,7 +3,7 @@ import pytest
 from psycopg import errors
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from app.services.uow import Fault, classify
+from app.db.errors import Fault, classify
 
 
 def _wrapped(orig: Exception, cls=OperationalError, invalidated: bool = False) -> DBAPIError:
