@@ -72,7 +72,7 @@ def _shown_appointments(data: MonthData | GridData) -> int:
 
 def _apply(window: MainWindow, data: MonthData | GridData) -> None:
     if isinstance(data, MonthData):
-        window.month_view.set_data(data.counts, window.types, data.kinds)
+        window.month_view.set_data(data.counts, window.desk.types, data.kinds)
     else:
         window.current_view().set_columns(data.columns)
 
@@ -81,7 +81,7 @@ def measure_view(window: MainWindow, label: str, mode: ViewMode, provider_id: in
     window.show_provider(provider_id)
     window.go_to(SHOWCASE_NOW.date(), mode)
     wait_until(lambda: not window.runner.busy)
-    request, today, providers = ViewRequest(mode, window.anchor, provider_id), window.today(), window.providers
+    request, today, providers = ViewRequest(mode, window.anchor, provider_id), window.today(), window.desk.providers
     data = load_view(window.clinic, request, today, providers)
     load_ms = _ms(lambda: load_view(window.clinic, request, today, providers), repeat)
     apply_ms = _ms(lambda: _apply(window, data), repeat)
@@ -102,7 +102,7 @@ def measure_view(window: MainWindow, label: str, mode: ViewMode, provider_id: in
 
 def run(repeat: int = 7) -> list[ViewTiming]:
     with demo_window() as window:
-        busiest = window.providers[0].id
+        busiest = window.desk.providers[0].id
         views = [
             ("month, all providers", ViewMode.MONTH, None),
             ("week, all providers", ViewMode.WEEK, None),

@@ -44,14 +44,14 @@ def _show(window: MainWindow, mode: ViewMode, provider_id: int | None) -> None:
 
 def _pick_a_time(window: MainWindow, provider_id: int) -> None:
     """Choose the provider's second free time today in the picker, as a receptionist would."""
-    window.picker.show_day(window.provider(provider_id), SHOWCASE_NOW.date())
+    window.picker.show_day(window.desk.provider(provider_id), SHOWCASE_NOW.date())
     wait_until(lambda: _settled(window))
     free = window.picker.free_times()
     window.picker.select_start(free[min(1, len(free) - 1)])
 
 
 def _filled_booking_dialog(window: MainWindow) -> BookingDialog:
-    dialog = window.open_booking(window.picker.provider, window.picker.selected_start)
+    dialog = window.dialogs.open_booking(window.picker.provider, window.picker.selected_start)
     wait_until(lambda: _settled(window))
     dialog.search.set_query(PATIENT_QUERY)
     wait_until(lambda: _settled(window) and dialog.search.result_count() > 0)
@@ -131,7 +131,7 @@ def _admin_screen(window: MainWindow, dialog: QDialog, path: Path, width: int, h
 
 
 def _audit_log(window: MainWindow, path: Path) -> Path:
-    dialog = window.open_audit_log()
+    dialog = window.dialogs.open_audit_log()
     wait_until(lambda: _settled(window) and dialog.model.rowCount() > 0)
     dialog.table.setCurrentIndex(dialog.model.index(0, 0))
     return _admin_screen(window, dialog, path, 1180, 720)
@@ -139,7 +139,7 @@ def _audit_log(window: MainWindow, path: Path) -> Path:
 
 def _change_password(window: MainWindow, path: Path) -> Path:
     """File → Change my password…, with the current password typed and a new one too short to take."""
-    dialog = window.change_my_password()
+    dialog = window.dialogs.change_my_password()
     dialog.form.current_password.setText("the one I signed in with")
     dialog.form.password.setText("short")
     dialog.form.confirmation.setText("short")
@@ -163,7 +163,7 @@ def take(output: Path) -> list[Path]:
     saved = []
     with demo() as showcase:
         window = showcase.window
-        busiest = window.providers[0].id
+        busiest = window.desk.providers[0].id
         for theme_name in ("light", "dark"):
             window.set_theme_choice(theme_name)
             _show(window, ViewMode.MONTH, None)
@@ -184,7 +184,7 @@ def take(output: Path) -> list[Path]:
         saved.append(_offline(showcase, output / "offline-light.png"))
         saved.append(_first_run(output / "first-run-light.png"))
         saved.append(_sign_in(output / "sign-in-light.png"))
-        saved.append(_admin_screen(window, window.open_providers(), output / "providers-light.png", 1180, 840))
+        saved.append(_admin_screen(window, window.dialogs.open_providers(), output / "providers-light.png", 1180, 840))
         saved.append(_audit_log(window, output / "audit-light.png"))
         saved.append(_change_password(window, output / "change-password-light.png"))
         saved += _small_screen(window, busiest, output)

@@ -138,7 +138,10 @@ def _open(stack: ExitStack) -> tuple[MainWindow, Clinic]:
     runtime = Runtime(settings, target, desk_engine, clinic)
     with check("main window open, online and loaded, signed in as the receptionist") as note:
         window = stack.enter_context(open_window(runtime))
-        expect(window.can_book and not window.permissions.can_manage_schedule, f"it may do {window.permissions}")
+        expect(
+            window.desk.can_book and not window.desk.permissions.can_manage_schedule,
+            f"it may do {window.desk.permissions}",
+        )
         note(f"Qt platform {QGuiApplication.platformName()}, {window.mode.value} of {window.anchor}")
         note(f"{time.time() - psutil.Process().create_time():.1f} s after the program started")
     return window, owner
@@ -148,14 +151,14 @@ def _book_move_cancel(window: MainWindow, owner: Clinic) -> None:
     """The receptionist's desk books, moves and cancels; the provider is the owner's to set up."""
     clinic = window.clinic
     heard: list[Change] = []
-    window.schedule_changed.connect(heard.append)
+    window.desk.schedule_changed.connect(heard.append)
     with check("provider and patient added; the window lists the provider") as note:
         provider_id = providers.add_provider(owner, "Dr. Self Test", WEEKDAY_HOURS, "General practice")
         patient_id = patients.create_patient(
             clinic, first_name="Sam", last_name="Selftest", date_of_birth="1980-05-17", phone="+49 30 1234567"
         )
         expect(patients.get_patient(clinic, patient_id) is not None, f"patient {patient_id} is not in the database")
-        _window_sees(lambda: window.provider(provider_id) is not None, "the new provider")
+        _window_sees(lambda: window.desk.provider(provider_id) is not None, "the new provider")
         note(f"provider {provider_id}, patient {patient_id}")
 
     with check("booked; the database has it and the slot is taken") as note:

@@ -74,13 +74,13 @@ def database_closed(showcase: Showcase) -> Iterator[None]:
     admin_url, name = with_database(showcase.owner_url, "postgres"), window.runtime.engine.url.database
     try:
         allow_connections(admin_url, name, False)
-        terminate_backend(admin_url, window.live.backend_pid)
-        wait_until(lambda: not window.online)
+        terminate_backend(admin_url, window.desk.live.backend_pid)
+        wait_until(lambda: not window.desk.online)
         settle_layout()
         yield
     finally:
         allow_connections(admin_url, name, True)
-    wait_until(lambda: window.online and not window.runner.busy)
+    wait_until(lambda: window.desk.online and not window.runner.busy)
 
 
 @contextmanager
@@ -94,7 +94,12 @@ def open_window(runtime: Runtime, width: int = 1440, height: int = 900) -> Itera
             window.resize(width, height)
             window.show()
             wait_until(
-                lambda: window.online and window.data is not None and window.permissions and not window.runner.busy
+                lambda: (
+                    window.desk.online
+                    and window.data is not None
+                    and window.desk.permissions
+                    and not window.runner.busy
+                )
             )
             yield window
         finally:

@@ -134,8 +134,12 @@ def _open(settings: Settings, first_admin: Login | None) -> tuple[DatabaseTarget
 
 def _show_notices(session: DeskSession, window: MainWindow) -> None:
     """The window's notices, held back while the desk is locked."""
-    window.schema_refused.connect(lambda message: session.when_unlocked(lambda: show_read_only_notice(window, message)))
-    window.schedule_misfit.connect(lambda message: session.when_unlocked(lambda: show_schedule_misfit(window, message)))
+    window.desk.schema_refused.connect(
+        lambda message: session.when_unlocked(lambda: show_read_only_notice(window, message))
+    )
+    window.desk.schedule_misfit.connect(
+        lambda message: session.when_unlocked(lambda: show_schedule_misfit(window, message))
+    )
 
 
 def run_gui() -> int:

@@ -189,7 +189,7 @@ class DeskSession(QObject):
             return []
         window.runner.wait_for_done(SHUTDOWN_WAIT_MS)
         QCoreApplication.sendPostedEvents(window.runner, QEvent.Type.MetaCall)  # its results, delivered now
-        dialogs = window.open_dialogs()
+        dialogs = window.dialogs.open_dialogs()
         for dialog in dialogs:
             dialog.hide()
         window.close()  # it saves its layout and stops reading; no longer this session's, its `closed` is ignored

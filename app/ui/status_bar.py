@@ -4,6 +4,7 @@ a busy sign."""
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
 
 from app.services.access import Permissions
+from app.ui.desk import Connection, Link
 from app.ui.theme import set_style_property
 
 ROLE_WORDS = {"none": "no clinic role"}
@@ -79,6 +80,14 @@ class ClinicStatusBar(QStatusBar):
             " changed until it is back; this desk reconnects by itself."
         )
         set_style_property(self.connection, "role", "muted" if connected else "error")
+
+    def show_connection(self, connection: Connection) -> None:
+        if connection.link is Link.CONNECTING:
+            self.set_connecting()
+        elif connection.link is Link.READ_ONLY:
+            self.set_read_only(connection.detail)
+        else:
+            self.set_connected(connection.link is Link.CONNECTED, connection.detail)
 
     def set_account(self, permissions: Permissions | None) -> None:
         """Who is signed in and their role, once known."""

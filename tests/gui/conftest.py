@@ -33,8 +33,8 @@ def open_as(qtbot, tmp_path, monkeypatch, staff_login, clinic, db_url):
         desks.append(desk)
         settings = QSettings(str(tmp_path / f"desk{len(desks)}.ini"), QSettings.Format.IniFormat)
         window = desk.open(qtbot, settings, TaskRunner())
-        qtbot.waitUntil(lambda: window.permissions is not None)
-        return window.permissions.user, window
+        qtbot.waitUntil(lambda: window.desk.permissions is not None)
+        return window.desk.permissions.user, window
 
     yield open_window
     for desk in desks:  # before staff_login drops the logins

@@ -41,10 +41,10 @@ def main(provider_id: int, start: datetime, settings_file: str) -> int:
     def poll() -> None:
         free = window.picker.free_times()
         if not state["ready"]:
-            if window.online and start in free and window.provider(provider_id) is not None:
+            if window.desk.online and start in free and window.desk.provider(provider_id) is not None:
                 state["ready"] = True
                 report(ready=time.monotonic())
-            elif window.provider(provider_id) is not None and window.picker.provider is None:
+            elif window.desk.provider(provider_id) is not None and window.picker.provider is None:
                 window.show_provider(provider_id)
                 window.go_to(runtime.clinic.local(start).date(), ViewMode.DAY)
         else:

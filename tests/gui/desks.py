@@ -42,7 +42,7 @@ class Desk:
         self.windows.append(window)
         window.show()
         if wait_online:
-            qtbot.waitUntil(lambda: window.online)
+            qtbot.waitUntil(lambda: window.desk.online)
             settle(qtbot, window)
         return window
 

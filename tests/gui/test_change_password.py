@@ -58,11 +58,11 @@ def test_a_receptionist_changes_their_password_and_the_desk_goes_on_with_it(qtbo
     window.runtime.engine.dispose()
     window.refresh()
     qtbot.waitUntil(lambda: not window.runner.busy)
-    assert window.online and window.write_block is None
-    listener_pid = window.live.backend_pid
+    assert window.desk.online and window.desk.write_block is None
+    listener_pid = window.desk.live.backend_pid
     terminate_backend(admin_url, listener_pid)
-    qtbot.waitUntil(lambda: window.live.backend_pid not in (None, listener_pid), timeout=15_000)
-    assert window.online
+    qtbot.waitUntil(lambda: window.desk.live.backend_pid not in (None, listener_pid), timeout=15_000)
+    assert window.desk.online
 
 
 def test_it_s_own_superuser_login_has_no_such_entry(open_as):

@@ -79,10 +79,10 @@ def test_every_date_field_writes_the_day_the_locale_s_way(qtbot, locale, open_as
     written = QLocale().toString(QDateTime(QDate(2030, 1, 8), QTime(9, 30)), moment_format())
     assert written.replace("\u202f", " ") == moment  # newer CLDR puts a narrow space before AM
     _user, window = open_as("manager")
-    audit = window.open_audit_log()
+    audit = window.dialogs.open_audit_log()
     time_off = datetime_field("Starts")
     qtbot.addWidget(time_off)
-    fields = [window.date_edit, *audit.findChildren(QDateEdit)]
+    fields = [window.navigation.date_edit, *audit.findChildren(QDateEdit)]
     assert len(fields) == 3 and all(field.displayFormat() == day_format() for field in fields)
     assert all(field.calendarPopup() for field in [*fields, time_off])
     assert time_off.displayFormat() == moment_format()

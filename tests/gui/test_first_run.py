@@ -331,7 +331,7 @@ def test_the_first_start_on_this_computer_creates_one_admin_who_then_signs_in(qa
         type_login(qtbot, dialog, "boss", ADMIN_PASSWORD)
 
     def signed_in_as(window: MainWindow):
-        return window.runtime.engine.url.username if window.online else None
+        return window.runtime.engine.url.username if window.desk.online else None
 
     with (
         answering(qapp, FirstRunDialog, choose_this_computer),

@@ -67,7 +67,7 @@ def test_a_flood_of_forged_notifications_costs_few_reads_and_hides_no_real_chang
     opened, window = desk
     show(qtbot, window, TUESDAY, ViewMode.WEEK, provider_id)
     statements = count_statements(opened.engine)
-    window.load_reference_data()  # what believing one forged "provider changed" costs: a full re-read
+    window.desk.load_reference_data()  # what believing one forged "provider changed" costs: a full re-read
     settle(qtbot, window)
     full_read = statements[0]
     assert full_read > 0

@@ -137,12 +137,12 @@ def test_after_a_listener_reconnect_the_shown_range_is_read_again(
         with other_desk.connect() as conn:  # opened now: it keeps working while new connections are refused
             conn.execute(text("SELECT 1"))
         allow_connections(admin_url, database, False)
-        terminate_backend(admin_url, here.live.backend_pid)
-        qtbot.waitUntil(lambda: not here.online, timeout=10_000)
+        terminate_backend(admin_url, here.desk.live.backend_pid)
+        qtbot.waitUntil(lambda: not here.desk.online, timeout=10_000)
 
         missed = booking.book(other_clinic, provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 14))
         allow_connections(admin_url, database, True)
-        qtbot.waitUntil(lambda: here.online, timeout=30_000)
+        qtbot.waitUntil(lambda: here.desk.online, timeout=30_000)
         qtbot.waitUntil(lambda: missed in here.data.appointments, timeout=10_000)
         # The free times are read after the view: they may arrive a moment later.
         qtbot.waitUntil(lambda: at(TUESDAY, 14) not in here.picker.free_times(), timeout=10_000)
@@ -164,7 +164,7 @@ def test_a_database_restart_keeps_the_input_and_the_booking_then_succeeds_once(q
     qtbot.keyClicks(dialog.notes_edit, "Bring the X-ray")
 
     restartable_server.stop()
-    qtbot.waitUntil(lambda: not here.online, timeout=10_000)
+    qtbot.waitUntil(lambda: not here.desk.online, timeout=10_000)
     assert "Offline, reconnecting…" in here.status.summary()
     assert not here.new_action.isEnabled() and not here.picker.book_button.isEnabled()
     assert not dialog.book_button.isEnabled()
@@ -173,7 +173,7 @@ def test_a_database_restart_keeps_the_input_and_the_booking_then_succeeds_once(q
     assert dialog.isVisible()
 
     restartable_server.start()
-    qtbot.waitUntil(lambda: here.online, timeout=30_000)
+    qtbot.waitUntil(lambda: here.desk.online, timeout=30_000)
     assert "Connected" in here.status.summary()
     qtbot.waitUntil(dialog.book_button.isEnabled, timeout=10_000)
     assert dialog.banner.isHidden()
@@ -193,7 +193,7 @@ def test_open_details_and_reschedule_dialogs_follow_other_desks(qtbot, desks, db
     _, here = desks(db_url)
     show(qtbot, here, TUESDAY, ViewMode.DAY, provider_id)
     details = here.open_appointment(first)
-    mover = here.open_reschedule(here.data.appointments[second])
+    mover = here.dialogs.open_reschedule(here.data.appointments[second])
     qtbot.waitUntil(lambda: not mover.picker.is_loading)
     assert at(TUESDAY, 16) in mover.picker.free_times()
 
@@ -208,7 +208,7 @@ def test_open_details_and_reschedule_dialogs_follow_other_desks(qtbot, desks, db
 def test_a_change_nobody_announced_is_found_by_the_periodic_re_read(
     qtbot, desks, db_url, provider_id, patient_id, clinic, engine, monkeypatch
 ):
-    monkeypatch.setattr("app.ui.main_window.REREAD_INTERVAL_MS", 500)
+    monkeypatch.setattr("app.ui.desk.REREAD_INTERVAL_MS", 500)
     _, here = desks(db_url)
     show(qtbot, here, TUESDAY, ViewMode.DAY, provider_id)
     with engine.begin() as conn:  # as if the notification had been lost on the way
@@ -244,7 +244,7 @@ def test_a_patient_renamed_or_a_type_recoloured_at_another_desk_shows_within_a_s
 
 def test_an_open_patient_editor_follows_another_desk_s_edit_and_keeps_its_own(qtbot, desks, db_url, patient_id, clinic):
     _, here = desks(db_url)
-    editor = here.edit_patient(patient_id)
+    editor = here.dialogs.edit_patient(patient_id)
     qtbot.waitUntil(lambda: editor.save_button.isEnabled())
     ada = get_patient(clinic, patient_id)
     details = {"first_name": ada.first_name, "date_of_birth": ada.date_of_birth, "phone": ada.phone}
@@ -270,11 +270,11 @@ def test_the_database_on_this_computer_stopped_under_an_open_desk_is_started_aga
     try:
         first = restartable_server.pid
         restartable_server.stop()  # its user ended it, or it crashed
-        qtbot.waitUntil(lambda: not window.online, timeout=30_000)
-        qtbot.waitUntil(lambda: window.online, timeout=60_000)  # this desk started it again and reconnected
+        qtbot.waitUntil(lambda: not window.desk.online, timeout=30_000)
+        qtbot.waitUntil(lambda: window.desk.online, timeout=60_000)  # this desk started it again and reconnected
         assert restartable_server.accepts_connections()
         assert restartable_server.embedded.pid not in (None, first)
-        assert window.embedded_restart_failed is None
+        assert window.desk.embedded_restart_failed is None
     finally:
         desk.close()
 
@@ -291,11 +291,11 @@ def test_a_desk_that_cannot_start_the_database_on_this_computer_again_says_what_
     try:
         restartable_server.stop()
         pgdata.rename(moved)  # its data folder went with it: never a new, empty one in its place
-        qtbot.waitUntil(lambda: window.embedded_restart_failed is not None, timeout=30_000)
-        assert "could not be started again" in window.embedded_restart_failed
-        assert "holds no database any more" in window.embedded_restart_failed
-        assert "Close Clinic Scheduler and open it again" in window.embedded_restart_failed
-        assert not pgdata.exists() and not window.online
+        qtbot.waitUntil(lambda: window.desk.embedded_restart_failed is not None, timeout=30_000)
+        assert "could not be started again" in window.desk.embedded_restart_failed
+        assert "holds no database any more" in window.desk.embedded_restart_failed
+        assert "Close Clinic Scheduler and open it again" in window.desk.embedded_restart_failed
+        assert not pgdata.exists() and not window.desk.online
     finally:
         desk.close()
         if moved.exists():

@@ -74,19 +74,19 @@ def test_mode_shortcuts_previous_next_and_today(qtbot, window):
     settle(qtbot, window)
     qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
     assert window.mode is ViewMode.MONTH and window.stack.currentWidget() is window.month_view
-    assert window.title_label.text() == "January 2030"
-    window.next_action.trigger()
-    assert window.title_label.text() == "February 2030"
+    assert window.navigation.title_label.text() == "January 2030"
+    window.navigation.next_action.trigger()
+    assert window.navigation.title_label.text() == "February 2030"
     qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
     assert window.stack.currentWidget() is window.day_view
-    window.previous_action.trigger()
+    window.navigation.previous_action.trigger()
     assert window.anchor == date(2030, 2, 7)
     qtbot.keyClick(window.day_view, Qt.Key.Key_T)
     assert window.anchor == NOW.date()
     qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
-    assert window.title_label.text() == "7 – 13 Jan 2030"
+    assert window.navigation.title_label.text() == "7 – 13 Jan 2030"
     qtbot.keyClick(window.week_view, Qt.Key.Key_PageDown)
-    assert window.title_label.text() == "14 – 20 Jan 2030"
+    assert window.navigation.title_label.text() == "14 – 20 Jan 2030"
     settle(qtbot, window)
     assert window.data.request.anchor == date(2030, 1, 15)
     with qtbot.waitSignal(window.view_loaded):
@@ -95,7 +95,7 @@ def test_mode_shortcuts_previous_next_and_today(qtbot, window):
 
 def test_date_jump_moves_the_view(qtbot, window):
     window.set_mode(ViewMode.DAY)
-    window.date_edit.setDate(date(2030, 3, 14))
+    window.navigation.date_edit.setDate(date(2030, 3, 14))
     settle(qtbot, window)
     assert window.anchor == date(2030, 3, 14)
     assert window.data.request.anchor == date(2030, 3, 14)
@@ -143,7 +143,7 @@ def test_new_booking_without_a_chosen_time_says_what_to_do(qtbot, window):
 def test_a_slot_taken_at_another_desk_refreshes_the_picker(qtbot, window, provider_id, patient_id, clinic, engine):
     show(qtbot, window, TUESDAY, ViewMode.WEEK, provider_id)
     window.picker.select_start(at(TUESDAY, 11))
-    dialog = window.open_booking(window.picker.provider, window.picker.selected_start)
+    dialog = window.dialogs.open_booking(window.picker.provider, window.picker.selected_start)
     qtbot.waitUntil(lambda: not window.runner.busy)
     dialog.search.set_query("Ada")
     qtbot.waitUntil(lambda: dialog.search.result_count() == 1)
@@ -216,7 +216,7 @@ def test_theme_view_and_size_persist_across_a_restart(qtbot, open_window, provid
     assert second.theme_choice == "dark" and second.theme.is_dark
     assert QApplication.instance().palette().window().color() == theme.theme("dark").color("window")
     assert second.mode is ViewMode.MONTH and second.stack.currentWidget() is second.month_view
-    assert second.provider_id == provider_id and second.provider_combo.currentData() == provider_id
+    assert second.provider_id == provider_id and second.navigation.provider_combo.currentData() == provider_id
     assert second.height() == 700
     second.set_theme_choice("light")
 
@@ -238,13 +238,13 @@ def test_every_dialog_control_has_an_accessible_name(qtbot, window, provider_id,
     appointment = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 9))
     show(qtbot, window, TUESDAY, ViewMode.DAY, provider_id)
     details = window.open_appointment(appointment)
-    mover = window.open_reschedule(details.appointment)
+    mover = window.dialogs.open_reschedule(details.appointment)
     dialogs = [
         details,
         mover,
-        window.open_booking(window.provider(provider_id), at(TUESDAY, 10)),
-        window.find_patient(),
-        window.open_audit_log(),
+        window.dialogs.open_booking(window.desk.provider(provider_id), at(TUESDAY, 10)),
+        window.dialogs.find_patient(),
+        window.dialogs.open_audit_log(),
     ]
     qtbot.waitUntil(lambda: not window.runner.busy)
     for dialog in dialogs:
@@ -277,7 +277,7 @@ def test_enter_on_a_patient_result_chooses_the_patient_and_books_nothing(
     qtbot, window, provider_id, patient_id, engine
 ):
     show(qtbot, window, TUESDAY, ViewMode.WEEK, provider_id)
-    dialog = window.open_booking(window.provider(provider_id), at(TUESDAY, 10))
+    dialog = window.dialogs.open_booking(window.desk.provider(provider_id), at(TUESDAY, 10))
     qtbot.waitUntil(lambda: not window.runner.busy)
     dialog.search.set_query("Ada")
     qtbot.waitUntil(lambda: dialog.search.result_count() == 1)
@@ -308,28 +308,28 @@ def test_the_date_box_follows_the_day_chosen_in_the_views(qtbot, window, clinic,
     on_friday = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=at(friday, 9))
     show(qtbot, window, TUESDAY, ViewMode.MONTH, provider_id)
     qtbot.keyClick(window.month_view, Qt.Key.Key_Right)  # Wednesday, in the same month
-    assert window.date_edit.date().toPython() == TUESDAY + timedelta(days=1)
+    assert window.navigation.date_edit.date().toPython() == TUESDAY + timedelta(days=1)
 
     show(qtbot, window, TUESDAY, ViewMode.WEEK, provider_id)
     block = window.week_view.block_rect(on_friday)
     qtbot.mouseClick(window.week_view.viewport(), Qt.MouseButton.LeftButton, pos=block.center())
-    assert window.date_edit.date().toPython() == friday
+    assert window.navigation.date_edit.date().toPython() == friday
 
 
 def test_a_desk_reading_the_schedule_in_another_zone_than_its_hours_says_so_at_the_start(qtbot, open_window, engine):
     made_in_utc = Clinic(UnitOfWork(engine), ZoneInfo("UTC"), clock=lambda: NOW)  # before the zone was chosen
     load_demo_data(made_in_utc)
     window = open_window()  # in Berlin
-    qtbot.waitUntil(lambda: window.schedule_misfit_message is not None, timeout=10_000)
-    assert "upcoming appointments lie outside their providers' working hours" in window.schedule_misfit_message
-    assert "read in Europe/Berlin" in window.schedule_misfit_message
+    qtbot.waitUntil(lambda: window.desk.schedule_misfit_message is not None, timeout=10_000)
+    assert "upcoming appointments lie outside their providers' working hours" in window.desk.schedule_misfit_message
+    assert "read in Europe/Berlin" in window.desk.schedule_misfit_message
 
 
 def test_a_desk_whose_schedule_fits_says_nothing_of_it(qtbot, open_window, clinic, provider_id, patient_id):
     booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 10))
     window = open_window()
     qtbot.waitUntil(lambda: not window.runner.busy)  # the check has run
-    assert window.schedule_misfit_message is None
+    assert window.desk.schedule_misfit_message is None
 
 
 def test_at_1024_by_768_the_toolbar_s_actions_show_and_the_week_fits(qtbot, window, clinic, provider_id):
@@ -337,7 +337,7 @@ def test_at_1024_by_768_the_toolbar_s_actions_show_and_the_week_fits(qtbot, wind
     show(qtbot, window, TUESDAY, ViewMode.WEEK, provider_id)
     bar = window.findChild(QToolBar, "navigation_toolbar")
     qtbot.waitUntil(lambda: bar.widgetForAction(window.new_action).isVisible())
-    for action in (window.find_action, window.new_action, *window.mode_actions.values()):
+    for action in (window.find_action, window.new_action, *window.navigation.mode_actions.values()):
         assert bar.widgetForAction(action).isVisible(), action.text()  # none in the overflow menu
     assert window.picker.isVisible(), "a provider's free times beside the week"
     assert window.week_view.horizontalScrollBar().maximum() == 0, "the working week fits"

@@ -134,7 +134,7 @@ def receptionists_window(qtbot, tmp_path, monkeypatch, staff_login, clinic):
     desk = Desk(staff_login("receptionist")[1])
     settings = QSettings(str(tmp_path / "desk.ini"), QSettings.Format.IniFormat)
     window = desk.open(qtbot, settings, TaskRunner())
-    qtbot.waitUntil(lambda: window.permissions is not None)
+    qtbot.waitUntil(lambda: window.desk.permissions is not None)
     yield window
     desk.close()  # before staff_login drops the login
 
@@ -155,7 +155,7 @@ def test_the_details_and_the_find_dialog_edit_the_patient_and_show_the_new_name(
     appointment_id = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 10))
     show(qtbot, window, TUESDAY, ViewMode.DAY, provider_id)
     details = window.open_appointment(appointment_id)
-    finder = window.find_patient()
+    finder = window.dialogs.find_patient()
     finder.search.set_query(stored(clinic, patient_id).last_name)
     qtbot.waitUntil(lambda: finder.search.result_count() == 1)
     assert not finder.edit_button.isEnabled()  # no patient chosen yet

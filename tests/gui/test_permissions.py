@@ -41,7 +41,7 @@ def changes_offered(details: AppointmentDialog) -> list[bool]:
 
 
 def move_here_offered(window: MainWindow, details: AppointmentDialog) -> bool:
-    mover = window.open_reschedule(details.appointment)
+    mover = window.dialogs.open_reschedule(details.appointment)
     visible = mover.picker.book_button.isVisible()
     mover.reject()
     return visible
@@ -49,7 +49,7 @@ def move_here_offered(window: MainWindow, details: AppointmentDialog) -> bool:
 
 def patient_edit_offered(window: MainWindow, details: AppointmentDialog) -> list[bool]:
     """Whether Edit patient is offered in the appointment's details and in the Find patient dialog."""
-    finder = window.find_patient()
+    finder = window.dialogs.find_patient()
     offered = [details.edit_patient_button.isVisible(), finder.edit_button.isVisible()]
     finder.reject()
     return offered
@@ -110,11 +110,11 @@ def test_nothing_is_offered_before_the_database_says_what_the_login_may_do(qtbot
     try:
         settings = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
         window = desk.open(qtbot, settings, TaskRunner(), wait_online=False)
-        assert window.permissions is None and not window.can_book
+        assert window.desk.permissions is None and not window.desk.can_book
         assert booking_offered(window) == [False, False]
         assert admin_menu(window) == []
         assert not window.status.account.isVisible()
-        qtbot.waitUntil(lambda: window.permissions is not None)
+        qtbot.waitUntil(lambda: window.desk.permissions is not None)
         assert booking_offered(window) == [True, True]
     finally:
         desk.close()
@@ -123,7 +123,7 @@ def test_nothing_is_offered_before_the_database_says_what_the_login_may_do(qtbot
 def test_a_role_changed_by_it_shows_at_the_next_re_read(
     qtbot, open_as, engine, appointment_id, provider_id, monkeypatch
 ):
-    monkeypatch.setattr("app.ui.main_window.REREAD_INTERVAL_MS", 300)
+    monkeypatch.setattr("app.ui.desk.REREAD_INTERVAL_MS", 300)
     name, window = open_as("manager")
     details = details_of(qtbot, window, appointment_id, provider_id)
     assert changes_offered(details) == [False, False, False]
@@ -131,7 +131,7 @@ def test_a_role_changed_by_it_shows_at_the_next_re_read(
     with engine.begin() as conn:  # IT moves the login from the managers to the receptionists
         conn.execute(text(f'GRANT clinic_receptionist TO "{name}"'))
         conn.execute(text(f'REVOKE clinic_manager FROM "{name}"'))
-    qtbot.waitUntil(lambda: window.can_book, timeout=5_000)
+    qtbot.waitUntil(lambda: window.desk.can_book, timeout=5_000)
     assert patient_edit_offered(window, details) == [True, True]
 
     assert f"{name} · receptionist" in window.status.summary()

@@ -54,13 +54,13 @@ def desk_session(qtbot, tmp_path, monkeypatch, staff_login, db_url, clinic):
 
 def begin(qtbot, session: DeskSession, user: str) -> MainWindow:
     window = session.begin(Login(user, STAFF_PASSWORD))
-    qtbot.waitUntil(lambda: window.online and window.permissions is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.desk.online and window.desk.permissions is not None, timeout=WAIT_MS)
     settle(qtbot, window)
     return window
 
 
 def typed_search(qtbot, window: MainWindow, words: str) -> FindPatientDialog:
-    finder = window.find_patient()
+    finder = window.dialogs.find_patient()
     search = finder.findChild(QLineEdit)
     qtbot.keyClicks(search, words)
     return finder
@@ -106,7 +106,7 @@ def test_another_person_gets_a_session_of_their_own_and_the_first_ones_dialogs_c
     manager, _url = staff_login("manager")
     session = desk_session(shared=True)
     first = begin(qtbot, session, receptionist)
-    assert first.can_book
+    assert first.desk.can_book
     typed_search(qtbot, first, "Ada Lov")
     first.lock_action.trigger()
     assert session.sign_in_dialog.user.text() == ""  # a shared desk does not say who to sign in as
@@ -114,8 +114,10 @@ def test_another_person_gets_a_session_of_their_own_and_the_first_ones_dialogs_c
     sign_in(qtbot, session.sign_in_dialog, manager, STAFF_PASSWORD)
     second = session.window
     assert second is not first and second.isVisible()
-    qtbot.waitUntil(lambda: second.permissions is not None, timeout=WAIT_MS)
-    assert second.permissions.user == manager and not second.can_book  # the manager's permissions, not the first's
+    qtbot.waitUntil(lambda: second.desk.permissions is not None, timeout=WAIT_MS)
+    assert (
+        second.desk.permissions.user == manager and not second.desk.can_book
+    )  # the manager's permissions, not the first's
     assert not second.new_action.isVisible()
     qtbot.waitUntil(lambda: not shiboken6.isValid(first), timeout=WAIT_MS)  # the first window and its dialogs went
     assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, FindPatientDialog) and w.isVisible()]

@@ -117,7 +117,7 @@ def test_a_staff_member_signs_in_and_the_desk_and_its_listener_work_as_them(
     admin = create_engine(admin_url)
 
     def signed_in_as(window: MainWindow):
-        if not window.online or window.data is None:
+        if not window.desk.online or window.data is None:
             return None
         with admin.connect() as conn:  # who the server sees: the desk's pool and its listener's connection
             sessions = conn.execute(

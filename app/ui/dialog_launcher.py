@@ -1,0 +1,138 @@
+"""Opens the window's dialogs: each is built with what it needs, follows the desk (the write block, the changes
+announced, what the role may do) and is remembered while open, since each may hold what someone typed."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QDialog, QWidget
+
+from app.services import staff
+from app.services.schedule import AppointmentView, Provider
+from app.ui.admin.audit_dialog import AuditDialog
+from app.ui.admin.providers_dialog import ProvidersDialog
+from app.ui.admin.staff_dialog import AccountDialog, AccountForm, AccountValues, StaffDialog
+from app.ui.admin.types_dialog import AppointmentTypesDialog
+from app.ui.desk import Desk
+from app.ui.dialogs.appointment_dialog import AppointmentDialog
+from app.ui.dialogs.booking_dialog import BookingDialog
+from app.ui.dialogs.find_patient_dialog import FindPatientDialog
+from app.ui.dialogs.patient_dialog import PatientDialog
+from app.ui.dialogs.reschedule_dialog import RescheduleDialog
+
+
+class DialogLauncher(QObject):
+    message = Signal(str, int)  # for the status bar: what happened or why nothing did, and for how long (ms)
+    slot_taken = Signal()  # a booking found its time taken meanwhile: the free times shown are stale
+    appointment_chosen = Signal(object)  # AppointmentView found by a search: show its day
+
+    def __init__(self, desk: Desk, parent: QWidget):
+        super().__init__(parent)
+        self.desk = desk
+        self.runner = desk.runner
+        self.clinic = desk.clinic
+        self._window = parent
+        self._dialogs: list[QDialog] = []
+
+    def open_dialogs(self) -> list[QDialog]:
+        """The dialogs still open (each may hold what someone typed)."""
+        return list(self._dialogs)
+
+    def _open(self, dialog: QDialog, *, writes: bool = True) -> None:
+        if writes:
+            self.desk.attach(dialog)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._dialogs.append(dialog)
+        dialog.finished.connect(lambda _result, d=dialog: self._forget(d))
+        dialog.open()
+
+    def _forget(self, dialog: QDialog) -> None:
+        if dialog in self._dialogs:
+            self._dialogs.remove(dialog)
+
+    def _follow(self, signal, show: Callable[[bool], None], now: bool) -> None:
+        """Call `show` with what the role may do now, and whenever that changes."""
+        show(now)
+        signal.connect(show)
+
+    def open_booking(self, provider: Provider, start: datetime) -> BookingDialog:
+        dialog = BookingDialog(self.runner, self.clinic, provider, start, self._window)
+        dialog.slot_taken.connect(self.slot_taken)
+        self._open(dialog)
+        return dialog
+
+    def show_appointment(self, appointment: AppointmentView) -> AppointmentDialog:
+        dialog = AppointmentDialog(self.runner, self.clinic, appointment, self._window)
+        dialog.reschedule_requested.connect(self.open_reschedule)
+        dialog.edit_patient_requested.connect(self.edit_patient)
+        self._follow(self.desk.can_book_changed, dialog.set_can_book, self.desk.can_book)
+        self._follow(self.desk.can_edit_patients_changed, dialog.set_can_edit_patients, self.desk.can_edit_patients)
+        self._open(dialog)
+        return dialog
+
+    def open_reschedule(self, appointment: AppointmentView) -> RescheduleDialog | None:
+        provider = self.desk.provider(appointment.provider_id)
+        if provider is None:
+            self.message.emit("This provider is no longer active; their appointments cannot move.", 8_000)
+            return None
+        dialog = RescheduleDialog(self.runner, self.clinic, appointment, provider, self._window)
+        self._follow(self.desk.can_book_changed, dialog.picker.book_button.setVisible, self.desk.can_book)  # Move here
+        self._open(dialog)
+        return dialog
+
+    def find_patient(self) -> FindPatientDialog:
+        dialog = FindPatientDialog(self.runner, self.clinic, self._window)
+        dialog.appointment_chosen.connect(self.appointment_chosen)
+        dialog.edit_patient_requested.connect(self.edit_patient)
+        self.desk.schedule_changed.connect(dialog.on_schedule_change)  # its patient's details, as they change
+        self._follow(self.desk.can_edit_patients_changed, dialog.edit_button.setVisible, self.desk.can_edit_patients)
+        self._open(dialog, writes=False)
+        return dialog
+
+    def edit_patient(self, patient_id: int) -> PatientDialog:
+        # What shows the patient re-reads when the database announces the change, at this desk as at any other.
+        dialog = PatientDialog(self.runner, self.clinic, patient_id, self._window)
+        self._open(dialog)
+        return dialog
+
+    def open_providers(self) -> ProvidersDialog:
+        dialog = ProvidersDialog(self.runner, self.clinic, self._window)
+        self._open(dialog)
+        return dialog
+
+    def open_types(self) -> AppointmentTypesDialog:
+        dialog = AppointmentTypesDialog(self.runner, self.clinic, self._window)
+        self._open(dialog)
+        return dialog
+
+    def open_staff(self) -> StaffDialog:
+        dialog = StaffDialog(self.runner, self.clinic, self._window)
+        self._open(dialog)
+        return dialog
+
+    def change_my_password(self) -> AccountDialog:
+        permissions = self.desk.permissions
+        user = permissions.user if permissions is not None else "this account"
+
+        def change(account: AccountValues) -> str:
+            staff.change_own_password(self.clinic, account.current_password, account.password)
+            self.desk.runtime.use_password(account.password)  # this desk's next connections sign in with it
+            return "Your password is changed: sign in with the new one from now on."
+
+        dialog = AccountDialog(
+            self.runner,
+            AccountForm(with_name=False, with_current=True),
+            change,
+            title="Change my password",
+            action="&Change password",
+            intro=f"The new password is for {user}, at every desk. This desk stays signed in.",
+            parent=self._window,
+        )
+        dialog.done.connect(lambda message: self.message.emit(message, 10_000))
+        self._open(dialog)
+        return dialog
+
+    def open_audit_log(self) -> AuditDialog:
+        dialog = AuditDialog(self.runner, self.clinic, self._window)
+        self._open(dialog, writes=False)
+        return dialog
