@@ -44,7 +44,7 @@ from app.config import (
 from app.db import migrate
 from app.db.connect import DatabaseTarget, resolve_database
 from app.db.embedded import PASSWORD_RULES
-from app.db.engine import TCP_FAILURE_DETECTION, libpq_url, make_engine, workstation_name
+from app.db.engine import TCP_FAILURE_DETECTION, conninfo, make_engine, workstation_name
 from app.db.errors import not_allowed
 from app.db.server_account import ACCOUNT_NAME, running_as_root
 from app.desktop_libraries import missing_desktop_packages
@@ -150,7 +150,7 @@ SKIP_REASONS = {
 def _plain_connection(findings: Findings, name: str) -> psycopg.Connection:
     """A connection of its own, as the desk's live-update listener opens it (no session options)."""
     return psycopg.connect(
-        libpq_url(findings.target.url),
+        conninfo(findings.target.url),
         autocommit=True,
         application_name=f"{workstation_name()} {name}"[:63],
         connect_timeout=CONNECT_TIMEOUT_S,

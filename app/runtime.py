@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from app.config import Settings, load_settings
 from app.db import migrate
 from app.db.connect import DatabaseTarget, resolve_database
-from app.db.engine import TCP_FAILURE_DETECTION, libpq_url, make_engine, use_password, with_login, workstation_name
+from app.db.engine import TCP_FAILURE_DETECTION, conninfo, make_engine, use_password, with_login, workstation_name
 from app.db.errors import Fault, classify, driver_error
 from app.domain.errors import DomainError, first_line
 from app.live.changes import Change
@@ -77,7 +77,7 @@ class Runtime:
     ) -> ScheduleListener:
         """A listener for this database's schedule changes, on a connection of its own (not started)."""
         return ScheduleListener(
-            lambda: libpq_url(self.target.url),  # read at every connect: the password may have changed
+            lambda: conninfo(self.target.url),  # read at every connect: the password may have changed
             on_change,
             on_state,
             application_name=f"{workstation_name()} live",

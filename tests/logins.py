@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
-from app.db.engine import libpq_url, make_engine, with_login
+from app.db.engine import conninfo, make_engine, with_login
 from app.services import booking
 from tests.conftest import ZONE, make_clinic, new_patient
 
@@ -24,7 +24,7 @@ MOVED_TO = datetime.combine(TRAIL_DAY, time(11, 30), tzinfo=ZONE)
 def can_sign_in(db_url: str, name: str, password: str) -> bool:
     """Whether the server lets `name` in with `password` (a plain connection, as the desk's listener makes)."""
     try:
-        with psycopg.connect(libpq_url(with_login(db_url, name, password)), connect_timeout=5):
+        with psycopg.connect(conninfo(with_login(db_url, name, password)), connect_timeout=5):
             return True
     except psycopg.OperationalError:
         return False

@@ -33,7 +33,7 @@ import psycopg
 import pytest
 
 from app.db.embedded import server_url, start_embedded_server
-from app.db.engine import libpq_url
+from app.db.engine import conninfo
 from app.db.throwaway import migrated_database
 
 
@@ -99,7 +99,7 @@ class RestartableServer:
     def accepts_connections(self) -> bool:
         """Whether a new connection gets through right now (for checks that the server is really down)."""
         try:
-            with psycopg.connect(libpq_url(self.admin_url), connect_timeout=5) as connection:
+            with psycopg.connect(conninfo(self.admin_url), connect_timeout=5) as connection:
                 connection.execute("SELECT 1")
             return True
         except psycopg.OperationalError:

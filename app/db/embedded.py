@@ -257,10 +257,10 @@ class EmbeddedServer:
         if self._password() is not None:
             return
         self._stop()  # single-user mode needs the server down
-        password = secrets.token_urlsafe(32)
-        from app.db.scram import scram_verifier
-
-        statement = f"ALTER ROLE {SUPERUSER} PASSWORD '{scram_verifier(password)}';\n"
+        password = secrets.token_urlsafe(32)  # URL-safe base64: nothing to quote
+        # Single-user mode reads the statement from a pipe, and the server hashes the password itself
+        # (password_encryption is scram-sha-256): it travels over no connection.
+        statement = f"ALTER ROLE {SUPERUSER} PASSWORD '{password}';\n"
         self._run("postgres", "--single", "-D", str(self.pgdata), "postgres", input=statement)
         write_file(self.pgdata / SECRET_FILE, password)
 

@@ -5,12 +5,13 @@ import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
-from urllib.parse import quote
 
+from psycopg.conninfo import make_conninfo
 from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import OperationalError
 
 from app import APP_NAME
+from app.db.passwords import scram_verifier
 
 # A desk never waits long on another desk's lock or a runaway query, and a frozen desk cannot keep
 # a transaction (and its locks) open. Set per session at connect time: no extra round trip.
@@ -81,19 +82,13 @@ def signed_in_url(engine: Engine) -> URL:
     return engine.url.set(password=current[0]) if current else engine.url
 
 
-def libpq_url(url: str) -> str:
-    """The URL in libpq's form, for plain psycopg connections (postgresql+psycopg://... -> postgresql://...)."""
+def conninfo(url: str, **overrides: str | None) -> str:
+    """The URL as a libpq connection string, for plain psycopg connections and libpq's programs; `overrides`
+    replace its parameters (None leaves one out)."""
     parsed = make_url(url)
-    rest = parsed._replace(drivername="postgresql", username=None, password=None).render_as_string()
-    if parsed.username is None:
-        return rest
-    # SQLAlchemy leaves spaces and some other characters of a name or password as they are; libpq wants every
-    # special character percent-encoded.
-    userinfo = quote(parsed.username, safe="")
-    if parsed.password is not None:
-        userinfo += ":" + quote(parsed.password, safe="")
-    scheme, _, location = rest.partition("://")
-    return f"{scheme}://{userinfo}@{location}"
+    query = {key: value if isinstance(value, str) else value[-1] for key, value in parsed.query.items()}
+    parts = {"host": parsed.host, "port": parsed.port, "dbname": parsed.database, "user": parsed.username}
+    return make_conninfo(**{**parts, "password": parsed.password, **query, **overrides})
 
 
 def with_login(url: str, user: str, password: str) -> str:
@@ -150,15 +145,13 @@ def drop_logins(admin_url: str, names: list[str]) -> None:
 def set_password(admin_url: str, user: str, password: str, *, wait_s: float = 0) -> None:
     """Set a role's password as a SCRAM verifier (computed here: the plain password is not sent). With `wait_s`,
     a server that still refuses the connection (its new rules not read yet) is tried again for that long."""
-    from app.db.scram import scram_verifier
-
     deadline = time.monotonic() + wait_s
     while True:
         try:
             with _admin_connection(admin_url) as conn:
                 quoted = conn.dialect.identifier_preparer.quote_identifier(user)
                 # A utility statement takes no parameters; the verifier is base64 and '$' ':' only.
-                conn.exec_driver_sql(f"ALTER ROLE {quoted} PASSWORD '{scram_verifier(password)}'")
+                conn.exec_driver_sql(f"ALTER ROLE {quoted} PASSWORD '{scram_verifier(conn, password)}'")
                 return
         except OperationalError:
             if time.monotonic() >= deadline:

@@ -1,10 +1,13 @@
 """The schema of a migrated database as SQL text: what schema.sql at the project root holds."""
 
+import os
 import re
 import subprocess
 
+from sqlalchemy import make_url
+
 from app.db.connect import DatabaseTarget
-from app.db.engine import libpq_url
+from app.db.engine import conninfo
 
 
 def _pg_dump_path() -> str:
@@ -24,11 +27,16 @@ def normalize(dump: str) -> str:
     return text + "\n"
 
 
+def pg_dump_command(target: DatabaseTarget) -> tuple[list[str], dict[str, str]]:
+    """pg_dump's arguments and environment: the password goes in the environment, where `ps` does not show it."""
+    env = dict(os.environ)
+    password = make_url(target.url).password
+    if password is not None:
+        env["PGPASSWORD"] = password
+    return [_pg_dump_path(), "--schema-only", "--no-owner", conninfo(target.url, password=None)], env
+
+
 def dump_schema(target: DatabaseTarget) -> str:
-    result = subprocess.run(
-        [_pg_dump_path(), "--schema-only", "--no-owner", libpq_url(target.url)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
+    command, env = pg_dump_command(target)
+    result = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
     return normalize(result.stdout)

@@ -1,7 +1,7 @@
 """Staff accounts: PostgreSQL login roles in one of the clinic's groups, managed by admins.
 
 The database's staff_* functions do the work (they alone may create roles) and check every value; this module
-turns their refusals into field errors and keeps plain passwords on this computer (see app.db.scram).
+turns their refusals into field errors and keeps plain passwords on this computer (see app.db.passwords).
 """
 
 from dataclasses import dataclass
@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from app.db.engine import make_engine, signed_in_url
 from app.db.errors import feature_not_supported, primary_message, refused_by_function
-from app.db.scram import scram_verifier
+from app.db.passwords import scram_verifier
 from app.domain.errors import DatabaseUnavailable, DomainError, InvalidInput
 from app.services.access import GROUPS
 from app.services.context import Clinic
@@ -57,12 +57,18 @@ def _group(role: str) -> str:
     return ROLES[role]
 
 
-def _call(clinic: Clinic, sql: str, params: dict):
-    """Run one staff_* function; its refusals ("field: what is wrong") become InvalidInput."""
+def _call(clinic: Clinic, sql: str, params: dict, *, password: str | None = None):
+    """Run one staff_* function; its refusals ("field: what is wrong") become InvalidInput. With `password`, its
+    verifier (computed here, for this server) is the `verifier` parameter."""
     if "name" in params:
         _check_sendable("name", params["name"])
+
+    def work(conn):
+        values = params if password is None else {**params, "verifier": scram_verifier(conn, password)}
+        return conn.execute(text(sql), values).scalar()
+
     try:
-        return clinic.uow.write(lambda conn: conn.execute(text(sql), params).scalar())
+        return clinic.uow.write(work)
     except DBAPIError as exc:
         if feature_not_supported(exc):  # PostgreSQL 15 and older: the staff_* functions refuse, IT manages staff
             raise StaffManagedByIT(primary_message(exc).removeprefix("staff: ")) from exc
@@ -76,8 +82,7 @@ def add_staff(clinic: Clinic, name: str, role: str, password: str) -> None:
     """Create a login for `name` in `role`'s group with a SCRAM password."""
     group = _group(role)
     _check_password(password)
-    verifier = scram_verifier(password)
-    _call(clinic, "SELECT staff_add(:name, :group, :verifier)", {"name": name, "group": group, "verifier": verifier})
+    _call(clinic, "SELECT staff_add(:name, :group, :verifier)", {"name": name, "group": group}, password=password)
 
 
 def set_enabled(clinic: Clinic, name: str, enabled: bool) -> int:
@@ -87,7 +92,7 @@ def set_enabled(clinic: Clinic, name: str, enabled: bool) -> int:
 
 def set_password(clinic: Clinic, name: str, password: str) -> None:
     _check_password(password)
-    _call(clinic, "SELECT staff_set_password(:name, :verifier)", {"name": name, "verifier": scram_verifier(password)})
+    _call(clinic, "SELECT staff_set_password(:name, :verifier)", {"name": name}, password=password)
 
 
 def change_own_password(clinic: Clinic, current_password: str, new_password: str) -> None:
@@ -103,7 +108,7 @@ def change_own_password(clinic: Clinic, current_password: str, new_password: str
     if signed_in.username and signed_in.username.lower() in new_password.lower():
         raise InvalidInput.single("password", "must not contain your user name")
     try:
-        _call(clinic, "SELECT staff_change_own_password(:verifier)", {"verifier": scram_verifier(new_password)})
+        _call(clinic, "SELECT staff_change_own_password(:verifier)", {}, password=new_password)
     except DatabaseUnavailable:
         # The answer was lost, and with the change made the retries' old password no longer signs in: the new one
         # does exactly when the change went through.

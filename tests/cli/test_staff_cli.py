@@ -11,7 +11,7 @@ import uuid
 import psycopg
 import pytest
 
-from app.db.engine import libpq_url, with_login
+from app.db.engine import conninfo, with_login
 from app.services import staff
 from app.services.staff import StaffMember
 from tests.cli.runner import ROOT, Result, run_one
@@ -84,7 +84,7 @@ def test_disabling_ends_the_accounts_open_sessions(cli_env, db_url, names):
     assert (
         run_with_stdin(cli_env, STAFF_PASSWORD, "staff", "add", name, "--role", "manager", "--password-stdin").code == 0
     )
-    with psycopg.connect(libpq_url(with_login(db_url, name, STAFF_PASSWORD))) as desk:
+    with psycopg.connect(conninfo(with_login(db_url, name, STAFF_PASSWORD))) as desk:
         disabled = run_one(cli_env, "staff", "disable", name)
         assert disabled.out.strip() == f"disabled {name}; 1 open session ended"
         with pytest.raises(psycopg.OperationalError):

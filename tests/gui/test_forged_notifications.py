@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from sqlalchemy import event
 
-from app.db.engine import libpq_url
+from app.db.engine import conninfo
 from app.live.changes import CHANNEL
 from app.services import booking
 from app.ui.navigation import ViewMode
@@ -77,7 +77,7 @@ def test_a_flood_of_forged_notifications_costs_few_reads_and_hides_no_real_chang
     flooder_done, a_quarter_sent = threading.Event(), threading.Event()
 
     def flood() -> None:
-        with psycopg.connect(libpq_url(db_url), autocommit=True) as conn:
+        with psycopg.connect(conninfo(db_url), autocommit=True) as conn:
             for n in range(FLOOD):
                 if n == FLOOD // 4:
                     a_quarter_sent.set()

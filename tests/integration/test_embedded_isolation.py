@@ -31,7 +31,7 @@ from app.db.embedded import (
     server_url,
     start_embedded_server,
 )
-from app.db.engine import libpq_url
+from app.db.engine import conninfo
 from app.db.server_account import ACCOUNT_NAME, EmbeddedServerError
 from tests.os_users import os_user, require_root, run_as
 
@@ -85,13 +85,13 @@ DESK_CODE = textwrap.dedent(
     import json, os, stat, sys, psycopg
     from pathlib import Path
     from app.db.embedded import server_url, start_embedded_server
-    from app.db.engine import libpq_url
+    from app.db.engine import conninfo
 
     report = []
     for start in ("first", "second"):
         server = start_embedded_server(Path(sys.argv[1]))
         socket = server.socket_dir / ".s.PGSQL.5432"
-        with psycopg.connect(libpq_url(server_url(server, "postgres"))) as conn:
+        with psycopg.connect(conninfo(server_url(server, "postgres"))) as conn:
             superusers = [r[0] for r in conn.execute("SELECT rolname FROM pg_roles WHERE rolsuper ORDER BY 1")]
         mode = lambda path: stat.S_IMODE(os.stat(path).st_mode)
         report.append({"socket_dir": str(server.socket_dir), "dir_mode": mode(server.socket_dir),
@@ -206,7 +206,7 @@ def test_a_data_folder_left_trusting_by_an_older_version_asks_for_passwords_agai
         assert (server.pgdata / "pg_hba.conf").read_text() == PG_HBA
         with pytest.raises(psycopg.OperationalError, match="password"):
             psycopg.connect(host=str(server.socket_dir), user="postgres", dbname="postgres", password="")
-        with psycopg.connect(libpq_url(server_url(server, "postgres"))) as conn:
+        with psycopg.connect(conninfo(server_url(server, "postgres"))) as conn:
             assert conn.execute("SELECT current_user").fetchone() == ("postgres",)
     finally:
         server.cleanup()

@@ -27,7 +27,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from app.db.engine import libpq_url, make_engine, with_login
+from app.db.engine import conninfo, make_engine, with_login
 from app.domain.errors import InvalidInput
 from app.services import booking, staff
 from app.services.patients import create_patient, update_patient
@@ -235,8 +235,8 @@ def desk_login(db_url: str, name: str, password: str) -> str:
 
 
 def listener_login(db_url: str, name: str, password: str) -> str:
-    """Sign in as a desk's live listener does (a plain psycopg connection on libpq_url)."""
-    with psycopg.connect(libpq_url(with_login(db_url, name, password))) as conn:
+    """Sign in as a desk's live listener does (a plain psycopg connection on conninfo)."""
+    with psycopg.connect(conninfo(with_login(db_url, name, password))) as conn:
         return conn.execute("SELECT session_user").fetchone()[0]
 
 

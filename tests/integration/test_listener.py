@@ -16,7 +16,7 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
-from app.db.engine import libpq_url, make_engine
+from app.db.engine import conninfo, make_engine
 from app.live.changes import Change
 from app.live.listener import Backoff, ListenerState, ScheduleListener
 from app.services import booking
@@ -122,7 +122,7 @@ def book_at(clinic, provider_id: int, patient_id: int, start: datetime) -> int:
 
 def test_reports_connected_first_and_delivers_a_booking(clinic, provider_id, patient_id, db_url, start_listener):
     recorder = Recorder()
-    listener = start_listener(libpq_url(db_url), recorder)
+    listener = start_listener(conninfo(db_url), recorder)
     assert recorder.next_state() == ListenerState(connected=True)
     assert listener.backend_pid is not None
     assert recorder.changes.empty(), "nothing changed since it started listening"
@@ -142,7 +142,7 @@ def test_reports_connected_first_and_delivers_a_booking(clinic, provider_id, pat
 
 def test_its_connection_is_named_and_leaves_when_it_stops(engine, db_url, start_listener):
     recorder = Recorder()
-    listener = start_listener(libpq_url(db_url), recorder)
+    listener = start_listener(conninfo(db_url), recorder)
     assert recorder.next_state().connected
     backend_pid = listener.backend_pid
 
@@ -172,7 +172,7 @@ def test_reconnects_by_itself_after_its_connection_is_terminated(
     engine, clinic, provider_id, patient_id, db_url, start_listener
 ):
     recorder = Recorder()
-    listener = start_listener(libpq_url(db_url), recorder, backoff=QUICK)
+    listener = start_listener(conninfo(db_url), recorder, backoff=QUICK)
     assert recorder.next_state().connected
     first_pid = listener.backend_pid
 
@@ -234,7 +234,7 @@ def test_reconnects_by_itself_when_the_server_comes_back(restartable_server, sta
         patient_id = new_patient(clinic)
 
         recorder = Recorder()
-        listener = start_listener(libpq_url(url), recorder, backoff=QUICK)
+        listener = start_listener(conninfo(url), recorder, backoff=QUICK)
         assert recorder.next_state() == ListenerState(connected=True)
         before = book_at(clinic, provider_id, patient_id, TUESDAY_9)
         recorder.wait_for_change(appointment(before))
@@ -268,7 +268,7 @@ def test_a_restartable_server_stops_for_real_and_starts_at_the_same_url():
         admin_url, socket_dir, first_pid = server.admin_url, server.socket_dir, server.pid
         socket_file = socket_dir / ".s.PGSQL.5432"
         assert socket_file.exists()
-        held = psycopg.connect(libpq_url(url), autocommit=True)
+        held = psycopg.connect(conninfo(url), autocommit=True)
         try:
             held.execute("INSERT INTO providers (name) VALUES ('Dr. Persistent')")
 
@@ -287,7 +287,7 @@ def test_a_restartable_server_stops_for_real_and_starts_at_the_same_url():
             assert (server.admin_url, server.socket_dir) == (admin_url, socket_dir)
             assert server.pid not in (None, first_pid)
             assert server.accepts_connections()
-            with psycopg.connect(libpq_url(url)) as again:
+            with psycopg.connect(conninfo(url)) as again:
                 assert again.execute("SELECT name FROM providers").fetchall() == [("Dr. Persistent",)]
 
             server.stop()
@@ -319,5 +319,5 @@ def test_the_restartable_server_fixture_gives_a_running_server(restartable_serve
     assert restartable_server.running
     assert restartable_server.accepts_connections()
     url = restartable_server.create_database()
-    with psycopg.connect(libpq_url(url)) as connection:
+    with psycopg.connect(conninfo(url)) as connection:
         assert connection.execute("SELECT count(*) FROM appointment_types").fetchone()[0] == 3

@@ -14,7 +14,7 @@ import pytest
 from psycopg import sql
 from sqlalchemy import text
 
-from app.db.engine import libpq_url
+from app.db.engine import conninfo
 from app.domain.errors import InvalidInput, SlotTaken
 from app.live.changes import CHANNEL, Change, parse
 from app.services import booking
@@ -56,7 +56,7 @@ class Announcements:
 
 @pytest.fixture
 def announcements(db_url):
-    listening = Announcements(libpq_url(db_url))
+    listening = Announcements(conninfo(db_url))
     yield listening
     listening.close()
 

@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 
 from app.db import migrate
 from app.db.connect import DatabaseTarget, describe_url
-from app.db.engine import libpq_url, make_engine, with_database, with_login
+from app.db.engine import conninfo, make_engine, with_database, with_login
 from app.domain.errors import InvalidInput
 from app.runtime import AccountDisabled, Login, NoClinicRole, WrongLogin, sign_in
 from app.services import audit, booking, providers, schedule, staff
@@ -122,7 +122,7 @@ def test_a_non_superuser_owner_sets_up_the_clinic_and_stays_out_of_the_admins_re
         # Disabling the receptionist while their desk is open. The owner, whose powers staff_set_enabled runs
         # with, is no superuser, has no pg_signal_backend and only ADMIN (not INHERIT) on the receptionist's
         # role: it may not end their sessions, so none is ended and the open desk works on until it reconnects.
-        with psycopg.connect(libpq_url(with_login(clinic_url, RECEPTIONIST, RECEPTIONIST_PASSWORD))) as desk:
+        with psycopg.connect(conninfo(with_login(clinic_url, RECEPTIONIST, RECEPTIONIST_PASSWORD))) as desk:
             assert staff.set_enabled(admin, RECEPTIONIST, False) == 0
             assert desk.execute("SELECT session_user").fetchone() == (RECEPTIONIST,), "the open session was ended"
         with pytest.raises(AccountDisabled):

@@ -11,8 +11,7 @@ from sqlalchemy import create_engine, text
 
 from app.db import migrate
 from app.db.connect import DatabaseTarget
-from app.db.engine import libpq_url, make_engine
-from app.db.scram import scram_verifier
+from app.db.engine import conninfo, make_engine
 from app.doctor import run_doctor
 from app.runtime import Login, sign_in
 from app.services import booking, staff
@@ -21,6 +20,7 @@ from app.services.providers import add_provider
 from app.services.staff import StaffManagedByIT, StaffMember
 from tests.conftest import WEEKDAY_HOURS, ZONE, make_clinic, new_patient
 from tests.postgresql15 import SUPERUSER_PASSWORD, Postgres15
+from tests.scram import scram_verifier
 
 OWNER, OWNER_PASSWORD = "clinic_owner", "the owner keeps this one"
 ADMIN, RECEPTIONIST, PASSWORD = "jdoe", "frontdesk", "a staff password"
@@ -120,7 +120,7 @@ def test_an_owner_that_may_create_roles_is_a_superuser_in_disguise_and_doctor_sa
     as_superuser(server, f"ALTER ROLE {OWNER} CREATEROLE")
     try:
         # The escalation itself: on 15, CREATEROLE may grant any role, this one included.
-        with psycopg.connect(libpq_url(server.url(OWNER, OWNER_PASSWORD, "clinic")), autocommit=True) as owner:
+        with psycopg.connect(conninfo(server.url(OWNER, OWNER_PASSWORD, "clinic")), autocommit=True) as owner:
             owner.execute(f"GRANT pg_execute_server_program TO {OWNER}")
             owner.execute(f"REVOKE pg_execute_server_program FROM {OWNER}")
         report = doctor_report(server, monkeypatch, tmp_path)
@@ -132,7 +132,7 @@ def test_an_owner_that_may_create_roles_is_a_superuser_in_disguise_and_doctor_sa
 
 
 def test_the_database_bounds_sessions_on_15_too(server):
-    with psycopg.connect(libpq_url(server.url(RECEPTIONIST, PASSWORD, "clinic"))) as conn:
+    with psycopg.connect(conninfo(server.url(RECEPTIONIST, PASSWORD, "clinic"))) as conn:
         assert conn.execute("SHOW idle_in_transaction_session_timeout").fetchone() == ("30s",)
         assert conn.execute("SELECT rolconnlimit FROM pg_roles WHERE rolname = session_user").fetchone() == (16,)
     engine = make_engine(server.url(OWNER, OWNER_PASSWORD, "clinic"), pool_size=1)

@@ -15,12 +15,12 @@ import pytest
 from psycopg import errors
 from sqlalchemy import text
 
-from app.db.engine import libpq_url, make_engine, with_login
-from app.db.scram import scram_verifier
+from app.db.engine import conninfo, make_engine, with_login
 from app.db.throwaway import throwaway_database
 from app.services import booking, providers
 from app.services.staff import add_staff
 from tests.conftest import WEEKDAY_HOURS, ZONE, drop_roles, make_clinic, new_patient
+from tests.scram import scram_verifier
 
 MANAGER, RECEPTIONIST, ADMIN, OUTSIDER = "manager", "receptionist", "admin", "outsider"
 ROLES = (MANAGER, RECEPTIONIST, ADMIN, OUTSIDER)  # OUTSIDER: a login that belongs to no clinic group
@@ -244,7 +244,7 @@ def scene(admin_url, template_db):
                     create_outsider(engine, names[role])
                 else:
                     add_staff(clinic, names[role], role, PASSWORD)
-                connections[role] = psycopg.connect(libpq_url(with_login(url, names[role], PASSWORD)))
+                connections[role] = psycopg.connect(conninfo(with_login(url, names[role], PASSWORD)))
             yield {**params, "manager": names[MANAGER]}, connections
         finally:
             for connection in connections.values():

@@ -12,8 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from app.db import migrate
 from app.db.connect import DatabaseTarget
-from app.db.engine import libpq_url, make_engine, with_login
-from app.db.scram import scram_verifier
+from app.db.engine import conninfo, make_engine, with_login
 from app.db.throwaway import throwaway_database
 from app.domain.errors import Busy, InvalidInput, SlotBusy
 from app.runtime import Login, SignInFailed, sign_in
@@ -22,12 +21,13 @@ from tests.conftest import STAFF_PASSWORD, drop_roles, make_clinic, new_patient
 from tests.integration.db_state import refused, row_counts
 from tests.integration.test_lost_answers import TUESDAY_9
 from tests.restartable_server import restartable_server_fixture  # noqa: F401
+from tests.scram import scram_verifier
 
 CONNECTION_LIMIT = 16
 
 
 def psql(url: str, user: str, password: str = STAFF_PASSWORD, **options) -> psycopg.Connection:
-    return psycopg.connect(libpq_url(with_login(url, user, password)), **options)
+    return psycopg.connect(conninfo(with_login(url, user, password)), **options)
 
 
 # --- time limits ------------------------------------------------------------------------------------------------

@@ -18,13 +18,13 @@ from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 
 from app.db.engine import make_engine, with_login
-from app.db.scram import scram_verifier
 from app.domain.errors import InvalidInput
 from app.domain.slots import WorkingBlock
 from app.services import appointment_types, providers, staff
 from tests.conftest import STAFF_PASSWORD, WEEKDAY_HOURS, ZONE, drop_roles
 from tests.integration.db_state import refused
 from tests.logins import signed_in_fixture  # noqa: F401
+from tests.scram import scram_verifier
 
 NEW_PASSWORD = "a brand new password"
 TUESDAY_9 = datetime(2030, 1, 8, 9, 0, tzinfo=ZONE)

@@ -1,4 +1,4 @@
-"""SCRAM-SHA-256 verifiers computed on the desk (app.db.scram). Real logins with such passwords are in
+"""The tests' own SCRAM-SHA-256 verifiers (tests/scram.py) follow RFC 7677. Real logins with such passwords are in
 tests/integration/test_hostile_input.py."""
 
 import base64
@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from app.db.scram import ITERATIONS, saslprep, scram_verifier
+from tests.scram import ITERATIONS, saslprep, scram_verifier
 
 VERIFIER = re.compile(r"^SCRAM-SHA-256\$(\d+):([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+):([A-Za-z0-9+/=]+)$")
 

@@ -1,4 +1,5 @@
-"""SCRAM-SHA-256 password verifiers, computed here so a plain password never travels to the server.
+"""SCRAM-SHA-256 password verifiers in plain Python, for tests that need one with no connection at hand (a role
+made in one statement, a verifier to corrupt on purpose). The product asks libpq (app.db.passwords).
 
 The verifier is what PostgreSQL stores for a SCRAM password (`rolpassword`); `CREATE ROLE ... PASSWORD
 'SCRAM-SHA-256$...'` stores it as given. The password is prepared with SASLprep (RFC 4013) as PostgreSQL and
