@@ -166,13 +166,18 @@ class PatientIn(InputModel):
         return value
 
 
-class BookingRequest(InputModel):
+class BookingDetails(InputModel):
+    """A booking but for its patient: a new patient's, registered in the same transaction."""
+
     provider_id: Id
-    patient_id: Id
     start: AwareDatetime
     type_id: Id | None = None  # None: the clinic's default appointment type
     notes: Notes = ""
     request_id: uuid.UUID = Field(default_factory=uuid.uuid4)
+
+
+class BookingRequest(BookingDetails):
+    patient_id: Id
 
 
 class RescheduleRequest(InputModel):

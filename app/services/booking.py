@@ -12,6 +12,7 @@ queueing for its lock. The booking transaction's three statements then travel in
 """
 
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
@@ -25,12 +26,16 @@ from app.domain.models import (
     ALLOWED_TRANSITIONS,
     ON_ITS_DAY,
     AppointmentStatus,
+    BookingDetails,
     BookingRequest,
+    PatientIn,
     RescheduleRequest,
     StatusChange,
     transitions_on,
     validate,
 )
+from app.domain.slots import Interval
+from app.services import patients
 from app.services.context import Clinic
 from app.services.rules import check_bookable_time, load_provider_day
 
@@ -117,6 +122,50 @@ def book(clinic: Clinic, **values) -> int:
     with the same request_id returns the first booking's id instead of booking again.
     """
     request = validate(BookingRequest, **values)
+    slot, holder_request = _slot_before_locking(clinic, request)
+    if holder_request:  # already booked when we looked: refused without taking a lock
+        return _holder_or_taken(clinic, holder_request, request)
+    try:
+        return clinic.uow.run(lambda conn: _book_slot(conn, clinic, request, slot))
+    except _RequestAlreadyBooked:
+        return _find_by_request(clinic, request)
+
+
+@dataclass(frozen=True)
+class NewPatientBooked:
+    patient_id: int
+    appointment_id: int
+
+
+def book_new_patient(
+    clinic: Clinic, patient: PatientIn, details: BookingDetails, *, allow_duplicate: bool = False
+) -> NewPatientBooked:
+    """Register `patient` and book `details` for them in one transaction: both happen or neither (a connection
+    lost between them leaves no patient without their booking). Raises as `book` does, and
+    LikelyDuplicatePatient as `patients.insert_patient` does. Repeating it with the same request id after a lost
+    answer returns what the first attempt did."""
+    slot, holder_request = _slot_before_locking(clinic, details)
+    if holder_request and holder_request != details.request_id:
+        raise SlotTaken()
+
+    def work(conn: Connection) -> NewPatientBooked:
+        done = conn.execute(FIND_BY_REQUEST, {"request_id": details.request_id}).one_or_none()
+        if done is not None:  # a retry whose first COMMIT went through
+            return NewPatientBooked(done.patient_id, done.id)
+        patient_id = patients.insert_patient(conn, patient, allow_duplicate=allow_duplicate)
+        request = BookingRequest(patient_id=patient_id, **details.model_dump())
+        return NewPatientBooked(patient_id, _book_slot(conn, clinic, request, slot))
+
+    try:
+        return clinic.uow.run(work)
+    except _RequestAlreadyBooked:  # another attempt with this request id committed meanwhile
+        done = clinic.uow.read(lambda conn: conn.execute(FIND_BY_REQUEST, {"request_id": details.request_id}).one())
+        return NewPatientBooked(done.patient_id, done.id)
+
+
+def _slot_before_locking(clinic: Clinic, request: BookingDetails) -> tuple[Interval, UUID | None]:
+    """The provider's slot at the request's start by their rules (InvalidInput if there is none), and the request
+    id of the live appointment holding it, read outside the transaction."""
     check_bookable_time(clinic, request.start)
 
     def rules(conn: Connection):
@@ -124,33 +173,27 @@ def book(clinic: Clinic, **values) -> int:
         return load_provider_day(clinic, conn, request.provider_id, local_day, holder_at=request.start)
 
     day = clinic.uow.read(rules)
-    slot = day.slot_at(request.start)
-    if day.holder_request:  # already booked when we looked: refused without taking a lock
-        return _holder_or_taken(clinic, day.holder_request, request)
+    return day.slot_at(request.start), day.holder_request
 
-    def work(conn: Connection) -> int:
-        params = {
-            "provider_id": request.provider_id,
-            "start": slot.start,
-            "end": slot.end,
-            "patient_id": request.patient_id,
-            "type_id": request.type_id,
-            "notes": request.notes,
-            "request_id": request.request_id,
-        }
-        # One transaction: get-or-create, lock, then check-and-insert. The server runs them in this order;
-        # they travel (with the BEGIN) in one round trip.
-        statements = [(INSERT_SLOT, params), (LOCK_SLOT, params), (BOOK_IF_FREE, params)]
-        with _constraints_as_domain_errors():
-            outcome = execute_pipelined(conn, statements)
-        if outcome.booked_id is not None:
-            return outcome.booked_id
-        return _holder_or_taken(clinic, outcome.holder_request, request)
 
-    try:
-        return clinic.uow.run(work)
-    except _RequestAlreadyBooked:
-        return _find_by_request(clinic, request)
+def _book_slot(conn: Connection, clinic: Clinic, request: BookingRequest, slot: Interval) -> int:
+    params = {
+        "provider_id": request.provider_id,
+        "start": slot.start,
+        "end": slot.end,
+        "patient_id": request.patient_id,
+        "type_id": request.type_id,
+        "notes": request.notes,
+        "request_id": request.request_id,
+    }
+    # One transaction: get-or-create, lock, then check-and-insert. The server runs them in this order;
+    # they travel (with the BEGIN) in one round trip.
+    statements = [(INSERT_SLOT, params), (LOCK_SLOT, params), (BOOK_IF_FREE, params)]
+    with _constraints_as_domain_errors():
+        outcome = execute_pipelined(conn, statements)
+    if outcome.booked_id is not None:
+        return outcome.booked_id
+    return _holder_or_taken(clinic, outcome.holder_request, request)
 
 
 def _find_by_request(clinic: Clinic, request: BookingRequest) -> int:

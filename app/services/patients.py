@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from app.domain.errors import LikelyDuplicatePatient, NotFound
 from app.domain.models import PatientIn, PatientSearch, validate
@@ -77,33 +77,28 @@ def get_patient(clinic: Clinic, patient_id: int) -> Patient | None:
     return Patient(*row) if row else None
 
 
-def create_patient(clinic: Clinic, *, allow_duplicate: bool = False, **values) -> int:
-    """Register a patient; return the id. A patient with the same name and birth date raises
-    LikelyDuplicatePatient unless `allow_duplicate` (the receptionist confirmed it is someone else)."""
-    patient = validate(PatientIn, **values)
+FIND_TWINS = text(
+    "SELECT id FROM patients WHERE lower(first_name) = lower(:first_name)"
+    " AND lower(last_name) = lower(:last_name) AND date_of_birth = :date_of_birth ORDER BY id"
+)
+INSERT_PATIENT = text(f"INSERT INTO patients ({_DETAILS}) VALUES ({_DETAIL_VALUES}) RETURNING id")
+
+
+def insert_patient(conn: Connection, patient: PatientIn, *, allow_duplicate: bool) -> int:
+    """Register `patient` in the caller's transaction; return the id. A patient with the same name and birth date
+    raises LikelyDuplicatePatient unless `allow_duplicate` (the receptionist confirmed it is someone else)."""
     params = patient.model_dump()
+    if not allow_duplicate:
+        twins = conn.execute(FIND_TWINS, params).scalars().all()
+        if twins:
+            raise LikelyDuplicatePatient(list(twins))
+    return conn.execute(INSERT_PATIENT, params).scalar_one()
 
-    def work(conn) -> int:
-        if not allow_duplicate:
-            twins = (
-                conn.execute(
-                    text(
-                        "SELECT id FROM patients WHERE lower(first_name) = lower(:first_name)"
-                        " AND lower(last_name) = lower(:last_name) AND date_of_birth = :date_of_birth ORDER BY id"
-                    ),
-                    params,
-                )
-                .scalars()
-                .all()
-            )
-            if twins:
-                raise LikelyDuplicatePatient(list(twins))
-        return conn.execute(
-            text(f"INSERT INTO patients ({_DETAILS}) VALUES ({_DETAIL_VALUES}) RETURNING id"),
-            params,
-        ).scalar_one()
 
-    return clinic.uow.write(work)
+def create_patient(clinic: Clinic, *, allow_duplicate: bool = False, **values) -> int:
+    """Register a patient; return the id (see insert_patient)."""
+    patient = validate(PatientIn, **values)
+    return clinic.uow.write(lambda conn: insert_patient(conn, patient, allow_duplicate=allow_duplicate))
 
 
 def update_patient(clinic: Clinic, patient_id: int, **values) -> None:

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog
 from sqlalchemy import text
 
 from app.db.engine import make_engine
@@ -197,7 +198,7 @@ def test_slot_taken_by_another_desk_keeps_the_input_and_the_next_time_books_once
     ]
 
 
-def test_a_new_patient_is_registered_once_even_when_the_first_booking_fails(
+def test_a_new_patient_whose_time_was_taken_is_not_registered_and_the_next_attempt_registers_them_once(
     qtbot, engine, clinic, provider, open_dialog
 ):
     dialog = open_dialog()
@@ -209,15 +210,14 @@ def test_a_new_patient_is_registered_once_even_when_the_first_booking_fails(
     with qtbot.waitSignal(dialog.slot_taken):
         click_book(qtbot, dialog)
     qtbot.waitUntil(lambda: dialog.time_combo.isEnabled())
-    [grace] = [p for p in patient_rows(engine) if p.last_name == "Hopper"]
-    assert dialog.patient_mode is PatientMode.EXISTING
-    assert dialog.search.chosen.id == grace.id
+    assert [p for p in patient_rows(engine) if p.last_name == "Hopper"] == []  # registered with the booking only
+    assert dialog.patient_mode is PatientMode.NEW
     assert dialog.patient_form.edits["first_name"].text() == "Grace"  # what was typed is still there
 
     qtbot.keyClick(dialog.time_combo, Qt.Key.Key_Down)
     with qtbot.waitSignal(dialog.booked):
         click_book(qtbot, dialog)
-    assert [p.id for p in patient_rows(engine) if p.last_name == "Hopper"] == [grace.id]
+    [grace] = [p for p in patient_rows(engine) if p.last_name == "Hopper"]
     assert [row.starts_at for row in appointments(engine) if row.patient_id == grace.id] == [FIRST_FREE]
 
 
@@ -349,18 +349,43 @@ def test_dialogs_follow_the_application_theme_until_given_one(dark_application, 
     assert light in dialog.styleSheet() and dark not in dialog.styleSheet()
 
 
-@pytest.fixture
-def lost_acknowledgement(monkeypatch):
-    """The next booking commits, but its answer is lost with the connection (as when the server restarts
-    during COMMIT): the dialog hears DatabaseUnavailable although the appointment exists."""
-    real_book = booking.book
+def lose_the_next_answer(monkeypatch, name: str) -> None:
+    """The next call of booking.`name` commits, but its answer is lost with the connection (as when the server
+    restarts during COMMIT): the dialog hears DatabaseUnavailable although the appointment exists."""
+    real = getattr(booking, name)
 
-    def book_and_lose_the_answer(*args, **kwargs):
-        monkeypatch.setattr(booking, "book", real_book)
-        real_book(*args, **kwargs)
+    def call_and_lose_the_answer(*args, **kwargs):
+        monkeypatch.setattr(booking, name, real)
+        real(*args, **kwargs)
         raise DatabaseUnavailable("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(booking, "book", book_and_lose_the_answer)
+    monkeypatch.setattr(booking, name, call_and_lose_the_answer)
+
+
+@pytest.fixture
+def lost_acknowledgement(monkeypatch):
+    lose_the_next_answer(monkeypatch, "book")
+
+
+def test_a_new_patients_booking_whose_answer_was_lost_is_found_and_registers_them_once(
+    qtbot, engine, open_dialog, monkeypatch
+):
+    lose_the_next_answer(monkeypatch, "book_new_patient")
+    dialog = open_dialog()
+    fill_new_patient(
+        qtbot, dialog, first_name="Grace", last_name="Hopper", date_of_birth="1906-12-09", phone="+1 212 555 0100"
+    )
+    click_book(qtbot, dialog)
+    qtbot.waitUntil(lambda: dialog.banner.isVisible())
+    assert "not available right now" in dialog.banner.text()
+    [(first, grace, _, _, _)] = appointments(engine)  # it did go through
+
+    with qtbot.waitSignal(dialog.booked) as booked:
+        click_book(qtbot, dialog)
+    assert booked.args == [first]
+    assert dialog.result() == QDialog.DialogCode.Accepted  # booked as asked: nothing to report
+    assert [p.id for p in patient_rows(engine) if p.last_name == "Hopper"] == [grace]
+    assert [(row.id, row.starts_at) for row in appointments(engine)] == [(first, SLOT)]
 
 
 def test_a_booking_whose_answer_was_lost_is_found_on_the_next_press_and_not_made_twice(

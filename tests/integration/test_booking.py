@@ -1,13 +1,14 @@
 import threading
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from app.domain.errors import InvalidInput, SlotTaken
+from app.domain.errors import InvalidInput, LikelyDuplicatePatient, SlotTaken
+from app.domain.models import BookingDetails, PatientIn
 from app.domain.slots import WorkingBlock
-from app.services import booking, schedule
+from app.services import booking, patients, schedule
 from app.services.providers import add_provider
 from tests.conftest import ZONE, new_patient
 from tests.integration.db_state import wait_for_lock_waiter
@@ -316,3 +317,49 @@ def test_a_booking_that_waited_for_the_lock_sees_the_winner_and_is_refused_clean
     assert isinstance(result.get("error"), SlotTaken)
     assert result["error"].__cause__ is None, "refused by the check after the lock, not by the unique index"
     assert count_live(engine) == 1
+
+
+ADA = PatientIn(first_name="Ada", last_name="Lovelace", date_of_birth=date(1915, 12, 10), phone="+44 20 7946 0000")
+
+
+def count_patients(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM patients")).scalar_one()
+
+
+def test_a_new_patient_is_registered_and_booked_together(clinic, engine, provider_id):
+    done = booking.book_new_patient(clinic, ADA, BookingDetails(provider_id=provider_id, start=TUESDAY_9))
+    [view] = schedule.schedule(clinic, TUESDAY_9.date(), TUESDAY_9.date())
+    assert (view.id, view.patient_id, view.patient_name) == (done.appointment_id, done.patient_id, "Ada Lovelace")
+
+
+def test_a_new_patient_whose_booking_fails_is_not_registered(clinic, engine, provider_id):
+    """The booking fails after the patient's row went in (no such type): the transaction takes both back."""
+    details = BookingDetails(provider_id=provider_id, start=TUESDAY_9, type_id=2**31 - 2)
+    with pytest.raises(InvalidInput, match="no such appointment type"):
+        booking.book_new_patient(clinic, ADA, details)
+    assert count_patients(engine) == 0 and count_live(engine) == 0
+
+
+def test_a_new_patient_for_a_taken_time_is_not_registered(clinic, engine, provider_id, patient_id):
+    booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
+    with pytest.raises(SlotTaken):
+        booking.book_new_patient(clinic, ADA, BookingDetails(provider_id=provider_id, start=TUESDAY_9))
+    assert count_patients(engine) == 1 and count_live(engine) == 1
+
+
+def test_a_likely_twin_is_neither_registered_nor_booked_until_confirmed(clinic, engine, provider_id):
+    details = BookingDetails(provider_id=provider_id, start=TUESDAY_9)
+    twin = patients.create_patient(clinic, **ADA.model_dump())
+    with pytest.raises(LikelyDuplicatePatient) as refused:
+        booking.book_new_patient(clinic, ADA, details)
+    assert refused.value.patient_ids == [twin] and count_patients(engine) == 1 and count_live(engine) == 0
+    done = booking.book_new_patient(clinic, ADA, details, allow_duplicate=True)
+    assert done.patient_id != twin and count_patients(engine) == 2 and count_live(engine) == 1
+
+
+def test_booking_a_new_patient_again_with_the_same_request_registers_them_once(clinic, engine, provider_id):
+    details = BookingDetails(provider_id=provider_id, start=TUESDAY_9)
+    first = booking.book_new_patient(clinic, ADA, details)
+    assert booking.book_new_patient(clinic, ADA, details) == first
+    assert count_patients(engine) == 1 and count_live(engine) == 1

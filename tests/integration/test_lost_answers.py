@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from app.db.engine import make_engine, with_login
+from app.domain.models import BookingDetails, PatientIn
 from app.domain.slots import WorkingBlock
 from app.services import appointment_types, booking, patients, providers, staff
 from tests.conftest import STAFF_PASSWORD, WEEKDAY_HOURS, ZONE, drop_roles, make_clinic, new_patient
@@ -211,3 +212,12 @@ def wait_for(condition, timeout: float = 30.0) -> None:
     while not condition():
         assert monotonic() < deadline, "the condition did not come true"
         sleep(0.02)
+
+
+def test_booking_a_new_patient_registers_them_and_books_once(cut, engine, provider_id):
+    details = BookingDetails(provider_id=provider_id, start=TUESDAY_9)
+    answer, added = cut(booking.book_new_patient, PatientIn(**ADA), details)
+    assert count(engine, "SELECT id FROM patients") == answer.patient_id
+    assert count(engine, "SELECT id FROM appointments") == answer.appointment_id
+    assert count(engine, "SELECT patient_id FROM appointments") == answer.patient_id
+    assert added == {("patients", "INSERT"): 1, ("appointments", "INSERT"): 1}

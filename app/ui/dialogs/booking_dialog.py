@@ -30,9 +30,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.errors import DatabaseUnavailable, InvalidInput, LikelyDuplicatePatient, SlotTaken
-from app.domain.models import BookingRequest, PatientIn, validate
+from app.domain.models import BookingDetails, BookingRequest, PatientIn, validate
 from app.live.changes import Change
 from app.services import booking, patients, schedule
+from app.services.booking import NewPatientBooked
 from app.services.context import Clinic
 from app.services.patients import Patient
 from app.services.schedule import AppointmentType, AppointmentView, Provider
@@ -355,19 +356,20 @@ class BookingDialog(QDialog):
         self.duplicates.hide()  # the match was for what the fields said before
         self._disclosure.edited(field)
 
-    def _booking_values(self, patient_id: int | None) -> dict[str, Any]:
+    def _booking_details(self) -> dict[str, Any]:
+        """The booking as the form has it, but for its patient."""
         return {
             "provider_id": self._provider.id,
-            "patient_id": patient_id,
             "start": self.time_combo.currentData(SlotRole),
             "type_id": self.type_combo.currentData(),
             "notes": self.notes_edit.toPlainText(),
+            "request_id": self._request_id,
         }
 
     def validation_errors(self) -> dict[str, str]:
         """Every field's problem, by the models the service validates with."""
         chosen = self.search.chosen
-        errors = model_errors(BookingRequest, self._booking_values(chosen.id if chosen else None), PROMPTS)
+        errors = model_errors(BookingRequest, {**self._booking_details(), "patient_id": chosen and chosen.id}, PROMPTS)
         if self.patient_mode is PatientMode.NEW:
             errors.pop("patient_id", None)  # the patient gets an id once registered
             errors.update(self.patient_form.validation_errors())
@@ -433,7 +435,7 @@ class BookingDialog(QDialog):
         self.duplicates.hide()
         self._set_busy(True)
         if self.patient_mode is PatientMode.NEW:
-            self._create_patient(allow_duplicate=False)
+            self._book_new_patient(allow_duplicate=False)
         else:
             self._submit_booking(self.search.chosen.id)
 
@@ -447,26 +449,27 @@ class BookingDialog(QDialog):
         self.form.setEnabled(not busy)
         self._refresh()
 
-    def _create_patient(self, *, allow_duplicate: bool) -> None:
-        values = self.patient_form.values()
+    def _book_new_patient(self, *, allow_duplicate: bool) -> None:
+        """Register the new patient and book them, in one transaction: both or neither."""
+        patient = validate(PatientIn, **self.patient_form.values())
+        details = validate(BookingDetails, **self._booking_details())
         self._runner.submit(
-            lambda: patients.create_patient(self._clinic, allow_duplicate=allow_duplicate, **values),
-            lambda patient_id: self._on_patient_created(patient_id, values),
-            self._on_failed,
+            lambda: booking.book_new_patient(self._clinic, patient, details, allow_duplicate=allow_duplicate),
+            lambda done: self._on_new_patient_booked(done, patient),
+            self._on_booking_failed,
             context=self,
         )
 
-    def _on_patient_created(self, patient_id: int, values: dict[str, Any]) -> None:
-        # From now on the dialog books for this patient: another attempt must not register them again.
-        self._show_patient(Patient(id=patient_id, **validate(PatientIn, **values).model_dump()))
-        self._submit_booking(patient_id)
+    def _on_new_patient_booked(self, done: NewPatientBooked, patient: PatientIn) -> None:
+        self._show_patient(Patient(id=done.patient_id, **patient.model_dump()))
+        self._on_booked(done.appointment_id)
 
     def _show_patient(self, patient: Patient) -> None:
         self.search.show_patient(patient)
         self._set_mode(PatientMode.EXISTING)
 
     def _submit_booking(self, patient_id: int) -> None:
-        values = {**self._booking_values(patient_id), "request_id": self._request_id}
+        values = {**self._booking_details(), "patient_id": patient_id}
         self._runner.submit(
             lambda: booking.book(self._clinic, **values), self._on_booked, self._on_booking_failed, context=self
         )
@@ -493,7 +496,9 @@ class BookingDialog(QDialog):
             then()
             return
         chosen = self.search.chosen
-        if (found.patient_id, found.starts_at) == (chosen and chosen.id, self.time_combo.currentData(SlotRole)):
+        # A new patient's lost attempt registered the patient it booked: theirs is the patient typed.
+        same_patient = self.patient_mode is PatientMode.NEW or found.patient_id == (chosen and chosen.id)
+        if same_patient and found.starts_at == self.time_combo.currentData(SlotRole):
             self._on_booked(found.id)
             return
         self.booked.emit(found.id)
@@ -555,4 +560,4 @@ class BookingDialog(QDialog):
         self.duplicates.hide()
         self.banner.clear()
         self._set_busy(True)
-        self._create_patient(allow_duplicate=True)
+        self._book_new_patient(allow_duplicate=True)
