@@ -416,5 +416,5 @@ def first_admin_dialog(
     if account is not None:
         form.fill(account.user, account.password)
     if refusal is not None:
-        dialog.show_error(refusal)
+        dialog.show_failure(refusal)
     return dialog

@@ -32,7 +32,7 @@ def open_dialog(qtbot, runner, clinic):
 
 
 def idle(qtbot, dialog, runner) -> None:
-    qtbot.waitUntil(lambda: not runner.busy and not dialog._busy)
+    qtbot.waitUntil(lambda: not runner.busy and not dialog.busy)
 
 
 def click(qtbot, button) -> None:

@@ -99,7 +99,7 @@ def test_a_refusal_is_shown_in_the_dialog_and_nothing_changes(qtbot, clinic, dia
     assert dialog.picker.select_start(at(TUESDAY, 11))
     qtbot.mouseClick(dialog.picker.book_button, Qt.MouseButton.LeftButton)
     assert not dialog.picker.isEnabled()  # while the move runs
-    message = "appointment_id: a cancelled appointment cannot be moved"
+    message = "Appointment_id: a cancelled appointment cannot be moved"  # the banner writes a sentence
     qtbot.waitUntil(lambda: message in [label.text() for label in dialog.findChildren(QLabel) if label.isVisible()])
     assert dialog.picker.isEnabled()
     assert dialog.isVisible()

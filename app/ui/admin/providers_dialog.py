@@ -12,7 +12,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDialog,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -37,8 +36,9 @@ from app.ui.admin.refusals import AffectedList, by_field
 from app.ui.admin.time_off_editor import TimeOffEditor
 from app.ui.admin.weekly_hours_editor import WeeklyHoursEditor
 from app.ui.admin.widgets import button, select_row_quietly
-from app.ui.dialogs.field_errors import FieldErrors, InlineError, MessageBanner, model_errors, stacked
-from app.ui.theme import Theme, in_use
+from app.ui.dialogs.editing_dialog import EditingDialog
+from app.ui.dialogs.field_errors import FieldErrors, InlineError, model_errors, stacked
+from app.ui.theme import in_use
 from app.ui.throttle import Throttle
 from app.ui.workers import TaskRunner, user_message
 
@@ -74,16 +74,14 @@ def _text_width(widget: QWidget, text: str) -> int:
     return widget.fontMetrics().horizontalAdvance(text)
 
 
-class ProvidersDialog(QDialog):
+class ProvidersDialog(EditingDialog):
     changed = Signal()  # after any save that went through
 
     def __init__(self, runner: TaskRunner, clinic: Clinic, parent: QWidget | None = None):
-        super().__init__(parent)
-        self._runner, self._clinic = runner, clinic
+        super().__init__(runner, parent)
+        self._clinic = clinic
         self._setup: ProviderSetup | None = None  # the selected provider as last read
         self._adding = False  # the form is for a provider not saved yet
-        self._busy = False
-        self._write_block: str | None = None
         self._refusals: dict[str, str] = {}  # the service's word on a detail field, until it is edited
         self._touched: set[str] = set()
         self._time_off_changed = False  # a change since the last re-read touched the shown provider's time off
@@ -92,7 +90,6 @@ class ProvidersDialog(QDialog):
 
         self.setWindowTitle("Providers")
         self.setObjectName("providers_dialog")
-        self.banner = MessageBanner()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 18, 20, 16)
         layout.setSpacing(12)
@@ -171,7 +168,7 @@ class ProvidersDialog(QDialog):
         self.save_details_button.clicked.connect(self.save_details)
 
         self.hours_editor = WeeklyHoursEditor()
-        self.hours_editor.edited.connect(self._refresh)
+        self.hours_editor.edited.connect(self.refresh)
         self.hours_affected = AffectedList()
         self.hours_editor.edited.connect(self.hours_affected.hide)
         self.save_hours_button = button("Save hours", primary=True)
@@ -203,9 +200,6 @@ class ProvidersDialog(QDialog):
         scroll.setWidget(self.editor)
         return scroll
 
-    def set_theme(self, theme: Theme) -> None:
-        self.banner.set_theme(theme)
-
     # --- loading ------------------------------------------------------------------------------------------------
 
     def _load_providers(self, select: int | None = None) -> None:
@@ -214,7 +208,7 @@ class ProvidersDialog(QDialog):
         def read():
             return schedule.providers(self._clinic, include_inactive=True)
 
-        self._runner.submit(read, lambda found: self._on_providers(found, wanted), self._on_load_failed, context=self)
+        self.runner.submit(read, lambda found: self._on_providers(found, wanted), self._on_load_failed, context=self)
 
     def _on_providers(self, found: list[Provider], select: int | None) -> None:
         self.provider_list.blockSignals(True)
@@ -249,7 +243,7 @@ class ProvidersDialog(QDialog):
             self._load_setup(item.data(Qt.ItemDataRole.UserRole))
 
     def _load_setup(self, provider_id: int, then: Callable[[ProviderSetup], None] | None = None) -> None:
-        self._runner.submit(
+        self.runner.submit(
             lambda: providers.provider_setup(self._clinic, provider_id),
             then or self._show_setup,
             self._on_load_failed,
@@ -274,7 +268,7 @@ class ProvidersDialog(QDialog):
         self.time_off_editor.set_time_off(setup.time_off if setup else [])
         self.time_off_editor.reset_new(self._clinic.now())
         self.editor.setEnabled(setup is not None or self._adding)
-        self._refresh()
+        self.refresh()
 
     def _on_load_failed(self, error: BaseException) -> None:
         self.banner.show_message(user_message(error))
@@ -299,17 +293,17 @@ class ProvidersDialog(QDialog):
             self.active_affected.hide()
         self._touched.add(field)
         self._refusals.pop(field, None)
-        self._refresh()
+        self.refresh()
 
     def _detail_values(self) -> dict[str, Any]:
         return {"name": self.name_edit.text(), "specialty": self.specialty_edit.text()}
 
-    def _refresh(self) -> None:
+    def refresh(self) -> None:
         errors = model_errors(ProviderIn, self._detail_values())
         # A new provider's empty form has nothing to point out until a field is edited.
         shown = {f: m for f, m in errors.items() if not self._adding or f in self._touched}
         self.field_errors.show({**shown, **self._refusals})
-        can_save = self._write_block is None and not self._busy and (self._setup is not None or self._adding)
+        can_save = self.can_write and (self._setup is not None or self._adding)
         self.save_details_button.setEnabled(can_save and not errors)
         self.save_details_button.setText("Add provider" if self._adding else "Save details")
         self.save_hours_button.setVisible(not self._adding)
@@ -318,46 +312,33 @@ class ProvidersDialog(QDialog):
         self.time_off_editor.setVisible(not self._adding)
         self.time_off_hint.setVisible(self._adding)
         self.time_off_editor.set_can_save(can_save)
-        self.add_provider_button.setEnabled(not self._busy)
+        self.add_provider_button.setEnabled(not self.busy)
 
     # --- saving -------------------------------------------------------------------------------------------------
 
     def _save(self, work: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
-        if self._busy or self._write_block is not None:
-            return
-        self.banner.clear()
-        self._set_busy(True)
-        self._runner.submit(work, lambda result: self._on_saved(result, on_done), self._on_save_failed, context=self)
+        self.save_with(work, lambda result: self._on_saved(result, on_done))
 
-    def _set_busy(self, busy: bool) -> None:
-        self._busy = busy
+    def hold_still(self, busy: bool) -> None:
         self.editor.setEnabled(not busy)
         self.provider_list.setEnabled(not busy)
-        self._refresh()
 
     def _on_saved(self, result: Any, on_done: Callable[[Any], None]) -> None:
-        self._set_busy(False)
         self._show_affected(None)
         self.changed.emit()
         on_done(result)
 
-    def _on_save_failed(self, error: BaseException) -> None:
-        self._set_busy(False)
+    def show_failure(self, error: BaseException) -> None:
         self._show_affected(error)
-        if not isinstance(error, InvalidInput):
-            self.banner.show_message(user_message(error))
-            return
+        super().show_failure(error)
+
+    def refuse_fields(self, error: InvalidInput) -> list[str]:
         messages = by_field(error)
         self._refusals.update({f: m for f, m in messages.items() if f in DETAIL_FIELDS})
         if "weekly_hours" in messages:
             self.hours_editor.set_message(messages["weekly_hours"])
         self.time_off_editor.set_refusals({f: m for f, m in messages.items() if f in TIME_OFF_FIELDS})
-        elsewhere = [
-            f"{f}: {m}" for f, m in messages.items() if f not in (*DETAIL_FIELDS, *TIME_OFF_FIELDS, "weekly_hours")
-        ]
-        if elsewhere:
-            self.banner.show_message("\n".join(elsewhere))
-        self._refresh()
+        return [f"{f}: {m}" for f, m in messages.items() if f not in (*DETAIL_FIELDS, *TIME_OFF_FIELDS, "weekly_hours")]
 
     def save_details(self) -> None:
         values = self._detail_values()
@@ -416,15 +397,9 @@ class ProvidersDialog(QDialog):
         self._setup = setup
         self.time_off_editor.set_time_off(setup.time_off)
         self.time_off_editor.reset_new(self._clinic.now())
-        self._refresh()
+        self.refresh()
 
     # --- the connection and other desks -------------------------------------------------------------------------
-
-    def set_write_block(self, reason: str | None) -> None:
-        """While writing is blocked every save is disabled and the banner says why; what was typed stays."""
-        self._write_block = reason
-        self.banner.set_write_block(reason)
-        self._refresh()
 
     def on_schedule_change(self, change: Change) -> None:
         """Another desk changed a provider: the list follows, and so does the shown provider's time off."""
@@ -436,12 +411,8 @@ class ProvidersDialog(QDialog):
 
     def _reload_after_changes(self) -> None:
         time_off_changed, self._time_off_changed = self._time_off_changed, False
-        if self._busy:
+        if self.busy:
             return
         self._load_providers()
         if time_off_changed and self._setup is not None:
             self._load_setup(self._setup.provider.id, self._show_time_off)
-
-    def reject(self) -> None:
-        if not self._busy:  # closing now would hide whether the save went through
-            super().reject()

@@ -12,7 +12,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -31,7 +30,8 @@ from app.services import staff
 from app.services.context import Clinic
 from app.services.staff import MIN_PASSWORD_LENGTH, StaffMember
 from app.ui.dialogs.appointment_dialog import confirm
-from app.ui.dialogs.field_errors import FieldErrors, InlineError, MessageBanner, make_room, stacked
+from app.ui.dialogs.editing_dialog import EditingDialog
+from app.ui.dialogs.field_errors import FieldErrors, InlineError, make_room, stacked
 from app.ui.dialogs.form_buttons import FormButtons
 from app.ui.models.rows_model import RowsModel
 from app.ui.theme import Theme, in_use
@@ -184,7 +184,7 @@ class AccountForm(QWidget):
 # --- a dialog around it ----------------------------------------------------------------------------
 
 
-class AccountDialog(QDialog):
+class AccountDialog(EditingDialog):
     """An account form with one action that runs `work(values)` on a worker and returns what was done, in words. A
     refusal is shown (under its field when it has one) and everything typed stays."""
 
@@ -201,14 +201,11 @@ class AccountDialog(QDialog):
         intro: str = "",
         parent: QWidget | None = None,
     ):
-        super().__init__(parent)
+        super().__init__(runner, parent)
         self.setWindowTitle(title)
         self.setAccessibleName(title)
         self.setMinimumWidth(460)
-        self.runner, self.form, self._work = runner, form, work
-        self._busy = False
-        self._write_block: str | None = None
-        self.banner = MessageBanner()
+        self.form, self._work = form, work
         buttons = FormButtons(self, action, self.submit)
         self.cancel_button, self.action_button = buttons.cancel, buttons.action
         self.action_button.setDefault(True)
@@ -223,61 +220,40 @@ class AccountDialog(QDialog):
         layout.addWidget(form)
         layout.addStretch(1)
         layout.addLayout(buttons)
-        form.changed.connect(self._enable)
+        form.changed.connect(self.refresh)
         form.changed.connect(lambda: make_room(self))
         self.set_theme(in_use())
-        self._enable()
+        self.refresh()
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
         make_room(self)  # messages set before it was shown were laid out for another width
 
-    def set_theme(self, theme: Theme) -> None:
-        self.banner.set_theme(theme)
-
-    def set_write_block(self, reason: str | None) -> None:
-        self._write_block = reason
-        self.banner.set_write_block(reason)
-        self._enable()
-
     def on_schedule_change(self, _change: Change) -> None:
         """Accounts are not part of the schedule: nothing to re-read."""
 
-    def _enable(self) -> None:
-        self.action_button.setEnabled(not self._busy and self._write_block is None)
-        self.form.setEnabled(not self._busy)
+    def refresh(self) -> None:
+        self.action_button.setEnabled(self.can_write)
+
+    def hold_still(self, busy: bool) -> None:
+        self.form.setEnabled(not busy)
 
     def submit(self) -> None:
-        if self._busy or self._write_block is not None:
+        if not self.can_write:
             return
         if self.form.validation_errors():
             self.form.reveal()
             return
         values = self.form.values()
-        self.banner.clear()
-        self._busy = True
-        self._enable()
-        self.runner.submit(lambda: self._work(values), self._on_done, self.show_error, context=self)
+        self.save_with(lambda: self._work(values), self._on_done)
 
     def _on_done(self, message: str) -> None:
-        self._busy = False
-        self._enable()
         self.done.emit(message)
         self.accept()
 
-    def show_error(self, error: BaseException) -> None:
-        self._busy = False
-        self._enable()
-        if isinstance(error, InvalidInput):
-            elsewhere = self.form.show_refusal(error)
-            if elsewhere:
-                self.banner.show_message("; ".join(f"{field}: {message}" for field, message in elsewhere.items()))
-            return
-        self.banner.show_message(user_message(error))
-
-    def reject(self) -> None:
-        if not self._busy:  # closing now would hide whether the change was made
-            super().reject()
+    def refuse_fields(self, error: InvalidInput) -> list[str]:
+        elsewhere = self.form.show_refusal(error)
+        return [f"{field}: {message}" for field, message in elsewhere.items()]
 
 
 # --- the staff list --------------------------------------------------------------------------------
@@ -307,21 +283,18 @@ def sessions_ended(count: int) -> str:
     return f"{count} open session{'s' if count != 1 else ''} {'was' if count == 1 else 'were'} ended"
 
 
-class StaffDialog(QDialog):
+class StaffDialog(EditingDialog):
     """Who may sign in to the appointment book, and as what. Every change runs on a worker."""
 
     def __init__(self, runner: TaskRunner, clinic: Clinic, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.runner, self.clinic = runner, clinic
-        self._busy = False
-        self._write_block: str | None = None
+        super().__init__(runner, parent)
+        self.clinic = clinic
         self._select_after_load: str | None = None
         self.setWindowTitle("Staff accounts")
         self.setAccessibleName("Staff accounts")
         self.setObjectName("staff_dialog")
         self.resize(620, 420)
 
-        self.banner = MessageBanner()
         intro = QLabel("Everyone signs in with an account of their own. A disabled account can no longer sign in.")
         intro.setWordWrap(True)
         intro.setProperty("role", "muted")
@@ -336,7 +309,7 @@ class StaffDialog(QDialog):
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
-        self.table.selectionModel().selectionChanged.connect(lambda *_args: self._enable())
+        self.table.selectionModel().selectionChanged.connect(lambda *_args: self.refresh())
         self.outcome = QLabel()
         self.outcome.setAccessibleName("Last change")
         self.outcome.setWordWrap(True)
@@ -360,7 +333,7 @@ class StaffDialog(QDialog):
         layout.addWidget(self.outcome)
         layout.addLayout(buttons)
         self.set_theme(in_use())
-        self._enable()
+        self.refresh()
         self.load()
 
     def _button(self, text: str, name: str, slot: Callable[[], object]) -> QPushButton:
@@ -372,22 +345,18 @@ class StaffDialog(QDialog):
     # --- state ---
 
     def set_theme(self, theme: Theme) -> None:
-        self.banner.set_theme(theme)
+        super().set_theme(theme)
         for dialog in self.findChildren(AccountDialog):
             dialog.set_theme(theme)
 
     def set_write_block(self, reason: str | None) -> None:
         """While nothing can be saved, changes are disabled and the banner says why; the list can still be read."""
-        was_blocked, self._write_block = self._write_block is not None, reason
-        self.banner.set_write_block(reason)
         for dialog in self.findChildren(AccountDialog):
             dialog.set_write_block(reason)
-        self._enable()
-        if was_blocked and reason is None:
-            self.load()
+        super().set_write_block(reason)
 
-    def on_schedule_change(self, _change: Change) -> None:
-        """Staff accounts are not part of the schedule: nothing to re-read."""
+    def on_write_block_lifted(self) -> None:
+        self.load()
 
     def selected(self) -> StaffMember | None:
         rows = self.table.selectionModel().selectedRows()
@@ -398,9 +367,9 @@ class StaffDialog(QDialog):
         if row is not None:
             self.table.selectRow(row)
 
-    def _enable(self) -> None:
+    def refresh(self) -> None:
         member = self.selected()
-        writable = self._write_block is None and not self._busy
+        writable = self.can_write
         self.add_button.setEnabled(writable)
         self.toggle_button.setEnabled(writable and member is not None)
         self.password_button.setEnabled(writable and member is not None)
@@ -419,27 +388,22 @@ class StaffDialog(QDialog):
         self.model.set_staff(members)
         if chosen:
             self.select(chosen)
-        self._enable()
+        self.refresh()
 
     def _failed(self, error: BaseException) -> None:
-        self._busy = False
-        self._enable()
         self.banner.show_message(user_message(error))
 
     # --- changing ---
 
     def _changed(self, message: str, name: str) -> None:
-        self._busy = False
         self.banner.clear()
         self.outcome.setText(message)
         self._select_after_load = name
-        self._enable()
+        self.refresh()
         self.load()
 
     def _run(self, work: Callable[[], str], name: str) -> None:
-        self._busy = True
-        self._enable()
-        self.runner.submit(work, lambda message: self._changed(message, name), self._failed, context=self)
+        self.save_with(work, lambda message: self._changed(message, name), self._failed)
 
     def open_add(self) -> AccountDialog:
         def add(account: AccountValues) -> str:
@@ -474,7 +438,7 @@ class StaffDialog(QDialog):
         return self._open(dialog)
 
     def _open(self, dialog: AccountDialog) -> AccountDialog:
-        dialog.set_write_block(self._write_block)
+        dialog.set_write_block(self.write_block)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
@@ -499,7 +463,7 @@ class StaffDialog(QDialog):
 
     def toggle_enabled(self) -> None:
         member = self.selected()
-        if member is None or self._busy or self._write_block is not None:
+        if member is None or not self.can_write:
             return
         if member.enabled:
             box = self.disable_confirmation(member)

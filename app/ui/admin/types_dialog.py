@@ -10,7 +10,6 @@ from PySide6.QtGui import QColor, QIcon
 from PySide6.QtWidgets import (
     QCheckBox,
     QColorDialog,
-    QDialog,
     QFormLayout,
     QHBoxLayout,
     QLineEdit,
@@ -31,9 +30,10 @@ from app.services.context import Clinic
 from app.ui.admin.refusals import AffectedList, by_field
 from app.ui.admin.widgets import button, select_row_quietly
 from app.ui.dialogs.appointment_dialog import confirm
-from app.ui.dialogs.field_errors import FieldErrors, InlineError, MessageBanner, model_errors, stacked
+from app.ui.dialogs.editing_dialog import EditingDialog
+from app.ui.dialogs.field_errors import FieldErrors, InlineError, model_errors, stacked
 from app.ui.icons import type_dot
-from app.ui.theme import Theme, in_use
+from app.ui.theme import in_use
 from app.ui.throttle import Throttle
 from app.ui.workers import TaskRunner, user_message
 
@@ -53,16 +53,14 @@ def _label(kind: AppointmentTypeSetup) -> str:
     return f"{kind.name} ({kind.code}){extra}{used if kind.live_appointments else ''}"
 
 
-class AppointmentTypesDialog(QDialog):
+class AppointmentTypesDialog(EditingDialog):
     changed = Signal()  # after any save that went through
 
     def __init__(self, runner: TaskRunner, clinic: Clinic, parent: QWidget | None = None):
-        super().__init__(parent)
-        self._runner, self._clinic = runner, clinic
+        super().__init__(runner, parent)
+        self._clinic = clinic
         self._types: list[AppointmentTypeSetup] = []
         self._adding = False
-        self._busy = False
-        self._write_block: str | None = None
         self._refusals: dict[str, str] = {}
         self._color = NEW_COLOR
         self._live_reload = Throttle(self, self._reload_list)
@@ -70,7 +68,6 @@ class AppointmentTypesDialog(QDialog):
 
         self.setWindowTitle("Appointment types")
         self.setObjectName("types_dialog")
-        self.banner = MessageBanner()
         self.type_list = QListWidget()
         self.type_list.setAccessibleName("Appointment types")
         self.type_list.setMinimumWidth(380)
@@ -146,15 +143,12 @@ class AppointmentTypesDialog(QDialog):
         self._show_type(None)
         self._load()
 
-    def set_theme(self, theme: Theme) -> None:
-        self.banner.set_theme(theme)
-
     # --- loading ------------------------------------------------------------------------------------------------
 
     def _load(self, select: int | None = None, *, refill: bool = True) -> None:
         """Read the types; select `select` (else keep the selection) and, with `refill`, show it in the form."""
         wanted = select if select is not None else self.selected_id
-        self._runner.submit(
+        self.runner.submit(
             lambda: appointment_types.list_types(self._clinic),
             lambda found: self._on_types(found, wanted, refill),
             self._on_load_failed,
@@ -178,7 +172,7 @@ class AppointmentTypesDialog(QDialog):
         select_row_quietly(self.type_list, ids.index(chosen))
         if refill or chosen != select:
             self._show_type(self._selected())
-        self._refresh()
+        self.refresh()
 
     def _on_load_failed(self, error: BaseException) -> None:
         self.banner.show_message(user_message(error))
@@ -205,7 +199,7 @@ class AppointmentTypesDialog(QDialog):
         self.default_check.setChecked(kind.is_default if kind else False)
         self.default_check.blockSignals(False)
         self._set_color(kind.color if kind else NEW_COLOR)
-        self._refresh()
+        self.refresh()
 
     def start_new_type(self) -> None:
         self._adding = True
@@ -231,7 +225,7 @@ class AppointmentTypesDialog(QDialog):
     def _edited(self, field: str) -> None:
         self._refusals.pop(field, None)
         self.affected.hide()
-        self._refresh()
+        self.refresh()
 
     def _values(self) -> dict[str, Any]:
         return {
@@ -241,49 +235,35 @@ class AppointmentTypesDialog(QDialog):
             "is_default": self.default_check.isChecked(),
         }
 
-    def _refresh(self) -> None:
+    def refresh(self) -> None:
         errors = model_errors(AppointmentTypeIn, self._values())
         blank = self._adding and not self.code_edit.text() and not self.name_edit.text()
         self.field_errors.show({**({} if blank else errors), **self._refusals})
-        can_save = self._write_block is None and not self._busy and (self._adding or self._selected() is not None)
+        can_save = self.can_write and (self._adding or self._selected() is not None)
         self.save_button.setEnabled(can_save and not errors)
         self.save_button.setText("Add" if self._adding else "Save")
         self.remove_button.setEnabled(can_save and not self._adding)
-        self.add_button.setEnabled(not self._busy)
+        self.add_button.setEnabled(not self.busy)
 
     # --- saving -------------------------------------------------------------------------------------------------
 
     def _submit(self, work, select_after) -> None:
-        if self._busy or self._write_block is not None:
-            return
-        self.banner.clear()
-        self._set_busy(True)
-        self._runner.submit(work, lambda result: self._on_saved(select_after(result)), self._on_failed, context=self)
+        self.save_with(work, lambda result: self._on_saved(select_after(result)))
 
-    def _set_busy(self, busy: bool) -> None:
-        self._busy = busy
+    def hold_still(self, busy: bool) -> None:
         self.form.setEnabled(not busy)
         self.type_list.setEnabled(not busy)
-        self._refresh()
 
     def _on_saved(self, select: int | None) -> None:
-        self._set_busy(False)
         self._adding = False
         self.changed.emit()
         self._load(select)
 
-    def _on_failed(self, error: BaseException) -> None:
-        self._set_busy(False)
-        if not isinstance(error, InvalidInput):
-            self.banner.show_message(user_message(error))
-            return
+    def refuse_fields(self, error: InvalidInput) -> list[str]:
         messages = by_field(error)
         self._refusals = {field: message for field, message in messages.items() if field in FIELDS}
         self.affected.show_refusal(error, "type_id")
-        elsewhere = [message for field, message in messages.items() if field not in FIELDS]
-        if elsewhere:
-            self.banner.show_message("\n".join(elsewhere))
-        self._refresh()
+        return [message for field, message in messages.items() if field not in FIELDS]
 
     def save(self) -> None:
         values = self._values()
@@ -309,21 +289,11 @@ class AppointmentTypesDialog(QDialog):
 
     # --- the connection and other desks -------------------------------------------------------------------------
 
-    def set_write_block(self, reason: str | None) -> None:
-        """While writing is blocked every save is disabled and the banner says why; what was typed stays."""
-        self._write_block = reason
-        self.banner.set_write_block(reason)
-        self._refresh()
-
     def on_schedule_change(self, change: Change) -> None:
         """Bookings change how many appointments use each type: the list follows (the form is left alone)."""
         if change.table == "appointments":
             self._live_reload.request()
 
     def _reload_list(self) -> None:
-        if not self._busy and not self._adding:
+        if not self.busy and not self._adding:
             self._load(refill=False)
-
-    def reject(self) -> None:
-        if not self._busy:
-            super().reject()

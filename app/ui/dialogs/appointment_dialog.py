@@ -6,7 +6,6 @@ from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QDialog,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -24,7 +23,7 @@ from app.services.audit import AuditEntry
 from app.services.context import Clinic
 from app.services.schedule import AppointmentView
 from app.ui.audit_table import read_only_table
-from app.ui.dialogs.field_errors import MessageBanner
+from app.ui.dialogs.editing_dialog import EditingDialog
 from app.ui.icons import type_dot
 from app.ui.labels import STATUS_LABELS
 from app.ui.models.audit_model import AuditTableModel
@@ -55,18 +54,16 @@ def confirm(box: QMessageBox) -> bool:
     return box.exec() == QMessageBox.StandardButton.Yes
 
 
-class AppointmentDialog(QDialog):
+class AppointmentDialog(EditingDialog):
     changed = Signal(int)  # the appointment's id, after a status change or a cancellation
     reschedule_requested = Signal(object)  # AppointmentView: the window opens its reschedule dialog
     edit_patient_requested = Signal(int)  # the patient's id: the window opens their details to edit
 
     def __init__(self, runner: TaskRunner, clinic: Clinic, appointment: AppointmentView, parent: QWidget | None = None):
-        super().__init__(parent)
-        self._runner, self._clinic = runner, clinic
+        super().__init__(runner, parent)
+        self._clinic = clinic
         self._appointment = appointment
         self._theme: Theme | None = None
-        self._busy = False
-        self._write_block: str | None = None  # why nothing can be changed now, if anything stops it
         self._can_book = True  # the window says what the signed-in role may do; the database is the guard
         self._can_edit_patients = True
         self._live_reload = Throttle(self, self._reload_unless_busy)
@@ -74,7 +71,6 @@ class AppointmentDialog(QDialog):
         self.setObjectName("appointment_dialog")
         self.setMinimumWidth(640)
 
-        self.banner = MessageBanner()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 18, 20, 16)
         layout.setSpacing(14)
@@ -216,7 +212,7 @@ class AppointmentDialog(QDialog):
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
-        self.banner.set_theme(theme)
+        super().set_theme(theme)
         self.setStyleSheet(f"QPushButton#cancelAppointment {{ color: {theme.tokens['error']}; }}")
         self._style_status(AppointmentStatus(self._appointment.status))
 
@@ -243,10 +239,10 @@ class AppointmentDialog(QDialog):
         self.notes_label.setText(appointment.notes or "No notes")
         self.status_pill.setText(STATUS_LABELS[status])
         self._style_status(status)
-        self._enable_actions()
+        self.refresh()
         self._load_history()
 
-    def _enable_actions(self) -> None:
+    def refresh(self) -> None:
         # A role that may not book sees no way to change the appointment; a blocked desk sees them disabled.
         status = AppointmentStatus(self._appointment.status)
         today = self._clinic.local(self._clinic.now()).date()
@@ -263,29 +259,23 @@ class AppointmentDialog(QDialog):
         self.reschedule_button.setVisible(self._can_book)
         self.reschedule_button.setEnabled(self._can_write() and status is AppointmentStatus.BOOKED)
         self.edit_patient_button.setVisible(self._can_edit_patients)
-        self.edit_patient_button.setEnabled(self._write_block is None and not self._busy)
+        self.edit_patient_button.setEnabled(self.can_write)
 
     def _can_write(self) -> bool:
-        return self._can_book and self._write_block is None and not self._busy
+        return self._can_book and self.can_write
 
     def set_can_book(self, allowed: bool) -> None:
         """Whether the signed-in role may change appointments: without it the changes are not offered."""
         self._can_book = allowed
-        self._enable_actions()
+        self.refresh()
 
     def set_can_edit_patients(self, allowed: bool) -> None:
         """Whether the signed-in role may edit patients: without it Edit patient is not offered."""
         self._can_edit_patients = allowed
-        self._enable_actions()
+        self.refresh()
 
-    def set_write_block(self, reason: str | None) -> None:
-        """While writing is blocked every change is disabled and the banner says why; when it is lifted the
-        appointment is re-read (it may have changed meanwhile)."""
-        was_blocked, self._write_block = self._write_block is not None, reason
-        self.banner.set_write_block(reason)
-        self._enable_actions()
-        if reason is None and was_blocked:
-            self._reload()
+    def on_write_block_lifted(self) -> None:
+        self._reload()  # it may have changed meanwhile
 
     def on_schedule_change(self, change: Change) -> None:
         """Another desk changed this appointment, or its patient: show it as it is now."""
@@ -294,17 +284,8 @@ class AppointmentDialog(QDialog):
             self._live_reload.request()
 
     def _reload_unless_busy(self) -> None:
-        if not self._busy:
+        if not self.busy:
             self._reload()
-
-    def reject(self) -> None:
-        # Closing now would hide whether the write happened, and its result could not refresh the calendar.
-        if not self._busy:
-            super().reject()
-
-    def _set_busy(self, busy: bool) -> None:
-        self._busy = busy
-        self._enable_actions()
 
     def _change_status(self, status: AppointmentStatus) -> None:
         self._run(lambda: booking.change_status(self._clinic, self._appointment.id, status), status)
@@ -336,23 +317,19 @@ class AppointmentDialog(QDialog):
             self._run(lambda: booking.cancel(self._clinic, self._appointment.id), AppointmentStatus.CANCELLED)
 
     def _run(self, work: Callable[[], None], status: AppointmentStatus) -> None:
-        self.banner.clear()
-        self._set_busy(True)
-        self._runner.submit(work, lambda _none: self._on_changed(status), self._on_failed, context=self)
+        self.save_with(work, lambda _none: self._on_changed(status), self._on_failed)
 
     def _on_changed(self, status: AppointmentStatus) -> None:
-        self._busy = False
         self._show(replace(self._appointment, status=status.value))
         self.changed.emit(self._appointment.id)
 
     def _on_failed(self, error: BaseException) -> None:
-        self._set_busy(False)
         self.banner.show_message(user_message(error))
         self._reload()  # another desk may have changed the appointment: show what it is now
 
     def _reload(self) -> None:
         appointment_id = self._appointment.id
-        self._runner.submit(
+        self.runner.submit(
             lambda: schedule.appointment(self._clinic, appointment_id),
             self._on_reloaded,
             context=self,
@@ -365,7 +342,7 @@ class AppointmentDialog(QDialog):
 
     def _load_history(self) -> None:
         appointment_id = self._appointment.id
-        self._runner.submit(
+        self.runner.submit(
             lambda: audit.history(self._clinic, appointment_id),
             self._on_history,
             lambda error: self.history_state.setText(user_message(error)),

@@ -17,7 +17,6 @@ from PySide6.QtGui import QFont, QIcon
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
-    QDialog,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -38,7 +37,8 @@ from app.services.context import Clinic
 from app.services.patients import Patient
 from app.services.schedule import AppointmentType, AppointmentView, Provider
 from app.ui.dialogs.duplicate_choice import DuplicateChoice
-from app.ui.dialogs.field_errors import Disclosure, FieldErrors, InlineError, MessageBanner, labelled, model_errors
+from app.ui.dialogs.editing_dialog import EditingDialog
+from app.ui.dialogs.field_errors import Disclosure, FieldErrors, InlineError, labelled, model_errors
 from app.ui.dialogs.form_buttons import FormButtons
 from app.ui.dialogs.patient_form import PATIENT_CAPTIONS, PatientForm
 from app.ui.dialogs.patient_search import PatientSearch
@@ -73,22 +73,20 @@ def _caption(text: str) -> QLabel:
     return label
 
 
-class BookingDialog(QDialog):
+class BookingDialog(EditingDialog):
     booked = Signal(int)  # the new appointment's id; the dialog then closes
     slot_taken = Signal()  # another desk took the chosen time: the picker behind the dialog is stale
 
     def __init__(
         self, runner: TaskRunner, clinic: Clinic, provider: Provider, start: datetime, parent: QWidget | None = None
     ):
-        super().__init__(parent)
-        self._runner, self._clinic, self._provider = runner, clinic, provider
+        super().__init__(runner, parent)
+        self._clinic, self._provider = clinic, provider
         self._day = clinic.local(start).date()
         self._wanted_start: datetime | None = start  # selected once the free times have loaded
         # One id for every attempt at this booking: a retry after an unknown outcome cannot book twice.
         self._request_id = uuid.uuid4()
-        self._disclosure = Disclosure(self._refresh)
-        self._busy = False
-        self._write_block: str | None = None  # why nothing can be saved now, if anything stops it
+        self._disclosure = Disclosure(self.refresh)
         self._outcome_unknown = False  # the last attempt lost its connection: it may have booked
         self._slots_loaded = False
         self._gone_message = SLOT_GONE_MESSAGE  # what to say if the chosen time is missing from the next load
@@ -99,7 +97,6 @@ class BookingDialog(QDialog):
         self.setWindowTitle("Book appointment")
         self.setObjectName("booking_dialog")
         self.setMinimumWidth(560)
-        self.banner = MessageBanner()
         self.form = QWidget()  # everything the receptionist fills in, disabled while booking
         form_layout = QVBoxLayout(self.form)
         form_layout.setContentsMargins(0, 0, 0, 0)
@@ -119,7 +116,7 @@ class BookingDialog(QDialog):
         self.set_theme(in_use())
         self._load_slots()
         self._load_types()
-        self._refresh()
+        self.refresh()
 
     # --- building -------------------------------------------------------------------------------------------
 
@@ -187,7 +184,7 @@ class BookingDialog(QDialog):
             self.mode_group.addButton(button, mode)
         self.mode_group.idClicked.connect(lambda mode: self._set_mode(PatientMode(mode)))
 
-        self.search = PatientSearch(self._runner, self._clinic)
+        self.search = PatientSearch(self.runner, self._clinic)
         self.search.results.setMinimumHeight(132)
         self.search.patient_chosen.connect(lambda _patient: self._disclosure.edited("patient_id"))
         self.search.patient_activated.connect(lambda _patient: self.type_combo.setFocus())
@@ -272,7 +269,7 @@ class BookingDialog(QDialog):
             ' QPushButton[segment="last"] { border-top-right-radius: 6px; border-bottom-right-radius: 6px;'
             " border-left: none; }"
         )
-        self.banner.set_theme(theme)
+        super().set_theme(theme)
         self.search.set_theme(theme)
         self.duplicates.set_theme(theme)
 
@@ -288,7 +285,7 @@ class BookingDialog(QDialog):
         self._fetch_slots()
 
     def _fetch_slots(self) -> None:
-        self._runner.submit(
+        self.runner.submit(
             lambda: schedule.free_slots(self._clinic, self._provider.id, self._day),
             self._on_slots,
             self._on_slots_failed,
@@ -313,7 +310,7 @@ class BookingDialog(QDialog):
         self._wanted_start = None
         self._gone_message = SLOT_GONE_MESSAGE
         self._slots_loaded = True
-        self._refresh()
+        self.refresh()
 
     def _reload_times(self) -> None:
         self.banner.clear()  # it said why they did not load
@@ -325,7 +322,7 @@ class BookingDialog(QDialog):
         self._on_load_failed(error)
 
     def _load_types(self) -> None:
-        self._runner.submit(
+        self.runner.submit(
             lambda: schedule.appointment_types(self._clinic), self._on_types, self._on_load_failed, context=self
         )
 
@@ -335,11 +332,11 @@ class BookingDialog(QDialog):
             self.type_combo.addItem(QIcon(type_dot(kind.color)), kind.name, kind.id)
         codes = [kind.code for kind in types]
         self.type_combo.setCurrentIndex(codes.index(DEFAULT_TYPE_CODE) if DEFAULT_TYPE_CODE in codes else 0)
-        self._refresh()
+        self.refresh()
 
     def _on_load_failed(self, error: BaseException) -> None:
         self.banner.show_message(user_message(error))
-        self._refresh()
+        self.refresh()
 
     # --- editing and validation -----------------------------------------------------------------------------
 
@@ -350,7 +347,7 @@ class BookingDialog(QDialog):
     def _set_mode(self, mode: PatientMode) -> None:
         self.mode_group.button(mode).setChecked(True)
         self.patient_stack.setCurrentIndex(mode)
-        self._refresh()
+        self.refresh()
 
     def _new_patient_edited(self, field: str) -> None:
         self.duplicates.hide()  # the match was for what the fields said before
@@ -375,31 +372,26 @@ class BookingDialog(QDialog):
             errors.update(self.patient_form.validation_errors())
         return errors
 
-    def _refresh(self) -> None:
+    def refresh(self) -> None:
         errors = self.validation_errors()
         self.field_errors.show(self._disclosure.shown(errors))
-        can_save = self._write_block is None and self._slots_loaded and not self._busy
+        can_save = self.write_block is None and self._slots_loaded and not self.busy
         self.book_button.setEnabled(can_save and not errors)
-        self.book_button.setText("Booking…" if self._busy else "Book")
-        self.hint_label.setText("" if self._busy else self._disclosure.hint(errors, CAPTIONS))
+        self.book_button.setText("Booking…" if self.busy else "Book")
+        self.hint_label.setText("" if self.busy else self._disclosure.hint(errors, CAPTIONS))
 
     # --- other desks and the connection ---------------------------------------------------------------------
 
-    def set_write_block(self, reason: str | None) -> None:
-        """While writing is blocked, Book is disabled and the banner says why; the input stays. When it is
-        lifted, the times are re-read (and a booking whose answer was lost is settled first)."""
-        was_blocked, self._write_block = self._write_block is not None, reason
-        self.banner.set_write_block(reason)
-        if reason is None and was_blocked:
-            if self._outcome_unknown:
-                self._settle_outcome(lambda: self._recheck_times(SLOT_GONE_MESSAGE))
-            elif self._slots_loaded:
-                self._recheck_times(SLOT_GONE_MESSAGE)
-            else:
-                self._load_slots()
-            if self.type_combo.count() == 0:
-                self._load_types()
-        self._refresh()
+    def on_write_block_lifted(self) -> None:
+        """The times are read again (and a booking whose answer was lost is settled first)."""
+        if self._outcome_unknown:
+            self._settle_outcome(lambda: self._recheck_times(SLOT_GONE_MESSAGE))
+        elif self._slots_loaded:
+            self._recheck_times(SLOT_GONE_MESSAGE)
+        else:
+            self._load_slots()
+        if self.type_combo.count() == 0:
+            self._load_types()
 
     def on_schedule_change(self, change: Change) -> None:
         """Another desk changed this provider's day: check (once for many changes) the chosen time is still free."""
@@ -409,7 +401,7 @@ class BookingDialog(QDialog):
 
     def _check_after_changes(self) -> None:
         taken, self._taken_elsewhere = self._taken_elsewhere, False
-        if self._busy:
+        if self.busy:
             return
         if not self._slots_loaded:
             self._fetch_slots()  # a read under way may predate the change: a newer one replaces it
@@ -422,42 +414,32 @@ class BookingDialog(QDialog):
 
     def book(self) -> None:
         """Register the new patient if there is one, then book; the outcome arrives by callback."""
-        if self._busy:
+        if self.busy:
             return
         if self.validation_errors():
             self._disclosure.show_all = True
-            self._refresh()
+            self.refresh()
             return
         if self._outcome_unknown:
             self._settle_outcome(self.book)
             return
-        self.banner.clear()
         self.duplicates.hide()
-        self._set_busy(True)
         if self.patient_mode is PatientMode.NEW:
             self._book_new_patient(allow_duplicate=False)
         else:
             self._submit_booking(self.search.chosen.id)
 
-    def reject(self) -> None:
-        # Closing now would hide whether the write happened, and its result could not refresh the calendar.
-        if not self._busy:
-            super().reject()
-
-    def _set_busy(self, busy: bool) -> None:
-        self._busy = busy
+    def hold_still(self, busy: bool) -> None:
         self.form.setEnabled(not busy)
-        self._refresh()
 
     def _book_new_patient(self, *, allow_duplicate: bool) -> None:
         """Register the new patient and book them, in one transaction: both or neither."""
         patient = validate(PatientIn, **self.patient_form.values())
         details = validate(BookingDetails, **self._booking_details())
-        self._runner.submit(
+        self.save_with(
             lambda: booking.book_new_patient(self._clinic, patient, details, allow_duplicate=allow_duplicate),
             lambda done: self._on_new_patient_booked(done, patient),
             self._on_booking_failed,
-            context=self,
         )
 
     def _on_new_patient_booked(self, done: NewPatientBooked, patient: PatientIn) -> None:
@@ -470,9 +452,7 @@ class BookingDialog(QDialog):
 
     def _submit_booking(self, patient_id: int) -> None:
         values = {**self._booking_details(), "patient_id": patient_id}
-        self._runner.submit(
-            lambda: booking.book(self._clinic, **values), self._on_booked, self._on_booking_failed, context=self
-        )
+        self.save_with(lambda: booking.book(self._clinic, **values), self._on_booked, self._on_booking_failed)
 
     def _on_booking_failed(self, error: BaseException) -> None:
         # Lost with the connection, the commit may have happened: the next step asks the database first.
@@ -481,8 +461,8 @@ class BookingDialog(QDialog):
 
     def _settle_outcome(self, then: Callable[[], None]) -> None:
         """Find out whether the attempt whose outcome was lost booked, before anything else is tried."""
-        self._set_busy(True)
-        self._runner.submit(
+        self.set_busy(True)
+        self.runner.submit(
             lambda: schedule.booked_by_request(self._clinic, self._request_id),
             lambda found: self._on_outcome(found, then),
             self._on_failed,  # still out of reach: the outcome stays unknown
@@ -490,7 +470,7 @@ class BookingDialog(QDialog):
         )
 
     def _on_outcome(self, found: AppointmentView | None, then: Callable[[], None]) -> None:
-        self._set_busy(False)
+        self.set_busy(False)
         self._outcome_unknown = False
         if found is None:
             then()
@@ -512,7 +492,6 @@ class BookingDialog(QDialog):
         )
 
     def _on_booked(self, appointment_id: int) -> None:
-        self._set_busy(False)
         self.booked.emit(appointment_id)
         self.accept()
 
@@ -520,14 +499,14 @@ class BookingDialog(QDialog):
         if isinstance(error, LikelyDuplicatePatient):
             self._find_duplicates(error.patient_ids)
             return
-        self._set_busy(False)
+        self.set_busy(False)
         if isinstance(error, SlotTaken):
             self._on_slot_taken()
         elif isinstance(error, InvalidInput):
             self._show_invalid_input(error)
         else:
             self.banner.show_message(user_message(error))
-        self._refresh()
+        self.refresh()
 
     def _on_slot_taken(self) -> None:
         self._disclosure.refusals["start"] = SLOT_TAKEN_MESSAGE
@@ -545,10 +524,11 @@ class BookingDialog(QDialog):
             found = (patients.get_patient(self._clinic, patient_id) for patient_id in patient_ids)
             return [patient for patient in found if patient is not None]
 
-        self._runner.submit(load, self._on_duplicates, self._on_failed, context=self)
+        self.set_busy(True)  # the form holds still until the receptionist has chosen
+        self.runner.submit(load, self._on_duplicates, self._on_failed, context=self)
 
     def _on_duplicates(self, matches: list[Patient]) -> None:
-        self._set_busy(False)
+        self.set_busy(False)
         self.duplicates.offer(matches)
 
     def _use_existing_patient(self, patient: Patient) -> None:
@@ -558,6 +538,4 @@ class BookingDialog(QDialog):
 
     def _create_anyway(self) -> None:
         self.duplicates.hide()
-        self.banner.clear()
-        self._set_busy(True)
         self._book_new_patient(allow_duplicate=True)

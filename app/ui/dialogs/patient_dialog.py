@@ -4,17 +4,18 @@ A refusal is shown at its field (or in the banner when it belongs to none) and e
 """
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from app.domain.errors import InvalidInput, NotFound
 from app.live.changes import Change
 from app.services import patients
 from app.services.context import Clinic
 from app.services.patients import Patient
-from app.ui.dialogs.field_errors import Disclosure, FieldErrors, MessageBanner, make_room
+from app.ui.dialogs.editing_dialog import EditingDialog
+from app.ui.dialogs.field_errors import Disclosure, FieldErrors, make_room
 from app.ui.dialogs.form_buttons import FormButtons
 from app.ui.dialogs.patient_form import PATIENT_CAPTIONS, PatientForm
-from app.ui.theme import Theme, in_use
+from app.ui.theme import in_use
 from app.ui.throttle import Throttle
 from app.ui.workers import TaskRunner, user_message
 
@@ -25,24 +26,21 @@ CHANGED_UNDER_EDITS = (
 )
 
 
-class PatientDialog(QDialog):
+class PatientDialog(EditingDialog):
     changed = Signal(int)  # the patient's id, once their new details are saved; the dialog then closes
 
     def __init__(self, runner: TaskRunner, clinic: Clinic, patient_id: int, parent: QWidget | None = None):
-        super().__init__(parent)
-        self._runner, self._clinic, self._patient_id = runner, clinic, patient_id
+        super().__init__(runner, parent)
+        self._clinic, self._patient_id = clinic, patient_id
         self._loaded = False
         self._shown: dict | None = None  # the details as last read, to tell the receptionist's edits from them
         self._live_reload = Throttle(self, self._reload_after_change)
-        self._busy = False
-        self._write_block: str | None = None
-        self._disclosure = Disclosure(self._refresh)
+        self._disclosure = Disclosure(self.refresh)
         self.field_errors = FieldErrors()
         self.setWindowTitle("Edit patient")
         self.setObjectName("patient_dialog")
         self.setMinimumWidth(480)
 
-        self.banner = MessageBanner()
         self.form = PatientForm(self.field_errors)
         # Through the dialog's own methods: Qt drops them when the dialog goes (a field losing its focus as the
         # dialog is deleted must not reach a dialog that is gone).
@@ -67,11 +65,8 @@ class PatientDialog(QDialog):
         layout.addWidget(self.form, 1)
         layout.addLayout(buttons)
         self.set_theme(in_use())
-        self._refresh()
+        self.refresh()
         self._load()
-
-    def set_theme(self, theme: Theme) -> None:
-        self.banner.set_theme(theme)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -81,7 +76,7 @@ class PatientDialog(QDialog):
 
     def _load(self) -> None:
         patient_id = self._patient_id
-        self._runner.submit(
+        self.runner.submit(
             lambda: patients.get_patient(self._clinic, patient_id),
             self._on_loaded,
             self._on_load_failed,
@@ -98,7 +93,7 @@ class PatientDialog(QDialog):
         self._shown = self.form.values()
         self.form.setEnabled(True)
         self._loaded = True
-        self._refresh()
+        self.refresh()
         self.form.edits["first_name"].setFocus()
 
     def _on_load_failed(self, error: BaseException) -> None:
@@ -107,13 +102,13 @@ class PatientDialog(QDialog):
 
     # --- editing ---
 
-    def _refresh(self) -> None:
+    def refresh(self) -> None:
         errors = self.form.validation_errors() if self._loaded else {}
         self.field_errors.show(self._disclosure.shown(errors))
-        self.save_button.setEnabled(self._loaded and not errors and self._write_block is None and not self._busy)
-        self.save_button.setText("Saving…" if self._busy else "Save")
+        self.save_button.setEnabled(self._loaded and not errors and self.can_write)
+        self.save_button.setText("Saving…" if self.busy else "Save")
         if self._loaded:
-            self.hint_label.setText("" if self._busy else self._disclosure.hint(errors, PATIENT_CAPTIONS))
+            self.hint_label.setText("" if self.busy else self._disclosure.hint(errors, PATIENT_CAPTIONS))
         make_room(self)  # a message under a field must not be cut off
 
     def _field_edited(self, field: str) -> None:
@@ -124,14 +119,9 @@ class PatientDialog(QDialog):
 
     # --- the desk's connection ---
 
-    def set_write_block(self, reason: str | None) -> None:
-        """While writing is blocked Save is disabled and the banner says why; what was typed stays. A patient
-        who could not be read is read when it is lifted."""
-        was_blocked, self._write_block = self._write_block is not None, reason
-        self.banner.set_write_block(reason)
-        if reason is None and was_blocked and not self._loaded:
+    def on_write_block_lifted(self) -> None:
+        if not self._loaded:  # it could not be read
             self._load()
-        self._refresh()
 
     def on_schedule_change(self, change: Change) -> None:
         """Another desk changed this patient (the notification carries only the id): read them again."""
@@ -139,9 +129,9 @@ class PatientDialog(QDialog):
             self._live_reload.request()
 
     def _reload_after_change(self) -> None:
-        if self._loaded and not self._busy:
+        if self._loaded and not self.busy:
             patient_id = self._patient_id
-            self._runner.submit(
+            self.runner.submit(
                 lambda: patients.get_patient(self._clinic, patient_id),
                 self._on_changed_elsewhere,
                 self._on_load_failed,
@@ -161,48 +151,32 @@ class PatientDialog(QDialog):
             self.banner.show_message(CHANGED_ELSEWHERE)
         else:
             self.banner.show_message(CHANGED_UNDER_EDITS)
-        self._refresh()
+        self.refresh()
 
     # --- saving ---
 
     def save(self) -> None:
-        if self._busy or not self._loaded or self._write_block is not None:
+        if not self._loaded or not self.can_write:
             return
         if self.form.validation_errors():
             self._disclosure.show_all = True
-            self._refresh()
+            self.refresh()
             return
         values, patient_id = self.form.values(), self._patient_id
-        self.banner.clear()
-        self._set_busy(True)
-        self._runner.submit(
-            lambda: patients.update_patient(self._clinic, patient_id, **values),
-            lambda _none: self._on_saved(),
-            self._on_failed,
-            context=self,
-        )
+        self.save_with(lambda: patients.update_patient(self._clinic, patient_id, **values), self._on_saved)
 
-    def reject(self) -> None:
-        if not self._busy:  # closing now would hide whether the change was saved
-            super().reject()
-
-    def _set_busy(self, busy: bool) -> None:
-        self._busy = busy
+    def hold_still(self, busy: bool) -> None:
         self.form.setEnabled(not busy)
-        self._refresh()
 
-    def _on_saved(self) -> None:
-        self._set_busy(False)
+    def _on_saved(self, _none: None) -> None:
         self.changed.emit(self._patient_id)
         self.accept()
 
-    def _on_failed(self, error: BaseException) -> None:
+    def show_failure(self, error: BaseException) -> None:
         if isinstance(error, NotFound):  # removed meanwhile: its id means nothing to a receptionist
             self.banner.show_message(GONE_MESSAGE)
-        elif isinstance(error, InvalidInput):
-            elsewhere = self._disclosure.refuse(error, self.field_errors)
-            if elsewhere:
-                self.banner.show_message("; ".join(elsewhere))
         else:
-            self.banner.show_message(user_message(error))
-        self._set_busy(False)
+            super().show_failure(error)
+
+    def refuse_fields(self, error: InvalidInput) -> list[str]:
+        return self._disclosure.refuse(error, self.field_errors)

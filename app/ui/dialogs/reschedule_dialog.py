@@ -6,7 +6,6 @@ from PySide6.QtCore import QDate, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QDateEdit,
-    QDialog,
     QDialogButtonBox,
     QFrame,
     QHBoxLayout,
@@ -22,14 +21,15 @@ from app.services import booking
 from app.services.context import Clinic
 from app.services.schedule import AppointmentView, Provider
 from app.ui.dates import day_format
+from app.ui.dialogs.editing_dialog import EditingDialog
 from app.ui.navigation import ViewMode, title
 from app.ui.slot_picker import SlotPicker
-from app.ui.theme import Theme, set_style_property
+from app.ui.theme import Theme, in_use
 from app.ui.throttle import Throttle
-from app.ui.workers import TaskRunner, user_message
+from app.ui.workers import TaskRunner
 
 
-class RescheduleDialog(QDialog):
+class RescheduleDialog(EditingDialog):
     """The appointment as it is, a day to move it to, and that day's free times; Move here moves it."""
 
     rescheduled = Signal(int)  # the appointment's id, once the move has committed
@@ -37,11 +37,9 @@ class RescheduleDialog(QDialog):
     def __init__(
         self, runner: TaskRunner, clinic: Clinic, appointment: AppointmentView, provider: Provider, parent=None
     ):
-        super().__init__(parent)
-        self._runner, self._clinic = runner, clinic
+        super().__init__(runner, parent)
+        self._clinic = clinic
         self._appointment, self._provider = appointment, provider
-        self._moving = False
-        self._write_block: str | None = None  # why nothing can be moved now, if anything stops it
         self._live_refresh = Throttle(self, self._refresh_unless_moving)
         self.setWindowTitle("Reschedule appointment")
         self.resize(380, 680)
@@ -61,6 +59,7 @@ class RescheduleDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 16, 16, 12)
         layout.setSpacing(12)
+        layout.addWidget(self.banner)
         layout.addWidget(self._current_card(appointment))
         layout.addWidget(self._day_row)
         layout.addWidget(self.picker, 1)
@@ -70,15 +69,13 @@ class RescheduleDialog(QDialog):
         for button in self.findChildren(QPushButton):
             button.setAutoDefault(False)
 
+        self.set_theme(in_use())
         self._show_day(self._day_edit.date())
         self._day_edit.dateChanged.connect(self._show_day)
 
     def set_theme(self, current: Theme) -> None:
+        super().set_theme(current)
         self.picker.set_theme(current)
-
-    def reject(self) -> None:
-        if not self._moving:  # closing mid-move would hide whether the move happened
-            super().reject()
 
     def _current_card(self, appointment: AppointmentView) -> QFrame:
         start, end = self._clinic.local(appointment.starts_at), self._clinic.local(appointment.ends_at)
@@ -140,63 +137,50 @@ class RescheduleDialog(QDialog):
         self._day_edit.setDate(self._day_edit.date().addDays(days))
 
     def _show_day(self, day: QDate) -> None:
-        self._show_status("")
+        self._answered()
         self.picker.show_day(self._provider, day.toPython())
 
     def _on_time_picked(self, start: datetime | None) -> None:
         if start is not None:  # a new choice answers the last message; a vanished one does not
-            self._show_status("")
+            self._answered()
 
     def _move(self, _provider: Provider, start: datetime) -> None:
         clinic, appointment_id = self._clinic, self._appointment.id
-        self._set_moving(True)
-        self._show_status("Moving the appointment…", error=False)
-        self._runner.submit(
-            lambda: booking.reschedule(clinic, appointment_id, start),
-            lambda _result: self._on_moved(),
-            self._on_move_failed,
-            context=self,
-        )
+        self.save_with(lambda: booking.reschedule(clinic, appointment_id, start), self._on_moved)
 
-    def _on_moved(self) -> None:
-        self._set_moving(False)
+    def _on_moved(self, _none: None) -> None:
         self.rescheduled.emit(self._appointment.id)
         self.accept()
 
-    def _on_move_failed(self, error: BaseException) -> None:
-        self._set_moving(False)
+    def show_failure(self, error: BaseException) -> None:
         if isinstance(error, SlotTaken):
-            self._show_status("That time was just booked at another desk. Pick another time.")
+            self.banner.show_message("That time was just booked at another desk. Pick another time.")
             self.picker.refresh()
         else:
-            self._show_status(user_message(error))
+            super().show_failure(error)
 
-    def set_write_block(self, reason: str | None) -> None:
-        """While writing is blocked, Move here is disabled and the dialog says why; when it is lifted, the free
-        times are re-read."""
-        was_blocked, self._write_block = self._write_block, reason
-        self.picker.set_write_enabled(reason is None)
-        if reason:
-            self._show_status(reason)
-        elif was_blocked:
-            if self._status.text() == was_blocked:
-                self._show_status("")
-            self.picker.refresh()  # times may have been taken while this desk could not write
+    def refresh(self) -> None:
+        """Move here only while the desk may write (the banner says why not)."""
+        self.picker.set_write_enabled(self.write_block is None)
+
+    def on_write_block_lifted(self) -> None:
+        self.picker.refresh()  # times may have been taken while this desk could not write
 
     def on_schedule_change(self, change: Change) -> None:
         if self.picker.touched_by(change):
             self._live_refresh.request()
 
     def _refresh_unless_moving(self) -> None:
-        if not self._moving:
+        if not self.busy:
             self.picker.refresh()
 
-    def _set_moving(self, moving: bool) -> None:
-        self._moving = moving
+    def hold_still(self, busy: bool) -> None:
         for part in (self.picker, self._day_row, self._buttons):
-            part.setEnabled(not moving)
+            part.setEnabled(not busy)
+        self._status.setText("Moving the appointment…" if busy else "")
+        self._status.setVisible(busy)
 
-    def _show_status(self, message: str, *, error: bool = True) -> None:
-        self._status.setText(message)
-        set_style_property(self._status, "role", "error" if error else "muted")
-        self._status.setVisible(bool(message))
+    def _answered(self) -> None:
+        """A new day or time answers the last refusal (not why nothing can be moved now)."""
+        if self.write_block is None:
+            self.banner.clear()
