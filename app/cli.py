@@ -57,7 +57,19 @@ def _parser() -> argparse.ArgumentParser:
         help="check this installation: book, move and cancel in the window over a throwaway embedded database",
     )
     sub = parser.add_subparsers(dest="command")
+    # The order of these calls is the order `--help` lists the sub-commands in.
+    _add_db_parser(sub)
+    _add_demo_data_parser(sub)
+    _add_appointment_parsers(sub)
+    _add_benchmark_parsers(sub)
+    shots = sub.add_parser("screenshots", help="render the views and dialogs over demo data, light and dark, as PNG")
+    shots.add_argument("--output", default="docs/screenshots", metavar="DIR")
+    sub.add_parser("doctor", help="check configuration, connection, server, schema, permissions, live updates, clock")
+    _add_staff_parser(sub)
+    return parser
 
+
+def _add_db_parser(sub) -> None:
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="migrate the database to this program's schema")
@@ -66,6 +78,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     dump.add_argument("--output", help="write to this file instead of stdout")
 
+
+def _add_demo_data_parser(sub) -> None:
     demo = sub.add_parser(
         "demo-data", help="add realistic demo providers, patients, appointments and staff (idempotent)"
     )
@@ -75,6 +89,9 @@ def _parser() -> argparse.ArgumentParser:
         help="the clinic's time zone (e.g. Europe/Berlin), the demo's hours are in it; saved for this desk if none is",
     )
 
+
+def _add_appointment_parsers(sub) -> None:
+    """slots, book, cancel and reschedule: a receptionist's work from the command line."""
     slots = sub.add_parser("slots", help="free slot start times of a provider on a day")
     slots.add_argument("--provider", type=int, required=True, metavar="ID")
     slots.add_argument("--date", required=True, metavar="YYYY-MM-DD")
@@ -94,6 +111,8 @@ def _parser() -> argparse.ArgumentParser:
     move.add_argument("--appointment", type=int, required=True, metavar="ID")
     move.add_argument("--start", required=True, metavar="ISO8601")
 
+
+def _add_benchmark_parsers(sub) -> None:
     stress = sub.add_parser("stress", help="benchmark: processes racing for the same slots in a throwaway database")
     stress.add_argument("--workers", type=int, default=16)
     stress.add_argument("--slots", type=int, default=200)
@@ -112,11 +131,6 @@ def _parser() -> argparse.ArgumentParser:
         "bench-start", help="benchmark: launch to the week's appointments on screen, cold and warm"
     )
     bench_start.add_argument("--runs", type=int, default=5, help="launches of each kind (the median is shown)")
-    shots = sub.add_parser("screenshots", help="render the views and dialogs over demo data, light and dark, as PNG")
-    shots.add_argument("--output", default="docs/screenshots", metavar="DIR")
-    sub.add_parser("doctor", help="check configuration, connection, server, schema, permissions, live updates, clock")
-    _add_staff_parser(sub)
-    return parser
 
 
 def _add_staff_parser(sub) -> None:

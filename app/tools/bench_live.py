@@ -64,72 +64,89 @@ def _desk_runtime(url: str):
     return Runtime(load_settings(), DatabaseTarget(url, "bench-live throwaway database"), engine, clinic)
 
 
-def desk_main(job: DeskJob, ready) -> DeskRecord:
-    """One desk process: LISTEN through LiveUpdates, say ready once connected, record until the writers are done."""
-    # Only desks load Qt; the bridge is the desktop's own, so the latency measured is the one a window sees.
-    from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Slot
+@dataclass
+class _DeskState:
+    """What a desk's Qt main thread, its listener thread and its sync thread share."""
 
-    from app.ui.live_updates import LiveUpdates
+    record: DeskRecord = field(default_factory=DeskRecord)
+    connected: threading.Event = field(default_factory=threading.Event)
+    writers_done: threading.Event = field(default_factory=threading.Event)
+    writers_done_at: float | None = None  # when the main thread first saw `writers_done`: the drain starts then
+    failures: list[str] = field(default_factory=list)
 
-    app = QCoreApplication.instance() or QCoreApplication([])
-    record = DeskRecord()
+    def note_on_listener_thread(self, change) -> None:
+        """Connected directly: runs on the listener thread, before the hop through Qt's event queue."""
+        if change.table == "appointments" and change.row_id is not None:
+            self.record.on_listener.setdefault(change.row_id, time.monotonic())
+
+
+def _receiver(desk: _DeskState):
+    """A QObject on the calling (Qt main) thread, like the main window: LiveUpdates' signals are queued to it."""
+    from PySide6.QtCore import QObject, Slot
+
     main_thread = threading.current_thread()
-    connected, writers_done = threading.Event(), threading.Event()
-    failures: list[str] = []
 
     class Receiver(QObject):
-        """Lives on the main thread, like the main window: LiveUpdates' signals are queued to it."""
-
         @Slot(object)
         def on_changed(self, change) -> None:
             arrived = time.monotonic()  # first: the moment the signal reaches the desk's UI thread
             if threading.current_thread() is not main_thread:
-                failures.append("a changed signal was delivered off the Qt main thread")
+                desk.failures.append("a changed signal was delivered off the Qt main thread")
             if change.table == "appointments" and change.row_id is not None:
-                record.arrivals.setdefault(change.row_id, arrived)
+                desk.record.arrivals.setdefault(change.row_id, arrived)
 
         @Slot(bool, str)
         def on_connection(self, is_connected: bool, detail: str) -> None:
             if is_connected:
-                record.connects += 1
-                connected.set()
-            elif record.connects:
-                record.drops.append(detail)
+                desk.record.connects += 1
+                desk.connected.set()
+            elif desk.record.connects:
+                desk.record.drops.append(detail)
 
-    def on_listener_thread(change) -> None:  # a direct connection: runs on the listener thread, before the queue
-        if change.table == "appointments" and change.row_id is not None:
-            record.on_listener.setdefault(change.row_id, time.monotonic())
+    return Receiver()
 
-    def synchronise() -> None:
-        """Off the main thread, so the event loop keeps delivering: wait for LISTEN, then for the writers."""
-        try:
-            if not connected.wait(START_TIMEOUT_S):
-                raise TimeoutError(f"the desk's listener did not connect within {START_TIMEOUT_S} s")
-            ready()  # every desk is listening and every writer connected: the writers start
-            ready(job.write_timeout_s)  # every writer has committed its last booking
-        except BaseException:
-            failures.append(traceback.format_exc())
-        finally:
-            writers_done.set()
 
-    receiver = Receiver()
+def _synchronise(job: DeskJob, ready, desk: _DeskState) -> None:
+    """Off the main thread, so the event loop keeps delivering: wait for LISTEN, then for the writers."""
+    try:
+        if not desk.connected.wait(START_TIMEOUT_S):
+            raise TimeoutError(f"the desk's listener did not connect within {START_TIMEOUT_S} s")
+        ready()  # every desk is listening and every writer connected: the writers start
+        ready(job.write_timeout_s)  # every writer has committed its last booking
+    except BaseException:
+        desk.failures.append(traceback.format_exc())
+    finally:
+        desk.writers_done.set()
+
+
+def _quit_when_done(app, job: DeskJob, desk: _DeskState) -> None:
+    """Polled on the main thread: once the writers are done, quit when every booking arrived or the drain ran out."""
+    if not desk.writers_done.is_set():
+        return
+    if desk.writers_done_at is None:
+        desk.writers_done_at = time.monotonic()
+    drained = time.monotonic() - desk.writers_done_at > DRAIN_S
+    if desk.failures or len(desk.record.arrivals) >= job.expected or drained:
+        app.quit()
+
+
+def desk_main(job: DeskJob, ready) -> DeskRecord:
+    """One desk process: LISTEN through LiveUpdates, say ready once connected, record until the writers are done."""
+    # Only desks load Qt; the bridge is the desktop's own, so the latency measured is the one a window sees.
+    from PySide6.QtCore import QCoreApplication, Qt, QTimer
+
+    from app.ui.live_updates import LiveUpdates
+
+    app = QCoreApplication.instance() or QCoreApplication([])
+    desk = _DeskState()
+    receiver = _receiver(desk)
     live = LiveUpdates(_desk_runtime(job.url))
     live.changed.connect(receiver.on_changed)
-    live.changed.connect(on_listener_thread, Qt.ConnectionType.DirectConnection)
+    live.changed.connect(desk.note_on_listener_thread, Qt.ConnectionType.DirectConnection)
     live.connection_changed.connect(receiver.on_connection)
-    sync = threading.Thread(target=synchronise, name="bench-live-sync", daemon=True)
-    done_at: list[float] = []
-
-    def check() -> None:
-        if not writers_done.is_set():
-            return
-        if not done_at:
-            done_at.append(time.monotonic())
-        if failures or len(record.arrivals) >= job.expected or time.monotonic() - done_at[0] > DRAIN_S:
-            app.quit()
-
+    sync = threading.Thread(target=_synchronise, args=(job, ready, desk), name="bench-live-sync", daemon=True)
     timer = QTimer()
-    timer.timeout.connect(check)
+    timer.timeout.connect(lambda: _quit_when_done(app, job, desk))
     timer.start(POLL_MS)
     live.start()
     sync.start()
@@ -139,9 +156,9 @@ def desk_main(job: DeskJob, ready) -> DeskRecord:
         timer.stop()
         live.stop()
     sync.join(1)
-    if failures:
-        raise RuntimeError(failures[0])
-    return record
+    if desk.failures:
+        raise RuntimeError(desk.failures[0])
+    return desk.record
 
 
 # --- a writer: books its share of the appointments at a steady pace through the service ------------------------
@@ -207,9 +224,8 @@ def _latency_summary(values: list[float], prefix: str = "") -> dict:
     }
 
 
-def benchmark(url: str, desks: int, writers: int, bookings: int, rate: float) -> dict:
-    """Run the desks and writers against the (throwaway) database at `url`; return the report."""
-    began = time.perf_counter()
+def _writer_jobs(url: str, writers: int, bookings: int, rate: float, write_timeout: float) -> list[WriterJob]:
+    """A provider with a patient per writer, and each writer's share of its next `bookings` slots."""
     engine, clinic = open_clinic(url)
     try:
         provider_id, patients = set_up_provider(clinic, "bench-live", writers)
@@ -218,42 +234,42 @@ def benchmark(url: str, desks: int, writers: int, bookings: int, rate: float) ->
     today = datetime.now(UTC).date()
     slots = [start for start, _end in future_slots(bookings, today + timedelta(days=1))]
     horizon = (slots[-1].date() - today).days + 2
-    write_timeout = START_TIMEOUT_S + 2 * bookings / rate
-    writer_jobs = [
+    return [
         # Writer w books slots w, w + writers, ...: together a booking every 1/rate seconds, none racing another.
         WriterJob(url, provider_id, patients[w], slots[w::writers], w / rate, writers / rate, horizon, write_timeout)
         for w in range(writers)
     ]
-    desk_jobs = [DeskJob(url, bookings, write_timeout) for _ in range(desks)]
-    tasks = [(desk_main, job) for job in desk_jobs] + [(writer_main, job) for job in writer_jobs]
-    results = run_together(tasks, timeout=2 * START_TIMEOUT_S + write_timeout + DRAIN_S)
-    desk_records: list[DeskRecord] = results[:desks]
-    writer_records: list[WriterRecord] = results[desks:]
 
+
+def _delays(arrived: dict[int, float], committed: dict[int, float]) -> list[float]:
+    """Seconds from each booking's commit to its arrival, for the bookings that arrived."""
+    return [arrived[i] - t for i, t in committed.items() if i in arrived]
+
+
+def _desk_row(index: int, desk: DeskRecord, delays: list[float], committed: int) -> dict:
+    return {
+        "desk": index,
+        "received": len(delays),
+        "missed": committed - len(delays),
+        "p50_ms": percentile_ms(delays, 0.50),
+        "p99_ms": percentile_ms(delays, 0.99),
+        "max_ms": percentile_ms(delays, 1.0),
+        "drops": len(desk.drops),
+    }
+
+
+def _report(desk_records: list[DeskRecord], writer_records: list[WriterRecord], bookings: int, rate: float) -> dict:
     committed = {i: t for w in writer_records for i, t in w.committed.items()}
     errors = [error for w in writer_records for error in w.errors]
-    latencies, to_listener, per_desk = [], [], []
-    for index, desk in enumerate(desk_records, start=1):
-        mine = [desk.arrivals[i] - t for i, t in committed.items() if i in desk.arrivals]
-        to_listener += [desk.on_listener[i] - t for i, t in committed.items() if i in desk.on_listener]
-        latencies += mine
-        per_desk.append(
-            {
-                "desk": index,
-                "received": len(mine),
-                "missed": len(committed) - len(mine),
-                "p50_ms": percentile_ms(mine, 0.50),
-                "p99_ms": percentile_ms(mine, 0.99),
-                "max_ms": percentile_ms(mine, 1.0),
-                "drops": len(desk.drops),
-            }
-        )
+    per_desk_delays = [_delays(desk.arrivals, committed) for desk in desk_records]
+    latencies = [delay for delays in per_desk_delays for delay in delays]
+    to_listener = [delay for desk in desk_records for delay in _delays(desk.on_listener, committed)]
     commit_times = sorted(committed.values())
     write_span = commit_times[-1] - commit_times[0] if commit_times else 0.0
-    expected = desks * len(committed)
+    expected = len(desk_records) * len(committed)
     return {
-        "desks": desks,
-        "writers": writers,
+        "desks": len(desk_records),
+        "writers": len(writer_records),
         "bookings": bookings,
         "committed": len(committed),
         "write_errors": len(errors),
@@ -268,9 +284,24 @@ def benchmark(url: str, desks: int, writers: int, bookings: int, rate: float) ->
         # The same, up to the listener thread: the rest of the total is the hop through Qt's event queue.
         **_latency_summary(to_listener, "listener_thread_"),
         "listener_drops": sum(len(desk.drops) for desk in desk_records),
-        "per_desk": per_desk,
-        "elapsed_s": round(time.perf_counter() - began, 1),
+        "per_desk": [
+            _desk_row(index, desk, delays, len(committed))
+            for index, (desk, delays) in enumerate(zip(desk_records, per_desk_delays, strict=True), start=1)
+        ],
     }
+
+
+def benchmark(url: str, desks: int, writers: int, bookings: int, rate: float) -> dict:
+    """Run the desks and writers against the (throwaway) database at `url`; return the report."""
+    began = time.perf_counter()
+    write_timeout = START_TIMEOUT_S + 2 * bookings / rate
+    writer_jobs = _writer_jobs(url, writers, bookings, rate, write_timeout)
+    desk_jobs = [DeskJob(url, bookings, write_timeout) for _ in range(desks)]
+    tasks = [(desk_main, job) for job in desk_jobs] + [(writer_main, job) for job in writer_jobs]
+    results = run_together(tasks, timeout=2 * START_TIMEOUT_S + write_timeout + DRAIN_S)
+    report = _report(results[:desks], results[desks:], bookings, rate)
+    report["elapsed_s"] = round(time.perf_counter() - began, 1)
+    return report
 
 
 def format_report(report: dict) -> str:

@@ -147,11 +147,26 @@ def _open(stack: ExitStack) -> tuple[MainWindow, Clinic]:
     return window, owner
 
 
+def _window_heard(shows: Callable[[], bool], what: str, heard: list[Change], appointment_id: int) -> None:
+    """The window comes to show `what`, and it re-read because a live update named the appointment."""
+    _window_sees(shows, what)
+    expect(_heard(heard, appointment_id), "it re-read without a live update for the appointment")
+
+
 def _book_move_cancel(window: MainWindow, owner: Clinic) -> None:
     """The receptionist's desk books, moves and cancels; the provider is the owner's to set up."""
-    clinic = window.clinic
     heard: list[Change] = []
     window.desk.schedule_changed.connect(heard.append)
+    provider_id, patient_id = _add_provider_and_patient(window, owner)
+    appointment_id = _book(window, provider_id, patient_id, heard)
+    _reschedule(window, provider_id, appointment_id, heard)
+    _cancel(window, provider_id, appointment_id, heard)
+    _admin_change_refused(window.clinic, owner)
+    _password_change_refused(window.clinic)
+
+
+def _add_provider_and_patient(window: MainWindow, owner: Clinic) -> tuple[int, int]:
+    clinic = window.clinic
     with check("provider and patient added; the window lists the provider") as note:
         provider_id = providers.add_provider(owner, "Dr. Self Test", WEEKDAY_HOURS, "General practice")
         patient_id = patients.create_patient(
@@ -160,7 +175,11 @@ def _book_move_cancel(window: MainWindow, owner: Clinic) -> None:
         expect(patients.get_patient(clinic, patient_id) is not None, f"patient {patient_id} is not in the database")
         _window_sees(lambda: window.desk.provider(provider_id) is not None, "the new provider")
         note(f"provider {provider_id}, patient {patient_id}")
+    return provider_id, patient_id
 
+
+def _book(window: MainWindow, provider_id: int, patient_id: int, heard: list[Change]) -> int:
+    clinic = window.clinic
     with check("booked; the database has it and the slot is taken") as note:
         appointment_id = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=FIRST)
         stored = schedule.appointment(clinic, appointment_id)
@@ -169,9 +188,12 @@ def _book_move_cancel(window: MainWindow, owner: Clinic) -> None:
         expect(FIRST not in schedule.free_slots(clinic, provider_id, FIRST.date()), "its time is still free")
         note(f"appointment {appointment_id}, {FIRST:%a %d %b %H:%M %Z}")
     with check("the window heard of the booking and shows it"):
-        _window_sees(lambda: appointment_id in _shown(window), "the booking")
-        expect(_heard(heard, appointment_id), "it re-read without a live update for the appointment")
+        _window_heard(lambda: appointment_id in _shown(window), "the booking", heard, appointment_id)
+    return appointment_id
 
+
+def _reschedule(window: MainWindow, provider_id: int, appointment_id: int, heard: list[Change]) -> None:
+    clinic = window.clinic
     with check("rescheduled; the database has the new time and the old one is free") as note:
         booking.reschedule(clinic, appointment_id, MOVED)
         stored = schedule.appointment(clinic, appointment_id)
@@ -181,9 +203,16 @@ def _book_move_cancel(window: MainWindow, owner: Clinic) -> None:
         note(f"{MOVED:%a %d %b %H:%M %Z}")
     with check("the window shows the new time"):
         heard.clear()
-        _window_sees(lambda: getattr(_shown(window).get(appointment_id), "starts_at", None) == MOVED, "the move")
-        expect(_heard(heard, appointment_id), "it re-read without a live update for the appointment")
+        _window_heard(
+            lambda: getattr(_shown(window).get(appointment_id), "starts_at", None) == MOVED,
+            "the move",
+            heard,
+            appointment_id,
+        )
 
+
+def _cancel(window: MainWindow, provider_id: int, appointment_id: int, heard: list[Change]) -> None:
+    clinic = window.clinic
     with check("cancelled; the database says so and the time is free again"):
         booking.cancel(clinic, appointment_id)
         stored = schedule.appointment(clinic, appointment_id)
@@ -191,9 +220,10 @@ def _book_move_cancel(window: MainWindow, owner: Clinic) -> None:
         expect(MOVED in schedule.free_slots(clinic, provider_id, MOVED.date()), "the time is not free")
     with check("the window no longer shows the appointment"):
         heard.clear()
-        _window_sees(lambda: appointment_id not in _shown(window), "the cancellation")
-        expect(_heard(heard, appointment_id), "it re-read without a live update for the appointment")
+        _window_heard(lambda: appointment_id not in _shown(window), "the cancellation", heard, appointment_id)
 
+
+def _admin_change_refused(clinic: Clinic, owner: Clinic) -> None:
     with check("the database refuses the receptionist an admin's change; the audit trail has the desk's changes"):
         try:
             providers.add_provider(clinic, "Dr. Not Allowed", WEEKDAY_HOURS)
@@ -204,6 +234,8 @@ def _book_move_cancel(window: MainWindow, owner: Clinic) -> None:
         actions = [entry.action for entry in audit.search(owner, user=DESK_LOGIN.user)]
         expect(actions == ["UPDATE", "UPDATE", "INSERT", "INSERT"], f"the trail has {actions}")
 
+
+def _password_change_refused(clinic: Clinic) -> None:
     with check("the server's password rules refuse the receptionist's own password change outside the program") as note:
         if password_rules_module() is None and os.name == "nt":
             note("not in Windows builds yet: doctor warns of it")
