@@ -74,7 +74,22 @@ class LoginDialog(QDialog):
         self.where.setProperty("role", "muted")
         self.where.setWordWrap(True)
         self.banner = MessageBanner()
-        self.user = QLineEdit(user or default_user(target, self.settings, shared=shared))
+        form = self._build_form(user or default_user(target, self.settings, shared=shared))
+        buttons = self._build_buttons(locked_by)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 18, 20, 16)
+        layout.setSpacing(12)
+        layout.addWidget(heading)
+        layout.addWidget(self.where)
+        layout.addWidget(self.banner)
+        layout.addLayout(form)
+        layout.addStretch(1)
+        layout.addLayout(buttons)
+        self.banner.set_theme(in_use())
+        (self.password if self.user.text() else self.user).setFocus()
+
+    def _build_form(self, user: str) -> QFormLayout:
+        self.user = QLineEdit(user)
         self.user.setAccessibleName("User name")
         self.user.setPlaceholderText("your own user name")
         self.password = QLineEdit()
@@ -89,7 +104,9 @@ class LoginDialog(QDialog):
             label.setBuddy(line)
             form.addRow(label, stacked(line, error, spacing=2))
             line.textEdited.connect(lambda _text, f=field: self._edited(f))
+        return form
 
+    def _build_buttons(self, locked_by: str | None) -> QHBoxLayout:
         self.progress = QLabel()
         self.progress.setProperty("role", "muted")
         self.progress.setAccessibleName("Progress")
@@ -106,18 +123,7 @@ class LoginDialog(QDialog):
         buttons.addWidget(self.progress, 1)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.sign_in_button)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 18, 20, 16)
-        layout.setSpacing(12)
-        layout.addWidget(heading)
-        layout.addWidget(self.where)
-        layout.addWidget(self.banner)
-        layout.addLayout(form)
-        layout.addStretch(1)
-        layout.addLayout(buttons)
-        self.banner.set_theme(in_use())
-        (self.password if self.user.text() else self.user).setFocus()
+        return buttons
 
     def validation_errors(self) -> dict[str, str]:
         errors = {}

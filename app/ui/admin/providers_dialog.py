@@ -35,7 +35,7 @@ from app.services.schedule import Provider
 from app.ui.admin.refusals import AffectedList, by_field
 from app.ui.admin.time_off_editor import TimeOffEditor
 from app.ui.admin.weekly_hours_editor import WeeklyHoursEditor
-from app.ui.admin.widgets import button, select_row_quietly
+from app.ui.admin.widgets import button, lay_out_list_and_editor, list_column, select_row_quietly
 from app.ui.dialogs.editing_dialog import EditingDialog
 from app.ui.dialogs.field_errors import FieldErrors, InlineError, model_errors, stacked
 from app.ui.theme import in_use
@@ -90,21 +90,7 @@ class ProvidersDialog(EditingDialog):
 
         self.setWindowTitle("Providers")
         self.setObjectName("providers_dialog")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 18, 20, 16)
-        layout.setSpacing(12)
-        layout.addWidget(self.banner)
-        body = QHBoxLayout()
-        body.setSpacing(16)
-        body.addLayout(self._build_list())
-        body.addWidget(self._build_editor(), 1)
-        layout.addLayout(body, 1)
-        close_row = QHBoxLayout()
-        close_row.addStretch(1)
-        self.close_button = button("Close")
-        self.close_button.clicked.connect(self.reject)
-        close_row.addWidget(self.close_button)
-        layout.addLayout(close_row)
+        self.close_button = lay_out_list_and_editor(self, self.banner, self._build_list(), self._build_editor())
 
         self.resize(1180, 840)
         self.set_theme(in_use())
@@ -122,19 +108,10 @@ class ProvidersDialog(EditingDialog):
         self.add_provider_button = button("Add provider")
         self.add_provider_button.setToolTip("Start a new provider: fill in the name and hours, then save")
         self.add_provider_button.clicked.connect(self.start_new_provider)
-        column = QVBoxLayout()
-        column.addWidget(self.provider_list, 1)
-        column.addWidget(self.add_provider_button)
-        return column
+        return list_column(self.provider_list, self.add_provider_button)
 
-    def _build_editor(self) -> QScrollArea:
-        self.title_label = QLabel()
-        self.title_label.setAccessibleName("Provider")
-        font = QFont(self.title_label.font())
-        font.setPointSizeF(font.pointSizeF() * 1.25)
-        font.setWeight(QFont.Weight.DemiBold)
-        self.title_label.setFont(font)
-
+    def _build_details(self) -> QWidget:
+        """Name, specialty and whether the provider can be booked, each with its message below."""
         self.name_edit = QLineEdit()
         self.name_edit.setAccessibleName("Name")
         self.specialty_edit = QLineEdit()
@@ -163,6 +140,16 @@ class ProvidersDialog(EditingDialog):
         grid.addWidget(stacked(self.active_check, active_error, self.active_affected, spacing=2), 2, 1)
         self.active_check.toggled.connect(lambda _on: self._edited("active"))
         grid.setColumnStretch(1, 1)
+        return details
+
+    def _build_editor(self) -> QScrollArea:
+        self.title_label = QLabel()
+        self.title_label.setAccessibleName("Provider")
+        font = QFont(self.title_label.font())
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setWeight(QFont.Weight.DemiBold)
+        self.title_label.setFont(font)
+        details = self._build_details()
         self.save_details_button = button("Save details", primary=True)
         self.save_details_button.setMinimumWidth(_text_width(self.save_details_button, "Add provider") + 40)
         self.save_details_button.clicked.connect(self.save_details)
@@ -275,9 +262,7 @@ class ProvidersDialog(EditingDialog):
 
     def start_new_provider(self) -> None:
         self._adding = True
-        self.provider_list.blockSignals(True)
-        self.provider_list.setCurrentRow(-1)
-        self.provider_list.blockSignals(False)
+        select_row_quietly(self.provider_list, -1)
         self._show_setup(None)
         self.name_edit.setFocus()
 

@@ -18,14 +18,14 @@ from PySide6.QtWidgets import (
 from app.domain.models import repeated_by_clock_change, validate
 from app.domain.schedule_setup import TimeOffIn
 from app.services.providers import TimeOff
-from app.ui.dates import moment_format
+from app.ui.dates import PADDED_DAY, clock, moment_format, moment_words
 from app.ui.dialogs.field_errors import FieldErrors, InlineError, model_errors
 
 
 def describe(off: TimeOff, zone: ZoneInfo) -> str:
     start, end = off.starts_at.astimezone(zone), off.ends_at.astimezone(zone)
-    until = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%a %d %b %Y %H:%M}"
-    return f"{start:%a %d %b %Y %H:%M} – {until}" + (f"  ·  {off.reason}" if off.reason else "")
+    until = clock(end) if end.date() == start.date() else moment_words(end, PADDED_DAY)
+    return f"{moment_words(start, PADDED_DAY)} – {until}" + (f"  ·  {off.reason}" if off.reason else "")
 
 
 def datetime_field(name: str) -> QDateTimeEdit:

@@ -28,7 +28,7 @@ from app.services import appointment_types
 from app.services.appointment_types import AppointmentTypeSetup
 from app.services.context import Clinic
 from app.ui.admin.refusals import AffectedList, by_field
-from app.ui.admin.widgets import button, select_row_quietly
+from app.ui.admin.widgets import button, lay_out_list_and_editor, list_column, select_row_quietly
 from app.ui.dialogs.appointment_dialog import confirm
 from app.ui.dialogs.editing_dialog import EditingDialog
 from app.ui.dialogs.field_errors import FieldErrors, InlineError, model_errors, stacked
@@ -74,10 +74,14 @@ class AppointmentTypesDialog(EditingDialog):
         self.type_list.currentItemChanged.connect(lambda item, _prev: self._on_chosen(item))
         self.add_button = button("Add type")
         self.add_button.clicked.connect(self.start_new_type)
-        list_column = QVBoxLayout()
-        list_column.addWidget(self.type_list, 1)
-        list_column.addWidget(self.add_button)
+        items = list_column(self.type_list, self.add_button)
+        self.close_button = lay_out_list_and_editor(self, self.banner, items, self._build_editor())
+        self.resize(920, 460)
+        self.set_theme(in_use())
+        self._show_type(None)
+        self._load()
 
+    def _build_editor(self) -> QVBoxLayout:
         self.code_edit = QLineEdit()
         self.code_edit.setAccessibleName("Code")
         self.code_edit.setPlaceholderText("e.g. follow_up")
@@ -121,27 +125,7 @@ class AppointmentTypesDialog(EditingDialog):
         editor.addWidget(self.form)
         editor.addStretch(1)
         editor.addLayout(buttons)
-
-        body = QHBoxLayout()
-        body.setSpacing(16)
-        body.addLayout(list_column)
-        body.addLayout(editor, 1)
-        close_row = QHBoxLayout()
-        close_row.addStretch(1)
-        self.close_button = button("Close")
-        self.close_button.clicked.connect(self.reject)
-        close_row.addWidget(self.close_button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 18, 20, 16)
-        layout.setSpacing(12)
-        layout.addWidget(self.banner)
-        layout.addLayout(body, 1)
-        layout.addLayout(close_row)
-
-        self.resize(920, 460)
-        self.set_theme(in_use())
-        self._show_type(None)
-        self._load()
+        return editor
 
     # --- loading ------------------------------------------------------------------------------------------------
 
@@ -203,9 +187,7 @@ class AppointmentTypesDialog(EditingDialog):
 
     def start_new_type(self) -> None:
         self._adding = True
-        self.type_list.blockSignals(True)
-        self.type_list.setCurrentRow(-1)
-        self.type_list.blockSignals(False)
+        select_row_quietly(self.type_list, -1)
         self._show_type(None)
         self.code_edit.setFocus()
 

@@ -8,7 +8,7 @@ belongs, without losing anything the receptionist typed.
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from enum import IntEnum
 from typing import Any
 
@@ -36,6 +36,7 @@ from app.services.booking import NewPatientBooked
 from app.services.context import Clinic
 from app.services.patients import Patient
 from app.services.schedule import AppointmentType, AppointmentView, Provider
+from app.ui.dates import PADDED_DAY, clock, day_words
 from app.ui.dialogs.duplicate_choice import DuplicateChoice
 from app.ui.dialogs.editing_dialog import EditingDialog
 from app.ui.dialogs.field_errors import Disclosure, FieldErrors, InlineError, labelled, model_errors
@@ -71,6 +72,36 @@ def _caption(text: str) -> QLabel:
     label = QLabel(text)
     label.setProperty("role", "heading")
     return label
+
+
+def _heading(provider: Provider, day: date) -> tuple[QLabel, QLabel, QLabel]:
+    """The provider's name (larger), their specialty and the day, for the dialog's header card."""
+    name = QLabel(provider.name)
+    name.setProperty("role", "heading")
+    name.setAccessibleName("Provider")
+    font = QFont(name.font())
+    font.setPointSizeF(font.pointSizeF() * 1.25)
+    name.setFont(font)
+    specialty = QLabel(provider.specialty)
+    specialty.setProperty("role", "muted")
+    specialty.setAccessibleName("Specialty")
+    day_label = QLabel(title(ViewMode.DAY, day))
+    day_label.setAccessibleName("Date")
+    return name, specialty, day_label
+
+
+def _segment_style(theme: Theme) -> str:
+    """The Existing / New patient switch drawn as one segmented control."""
+    t = theme.tokens
+    return (
+        f"QPushButton[segment] {{ background: {t['surface']}; color: {t['text']};"
+        f" border: 1px solid {t['border']}; padding: 5px 14px; }}"
+        f" QPushButton[segment]:checked {{ background: {t['accent']}; color: {t['accent_text']};"
+        f" border-color: {t['accent']}; }}"
+        ' QPushButton[segment="first"] { border-top-left-radius: 6px; border-bottom-left-radius: 6px; }'
+        ' QPushButton[segment="last"] { border-top-right-radius: 6px; border-bottom-right-radius: 6px;'
+        " border-left: none; }"
+    )
 
 
 class BookingDialog(EditingDialog):
@@ -123,17 +154,7 @@ class BookingDialog(EditingDialog):
     def _build_header(self) -> QFrame:
         card = QFrame()
         card.setProperty("role", "card")
-        provider = QLabel(self._provider.name)
-        provider.setProperty("role", "heading")
-        provider.setAccessibleName("Provider")
-        font = QFont(provider.font())
-        font.setPointSizeF(font.pointSizeF() * 1.25)
-        provider.setFont(font)
-        specialty = QLabel(self._provider.specialty)
-        specialty.setProperty("role", "muted")
-        specialty.setAccessibleName("Specialty")
-        day = QLabel(title(ViewMode.DAY, self._day))
-        day.setAccessibleName("Date")
+        provider, specialty, day = _heading(self._provider, self._day)
 
         self.slot_model = SlotListModel(self._clinic.zone, self)
         self.time_combo = QComboBox()
@@ -259,16 +280,7 @@ class BookingDialog(EditingDialog):
         return row
 
     def set_theme(self, theme: Theme) -> None:
-        t = theme.tokens
-        self.setStyleSheet(
-            f"QPushButton[segment] {{ background: {t['surface']}; color: {t['text']};"
-            f" border: 1px solid {t['border']}; padding: 5px 14px; }}"
-            f" QPushButton[segment]:checked {{ background: {t['accent']}; color: {t['accent_text']};"
-            f" border-color: {t['accent']}; }}"
-            ' QPushButton[segment="first"] { border-top-left-radius: 6px; border-bottom-left-radius: 6px; }'
-            ' QPushButton[segment="last"] { border-top-right-radius: 6px; border-bottom-right-radius: 6px;'
-            " border-left: none; }"
-        )
+        self.setStyleSheet(_segment_style(theme))
         super().set_theme(theme)
         self.search.set_theme(theme)
         self.duplicates.set_theme(theme)
@@ -486,9 +498,10 @@ class BookingDialog(EditingDialog):
         self.form.setEnabled(False)
         self.book_button.hide()
         self.cancel_button.setText("Close")
+        found_at = self._clinic.local(found.starts_at)
         self.banner.show_message(
             f"The earlier attempt had gone through before the connection was lost: {found.patient_name} is booked"
-            f" on {self._clinic.local(found.starts_at):%a %d %b %Y at %H:%M}. Nothing else was booked."
+            f" on {day_words(found_at.date(), PADDED_DAY)} at {clock(found_at)}. Nothing else was booked."
         )
 
     def _on_booked(self, appointment_id: int) -> None:
