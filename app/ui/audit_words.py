@@ -11,6 +11,7 @@ from app.domain.models import AppointmentStatus
 from app.domain.schedule_setup import WEEKDAY_NAMES
 from app.services.access import GROUPS
 from app.services.audit import AuditEntry
+from app.ui.dates import DAY_IN_MONTH, clock, moment_words
 from app.ui.labels import status_label
 
 # The fields a desk edits, in the order their forms show them, as an "edited (…)" line names them.
@@ -32,21 +33,20 @@ ACTION_WORDS = {"INSERT": "added", "UPDATE": "changed", "DELETE": "removed"}
 
 
 def moment_text(moment: datetime, zone: ZoneInfo) -> str:
-    local = moment.astimezone(zone)
-    return f"{local:%a} {local.day} {local:%b %Y} {local:%H:%M}"
+    return moment_words(moment.astimezone(zone))
 
 
 def _slot_text(value: Any, zone: ZoneInfo, same_day_as: Any = None) -> str:
     """A start as "Tue 8 Jan 14:30", or only "14:30" on the same day as `same_day_as`."""
     local = datetime.fromisoformat(value).astimezone(zone)
     if same_day_as is not None and datetime.fromisoformat(same_day_as).astimezone(zone).date() == local.date():
-        return f"{local:%H:%M}"
-    return f"{local:%a} {local.day} {local:%b} {local:%H:%M}"
+        return clock(local)
+    return moment_words(local, DAY_IN_MONTH)
 
 
 def _clock(value: str) -> str:
     """A wall-clock time of the weekly hours ("08:00:00") as "08:00"."""
-    return f"{time.fromisoformat(value):%H:%M}"
+    return clock(time.fromisoformat(value))
 
 
 def changed_fields(entry: AuditEntry) -> list[str]:

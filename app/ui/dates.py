@@ -1,9 +1,13 @@
-"""Dates as this desk's locale writes them (QLocale's short format, with a four-digit year), typed and shown, with a
-calendar to pick from; ISO dates (1990-12-31) are understood too. The formats of the date fields (QDateEdit) too."""
+"""Dates and times for people, as this desk's locale writes them, in one place: every view and dialog asks here.
 
-from datetime import date
+Typed and shown dates use QLocale's short format with a four-digit year, with a calendar to pick from; ISO dates
+(1990-12-31) are understood too. The formats of the date fields (QDateEdit) are here too. Days in words
+("Tue 8 Jan 2030") take the names of the desk's language; times of day its short clock ("14:30", "2:30 PM").
+"""
 
-from PySide6.QtCore import QDate, QLocale, QPoint, Qt
+from datetime import date, datetime, time
+
+from PySide6.QtCore import QDate, QLocale, QPoint, Qt, QTime
 from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QCalendarWidget, QLineEdit, QMenu, QWidgetAction
 
@@ -25,11 +29,40 @@ def day_format(locale: QLocale | None = None) -> str:
     return f"ddd {date_format(locale)}"
 
 
+def clock_format(locale: QLocale | None = None) -> str:
+    """The locale's short time ("HH:mm", "h:mm AP"); 24 hours where the computer names no language."""
+    locale = locale or QLocale()
+    return "HH:mm" if locale.language() == QLocale.Language.C else locale.timeFormat(QLocale.FormatType.ShortFormat)
+
+
 def moment_format(locale: QLocale | None = None) -> str:
     """A date-and-time field's format: the day as `day_format`, then the locale's short time ("14:30", "2:30 PM")."""
+    return f"{day_format(locale)} {clock_format(locale)}"
+
+
+# Days in words, in QLocale's pattern letters.
+SHORT_DAY = "ddd d MMM yyyy"  # Tue 8 Jan 2030
+PADDED_DAY = "ddd dd MMM yyyy"  # Tue 08 Jan 2030, where days line up in a list
+LONG_DAY = "dddd d MMMM yyyy"  # Tuesday 8 January 2030
+MONTH = "MMMM yyyy"  # January 2030
+DAY_IN_MONTH = "ddd d MMM"  # Tue 8 Jan
+WEEKDAY_AND_DAY = "ddd d"  # Tue 8
+
+
+def day_words(day: date, pattern: str = SHORT_DAY, locale: QLocale | None = None) -> str:
+    """A day in words, its names in the desk's language."""
+    return (locale or QLocale()).toString(QDate(day.year, day.month, day.day), pattern)
+
+
+def clock(moment: datetime | time, locale: QLocale | None = None) -> str:
+    """A time of day as the desk's clock shows it (a datetime's own wall-clock time: localise it first)."""
     locale = locale or QLocale()
-    clock = "HH:mm" if locale.language() == QLocale.Language.C else locale.timeFormat(QLocale.FormatType.ShortFormat)
-    return f"{day_format(locale)} {clock}"
+    return locale.toString(QTime(moment.hour, moment.minute), clock_format(locale))
+
+
+def moment_words(moment: datetime, pattern: str = SHORT_DAY, locale: QLocale | None = None) -> str:
+    """A day in words and its time: "Tue 8 Jan 2030 14:30"."""
+    return f"{day_words(moment.date(), pattern, locale)} {clock(moment, locale)}"
 
 
 def date_text(day: date, locale: QLocale | None = None) -> str:

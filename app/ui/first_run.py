@@ -5,13 +5,11 @@ database there without one asks for it at start the same way. A server's passwor
 connection; nothing typed here is put in the environment, and no password is written anywhere.
 """
 
-import os
-import time
 import zoneinfo
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimeZone
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -55,21 +53,10 @@ def is_local(host: str) -> bool:
 
 
 def machine_timezone() -> str:
-    """The machine's IANA time zone name, or "" if it has none we can tell."""
-    name = os.environ.get("TZ", "").lstrip(":")
-    if name in zoneinfo.available_timezones():
-        return name
-    try:
-        target = Path("/etc/localtime").resolve()
-    except OSError:
-        return ""
-    parts = target.parts
-    for index in range(len(parts) - 1):
-        if parts[index] == "zoneinfo":
-            candidate = "/".join(parts[index + 1 :])
-            return candidate if candidate in zoneinfo.available_timezones() else ""
-    local = time.tzname[0] if time.tzname else ""
-    return local if "/" in local and local in zoneinfo.available_timezones() else ""
+    """The machine's IANA time zone name, or "" if it has none we can tell. Qt asks the system (TZ and
+    /etc/localtime here; Windows' own zone, mapped to its IANA name, on Windows)."""
+    name = bytes(QTimeZone.systemTimeZoneId()).decode(errors="replace")
+    return name if name in zoneinfo.available_timezones() else ""
 
 
 def zone_matching(text: str) -> str | None:
@@ -104,7 +91,31 @@ class FirstRunDialog(QDialog):
         intro = QLabel("Where is the clinic's appointment book kept? You can change this later in the config file.")
         intro.setWordWrap(True)
         intro.setProperty("role", "heading")
+        embedded_note, server_note = self._build_choices()
+        self._build_server_form()
+        zone_form = self._build_zone_form()
+        bottom = self._build_bottom()
 
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.embedded_choice)
+        layout.addWidget(embedded_note)
+        layout.addWidget(self.admin_box)
+        layout.addWidget(self.server_choice)
+        layout.addWidget(server_note)
+        layout.addWidget(self.server_box)
+        layout.addLayout(zone_form)
+        layout.addLayout(bottom)
+        self._follow_fields()
+        self.set_theme_from_app()
+        self._default_tls()
+        self._refresh()
+        self.resize(560, self.sizeHint().height())
+
+    # --- building ---
+
+    def _build_choices(self) -> tuple[QLabel, QLabel]:
+        """This computer's database (with its first admin account) or the clinic's server; their notes."""
         self.embedded_choice = QRadioButton("&Use the database on this computer")
         self.embedded_choice.setAccessibleName("Use the database on this computer")
         embedded_note = self._muted("For a single-desk clinic: the appointment book is kept on this computer.")
@@ -122,6 +133,9 @@ class FirstRunDialog(QDialog):
         choices.addButton(self.server_choice)
         self.embedded_choice.setChecked(True)
 
+        return embedded_note, server_note
+
+    def _build_server_form(self) -> None:
         self.server_box = QWidget()
         form = QFormLayout(self.server_box)
         form.setContentsMargins(24, 0, 0, 0)
@@ -170,6 +184,7 @@ class FirstRunDialog(QDialog):
         test_row.addWidget(self.test_result, 1)
         form.addRow("", test_row)
 
+    def _build_zone_form(self) -> QFormLayout:
         self.timezone = QComboBox()
         self.timezone.setEditable(True)
         self.timezone.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
@@ -183,7 +198,9 @@ class FirstRunDialog(QDialog):
         zone_form.addRow(
             self._buddy("Clinic &time zone", self.timezone), self._with_error("timezone", "Time zone", self.timezone)
         )
+        return zone_form
 
+    def _build_bottom(self) -> QHBoxLayout:
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setText("&Start")
@@ -197,18 +214,9 @@ class FirstRunDialog(QDialog):
         bottom = QHBoxLayout()
         bottom.addWidget(self.hint, 1)
         bottom.addWidget(self.buttons)
+        return bottom
 
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addWidget(self.embedded_choice)
-        layout.addWidget(embedded_note)
-        layout.addWidget(self.admin_box)
-        layout.addWidget(self.server_choice)
-        layout.addWidget(server_note)
-        layout.addWidget(self.server_box)
-        layout.addLayout(zone_form)
-        layout.addLayout(bottom)
-
+    def _follow_fields(self) -> None:
         for field in ("host", "port", "database", "user"):
             self._fields[field].textEdited.connect(lambda _text, f=field: self._touch(f))
             self._fields[field].textChanged.connect(self._refresh)
@@ -217,12 +225,6 @@ class FirstRunDialog(QDialog):
         self.timezone.lineEdit().editingFinished.connect(self._complete_zone)
         self.server_choice.toggled.connect(self._refresh)
         self.admin_form.changed.connect(self._refresh)
-        self.set_theme_from_app()
-        self._default_tls()
-        self._refresh()
-        self.resize(560, self.sizeHint().height())
-
-    # --- building ---
 
     def _muted(self, text: str) -> QLabel:
         label = QLabel(text)

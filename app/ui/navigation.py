@@ -4,6 +4,8 @@ import calendar
 from datetime import date, timedelta
 from enum import StrEnum
 
+from app.ui.dates import LONG_DAY, MONTH, day_words
+
 
 class ViewMode(StrEnum):
     MONTH = "month"
@@ -47,12 +49,12 @@ def step(mode: ViewMode, anchor: date, direction: int) -> date:
 def title(mode: ViewMode, anchor: date) -> str:
     """The heading over the calendar: the month, the week's first and last day, or the full date."""
     if mode is ViewMode.MONTH:
-        return anchor.strftime("%B %Y")
+        return day_words(anchor, MONTH)
     if mode is ViewMode.DAY:
-        return f"{anchor:%A} {anchor.day} {anchor:%B %Y}"
+        return day_words(anchor, LONG_DAY)
     first, last = visible_range(mode, anchor)
     if first.month == last.month:
-        return f"{first.day} – {last.day} {last:%b %Y}"
+        return f"{first.day} – {day_words(last, 'd MMM yyyy')}"
     if first.year == last.year:
-        return f"{first.day} {first:%b} – {last.day} {last:%b %Y}"
-    return f"{first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
+        return f"{day_words(first, 'd MMM')} – {day_words(last, 'd MMM yyyy')}"
+    return f"{day_words(first, 'd MMM yyyy')} – {day_words(last, 'd MMM yyyy')}"

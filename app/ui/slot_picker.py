@@ -29,6 +29,7 @@ from app.live.changes import Change
 from app.services import schedule
 from app.services.context import Clinic
 from app.services.schedule import Provider
+from app.ui.dates import clock, day_words
 from app.ui.models.slot_model import SlotListModel, SlotRole
 from app.ui.navigation import ViewMode, title
 from app.ui.theme import Theme, in_use, set_style_property
@@ -500,11 +501,11 @@ class SlotPicker(QWidget):
             self._chosen_time.setText("Pick a time")
             set_style_property(self._chosen_time, "role", "muted")
         else:
-            self._chosen_time.setText(f"{self._clinic.local(self._selected):%H:%M}")
+            self._chosen_time.setText(clock(self._clinic.local(self._selected)))
             set_style_property(self._chosen_time, "role", "")
         parts = [self._provider.name if self._provider else "No provider chosen"]
         if self._day:
-            parts.append(f"{self._day:%a} {self._day.day} {self._day:%b %Y}")
+            parts.append(day_words(self._day))
         self._chosen_context.setText(" · ".join(parts))
         self._action.setEnabled(self._can_book())
         if not self._write_enabled:

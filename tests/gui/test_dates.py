@@ -1,15 +1,25 @@
 """Dates typed and shown the way this computer's locale writes them, ISO understood everywhere."""
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from PySide6.QtCore import QDate, QDateTime, QLocale, QTime
 from PySide6.QtWidgets import QDateEdit
 
 from app.ui.admin.time_off_editor import datetime_field
-from app.ui.dates import date_format, date_text, day_format, moment_format, parse_date
+from app.ui.dates import (
+    WEEKDAY_AND_DAY,
+    clock,
+    date_format,
+    date_text,
+    day_format,
+    day_words,
+    moment_format,
+    parse_date,
+)
 from app.ui.dialogs.field_errors import FieldErrors
 from app.ui.dialogs.patient_form import PatientForm
+from app.ui.navigation import ViewMode, title
 
 
 @pytest.fixture
@@ -87,3 +97,20 @@ def test_every_date_field_writes_the_day_the_locale_s_way(qtbot, locale, open_as
     assert all(field.calendarPopup() for field in [*fields, time_off])
     assert time_off.displayFormat() == moment_format()
     audit.reject()
+
+
+@pytest.mark.parametrize(
+    ("locale", "month", "day", "time_of_day", "column"),
+    [
+        ("C", "January 2030", "Tuesday 8 January 2030", "14:05", "Tue 8"),
+        ("en_US", "January 2030", "Tuesday 8 January 2030", "2:05\u202fPM", "Tue 8"),
+        ("de_DE", "Januar 2030", "Dienstag 8 Januar 2030", "14:05", "Di. 8"),
+    ],
+    indirect=["locale"],
+)
+def test_views_write_days_in_the_desks_language_and_times_on_its_clock(locale, month, day, time_of_day, column):
+    tuesday = date(2030, 1, 8)
+    assert title(ViewMode.MONTH, tuesday) == month
+    assert title(ViewMode.DAY, tuesday) == day
+    assert clock(datetime(2030, 1, 8, 14, 5)).replace(" ", "\u202f") == time_of_day.replace(" ", "\u202f")
+    assert day_words(tuesday, WEEKDAY_AND_DAY) == column

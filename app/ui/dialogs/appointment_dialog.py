@@ -23,6 +23,7 @@ from app.services.audit import AuditEntry
 from app.services.context import Clinic
 from app.services.schedule import AppointmentView
 from app.ui.audit_table import read_only_table
+from app.ui.dates import clock
 from app.ui.dialogs.editing_dialog import EditingDialog
 from app.ui.icons import type_dot
 from app.ui.labels import STATUS_LABELS
@@ -233,7 +234,7 @@ class AppointmentDialog(EditingDialog):
         self.patient_label.setText(appointment.patient_name)
         self.provider_label.setText(appointment.provider_name)
         self.date_label.setText(title(ViewMode.DAY, starts.date()))
-        self.time_label.setText(f"{starts:%H:%M} – {ends:%H:%M}")
+        self.time_label.setText(f"{clock(starts)} – {clock(ends)}")
         self.type_dot.setPixmap(type_dot(appointment.type_color))
         self.type_name.setText(appointment.type_name)
         self.notes_label.setText(appointment.notes or "No notes")
@@ -297,7 +298,7 @@ class AppointmentDialog(EditingDialog):
             QMessageBox.Icon.Question,
             "Cancel appointment",
             f"Cancel {self._appointment.patient_name}'s appointment on "
-            f"{title(ViewMode.DAY, starts.date())} at {starts:%H:%M}?",
+            f"{title(ViewMode.DAY, starts.date())} at {clock(starts)}?",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             self,
         )

@@ -20,7 +20,7 @@ from app.live.changes import Change
 from app.services import booking
 from app.services.context import Clinic
 from app.services.schedule import AppointmentView, Provider
-from app.ui.dates import day_format
+from app.ui.dates import clock, day_format
 from app.ui.dialogs.editing_dialog import EditingDialog
 from app.ui.navigation import ViewMode, title
 from app.ui.slot_picker import SlotPicker
@@ -84,7 +84,7 @@ class RescheduleDialog(EditingDialog):
         font = QFont(patient.font())
         font.setPointSizeF(font.pointSizeF() * 1.2)
         patient.setFont(font)
-        when = QLabel(f"Now: {title(ViewMode.DAY, start.date())}, {start:%H:%M} – {end:%H:%M}")
+        when = QLabel(f"Now: {title(ViewMode.DAY, start.date())}, {clock(start)} – {clock(end)}")
         what = QLabel(f"{appointment.provider_name} · {appointment.type_name}")
         for label in (when, what):
             label.setProperty("role", "muted")

@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from app.services.schedule import AppointmentView
+from app.ui.dates import clock, day_words
 from app.ui.labels import status_label
 from app.ui.models.rows_model import RowsModel
 
@@ -32,8 +33,8 @@ class AppointmentTableModel(RowsModel[AppointmentView]):
     def _text(self, appointment: AppointmentView, column: int) -> str:
         start, end = appointment.starts_at.astimezone(self._zone), appointment.ends_at.astimezone(self._zone)
         return (
-            f"{start:%a} {start.day} {start:%b %Y}",
-            f"{start:%H:%M}–{end:%H:%M}",
+            day_words(start.date()),
+            f"{clock(start)}–{clock(end)}",
             appointment.provider_name,
             appointment.type_name,
             status_label(appointment.status),

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt
 
+from app.ui.dates import clock
 from app.ui.models.rows_model import RowsModel
 from app.ui.navigation import ViewMode, title
 
@@ -26,10 +27,10 @@ class SlotListModel(RowsModel[datetime]):
 
     def cell(self, start: datetime, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{start.astimezone(self._zone):%H:%M}"
+            return clock(start.astimezone(self._zone))
         if role == SlotRole:
             return start
         if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
             local = start.astimezone(self._zone)
-            return f"{title(ViewMode.DAY, local.date())}, {local:%H:%M}"
+            return f"{title(ViewMode.DAY, local.date())}, {clock(local)}"
         return None

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from app.domain.slots import Interval
 from app.services.calendar import ProviderHours
 from app.services.schedule import AppointmentView, Provider
+from app.ui.dates import WEEKDAY_AND_DAY, day_words
 from app.ui.views.lanes import assign_lanes
 
 
@@ -48,7 +49,7 @@ def week_columns(
         working, time_off = _shading(calendar.get(day, []))
         columns.append(
             GridColumn(
-                title=f"{day:%a} {day.day}",
+                title=day_words(day, WEEKDAY_AND_DAY),
                 subtitle=_count_text(len(day_appointments)),
                 day=day,
                 provider_id=provider_id,

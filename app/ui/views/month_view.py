@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from app.services.calendar import ProviderHours
 from app.services.schedule import AppointmentType
+from app.ui.dates import LONG_DAY, day_words
 from app.ui.navigation import month_grid_start
 from app.ui.theme import Theme
 
@@ -174,7 +175,7 @@ class MonthView(QWidget):
 
     def day_summary(self, day: date) -> str:
         """What a cell's tooltip says: the date, how it is staffed, and every type's count."""
-        lines = [f"{day:%A} {day.day} {day:%B %Y}", KIND_DESCRIPTIONS[self.kind(day)]]
+        lines = [day_words(day, LONG_DAY), KIND_DESCRIPTIONS[self.kind(day)]]
         pills = self._pills.get(day, [])
         lines += [f"{pill.name}: {pill.count}" for pill in pills]
         total = sum(pill.count for pill in pills)
