@@ -33,6 +33,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -46,21 +47,35 @@ MAX_IDLE_LOCK_MINUTES = 24 * 60
 
 
 class ConfigError(Exception):
-    """The configuration cannot be used; the message says which setting and why."""
+    """The configuration cannot be used; the message says which setting and why, `origin` where it was set."""
+
+    origin: str | None = None
 
 
-@dataclass(frozen=True)
-class Settings:
+DEFAULT_ORIGIN = "the default"
+
+
+class Settings(BaseModel):
+    """The settings this desk runs with, checked, and where each came from (`origins`: for people, e.g.
+    "CLINIC_TIMEZONE in the environment", "clinic_timezone in /etc/xdg/clinic-scheduler/config.toml", "the
+    default"). `load_settings` makes them; the command line, the desktop and `doctor` all read them so."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
     database_url: str | None  # None: use the embedded server
     clinic_timezone: ZoneInfo
     booking_horizon_days: int
     data_dir: Path
     shared_workstation: bool = False  # several people use this desk: the sign-in does not offer the last one's name
     idle_lock_minutes: int = DEFAULT_IDLE_LOCK_MINUTES  # the desk locks after this long without input; 0: never
+    origins: dict[str, str] = {}
 
     @property
     def uses_embedded_server(self) -> bool:
         return self.database_url is None
+
+    def origin(self, key: str) -> str:
+        return self.origins.get(key, DEFAULT_ORIGIN)
 
 
 CONFIG_FILE_NAME = "config.toml"
@@ -161,12 +176,17 @@ def find_password(data: dict) -> str | None:
     return None
 
 
+def parse_config_file(path: Path) -> dict:
+    """A config file's TOML as it is (OSError if it cannot be read, ValueError if it is not TOML or not UTF-8)."""
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
 def read_config_file(path: Path) -> dict:
     """One config file's contents, {} when there is none; a password in it is a ConfigError."""
     if not path.exists():
         return {}
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = parse_config_file(path)
     except (OSError, ValueError) as exc:  # TOMLDecodeError and UnicodeDecodeError are ValueErrors
         raise ConfigError(f"config file {path}: {exc}") from exc
     key = find_password(data)
@@ -242,10 +262,8 @@ def time_zone(name: str) -> ZoneInfo:
 
 def configured_timezone() -> ZoneInfo | None:
     """The clinic's zone as the environment or a config file sets it; None where nothing does (UTC then applies)."""
-    name = os.environ.get("CLINIC_TIMEZONE") or merge_config(
-        [read_config_file(path) for path in config_file_paths()]
-    ).get("clinic_timezone")
-    return time_zone(name) if name else None
+    settings = load_settings()
+    return settings.clinic_timezone if settings.origin("clinic_timezone") != DEFAULT_ORIGIN else None
 
 
 def save_user_timezone(zone: ZoneInfo) -> Path:
@@ -285,58 +303,100 @@ def _idle_lock_minutes(value: object) -> int:
     return value
 
 
-def _site_wins(files: list[tuple[Path, dict]]) -> dict:
-    """The SITE_KEYS the site-wide file sets: they stand over the user's file."""
-    site = next((data for path, data in files if path == site_config_file()), {})
-    return {key: site[key] for key in SITE_KEYS if key in site}
+@dataclass(frozen=True)
+class ConfigFile:
+    path: Path
+    data: dict
+    site: bool  # IT's site-wide file: its SITE_KEYS stand over the user's
 
 
-def _database_choice(files: list[dict]) -> dict:
-    """How the files name the database, the user's over the site's: a database_url replaces whatever came
-    before; [database] tables merge key by key (IT sets the server, a user's file may set only the user)."""
-    choice: dict = {}
-    for data in files:
-        if "database_url" in data:
-            choice = {"database_url": data["database_url"]}
-        elif isinstance(data.get("database"), dict):
-            earlier = choice.get("database", {})
-            choice = {"database": {**earlier, **data["database"]}}
-        elif "database" in data:
-            choice = {"database": data["database"]}  # not a table: database_url_from_table says so
-    return choice
+def read_config_files() -> list[ConfigFile]:
+    """The config files there are, in reading order (site-wide, then this user's); each read once."""
+    site = site_config_file()
+    return [ConfigFile(path, read_config_file(path), path == site) for path in config_file_paths()]
+
+
+class _Gathered:
+    """Each setting's raw value and where it came from: the environment over the user's file over the site-wide
+    file over the default; IT's keys (SITE_KEYS) from the site-wide file over the user's."""
+
+    def __init__(self, files: list[ConfigFile]):
+        self.values: dict = {}
+        self.origins: dict[str, str] = {}
+        for file in files:
+            if "database_url" in file.data and "database" in file.data:
+                raise ConfigError(f"database_url and [database] are both set in {file.path}: keep one of them")
+        for key in ("clinic_timezone", "booking_horizon_days"):
+            self._take_from_files(key, files)
+        for key in SITE_KEYS:
+            self._take_from_files(key, sorted(files, key=lambda file: file.site))  # the site-wide file last: it wins
+        for env, key in (
+            ("CLINIC_TIMEZONE", "clinic_timezone"),
+            ("CLINIC_BOOKING_HORIZON_DAYS", "booking_horizon_days"),
+        ):
+            if os.environ.get(env):
+                self._set(key, os.environ[env], f"{env} in the environment")
+        self._take_database(files)
+
+    def _set(self, key: str, value: object, origin: str) -> None:
+        self.values[key] = value
+        self.origins[key] = origin
+
+    def _take_from_files(self, key: str, files: list[ConfigFile]) -> None:
+        for file in files:
+            if key in file.data:
+                self._set(key, file.data[key], f"{key} in {file.path}")
+
+    def _take_database(self, files: list[ConfigFile]) -> None:
+        """How the files name the database, the user's over the site's: a database_url replaces whatever came
+        before; [database] tables merge key by key (IT sets the server, a user's file may set only the user)."""
+        if os.environ.get("DATABASE_URL"):  # the environment may carry a password: the admin's choice
+            self._set("database_url", os.environ["DATABASE_URL"], "DATABASE_URL in the environment")
+            return
+        for file in files:
+            if "database_url" in file.data:
+                self.values.pop("database", None)
+                self._set("database_url", file.data["database_url"], f"database_url in {file.path}")
+            elif "database" in file.data:
+                self.values.pop("database_url", None)
+                table, earlier = file.data["database"], self.values.get("database")
+                if isinstance(table, dict) and isinstance(earlier, dict):
+                    table = {**earlier, **table}
+                self._set("database", table, f"[database] in {file.path}")
+                self.origins["database_url"] = self.origins["database"]
+                for key in file.data["database"] if isinstance(file.data["database"], dict) else ():
+                    self.origins[f"database.{key}"] = f"database.{key} in {file.path}"
+
+    def database_url(self) -> str | None:
+        if "database" in self.values:
+            return database_url_from_table(self.values["database"])
+        if self.values.get("database_url"):
+            return normalize_database_url(self.values["database_url"])
+        return None
+
+    def origin_of(self, error: ConfigError) -> str:
+        """Where the setting an error names ("booking_horizon_days: ...") was set."""
+        key = str(error).split(":", 1)[0]
+        return self.origins.get(key) or self.origins.get(key.partition(".")[0]) or DEFAULT_ORIGIN
 
 
 def load_settings() -> Settings:
-    files = [(path, read_config_file(path)) for path in config_file_paths()]
-    for path, data in files:
-        if "database_url" in data and "database" in data:
-            raise ConfigError(f"database_url and [database] are both set in {path}: keep one of them")
-    file = merge_config([{k: v for k, v in data.items() if k not in _DATABASE_KEYS} for _, data in files])
-    file.update(_database_choice([data for _, data in files]))
-    file.update(_site_wins(files))
-
-    def setting(env_name: str, key: str, default: object = None) -> object:
-        value = os.environ.get(env_name)
-        return value if value else file.get(key, default)
-
-    if os.environ.get("DATABASE_URL"):  # the environment may carry a password: the admin's choice
-        url = normalize_database_url(os.environ["DATABASE_URL"])
-    elif "database" in file:
-        url = database_url_from_table(file["database"])
-    elif file.get("database_url"):
-        url = normalize_database_url(file["database_url"])
-    else:
-        url = None
-    return Settings(
-        database_url=url,
-        clinic_timezone=time_zone(setting("CLINIC_TIMEZONE", "clinic_timezone", DEFAULT_TIMEZONE)),
-        booking_horizon_days=_horizon(
-            setting("CLINIC_BOOKING_HORIZON_DAYS", "booking_horizon_days", DEFAULT_HORIZON_DAYS)
-        ),
-        data_dir=user_data_dir(),
-        shared_workstation=_shared_workstation(file.get("shared_workstation", False)),
-        idle_lock_minutes=_idle_lock_minutes(file.get("idle_lock_minutes", DEFAULT_IDLE_LOCK_MINUTES)),
-    )
+    """The settings, checked; a ConfigError names the setting, says what is wrong and (`origin`) where it was set."""
+    gathered = _Gathered(read_config_files())
+    values = gathered.values
+    try:
+        return Settings(
+            database_url=gathered.database_url(),
+            clinic_timezone=time_zone(values.get("clinic_timezone", DEFAULT_TIMEZONE)),
+            booking_horizon_days=_horizon(values.get("booking_horizon_days", DEFAULT_HORIZON_DAYS)),
+            data_dir=user_data_dir(),
+            shared_workstation=_shared_workstation(values.get("shared_workstation", False)),
+            idle_lock_minutes=_idle_lock_minutes(values.get("idle_lock_minutes", DEFAULT_IDLE_LOCK_MINUTES)),
+            origins=gathered.origins,
+        )
+    except ConfigError as exc:
+        exc.origin = gathered.origin_of(exc)
+        raise
 
 
 # --- writing the per-user file (the first-run dialog) ------------------------------------------------

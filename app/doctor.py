@@ -10,10 +10,8 @@ code: 0 when nothing failed (warnings allowed), 1 otherwise. Nothing here writes
 import contextlib
 import ipaddress
 import logging
-import os
 import sys
 import time
-import tomllib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,9 +28,8 @@ from app import APP_NAME
 from app.config import (
     CONFIG_KEYS,
     DATABASE_KEYS,
-    DEFAULT_TIMEZONE,
+    DEFAULT_ORIGIN,
     PASSWORD_ADVICE,
-    SITE_KEYS,
     ConfigError,
     Settings,
     config_file_paths,
@@ -40,6 +37,7 @@ from app.config import (
     is_configured,
     load_settings,
     merge_config,
+    parse_config_file,
 )
 from app.db import migrate
 from app.db.connect import DatabaseTarget, resolve_database
@@ -58,12 +56,6 @@ from app.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-# Each setting's config file key and environment variable (the environment wins).
-SETTINGS = {
-    "database_url": "DATABASE_URL",
-    "clinic_timezone": "CLINIC_TIMEZONE",
-    "booking_horizon_days": "CLINIC_BOOKING_HORIZON_DAYS",
-}
 # The migrations need PostgreSQL 11 (identity columns: 10; `CREATE TRIGGER ... EXECUTE FUNCTION`: 11);
 # the throwaway databases of `db dump-schema`, `stress` and the benchmarks are dropped with
 # `DROP DATABASE ... WITH (FORCE)`, new in 13. Nothing else the program sends needs more.
@@ -158,33 +150,6 @@ def _plain_connection(findings: Findings, name: str) -> psycopg.Connection:
     )
 
 
-def _set_by(key: str) -> str:
-    """Where a setting's value comes from, for people: the environment, or the last config file setting it."""
-    env = SETTINGS.get(key)
-    if env and os.environ.get(env):
-        return f"{env} in the environment"
-    # The database is set by database_url or by the [database] table; `database.port` by a key of that table.
-    if key == "database_url":
-        candidates = ["database_url", "database"]
-    elif key.startswith("database."):
-        candidates = [key, "database"]
-    else:
-        candidates = [key]
-    # The later file wins, except for IT's keys: the site-wide file's stand.
-    paths = config_file_paths() if key in SITE_KEYS else list(reversed(config_file_paths()))
-    for path in paths:
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-        except (OSError, ValueError):
-            continue
-        for name in candidates:
-            table, _, inner = name.partition(".")
-            value = data.get(table)
-            if value is not None and (not inner or (isinstance(value, dict) and inner in value)):
-                return f"{'[database]' if name == 'database' else name} in {path}"
-    return f"{key} in {config_file_paths()[-1]}"
-
-
 def _quoted_role(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -217,7 +182,7 @@ def check_config_file(findings: Findings) -> Result:
             parts.append(f"{path}: none there")
             continue
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            data = parse_config_file(path)
         except (OSError, ValueError) as exc:  # TOMLDecodeError and UnicodeDecodeError are ValueErrors
             parts.append(f"{path}: cannot be read: {first_line(exc)}")
             problems.append("correct the file (TOML) or remove it")
@@ -254,9 +219,8 @@ def check_settings(findings: Findings) -> Result:
     try:
         findings.settings = load_settings()
     except ConfigError as exc:
-        key = str(exc).split(":", 1)[0]
-        if key in SETTINGS or key in SITE_KEYS or key.startswith("database."):
-            return fail(f"{exc}; set by {_set_by(key)}", f"correct {_set_by(key)}")
+        if exc.origin not in (None, DEFAULT_ORIGIN):
+            return fail(f"{exc}; set by {exc.origin}", f"correct {exc.origin}")
         return fail(str(exc), "correct the config file or remove it")
     settings = findings.settings
     minutes = settings.idle_lock_minutes
@@ -289,17 +253,16 @@ def check_database(findings: Findings) -> Result:
         target = resolve_database(settings)
         user = make_url(target.url).username or "this login's user name"
     except Exception as exc:  # a URL with the right prefix but not parsable, e.g. a bad port
-        return fail(f"{_set_by('database_url')}: not a usable URL: {first_line(exc)}", "correct it")
+        return fail(f"{settings.origin('database_url')}: not a usable URL: {first_line(exc)}", "correct it")
     findings.target = target
-    return ok(f"{target.description} as {user}, from {_set_by('database_url')}")
+    return ok(f"{target.description} as {user}, from {settings.origin('database_url')}")
 
 
 def check_time_zone(findings: Findings) -> Result:
     zone = findings.settings.clinic_timezone
     offset = time.strftime("%z", time.localtime())  # this machine's, for comparison
     finding = f"{zone.key} (this machine: UTC{offset[:3]}:{offset[3:]})"
-    configured = os.environ.get("CLINIC_TIMEZONE") or (findings.config_file or {}).get("clinic_timezone")
-    if zone.key == DEFAULT_TIMEZONE and not configured:
+    if findings.settings.origin("clinic_timezone") == DEFAULT_ORIGIN:
         return warn(
             f"{finding}: the default; appointments and working hours would be in UTC",
             "set CLINIC_TIMEZONE, or clinic_timezone in the config file, to the clinic's zone, e.g. Europe/Berlin",

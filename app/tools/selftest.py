@@ -134,7 +134,9 @@ def _open(stack: ExitStack) -> tuple[MainWindow, Clinic]:
         stack.callback(desk_engine.dispose)
         note(DESK_LOGIN.user)
     clinic = Clinic(UnitOfWork(desk_engine), SHOWCASE_ZONE, clock=lambda: SHOWCASE_NOW)
-    settings = Settings(None, SHOWCASE_ZONE, clinic.horizon_days, folder)
+    settings = Settings(
+        database_url=None, clinic_timezone=SHOWCASE_ZONE, booking_horizon_days=clinic.horizon_days, data_dir=folder
+    )
     runtime = Runtime(settings, target, desk_engine, clinic)
     with check("main window open, online and loaded, signed in as the receptionist") as note:
         window = stack.enter_context(open_window(runtime))

@@ -10,7 +10,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -136,7 +136,7 @@ def demo(width: int = 1440, height: int = 900) -> Iterator[Showcase]:
             admin_url = with_login(url, SHOWCASE_ADMIN, SHOWCASE_PASSWORD)
             admin = clinic_for(admin_url)
             runtime = Runtime(
-                replace(settings, clinic_timezone=SHOWCASE_ZONE),
+                settings.model_copy(update={"clinic_timezone": SHOWCASE_ZONE}),
                 DatabaseTarget(admin_url, "embedded (demo data)"),
                 admin.uow.engine,
                 admin,

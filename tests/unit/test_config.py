@@ -150,6 +150,38 @@ def test_the_site_wide_file_sets_the_workstation_and_a_users_file_cannot_change_
     assert (load_settings().shared_workstation, load_settings().idle_lock_minutes) == (True, 3)
 
 
+def test_the_settings_say_where_each_value_came_from(two_files, monkeypatch):
+    site, user = two_files
+    write(site, f"booking_horizon_days = 30\nidle_lock_minutes = 3\n{SERVER}")
+    write(user, 'clinic_timezone = "Europe/Berlin"\nidle_lock_minutes = 0\n[database]\nuser = "front_desk"\n')
+    monkeypatch.setenv("CLINIC_BOOKING_HORIZON_DAYS", "60")
+    settings = load_settings()
+    assert settings.origins == {
+        "clinic_timezone": f"clinic_timezone in {user}",
+        "booking_horizon_days": "CLINIC_BOOKING_HORIZON_DAYS in the environment",
+        "idle_lock_minutes": f"idle_lock_minutes in {site}",  # IT's key: the site-wide file's stands
+        "database": f"[database] in {user}",
+        "database_url": f"[database] in {user}",
+        "database.host": f"database.host in {site}",
+        "database.name": f"database.name in {site}",
+        "database.user": f"database.user in {user}",
+    }
+    assert settings.origin("shared_workstation") == "the default"
+
+
+def test_a_setting_that_cannot_be_used_says_where_it_was_set(two_files):
+    site, user = two_files
+    write(site, f"{SERVER}port = 0\n")
+    with pytest.raises(ConfigError, match="database.port: expected a port number") as refused:
+        load_settings()
+    assert refused.value.origin == f"database.port in {site}"
+    write(site, SERVER)
+    write(user, "booking_horizon_days = 0\n")
+    with pytest.raises(ConfigError, match="booking_horizon_days: must be 1") as refused:
+        load_settings()
+    assert refused.value.origin == f"booking_horizon_days in {user}"
+
+
 def test_clinic_config_names_the_only_file_read(two_files, tmp_path, monkeypatch):
     site, user = two_files
     write(site, 'clinic_timezone = "Europe/Vienna"\nbooking_horizon_days = 30\n')
