@@ -59,6 +59,12 @@ def machine_timezone() -> str:
     return name if name in zoneinfo.available_timezones() else ""
 
 
+def default_zone() -> str:
+    """The zone to offer: the one the environment or IT's site-wide file already sets, else the machine's."""
+    configured = config.configured_timezone()
+    return configured.key if configured is not None else machine_timezone()
+
+
 def zone_matching(text: str) -> str | None:
     """The IANA zone `text` names: itself, or the only zone whose name contains it ("berlin": Europe/Berlin)."""
     wanted = text.strip().lower()
@@ -192,7 +198,7 @@ class FirstRunDialog(QDialog):
         self.timezone.addItems(sorted(zoneinfo.available_timezones()))
         self.timezone.completer().setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.timezone.completer().setFilterMode(Qt.MatchFlag.MatchContains)
-        self.timezone.setCurrentText(machine_timezone())
+        self.timezone.setCurrentText(default_zone())
         self._fields["timezone"] = self.timezone
         zone_form = QFormLayout()
         zone_form.addRow(

@@ -80,6 +80,15 @@ def test_each_wrong_field_is_named_and_start_is_refused(qtbot, dialog, config_fi
     assert dialog.ok_button.isEnabled()
 
 
+def test_the_zone_a_config_file_already_sets_is_offered_over_the_machines(qtbot, runner, config_file, monkeypatch):
+    monkeypatch.setenv("TZ", "America/Chicago")
+    config_file.parent.mkdir(parents=True)
+    config_file.write_text('clinic_timezone = "Europe/Vienna"\n', encoding="utf-8")  # as IT's file may
+    dialog = FirstRunDialog(runner)
+    qtbot.addWidget(dialog)
+    assert dialog.timezone.currentText() == "Europe/Vienna"
+
+
 def test_the_machine_zone_or_nothing_is_the_default_time_zone(qtbot, runner, config_file, monkeypatch):
     monkeypatch.setenv("TZ", "America/Chicago")
     chosen = FirstRunDialog(runner)
