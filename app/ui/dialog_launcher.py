@@ -3,6 +3,7 @@ announced, what the role may do) and is remembered while open, since each may ho
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QDialog, QWidget
@@ -19,6 +20,8 @@ from app.ui.dialogs.booking_dialog import BookingDialog
 from app.ui.dialogs.find_patient_dialog import FindPatientDialog
 from app.ui.dialogs.patient_dialog import PatientDialog
 from app.ui.dialogs.reschedule_dialog import RescheduleDialog
+
+D = TypeVar("D", bound=QDialog)
 
 
 class DialogLauncher(QObject):
@@ -38,13 +41,14 @@ class DialogLauncher(QObject):
         """The dialogs still open (each may hold what someone typed)."""
         return list(self._dialogs)
 
-    def _open(self, dialog: QDialog, *, writes: bool = True) -> None:
+    def _open(self, dialog: D, *, writes: bool = True) -> D:
         if writes:
             self.desk.attach(dialog)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._dialogs.append(dialog)
         dialog.finished.connect(lambda _result, d=dialog: self._forget(d))
         dialog.open()
+        return dialog
 
     def _forget(self, dialog: QDialog) -> None:
         if dialog in self._dialogs:
@@ -91,24 +95,16 @@ class DialogLauncher(QObject):
 
     def edit_patient(self, patient_id: int) -> PatientDialog:
         # What shows the patient re-reads when the database announces the change, at this desk as at any other.
-        dialog = PatientDialog(self.runner, self.clinic, patient_id, self._window)
-        self._open(dialog)
-        return dialog
+        return self._open(PatientDialog(self.runner, self.clinic, patient_id, self._window))
 
     def open_providers(self) -> ProvidersDialog:
-        dialog = ProvidersDialog(self.runner, self.clinic, self._window)
-        self._open(dialog)
-        return dialog
+        return self._open(ProvidersDialog(self.runner, self.clinic, self._window))
 
     def open_types(self) -> AppointmentTypesDialog:
-        dialog = AppointmentTypesDialog(self.runner, self.clinic, self._window)
-        self._open(dialog)
-        return dialog
+        return self._open(AppointmentTypesDialog(self.runner, self.clinic, self._window))
 
     def open_staff(self) -> StaffDialog:
-        dialog = StaffDialog(self.runner, self.clinic, self._window)
-        self._open(dialog)
-        return dialog
+        return self._open(StaffDialog(self.runner, self.clinic, self._window))
 
     def change_my_password(self) -> AccountDialog:
         permissions = self.desk.permissions
@@ -133,6 +129,4 @@ class DialogLauncher(QObject):
         return dialog
 
     def open_audit_log(self) -> AuditDialog:
-        dialog = AuditDialog(self.runner, self.clinic, self._window)
-        self._open(dialog, writes=False)
-        return dialog
+        return self._open(AuditDialog(self.runner, self.clinic, self._window), writes=False)

@@ -192,29 +192,34 @@ class MainWindow(QMainWindow):
     def _build_admin_menu(self) -> None:
         self.admin_menu = self.menuBar().addMenu("&Admin")
         self._admin_entries: list[tuple[QAction, Callable[[Permissions], bool]]] = []
-        self.providers_action = self.add_admin_entry(
-            "Providers and hours…",
-            "Add providers, edit them, set their weekly hours, slot length and time off",
-            self.dialogs.open_providers,
-            _can_manage_schedule,
+        entries = (
+            (
+                "Providers and hours…",
+                "Add providers, edit them, set their weekly hours, slot length and time off",
+                self.dialogs.open_providers,
+                _can_manage_schedule,
+            ),
+            (
+                "Appointment types…",
+                "Add and edit appointment types and their colours",
+                self.dialogs.open_types,
+                _can_manage_schedule,
+            ),
+            (
+                "Staff…",
+                "Add staff logins, disable or enable them, reset passwords",
+                self.dialogs.open_staff,
+                _can_manage_staff,
+            ),
+            (
+                "Audit log…",
+                "Who changed what, when and from which workstation",
+                self.dialogs.open_audit_log,
+                _can_view_audit,
+            ),
         )
-        self.types_action = self.add_admin_entry(
-            "Appointment types…",
-            "Add and edit appointment types and their colours",
-            self.dialogs.open_types,
-            _can_manage_schedule,
-        )
-        self.staff_action = self.add_admin_entry(
-            "Staff…",
-            "Add staff logins, disable or enable them, reset passwords",
-            self.dialogs.open_staff,
-            _can_manage_staff,
-        )
-        self.audit_action = self.add_admin_entry(
-            "Audit log…",
-            "Who changed what, when and from which workstation",
-            self.dialogs.open_audit_log,
-            _can_view_audit,
+        self.providers_action, self.types_action, self.staff_action, self.audit_action = (
+            self.add_admin_entry(*entry) for entry in entries
         )
 
     def add_admin_entry(

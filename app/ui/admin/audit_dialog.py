@@ -21,11 +21,11 @@ from app.services import audit
 from app.services.audit import AuditEntry
 from app.services.context import Clinic
 from app.services.patients import Patient
-from app.ui.audit_table import read_only_table
 from app.ui.audit_words import describe, moment_text, workstation_text
 from app.ui.dates import day_format
 from app.ui.dialogs.patient_search import PatientSearch
 from app.ui.models.audit_model import AuditFieldsModel, AuditTableModel
+from app.ui.read_only_table import read_only_table
 from app.ui.theme import set_style_property
 from app.ui.workers import TaskRunner, user_message
 

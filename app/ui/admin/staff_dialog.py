@@ -10,7 +10,6 @@ from typing import Any, NamedTuple
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
@@ -19,7 +18,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +32,7 @@ from app.ui.dialogs.editing_dialog import EditingDialog
 from app.ui.dialogs.field_errors import FieldErrors, InlineError, make_room, stacked
 from app.ui.dialogs.form_buttons import FormButtons
 from app.ui.models.rows_model import RowsModel
+from app.ui.read_only_table import read_only_table
 from app.ui.theme import Theme, in_use
 from app.ui.workers import TaskRunner, user_message
 
@@ -299,13 +298,8 @@ class StaffDialog(EditingDialog):
         intro.setWordWrap(True)
         intro.setProperty("role", "muted")
         self.model = StaffTableModel(self)
-        self.table = QTableView()
-        self.table.setAccessibleName("Staff")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
+        self.table = read_only_table("Staff", self.model)
+        self.table.horizontalHeader().setStretchLastSection(False)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)

@@ -22,13 +22,13 @@ from app.services import audit, booking, schedule
 from app.services.audit import AuditEntry
 from app.services.context import Clinic
 from app.services.schedule import AppointmentView
-from app.ui.audit_table import read_only_table
 from app.ui.dates import clock
 from app.ui.dialogs.editing_dialog import EditingDialog
 from app.ui.icons import type_dot
 from app.ui.labels import STATUS_LABELS
 from app.ui.models.audit_model import AuditTableModel
 from app.ui.navigation import ViewMode, title
+from app.ui.read_only_table import read_only_table
 from app.ui.theme import Theme, in_use
 from app.ui.throttle import Throttle
 from app.ui.workers import TaskRunner, user_message

@@ -1,7 +1,7 @@
 """Find a patient (Ctrl+F) and their appointments; open one or jump to its day, or edit the patient."""
 
 from PySide6.QtCore import QItemSelectionModel, Signal
-from PySide6.QtWidgets import QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableView, QVBoxLayout
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout
 
 from app.live.changes import Change
 from app.services import patients, schedule
@@ -10,6 +10,7 @@ from app.services.patients import Patient
 from app.services.schedule import AppointmentView
 from app.ui.dialogs.patient_search import PatientSearch
 from app.ui.models.appointment_model import AppointmentTableModel
+from app.ui.read_only_table import read_only_table
 from app.ui.workers import TaskRunner, user_message
 
 
@@ -29,17 +30,8 @@ class FindPatientDialog(QDialog):
         self.history_label.setProperty("role", "muted")
         self.history_label.setAccessibleName("Appointments heading")
         self.model = AppointmentTableModel(clinic.zone, self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setAccessibleName("Patient's appointments")
+        self.table = read_only_table("Patient's appointments", self.model)
         self.table.setToolTip("Double click or press Enter to open an appointment on its day")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setAccessibleName("Appointment columns")
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
         self.table.activated.connect(lambda index: self._choose(index.row()))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)

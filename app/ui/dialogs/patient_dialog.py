@@ -3,6 +3,8 @@
 A refusal is shown at its field (or in the banner when it belongs to none) and everything typed stays.
 """
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
@@ -75,10 +77,15 @@ class PatientDialog(EditingDialog):
     # --- reading ---
 
     def _load(self) -> None:
-        patient_id = self._patient_id
+        self._read(self._on_loaded)
+
+    def _read(self, then: Callable[[Patient | None], None]) -> None:
+        """The patient as the database has them now (None if removed), to `then`; a newer read replaces one
+        under way."""
+        clinic, patient_id = self._clinic, self._patient_id
         self.runner.submit(
-            lambda: patients.get_patient(self._clinic, patient_id),
-            self._on_loaded,
+            lambda: patients.get_patient(clinic, patient_id),
+            then,
             self._on_load_failed,
             context=self,
             key=f"patient-{id(self)}",
@@ -130,14 +137,7 @@ class PatientDialog(EditingDialog):
 
     def _reload_after_change(self) -> None:
         if self._loaded and not self.busy:
-            patient_id = self._patient_id
-            self.runner.submit(
-                lambda: patients.get_patient(self._clinic, patient_id),
-                self._on_changed_elsewhere,
-                self._on_load_failed,
-                context=self,
-                key=f"patient-{id(self)}",
-            )
+            self._read(self._on_changed_elsewhere)
 
     def _on_changed_elsewhere(self, patient: Patient | None) -> None:
         """Untouched, the form shows the new details; with the receptionist's edits in it, they stay and the banner

@@ -21,13 +21,14 @@ from PySide6.QtGui import (
     QPen,
     QResizeEvent,
 )
-from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from app.services.calendar import ProviderHours
 from app.services.schedule import AppointmentType
 from app.ui.dates import LONG_DAY, day_words
 from app.ui.navigation import month_grid_start
 from app.ui.theme import Theme
+from app.ui.tooltips import answer_tooltip
 
 WEEKS = 6
 HEADER_HEIGHT = 28
@@ -385,12 +386,8 @@ class MonthView(QWidget):
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
             day = self.day_at(event.pos())
-            if day is None:
-                QToolTip.hideText()
-                event.ignore()
-            else:
-                QToolTip.showText(event.globalPos(), self.day_summary(day), self, self._cells[day].rect)
-            return True
+            tip = None if day is None else (self.day_summary(day), self, self._cells[day].rect)
+            return answer_tooltip(event, tip)
         return super().event(event)
 
     def _describe_selection(self) -> None:

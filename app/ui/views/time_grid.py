@@ -23,12 +23,13 @@ from PySide6.QtGui import (
     QResizeEvent,
     QShowEvent,
 )
-from PySide6.QtWidgets import QAbstractScrollArea, QFrame, QToolTip, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QFrame, QWidget
 
 from app.services.schedule import AppointmentView
 from app.ui.dates import DAY_IN_MONTH, clock, day_words
 from app.ui.labels import status_label
 from app.ui.theme import Theme, mix
+from app.ui.tooltips import Tip, answer_tooltip
 from app.ui.views.columns import GridColumn, wall_minutes
 from app.ui.views.grid_geometry import (
     AXIS_WIDTH,
@@ -443,16 +444,16 @@ class TimeGridView(QAbstractScrollArea):
         elif right > horizontal.value() + width:
             horizontal.setValue(int(right - width))
 
+    def _tip_at(self, pos: QPoint) -> Tip | None:
+        block = self._block_at(pos)
+        if block is None:
+            return None
+        area = block.rect.translated(-self._scroll_offset()).toAlignedRect()
+        return describe(block.appointment, self._zone), self.viewport(), area
+
     def viewportEvent(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
-            block = self._block_at(event.pos())
-            if block is None:
-                QToolTip.hideText()
-                event.ignore()
-            else:
-                area = block.rect.translated(-self._scroll_offset()).toAlignedRect()
-                QToolTip.showText(event.globalPos(), describe(block.appointment, self._zone), self.viewport(), area)
-            return True
+            return answer_tooltip(event, self._tip_at(event.pos()))
         return super().viewportEvent(event)
 
     def _describe_selection(self) -> None:

@@ -1,4 +1,4 @@
-"""Read-only tables of audit rows, the same in the audit log and in an appointment's history."""
+"""Read-only tables, the same everywhere: the audit log, an appointment's history, a patient's appointments, staff."""
 
 from PySide6.QtCore import QAbstractItemModel
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
