@@ -172,7 +172,7 @@ def test_the_settings_say_where_each_value_came_from(two_files, monkeypatch):
 def test_a_setting_that_cannot_be_used_says_where_it_was_set(two_files):
     site, user = two_files
     write(site, f"{SERVER}port = 0\n")
-    with pytest.raises(ConfigError, match="database.port: expected a port number") as refused:
+    with pytest.raises(ConfigError, match=r"database\.port: expected a port number") as refused:
         load_settings()
     assert refused.value.origin == f"database.port in {site}"
     write(site, SERVER)
