@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 
 from app.config import ConfigError
 from app.domain.errors import Busy, DomainError, InvalidInput, SlotTaken
-from app.domain.models import repeated_by_clock_change
+from app.domain.models import BookingRequest, repeated_by_clock_change, validate
 from app.logs import configure_logging
 from app.runtime import database_error_message
 
@@ -229,12 +229,15 @@ def _run_service_command(args) -> int:
                 print(
                     booking.book(
                         clinic,
-                        provider_id=args.provider,
-                        patient_id=args.patient,
-                        start=_iso_datetime("start", args.start, zone),
-                        type_id=args.type,
-                        notes=args.notes,
-                        **({"request_id": args.request_id} if args.request_id else {}),
+                        validate(
+                            BookingRequest,
+                            provider_id=args.provider,
+                            patient_id=args.patient,
+                            start=_iso_datetime("start", args.start, zone),
+                            type_id=args.type,
+                            notes=args.notes,
+                            **{"request_id": args.request_id} if args.request_id else {},
+                        ),
                     )
                 )
             case "cancel":

@@ -19,6 +19,7 @@ from app.config import normalize_database_url
 from app.db.embedded import server_url, start_embedded_server
 from app.db.engine import drop_database, make_engine
 from app.db.throwaway import migrated_database, throwaway_database
+from app.domain.models import PatientIn
 from app.domain.slots import WorkingBlock
 from app.services.context import Clinic
 from app.services.providers import add_provider
@@ -128,10 +129,12 @@ def new_patient(clinic: Clinic, first_name: str = "Ada", last_name: str | None =
 
     return create_patient(
         clinic,
-        first_name=first_name,
-        last_name=last_name or f"Patient{uuid.uuid4().hex[:8]}",
-        date_of_birth="1980-05-17",
-        phone="+49 30 1234567",
+        PatientIn(
+            first_name=first_name,
+            last_name=last_name or f"Patient{uuid.uuid4().hex[:8]}",
+            date_of_birth="1980-05-17",
+            phone="+49 30 1234567",
+        ),
     )
 
 

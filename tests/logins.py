@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from app.db.engine import conninfo, make_engine, with_login
+from app.domain.models import BookingRequest
 from app.services import booking
 from tests.conftest import ZONE, make_clinic, new_patient
 
@@ -60,7 +61,9 @@ def trail_fixture(signed_in, provider_id) -> Trail:
     ben, ben_clinic = signed_in("receptionist")
     annas_patient = new_patient(anna_clinic, "Anneliese")
     bens_patient = new_patient(ben_clinic, "Benedikt")
-    appointment = booking.book(anna_clinic, provider_id=provider_id, patient_id=annas_patient, start=BOOKED_AT)
+    appointment = booking.book(
+        anna_clinic, BookingRequest(provider_id=provider_id, patient_id=annas_patient, start=BOOKED_AT)
+    )
     booking.reschedule(ben_clinic, appointment, MOVED_TO)
     booking.change_status(anna_clinic, appointment, "checked_in")
     return Trail(anna, ben, appointment, annas_patient, bens_patient)

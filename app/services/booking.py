@@ -1,6 +1,7 @@
 """Book, reschedule, cancel and change the status of appointments.
 
-Every write follows one pattern: validate, then in one transaction get-or-create the slot
+Every write follows one pattern: validate (a booking arrives as the BookingRequest its caller built and checked;
+a move or a status change is checked here), then in one transaction get-or-create the slot
 (`INSERT ... ON CONFLICT DO NOTHING`), lock it (`SELECT ... FOR UPDATE`), check it is free, write.
 The check runs as a statement of its own after the lock: under READ COMMITTED each statement sees
 what was committed before it began, so it sees the booking of a desk we waited for. The database's
@@ -115,13 +116,11 @@ def _holder_or_taken(clinic: Clinic, holder_request: UUID, request: BookingReque
     raise SlotTaken()
 
 
-def book(clinic: Clinic, **values) -> int:
+def book(clinic: Clinic, request: BookingRequest) -> int:
     """Book an appointment; return its id. Raises InvalidInput, SlotTaken, SlotBusy or DatabaseUnavailable.
 
-    Values: provider_id, patient_id, start (aware datetime), type_id, notes, request_id. Booking twice
-    with the same request_id returns the first booking's id instead of booking again.
+    Booking twice with the same request_id returns the first booking's id instead of booking again.
     """
-    request = validate(BookingRequest, **values)
     slot, holder_request = _slot_before_locking(clinic, request)
     if holder_request:  # already booked when we looked: refused without taking a lock
         return _holder_or_taken(clinic, holder_request, request)

@@ -95,16 +95,15 @@ def insert_patient(conn: Connection, patient: PatientIn, *, allow_duplicate: boo
     return conn.execute(INSERT_PATIENT, params).scalar_one()
 
 
-def create_patient(clinic: Clinic, *, allow_duplicate: bool = False, **values) -> int:
+def create_patient(clinic: Clinic, patient: PatientIn, *, allow_duplicate: bool = False) -> int:
     """Register a patient; return the id (see insert_patient)."""
-    patient = validate(PatientIn, **values)
     return clinic.uow.write(lambda conn: insert_patient(conn, patient, allow_duplicate=allow_duplicate))
 
 
-def update_patient(clinic: Clinic, patient_id: int, **values) -> None:
-    """Replace a patient's details with `values` (the same fields, checked the same way, as create_patient)."""
+def update_patient(clinic: Clinic, patient_id: int, patient: PatientIn) -> None:
+    """Replace a patient's details with `patient`'s."""
     patient_id = check_id("patient_id", patient_id)
-    params = {**validate(PatientIn, **values).model_dump(), "id": patient_id}
+    params = {**patient.model_dump(), "id": patient_id}
 
     def work(conn) -> None:
         if conn.execute(LOCK_PATIENT, {"id": patient_id}).one_or_none() is None:

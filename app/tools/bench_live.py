@@ -18,6 +18,7 @@ import traceback
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from app.domain.models import BookingRequest
 from app.services import booking, schedule
 from app.tools.stress import (
     START_TIMEOUT_S,
@@ -200,7 +201,7 @@ def writer_main(job: WriterJob, ready) -> WriterRecord:
             record.late_s = max(record.late_s, time.monotonic() - due)
             try:
                 appointment_id = booking.book(
-                    clinic, provider_id=job.provider_id, patient_id=job.patient_id, start=start
+                    clinic, BookingRequest(provider_id=job.provider_id, patient_id=job.patient_id, start=start)
                 )
                 record.committed[appointment_id] = time.monotonic()  # right after the commit returned
             except Exception as exc:

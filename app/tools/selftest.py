@@ -31,6 +31,7 @@ from app.db.engine import make_engine, with_login
 from app.db.errors import driver_error, not_allowed
 from app.db.throwaway import throwaway_database
 from app.domain.errors import DomainError, NotAllowed
+from app.domain.models import BookingRequest, PatientIn
 from app.domain.slots import WorkingBlock
 from app.live.changes import Change
 from app.runtime import Login, Runtime, database_error_message, sign_in
@@ -172,7 +173,8 @@ def _add_provider_and_patient(window: MainWindow, owner: Clinic) -> tuple[int, i
     with check("provider and patient added; the window lists the provider") as note:
         provider_id = providers.add_provider(owner, "Dr. Self Test", WEEKDAY_HOURS, "General practice")
         patient_id = patients.create_patient(
-            clinic, first_name="Sam", last_name="Selftest", date_of_birth="1980-05-17", phone="+49 30 1234567"
+            clinic,
+            PatientIn(first_name="Sam", last_name="Selftest", date_of_birth="1980-05-17", phone="+49 30 1234567"),
         )
         expect(patients.get_patient(clinic, patient_id) is not None, f"patient {patient_id} is not in the database")
         _window_sees(lambda: window.desk.provider(provider_id) is not None, "the new provider")
@@ -183,7 +185,9 @@ def _add_provider_and_patient(window: MainWindow, owner: Clinic) -> tuple[int, i
 def _book(window: MainWindow, provider_id: int, patient_id: int, heard: list[Change]) -> int:
     clinic = window.clinic
     with check("booked; the database has it and the slot is taken") as note:
-        appointment_id = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=FIRST)
+        appointment_id = booking.book(
+            clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=FIRST)
+        )
         stored = schedule.appointment(clinic, appointment_id)
         expect(stored is not None and stored.status == "booked", f"found {stored}")
         expect(stored.starts_at == FIRST, f"it starts at {stored.starts_at}, not {FIRST}")

@@ -22,6 +22,7 @@ from app.config import load_settings
 from app.db.connect import DatabaseTarget, resolve_database
 from app.db.engine import allow_connections, drop_logins, make_engine, terminate_backend, with_database, with_login
 from app.db.throwaway import throwaway_database
+from app.domain.models import BookingRequest
 from app.runtime import Runtime
 from app.services import booking, schedule, staff
 from app.services.context import Clinic
@@ -172,6 +173,8 @@ def _leave_a_trail(first: Clinic, second: Clinic) -> None:
         if len(free := schedule.free_slots(first, provider.id, day)) >= 2
     )
     patient = search_patients(first, "Garcia")[0]
-    booked = booking.book(first, provider_id=provider.id, patient_id=patient.id, start=free[0], notes="First visit")
+    booked = booking.book(
+        first, BookingRequest(provider_id=provider.id, patient_id=patient.id, start=free[0], notes="First visit")
+    )
     booking.reschedule(second, booked, free[-1])
     booking.change_status(first, booked, "checked_in")

@@ -27,6 +27,7 @@ from app.db.connect import resolve_database
 from app.db.engine import conninfo, make_engine, session_options, workstation_name
 from app.db.throwaway import throwaway_database
 from app.domain.errors import SlotTaken
+from app.domain.models import BookingRequest, PatientIn
 from app.domain.slots import WorkingBlock, slot_grid
 from app.services import booking, schedule
 from app.services.context import Clinic, utc_now
@@ -165,7 +166,9 @@ def service_worker(job: Job, ready: Callable) -> Outcome:
         schedule.free_slots(clinic, job.provider_id, clinic.local(job.slots[0][0]).date())
 
         def book_one(start: datetime, _end: datetime) -> int:
-            return booking.book(clinic, provider_id=job.provider_id, patient_id=job.patient_id, start=start)
+            return booking.book(
+                clinic, BookingRequest(provider_id=job.provider_id, patient_id=job.patient_id, start=start)
+            )
 
         return _attempt_all(book_one, job, ready)
     finally:
@@ -264,11 +267,10 @@ def set_up_provider(clinic, name: str, workers: int) -> tuple[int, list[int]]:
     patients = [
         create_patient(
             clinic,
+            PatientIn(
+                first_name="Stress", last_name=f"{name} worker {i}", date_of_birth="1980-01-01", phone="+49 30 1234567"
+            ),
             allow_duplicate=True,
-            first_name="Stress",
-            last_name=f"{name} worker {i}",
-            date_of_birth="1980-01-01",
-            phone="+49 30 1234567",
         )
         for i in range(workers)
     ]

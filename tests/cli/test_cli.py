@@ -17,6 +17,7 @@ from sqlalchemy import text
 from app.config import DEFAULT_HORIZON_DAYS
 from app.db import migrate
 from app.desktop_libraries import missing_desktop_packages
+from app.domain.models import BookingRequest
 from app.services import booking
 from app.services.context import Clinic
 from app.services.providers import add_provider
@@ -169,8 +170,10 @@ def test_invalid_commands_exit_2_with_a_clear_message_and_write_nothing(cli_env,
 
 
 def test_reschedule_and_cancel(cli_env, engine, desk, real_clinic):
-    ada = booking.book(real_clinic, provider_id=desk["provider"], patient_id=desk["ada"], start=at(DAY, 9))
-    booking.book(real_clinic, provider_id=desk["provider"], patient_id=desk["bob"], start=at(DAY, 11))
+    ada = booking.book(
+        real_clinic, BookingRequest(provider_id=desk["provider"], patient_id=desk["ada"], start=at(DAY, 9))
+    )
+    booking.book(real_clinic, BookingRequest(provider_id=desk["provider"], patient_id=desk["bob"], start=at(DAY, 11)))
 
     ten_in_utc = at(DAY, 10).astimezone(UTC).isoformat()  # an explicit offset is honoured
     moved = run_one(cli_env, "reschedule", "--appointment", str(ada), "--start", ten_in_utc)

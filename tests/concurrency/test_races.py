@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
+from app.domain.models import BookingRequest
 from app.domain.slots import slot_grid
 from app.services import booking
 from app.tools.stress import Job as StressJob
@@ -86,7 +87,9 @@ def test_reschedule_and_booking_racing_for_the_same_slot_leave_one_appointment_t
     slots = grid_slots(40)
     origins, targets = [start for start, _ in slots[0::2]], [start for start, _ in slots[1::2]]
     mover, booker = new_patient(clinic, "Mover"), new_patient(clinic, "Booker")
-    originals = [booking.book(clinic, provider_id=provider_id, patient_id=mover, start=s) for s in origins]
+    originals = [
+        booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=mover, start=s)) for s in origins
+    ]
     jitter = random.Random(7)
 
     move_steps = [
@@ -113,8 +116,8 @@ def test_two_appointments_swapped_at_the_same_time_never_deadlock(clinic, engine
     slots = [start for start, _ in grid_slots(40)]
     pairs = list(zip(slots[0::2], slots[1::2], strict=True))
     ada, bob = new_patient(clinic, "Ada"), new_patient(clinic, "Bob")
-    firsts = [booking.book(clinic, provider_id=provider_id, patient_id=ada, start=s) for s, _ in pairs]
-    seconds = [booking.book(clinic, provider_id=provider_id, patient_id=bob, start=t) for _, t in pairs]
+    firsts = [booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=ada, start=s)) for s, _ in pairs]
+    seconds = [booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=bob, start=t)) for _, t in pairs]
 
     forward, backward = race(
         db_url,
@@ -142,7 +145,9 @@ def test_bookers_racing_a_cancel_never_double_book_and_one_wins_once_the_cancel_
     rounds, bookers = 16, 4
     slots = [start for start, _ in grid_slots(rounds)]
     holder = new_patient(clinic, "Holder")
-    cancelled = [booking.book(clinic, provider_id=provider_id, patient_id=holder, start=s) for s in slots]
+    cancelled = [
+        booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=holder, start=s)) for s in slots
+    ]
     patients = [new_patient(clinic, f"Booker{k}") for k in range(bookers)]
     jitter = random.Random(11)
     # Even rounds: the bookers come a little later, so the cancel is usually in first; odd rounds: a close race.

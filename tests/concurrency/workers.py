@@ -7,10 +7,16 @@ from dataclasses import dataclass, field
 
 from app.db.engine import make_engine
 from app.domain.errors import SlotTaken
+from app.domain.models import BookingRequest
 from app.services import booking
 from tests.conftest import make_clinic
 
-OPERATIONS = {"book": booking.book, "reschedule": booking.reschedule, "cancel": booking.cancel}
+
+def _book(clinic, **values) -> int:
+    return booking.book(clinic, BookingRequest(**values))
+
+
+OPERATIONS = {"book": _book, "reschedule": booking.reschedule, "cancel": booking.cancel}
 
 
 @dataclass(frozen=True)

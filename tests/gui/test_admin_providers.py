@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtCore import QDateTime, Qt, QTime
 from sqlalchemy import text
 
+from app.domain.models import BookingRequest
 from app.services import booking
 from app.ui.admin.providers_dialog import ProvidersDialog
 from app.ui.admin.time_off_editor import TimeOffEditor
@@ -108,7 +109,7 @@ def test_add_and_remove_time_off(qtbot, runner, engine, provider_id, open_dialog
 
 def test_time_off_over_an_appointment_is_refused_with_the_list(qtbot, runner, clinic, engine, provider_id, open_dialog):
     patient = new_patient(clinic, "Amara", "Okafor")
-    booked = booking.book(clinic, provider_id=provider_id, patient_id=patient, start=TUESDAY_9)
+    booked = booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=patient, start=TUESDAY_9))
     dialog = open_dialog()
     editor = dialog.time_off_editor
     editor.from_edit.setDateTime(QDateTime(datetime(2030, 1, 8, 0, 0)))
@@ -124,7 +125,7 @@ def test_deactivating_with_upcoming_appointments_is_refused_with_the_list(
     qtbot, runner, clinic, engine, provider_id, open_dialog
 ):
     patient = new_patient(clinic, "Zoë", "Lindqvist")
-    booked = booking.book(clinic, provider_id=provider_id, patient_id=patient, start=TUESDAY_9)
+    booked = booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=patient, start=TUESDAY_9))
     before = rows(engine, "SELECT name, active FROM providers")
     dialog = open_dialog()
     dialog.name_edit.clear()

@@ -6,6 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import text
 
+from app.domain.models import BookingRequest
 from app.services import booking
 from app.ui.admin import types_dialog
 from app.ui.admin.types_dialog import AppointmentTypesDialog
@@ -101,7 +102,9 @@ def test_removing_a_type_in_use_is_refused_with_the_list(qtbot, runner, clinic, 
     with engine.connect() as conn:
         follow_up = conn.execute(text("SELECT id FROM appointment_types WHERE code = 'follow_up'")).scalar_one()
     start = datetime(2030, 1, 8, 9, 0, tzinfo=ZONE)
-    booked = booking.book(clinic, provider_id=provider_id, patient_id=patient, start=start, type_id=follow_up)
+    booked = booking.book(
+        clinic, BookingRequest(provider_id=provider_id, patient_id=patient, start=start, type_id=follow_up)
+    )
     dialog = open_dialog()
     choose(dialog, "follow_up")
     before = types(engine)

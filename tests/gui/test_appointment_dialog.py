@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import text
 
 from app.domain.errors import InvalidInput
-from app.domain.models import ALLOWED_TRANSITIONS, AppointmentStatus
+from app.domain.models import ALLOWED_TRANSITIONS, AppointmentStatus, BookingRequest
 from app.services import booking, schedule
 from app.ui.dialogs import appointment_dialog
 from app.ui.dialogs.appointment_dialog import AppointmentDialog
@@ -39,7 +39,8 @@ def view_of(clinic, appointment_id: int):
 @pytest.fixture
 def appointment_id(clinic, provider_id, patient_id) -> int:
     return booking.book(
-        clinic, provider_id=provider_id, patient_id=patient_id, start=START, notes="Bring the lab report"
+        clinic,
+        BookingRequest(provider_id=provider_id, patient_id=patient_id, start=START, notes="Bring the lab report"),
     )
 
 
@@ -86,7 +87,9 @@ def test_buttons_offer_exactly_the_allowed_transitions(clinic, open_dialog, appo
 
 
 def test_the_visit_s_steps_wait_for_its_day(engine, clinic, open_dialog, provider_id, patient_id):
-    tomorrow = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=START + timedelta(days=1))
+    tomorrow = booking.book(
+        clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=START + timedelta(days=1))
+    )
     dialog = open_dialog(tomorrow)
     for status in (AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW):
         assert not dialog.status_buttons[status].isVisible(), status

@@ -2,6 +2,7 @@ from datetime import date, datetime, time
 
 from PySide6.QtCore import Qt
 
+from app.domain.models import BookingRequest
 from app.services import booking, schedule
 from app.ui.models.appointment_model import AppointmentTableModel
 from tests.conftest import ZONE
@@ -9,7 +10,7 @@ from tests.conftest import ZONE
 
 def test_a_patients_history_as_a_table(qtmodeltester, clinic, provider_id, patient_id):
     start = datetime.combine(date(2030, 1, 8), time(9), tzinfo=ZONE)
-    booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=start)
+    booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=start))
     model = AppointmentTableModel(ZONE)
     model.set_appointments(schedule.patient_appointments(clinic, patient_id))
     qtmodeltester.check(model)

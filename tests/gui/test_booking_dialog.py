@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from app.db.engine import make_engine
 from app.domain.errors import DatabaseUnavailable
+from app.domain.models import BookingRequest, PatientIn
 from app.services import booking, schedule
 from app.services.patients import create_patient
 from app.ui.dialogs.booking_dialog import SLOT_GONE_MESSAGE, SLOT_TAKEN_MESSAGE, BookingDialog, PatientMode
@@ -172,7 +173,7 @@ def test_slot_taken_by_another_desk_keeps_the_input_and_the_next_time_books_once
     choose_existing(qtbot, dialog, "Ada")
     choose_type(dialog, "Procedure")
     qtbot.keyClicks(dialog.notes_edit, "Fasting since midnight")
-    booking.book(clinic, provider_id=provider.id, patient_id=other, start=SLOT)  # the other desk
+    booking.book(clinic, BookingRequest(provider_id=provider.id, patient_id=other, start=SLOT))  # the other desk
 
     with qtbot.waitSignal(dialog.slot_taken):
         click_book(qtbot, dialog)
@@ -205,7 +206,7 @@ def test_a_new_patient_whose_time_was_taken_is_not_registered_and_the_next_attem
     fill_new_patient(
         qtbot, dialog, first_name="Grace", last_name="Hopper", date_of_birth="1906-12-09", phone="+1 212 555 0100"
     )
-    booking.book(clinic, provider_id=provider.id, patient_id=new_patient(clinic), start=SLOT)
+    booking.book(clinic, BookingRequest(provider_id=provider.id, patient_id=new_patient(clinic), start=SLOT))
 
     with qtbot.waitSignal(dialog.slot_taken):
         click_book(qtbot, dialog)
@@ -222,7 +223,7 @@ def test_a_new_patient_whose_time_was_taken_is_not_registered_and_the_next_attem
 
 
 def test_the_time_asked_for_may_be_gone_when_the_dialog_opens(clinic, provider, open_dialog):
-    booking.book(clinic, provider_id=provider.id, patient_id=new_patient(clinic), start=SLOT)
+    booking.book(clinic, BookingRequest(provider_id=provider.id, patient_id=new_patient(clinic), start=SLOT))
     dialog = open_dialog()
     assert dialog.time_combo.currentIndex() == -1
     assert dialog.field_errors.message("start") == SLOT_GONE_MESSAGE
@@ -230,7 +231,7 @@ def test_the_time_asked_for_may_be_gone_when_the_dialog_opens(clinic, provider, 
 
 def register_ada(clinic) -> int:
     return create_patient(
-        clinic, first_name="Ada", last_name="Lovelace", date_of_birth="1980-05-17", phone="+49 30 1234567"
+        clinic, PatientIn(first_name="Ada", last_name="Lovelace", date_of_birth="1980-05-17", phone="+49 30 1234567")
     )
 
 

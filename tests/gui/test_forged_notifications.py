@@ -14,6 +14,7 @@ from PySide6.QtCore import QSettings
 from sqlalchemy import event
 
 from app.db.engine import conninfo
+from app.domain.models import BookingRequest
 from app.live.changes import CHANNEL
 from app.services import booking
 from app.ui.navigation import ViewMode
@@ -83,7 +84,7 @@ def test_a_flood_of_forged_notifications_costs_few_reads_and_hides_no_real_chang
                     a_quarter_sent.set()
                 if n == FLOOD // 2:  # a real booking, at another desk, in the middle of the flood
                     booked["id"] = booking.book(
-                        make_clinic(engine), provider_id=provider_id, patient_id=patient_id, start=real
+                        make_clinic(engine), BookingRequest(provider_id=provider_id, patient_id=patient_id, start=real)
                     )
                 conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, forged(n)))
         flooder_done.set()

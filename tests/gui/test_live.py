@@ -15,6 +15,7 @@ from PySide6.QtCore import QSettings
 from sqlalchemy import text
 
 from app.db.engine import allow_connections, make_engine, terminate_backend
+from app.domain.models import BookingRequest, PatientIn
 from app.services import booking
 from app.services.appointment_types import list_types, update_type
 from app.services.patients import get_patient, update_patient
@@ -74,7 +75,7 @@ def test_an_open_booking_dialog_says_when_another_desk_takes_its_time(
     dialog = start_booking(qtbot, here, slot)
     qtbot.keyClicks(dialog.notes_edit, "Referred by Dr. Ito")
 
-    booking.book(clinic, provider_id=provider_id, patient_id=new_patient(clinic, "Grace"), start=slot)
+    booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=new_patient(clinic, "Grace"), start=slot))
 
     qtbot.waitUntil(lambda: dialog.field_errors.message("start") != "", timeout=LIVE_WAIT_MS)
     assert "just booked at another desk" in dialog.field_errors.message("start")
@@ -140,7 +141,9 @@ def test_after_a_listener_reconnect_the_shown_range_is_read_again(
         terminate_backend(admin_url, here.desk.live.backend_pid)
         qtbot.waitUntil(lambda: not here.desk.online, timeout=10_000)
 
-        missed = booking.book(other_clinic, provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 14))
+        missed = booking.book(
+            other_clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 14))
+        )
         allow_connections(admin_url, database, True)
         qtbot.waitUntil(lambda: here.desk.online, timeout=30_000)
         qtbot.waitUntil(lambda: missed in here.data.appointments, timeout=10_000)
@@ -188,8 +191,8 @@ def test_a_database_restart_keeps_the_input_and_the_booking_then_succeeds_once(q
 
 
 def test_open_details_and_reschedule_dialogs_follow_other_desks(qtbot, desks, db_url, provider_id, patient_id, clinic):
-    first = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 9))
-    second = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 15))
+    first = booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 9)))
+    second = booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 15)))
     _, here = desks(db_url)
     show(qtbot, here, TUESDAY, ViewMode.DAY, provider_id)
     details = here.open_appointment(first)
@@ -201,7 +204,9 @@ def test_open_details_and_reschedule_dialogs_follow_other_desks(qtbot, desks, db
     qtbot.waitUntil(lambda: details.status_pill.text() == "Checked in", timeout=LIVE_WAIT_MS)
     assert not details.reschedule_button.isEnabled()
 
-    booking.book(clinic, provider_id=provider_id, patient_id=new_patient(clinic, "Lin"), start=at(TUESDAY, 16))
+    booking.book(
+        clinic, BookingRequest(provider_id=provider_id, patient_id=new_patient(clinic, "Lin"), start=at(TUESDAY, 16))
+    )
     qtbot.waitUntil(lambda: at(TUESDAY, 16) not in mover.picker.free_times(), timeout=LIVE_WAIT_MS)
 
 
@@ -214,7 +219,9 @@ def test_a_change_nobody_announced_is_found_by_the_periodic_re_read(
     with engine.begin() as conn:  # as if the notification had been lost on the way
         conn.execute(text("ALTER TABLE appointments DISABLE TRIGGER appointments_announce"))
         conn.execute(text("ALTER TABLE time_slots DISABLE TRIGGER time_slots_announce"))
-    unannounced = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 13))
+    unannounced = booking.book(
+        clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 13))
+    )
     qtbot.waitUntil(lambda: unannounced in here.data.appointments, timeout=5_000)
     qtbot.waitUntil(lambda: at(TUESDAY, 13) not in here.picker.free_times(), timeout=5_000)
 
@@ -222,7 +229,9 @@ def test_a_change_nobody_announced_is_found_by_the_periodic_re_read(
 def test_a_patient_renamed_or_a_type_recoloured_at_another_desk_shows_within_a_second(
     qtbot, desks, db_url, provider_id, patient_id, clinic
 ):
-    appointment_id = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 9))
+    appointment_id = booking.book(
+        clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 9))
+    )
     _, here = desks(db_url)
     show(qtbot, here, TUESDAY, ViewMode.DAY, provider_id)
     details = here.open_appointment(appointment_id)
@@ -233,7 +242,7 @@ def test_a_patient_renamed_or_a_type_recoloured_at_another_desk_shows_within_a_s
 
     patient = get_patient(clinic, patient_id)
     renamed = {field: getattr(patient, field) for field in ("first_name", "date_of_birth", "phone", "email")}
-    update_patient(clinic, patient_id, **renamed, last_name="Byron")
+    update_patient(clinic, patient_id, PatientIn(**renamed, last_name="Byron"))
     qtbot.waitUntil(lambda: shown().patient_name == f"{patient.first_name} Byron", timeout=LIVE_WAIT_MS)
     qtbot.waitUntil(lambda: details.patient_label.text() == f"{patient.first_name} Byron", timeout=LIVE_WAIT_MS)
 
@@ -249,12 +258,12 @@ def test_an_open_patient_editor_follows_another_desk_s_edit_and_keeps_its_own(qt
     ada = get_patient(clinic, patient_id)
     details = {"first_name": ada.first_name, "date_of_birth": ada.date_of_birth, "phone": ada.phone}
 
-    update_patient(clinic, patient_id, **details, last_name="Byron")  # another desk corrects the name
+    update_patient(clinic, patient_id, PatientIn(**details, last_name="Byron"))  # another desk corrects the name
     qtbot.waitUntil(lambda: editor.form.edits["last_name"].text() == "Byron", timeout=LIVE_WAIT_MS)
     assert editor.banner.text() == CHANGED_ELSEWHERE
 
     editor.form.edits["phone"].setText("+44 20 7946 0001")  # this desk's own edit, not saved yet
-    update_patient(clinic, patient_id, **details, last_name="King")
+    update_patient(clinic, patient_id, PatientIn(**details, last_name="King"))
     qtbot.waitUntil(lambda: editor.banner.text() == CHANGED_UNDER_EDITS, timeout=LIVE_WAIT_MS)
     assert editor.form.edits["last_name"].text() == "Byron" and editor.form.edits["phone"].text() == "+44 20 7946 0001"
     editor.reject()

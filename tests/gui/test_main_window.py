@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.models import BookingRequest
 from app.services import booking
 from app.services.context import Clinic
 from app.services.demo import load_demo_data
@@ -102,7 +103,7 @@ def test_date_jump_moves_the_view(qtbot, window):
 
 
 def test_month_double_click_opens_that_days_view(qtbot, window, provider_id, patient_id, clinic):
-    booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 9))
+    booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 9)))
     show(qtbot, window, TUESDAY, ViewMode.MONTH, None)
     assert window.data.counts[TUESDAY] == {"consultation": 1}
     window.month_view.day_activated.emit(TUESDAY)
@@ -148,7 +149,9 @@ def test_a_slot_taken_at_another_desk_refreshes_the_picker(qtbot, window, provid
     dialog.search.set_query("Ada")
     qtbot.waitUntil(lambda: dialog.search.result_count() == 1)
     dialog.search.choose_row(0)
-    other_desk = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 11))
+    other_desk = booking.book(
+        clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 11))
+    )
     with qtbot.waitSignal(dialog.slot_taken, timeout=10_000):
         qtbot.mouseClick(dialog.book_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.runner.busy and not window.picker.is_loading)
@@ -158,8 +161,8 @@ def test_a_slot_taken_at_another_desk_refreshes_the_picker(qtbot, window, provid
 
 
 def test_details_cancel_and_reschedule(qtbot, window, provider_id, patient_id, clinic, engine, monkeypatch):
-    first = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 9))
-    second = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 14))
+    first = booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 9)))
+    second = booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 14)))
     show(qtbot, window, TUESDAY, ViewMode.DAY, None)
 
     window.day_view.select_appointment(second)
@@ -187,7 +190,7 @@ def test_details_cancel_and_reschedule(qtbot, window, provider_id, patient_id, c
 
 def test_find_patient_opens_an_appointment_on_its_day(qtbot, window, provider_id, patient_id, clinic):
     appointment = booking.book(
-        clinic, provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY + timedelta(1), 8)
+        clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY + timedelta(1), 8))
     )
     qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     finder = window.findChild(FindPatientDialog)
@@ -235,7 +238,9 @@ def unnamed_controls(widget: QWidget) -> list[QWidget]:
 
 
 def test_every_dialog_control_has_an_accessible_name(qtbot, window, provider_id, patient_id, clinic):
-    appointment = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 9))
+    appointment = booking.book(
+        clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 9))
+    )
     show(qtbot, window, TUESDAY, ViewMode.DAY, provider_id)
     details = window.open_appointment(appointment)
     mover = window.dialogs.open_reschedule(details.appointment)
@@ -305,7 +310,9 @@ def test_the_booking_dialog_opens_ready_for_the_patient_s_name(qtbot, window, pr
 
 def test_the_date_box_follows_the_day_chosen_in_the_views(qtbot, window, clinic, provider_id, patient_id):
     friday = TUESDAY + timedelta(days=3)
-    on_friday = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=at(friday, 9))
+    on_friday = booking.book(
+        clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=at(friday, 9))
+    )
     show(qtbot, window, TUESDAY, ViewMode.MONTH, provider_id)
     qtbot.keyClick(window.month_view, Qt.Key.Key_Right)  # Wednesday, in the same month
     assert window.navigation.date_edit.date().toPython() == TUESDAY + timedelta(days=1)
@@ -326,7 +333,7 @@ def test_a_desk_reading_the_schedule_in_another_zone_than_its_hours_says_so_at_t
 
 
 def test_a_desk_whose_schedule_fits_says_nothing_of_it(qtbot, open_window, clinic, provider_id, patient_id):
-    booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 10))
+    booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 10)))
     window = open_window()
     qtbot.waitUntil(lambda: not window.runner.busy)  # the check has run
     assert window.desk.schedule_misfit_message is None

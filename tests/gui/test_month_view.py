@@ -5,6 +5,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
+from app.domain.models import BookingRequest
 from app.services import booking, calendar, schedule
 from app.services.providers import add_provider, add_time_off
 from app.services.schedule import AppointmentType
@@ -136,8 +137,10 @@ def test_pills_from_real_counts_and_the_cell_tooltip(view, clinic, provider_id):
     patient = new_patient(clinic)
     tuesday = date(2030, 1, 8)
     for hour in (9, 10):
-        booking.book(clinic, provider_id=provider_id, patient_id=patient, start=at(tuesday, hour))
-    booking.book(clinic, provider_id=provider_id, patient_id=patient, start=at(tuesday, 11), type_id=types[-1].id)
+        booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=patient, start=at(tuesday, hour)))
+    booking.book(
+        clinic, BookingRequest(provider_id=provider_id, patient_id=patient, start=at(tuesday, 11), type_id=types[-1].id)
+    )
     first, last = view.visible_range()
     counts = schedule.day_type_counts(clinic, first, last)
     view.set_data(counts, types, day_kinds(calendar.working_calendar(clinic, first, last)))

@@ -7,6 +7,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QDialog
 from sqlalchemy import text
 
+from app.domain.models import BookingRequest
 from app.services import booking, patients
 from app.ui.dialogs.field_errors import OFFLINE_MESSAGE, sentence
 from app.ui.dialogs.patient_dialog import GONE_MESSAGE, PatientDialog
@@ -152,7 +153,9 @@ def test_the_details_and_the_find_dialog_edit_the_patient_and_show_the_new_name(
     qtbot, receptionists_window, clinic, provider_id, patient_id
 ):
     window = receptionists_window
-    appointment_id = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 10))
+    appointment_id = booking.book(
+        clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 10))
+    )
     show(qtbot, window, TUESDAY, ViewMode.DAY, provider_id)
     details = window.open_appointment(appointment_id)
     finder = window.dialogs.find_patient()

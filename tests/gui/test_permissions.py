@@ -4,7 +4,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from sqlalchemy import text
 
-from app.domain.models import AppointmentStatus
+from app.domain.models import AppointmentStatus, BookingRequest
 from app.services import booking, schedule
 from app.ui.admin.audit_dialog import AuditDialog
 from app.ui.admin.providers_dialog import ProvidersDialog
@@ -21,7 +21,7 @@ from tests.logins import signed_in_fixture  # noqa: F401
 
 @pytest.fixture
 def appointment_id(clinic, provider_id, patient_id) -> int:
-    return booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 10))
+    return booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 10)))
 
 
 def booking_offered(window: MainWindow) -> list[bool]:

@@ -6,6 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDateEdit, QDialog, QLabel, QPushButton
 
+from app.domain.models import BookingRequest
 from app.services import booking, schedule
 from app.ui.dialogs.reschedule_dialog import RescheduleDialog
 from app.ui.slot_picker import SlotGrid
@@ -21,7 +22,7 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
 
 @pytest.fixture
 def appointment(clinic, provider_id, patient_id):
-    booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 9))
+    booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 9)))
     return schedule.schedule(clinic, TUESDAY, TUESDAY, provider_id)[0]
 
 
@@ -72,7 +73,8 @@ def test_moving_to_another_day_lands_in_the_database(qtbot, clinic, dialog, appo
 def test_a_time_taken_meanwhile_is_refused_and_vanishes(qtbot, clinic, dialog, appointment):
     assert dialog.picker.select_start(at(TUESDAY, 10))
     other = booking.book(
-        clinic, provider_id=appointment.provider_id, patient_id=new_patient(clinic), start=at(TUESDAY, 10)
+        clinic,
+        BookingRequest(provider_id=appointment.provider_id, patient_id=new_patient(clinic), start=at(TUESDAY, 10)),
     )
     with qtbot.assertNotEmitted(dialog.rescheduled), qtbot.waitSignal(dialog.picker.loaded):
         qtbot.mouseClick(dialog.picker.book_button, Qt.MouseButton.LeftButton)

@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton
 
 from app.db.engine import make_engine
+from app.domain.models import BookingRequest
 from app.services import booking, schedule
 from app.services.schedule import Provider
 from app.ui.slot_picker import SlotGrid, SlotPicker
@@ -81,7 +82,7 @@ def message(picker: SlotPicker) -> str:
 
 def test_lists_exactly_the_free_slots_grouped_into_morning_and_afternoon(qtbot, clinic, picker, provider):
     for start in (at(9), at(14, 30)):
-        booking.book(clinic, provider_id=provider.id, patient_id=new_patient(clinic), start=start)
+        booking.book(clinic, BookingRequest(provider_id=provider.id, patient_id=new_patient(clinic), start=start))
     show_day(qtbot, picker, provider)
     morning = [t for t in half_hours(8, 11) if t != "09:00"]
     afternoon = [t for t in half_hours(13, 16) if t != "14:30"]
@@ -117,14 +118,16 @@ def test_refresh_drops_a_time_booked_elsewhere_and_keeps_a_choice_still_free(qtb
     click_time(qtbot, picker, "10:00")
     assert picker.selected_start == at(10)
 
-    booking.book(other_desk, provider_id=provider.id, patient_id=new_patient(other_desk), start=at(8, 30))
+    booking.book(
+        other_desk, BookingRequest(provider_id=provider.id, patient_id=new_patient(other_desk), start=at(8, 30))
+    )
     with qtbot.assertNotEmitted(picker.selection_changed):
         show_day(qtbot, picker, provider)  # the same provider and day again: a refresh
     assert "08:30" not in times(picker, "morning")
     assert picker.selected_start == at(10)
     assert grid(picker, "morning").selectionModel().selectedIndexes()[0].data() == "10:00"
 
-    booking.book(other_desk, provider_id=provider.id, patient_id=new_patient(other_desk), start=at(10))
+    booking.book(other_desk, BookingRequest(provider_id=provider.id, patient_id=new_patient(other_desk), start=at(10)))
     with (
         qtbot.waitSignal(picker.selection_changed, check_params_cb=lambda start: start is None),
         qtbot.waitSignal(picker.loaded),

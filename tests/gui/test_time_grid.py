@@ -8,6 +8,7 @@ from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt
 from PySide6.QtGui import QRegion, QWheelEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
+from app.domain.models import BookingRequest
 from app.domain.slots import Interval, WorkingBlock
 from app.services import booking, calendar, schedule
 from app.services.providers import add_provider, add_time_off
@@ -46,7 +47,7 @@ class Book:
             name: new_patient(clinic, "Ada", "Smith") if name == "tue_0930" else new_patient(clinic) for name in plan
         }
         self.ids = {
-            name: booking.book(clinic, provider_id=provider, patient_id=patients[name], start=start)
+            name: booking.book(clinic, BookingRequest(provider_id=provider, patient_id=patients[name], start=start))
             for name, (provider, start) in plan.items()
         }
         booking.change_status(clinic, self.ids["tue_0930"], "checked_in")
@@ -166,7 +167,7 @@ def test_overlapping_appointments_sit_side_by_side(grid, book):
 def test_the_hours_grow_to_every_working_interval_and_appointment(grid, clinic, qtbot):
     early = add_provider(clinic, "Dr. Early", {2: [WorkingBlock(time(6), time(20, 30), 30)]})
     patient = new_patient(clinic)
-    booking.book(clinic, provider_id=early, patient_id=patient, start=at(TUESDAY, 20))
+    booking.book(clinic, BookingRequest(provider_id=early, patient_id=patient, start=at(TUESDAY, 20)))
     columns = day_columns(
         TUESDAY,
         MONDAY,
@@ -278,7 +279,8 @@ def test_arrows_walk_the_appointments(grid, book, qtbot):
 def test_right_arrow_scrolls_the_chosen_block_into_view(grid, clinic, qtbot):
     providers = [add_provider(clinic, f"Dr. Number {n}", WEEKDAY_HOURS) for n in range(8)]
     ids = [
-        booking.book(clinic, provider_id=p, patient_id=new_patient(clinic), start=at(TUESDAY, 16)) for p in providers
+        booking.book(clinic, BookingRequest(provider_id=p, patient_id=new_patient(clinic), start=at(TUESDAY, 16)))
+        for p in providers
     ]
     grid.resize(600, 300)
     columns = day_columns(

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from app.domain.errors import InvalidInput, NotAllowed, WouldOrphan
+from app.domain.models import BookingRequest
 from app.domain.slots import WorkingBlock
 from app.services import appointment_types, booking, providers
 from tests.conftest import NOW, WEEKDAY_HOURS, ZONE, make_clinic, new_patient
@@ -33,7 +34,9 @@ def admin(request, clinic, signed_in):
 
 
 def book(clinic, provider_id: int, start: datetime, patient: int | None = None) -> int:
-    return booking.book(clinic, provider_id=provider_id, patient_id=patient or new_patient(clinic), start=start)
+    return booking.book(
+        clinic, BookingRequest(provider_id=provider_id, patient_id=patient or new_patient(clinic), start=start)
+    )
 
 
 def hours_of(engine, provider_id: int) -> list[tuple]:
@@ -266,9 +269,11 @@ def test_time_off_over_an_upcoming_appointment_is_refused(clinic, engine, provid
 def test_removing_a_type_in_use_is_refused_with_the_live_appointments(clinic, engine, provider_id):
     type_id = appointment_types.add_type(clinic, "scan", "Scan", "#336699")
     patient = new_patient(clinic, "Ada", "Lovelace")
-    live = booking.book(clinic, provider_id=provider_id, patient_id=patient, start=at(TUESDAY, 9), type_id=type_id)
+    live = booking.book(
+        clinic, BookingRequest(provider_id=provider_id, patient_id=patient, start=at(TUESDAY, 9), type_id=type_id)
+    )
     cancelled = booking.book(
-        clinic, provider_id=provider_id, patient_id=patient, start=at(TUESDAY, 10), type_id=type_id
+        clinic, BookingRequest(provider_id=provider_id, patient_id=patient, start=at(TUESDAY, 10), type_id=type_id)
     )
     booking.cancel(clinic, cancelled)
     error = refused(engine, WouldOrphan, appointment_types.remove_type, clinic, type_id)

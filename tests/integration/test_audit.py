@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from app.db.engine import workstation_name
 from app.domain.errors import NotAllowed, SlotTaken
+from app.domain.models import BookingRequest, PatientIn
 from app.services import booking
 from app.services.patients import create_patient, update_patient
 from tests.conftest import ZONE, new_patient
@@ -54,13 +55,17 @@ def desk(signed_in):
 
 @pytest.fixture
 def booked(desk, provider_id, patient_id) -> int:
-    return booking.book(desk[1], provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9, notes="first visit")
+    return booking.book(
+        desk[1], BookingRequest(provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9, notes="first visit")
+    )
 
 
 def test_book(engine, desk, provider_id, patient_id):
     login, clinic = desk
     mark = last_entry(engine)
-    appointment = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9, notes="hi")
+    appointment = booking.book(
+        clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9, notes="hi")
+    )
     entry = one_entry(engine, mark, login, "appointments", "INSERT", appointment, appointment, patient_id)
     assert entry.before is None
     assert entry.after["id"] == appointment
@@ -97,7 +102,7 @@ def test_cancel(engine, desk, booked, patient_id):
 def test_create_patient(engine, desk):
     login, clinic = desk
     mark = last_entry(engine)
-    patient = create_patient(clinic, **GRACE)
+    patient = create_patient(clinic, PatientIn(**GRACE))
     entry = one_entry(engine, mark, login, "patients", "INSERT", patient, None, patient)
     assert entry.before is None
     assert {key: entry.after[key] for key in GRACE} == GRACE
@@ -106,9 +111,9 @@ def test_create_patient(engine, desk):
 
 def test_update_patient(engine, desk):
     login, clinic = desk
-    patient = create_patient(clinic, **GRACE)
+    patient = create_patient(clinic, PatientIn(**GRACE))
     mark = last_entry(engine)
-    update_patient(clinic, patient, **{**GRACE, "phone": "+1 555 765 4321", "email": "grace@navy.mil"})
+    update_patient(clinic, patient, PatientIn(**{**GRACE, "phone": "+1 555 765 4321", "email": "grace@navy.mil"}))
     entry = one_entry(engine, mark, login, "patients", "UPDATE", patient, None, patient)
     assert (entry.before["phone"], entry.before["email"]) == ("+1 555 123 4567", None)
     assert (entry.after["phone"], entry.after["email"]) == ("+1 555 765 4321", "grace@navy.mil")
@@ -131,11 +136,11 @@ def test_repeating_a_cancellation_leaves_no_entry(engine, desk, booked, repeat):
 
 def test_no_op_changes_leave_no_entry(engine, desk, booked):
     clinic = desk[1]
-    patient = create_patient(clinic, **GRACE)
+    patient = create_patient(clinic, PatientIn(**GRACE))
     mark = last_entry(engine)
     booking.reschedule(clinic, booked, TUESDAY_9)  # where it already is
     booking.change_status(clinic, booked, "booked")
-    update_patient(clinic, patient, **GRACE)  # saved without edits
+    update_patient(clinic, patient, PatientIn(**GRACE))  # saved without edits
     assert entries_since(engine, mark) == []
 
 
@@ -144,11 +149,17 @@ def test_refused_changes_leave_no_entry(engine, signed_in, desk, booked, provide
     other = new_patient(desk[1], "Bob")
     mark = last_entry(engine)
     refusals = [
-        (NotAllowed, lambda: booking.book(manager, provider_id=provider_id, patient_id=other, start=LATER)),
+        (
+            NotAllowed,
+            lambda: booking.book(manager, BookingRequest(provider_id=provider_id, patient_id=other, start=LATER)),
+        ),
         (NotAllowed, lambda: booking.cancel(manager, booked)),
-        (NotAllowed, lambda: update_patient(manager, patient_id, **GRACE)),
-        (NotAllowed, lambda: create_patient(manager, **GRACE)),
-        (SlotTaken, lambda: booking.book(desk[1], provider_id=provider_id, patient_id=other, start=TUESDAY_9)),
+        (NotAllowed, lambda: update_patient(manager, patient_id, PatientIn(**GRACE))),
+        (NotAllowed, lambda: create_patient(manager, PatientIn(**GRACE))),
+        (
+            SlotTaken,
+            lambda: booking.book(desk[1], BookingRequest(provider_id=provider_id, patient_id=other, start=TUESDAY_9)),
+        ),
     ]
     for error, change in refusals:
         with pytest.raises(error):
@@ -176,7 +187,9 @@ def test_a_rolled_back_change_leaves_no_entry(engine, desk, booked):
 @pytest.mark.parametrize("role", ["manager", "receptionist", "admin"])
 def test_appointment_history_for_every_role(signed_in, desk, booked, provider_id, role):
     login, clinic = desk
-    other = booking.book(clinic, provider_id=provider_id, patient_id=new_patient(clinic, "Bob"), start=LATER)
+    other = booking.book(
+        clinic, BookingRequest(provider_id=provider_id, patient_id=new_patient(clinic, "Bob"), start=LATER)
+    )
     booking.reschedule(clinic, booked, LATER + timedelta(hours=1))
     booking.change_status(clinic, other, "checked_in")
     booking.change_status(clinic, booked, "checked_in")

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from app.domain.errors import InvalidInput, LikelyDuplicatePatient, NotFound, SlotTaken
+from app.domain.models import BookingRequest, PatientIn, validate
 from app.domain.slots import WorkingBlock
 from app.services import booking, patients, providers, schedule
 from tests.conftest import NOW, WEEKDAY_HOURS, ZONE, new_patient
@@ -52,6 +53,16 @@ BAD_STARTS = [
 ]
 
 
+def book(clinic, **values) -> int:
+    """A booking as a desk or the command line makes one: the values checked by the model, then booked."""
+    return booking.book(clinic, validate(BookingRequest, **values))
+
+
+def register(clinic, **values) -> int:
+    """A new patient as a desk registers one: the values checked by the model, then saved."""
+    return patients.create_patient(clinic, validate(PatientIn, **values))
+
+
 def deactivate(engine, provider_id: int) -> None:
     with engine.begin() as conn:
         conn.execute(text("UPDATE providers SET active = false WHERE id = :id"), {"id": provider_id})
@@ -64,7 +75,9 @@ def status_of(engine, appointment_id: int) -> str:
 
 @pytest.fixture
 def appointment(clinic, provider_id, patient_id) -> int:
-    return booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
+    return booking.book(
+        clinic, validate(BookingRequest, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
+    )
 
 
 def walk(clinic, appointment_id: int, *statuses: str) -> None:
@@ -77,28 +90,25 @@ def walk(clinic, appointment_id: int, *statuses: str) -> None:
 
 @pytest.mark.parametrize(("start", "expected"), BAD_STARTS)
 def test_book_refuses_a_bad_start(clinic, engine, provider_id, patient_id, start, expected):
-    error = refused(
-        engine, InvalidInput, booking.book, clinic, provider_id=provider_id, patient_id=patient_id, start=start
-    )
+    error = refused(engine, InvalidInput, book, clinic, provider_id=provider_id, patient_id=patient_id, start=start)
     assert str(error).startswith(expected)
 
 
 def test_book_refuses_a_slot_during_time_off(clinic, engine, provider_id, patient_id):
     providers.add_time_off(clinic, provider_id, TUESDAY_9, TUESDAY_9 + timedelta(hours=2), "training")
     for start in (TUESDAY_9, TUESDAY_9 + timedelta(minutes=90)):
-        error = refused(
-            engine, InvalidInput, booking.book, clinic, provider_id=provider_id, patient_id=patient_id, start=start
-        )
+        error = refused(engine, InvalidInput, book, clinic, provider_id=provider_id, patient_id=patient_id, start=start)
         assert str(error) == "start: the provider is off at that time"
     # the slot right after the time off is bookable
-    booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9 + timedelta(hours=2))
+    booking.book(
+        clinic,
+        validate(BookingRequest, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9 + timedelta(hours=2)),
+    )
 
 
 def test_book_refuses_a_slot_partly_covered_by_time_off(clinic, engine, provider_id, patient_id):
     providers.add_time_off(clinic, provider_id, TUESDAY_9 + timedelta(minutes=20), TUESDAY_9 + timedelta(minutes=25))
-    error = refused(
-        engine, InvalidInput, booking.book, clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9
-    )
+    error = refused(engine, InvalidInput, book, clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
     assert str(error) == "start: the provider is off at that time"
 
 
@@ -118,7 +128,7 @@ def test_book_refuses_a_slot_partly_covered_by_time_off(clinic, engine, provider
 )
 def test_book_refuses_bad_ids_and_fields(clinic, engine, provider_id, patient_id, field, value, expected):
     values = {"provider_id": provider_id, "patient_id": patient_id, "start": TUESDAY_9, field: value}
-    error = refused(engine, InvalidInput, booking.book, clinic, **values)
+    error = refused(engine, InvalidInput, book, clinic, **values)
     assert str(error).startswith(expected)
     assert [e.field for e in error.errors] == [field]
 
@@ -127,7 +137,7 @@ def test_book_refuses_an_unknown_field_and_a_missing_one(clinic, engine, provide
     error = refused(
         engine,
         InvalidInput,
-        booking.book,
+        book,
         clinic,
         provider_id=provider_id,
         patient_id=patient_id,
@@ -135,20 +145,18 @@ def test_book_refuses_an_unknown_field_and_a_missing_one(clinic, engine, provide
         room=4,
     )
     assert str(error) == "room: Extra inputs are not permitted"
-    error = refused(engine, InvalidInput, booking.book, clinic, provider_id=provider_id, start=TUESDAY_9)
+    error = refused(engine, InvalidInput, book, clinic, provider_id=provider_id, start=TUESDAY_9)
     assert str(error) == "patient_id: Field required"
 
 
 def test_book_with_an_unknown_provider_is_a_not_found(clinic, engine, patient_id):
-    error = refused(engine, NotFound, booking.book, clinic, provider_id=UNKNOWN, patient_id=patient_id, start=TUESDAY_9)
+    error = refused(engine, NotFound, book, clinic, provider_id=UNKNOWN, patient_id=patient_id, start=TUESDAY_9)
     assert isinstance(error, InvalidInput)
 
 
 def test_book_refuses_an_inactive_provider(clinic, engine, provider_id, patient_id):
     deactivate(engine, provider_id)
-    error = refused(
-        engine, InvalidInput, booking.book, clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9
-    )
+    error = refused(engine, InvalidInput, book, clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
     assert str(error) == f"provider_id: provider {provider_id} is no longer active"
 
 
@@ -157,13 +165,13 @@ def test_book_refuses_a_patient_already_booked_elsewhere_at_that_time(clinic, en
     hours = {d: [WorkingBlock(time(8), time(12), 20)] for d in range(1, 6)}
     second = providers.add_provider(clinic, "Dr. Twenty Minutes", hours)
     start = TUESDAY_9 + timedelta(minutes=minutes)
-    error = refused(engine, InvalidInput, booking.book, clinic, provider_id=second, patient_id=patient_id, start=start)
+    error = refused(engine, InvalidInput, book, clinic, provider_id=second, patient_id=patient_id, start=start)
     assert str(error) == "patient_id: the patient already has an appointment at that time"
 
 
 def test_book_refuses_a_taken_slot(clinic, engine, appointment, provider_id):
     other = new_patient(clinic, "Bob")
-    error = refused(engine, SlotTaken, booking.book, clinic, provider_id=provider_id, patient_id=other, start=TUESDAY_9)
+    error = refused(engine, SlotTaken, book, clinic, provider_id=provider_id, patient_id=other, start=TUESDAY_9)
     assert "already booked" in str(error)
 
 
@@ -213,14 +221,23 @@ def test_reschedule_refuses_an_appointment_that_is_not_booked(clinic, engine, ap
 
 def test_reschedule_refuses_a_taken_slot(clinic, engine, appointment, provider_id):
     booking.book(
-        clinic, provider_id=provider_id, patient_id=new_patient(clinic, "Bob"), start=TUESDAY_9 + timedelta(hours=1)
+        clinic,
+        validate(
+            BookingRequest,
+            provider_id=provider_id,
+            patient_id=new_patient(clinic, "Bob"),
+            start=TUESDAY_9 + timedelta(hours=1),
+        ),
     )
     refused(engine, SlotTaken, booking.reschedule, clinic, appointment, TUESDAY_9 + timedelta(hours=1))
 
 
 def test_reschedule_refuses_a_time_the_patient_is_busy_elsewhere(clinic, engine, appointment, patient_id):
     second = providers.add_provider(clinic, "Dr. Second", WEEKDAY_HOURS)
-    booking.book(clinic, provider_id=second, patient_id=patient_id, start=TUESDAY_9 + timedelta(hours=1))
+    booking.book(
+        clinic,
+        validate(BookingRequest, provider_id=second, patient_id=patient_id, start=TUESDAY_9 + timedelta(hours=1)),
+    )
     error = refused(engine, InvalidInput, booking.reschedule, clinic, appointment, TUESDAY_9 + timedelta(hours=1))
     assert str(error) == "patient_id: the patient already has an appointment at that time"
 
@@ -346,12 +363,12 @@ def test_search_patients_refuses_bad_input(clinic, engine, patient_id, query, ex
     ],
 )
 def test_create_patient_refuses_bad_fields(clinic, engine, changes, expected):
-    error = refused(engine, InvalidInput, patients.create_patient, clinic, **{**PATIENT, **changes})
+    error = refused(engine, InvalidInput, register, clinic, **{**PATIENT, **changes})
     assert str(error) == expected
 
 
 def test_create_patient_names_every_missing_field(clinic, engine):
-    error = refused(engine, InvalidInput, patients.create_patient, clinic, first_name="Grace")
+    error = refused(engine, InvalidInput, register, clinic, first_name="Grace")
     assert [(e.field, e.message) for e in error.errors] == [
         ("last_name", "Field required"),
         ("date_of_birth", "Field required"),
@@ -360,22 +377,22 @@ def test_create_patient_names_every_missing_field(clinic, engine):
 
 
 def test_a_likely_duplicate_patient_is_refused_unless_confirmed(clinic, engine):
-    first = patients.create_patient(clinic, **PATIENT)
+    first = patients.create_patient(clinic, validate(PatientIn, **PATIENT))
     twin = {**PATIENT, "first_name": " grace ", "last_name": "HOPPER", "phone": "+1 555 999 0000"}
-    error = refused(engine, LikelyDuplicatePatient, patients.create_patient, clinic, **twin)
+    error = refused(engine, LikelyDuplicatePatient, register, clinic, **twin)
     assert error.patient_ids == [first]
     assert f"(id {first})" in str(error) and "same name and date of birth" in str(error)
 
-    second = patients.create_patient(clinic, allow_duplicate=True, **twin)
+    second = patients.create_patient(clinic, validate(PatientIn, **twin), allow_duplicate=True)
     assert second != first
     assert row_counts(engine)["patients"] == 2
-    again = refused(engine, LikelyDuplicatePatient, patients.create_patient, clinic, **PATIENT)
+    again = refused(engine, LikelyDuplicatePatient, register, clinic, **PATIENT)
     assert again.patient_ids == [first, second]
 
 
 def test_same_name_with_another_birth_date_is_not_a_duplicate(clinic, engine):
-    patients.create_patient(clinic, **PATIENT)
-    patients.create_patient(clinic, **{**PATIENT, "date_of_birth": "1906-12-10"})
+    patients.create_patient(clinic, validate(PatientIn, **PATIENT))
+    patients.create_patient(clinic, validate(PatientIn, **{**PATIENT, "date_of_birth": "1906-12-10"}))
     assert row_counts(engine)["patients"] == 2
 
 

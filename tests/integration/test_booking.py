@@ -6,7 +6,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from app.domain.errors import InvalidInput, LikelyDuplicatePatient, SlotTaken
-from app.domain.models import BookingDetails, PatientIn
+from app.domain.models import BookingDetails, BookingRequest, PatientIn
 from app.domain.slots import WorkingBlock
 from app.services import booking, patients, schedule
 from app.services.providers import add_provider
@@ -22,7 +22,9 @@ def count_live(engine) -> int:
 
 
 def test_book_creates_one_appointment_in_the_slot(clinic, engine, provider_id, patient_id):
-    appointment_id = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
+    appointment_id = booking.book(
+        clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
+    )
     views = schedule.schedule(clinic, TUESDAY_9.date(), TUESDAY_9.date())
     assert [v.id for v in views] == [appointment_id]
     assert views[0].starts_at == TUESDAY_9
@@ -32,10 +34,10 @@ def test_book_creates_one_appointment_in_the_slot(clinic, engine, provider_id, p
 
 
 def test_second_booking_of_a_slot_is_refused(clinic, engine, provider_id, patient_id):
-    booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
+    booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9))
     other = new_patient(clinic, "Bob")
     with pytest.raises(SlotTaken):
-        booking.book(clinic, provider_id=provider_id, patient_id=other, start=TUESDAY_9)
+        booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=other, start=TUESDAY_9))
     assert count_live(engine) == 1
 
 
@@ -46,8 +48,8 @@ def test_same_request_id_books_once(clinic, engine, provider_id, patient_id):
         start=TUESDAY_9,
         request_id="6f1c1d1e-0000-4000-8000-000000000001",
     )
-    first = booking.book(clinic, **values)
-    assert booking.book(clinic, **values) == first
+    first = booking.book(clinic, BookingRequest(**values))
+    assert booking.book(clinic, BookingRequest(**values)) == first
     assert count_live(engine) == 1
 
 
@@ -56,11 +58,13 @@ def test_a_request_id_that_booked_something_else_is_refused(clinic, engine, prov
     """A request id answers only for its own booking: a retry that changed the time or the patient must not
     be told the first booking was this one."""
     request_id = "6f1c1d1e-0000-4000-8000-000000000002"
-    first = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9, request_id=request_id)
+    first = booking.book(
+        clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9, request_id=request_id)
+    )
     other = {"start": TUESDAY_9 + timedelta(hours=1), "patient_id": new_patient(clinic, "Bob")}[change]
     values = {"provider_id": provider_id, "patient_id": patient_id, "start": TUESDAY_9, change: other}
     with pytest.raises(InvalidInput, match="request_id: this request already booked another appointment"):
-        booking.book(clinic, **values, request_id=request_id)
+        booking.book(clinic, BookingRequest(**values, request_id=request_id))
     assert count_live(engine) == 1
     assert schedule.booked_by_request(clinic, request_id).id == first
 
@@ -69,7 +73,7 @@ def test_the_booking_of_a_request_and_an_appointment_are_found_wherever_it_moved
     request_id = "6f1c1d1e-0000-4000-8000-000000000003"
     assert schedule.booked_by_request(clinic, request_id) is None
     booked = booking.book(
-        clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9, request_id=request_id
+        clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9, request_id=request_id)
     )
     booking.reschedule(clinic, booked, TUESDAY_9 + timedelta(days=1))
     found = schedule.appointment(clinic, booked)
@@ -80,7 +84,9 @@ def test_the_booking_of_a_request_and_an_appointment_are_found_wherever_it_moved
 
 def test_outside_hours_is_invalid(clinic, engine, provider_id, patient_id):
     with pytest.raises(InvalidInput, match="start: is outside the provider's working hours"):
-        booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9.replace(hour=18))
+        booking.book(
+            clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9.replace(hour=18))
+        )
     assert count_live(engine) == 0
 
 
@@ -97,7 +103,9 @@ def appointment_row(engine, appointment_id: int):
 
 
 def test_reschedule_moves_the_appointment_and_frees_the_old_slot(clinic, engine, provider_id, patient_id):
-    appointment_id = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
+    appointment_id = booking.book(
+        clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
+    )
     ten = TUESDAY_9 + timedelta(hours=1)
     booking.reschedule(clinic, appointment_id, ten)
 
@@ -107,14 +115,18 @@ def test_reschedule_moves_the_appointment_and_frees_the_old_slot(clinic, engine,
     assert TUESDAY_9 in free and ten not in free
     assert [v.starts_at for v in schedule.schedule(clinic, TUESDAY_9.date(), TUESDAY_9.date())] == [ten]
     # the old slot is free for someone else, the new one is not
-    booking.book(clinic, provider_id=provider_id, patient_id=new_patient(clinic, "Bob"), start=TUESDAY_9)
+    booking.book(
+        clinic, BookingRequest(provider_id=provider_id, patient_id=new_patient(clinic, "Bob"), start=TUESDAY_9)
+    )
     with pytest.raises(SlotTaken):
-        booking.book(clinic, provider_id=provider_id, patient_id=new_patient(clinic, "Cy"), start=ten)
+        booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=new_patient(clinic, "Cy"), start=ten))
     assert count_live(engine) == 2
 
 
 def test_reschedule_to_another_day_and_to_where_it_already_is(clinic, engine, provider_id, patient_id):
-    appointment_id = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
+    appointment_id = booking.book(
+        clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
+    )
     friday_2pm = datetime(2030, 1, 11, 14, 0, tzinfo=ZONE)
     booking.reschedule(clinic, appointment_id, friday_2pm)
     booking.reschedule(clinic, appointment_id, friday_2pm)  # a retry: nothing to do, no error
@@ -124,20 +136,24 @@ def test_reschedule_to_another_day_and_to_where_it_already_is(clinic, engine, pr
 
 
 def test_reschedule_accepts_the_same_instant_in_another_offset(clinic, engine, provider_id, patient_id):
-    appointment_id = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
+    appointment_id = booking.book(
+        clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
+    )
     ten_utc = datetime.fromisoformat("2030-01-08T09:00+00:00")  # 10:00 in Berlin
     booking.reschedule(clinic, appointment_id, ten_utc)
     assert appointment_row(engine, appointment_id).starts_at == TUESDAY_9 + timedelta(hours=1)
 
 
 def test_cancel_frees_the_slot_for_a_new_booking(clinic, engine, provider_id, patient_id):
-    first = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
+    first = booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9))
     booking.cancel(clinic, first)
     booking.cancel(clinic, first)  # cancelling again is a no-op
 
     assert appointment_row(engine, first).status == "cancelled"
     assert TUESDAY_9 in schedule.free_slots(clinic, provider_id, TUESDAY_9.date())
-    second = booking.book(clinic, provider_id=provider_id, patient_id=new_patient(clinic, "Bob"), start=TUESDAY_9)
+    second = booking.book(
+        clinic, BookingRequest(provider_id=provider_id, patient_id=new_patient(clinic, "Bob"), start=TUESDAY_9)
+    )
     assert second != first
     assert appointment_row(engine, second).slot_id == appointment_row(engine, first).slot_id
     assert [v.id for v in schedule.schedule(clinic, TUESDAY_9.date(), TUESDAY_9.date())] == [second]
@@ -146,9 +162,9 @@ def test_cancel_frees_the_slot_for_a_new_booking(clinic, engine, provider_id, pa
 
 
 def test_the_same_patient_can_rebook_a_slot_they_cancelled(clinic, engine, provider_id, patient_id):
-    first = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
+    first = booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9))
     booking.cancel(clinic, first)
-    second = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
+    second = booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9))
     assert second != first and count_live(engine) == 1
 
 
@@ -162,7 +178,9 @@ def test_the_same_patient_can_rebook_a_slot_they_cancelled(clinic, engine, provi
     ],
 )
 def test_change_status_follows_the_allowed_transitions(clinic, engine, provider_id, patient_id, path):
-    appointment_id = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
+    appointment_id = booking.book(
+        clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
+    )
     for status in path:
         booking.change_status(clinic, appointment_id, status)
         assert appointment_row(engine, appointment_id).status == status
@@ -170,18 +188,25 @@ def test_change_status_follows_the_allowed_transitions(clinic, engine, provider_
 
 @pytest.mark.parametrize("path", [["checked_in"], ["checked_in", "completed"], ["no_show"]])
 def test_every_status_but_cancelled_keeps_the_slot(clinic, engine, provider_id, patient_id, path):
-    appointment_id = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
+    appointment_id = booking.book(
+        clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
+    )
     for status in path:
         booking.change_status(clinic, appointment_id, status)
     assert TUESDAY_9 not in schedule.free_slots(clinic, provider_id, TUESDAY_9.date())
     with pytest.raises(SlotTaken):
-        booking.book(clinic, provider_id=provider_id, patient_id=new_patient(clinic, "Bob"), start=TUESDAY_9)
+        booking.book(
+            clinic, BookingRequest(provider_id=provider_id, patient_id=new_patient(clinic, "Bob"), start=TUESDAY_9)
+        )
 
 
 def test_a_named_type_and_notes_are_stored(clinic, provider_id, patient_id):
     follow_up = next(t for t in schedule.appointment_types(clinic) if t.code == "follow_up")
     appointment_id = booking.book(
-        clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9, type_id=follow_up.id, notes="knee"
+        clinic,
+        BookingRequest(
+            provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9, type_id=follow_up.id, notes="knee"
+        ),
     )
     [view] = schedule.schedule(clinic, TUESDAY_9.date(), TUESDAY_9.date())
     assert (view.id, view.type_code, view.notes) == (appointment_id, "follow_up", "knee")
@@ -189,7 +214,7 @@ def test_a_named_type_and_notes_are_stored(clinic, provider_id, patient_id):
 
 def test_the_last_day_of_the_horizon_is_bookable(clinic, provider_id, patient_id):
     last = datetime(2031, 1, 6, 16, 30, tzinfo=ZONE)  # the last slot before NOW + 365 days (Tue 2031-01-07 07:00)
-    assert booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=last) > 0
+    assert booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=last)) > 0
 
 
 # --- a provider whose slot length changed ---
@@ -209,7 +234,7 @@ def shorten_slots(engine, provider_id: int, minutes: int) -> None:
 
 
 def test_shorter_slots_book_around_an_existing_longer_appointment(clinic, engine, hourly_provider, patient_id):
-    long_one = booking.book(clinic, provider_id=hourly_provider, patient_id=patient_id, start=TUESDAY_9)
+    long_one = booking.book(clinic, BookingRequest(provider_id=hourly_provider, patient_id=patient_id, start=TUESDAY_9))
     shorten_slots(engine, hourly_provider, 30)
 
     free = schedule.free_slots(clinic, hourly_provider, TUESDAY_9.date())
@@ -217,17 +242,24 @@ def test_shorter_slots_book_around_an_existing_longer_appointment(clinic, engine
     assert TUESDAY_9 not in free and TUESDAY_9 + HALF_HOUR not in free  # both lie under the hour-long appointment
 
     before = booking.book(
-        clinic, provider_id=hourly_provider, patient_id=new_patient(clinic, "B"), start=TUESDAY_9 - HALF_HOUR
+        clinic,
+        BookingRequest(provider_id=hourly_provider, patient_id=new_patient(clinic, "B"), start=TUESDAY_9 - HALF_HOUR),
     )
     after = booking.book(
-        clinic, provider_id=hourly_provider, patient_id=new_patient(clinic, "C"), start=TUESDAY_9 + 2 * HALF_HOUR
+        clinic,
+        BookingRequest(
+            provider_id=hourly_provider, patient_id=new_patient(clinic, "C"), start=TUESDAY_9 + 2 * HALF_HOUR
+        ),
     )
     assert appointment_row(engine, before).ends_at == TUESDAY_9
     assert appointment_row(engine, after).ends_at == TUESDAY_9 + 3 * HALF_HOUR
     # 09:30 is a slot of the new grid but lies inside the old hour-long appointment: taken, and nothing written
     with pytest.raises(SlotTaken):
         booking.book(
-            clinic, provider_id=hourly_provider, patient_id=new_patient(clinic, "D"), start=TUESDAY_9 + HALF_HOUR
+            clinic,
+            BookingRequest(
+                provider_id=hourly_provider, patient_id=new_patient(clinic, "D"), start=TUESDAY_9 + HALF_HOUR
+            ),
         )
     with engine.connect() as conn:
         starts = (
@@ -245,7 +277,7 @@ def test_shorter_slots_book_around_an_existing_longer_appointment(clinic, engine
 def test_the_database_refuses_an_overlap_inserted_by_hand_in_another_slot_row(
     clinic, engine, hourly_provider, patient_id
 ):
-    booking.book(clinic, provider_id=hourly_provider, patient_id=patient_id, start=TUESDAY_9)
+    booking.book(clinic, BookingRequest(provider_id=hourly_provider, patient_id=patient_id, start=TUESDAY_9))
     shorten_slots(engine, hourly_provider, 30)
     other = new_patient(clinic, "Bob")
     start = TUESDAY_9 + HALF_HOUR
@@ -266,13 +298,16 @@ def test_the_database_refuses_an_overlap_inserted_by_hand_in_another_slot_row(
 
 
 def test_a_cancelled_long_slot_is_rebooked_at_the_new_length(clinic, engine, hourly_provider, patient_id):
-    long_one = booking.book(clinic, provider_id=hourly_provider, patient_id=patient_id, start=TUESDAY_9)
+    long_one = booking.book(clinic, BookingRequest(provider_id=hourly_provider, patient_id=patient_id, start=TUESDAY_9))
     booking.cancel(clinic, long_one)
     shorten_slots(engine, hourly_provider, 30)
 
-    short = booking.book(clinic, provider_id=hourly_provider, patient_id=new_patient(clinic, "B"), start=TUESDAY_9)
+    short = booking.book(
+        clinic, BookingRequest(provider_id=hourly_provider, patient_id=new_patient(clinic, "B"), start=TUESDAY_9)
+    )
     next_one = booking.book(
-        clinic, provider_id=hourly_provider, patient_id=new_patient(clinic, "C"), start=TUESDAY_9 + HALF_HOUR
+        clinic,
+        BookingRequest(provider_id=hourly_provider, patient_id=new_patient(clinic, "C"), start=TUESDAY_9 + HALF_HOUR),
     )
     assert appointment_row(engine, short).ends_at == TUESDAY_9 + HALF_HOUR
     assert appointment_row(engine, short).slot_id == appointment_row(engine, long_one).slot_id  # the slot row is reused
@@ -295,7 +330,7 @@ def test_a_booking_that_waited_for_the_lock_sees_the_winner_and_is_refused_clean
 
     def book_loser():
         try:
-            booking.book(clinic, provider_id=provider_id, patient_id=loser, start=TUESDAY_9)
+            booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=loser, start=TUESDAY_9))
         except Exception as exc:
             result["error"] = exc
 
@@ -342,7 +377,7 @@ def test_a_new_patient_whose_booking_fails_is_not_registered(clinic, engine, pro
 
 
 def test_a_new_patient_for_a_taken_time_is_not_registered(clinic, engine, provider_id, patient_id):
-    booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
+    booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9))
     with pytest.raises(SlotTaken):
         booking.book_new_patient(clinic, ADA, BookingDetails(provider_id=provider_id, start=TUESDAY_9))
     assert count_patients(engine) == 1 and count_live(engine) == 1
@@ -350,7 +385,7 @@ def test_a_new_patient_for_a_taken_time_is_not_registered(clinic, engine, provid
 
 def test_a_likely_twin_is_neither_registered_nor_booked_until_confirmed(clinic, engine, provider_id):
     details = BookingDetails(provider_id=provider_id, start=TUESDAY_9)
-    twin = patients.create_patient(clinic, **ADA.model_dump())
+    twin = patients.create_patient(clinic, PatientIn(**ADA.model_dump()))
     with pytest.raises(LikelyDuplicatePatient) as refused:
         booking.book_new_patient(clinic, ADA, details)
     assert refused.value.patient_ids == [twin] and count_patients(engine) == 1 and count_live(engine) == 0

@@ -5,6 +5,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 
 from app.domain.errors import InvalidInput
+from app.domain.models import BookingRequest
 from app.domain.slots import WorkingBlock
 from app.services import booking, calendar, providers, schedule
 from tests.conftest import ZONE, new_patient
@@ -55,10 +56,17 @@ def test_a_range_too_long_is_refused_naming_the_field(clinic):
 
 def test_patient_history_is_newest_first_and_keeps_cancellations(clinic, provider_id, patient_id):
     next_monday = MONDAY + timedelta(days=7)
-    first = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=at(next_monday, 9))
-    second = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=at(next_monday, 14))
+    first = booking.book(
+        clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=at(next_monday, 9))
+    )
+    second = booking.book(
+        clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=at(next_monday, 14))
+    )
     booking.cancel(clinic, first)
-    booking.book(clinic, provider_id=provider_id, patient_id=new_patient(clinic, "Other"), start=at(next_monday, 10))
+    booking.book(
+        clinic,
+        BookingRequest(provider_id=provider_id, patient_id=new_patient(clinic, "Other"), start=at(next_monday, 10)),
+    )
     history = schedule.patient_appointments(clinic, patient_id)
     assert [(a.id, a.status) for a in history] == [(second, "booked"), (first, "cancelled")]
 

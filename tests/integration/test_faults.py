@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from app.db.engine import make_engine
 from app.domain.errors import ChangeConflict, DatabaseUnavailable, SlotBusy
+from app.domain.models import BookingRequest
 from app.services import booking
 from app.services.uow import UnitOfWork
 from tests.conftest import ZONE, make_clinic
@@ -44,7 +45,9 @@ def test_connection_killed_while_waiting_for_the_lock_is_retried_and_books_once(
 
     def book():
         try:
-            result["id"] = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=SLOT)
+            result["id"] = booking.book(
+                clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=SLOT)
+            )
         except Exception as exc:  # reported below, in the test's thread
             result["error"] = exc
 
@@ -72,7 +75,7 @@ def test_lock_held_by_another_desk_ends_in_slot_busy_and_writes_nothing(db_url, 
         holder, txn = _hold_slot_lock(engine, provider_id)
         # The lock is still held when the booking gives up: it ended by its lock timeout, not by the lock's end.
         with pytest.raises(SlotBusy, match="another desk is booking this slot, try again"):
-            booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=SLOT)
+            booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=SLOT))
         txn.rollback()
         holder.close()
         assert _live_appointments(engine) == 0
@@ -162,7 +165,7 @@ def _book_in_thread(clinic, **values) -> tuple[threading.Thread, dict]:
 
     def book():
         try:
-            outcome["id"] = booking.book(clinic, **values)
+            outcome["id"] = booking.book(clinic, BookingRequest(**values))
         except Exception as exc:  # reported in the test's thread
             outcome["error"] = exc
 
@@ -215,8 +218,8 @@ def test_a_connection_killed_between_lock_and_commit_without_retries_changes_not
 
     with engine.begin() as conn:
         conn.execute(text("DROP TRIGGER test_pause_first_booking ON appointments"))
-    booked = booking.book(clinic, **values)
-    assert booking.book(clinic, **values) == booked  # and once more: still the same booking
+    booked = booking.book(clinic, BookingRequest(**values))
+    assert booking.book(clinic, BookingRequest(**values)) == booked  # and once more: still the same booking
     assert _rows(engine) == ([(booked, request_id, SLOT)], 1)
 
 

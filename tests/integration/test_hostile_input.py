@@ -29,6 +29,7 @@ from sqlalchemy.exc import OperationalError
 
 from app.db.engine import conninfo, make_engine, with_login
 from app.domain.errors import InvalidInput
+from app.domain.models import BookingRequest, PatientIn, validate
 from app.services import booking, staff
 from app.services.patients import create_patient, update_patient
 from tests.conftest import ZONE, drop_roles
@@ -132,10 +133,10 @@ def check_refusal(engine, field: str, outcome, call, *args, **kwargs) -> None:
 def test_create_patient(clinic, engine, field, value, outcome):
     details = {**GRACE, field: value}
     if outcome is not STORED:
-        check_refusal(engine, field, outcome, create_patient, clinic, **details)
+        check_refusal(engine, field, outcome, lambda: create_patient(clinic, validate(PatientIn, **details)))
         return
     before = snapshot(engine)
-    patient = create_patient(clinic, **details)
+    patient = create_patient(clinic, validate(PatientIn, **details))
     assert changes(before, snapshot(engine)) == {"patients": (0, 1), "audit_log": (0, 1), "write_requests": (0, 1)}
     assert stored_bytes(engine, "patients", field, patient) == value.encode("utf-8")
 
@@ -144,10 +145,12 @@ def test_create_patient(clinic, engine, field, value, outcome):
 def test_update_patient(clinic, engine, patient_id, field, value, outcome):
     details = {**GRACE, field: value}
     if outcome is not STORED:
-        check_refusal(engine, field, outcome, update_patient, clinic, patient_id, **details)
+        check_refusal(
+            engine, field, outcome, lambda: update_patient(clinic, patient_id, validate(PatientIn, **details))
+        )
         return
     before = snapshot(engine)
-    update_patient(clinic, patient_id, **details)
+    update_patient(clinic, patient_id, validate(PatientIn, **details))
     assert changes(before, snapshot(engine)) == {"patients": (1, 1), "audit_log": (0, 1)}
     assert stored_bytes(engine, "patients", field, patient_id) == value.encode("utf-8")
 
@@ -161,7 +164,7 @@ def test_update_patient(clinic, engine, patient_id, field, value, outcome):
     ],
 )
 def test_update_patient_refuses_a_bad_patient_id(clinic, engine, patient_id, patient, message):
-    check_refusal(engine, "patient_id", message, update_patient, clinic, patient, **GRACE)
+    check_refusal(engine, "patient_id", message, update_patient, clinic, patient, PatientIn(**GRACE))
 
 
 # --- appointments ---
@@ -171,10 +174,10 @@ def test_update_patient_refuses_a_bad_patient_id(clinic, engine, patient_id, pat
 def test_book_with_notes(clinic, engine, provider_id, patient_id, field, value, outcome):
     request = {"provider_id": provider_id, "patient_id": patient_id, "start": TUESDAY_9, field: value}
     if outcome is not STORED:
-        check_refusal(engine, field, outcome, booking.book, clinic, **request)
+        check_refusal(engine, field, outcome, lambda: booking.book(clinic, validate(BookingRequest, **request)))
         return
     before = snapshot(engine)
-    appointment = booking.book(clinic, **request)
+    appointment = booking.book(clinic, validate(BookingRequest, **request))
     assert changes(before, snapshot(engine)) == {"appointments": (0, 1), "time_slots": (0, 1), "audit_log": (0, 1)}
     assert stored_bytes(engine, "appointments", field, appointment) == value.encode("utf-8")
 

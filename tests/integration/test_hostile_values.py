@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.domain.errors import InvalidInput
+from app.domain.models import BookingRequest, validate
 from app.services import audit, booking, patients, providers, schedule, staff
 from tests.conftest import ZONE
 from tests.integration.db_state import refused
@@ -30,11 +31,15 @@ def test_the_top_integer_is_no_id(engine, clinic, provider_id):
     error = refused(
         engine,
         InvalidInput,
-        booking.book,
-        clinic,
-        provider_id=provider_id,
-        patient_id=TOP_OF_INTEGER,
-        start=datetime(2030, 1, 8, 9, 0, tzinfo=ZONE),
+        lambda: booking.book(
+            clinic,
+            validate(
+                BookingRequest,
+                provider_id=provider_id,
+                patient_id=TOP_OF_INTEGER,
+                start=datetime(2030, 1, 8, 9, 0, tzinfo=ZONE),
+            ),
+        ),
     )
     assert field_and_message(error) == ("patient_id", "Input should be less than 2147483647")
     for call, field in (
@@ -70,7 +75,11 @@ def test_a_staff_password_that_is_not_valid_text_is_refused(engine, clinic):
 def test_a_time_the_clocks_skip_is_refused_naming_the_change(engine, clinic, provider_id, patient_id):
     skipped = datetime(2030, 3, 31, 2, 30, tzinfo=BERLIN)  # clocks go from 02:00 CET to 03:00 CEST
     error = refused(
-        engine, InvalidInput, booking.book, clinic, provider_id=provider_id, patient_id=patient_id, start=skipped
+        engine,
+        InvalidInput,
+        lambda: booking.book(
+            clinic, validate(BookingRequest, provider_id=provider_id, patient_id=patient_id, start=skipped)
+        ),
     )
     assert field_and_message(error) == (
         "start",

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import text
 
 from app.db.engine import conninfo, make_engine
+from app.domain.models import BookingRequest
 from app.live.changes import Change
 from app.live.listener import Backoff, ListenerState, ScheduleListener
 from app.services import booking
@@ -114,7 +115,7 @@ def appointment(appointment_id: int) -> Callable[[Change], bool]:
 
 
 def book_at(clinic, provider_id: int, patient_id: int, start: datetime) -> int:
-    return booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=start)
+    return booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=start))
 
 
 # --- delivery ---

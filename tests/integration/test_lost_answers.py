@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from app.db.engine import make_engine, with_login
-from app.domain.models import BookingDetails, PatientIn
+from app.domain.models import BookingDetails, BookingRequest, PatientIn
 from app.domain.slots import WorkingBlock
 from app.services import appointment_types, booking, patients, providers, staff
 from tests.conftest import STAFF_PASSWORD, WEEKDAY_HOURS, ZONE, drop_roles, make_clinic, new_patient
@@ -58,21 +58,21 @@ def cut(proxy, engine):
 
 
 def test_creating_a_patient_the_receptionist_confirmed_is_not_a_twin_writes_one_patient(cut, engine):
-    new_patient_id, added = cut(patients.create_patient, allow_duplicate=True, **ADA)
+    new_patient_id, added = cut(patients.create_patient, PatientIn(**ADA), allow_duplicate=True)
     assert count(engine, "SELECT count(*) FROM patients") == 1
     assert count(engine, "SELECT id FROM patients") == new_patient_id
     assert added == {("patients", "INSERT"): 1}
 
 
 def test_creating_a_patient_does_not_call_it_a_likely_duplicate_of_itself(cut, engine):
-    new_patient_id, added = cut(patients.create_patient, **ADA)
+    new_patient_id, added = cut(patients.create_patient, PatientIn(**ADA))
     assert count(engine, "SELECT id FROM patients") == new_patient_id
     assert added == {("patients", "INSERT"): 1}
 
 
 def test_editing_a_patient(cut, clinic, engine):
     patient_id = new_patient(clinic)
-    answer, added = cut(patients.update_patient, patient_id, **ADA)
+    answer, added = cut(patients.update_patient, patient_id, PatientIn(**ADA))
     assert answer is None and added == {("patients", "UPDATE"): 1}
 
 
@@ -121,7 +121,9 @@ def test_appointment_types_are_added_changed_and_removed_once(cut, engine):
 
 
 def test_booking_moving_and_cancelling(cut, provider_id, patient_id, engine):
-    appointment_id, added = cut(booking.book, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
+    appointment_id, added = cut(
+        booking.book, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
+    )
     assert count(engine, "SELECT id FROM appointments") == appointment_id
     assert added == {("appointments", "INSERT"): 1}
     later = TUESDAY_9 + timedelta(hours=1)
@@ -185,7 +187,7 @@ def test_a_retry_that_comes_while_the_first_commit_is_still_under_way_waits_for_
 
     def create() -> None:
         try:
-            answer["id"] = patients.create_patient(make_clinic(via), allow_duplicate=True, **ADA)
+            answer["id"] = patients.create_patient(make_clinic(via), PatientIn(**ADA), allow_duplicate=True)
         except Exception as exc:  # reported below, in the test's thread
             answer["error"] = exc
 

@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from app.db.engine import conninfo
 from app.domain.errors import InvalidInput, SlotTaken
+from app.domain.models import BookingRequest, PatientIn
 from app.live.changes import CHANNEL, Change, parse
 from app.services import booking
 from app.services.appointment_types import add_type, update_type
@@ -95,7 +96,9 @@ def slot_of(engine, appointment_id: int) -> int:
 @pytest.fixture
 def booked(clinic, engine, provider_id, patient_id, announcements):
     """An appointment on Tuesday at 9:00; what its booking announced is drained."""
-    appointment_id = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
+    appointment_id = booking.book(
+        clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
+    )
     announcements.drain()
     return appointment_id
 
@@ -105,7 +108,9 @@ def booked(clinic, engine, provider_id, patient_id, announcements):
 
 def test_booking_announces_the_new_slot_and_the_appointment(clinic, engine, provider_id, patient_id, announcements):
     announcements.drain()  # what setting up the provider announced
-    appointment_id = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
+    appointment_id = booking.book(
+        clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
+    )
     nine = (TUESDAY_9, TUESDAY_9 + HALF_HOUR)
     assert readable(announcements.drain()) == [
         announced("time_slots", "INSERT", slot_of(engine, appointment_id), provider_id, nine),
@@ -117,7 +122,7 @@ def test_booking_a_slot_that_exists_announces_only_the_appointment(clinic, provi
     booking.cancel(clinic, booked)
     other = new_patient(clinic, "Bob")
     announcements.drain()
-    rebooked = booking.book(clinic, provider_id=provider_id, patient_id=other, start=TUESDAY_9)
+    rebooked = booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=other, start=TUESDAY_9))
     assert readable(announcements.drain()) == [
         announced("appointments", "INSERT", rebooked, provider_id, (TUESDAY_9, TUESDAY_9 + HALF_HOUR)),
     ]
@@ -236,9 +241,9 @@ def test_a_refused_booking_announces_nothing(clinic, engine, provider_id, patien
     eve = new_patient(clinic, "Eve")
     announcements.drain()
     with pytest.raises(InvalidInput, match="patient_id"):
-        booking.book(clinic, provider_id=provider_id, patient_id=999_999, start=wednesday_10)
+        booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=999_999, start=wednesday_10))
     with pytest.raises(SlotTaken):
-        booking.book(clinic, provider_id=provider_id, patient_id=eve, start=TUESDAY_9)
+        booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=eve, start=TUESDAY_9))
     assert announcements.drain() == []
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM time_slots")).scalar_one() == 1, "only the booked slot"
@@ -262,13 +267,15 @@ def test_no_announcement_carries_patient_data(clinic, engine, provider_id, annou
         "phone": "+49 171 5550199",
         "email": "zebulon.quaxworthy@example.org",
     }
-    patient_id = create_patient(clinic, **patient)
+    patient_id = create_patient(clinic, PatientIn(**patient))
     assert announcements.drain() == [announced("patients", "INSERT", patient_id, None, None)], "the id, nothing else"
-    update_patient(clinic, patient_id, **{**patient, "phone": "+49 171 5550200"})
+    update_patient(clinic, patient_id, PatientIn(**{**patient, "phone": "+49 171 5550200"}))
     assert announcements.drain() == [announced("patients", "UPDATE", patient_id, None, None)]
 
     notes = "Allergic to penicillin; prefers mornings"
-    appointment_id = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9, notes=notes)
+    appointment_id = booking.book(
+        clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9, notes=notes)
+    )
     booking.reschedule(clinic, appointment_id, datetime(2030, 1, 8, 14, 0, tzinfo=ZONE))  # later that day: today
     booking.change_status(clinic, appointment_id, "checked_in")
     booking.change_status(clinic, appointment_id, "booked")

@@ -19,6 +19,7 @@ from app.db import migrate
 from app.db.connect import DatabaseTarget, describe_url
 from app.db.engine import conninfo, make_engine, with_database, with_login
 from app.domain.errors import InvalidInput
+from app.domain.models import BookingRequest
 from app.runtime import AccountDisabled, Login, NoClinicRole, WrongLogin, sign_in
 from app.services import audit, booking, providers, schedule, staff
 from app.services.access import GROUPS, permissions
@@ -98,7 +99,7 @@ def test_a_non_superuser_owner_sets_up_the_clinic_and_stays_out_of_the_admins_re
         sign_in(target, Login(RECEPTIONIST, RECEPTIONIST_PASSWORD))
         receptionist = clinic_as(RECEPTIONIST, RECEPTIONIST_PASSWORD)
         appointment = booking.book(
-            receptionist, provider_id=provider, patient_id=new_patient(receptionist), start=TUESDAY_9
+            receptionist, BookingRequest(provider_id=provider, patient_id=new_patient(receptionist), start=TUESDAY_9)
         )
         assert schedule.appointment(admin, appointment).status == "booked"
         assert [entry.user for entry in audit.history(admin, appointment)] == [RECEPTIONIST]

@@ -13,6 +13,7 @@ from app.db import migrate
 from app.db.connect import DatabaseTarget
 from app.db.engine import conninfo, make_engine
 from app.doctor import run_doctor
+from app.domain.models import BookingRequest
 from app.runtime import Login, sign_in
 from app.services import booking, staff
 from app.services.audit import search
@@ -98,7 +99,9 @@ def test_it_manages_staff_and_the_desks_work(server, monkeypatch, tmp_path):
     desk = create_engine(url, connect_args={"application_name": "clinic-scheduler@someone-else"})
     try:
         clinic = make_clinic(desk)
-        appointment_id = booking.book(clinic, provider_id=provider_id, patient_id=new_patient(clinic), start=TUESDAY_9)
+        appointment_id = booking.book(
+            clinic, BookingRequest(provider_id=provider_id, patient_id=new_patient(clinic), start=TUESDAY_9)
+        )
     finally:
         desk.dispose()
     manager = make_engine(server.url("postgres", SUPERUSER_PASSWORD, "clinic"))

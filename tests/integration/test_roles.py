@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from app.db.engine import conninfo, make_engine, with_login
 from app.db.throwaway import throwaway_database
+from app.domain.models import BookingRequest
 from app.services import booking, providers
 from app.services.staff import add_staff
 from tests.conftest import WEEKDAY_HOURS, ZONE, drop_roles, make_clinic, new_patient
@@ -199,8 +200,10 @@ def seed(clinic, engine) -> dict:
     spare_provider = providers.add_provider(clinic, "Dr. Spare", WEEKDAY_HOURS)
     time_off = providers.add_time_off(clinic, provider, TUESDAY_9 + timedelta(days=7), TUESDAY_9 + timedelta(days=8))
     patient, spare_patient = new_patient(clinic, "Ada"), new_patient(clinic, "Eve")
-    appointment = booking.book(clinic, provider_id=provider, patient_id=patient, start=TUESDAY_9)
-    cancelled = booking.book(clinic, provider_id=provider, patient_id=patient, start=TUESDAY_9 + timedelta(hours=1))
+    appointment = booking.book(clinic, BookingRequest(provider_id=provider, patient_id=patient, start=TUESDAY_9))
+    cancelled = booking.book(
+        clinic, BookingRequest(provider_id=provider, patient_id=patient, start=TUESDAY_9 + timedelta(hours=1))
+    )
     booking.cancel(clinic, cancelled)
     with engine.connect() as conn:
         slot_of = text("SELECT slot_id FROM appointments WHERE id = :id")

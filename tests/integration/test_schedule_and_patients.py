@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlalchemy import text
 
+from app.domain.models import BookingRequest, PatientIn
 from app.domain.slots import WorkingBlock
 from app.services import booking, patients, providers, schedule
 from tests.conftest import ZONE, make_clinic, new_patient
@@ -35,8 +36,10 @@ def test_free_slots_of_an_empty_day_are_the_working_hours(clinic, provider_id):
 
 
 def test_free_slots_leave_out_live_bookings_only(clinic, provider_id, patient_id):
-    booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 9))
-    cancelled = booking.book(clinic, provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 10))
+    booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 9)))
+    cancelled = booking.book(
+        clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 10))
+    )
     booking.cancel(clinic, cancelled)
     free = walls(schedule.free_slots(clinic, provider_id, TUESDAY))
     assert "09:00" not in free and "10:00" in free
@@ -45,7 +48,7 @@ def test_free_slots_leave_out_live_bookings_only(clinic, provider_id, patient_id
 
 def test_another_providers_bookings_do_not_matter(clinic, provider_id, patient_id):
     other = providers.add_provider(clinic, "Dr. Other", {2: [WorkingBlock(time(8), time(12), 30)]})
-    booking.book(clinic, provider_id=other, patient_id=patient_id, start=at(TUESDAY, 9))
+    booking.book(clinic, BookingRequest(provider_id=other, patient_id=patient_id, start=at(TUESDAY, 9)))
     assert walls(schedule.free_slots(clinic, provider_id, TUESDAY)) == OFFICE_HOURS
 
 
@@ -114,7 +117,9 @@ def week(clinic, engine):
     ada, bob, cy, dee = (new_patient(clinic, name, "Test") for name in ("Ada", "Bob", "Cy", "Dee"))
 
     def book(provider, patient, start, code="consultation"):
-        return booking.book(clinic, provider_id=provider, patient_id=patient, start=start, type_id=types[code])
+        return booking.book(
+            clinic, BookingRequest(provider_id=provider, patient_id=patient, start=start, type_id=types[code])
+        )
 
     ids = {
         "alpha_tue_9": book(alpha, ada, at(TUESDAY, 9)),
@@ -173,7 +178,10 @@ def test_day_type_counts_group_live_appointments_by_local_day_and_type(clinic, w
 
 def test_day_type_counts_add_up_several_appointments_of_a_type(clinic, week):
     for hour in (8, 10):
-        booking.book(clinic, provider_id=week["beta"], patient_id=new_patient(clinic, "Eve"), start=at(TUESDAY, hour))
+        booking.book(
+            clinic,
+            BookingRequest(provider_id=week["beta"], patient_id=new_patient(clinic, "Eve"), start=at(TUESDAY, hour)),
+        )
     assert schedule.day_type_counts(clinic, TUESDAY, TUESDAY)[TUESDAY] == {"consultation": 3, "follow_up": 1}
 
 
@@ -212,7 +220,9 @@ def people(clinic) -> dict[str, int]:
         ("Zoë", "Müller", "2001-02-03", "+49 89 333333"),
     ]
     return {
-        first: patients.create_patient(clinic, first_name=first, last_name=last, date_of_birth=born, phone=phone)
+        first: patients.create_patient(
+            clinic, PatientIn(first_name=first, last_name=last, date_of_birth=born, phone=phone)
+        )
         for first, last, born, phone in rows
     }
 
@@ -299,11 +309,13 @@ def test_search_returns_whole_patients_and_at_most_fifty(clinic, engine, people)
 def test_create_patient_stores_clean_values(clinic, engine):
     patient_id = patients.create_patient(
         clinic,
-        first_name="  Grace ",
-        last_name=" Hopper",
-        date_of_birth=date(1906, 12, 9),
-        phone=" +1 555 867 5309 ",
-        email=" grace@navy.example.org ",
+        PatientIn(
+            first_name="  Grace ",
+            last_name=" Hopper",
+            date_of_birth=date(1906, 12, 9),
+            phone=" +1 555 867 5309 ",
+            email=" grace@navy.example.org ",
+        ),
     )
     stored = patients.get_patient(clinic, patient_id)
     assert (stored.first_name, stored.last_name, stored.phone, stored.email) == (

@@ -15,6 +15,7 @@ from app.db.connect import DatabaseTarget
 from app.db.engine import conninfo, make_engine, with_login
 from app.db.throwaway import throwaway_database
 from app.domain.errors import Busy, InvalidInput, SlotBusy
+from app.domain.models import BookingRequest, validate
 from app.runtime import Login, SignInFailed, sign_in
 from app.services import booking, staff
 from tests.conftest import STAFF_PASSWORD, drop_roles, make_clinic, new_patient
@@ -89,7 +90,11 @@ def test_a_patient_held_by_a_psql_session_is_named_in_the_desk_s_refusal(db_url,
             holder.execute("SELECT id FROM patients FOR UPDATE")  # and the receptionist goes for lunch
             before = row_counts(engine)
             error = refused(
-                engine, Busy, booking.book, clinic, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9
+                engine,
+                Busy,
+                booking.book,
+                clinic,
+                validate(BookingRequest, provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9),
             )
             assert not isinstance(error, SlotBusy), "the slot was free: the patient's record was held"
             assert error.what == "this patient's record"

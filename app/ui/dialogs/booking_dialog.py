@@ -463,8 +463,8 @@ class BookingDialog(EditingDialog):
         self._set_mode(PatientMode.EXISTING)
 
     def _submit_booking(self, patient_id: int) -> None:
-        values = {**self._booking_details(), "patient_id": patient_id}
-        self.save_with(lambda: booking.book(self._clinic, **values), self._on_booked, self._on_booking_failed)
+        request = validate(BookingRequest, **self._booking_details(), patient_id=patient_id)
+        self.save_with(lambda: booking.book(self._clinic, request), self._on_booked, self._on_booking_failed)
 
     def _on_booking_failed(self, error: BaseException) -> None:
         # Lost with the connection, the commit may have happened: the next step asks the database first.

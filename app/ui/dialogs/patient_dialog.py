@@ -9,6 +9,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from app.domain.errors import InvalidInput, NotFound
+from app.domain.models import PatientIn, validate
 from app.live.changes import Change
 from app.services import patients
 from app.services.context import Clinic
@@ -162,8 +163,8 @@ class PatientDialog(EditingDialog):
             self._disclosure.show_all = True
             self.refresh()
             return
-        values, patient_id = self.form.values(), self._patient_id
-        self.save_with(lambda: patients.update_patient(self._clinic, patient_id, **values), self._on_saved)
+        patient, patient_id = validate(PatientIn, **self.form.values()), self._patient_id
+        self.save_with(lambda: patients.update_patient(self._clinic, patient_id, patient), self._on_saved)
 
     def hold_still(self, busy: bool) -> None:
         self.form.setEnabled(not busy)
