@@ -73,22 +73,30 @@ def history(clinic: Clinic, appointment_id: int) -> list[AuditEntry]:
     appointment_id = check_id("appointment_id", appointment_id)
     rows = clinic.uow.read(lambda conn: conn.execute(_HISTORY, {"appointment_id": appointment_id}).all())
     return [
-        AuditEntry(
-            at=row.at,
-            user=row.db_user,
-            workstation=row.workstation,
+        _entry(
+            row,
             table="appointments",
-            action=row.action,
             row_id=appointment_id,
             appointment_id=appointment_id,
             patient_id=_patient_of(row.after if row.after is not None else row.before),
-            before=row.before,
-            after=row.after,
-            provider=row.provider,
-            address=_address(row.client_addr),
         )
         for row in rows
     ]
+
+
+def _entry(row, **known: Any) -> AuditEntry:
+    """An entry from a row of the trail (the columns both queries read) and what the query knows besides."""
+    return AuditEntry(
+        at=row.at,
+        user=row.db_user,
+        workstation=row.workstation,
+        action=row.action,
+        before=row.before,
+        after=row.after,
+        provider=row.provider,
+        address=_address(row.client_addr),
+        **known,
+    )
 
 
 def search(
@@ -118,20 +126,13 @@ def search(
     }
     rows = clinic.uow.read(lambda conn: conn.execute(_SEARCH, params).all())
     return [
-        AuditEntry(
-            at=row.at,
-            user=row.db_user,
-            workstation=row.workstation,
+        _entry(
+            row,
             table=row.table_name,
-            action=row.action,
             row_id=row.row_id,
             appointment_id=row.appointment_id,
             patient_id=row.patient_id,
-            before=row.before,
-            after=row.after,
-            provider=row.provider,
             patient=row.patient,
-            address=_address(row.client_addr),
         )
         for row in rows
     ]

@@ -65,7 +65,7 @@ def _range_params(clinic: Clinic, first_day: date, last_day: date, provider_id: 
 
 
 _DETAILS = (
-    "SELECT appointment_id, status, starts_at, ends_at, notes, provider_id, provider_name, patient_id,"
+    "SELECT appointment_id AS id, status, starts_at, ends_at, notes, provider_id, provider_name, patient_id,"
     " patient_first_name || ' ' || patient_last_name AS patient_name, type_code, type_name, type_color"
     " FROM appointment_details"
 )
@@ -124,23 +124,7 @@ def booked_by_request(clinic: Clinic, request_id: UUID) -> AppointmentView | Non
 
 
 def _views(rows) -> list[AppointmentView]:
-    return [
-        AppointmentView(
-            id=r.appointment_id,
-            status=r.status,
-            starts_at=r.starts_at,
-            ends_at=r.ends_at,
-            notes=r.notes,
-            provider_id=r.provider_id,
-            provider_name=r.provider_name,
-            patient_id=r.patient_id,
-            patient_name=r.patient_name,
-            type_code=r.type_code,
-            type_name=r.type_name,
-            type_color=r.type_color,
-        )
-        for r in rows
-    ]
+    return [AppointmentView(**row._mapping) for row in rows]  # the columns are named as the fields
 
 
 _DAY_COUNTS = text(

@@ -1,7 +1,6 @@
 """A table of appointments (a patient's history): plain AppointmentView rows, shown in the clinic's zone."""
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
@@ -9,17 +8,13 @@ from PySide6.QtGui import QColor
 from app.services.schedule import AppointmentView
 from app.ui.dates import clock, day_words
 from app.ui.labels import status_label
-from app.ui.models.rows_model import RowsModel
+from app.ui.models.rows_model import RowsModel, ZonedRowsModel
 
 
-class AppointmentTableModel(RowsModel[AppointmentView]):
+class AppointmentTableModel(ZonedRowsModel[AppointmentView]):
     COLUMNS = ("Date", "Time", "Provider", "Type", "Status")
     set_appointments = RowsModel.set_rows
     appointment_at = RowsModel.row_at
-
-    def __init__(self, zone: ZoneInfo, parent=None):
-        super().__init__(parent)
-        self._zone = zone
 
     def cell(self, appointment: AppointmentView, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:

@@ -9,22 +9,18 @@ from PySide6.QtGui import QFont
 
 from app.services.audit import AuditEntry
 from app.ui.audit_words import changed_fields, describe, field_label, moment_text, value_text, workstation_text
-from app.ui.models.rows_model import RowsModel
+from app.ui.models.rows_model import RowsModel, ZonedRowsModel
 
 EntryRole = Qt.ItemDataRole.UserRole  # the AuditEntry itself
 
 
-class AuditTableModel(RowsModel[AuditEntry]):
+class AuditTableModel(ZonedRowsModel[AuditEntry]):
     """Entries, one per row: when, who, from where, what, about which patient."""
 
     COLUMNS = ("When", "Who", "Workstation", "What", "Patient")
     PATIENT_COLUMN = 4
     set_entries = RowsModel.set_rows
     entry_at = RowsModel.row_at
-
-    def __init__(self, zone: ZoneInfo, parent=None):
-        super().__init__(parent)
-        self._zone = zone
 
     def cell(self, entry: AuditEntry, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
@@ -52,14 +48,13 @@ def _workstation_tip(entry: AuditEntry) -> str:
     return f"{entry.workstation} (the name the program gave), connected {where} (as the server saw it)"
 
 
-class AuditFieldsModel(RowsModel[str]):
+class AuditFieldsModel(ZonedRowsModel[str]):
     """One entry's row before and after the change, a field a row: the changed fields first, in bold."""
 
     COLUMNS = ("Field", "Before", "After")
 
     def __init__(self, zone: ZoneInfo, parent=None):
-        super().__init__(parent)
-        self._zone = zone
+        super().__init__(zone, parent)
         self._entry: AuditEntry | None = None
         self._changed: set[str] = set()
 

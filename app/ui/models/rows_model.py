@@ -3,6 +3,7 @@ headings. Subclasses say only what one cell shows for a role; a list is a model 
 
 from collections.abc import Iterable
 from typing import Any, Generic, TypeVar
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
@@ -53,3 +54,11 @@ class RowsModel(QAbstractTableModel, Generic[Row]):
     def cell(self, row: Row, column: int, role: int) -> Any:
         """What `row` shows in `column` for `role`; None for a role it does not fill."""
         raise NotImplementedError
+
+
+class ZonedRowsModel(RowsModel[Row]):
+    """Rows whose times show in the clinic's zone."""
+
+    def __init__(self, zone: ZoneInfo, parent=None):
+        super().__init__(parent)
+        self._zone = zone
