@@ -220,10 +220,13 @@ def sign_in(target: DatabaseTarget, login: Login) -> None:
 @contextmanager
 def maintenance_clinic(settings: Settings, target: DatabaseTarget) -> Iterator[Clinic]:
     """The clinic as the configured login sees it (on the embedded database, its superuser), for as long as the
-    `with` block lasts."""
+    `with` block lasts. A database fault the block did not foresee becomes DatabaseNotOpened: the start says it in
+    one line."""
     engine = make_engine(target.url, pool_size=1)
     try:
         yield Clinic(uow=UnitOfWork(engine), zone=settings.clinic_timezone)
+    except DBAPIError as exc:
+        raise DatabaseNotOpened(database_error_message(exc)) from exc
     finally:
         engine.dispose()
 

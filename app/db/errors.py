@@ -1,5 +1,5 @@
 """What a database error means, decided in one place: psycopg's exception classes (one per SQLSTATE) under
-SQLAlchemy's wrappers. The unit of work, the services, the sign-in, the listener and `doctor` ask here."""
+SQLAlchemy's wrappers. The unit of work, the services, the start, the sign-in and `doctor` ask here."""
 
 import re
 from enum import Enum, auto
@@ -48,8 +48,9 @@ def classify(exc: BaseException) -> Fault:
         return Fault.LOCK_TIMEOUT
     if isinstance(error, _CONNECTION_GONE):
         return Fault.CONNECTION
-    # A connection that failed or broke has no SQLSTATE: psycopg raises its plain OperationalError.
-    if type(error) is psycopg.OperationalError:
+    # A connection that failed or broke has no SQLSTATE: psycopg raises its plain OperationalError. (A SQLSTATE
+    # psycopg has no class for comes as a plain OperationalError too, with its code: not a lost connection.)
+    if type(error) is psycopg.OperationalError and getattr(error, "sqlstate", None) is None:
         return Fault.CONNECTION
     return Fault.OTHER
 

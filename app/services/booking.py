@@ -142,7 +142,7 @@ def book_new_patient(
     """Register `patient` and book `details` for them in one transaction: both happen or neither (a connection
     lost between them leaves no patient without their booking). Raises as `book` does, and
     LikelyDuplicatePatient as `patients.insert_patient` does. Repeating it with the same request id after a lost
-    answer returns what the first attempt did."""
+    answer returns what the first attempt did; a request id that booked something else is refused."""
     slot, holder_request = _slot_before_locking(clinic, details)
     if holder_request and holder_request != details.request_id:
         raise SlotTaken()
@@ -150,6 +150,7 @@ def book_new_patient(
     def work(conn: Connection) -> NewPatientBooked:
         done = conn.execute(FIND_BY_REQUEST, {"request_id": details.request_id}).one_or_none()
         if done is not None:  # a retry whose first COMMIT went through
+            _same_booking(done, details, None)
             return NewPatientBooked(done.patient_id, done.id)
         patient_id = patients.insert_patient(conn, patient, allow_duplicate=allow_duplicate)
         request = BookingRequest(patient_id=patient_id, **details.model_dump())
@@ -159,6 +160,7 @@ def book_new_patient(
         return clinic.uow.run(work)
     except _RequestAlreadyBooked:  # another attempt with this request id committed meanwhile
         done = clinic.uow.read(lambda conn: conn.execute(FIND_BY_REQUEST, {"request_id": details.request_id}).one())
+        _same_booking(done, details, None)
         return NewPatientBooked(done.patient_id, done.id)
 
 
@@ -185,8 +187,8 @@ def _book_slot(conn: Connection, clinic: Clinic, request: BookingRequest, slot: 
         "notes": request.notes,
         "request_id": request.request_id,
     }
-    # One transaction: get-or-create, lock, then check-and-insert. The server runs them in this order;
-    # they travel (with the BEGIN) in one round trip.
+    # Get-or-create, lock, then check-and-insert, in the caller's transaction. The server runs them in this order;
+    # they travel in one round trip (with the BEGIN, when they are the transaction's first statements).
     statements = [(INSERT_SLOT, params), (LOCK_SLOT, params), (BOOK_IF_FREE, params)]
     with _constraints_as_domain_errors():
         outcome = execute_pipelined(conn, statements)
@@ -199,15 +201,18 @@ def _find_by_request(clinic: Clinic, request: BookingRequest) -> int:
     """The appointment this request id already booked, if it is the same booking; a request id reused for
     another provider, time or patient is refused rather than answered with the first booking."""
     found = clinic.uow.read(lambda conn: conn.execute(FIND_BY_REQUEST, {"request_id": request.request_id}).one())
-    if (found.provider_id, found.patient_id, found.starts_at) != (
-        request.provider_id,
-        request.patient_id,
-        request.start,
-    ):
+    return _same_booking(found, request, request.patient_id).id
+
+
+def _same_booking(found, request: BookingDetails, patient_id: int | None):
+    """`found` (what the request id booked), if it is the booking `request` asks for (for `patient_id`, unless
+    None: a new patient's); a request id reused for another provider, time or patient is refused."""
+    same_patient = patient_id is None or found.patient_id == patient_id
+    if (found.provider_id, found.starts_at) != (request.provider_id, request.start) or not same_patient:
         raise InvalidInput.single(
             "request_id", "this request already booked another appointment; start a new booking for this one"
         )
-    return found.id
+    return found
 
 
 def _lock_appointment(conn: Connection, appointment_id: int):

@@ -165,7 +165,7 @@ def take(output: Path) -> list[Path]:
         window = showcase.window
         busiest = window.desk.providers[0].id
         for theme_name in ("light", "dark"):
-            window.set_theme_choice(theme_name)
+            window.themes.choose(theme_name)
             _show(window, ViewMode.MONTH, None)
             window.picker.show_day(None, SHOWCASE_NOW.date())
             wait_until(lambda: _settled(window))
@@ -178,7 +178,7 @@ def take(output: Path) -> list[Path]:
             saved.append(_save(window, output / f"day-{theme_name}.png"))
             saved.append(_booking_dialog(window, output / f"booking-{theme_name}.png"))
         saved.append(_sign_in(output / "locked-dark.png", locked_by="frontdesk1"))
-        window.set_theme_choice("light")
+        window.themes.choose("light")
         _show(window, ViewMode.WEEK, busiest)
         _pick_a_time(window, busiest)
         saved.append(_offline(showcase, output / "offline-light.png"))

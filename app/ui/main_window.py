@@ -7,19 +7,18 @@ the changes announced) is the `Desk`'s; the window follows it, and offers only w
 database says which, and refuses the rest anyway).
 """
 
-from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import QSettings, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter, QStackedWidget
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QSplitter, QStackedWidget
 
 from app.domain.errors import DatabaseUnavailable
 from app.live.changes import Change
 from app.runtime import Runtime
-from app.services.access import GROUPS, Permissions
+from app.services.access import GROUPS
 from app.services.schedule import AppointmentView
-from app.ui import theme
+from app.ui.admin_menu import AdminMenu
 from app.ui.desk import Desk
 from app.ui.dialog_launcher import DialogLauncher
 from app.ui.dialogs.appointment_dialog import AppointmentDialog
@@ -27,6 +26,8 @@ from app.ui.navigation import ViewMode, step, visible_range
 from app.ui.navigation_bar import NavigationBar, make_action
 from app.ui.slot_picker import SlotPicker
 from app.ui.status_bar import ClinicStatusBar
+from app.ui.theme import Theme
+from app.ui.theme_menu import ThemeMenu
 from app.ui.throttle import Throttle
 from app.ui.view_data import GridData, MonthData, ViewRequest, load_view
 from app.ui.views.columns import GridColumn
@@ -53,8 +54,7 @@ class MainWindow(QMainWindow):
         self.runner = runner if runner is not None else TaskRunner(self)
         self.desk = Desk(runtime, self.runner, self)
         self.dialogs = DialogLauncher(self.desk, self)
-        self.theme_choice = theme.saved_choice(self.settings)
-        self.theme = theme.resolve(self.theme_choice)
+        self.themes = ThemeMenu(self.settings, self)
         self.data: MonthData | GridData | None = None
         self.mode = _saved_mode(self.settings.value("view/mode"))
         self.anchor = self.today()
@@ -73,7 +73,7 @@ class MainWindow(QMainWindow):
         self._follow_desk()
         self.runner.busy_changed.connect(self.status.set_loading)
         self.runner.failed.connect(lambda message: self.status.showMessage(message, 10_000))
-        QGuiApplication.styleHints().colorSchemeChanged.connect(self._follow_system_scheme)
+        self.themes.changed.connect(self._paint_with)
 
         self._now_timer = QTimer(self)
         self._now_timer.timeout.connect(self._tick)
@@ -82,7 +82,7 @@ class MainWindow(QMainWindow):
         self._retry_timer = QTimer(self, singleShot=True, interval=RETRY_READ_MS)
         self._retry_timer.timeout.connect(self.refresh)
         self._restore_geometry()
-        self.apply_theme()
+        self.themes.apply()
         self._show_mode(self.mode)
         self._show_access()
         self.desk.start()
@@ -90,11 +90,11 @@ class MainWindow(QMainWindow):
     # --- building ---
 
     def _build_views(self) -> None:
-        self.month_view = MonthView(self.theme)
+        self.month_view = MonthView(self.themes.theme)
         self.month_view.setAccessibleName("Month calendar")
-        self.week_view = TimeGridView(self.theme, self.clinic.zone)
+        self.week_view = TimeGridView(self.themes.theme, self.clinic.zone)
         self.week_view.setAccessibleName("Week calendar")
-        self.day_view = TimeGridView(self.theme, self.clinic.zone)
+        self.day_view = TimeGridView(self.themes.theme, self.clinic.zone)
         self.day_view.setAccessibleName("Day calendar")
         self.stack = QStackedWidget()
         for view in (self.month_view, self.week_view, self.day_view):
@@ -166,7 +166,7 @@ class MainWindow(QMainWindow):
             self._action("Quit", QKeySequence.StandardKey.Quit, "Close the appointment book", self.close)
         )
         self._build_view_menu()
-        self._build_admin_menu()
+        self.admin = AdminMenu(self.menuBar(), self.dialogs, self)
 
     def _build_view_menu(self) -> None:
         view_menu = self.menuBar().addMenu("&View")
@@ -177,66 +177,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(
             self._action("Refresh", QKeySequence.StandardKey.Refresh, "Read the schedule again", self.refresh)
         )
-        theme_menu = view_menu.addMenu("Theme")
-        group = QActionGroup(self)
-        self.theme_actions: dict[str, QAction] = {}
-        for choice in theme.THEME_CHOICES:
-            label = "Follow the system" if choice == "system" else choice.title()
-            action = theme_menu.addAction(label)
-            action.setCheckable(True)
-            action.setChecked(choice == self.theme_choice)
-            action.triggered.connect(lambda _checked=False, c=choice: self.set_theme_choice(c))
-            group.addAction(action)
-            self.theme_actions[choice] = action
-
-    def _build_admin_menu(self) -> None:
-        self.admin_menu = self.menuBar().addMenu("&Admin")
-        self._admin_entries: list[tuple[QAction, Callable[[Permissions], bool]]] = []
-        entries = (
-            (
-                "Providers and hours…",
-                "Add providers, edit them, set their weekly hours, slot length and time off",
-                self.dialogs.open_providers,
-                _can_manage_schedule,
-            ),
-            (
-                "Appointment types…",
-                "Add and edit appointment types and their colours",
-                self.dialogs.open_types,
-                _can_manage_schedule,
-            ),
-            (
-                "Staff…",
-                "Add staff logins, disable or enable them, reset passwords",
-                self.dialogs.open_staff,
-                _can_manage_staff,
-            ),
-            (
-                "Audit log…",
-                "Who changed what, when and from which workstation",
-                self.dialogs.open_audit_log,
-                _can_view_audit,
-            ),
-        )
-        self.providers_action, self.types_action, self.staff_action, self.audit_action = (
-            self.add_admin_entry(*entry) for entry in entries
-        )
-
-    def add_admin_entry(
-        self, text: str, tip: str, slot: Callable[[], object], allowed: Callable[[Permissions], bool]
-    ) -> QAction:
-        """An entry of the Admin menu, shown only while `allowed(permissions)` holds for the signed-in role."""
-        action = self._action(text, None, tip, slot)
-        self.admin_menu.addAction(action)
-        self._admin_entries.append((action, allowed))
-        self._show_admin_entries()
-        return action
-
-    def _show_admin_entries(self) -> None:
-        permissions = self.desk.permissions
-        for action, allowed in self._admin_entries:
-            action.setVisible(permissions is not None and allowed(permissions))
-        self.admin_menu.menuAction().setVisible(any(action.isVisible() for action, _ in self._admin_entries))
+        view_menu.addMenu(self.themes.menu)
 
     # --- following the desk ---
 
@@ -264,9 +205,9 @@ class MainWindow(QMainWindow):
         self.new_action.setVisible(can_book)
         self.picker.book_button.setVisible(can_book)
         self.picker.set_write_enabled(can_book and self.desk.write_block is None)
-        self._show_admin_entries()
-        # Staff change their own passwords; IT's own logins (a superuser) are IT's business.
         permissions = self.desk.permissions
+        self.admin.show_for(permissions)
+        # Staff change their own passwords; IT's own logins (a superuser) are IT's business.
         self.change_password_action.setVisible(permissions is not None and permissions.role in GROUPS.values())
         self.status.set_account(permissions)
 
@@ -447,23 +388,9 @@ class MainWindow(QMainWindow):
 
     # --- theme and persistence ---
 
-    def set_theme_choice(self, choice: str) -> None:
-        self.theme_choice = choice
-        self.settings.setValue(theme.THEME_KEY, choice)
-        self.theme_actions[choice].setChecked(True)
-        self.apply_theme()
-
-    def apply_theme(self) -> None:
-        self.theme = theme.resolve(self.theme_choice)
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            theme.apply(app, self.theme)
+    def _paint_with(self, current: Theme) -> None:
         for view in (self.month_view, self.week_view, self.day_view, self.picker):
-            view.set_theme(self.theme)
-
-    def _follow_system_scheme(self) -> None:
-        if self.theme_choice == "system":
-            self.apply_theme()
+            view.set_theme(current)
 
     def _restore_geometry(self) -> None:
         geometry = self.settings.value("window/geometry")
@@ -485,18 +412,6 @@ class MainWindow(QMainWindow):
         self.shutdown()
         super().closeEvent(event)
         self.closed.emit()
-
-
-def _can_view_audit(allowed: Permissions) -> bool:
-    return allowed.can_view_audit
-
-
-def _can_manage_schedule(allowed: Permissions) -> bool:
-    return allowed.can_manage_schedule
-
-
-def _can_manage_staff(allowed: Permissions) -> bool:
-    return allowed.can_manage_staff
 
 
 def _saved_mode(value: object) -> ViewMode:

@@ -423,3 +423,21 @@ def test_a_lost_booking_that_went_through_is_reported_when_the_form_was_changed_
     assert "Tue 08 Jan 2030 at 09:00" in dialog.banner.text()
     assert dialog.book_button.isHidden() and dialog.cancel_button.text() == "Close"
     assert [row.starts_at for row in appointments(engine)] == [SLOT]
+
+
+def test_a_lost_booking_for_an_existing_patient_is_reported_when_a_new_patient_is_typed_meanwhile(
+    qtbot, engine, clinic, open_dialog, lost_acknowledgement
+):
+    new_patient(clinic, "Ada", "Lovelace")
+    dialog = open_dialog()
+    choose_existing(qtbot, dialog, "Ada")
+    click_book(qtbot, dialog)
+    qtbot.waitUntil(lambda: dialog.banner.isVisible())
+    fill_new_patient(
+        qtbot, dialog, first_name="Grace", last_name="Hopper", date_of_birth="1906-12-09", phone="+1 212 555 0100"
+    )
+
+    with qtbot.waitSignal(dialog.booked):
+        click_book(qtbot, dialog)
+    assert "The earlier attempt had gone through" in dialog.banner.text() and "Ada Lovelace" in dialog.banner.text()
+    assert [p for p in patient_rows(engine) if p.last_name == "Hopper"] == []  # nobody registered behind her back

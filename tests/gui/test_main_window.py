@@ -208,7 +208,7 @@ def test_find_patient_opens_an_appointment_on_its_day(qtbot, window, provider_id
 
 def test_theme_view_and_size_persist_across_a_restart(qtbot, open_window, provider_id):
     first = open_window()
-    first.set_theme_choice("dark")
+    first.themes.choose("dark")
     first.set_mode(ViewMode.MONTH)
     first.show_provider(provider_id)
     first.resize(900, 700)  # the offscreen screen is 800x800: restoring fits the width to it
@@ -216,12 +216,12 @@ def test_theme_view_and_size_persist_across_a_restart(qtbot, open_window, provid
     first.close()
 
     second = open_window()
-    assert second.theme_choice == "dark" and second.theme.is_dark
+    assert second.themes.choice == "dark" and second.themes.theme.is_dark
     assert QApplication.instance().palette().window().color() == theme.theme("dark").color("window")
     assert second.mode is ViewMode.MONTH and second.stack.currentWidget() is second.month_view
     assert second.provider_id == provider_id and second.navigation.provider_combo.currentData() == provider_id
     assert second.height() == 700
-    second.set_theme_choice("light")
+    second.themes.choose("light")
 
 
 def unnamed_controls(widget: QWidget) -> list[QWidget]:

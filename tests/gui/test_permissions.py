@@ -57,9 +57,9 @@ def patient_edit_offered(window: MainWindow, details: AppointmentDialog) -> list
 
 def admin_menu(window: MainWindow) -> list[str]:
     """The Admin menu's visible entries; empty if the menu itself is hidden."""
-    if not window.admin_menu.menuAction().isVisible():
+    if not window.admin.menu.menuAction().isVisible():
         return []
-    return [action.text() for action in window.admin_menu.actions() if action.isVisible()]
+    return [action.text() for action in window.admin.menu.actions() if action.isVisible()]
 
 
 def test_a_manager_reads_everything_books_nothing_and_has_the_audit_log(qtbot, open_as, appointment_id, provider_id):
@@ -74,7 +74,7 @@ def test_a_manager_reads_everything_books_nothing_and_has_the_audit_log(qtbot, o
     assert patient_edit_offered(window, details) == [False, False]
     assert details.history.isVisible() and details.history_model.rowCount() == 1
 
-    window.audit_action.trigger()
+    window.admin.audit_action.trigger()
     assert window.findChild(AuditDialog) is not None
 
 
@@ -97,9 +97,9 @@ def test_admins_and_the_superuser_have_everything(qtbot, open_as, appointment_id
     assert admin_menu(window) == ["Providers and hours…", "Appointment types…", "Staff…", "Audit log…"]
     assert changes_offered(details_of(qtbot, window, appointment_id, provider_id)) == [True, True, True]
 
-    window.providers_action.trigger()
-    window.types_action.trigger()
-    window.staff_action.trigger()
+    window.admin.providers_action.trigger()
+    window.admin.types_action.trigger()
+    window.admin.staff_action.trigger()
     for screen in (ProvidersDialog, AppointmentTypesDialog, StaffDialog):
         assert window.findChild(screen) is not None
 

@@ -398,3 +398,12 @@ def test_booking_a_new_patient_again_with_the_same_request_registers_them_once(c
     first = booking.book_new_patient(clinic, ADA, details)
     assert booking.book_new_patient(clinic, ADA, details) == first
     assert count_patients(engine) == 1 and count_live(engine) == 1
+
+
+def test_a_request_id_that_booked_another_time_is_refused_for_a_new_patient(clinic, engine, provider_id):
+    first = BookingDetails(provider_id=provider_id, start=TUESDAY_9)
+    booking.book_new_patient(clinic, ADA, first)
+    moved = first.model_copy(update={"start": TUESDAY_9 + timedelta(hours=1)})
+    with pytest.raises(InvalidInput, match="this request already booked another appointment"):
+        booking.book_new_patient(clinic, ADA, moved)
+    assert count_patients(engine) == 1 and count_live(engine) == 1

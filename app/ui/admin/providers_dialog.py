@@ -75,6 +75,7 @@ def _text_width(widget: QWidget, text: str) -> int:
 
 
 class ProvidersDialog(EditingDialog):
+    REFUSALS_JOINED_BY = "\n"  # one refusal a line
     changed = Signal()  # after any save that went through
 
     def __init__(self, runner: TaskRunner, clinic: Clinic, parent: QWidget | None = None):

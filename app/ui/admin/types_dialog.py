@@ -54,6 +54,7 @@ def _label(kind: AppointmentTypeSetup) -> str:
 
 
 class AppointmentTypesDialog(EditingDialog):
+    REFUSALS_JOINED_BY = "\n"  # one refusal a line
     changed = Signal()  # after any save that went through
 
     def __init__(self, runner: TaskRunner, clinic: Clinic, parent: QWidget | None = None):

@@ -250,19 +250,20 @@ class AppointmentDialog(EditingDialog):
         day = self._clinic.local(self._appointment.starts_at).date()
         allowed = transitions_on(status, day, today)
         for target, button in self.status_buttons.items():
-            button.setEnabled(self._can_write() and target in allowed)
+            button.setEnabled(self._may_change() and target in allowed)
             # Undoing is the exception, offered only where it applies; the visit's steps from its day on.
             button.setVisible(target in allowed if target is AppointmentStatus.BOOKED else day <= today)
         self.status_row.setVisible(self._can_book and (day <= today or AppointmentStatus.BOOKED in allowed))
         self.cancel_button.setVisible(self._can_book and AppointmentStatus.CANCELLED in allowed)
-        self.cancel_button.setEnabled(self._can_write())
+        self.cancel_button.setEnabled(self._may_change())
         # Only a booked appointment can move (the service refuses the others).
         self.reschedule_button.setVisible(self._can_book)
-        self.reschedule_button.setEnabled(self._can_write() and status is AppointmentStatus.BOOKED)
+        self.reschedule_button.setEnabled(self._may_change() and status is AppointmentStatus.BOOKED)
         self.edit_patient_button.setVisible(self._can_edit_patients)
         self.edit_patient_button.setEnabled(self.can_write)
 
-    def _can_write(self) -> bool:
+    def _may_change(self) -> bool:
+        """The role may change appointments, and the desk may write now."""
         return self._can_book and self.can_write
 
     def set_can_book(self, allowed: bool) -> None:

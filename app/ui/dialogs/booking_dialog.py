@@ -104,6 +104,14 @@ def _segment_style(theme: Theme) -> str:
     )
 
 
+def _booked_earlier(found: AppointmentView, local_start: datetime) -> str:
+    """What a lost attempt booked, when the form has changed since."""
+    return (
+        f"The earlier attempt had gone through before the connection was lost: {found.patient_name} is booked"
+        f" on {day_words(local_start.date(), PADDED_DAY)} at {clock(local_start)}. Nothing else was booked."
+    )
+
+
 class BookingDialog(EditingDialog):
     booked = Signal(int)  # the new appointment's id; the dialog then closes
     slot_taken = Signal()  # another desk took the chosen time: the picker behind the dialog is stale
@@ -119,6 +127,7 @@ class BookingDialog(EditingDialog):
         self._request_id = uuid.uuid4()
         self._disclosure = Disclosure(self.refresh)
         self._outcome_unknown = False  # the last attempt lost its connection: it may have booked
+        self._attempted: tuple = ()  # what the last attempt was to book (see _attempt)
         self._slots_loaded = False
         self._gone_message = SLOT_GONE_MESSAGE  # what to say if the chosen time is missing from the next load
         self._taken_elsewhere = False  # a change since the last check booked at another desk
@@ -424,22 +433,30 @@ class BookingDialog(EditingDialog):
 
     # --- booking --------------------------------------------------------------------------------------------
 
-    def book(self) -> None:
-        """Register the new patient if there is one, then book; the outcome arrives by callback."""
-        if self.busy:
+    def book(self, *, allow_duplicate: bool = False) -> None:
+        """Book, registering the new patient in the same transaction if there is one (`allow_duplicate`: the
+        receptionist said a look-alike is someone else); the outcome arrives by callback."""
+        if not self.can_write:
             return
         if self.validation_errors():
             self._disclosure.show_all = True
             self.refresh()
             return
         if self._outcome_unknown:
-            self._settle_outcome(self.book)
+            self._settle_outcome(lambda: self.book(allow_duplicate=allow_duplicate))
             return
         self.duplicates.hide()
+        self._attempted = self._attempt()
         if self.patient_mode is PatientMode.NEW:
-            self._book_new_patient(allow_duplicate=False)
+            self._book_new_patient(allow_duplicate=allow_duplicate)
         else:
             self._submit_booking(self.search.chosen.id)
+
+    def _attempt(self) -> tuple:
+        """What a booking now would be: for which patient (the one chosen, or the new one as typed), and when."""
+        chosen = self.search.chosen
+        patient = self.patient_form.values() if self.patient_mode is PatientMode.NEW else chosen and chosen.id
+        return self.patient_mode, patient, self.time_combo.currentData(SlotRole)
 
     def hold_still(self, busy: bool) -> None:
         self.form.setEnabled(not busy)
@@ -487,10 +504,7 @@ class BookingDialog(EditingDialog):
         if found is None:
             then()
             return
-        chosen = self.search.chosen
-        # A new patient's lost attempt registered the patient it booked: theirs is the patient typed.
-        same_patient = self.patient_mode is PatientMode.NEW or found.patient_id == (chosen and chosen.id)
-        if same_patient and found.starts_at == self.time_combo.currentData(SlotRole):
+        if self._attempt() == self._attempted:  # the form asks for what the lost attempt booked
             self._on_booked(found.id)
             return
         self.booked.emit(found.id)
@@ -498,11 +512,7 @@ class BookingDialog(EditingDialog):
         self.form.setEnabled(False)
         self.book_button.hide()
         self.cancel_button.setText("Close")
-        found_at = self._clinic.local(found.starts_at)
-        self.banner.show_message(
-            f"The earlier attempt had gone through before the connection was lost: {found.patient_name} is booked"
-            f" on {day_words(found_at.date(), PADDED_DAY)} at {clock(found_at)}. Nothing else was booked."
-        )
+        self.banner.show_message(_booked_earlier(found, self._clinic.local(found.starts_at)))
 
     def _on_booked(self, appointment_id: int) -> None:
         self.booked.emit(appointment_id)
@@ -550,5 +560,4 @@ class BookingDialog(EditingDialog):
         self.book()
 
     def _create_anyway(self) -> None:
-        self.duplicates.hide()
-        self._book_new_patient(allow_duplicate=True)
+        self.book(allow_duplicate=True)

@@ -21,6 +21,8 @@ from app.ui.workers import TaskRunner, user_message
 
 
 class EditingDialog(QDialog):
+    REFUSALS_JOINED_BY = "; "  # the banner's refusals that belong to no field, one after another
+
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None):
         super().__init__(parent)
         self.runner = runner
@@ -99,7 +101,7 @@ class EditingDialog(QDialog):
         if isinstance(error, InvalidInput):
             elsewhere = self.refuse_fields(error)
             if elsewhere:
-                self.banner.show_message("; ".join(elsewhere))
+                self.banner.show_message(self.REFUSALS_JOINED_BY.join(elsewhere))
         else:
             self.banner.show_message(user_message(error))
         self.refresh()

@@ -176,6 +176,7 @@ class PatientDialog(EditingDialog):
     def show_failure(self, error: BaseException) -> None:
         if isinstance(error, NotFound):  # removed meanwhile: its id means nothing to a receptionist
             self.banner.show_message(GONE_MESSAGE)
+            self.refresh()
         else:
             super().show_failure(error)
 

@@ -3,13 +3,13 @@ times fall on the clinic's clock. No Qt."""
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from app.domain.slots import Interval
 from app.services.calendar import ProviderHours
 from app.services.schedule import AppointmentView, Provider
-from app.ui.dates import WEEKDAY_AND_DAY, day_words
+from app.ui.dates import WEEKDAY_AND_DAY, clock, day_words
 from app.ui.views.lanes import assign_lanes
 
 
@@ -144,9 +144,9 @@ def wall_minutes(day: date, moment: datetime, zone: ZoneInfo) -> float:
 
 
 def clock_text(minutes: float) -> str:
-    """The "HH:MM" a clock shows at `minutes` (as wall_minutes gives them)."""
+    """What the desk's clock shows at `minutes` (as wall_minutes gives them): "14:30", or "2:30 PM"."""
     whole = math.floor(minutes)
-    return f"{whole // 60 % 24:02d}:{whole % 60:02d}"
+    return clock(time(whole // 60 % 24, whole % 60))
 
 
 def _count_text(count: int) -> str:

@@ -78,7 +78,7 @@ class GridGeometry:
         self.column_width = float(MIN_COLUMN_WIDTH)
         # Measuring text is slow, and times and type names repeat.
         self._elided: dict[tuple[str, int], str] = {}  # (text, width) -> elided in the small font, for one layout
-        self._time_advances: dict[str, tuple[int, int]] = {}  # "HH:MM" -> its bold width, without and with a space
+        self._time_advances: dict[str, tuple[int, int]] = {}  # clock text -> bold width, without and with a space
         self.set_font(font)
 
     def set_font(self, base: QFont) -> None:

@@ -30,7 +30,7 @@ from app.ui.dates import DAY_IN_MONTH, clock, day_words
 from app.ui.labels import status_label
 from app.ui.theme import Theme, mix
 from app.ui.tooltips import Tip, answer_tooltip
-from app.ui.views.columns import GridColumn, wall_minutes
+from app.ui.views.columns import GridColumn, clock_text, wall_minutes
 from app.ui.views.grid_geometry import (
     AXIS_WIDTH,
     CHECK_SIZE,
@@ -381,7 +381,7 @@ class TimeGridView(QAbstractScrollArea):
             y = (hour - first) * HOUR_HEIGHT - scroll_y
             if -HOUR_HEIGHT < y < height:
                 label = QRectF(0, y + 2, AXIS_WIDTH - 8, self._geometry.small_metrics.height())
-                painter.drawText(label, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, f"{hour:02d}:00")
+                painter.drawText(label, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, clock_text(hour * 60))
         painter.setPen(c("border"))
         painter.drawLine(QPointF(AXIS_WIDTH - 0.5, 0), QPointF(AXIS_WIDTH - 0.5, height))
 
