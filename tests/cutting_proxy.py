@@ -112,8 +112,8 @@ class _Connection:
             self._close()
 
     def _split(self, buffer: bytes, started: bool) -> tuple[bytes, bytes, bool]:
-        """The whole messages at the front of `buffer` to forward now (stopping after a COMMIT that is to be cut),
-        the rest, and whether the start-up (untyped) messages are over."""
+        """The whole messages at the front of `buffer` to forward now (the COMMIT to be cut among them), the rest,
+        and whether the start-up (untyped) messages are over."""
         position = 0
         while True:
             if not started:
@@ -134,8 +134,8 @@ class _Connection:
             body = buffer[position + 5 : position + 1 + length]
             position += 1 + length
             if _is_commit(kind, body) and self._proxy._take_cut():
+                # The messages after it go up too: an extended-protocol COMMIT needs its Bind, Execute and Sync.
                 self._cutting.set()
-                break
         return buffer[:position], buffer[position:], started
 
     def _server_to_client(self) -> None:

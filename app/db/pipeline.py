@@ -1,5 +1,7 @@
-"""Several statements of one transaction sent in one network round trip (psycopg's pipeline mode)."""
+"""Several statements of one transaction sent in one network round trip (psycopg's pipeline mode): within a
+transaction under way, or as a whole transaction with its BEGIN and COMMIT."""
 
+from contextlib import suppress
 from functools import cache
 
 import psycopg
@@ -31,4 +33,27 @@ def execute_pipelined(conn: Connection, statements: list[tuple[TextClause, dict]
                 cursor.execute(_driver_sql(statement), params)
         return cursors[-1].fetchone()
     except psycopg.Error as exc:
+        raise DBAPIError.instance(_driver_sql(statements[-1][0]), None, exc, psycopg.Error) from exc
+
+
+def run_transaction(conn: Connection, statements: list[tuple[TextClause, dict]]):
+    """Run `statements` as one transaction (BEGIN, the statements, COMMIT) in one round trip; return the last
+    statement's first row. `conn` must be in autocommit mode: the BEGIN is ours, so that it travels with the
+    rest (psycopg waits for a BEGIN of its own before it sends anything more). A statement that fails aborts
+    the rest, the COMMIT too: the transaction is rolled back, and its error comes back wrapped as SQLAlchemy's."""
+    driver = conn.connection.driver_connection
+    if not driver.autocommit:
+        raise RuntimeError("run_transaction needs a connection in autocommit mode")
+    try:
+        with driver.pipeline():
+            driver.execute("BEGIN")
+            cursors = [driver.cursor(row_factory=namedtuple_row) for _ in statements]
+            for cursor, (statement, params) in zip(cursors, statements, strict=True):
+                cursor.execute(_driver_sql(statement), params)
+            driver.execute("COMMIT")
+        return cursors[-1].fetchone()
+    except psycopg.Error as exc:
+        if not driver.closed and driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            with suppress(psycopg.Error):
+                driver.execute("ROLLBACK")
         raise DBAPIError.instance(_driver_sql(statements[-1][0]), None, exc, psycopg.Error) from exc

@@ -9,7 +9,8 @@ unique index and exclusion constraints stay the last word; their violations beco
 
 A booking reads the provider's rules first, outside the transaction, and in the same statement
 whether the slot is already held: a slot booked before we looked is refused at once, without
-queueing for its lock. The booking transaction's three statements then travel in one round trip.
+queueing for its lock. The booking transaction then travels in one round trip: BEGIN, its three statements and
+COMMIT, pipelined. A booking waits for the server twice in all (tests/integration/test_round_trips.py counts).
 """
 
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, TextClause, text
 from sqlalchemy.exc import IntegrityError
 
 from app.db.errors import missing_value, violated_constraint
@@ -125,9 +126,11 @@ def book(clinic: Clinic, request: BookingRequest) -> int:
     if holder_request:  # already booked when we looked: refused without taking a lock
         return _holder_or_taken(clinic, holder_request, request)
     try:
-        return clinic.uow.run(lambda conn: _book_slot(conn, clinic, request, slot))
+        with _constraints_as_domain_errors():
+            outcome = clinic.uow.run_in_one_trip(_booking_statements(request, slot))
     except _RequestAlreadyBooked:
         return _find_by_request(clinic, request)
+    return _booked_or_taken(clinic, outcome, request)
 
 
 @dataclass(frozen=True)
@@ -177,7 +180,8 @@ def _slot_before_locking(clinic: Clinic, request: BookingDetails) -> tuple[Inter
     return day.slot_at(request.start), day.holder_request
 
 
-def _book_slot(conn: Connection, clinic: Clinic, request: BookingRequest, slot: Interval) -> int:
+def _booking_statements(request: BookingRequest, slot: Interval) -> list[tuple[TextClause, dict]]:
+    """Get-or-create the slot, lock it, then check-and-insert: the server runs them in this order."""
     params = {
         "provider_id": request.provider_id,
         "start": slot.start,
@@ -187,11 +191,17 @@ def _book_slot(conn: Connection, clinic: Clinic, request: BookingRequest, slot: 
         "notes": request.notes,
         "request_id": request.request_id,
     }
-    # Get-or-create, lock, then check-and-insert, in the caller's transaction. The server runs them in this order;
-    # they travel in one round trip (with the BEGIN, when they are the transaction's first statements).
-    statements = [(INSERT_SLOT, params), (LOCK_SLOT, params), (BOOK_IF_FREE, params)]
+    return [(INSERT_SLOT, params), (LOCK_SLOT, params), (BOOK_IF_FREE, params)]
+
+
+def _book_slot(conn: Connection, clinic: Clinic, request: BookingRequest, slot: Interval) -> int:
+    """Book in the caller's transaction (a new patient's, registered first): the statements in one round trip."""
     with _constraints_as_domain_errors():
-        outcome = execute_pipelined(conn, statements)
+        outcome = execute_pipelined(conn, _booking_statements(request, slot))
+    return _booked_or_taken(clinic, outcome, request)
+
+
+def _booked_or_taken(clinic: Clinic, outcome, request: BookingRequest) -> int:
     if outcome.booked_id is not None:
         return outcome.booked_id
     return _holder_or_taken(clinic, outcome.holder_request, request)
