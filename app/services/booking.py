@@ -64,7 +64,9 @@ BOOK_IF_FREE = text(
 )
 # The slot row takes the provider's current slot length (it outlives a change of it).
 RESIZE_SLOT = text("UPDATE time_slots SET end_time = :end WHERE id = :slot_id AND end_time <> :end")
-FIND_BY_REQUEST = text("SELECT id, provider_id, patient_id, starts_at FROM appointments WHERE request_id = :request_id")
+FIND_BY_REQUEST = text(
+    "SELECT id, provider_id, patient_id, starts_at, status FROM appointments WHERE request_id = :request_id"
+)
 LOCK_APPOINTMENT = text(
     "SELECT id, provider_id, patient_id, slot_id, starts_at, status FROM appointments WHERE id = :id FOR UPDATE"
 )
@@ -216,11 +218,18 @@ def _find_by_request(clinic: Clinic, request: BookingRequest) -> int:
 
 def _same_booking(found, request: BookingDetails, patient_id: int | None):
     """`found` (what the request id booked), if it is the booking `request` asks for (for `patient_id`, unless
-    None: a new patient's); a request id reused for another provider, time or patient is refused."""
+    None: a new patient's) and still live; a request id reused for another provider, time or patient is refused,
+    and one whose booking was cancelled since says so."""
     same_patient = patient_id is None or found.patient_id == patient_id
     if (found.provider_id, found.starts_at) != (request.provider_id, request.start) or not same_patient:
         raise InvalidInput.single(
             "request_id", "this request already booked another appointment; start a new booking for this one"
+        )
+    if found.status == AppointmentStatus.CANCELLED:  # not booked any more: a retry must not say it is
+        raise InvalidInput.single(
+            "request_id",
+            f"this request booked appointment {found.id}, which has been cancelled since; start a new booking to"
+            " book the time again",
         )
     return found
 

@@ -441,3 +441,23 @@ def test_a_lost_booking_for_an_existing_patient_is_reported_when_a_new_patient_i
         click_book(qtbot, dialog)
     assert "The earlier attempt had gone through" in dialog.banner.text() and "Ada Lovelace" in dialog.banner.text()
     assert [p for p in patient_rows(engine) if p.last_name == "Hopper"] == []  # nobody registered behind her back
+
+
+def test_a_lost_booking_cancelled_meanwhile_is_said_and_booking_again_makes_a_new_one(
+    qtbot, engine, clinic, open_dialog, lost_acknowledgement
+):
+    new_patient(clinic, "Ada", "Lovelace")
+    dialog = open_dialog()
+    choose_existing(qtbot, dialog, "Ada")
+    click_book(qtbot, dialog)
+    qtbot.waitUntil(lambda: dialog.banner.isVisible())
+    [(first, _, _, _, _)] = appointments(engine)
+    booking.cancel(clinic, first)  # at another desk, before this one hears of its own booking
+
+    click_book(qtbot, dialog)
+    qtbot.waitUntil(lambda: "another desk has cancelled that appointment since" in dialog.banner.text())
+    assert dialog.isVisible()
+    with qtbot.waitSignal(dialog.booked) as booked:
+        click_book(qtbot, dialog)
+    assert booked.args != [first]
+    assert len(appointments(engine)) == 2  # the cancelled one, and the new booking

@@ -407,3 +407,12 @@ def test_a_request_id_that_booked_another_time_is_refused_for_a_new_patient(clin
     with pytest.raises(InvalidInput, match="this request already booked another appointment"):
         booking.book_new_patient(clinic, ADA, moved)
     assert count_patients(engine) == 1 and count_live(engine) == 1
+
+
+def test_a_request_whose_booking_was_cancelled_since_says_so_instead_of_booked(clinic, engine, provider_id, patient_id):
+    request = BookingRequest(provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9)
+    first = booking.book(clinic, request)
+    booking.cancel(clinic, first)
+    with pytest.raises(InvalidInput, match=f"this request booked appointment {first}, which has been cancelled since"):
+        booking.book(clinic, request)  # a retry, say after a lost answer, once another desk cancelled it
+    assert count_live(engine) == 0

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.errors import DatabaseUnavailable, InvalidInput, LikelyDuplicatePatient, SlotTaken
-from app.domain.models import BookingDetails, BookingRequest, PatientIn, validate
+from app.domain.models import AppointmentStatus, BookingDetails, BookingRequest, PatientIn, validate
 from app.live.changes import Change
 from app.services import booking, patients, schedule
 from app.services.booking import NewPatientBooked
@@ -63,6 +63,12 @@ PROMPTS = {
 }
 
 
+BOOKED_THEN_CANCELLED = (
+    "The earlier attempt had booked {name} before the connection was lost, and another desk has cancelled that"
+    " appointment since. Press Book to book again"
+)
+
+
 class PatientMode(IntEnum):
     EXISTING = 0
     NEW = 1
@@ -88,6 +94,17 @@ def _heading(provider: Provider, day: date) -> tuple[QLabel, QLabel, QLabel]:
     day_label = QLabel(title(ViewMode.DAY, day))
     day_label.setAccessibleName("Date")
     return name, specialty, day_label
+
+
+def _segment(text: str, tip: str, position: str) -> QPushButton:
+    """One half of the Existing / New patient switch (`position`: "first" or "last")."""
+    button = QPushButton(text)
+    button.setAccessibleName(text)
+    button.setToolTip(tip)
+    button.setProperty("segment", position)
+    button.setCheckable(True)
+    button.setAutoDefault(False)
+    return button
 
 
 def _segment_style(theme: Theme) -> str:
@@ -199,18 +216,10 @@ class BookingDialog(EditingDialog):
         return card
 
     def _build_patient_section(self) -> QVBoxLayout:
-        self.existing_button = QPushButton("Existing patient")
-        self.existing_button.setAccessibleName("Existing patient")
-        self.existing_button.setToolTip("Book for a patient who is already registered")
-        self.existing_button.setProperty("segment", "first")
-        self.new_button = QPushButton("New patient")
-        self.new_button.setAccessibleName("New patient")
-        self.new_button.setToolTip("Register a new patient and book for them")
-        self.new_button.setProperty("segment", "last")
+        self.existing_button = _segment("Existing patient", "Book for a patient who is already registered", "first")
+        self.new_button = _segment("New patient", "Register a new patient and book for them", "last")
         self.mode_group = QButtonGroup(self)
         for mode, button in ((PatientMode.EXISTING, self.existing_button), (PatientMode.NEW, self.new_button)):
-            button.setCheckable(True)
-            button.setAutoDefault(False)
             self.mode_group.addButton(button, mode)
         self.mode_group.idClicked.connect(lambda mode: self._set_mode(PatientMode(mode)))
 
@@ -503,6 +512,10 @@ class BookingDialog(EditingDialog):
         self._outcome_unknown = False
         if found is None:
             then()
+            return
+        if found.status == AppointmentStatus.CANCELLED:  # booked, then cancelled at another desk meanwhile
+            self._request_id = uuid.uuid4()  # booking again is a new booking
+            self.banner.show_message(BOOKED_THEN_CANCELLED.format(name=found.patient_name))
             return
         if self._attempt() == self._attempted:  # the form asks for what the lost attempt booked
             self._on_booked(found.id)
