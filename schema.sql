@@ -57,6 +57,20 @@ BEGIN
 END
 $$;
 
+CREATE FUNCTION public.lock_provider_schedule(provider integer) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    found integer;
+BEGIN
+    IF provider IS NULL THEN
+        RAISE EXCEPTION 'provider: must be given' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT id INTO found FROM public.providers WHERE id = provider FOR SHARE;
+    RETURN found;
+END $$;
+
 CREATE FUNCTION public.staff_add(staff_name text, staff_role text, password_verifier text) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -604,6 +618,11 @@ GRANT ALL ON FUNCTION public.appointment_history(appointment bigint) TO clinic_r
 GRANT ALL ON FUNCTION public.appointment_history(appointment bigint) TO clinic_manager;
 
 REVOKE ALL ON FUNCTION public.audit_change() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION public.lock_provider_schedule(provider integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.lock_provider_schedule(provider integer) TO clinic_admin;
+GRANT ALL ON FUNCTION public.lock_provider_schedule(provider integer) TO clinic_receptionist;
+GRANT ALL ON FUNCTION public.lock_provider_schedule(provider integer) TO clinic_manager;
 
 REVOKE ALL ON FUNCTION public.staff_add(staff_name text, staff_role text, password_verifier text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.staff_add(staff_name text, staff_role text, password_verifier text) TO clinic_admin;

@@ -41,25 +41,39 @@ from app.services import patients
 from app.services.context import Clinic
 from app.services.rules import check_bookable_time, load_provider_day
 
+# What the schedule's rules come from, share-locked first: an admin's change to the provider (activity, hours, time
+# off) locks the same row exclusively, so a booking and such a change can no longer commit past each other
+# (through a function of migration 0006: staff may not lock the providers' rows themselves).
+LOCK_PROVIDER = text("SELECT lock_provider_schedule(:provider_id)")
 INSERT_SLOT = text(
     "INSERT INTO time_slots (provider_id, start_time, end_time) VALUES (:provider_id, :start, :end)"
     " ON CONFLICT (provider_id, start_time) DO NOTHING"
 )
 LOCK_SLOT = text("SELECT id FROM time_slots WHERE provider_id = :provider_id AND start_time = :start FOR UPDATE")
-# Check and insert in one statement; it reports the holder when the slot is taken.
+# Check and insert in one statement; it reports the holder when the slot is taken, and whether the rules (read
+# again, under the locks) still allow the booking: the provider active, the span inside their hours on their
+# grid, and no time off over it.
 BOOK_IF_FREE = text(
-    "WITH slot AS (SELECT id FROM time_slots WHERE provider_id = :provider_id AND start_time = :start),"
+    "WITH rules AS (SELECT p.active,"
+    " EXISTS (SELECT 1 FROM working_hours h WHERE h.provider_id = p.id AND h.weekday = :weekday"
+    " AND h.start_time <= :local_start AND h.end_time >= :local_end"
+    " AND CAST(EXTRACT(EPOCH FROM :local_start - h.start_time) AS integer) % (h.slot_minutes * 60) = 0)"
+    " AND NOT EXISTS (SELECT 1 FROM time_off o WHERE o.provider_id = p.id AND o.starts_at < :end"
+    " AND o.ends_at > :start) AS fits"
+    " FROM providers p WHERE p.id = :provider_id),"
+    " slot AS (SELECT id FROM time_slots WHERE provider_id = :provider_id AND start_time = :start),"
     " holder AS (SELECT a.request_id FROM appointments a JOIN slot ON a.slot_id = slot.id"
     " WHERE a.status <> 'cancelled'),"
     " booked AS (INSERT INTO appointments"
     " (slot_id, provider_id, starts_at, ends_at, patient_id, type_id, notes, request_id)"
     " SELECT slot.id, :provider_id, :start, :end, :patient_id,"
     " COALESCE(:type_id, (SELECT id FROM appointment_types WHERE is_default)), :notes, :request_id"
-    " FROM slot WHERE NOT EXISTS (SELECT 1 FROM holder) RETURNING id),"
+    " FROM slot WHERE NOT EXISTS (SELECT 1 FROM holder) AND (SELECT active AND fits FROM rules) RETURNING id),"
     # A slot row outlives a change of the provider's slot length: a booked one takes the current length.
     " resized AS (UPDATE time_slots SET end_time = :end WHERE id = (SELECT id FROM slot) AND end_time <> :end"
     " AND EXISTS (SELECT 1 FROM booked))"
-    " SELECT (SELECT id FROM booked) AS booked_id, holder.request_id AS holder_request"
+    " SELECT (SELECT id FROM booked) AS booked_id, holder.request_id AS holder_request,"
+    " (SELECT active FROM rules) AS provider_active, (SELECT fits FROM rules) AS fits"
     " FROM (SELECT 1) AS one LEFT JOIN holder ON true"
 )
 # The slot row takes the provider's current slot length (it outlives a change of it).
@@ -80,6 +94,9 @@ SLOT_HOLDER = text(
 )
 MOVE_APPOINTMENT = text("UPDATE appointments SET slot_id = :slot_id, starts_at = :start, ends_at = :end WHERE id = :id")
 SET_STATUS = text("UPDATE appointments SET status = :status WHERE id = :id")
+
+
+SCHEDULE_CHANGED = "the provider's hours or time off changed meanwhile, and this time is no longer free"
 
 
 class _RequestAlreadyBooked(Exception):
@@ -129,7 +146,7 @@ def book(clinic: Clinic, request: BookingRequest) -> int:
         return _holder_or_taken(clinic, holder_request, request)
     try:
         with _constraints_as_domain_errors():
-            outcome = clinic.uow.run_in_one_trip(_booking_statements(request, slot))
+            outcome = clinic.uow.run_in_one_trip(_booking_statements(clinic, request, slot))
     except _RequestAlreadyBooked:
         return _find_by_request(clinic, request)
     return _booked_or_taken(clinic, outcome, request)
@@ -182,9 +199,14 @@ def _slot_before_locking(clinic: Clinic, request: BookingDetails) -> tuple[Inter
     return day.slot_at(request.start), day.holder_request
 
 
-def _booking_statements(request: BookingRequest, slot: Interval) -> list[tuple[TextClause, dict]]:
-    """Get-or-create the slot, lock it, then check-and-insert: the server runs them in this order."""
+def _booking_statements(clinic: Clinic, request: BookingRequest, slot: Interval) -> list[tuple[TextClause, dict]]:
+    """Share-lock the provider, get-or-create the slot and lock it, then check-and-insert: the server runs them
+    in this order (one global order: provider, then slot)."""
+    local_start, local_end = clinic.local(slot.start), clinic.local(slot.end)
     params = {
+        "weekday": local_start.isoweekday(),
+        "local_start": local_start.time(),
+        "local_end": local_end.time(),
         "provider_id": request.provider_id,
         "start": slot.start,
         "end": slot.end,
@@ -193,19 +215,23 @@ def _booking_statements(request: BookingRequest, slot: Interval) -> list[tuple[T
         "notes": request.notes,
         "request_id": request.request_id,
     }
-    return [(INSERT_SLOT, params), (LOCK_SLOT, params), (BOOK_IF_FREE, params)]
+    return [(LOCK_PROVIDER, params), (INSERT_SLOT, params), (LOCK_SLOT, params), (BOOK_IF_FREE, params)]
 
 
 def _book_slot(conn: Connection, clinic: Clinic, request: BookingRequest, slot: Interval) -> int:
     """Book in the caller's transaction (a new patient's, registered first): the statements in one round trip."""
     with _constraints_as_domain_errors():
-        outcome = execute_pipelined(conn, _booking_statements(request, slot))
+        outcome = execute_pipelined(conn, _booking_statements(clinic, request, slot))
     return _booked_or_taken(clinic, outcome, request)
 
 
 def _booked_or_taken(clinic: Clinic, outcome, request: BookingRequest) -> int:
     if outcome.booked_id is not None:
         return outcome.booked_id
+    if outcome.holder_request is None and outcome.provider_active is False:
+        raise InvalidInput.single("provider_id", f"provider {request.provider_id} is no longer active")
+    if outcome.holder_request is None and outcome.fits is False:
+        raise InvalidInput.single("start", SCHEDULE_CHANGED)
     return _holder_or_taken(clinic, outcome.holder_request, request)
 
 
@@ -255,6 +281,8 @@ def reschedule(clinic: Clinic, appointment_id: int, start: datetime) -> None:
             raise InvalidInput.single("appointment_id", f"a {appointment.status} appointment cannot be moved")
         if appointment.starts_at == request.start:
             return
+        # The rules are read under a share lock on the provider: an admin's change waits, or has committed.
+        conn.execute(LOCK_PROVIDER, {"provider_id": appointment.provider_id})
         day = load_provider_day(clinic, conn, appointment.provider_id, clinic.local(request.start).date())
         slot = day.slot_at(request.start)
         params = {"provider_id": appointment.provider_id, "start": slot.start, "end": slot.end}

@@ -6,9 +6,9 @@ import time
 from dataclasses import dataclass, field
 
 from app.db.engine import make_engine
-from app.domain.errors import SlotTaken
+from app.domain.errors import InvalidInput, SlotTaken
 from app.domain.models import BookingRequest
-from app.services import booking
+from app.services import booking, providers
 from tests.conftest import make_clinic
 
 
@@ -16,7 +16,11 @@ def _book(clinic, **values) -> int:
     return booking.book(clinic, BookingRequest(**values))
 
 
-OPERATIONS = {"book": _book, "reschedule": booking.reschedule, "cancel": booking.cancel}
+def _deactivate(clinic, provider_id: int) -> None:
+    providers.set_provider_active(clinic, provider_id, False)
+
+
+OPERATIONS = {"book": _book, "reschedule": booking.reschedule, "cancel": booking.cancel, "deactivate": _deactivate}
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,7 @@ class Step:
     op: str  # a key of OPERATIONS
     kwargs: dict
     delay_s: float = 0.0  # pause after the common start, to vary who gets there first
+    may_be_refused: bool = False  # an InvalidInput is an answer ("refused: ..."), not an error
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,8 @@ def _run(step: Step, clinic, faults: _FaultLog) -> StepResult:
         outcome = "ok"
     except SlotTaken:
         outcome = "taken"
+    except InvalidInput as exc:
+        outcome = f"refused: {exc}" if step.may_be_refused else f"error: InvalidInput: {exc}"
     except Exception as exc:  # reported to the test, which fails on it
         outcome = f"error: {type(exc).__name__}: {exc}"
     return StepResult(outcome, started, time.perf_counter(), faults.messages[seen:])

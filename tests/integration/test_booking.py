@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from app.domain.errors import InvalidInput, LikelyDuplicatePatient, SlotTaken
 from app.domain.models import BookingDetails, BookingRequest, PatientIn
 from app.domain.slots import WorkingBlock
-from app.services import booking, patients, schedule
+from app.services import booking, patients, providers, schedule
 from app.services.providers import add_provider
 from tests.conftest import ZONE, new_patient
 from tests.integration.db_state import wait_for_lock_waiter
@@ -415,4 +415,51 @@ def test_a_request_whose_booking_was_cancelled_since_says_so_instead_of_booked(c
     booking.cancel(clinic, first)
     with pytest.raises(InvalidInput, match=f"this request booked appointment {first}, which has been cancelled since"):
         booking.book(clinic, request)  # a retry, say after a lost answer, once another desk cancelled it
+    assert count_live(engine) == 0
+
+
+@pytest.fixture
+def admin_changes_after_the_rules_read(monkeypatch, clinic):
+    """Make an admin change commit between the booking's rules read and its transaction."""
+
+    def arrange(change):
+        real = booking._slot_before_locking
+
+        def read_then_change(*args, **kwargs):
+            found = real(*args, **kwargs)
+            change()
+            return found
+
+        monkeypatch.setattr(booking, "_slot_before_locking", read_then_change)
+
+    return arrange
+
+
+def test_time_off_added_after_the_rules_read_refuses_the_booking(
+    clinic, engine, provider_id, patient_id, admin_changes_after_the_rules_read
+):
+    admin_changes_after_the_rules_read(
+        lambda: providers.add_time_off(clinic, provider_id, TUESDAY_9, TUESDAY_9 + timedelta(hours=2), "Course")
+    )
+    with pytest.raises(InvalidInput, match="hours or time off changed meanwhile"):
+        booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9))
+    assert count_live(engine) == 0
+
+
+def test_a_provider_deactivated_after_the_rules_read_is_not_booked(
+    clinic, engine, provider_id, patient_id, admin_changes_after_the_rules_read
+):
+    admin_changes_after_the_rules_read(lambda: providers.set_provider_active(clinic, provider_id, False))
+    with pytest.raises(InvalidInput, match="is no longer active"):
+        booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9))
+    assert count_live(engine) == 0
+
+
+def test_hours_moved_after_the_rules_read_refuse_a_start_off_the_new_hours(
+    clinic, engine, provider_id, patient_id, admin_changes_after_the_rules_read
+):
+    afternoons = {day: [WorkingBlock(time(13), time(17), 30)] for day in range(1, 6)}
+    admin_changes_after_the_rules_read(lambda: providers.set_weekly_hours(clinic, provider_id, afternoons))
+    with pytest.raises(InvalidInput, match="hours or time off changed meanwhile"):
+        booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9))
     assert count_live(engine) == 0
