@@ -18,28 +18,18 @@ import struct
 import threading
 from contextlib import suppress
 
-from sqlalchemy import make_url
+from tests.tcp_proxy import TcpProxy
 
 _UNTYPED_REQUESTS = {80877103, 80877104}  # SSLRequest, GSSENCRequest: answered by a single byte
 
 
-class CuttingProxy:
+class CuttingProxy(TcpProxy):
     def __init__(self, db_url: str):
-        target = make_url(db_url)
-        socket_dir = target.query.get("host")
-        if socket_dir:
-            self._upstream = (socket.AF_UNIX, f"{socket_dir}/.s.PGSQL.{target.port or 5432}")
-        else:
-            self._upstream = (socket.AF_INET, (target.host or "127.0.0.1", target.port or 5432))
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        port = self._listener.getsockname()[1]
-        query = {key: value for key, value in target.query.items() if key != "host"}
-        self.url = target.set(host="127.0.0.1", port=port, query=query).render_as_string(hide_password=False)
+        super().__init__(db_url)
         self.cuts = 0
         self._armed = threading.Event()
         self.at_once = False
-        self._closing = False
-        threading.Thread(target=self._accept, daemon=True).start()
+        self.start()
 
     def arm(self, *, at_once: bool = False) -> None:
         """Cut the next COMMIT that goes through: once it is committed, or `at_once`."""
@@ -50,26 +40,8 @@ class CuttingProxy:
     def armed(self) -> bool:
         return self._armed.is_set()
 
-    def close(self) -> None:
-        self._closing = True
-        self._listener.close()
-
-    def __enter__(self) -> "CuttingProxy":
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.close()
-
-    def _accept(self) -> None:
-        while not self._closing:
-            try:
-                client, _ = self._listener.accept()
-            except OSError:
-                return
-            family, address = self._upstream
-            server = socket.socket(family, socket.SOCK_STREAM)
-            server.connect(address)
-            _Connection(self, client, server).start()
+    def serve(self, client: socket.socket, server: socket.socket) -> None:
+        _Connection(self, client, server).start()
 
     def _take_cut(self) -> bool:
         """Whether this COMMIT is the one to cut (only one per arming)."""
@@ -83,6 +55,7 @@ class _Connection:
     def __init__(self, proxy: CuttingProxy, client: socket.socket, server: socket.socket):
         self._proxy, self._client, self._server = proxy, client, server
         self._cutting = threading.Event()  # the COMMIT went up: swallow the answer, then close
+        self._commit_sent = False  # the COMMIT is complete upstream: a simple query, or its Sync after its Parse
 
     def start(self) -> None:
         threading.Thread(target=self._client_to_server, daemon=True).start()
@@ -101,7 +74,7 @@ class _Connection:
                 buffer += chunk
                 forward, buffer, started = self._split(buffer, started)
                 self._server.sendall(forward)
-                if self._cutting.is_set():
+                if self._commit_sent:
                     if self._proxy.at_once:
                         self._proxy.cuts += 1
                         self._client.shutdown(socket.SHUT_RDWR)  # the server goes on committing
@@ -112,8 +85,9 @@ class _Connection:
             self._close()
 
     def _split(self, buffer: bytes, started: bool) -> tuple[bytes, bytes, bool]:
-        """The whole messages at the front of `buffer` to forward now (the COMMIT to be cut among them), the rest,
-        and whether the start-up (untyped) messages are over."""
+        """The whole messages at the front of `buffer` to forward now (up to the COMMIT to be cut: a simple query, or
+        an extended-protocol one up to its Sync, however many reads that takes), the rest, and whether the start-up
+        (untyped) messages are over."""
         position = 0
         while True:
             if not started:
@@ -133,9 +107,14 @@ class _Connection:
                 break
             body = buffer[position + 5 : position + 1 + length]
             position += 1 + length
+            if self._cutting.is_set() and kind == b"S":
+                self._commit_sent = True  # an extended-protocol COMMIT runs at its Sync
+                break
             if _is_commit(kind, body) and self._proxy._take_cut():
-                # The messages after it go up too: an extended-protocol COMMIT needs its Bind, Execute and Sync.
                 self._cutting.set()
+                if kind == b"Q":
+                    self._commit_sent = True
+                    break
         return buffer[:position], buffer[position:], started
 
     def _server_to_client(self) -> None:

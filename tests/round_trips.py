@@ -15,28 +15,18 @@ import threading
 import time
 from contextlib import suppress
 
-from sqlalchemy import make_url
+from tests.tcp_proxy import TcpProxy
 
 ANSWER_DELAY_S = 0.05  # far longer than a client takes to send a pipeline; short enough for a test
 
 
-class RoundTripCounter:
+class RoundTripCounter(TcpProxy):
     def __init__(self, db_url: str):
-        target = make_url(db_url)
-        socket_dir = target.query.get("host")
-        if socket_dir:
-            self._upstream = (socket.AF_UNIX, f"{socket_dir}/.s.PGSQL.{target.port or 5432}")
-        else:
-            self._upstream = (socket.AF_INET, (target.host or "127.0.0.1", target.port or 5432))
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        port = self._listener.getsockname()[1]
-        query = {key: value for key, value in target.query.items() if key != "host"}
-        self.url = target.set(host="127.0.0.1", port=port, query=query).render_as_string(hide_password=False)
+        super().__init__(db_url)
         self._lock = threading.Lock()
         self._turns = 0
         self._server_spoke = True  # the next thing the client sends starts a round trip
-        self._closing = False
-        threading.Thread(target=self._accept, daemon=True).start()
+        self.start()
 
     @property
     def round_trips(self) -> int:
@@ -48,27 +38,9 @@ class RoundTripCounter:
             self._turns = 0
             self._server_spoke = True
 
-    def close(self) -> None:
-        self._closing = True
-        self._listener.close()
-
-    def __enter__(self) -> "RoundTripCounter":
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.close()
-
-    def _accept(self) -> None:
-        while not self._closing:
-            try:
-                client, _ = self._listener.accept()
-            except OSError:
-                return
-            family, address = self._upstream
-            server = socket.socket(family, socket.SOCK_STREAM)
-            server.connect(address)
-            threading.Thread(target=self._pump, args=(client, server, True), daemon=True).start()
-            threading.Thread(target=self._pump, args=(server, client, False), daemon=True).start()
+    def serve(self, client: socket.socket, server: socket.socket) -> None:
+        threading.Thread(target=self._pump, args=(client, server, True), daemon=True).start()
+        threading.Thread(target=self._pump, args=(server, client, False), daemon=True).start()
 
     def _pump(self, source: socket.socket, sink: socket.socket, from_client: bool) -> None:
         try:

@@ -389,6 +389,16 @@ def test_a_new_patients_booking_whose_answer_was_lost_is_found_and_registers_the
     assert [(row.id, row.starts_at) for row in appointments(engine)] == [(first, SLOT)]
 
 
+def book_ada_and_lose_the_answer(qtbot, clinic, open_dialog) -> BookingDialog:
+    """Ada Lovelace is booked, but the dialog hears the connection was lost (with `lost_acknowledgement`)."""
+    new_patient(clinic, "Ada", "Lovelace")
+    dialog = open_dialog()
+    choose_existing(qtbot, dialog, "Ada")
+    click_book(qtbot, dialog)
+    qtbot.waitUntil(lambda: dialog.banner.isVisible())
+    return dialog
+
+
 def test_a_booking_whose_answer_was_lost_is_found_on_the_next_press_and_not_made_twice(
     qtbot, engine, clinic, open_dialog, lost_acknowledgement
 ):
@@ -409,11 +419,7 @@ def test_a_booking_whose_answer_was_lost_is_found_on_the_next_press_and_not_made
 def test_a_lost_booking_that_went_through_is_reported_when_the_form_was_changed_meanwhile(
     qtbot, engine, clinic, open_dialog, lost_acknowledgement
 ):
-    new_patient(clinic, "Ada", "Lovelace")
-    dialog = open_dialog()
-    choose_existing(qtbot, dialog, "Ada")
-    click_book(qtbot, dialog)
-    qtbot.waitUntil(lambda: dialog.banner.isVisible())
+    dialog = book_ada_and_lose_the_answer(qtbot, clinic, open_dialog)
     later = SLOT + timedelta(hours=1)
     dialog.time_combo.setCurrentIndex(dialog.slot_model.row_of(later))
 
@@ -428,11 +434,7 @@ def test_a_lost_booking_that_went_through_is_reported_when_the_form_was_changed_
 def test_a_lost_booking_for_an_existing_patient_is_reported_when_a_new_patient_is_typed_meanwhile(
     qtbot, engine, clinic, open_dialog, lost_acknowledgement
 ):
-    new_patient(clinic, "Ada", "Lovelace")
-    dialog = open_dialog()
-    choose_existing(qtbot, dialog, "Ada")
-    click_book(qtbot, dialog)
-    qtbot.waitUntil(lambda: dialog.banner.isVisible())
+    dialog = book_ada_and_lose_the_answer(qtbot, clinic, open_dialog)
     fill_new_patient(
         qtbot, dialog, first_name="Grace", last_name="Hopper", date_of_birth="1906-12-09", phone="+1 212 555 0100"
     )
@@ -446,11 +448,7 @@ def test_a_lost_booking_for_an_existing_patient_is_reported_when_a_new_patient_i
 def test_a_lost_booking_cancelled_meanwhile_is_said_and_booking_again_makes_a_new_one(
     qtbot, engine, clinic, open_dialog, lost_acknowledgement
 ):
-    new_patient(clinic, "Ada", "Lovelace")
-    dialog = open_dialog()
-    choose_existing(qtbot, dialog, "Ada")
-    click_book(qtbot, dialog)
-    qtbot.waitUntil(lambda: dialog.banner.isVisible())
+    dialog = book_ada_and_lose_the_answer(qtbot, clinic, open_dialog)
     [(first, _, _, _, _)] = appointments(engine)
     booking.cancel(clinic, first)  # at another desk, before this one hears of its own booking
 
