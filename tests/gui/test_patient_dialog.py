@@ -184,7 +184,7 @@ def test_fields_stay_where_they_are_when_a_message_comes_and_goes(qtbot, clinic,
     where = below.mapTo(dialog, below.rect().topLeft())
     retype(qtbot, dialog, "date_of_birth", "not a date")
     assert dialog.field_errors.message("date_of_birth") != ""
-    assert below.mapTo(dialog, below.rect().topLeft()) == where, "the message took its own line"
+    assert below.mapTo(dialog, below.rect().topLeft()) == where, "the message has a line of its own"
     retype(qtbot, dialog, "date_of_birth", "1980-05-17")
     assert dialog.field_errors.message("date_of_birth") == ""
     assert below.mapTo(dialog, below.rect().topLeft()) == where

@@ -14,7 +14,6 @@ import shutil
 import stat
 import tempfile
 import textwrap
-import time
 from pathlib import Path
 
 import psutil
@@ -34,6 +33,7 @@ from app.db.embedded import (
 from app.db.engine import conninfo
 from app.db.server_account import ACCOUNT_NAME, EmbeddedServerError
 from tests.os_users import os_user, require_root, run_as
+from tests.waiting import wait_until
 
 DESK_USER, INTRUDER = "clinic-test-desk", "clinic-test-intruder"
 
@@ -136,10 +136,9 @@ def test_another_user_of_the_computer_never_gets_into_a_first_start_with_a_long_
         stop = intruder_home / "stop"
         prowler = run_as(intruder, intruder_home, INTRUDER_CODE, str(stop), tempfile.gettempdir(), str(home), "/run")
         try:
-            deadline = time.monotonic() + 60
-            while not (intruder_home / "ready").exists():  # the other user is already polling when the desk starts
-                assert prowler.poll() is None and time.monotonic() < deadline, prowler.stderr.read()
-                time.sleep(0.05)
+            # The other user is already polling when the desk starts.
+            wait_until(lambda: (intruder_home / "ready").exists() or prowler.poll() is not None, "the prowler's start")
+            assert prowler.poll() is None, prowler.stderr.read()
             desk_run = run_as(desk, home, DESK_CODE, str(data_dir))
             desk_out, desk_err = desk_run.communicate(timeout=180)
         finally:

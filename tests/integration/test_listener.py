@@ -24,6 +24,7 @@ from app.services import booking
 from app.services.providers import add_provider
 from tests.conftest import WEEKDAY_HOURS, ZONE, make_clinic, new_patient
 from tests.restartable_server import RestartableServer, restartable_server_fixture  # noqa: F401
+from tests.waiting import wait_until
 
 WAIT_S = 15.0  # how long a test waits for something that should come at once
 TUESDAY_9 = datetime(2030, 1, 8, 9, 0, tzinfo=ZONE)
@@ -160,10 +161,8 @@ def test_its_connection_is_named_and_leaves_when_it_stops(engine, db_url, start_
     stop_within_bound(listener)
     assert not recorder.thread.is_alive()
     assert listener.backend_pid is None
-    deadline = time.monotonic() + WAIT_S
-    while activity() is not None:  # the server ends the session when it reads the client's goodbye
-        assert time.monotonic() < deadline, "the listener's session outlived stop()"
-        time.sleep(0.05)
+    # The server ends the session when it reads the client's goodbye.
+    wait_until(lambda: activity() is None, "the end of the listener's session after stop()")
 
 
 # --- a lost connection ---

@@ -6,7 +6,6 @@ id instead of writing again)."""
 import threading
 from collections import Counter
 from datetime import datetime, time, timedelta
-from time import monotonic, sleep
 
 import pytest
 from sqlalchemy import text
@@ -17,6 +16,7 @@ from app.domain.slots import WorkingBlock
 from app.services import appointment_types, booking, patients, providers, staff
 from tests.conftest import STAFF_PASSWORD, WEEKDAY_HOURS, ZONE, drop_roles, make_clinic, new_patient
 from tests.cutting_proxy import CuttingProxy
+from tests.waiting import wait_until
 
 TUESDAY_9 = datetime(2030, 1, 8, 9, 0, tzinfo=ZONE)
 ADA = {"first_name": "Ada", "last_name": "Lovelace", "date_of_birth": "1915-12-10", "phone": "+44 20 7946 0000"}
@@ -195,9 +195,12 @@ def test_a_retry_that_comes_while_the_first_commit_is_still_under_way_waits_for_
         proxy.arm(at_once=True)
         worker = threading.Thread(target=create)
         worker.start()
-        wait_for(
-            lambda: count(engine, "SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted") == 1
-        )  # the retry's claim waits for the first attempt
+        wait_until(
+            lambda: (
+                count(engine, "SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted") == 1
+            ),
+            "the retry's claim waiting for the first attempt",
+        )
         holder.execute(text("SELECT pg_advisory_unlock(4242)"))
         worker.join(30)
     finally:
@@ -207,13 +210,6 @@ def test_a_retry_that_comes_while_the_first_commit_is_still_under_way_waits_for_
     assert "error" not in answer, answer.get("error")
     assert count(engine, "SELECT count(*) FROM patients") == 1
     assert count(engine, "SELECT id FROM patients") == answer["id"]
-
-
-def wait_for(condition, timeout: float = 30.0) -> None:
-    deadline = monotonic() + timeout
-    while not condition():
-        assert monotonic() < deadline, "the condition did not come true"
-        sleep(0.02)
 
 
 def test_booking_a_new_patient_registers_them_and_books_once(cut, engine, provider_id):
