@@ -402,13 +402,10 @@ def book_ada_and_lose_the_answer(qtbot, clinic, open_dialog) -> BookingDialog:
 def test_a_booking_whose_answer_was_lost_is_found_on_the_next_press_and_not_made_twice(
     qtbot, engine, clinic, open_dialog, lost_acknowledgement
 ):
-    ada = new_patient(clinic, "Ada", "Lovelace")
-    dialog = open_dialog()
-    choose_existing(qtbot, dialog, "Ada")
-    click_book(qtbot, dialog)
-    qtbot.waitUntil(lambda: dialog.banner.isVisible())
+    dialog = book_ada_and_lose_the_answer(qtbot, clinic, open_dialog)
     assert "not available right now" in dialog.banner.text()
     [(first, _, _, _, _)] = appointments(engine)  # it did go through
+    [ada] = [p.id for p in patient_rows(engine) if p.last_name == "Lovelace"]
 
     with qtbot.waitSignal(dialog.booked) as booked:
         click_book(qtbot, dialog)

@@ -269,13 +269,19 @@ def test_an_open_patient_editor_follows_another_desk_s_edit_and_keeps_its_own(qt
     editor.reject()
 
 
-def test_the_database_on_this_computer_stopped_under_an_open_desk_is_started_again(
-    qtbot, tmp_path, restartable_server, monkeypatch
-):
+def open_embedded_desk(qtbot, tmp_path, restartable_server, monkeypatch):
+    """A desk on a database of this computer that the test can stop and start: (its Desk, its window)."""
     monkeypatch.setenv("CLINIC_TIMEZONE", ZONE.key)
     url = restartable_server.create_database()
     desk = Desk(url, "embedded (test)", embedded_server=restartable_server.embedded)
     window = desk.open(qtbot, QSettings(str(tmp_path / "desk.ini"), QSettings.Format.IniFormat), TaskRunner())
+    return desk, window
+
+
+def test_the_database_on_this_computer_stopped_under_an_open_desk_is_started_again(
+    qtbot, tmp_path, restartable_server, monkeypatch
+):
+    desk, window = open_embedded_desk(qtbot, tmp_path, restartable_server, monkeypatch)
     try:
         first = restartable_server.pid
         restartable_server.stop()  # its user ended it, or it crashed
@@ -291,10 +297,7 @@ def test_the_database_on_this_computer_stopped_under_an_open_desk_is_started_aga
 def test_a_desk_that_cannot_start_the_database_on_this_computer_again_says_what_to_do(
     qtbot, tmp_path, restartable_server, monkeypatch
 ):
-    monkeypatch.setenv("CLINIC_TIMEZONE", ZONE.key)
-    url = restartable_server.create_database()
-    desk = Desk(url, "embedded (test)", embedded_server=restartable_server.embedded)
-    window = desk.open(qtbot, QSettings(str(tmp_path / "desk.ini"), QSettings.Format.IniFormat), TaskRunner())
+    desk, window = open_embedded_desk(qtbot, tmp_path, restartable_server, monkeypatch)
     pgdata = restartable_server.embedded.pgdata
     moved = pgdata.with_name("pgdata-moved")
     try:
