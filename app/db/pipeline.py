@@ -26,14 +26,7 @@ def execute_pipelined(conn: Connection, statements: list[tuple[TextClause, dict]
     driver = conn.connection.driver_connection
     if driver.autocommit:  # the statements would not share a transaction, nor would locks outlive one
         raise RuntimeError("execute_pipelined needs a connection in a transaction")
-    try:
-        with driver.pipeline():
-            cursors = [driver.cursor(row_factory=namedtuple_row) for _ in statements]
-            for cursor, (statement, params) in zip(cursors, statements, strict=True):
-                cursor.execute(_driver_sql(statement), params)
-        return cursors[-1].fetchone()
-    except psycopg.Error as exc:
-        raise DBAPIError.instance(_driver_sql(statements[-1][0]), None, exc, psycopg.Error) from exc
+    return _pipelined(driver, statements)
 
 
 def run_transaction(conn: Connection, statements: list[tuple[TextClause, dict]]):
@@ -45,15 +38,25 @@ def run_transaction(conn: Connection, statements: list[tuple[TextClause, dict]])
     if not driver.autocommit:
         raise RuntimeError("run_transaction needs a connection in autocommit mode")
     try:
-        with driver.pipeline():
-            driver.execute("BEGIN")
-            cursors = [driver.cursor(row_factory=namedtuple_row) for _ in statements]
-            for cursor, (statement, params) in zip(cursors, statements, strict=True):
-                cursor.execute(_driver_sql(statement), params)
-            driver.execute("COMMIT")
-        return cursors[-1].fetchone()
-    except psycopg.Error as exc:
+        return _pipelined(driver, statements, begin=b"BEGIN", end=b"COMMIT")
+    except DBAPIError:
         if not driver.closed and driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
             with suppress(psycopg.Error):
                 driver.execute("ROLLBACK")
+        raise
+
+
+def _pipelined(driver: psycopg.Connection, statements, *, begin: bytes | None = None, end: bytes | None = None):
+    """The statements (between `begin` and `end`, if given) in one pipeline; the last statement's first row."""
+    try:
+        with driver.pipeline():
+            if begin:
+                driver.execute(begin)
+            cursors = [driver.cursor(row_factory=namedtuple_row) for _ in statements]
+            for cursor, (statement, params) in zip(cursors, statements, strict=True):
+                cursor.execute(_driver_sql(statement), params)
+            if end:
+                driver.execute(end)
+        return cursors[-1].fetchone()
+    except psycopg.Error as exc:
         raise DBAPIError.instance(_driver_sql(statements[-1][0]), None, exc, psycopg.Error) from exc

@@ -132,7 +132,7 @@ def _constraints_as_domain_errors():
 def _holder_or_taken(clinic: Clinic, holder_request: UUID, request: BookingRequest) -> int:
     """The holder's id if it is this very booking (a retry after a lost commit), else SlotTaken."""
     if holder_request == request.request_id:
-        return _find_by_request(clinic, request)
+        return _find_by_request(clinic, request, request.patient_id).id
     raise SlotTaken()
 
 
@@ -148,7 +148,7 @@ def book(clinic: Clinic, request: BookingRequest) -> int:
         with _constraints_as_domain_errors():
             outcome = clinic.uow.run_in_one_trip(_booking_statements(clinic, request, slot))
     except _RequestAlreadyBooked:
-        return _find_by_request(clinic, request)
+        return _find_by_request(clinic, request, request.patient_id).id
     return _booked_or_taken(clinic, outcome, request)
 
 
@@ -172,8 +172,7 @@ def book_new_patient(
     def work(conn: Connection) -> NewPatientBooked:
         done = conn.execute(FIND_BY_REQUEST, {"request_id": details.request_id}).one_or_none()
         if done is not None:  # a retry whose first COMMIT went through
-            _same_booking(done, details, None)
-            return NewPatientBooked(done.patient_id, done.id)
+            return NewPatientBooked(done.patient_id, _same_booking(done, details, None).id)
         patient_id = patients.insert_patient(conn, patient, allow_duplicate=allow_duplicate)
         request = BookingRequest(patient_id=patient_id, **details.model_dump())
         return NewPatientBooked(patient_id, _book_slot(conn, clinic, request, slot))
@@ -181,8 +180,7 @@ def book_new_patient(
     try:
         return clinic.uow.run(work)
     except _RequestAlreadyBooked:  # another attempt with this request id committed meanwhile
-        done = clinic.uow.read(lambda conn: conn.execute(FIND_BY_REQUEST, {"request_id": details.request_id}).one())
-        _same_booking(done, details, None)
+        done = _find_by_request(clinic, details, None)
         return NewPatientBooked(done.patient_id, done.id)
 
 
@@ -235,11 +233,10 @@ def _booked_or_taken(clinic: Clinic, outcome, request: BookingRequest) -> int:
     return _holder_or_taken(clinic, outcome.holder_request, request)
 
 
-def _find_by_request(clinic: Clinic, request: BookingRequest) -> int:
-    """The appointment this request id already booked, if it is the same booking; a request id reused for
-    another provider, time or patient is refused rather than answered with the first booking."""
+def _find_by_request(clinic: Clinic, request: BookingDetails, patient_id: int | None):
+    """The appointment this request id already booked, if it is the same booking (see _same_booking)."""
     found = clinic.uow.read(lambda conn: conn.execute(FIND_BY_REQUEST, {"request_id": request.request_id}).one())
-    return _same_booking(found, request, request.patient_id).id
+    return _same_booking(found, request, patient_id)
 
 
 def _same_booking(found, request: BookingDetails, patient_id: int | None):

@@ -7,8 +7,8 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenuBar, QWidget
 
 from app.services.access import Permissions
+from app.ui.actions import make_action
 from app.ui.dialog_launcher import DialogLauncher
-from app.ui.navigation_bar import make_action
 
 
 class AdminMenu:

@@ -10,7 +10,7 @@ database says which, and refuses the rest anyway).
 from datetime import date
 
 from PySide6.QtCore import QSettings, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QSplitter, QStackedWidget
 
 from app.domain.errors import DatabaseUnavailable
@@ -18,12 +18,13 @@ from app.live.changes import Change
 from app.runtime import Runtime
 from app.services.access import GROUPS
 from app.services.schedule import AppointmentView
+from app.ui.actions import make_action
 from app.ui.admin_menu import AdminMenu
 from app.ui.desk import Desk
 from app.ui.dialog_launcher import DialogLauncher
 from app.ui.dialogs.appointment_dialog import AppointmentDialog
 from app.ui.navigation import ViewMode, step, visible_range
-from app.ui.navigation_bar import NavigationBar, make_action
+from app.ui.navigation_bar import NavigationBar
 from app.ui.slot_picker import SlotPicker
 from app.ui.status_bar import ClinicStatusBar
 from app.ui.theme import Theme
@@ -117,9 +118,6 @@ class MainWindow(QMainWindow):
         self.splitter = splitter
         self.setCentralWidget(splitter)
 
-    def _action(self, text: str, shortcut: str | QKeySequence | None, tip: str, slot) -> QAction:
-        return make_action(self, text, shortcut, tip, slot)
-
     def _build_toolbar(self) -> None:
         self.navigation = NavigationBar(self)
         self.navigation.today_requested.connect(self.go_today)
@@ -127,11 +125,11 @@ class MainWindow(QMainWindow):
         self.navigation.mode_chosen.connect(self.set_mode)
         self.navigation.date_chosen.connect(self.go_to)
         self.navigation.provider_chosen.connect(self._on_provider_chosen)
-        self.find_action = self._action(
-            "Find patient…", QKeySequence.StandardKey.Find, "Find a patient", self.dialogs.find_patient
+        self.find_action = make_action(
+            self, "Find patient…", QKeySequence.StandardKey.Find, "Find a patient", self.dialogs.find_patient
         )
-        self.new_action = self._action(
-            "New booking…", QKeySequence.StandardKey.New, "Book the chosen time", self.new_booking
+        self.new_action = make_action(
+            self, "New booking…", QKeySequence.StandardKey.New, "Book the chosen time", self.new_booking
         )
         self.navigation.add_actions_at_end(self.find_action, self.new_action)
         self.addToolBar(self.navigation)
@@ -141,7 +139,8 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.new_action)
         file_menu.addAction(self.find_action)
         file_menu.addSeparator()
-        self.change_password_action = self._action(
+        self.change_password_action = make_action(
+            self,
             "Change my password…",
             None,
             "Choose a new password for the account you signed in with",
@@ -150,20 +149,21 @@ class MainWindow(QMainWindow):
         self.change_password_action.setVisible(False)  # until the database said who signed in
         file_menu.addAction(self.change_password_action)
         file_menu.addSeparator()
-        self.lock_action = self._action(
+        self.lock_action = make_action(
+            self,
             "Lock",
             "Ctrl+L",
             "Hide the schedule until you or another member of staff signs in",
             self.lock_requested.emit,
         )
-        self.sign_out_action = self._action(
-            "Sign out", None, "End your session at this desk; the sign-in follows", self.sign_out_requested.emit
+        self.sign_out_action = make_action(
+            self, "Sign out", None, "End your session at this desk; the sign-in follows", self.sign_out_requested.emit
         )
         file_menu.addAction(self.lock_action)
         file_menu.addAction(self.sign_out_action)
         file_menu.addSeparator()
         file_menu.addAction(
-            self._action("Quit", QKeySequence.StandardKey.Quit, "Close the appointment book", self.close)
+            make_action(self, "Quit", QKeySequence.StandardKey.Quit, "Close the appointment book", self.close)
         )
         self._build_view_menu()
         self.admin = AdminMenu(self.menuBar(), self.dialogs, self)
@@ -175,7 +175,7 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.navigation.today_action)
         view_menu.addAction(
-            self._action("Refresh", QKeySequence.StandardKey.Refresh, "Read the schedule again", self.refresh)
+            make_action(self, "Refresh", QKeySequence.StandardKey.Refresh, "Read the schedule again", self.refresh)
         )
         view_menu.addMenu(self.themes.menu)
 

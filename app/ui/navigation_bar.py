@@ -8,24 +8,12 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QComboBox, QDateEdit, QToolBar, QWidget
 
 from app.services.schedule import Provider
+from app.ui.actions import make_action
 from app.ui.dates import day_format
 from app.ui.elided_label import ElidedLabel
 from app.ui.navigation import ViewMode, title
 
 ALL_PROVIDERS = "All providers"
-
-
-def make_action(parent: QWidget, text: str, shortcut: str | QKeySequence | None, tip: str, slot) -> QAction:
-    """An action with its shortcut in its tooltip."""
-    action = QAction(text, parent)
-    if shortcut:
-        action.setShortcut(QKeySequence(shortcut))
-        tip = f"{tip} ({QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)})"
-    action.setToolTip(tip)
-    action.setStatusTip(tip)
-    if slot is not None:
-        action.triggered.connect(lambda _checked=False: slot())
-    return action
 
 
 class NavigationBar(QToolBar):
