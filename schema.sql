@@ -37,6 +37,18 @@ CREATE FUNCTION public.appointment_history(appointment bigint) RETURNS TABLE(at 
     FROM public.audit_log WHERE table_name = 'appointments' AND appointment_id = appointment ORDER BY id
 $$;
 
+CREATE FUNCTION public.appointments_default_busy_until() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NEW.busy_until IS NULL THEN
+        NEW.busy_until := NEW.ends_at + make_interval(mins => COALESCE(
+            (SELECT buffer_minutes FROM appointment_types WHERE id = NEW.type_id), 0));
+    END IF;
+    RETURN NEW;
+END
+$$;
+
 CREATE FUNCTION public.audit_change() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -282,7 +294,11 @@ CREATE TABLE public.appointment_types (
     name text NOT NULL,
     color text NOT NULL,
     is_default boolean DEFAULT false NOT NULL,
-    CONSTRAINT appointment_types_color_hex CHECK ((color ~ '^#[0-9a-f]{6}$'::text))
+    minutes integer DEFAULT 30 NOT NULL,
+    buffer_minutes integer DEFAULT 0 NOT NULL,
+    CONSTRAINT appointment_types_buffer_minutes_range CHECK (((buffer_minutes >= 0) AND (buffer_minutes <= 120))),
+    CONSTRAINT appointment_types_color_hex CHECK ((color ~ '^#[0-9a-f]{6}$'::text)),
+    CONSTRAINT appointment_types_minutes_range CHECK (((minutes >= 5) AND (minutes <= 480)))
 );
 
 CREATE TABLE public.appointments (
@@ -298,6 +314,8 @@ CREATE TABLE public.appointments (
     request_id uuid NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    busy_until timestamp with time zone NOT NULL,
+    CONSTRAINT appointments_busy_until_after_end CHECK ((busy_until >= ends_at)),
     CONSTRAINT appointments_end_after_start CHECK ((ends_at > starts_at)),
     CONSTRAINT appointments_status_check CHECK ((status = ANY (ARRAY['booked'::text, 'checked_in'::text, 'completed'::text, 'no_show'::text, 'cancelled'::text])))
 );
@@ -344,7 +362,9 @@ CREATE VIEW public.appointment_details AS
     t.id AS type_id,
     t.code AS type_code,
     t.name AS type_name,
-    t.color AS type_color
+    t.color AS type_color,
+    a.busy_until,
+    pt.email AS patient_email
    FROM (((public.appointments a
      JOIN public.providers p ON ((p.id = a.provider_id)))
      JOIN public.patients pt ON ((pt.id = a.patient_id)))
@@ -395,6 +415,23 @@ ALTER TABLE public.audit_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 
 ALTER TABLE public.patients ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.patients_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE public.provider_type_lengths (
+    id integer NOT NULL,
+    provider_id integer NOT NULL,
+    type_id integer NOT NULL,
+    minutes integer NOT NULL,
+    CONSTRAINT provider_type_lengths_minutes_range CHECK (((minutes >= 5) AND (minutes <= 480)))
+);
+
+ALTER TABLE public.provider_type_lengths ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.provider_type_lengths_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
@@ -487,7 +524,7 @@ ALTER TABLE ONLY public.appointments
     ADD CONSTRAINT appointments_no_patient_overlap EXCLUDE USING gist (int4range(patient_id, patient_id, '[]'::text) WITH &&, tstzrange(starts_at, ends_at) WITH &&) WHERE ((status <> 'cancelled'::text));
 
 ALTER TABLE ONLY public.appointments
-    ADD CONSTRAINT appointments_no_provider_overlap EXCLUDE USING gist (int4range(provider_id, provider_id, '[]'::text) WITH &&, tstzrange(starts_at, ends_at) WITH &&) WHERE ((status <> 'cancelled'::text));
+    ADD CONSTRAINT appointments_no_provider_overlap EXCLUDE USING gist (int4range(provider_id, provider_id, '[]'::text) WITH &&, tstzrange(starts_at, busy_until) WITH &&) WHERE ((status <> 'cancelled'::text));
 
 ALTER TABLE ONLY public.appointments
     ADD CONSTRAINT appointments_pkey PRIMARY KEY (id);
@@ -500,6 +537,12 @@ ALTER TABLE ONLY public.audit_log
 
 ALTER TABLE ONLY public.patients
     ADD CONSTRAINT patients_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.provider_type_lengths
+    ADD CONSTRAINT provider_type_lengths_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.provider_type_lengths
+    ADD CONSTRAINT provider_type_lengths_provider_type_key UNIQUE (provider_id, type_id);
 
 ALTER TABLE ONLY public.providers
     ADD CONSTRAINT providers_name_key UNIQUE (name);
@@ -534,6 +577,8 @@ CREATE UNIQUE INDEX appointments_one_live_per_slot ON public.appointments USING 
 
 CREATE INDEX appointments_patient_idx ON public.appointments USING btree (patient_id);
 
+CREATE INDEX appointments_provider_starts_at_idx ON public.appointments USING btree (provider_id, starts_at);
+
 CREATE INDEX appointments_starts_at_idx ON public.appointments USING btree (starts_at);
 
 CREATE INDEX audit_log_appointment_idx ON public.audit_log USING btree (appointment_id) WHERE (appointment_id IS NOT NULL);
@@ -562,6 +607,8 @@ CREATE TRIGGER appointments_announce AFTER INSERT OR DELETE OR UPDATE ON public.
 
 CREATE TRIGGER appointments_audit AFTER INSERT OR DELETE OR UPDATE ON public.appointments FOR EACH ROW EXECUTE FUNCTION public.audit_change('id', 'patient_id');
 
+CREATE TRIGGER appointments_default_busy_until BEFORE INSERT ON public.appointments FOR EACH ROW EXECUTE FUNCTION public.appointments_default_busy_until();
+
 CREATE TRIGGER appointments_touch_updated_at BEFORE UPDATE ON public.appointments FOR EACH ROW EXECUTE FUNCTION public.touch_updated_at();
 
 CREATE TRIGGER patients_announce AFTER INSERT OR DELETE OR UPDATE ON public.patients FOR EACH ROW EXECUTE FUNCTION public.announce_schedule_change('');
@@ -569,6 +616,10 @@ CREATE TRIGGER patients_announce AFTER INSERT OR DELETE OR UPDATE ON public.pati
 CREATE TRIGGER patients_audit AFTER INSERT OR DELETE OR UPDATE ON public.patients FOR EACH ROW EXECUTE FUNCTION public.audit_change('', 'id');
 
 CREATE TRIGGER patients_touch_updated_at BEFORE UPDATE ON public.patients FOR EACH ROW EXECUTE FUNCTION public.touch_updated_at();
+
+CREATE TRIGGER provider_type_lengths_announce AFTER INSERT OR DELETE OR UPDATE ON public.provider_type_lengths FOR EACH ROW EXECUTE FUNCTION public.announce_schedule_change('provider_id');
+
+CREATE TRIGGER provider_type_lengths_audit AFTER INSERT OR DELETE OR UPDATE ON public.provider_type_lengths FOR EACH ROW EXECUTE FUNCTION public.audit_change('', '');
 
 CREATE TRIGGER providers_announce AFTER INSERT OR DELETE OR UPDATE ON public.providers FOR EACH ROW EXECUTE FUNCTION public.announce_schedule_change('id');
 
@@ -594,6 +645,12 @@ ALTER TABLE ONLY public.appointments
 
 ALTER TABLE ONLY public.appointments
     ADD CONSTRAINT appointments_type_id_fkey FOREIGN KEY (type_id) REFERENCES public.appointment_types(id);
+
+ALTER TABLE ONLY public.provider_type_lengths
+    ADD CONSTRAINT provider_type_lengths_provider_id_fkey FOREIGN KEY (provider_id) REFERENCES public.providers(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.provider_type_lengths
+    ADD CONSTRAINT provider_type_lengths_type_id_fkey FOREIGN KEY (type_id) REFERENCES public.appointment_types(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY public.time_off
     ADD CONSTRAINT time_off_provider_id_fkey FOREIGN KEY (provider_id) REFERENCES public.providers(id) ON DELETE CASCADE;
@@ -670,8 +727,8 @@ GRANT SELECT ON TABLE public.appointments TO clinic_manager;
 GRANT INSERT(slot_id),UPDATE(slot_id) ON TABLE public.appointments TO clinic_admin;
 GRANT INSERT(slot_id),UPDATE(slot_id) ON TABLE public.appointments TO clinic_receptionist;
 
-GRANT INSERT(provider_id) ON TABLE public.appointments TO clinic_admin;
-GRANT INSERT(provider_id) ON TABLE public.appointments TO clinic_receptionist;
+GRANT INSERT(provider_id),UPDATE(provider_id) ON TABLE public.appointments TO clinic_admin;
+GRANT INSERT(provider_id),UPDATE(provider_id) ON TABLE public.appointments TO clinic_receptionist;
 
 GRANT INSERT(starts_at),UPDATE(starts_at) ON TABLE public.appointments TO clinic_admin;
 GRANT INSERT(starts_at),UPDATE(starts_at) ON TABLE public.appointments TO clinic_receptionist;
@@ -693,6 +750,9 @@ GRANT INSERT(notes),UPDATE(notes) ON TABLE public.appointments TO clinic_recepti
 
 GRANT INSERT(request_id) ON TABLE public.appointments TO clinic_admin;
 GRANT INSERT(request_id) ON TABLE public.appointments TO clinic_receptionist;
+
+GRANT INSERT(busy_until),UPDATE(busy_until) ON TABLE public.appointments TO clinic_admin;
+GRANT INSERT(busy_until),UPDATE(busy_until) ON TABLE public.appointments TO clinic_receptionist;
 
 GRANT SELECT ON TABLE public.patients TO clinic_admin;
 GRANT SELECT ON TABLE public.patients TO clinic_receptionist;
@@ -723,6 +783,10 @@ GRANT SELECT ON TABLE public.appointment_details TO clinic_manager;
 
 GRANT SELECT ON TABLE public.audit_log TO clinic_manager;
 GRANT SELECT ON TABLE public.audit_log TO clinic_admin;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.provider_type_lengths TO clinic_admin;
+GRANT SELECT ON TABLE public.provider_type_lengths TO clinic_receptionist;
+GRANT SELECT ON TABLE public.provider_type_lengths TO clinic_manager;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.time_off TO clinic_admin;
 GRANT SELECT ON TABLE public.time_off TO clinic_receptionist;

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy.exc import DBAPIError
 
 from app.config import ConfigError
-from app.domain.errors import Busy, DomainError, InvalidInput, SlotTaken
+from app.domain.errors import Busy, DomainError, InvalidInput, PatientBusy, SlotTaken
 from app.domain.models import BookingRequest, repeated_by_clock_change, validate
 from app.logs import configure_logging
 from app.runtime import database_error_message
@@ -46,6 +46,22 @@ def _iso_datetime(field: str, value: str, zone) -> datetime:
     if note:
         print(f"note: {field}: {note}", file=sys.stderr)
     return moment
+
+
+TYPE_HELP = "appointment type code, as in Admin > Appointment types (default: the clinic's default type)"
+
+
+def _type_id(clinic, code: str | None) -> int | None:
+    """The id of the appointment type with this code (None: the default type's, chosen by the service)."""
+    from app.services import schedule
+
+    if code is None:
+        return None
+    types = schedule.appointment_types(clinic)
+    found = next((kind.id for kind in types if kind.code == code), None)
+    if found is None:
+        raise CliInputError(f"type: no appointment type {code!r}; the types are {', '.join(k.code for k in types)}")
+    return found
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -95,12 +111,13 @@ def _add_appointment_parsers(sub) -> None:
     slots = sub.add_parser("slots", help="free slot start times of a provider on a day")
     slots.add_argument("--provider", type=int, required=True, metavar="ID")
     slots.add_argument("--date", required=True, metavar="YYYY-MM-DD")
+    slots.add_argument("--type", metavar="CODE", help=TYPE_HELP)
 
     book = sub.add_parser("book", help="book an appointment; prints its id")
     book.add_argument("--provider", type=int, required=True, metavar="ID")
     book.add_argument("--patient", type=int, required=True, metavar="ID")
     book.add_argument("--start", required=True, metavar="ISO8601", help="without offset: the clinic's time zone")
-    book.add_argument("--type", type=int, metavar="ID", help="appointment type id (default: the clinic's default)")
+    book.add_argument("--type", metavar="CODE", help=TYPE_HELP)
     book.add_argument("--notes", default="")
     book.add_argument("--request-id", metavar="UUID", help="idempotency key: repeating it books only once")
 
@@ -110,12 +127,19 @@ def _add_appointment_parsers(sub) -> None:
     move = sub.add_parser("reschedule", help="move an appointment to another free slot")
     move.add_argument("--appointment", type=int, required=True, metavar="ID")
     move.add_argument("--start", required=True, metavar="ISO8601")
+    move.add_argument("--provider", type=int, metavar="ID", help="move to this provider (default: the same one)")
 
 
 def _add_benchmark_parsers(sub) -> None:
-    stress = sub.add_parser("stress", help="benchmark: processes racing for the same slots in a throwaway database")
+    stress = sub.add_parser(
+        "stress",
+        help="benchmark: processes booking, uncontended and racing for the same slots, in a throwaway database",
+    )
     stress.add_argument("--workers", type=int, default=16)
-    stress.add_argument("--slots", type=int, default=200)
+    stress.add_argument("--slots", type=int, default=200, help="slots per worker uncontended; shared when contended")
+    only = stress.add_mutually_exclusive_group()
+    only.add_argument("--uncontended", action="store_true", help="only the workload where every worker has its own")
+    only.add_argument("--contended", action="store_true", help="only the workload where all race for the same")
     stress.add_argument("--json", action="store_true", help="print JSON only")
 
     live = sub.add_parser("bench-live", help="benchmark: latency from a booking's commit to other desks' live update")
@@ -223,7 +247,8 @@ def _run_service_command(args) -> int:
             case "demo-data":
                 _load_demo(clinic, args.timezone)
             case "slots":
-                for start in schedule.free_slots(clinic, args.provider, _iso_date("date", args.date)):
+                type_id = _type_id(clinic, args.type)
+                for start in schedule.free_slots(clinic, args.provider, _iso_date("date", args.date), type_id):
                     print(start.astimezone(zone).isoformat())
             case "book":
                 print(
@@ -234,7 +259,7 @@ def _run_service_command(args) -> int:
                             provider_id=args.provider,
                             patient_id=args.patient,
                             start=_iso_datetime("start", args.start, zone),
-                            type_id=args.type,
+                            type_id=_type_id(clinic, args.type),
                             notes=args.notes,
                             **{"request_id": args.request_id} if args.request_id else {},
                         ),
@@ -244,7 +269,8 @@ def _run_service_command(args) -> int:
                 booking.cancel(clinic, args.appointment)
                 print(f"appointment {args.appointment} cancelled")
             case "reschedule":
-                booking.reschedule(clinic, args.appointment, _iso_datetime("start", args.start, zone))
+                start = _iso_datetime("start", args.start, zone)
+                booking.reschedule(clinic, args.appointment, start, args.provider)
                 print(f"appointment {args.appointment} moved to {args.start}")
     finally:
         runtime.close()
@@ -324,7 +350,8 @@ def _run_self_test() -> int:
 def _run_stress(args) -> int:
     from app.tools.stress import main as stress_main
 
-    return stress_main(workers=args.workers, slots=args.slots, as_json=args.json)
+    only = "uncontended" if args.uncontended else "contended" if args.contended else None
+    return stress_main(workers=args.workers, slots=args.slots, as_json=args.json, only=only)
 
 
 def _run_bench_live(args) -> int:
@@ -360,12 +387,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "staff":
             return _run_staff(args)
         return _run_service_command(args)
+    except (SlotTaken, PatientBusy, Busy) as exc:  # the time is taken (for the patient too), or held a while
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_TAKEN
     except (CliInputError, InvalidInput) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
-    except (SlotTaken, Busy) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_TAKEN
     except (DomainError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILURE

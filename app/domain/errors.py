@@ -71,6 +71,14 @@ class WouldOrphan(InvalidInput):
         return [str(a) for a in self.appointments] + ([f"and {more} more"] if more > 0 else [])
 
 
+class PatientBusy(InvalidInput):
+    """The patient has another live appointment at that time: the time is taken for them, reported against the
+    patient (the command line exits as for a taken time)."""
+
+    def __init__(self):
+        super().__init__([FieldError("patient_id", "the patient already has an appointment at that time")])
+
+
 class SlotTaken(DomainError):
     def __init__(self, message: str = "that time is already booked; pick another slot"):
         super().__init__(message)

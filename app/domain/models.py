@@ -183,6 +183,7 @@ class BookingRequest(BookingDetails):
 class RescheduleRequest(InputModel):
     appointment_id: Id
     start: AwareDatetime
+    provider_id: Id | None = None  # None: the appointment's own provider
 
 
 class StatusChange(InputModel):
@@ -193,6 +194,7 @@ class StatusChange(InputModel):
 class SlotQuery(InputModel):
     provider_id: Id
     day: Day
+    type_id: Id | None = None  # None: the clinic's default appointment type
 
 
 MAX_RANGE_DAYS = 100

@@ -17,6 +17,8 @@ from app.domain.slots import Interval, WorkingBlock, block_bounds
 
 WEEKDAY_NAMES = {1: "Monday", 2: "Tuesday", 3: "Wednesday", 4: "Thursday", 5: "Friday", 6: "Saturday", 7: "Sunday"}
 MIN_SLOT_MINUTES, MAX_SLOT_MINUTES = 5, 480
+MIN_TYPE_MINUTES, MAX_TYPE_MINUTES, MAX_BUFFER_MINUTES = 5, 480, 120
+DEFAULT_TYPE_MINUTES = 30
 _TYPE_CODE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 _COLOR = re.compile(r"^#[0-9a-f]{6}$")
 
@@ -61,11 +63,25 @@ class TimeOffIn(InputModel):
         return ends_at
 
 
+TypeMinutes = Annotated[int, Field(strict=True, ge=MIN_TYPE_MINUTES, le=MAX_TYPE_MINUTES)]
+BufferMinutes = Annotated[int, Field(strict=True, ge=0, le=MAX_BUFFER_MINUTES)]
+
+
 class AppointmentTypeIn(InputModel):
     code: Annotated[str, Field(max_length=32), AfterValidator(_type_code)]
     name: Name
     color: Annotated[str, Field(max_length=7), AfterValidator(_color)]
     is_default: Annotated[bool, Field(strict=True)] = False
+    minutes: TypeMinutes = DEFAULT_TYPE_MINUTES  # how long an appointment of the type lasts
+    buffer_minutes: BufferMinutes = 0  # how long its provider stays busy after it
+
+
+class ProviderLengthIn(InputModel):
+    """A provider's own length for a type (a slower specialist); None: the type's own."""
+
+    provider_id: Id
+    type_id: Id
+    minutes: TypeMinutes | None
 
 
 # --- weekly hours ---------------------------------------------------------------------------------------------
@@ -127,18 +143,13 @@ def validate_weekly_hours(weekly_hours: Mapping[int, Sequence[WorkingBlock]]) ->
     return {day: sorted(blocks, key=lambda b: b.start) for day, blocks in sorted(weekly_hours.items()) if blocks}
 
 
-def fits_hours(day: date, blocks: Sequence[WorkingBlock], zone, appointment: Interval) -> bool:
-    """Whether an appointment lies inside one of the day's blocks and starts and ends on its slot grid (a
-    shorter slot length keeps an appointment that covers whole new slots)."""
+def fits_hours(day: date, blocks: Sequence[WorkingBlock], zone, busy: Interval) -> bool:
+    """Whether an appointment's busy span (to the end of its buffer) lies inside one of the day's blocks and starts
+    on its slot grid (its length is its type's, so it may end anywhere)."""
     for block in blocks:
         bounds = block_bounds(day, block, zone)
-        length = timedelta(minutes=block.slot_minutes)
-        if (
-            bounds.start <= appointment.start
-            and appointment.end <= bounds.end
-            and (appointment.start - bounds.start) % length == timedelta(0)
-            and (appointment.end - bounds.start) % length == timedelta(0)
-        ):
+        step = timedelta(minutes=block.slot_minutes)
+        if bounds.start <= busy.start and busy.end <= bounds.end and (busy.start - bounds.start) % step == timedelta(0):
             return True
     return False
 

@@ -57,38 +57,99 @@ def block_bounds(day: date, block: WorkingBlock, zone: ZoneInfo) -> Interval:
     return Interval(wall_time_to_utc(day, block.start, zone), wall_time_to_utc(day, block.end, zone))
 
 
+def _block_starts(bounds: Interval, step: timedelta) -> list[datetime]:
+    """The grid's starts in a block's bounds (UTC): every `step` from its start, while a whole step fits."""
+    starts, start = [], bounds.start.astimezone(UTC)
+    while start + step <= bounds.end:
+        starts.append(start)
+        start += step
+    return starts
+
+
 def slot_grid(day: date, blocks: list[WorkingBlock], zone: ZoneInfo) -> list[Interval]:
     """Every slot of the day's working blocks, in time order, as UTC intervals."""
-    slots: list[Interval] = []
+    slots: set[Interval] = set()
     for block in blocks:
-        bounds = block_bounds(day, block, zone)
-        length = timedelta(minutes=block.slot_minutes)
-        start = bounds.start
-        while start + length <= bounds.end:
-            slots.append(Interval(start, start + length))
-            start += length
-    return sorted(set(slots))
+        step = timedelta(minutes=block.slot_minutes)
+        slots.update(Interval(start, start + step) for start in _block_starts(block_bounds(day, block, zone), step))
+    return sorted(slots)
 
 
-def grid_slot_at(day: date, blocks: list[WorkingBlock], zone: ZoneInfo, start: datetime) -> Interval | None:
-    """The slot of the day's grid that starts at `start`, or None; without building the whole grid."""
+@dataclass(frozen=True)
+class Length:
+    """How long an appointment lasts, and how long its provider stays busy after it (cleaning, notes)."""
+
+    minutes: int
+    buffer_minutes: int = 0
+
+    def span_from(self, start: datetime) -> "Span":
+        end = start + timedelta(minutes=self.minutes)
+        return Span(start, end, end + timedelta(minutes=self.buffer_minutes))
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """What a booking takes: the appointment `[start, end)`, and its provider until `busy_until` (the buffer)."""
+
+    start: datetime
+    end: datetime
+    busy_until: datetime
+
+    @property
+    def busy(self) -> Interval:
+        return Interval(self.start, self.busy_until)
+
+
+def spans_in_blocks(day: date, blocks: list[WorkingBlock], zone: ZoneInfo, length: Length) -> list[Span]:
+    """Every span of `length` that starts on the day's grid and whose busy part ends inside the same block."""
+    spans: set[Span] = set()
     for block in blocks:
         bounds = block_bounds(day, block, zone)
-        length = timedelta(minutes=block.slot_minutes)
+        spans.update(
+            span
+            for start in _block_starts(bounds, timedelta(minutes=block.slot_minutes))
+            if (span := length.span_from(start)).busy_until <= bounds.end
+        )
+    return sorted(spans)
+
+
+def span_at(day: date, blocks: list[WorkingBlock], zone: ZoneInfo, length: Length, start: datetime) -> Span | None:
+    """The span of `length` starting at `start` if that is on a block's grid and its busy part ends inside the
+    block, else None; without building the whole grid."""
+    for block in blocks:
+        bounds = block_bounds(day, block, zone)
         offset = start - bounds.start
-        if offset >= timedelta(0) and offset % length == timedelta(0) and start + length <= bounds.end:
-            return Interval(start.astimezone(UTC), start.astimezone(UTC) + length)
+        span = length.span_from(start.astimezone(UTC))
+        on_grid = offset >= timedelta(0) and offset % timedelta(minutes=block.slot_minutes) == timedelta(0)
+        if on_grid and span.busy_until <= bounds.end:
+            return span
     return None
 
 
-def free_slots(
-    grid: list[Interval], unavailable: list[Interval], now: datetime, horizon_end: datetime | None = None
-) -> list[Interval]:
-    """The slots of `grid` that start after `now` (and before `horizon_end`) and overlap nothing unavailable."""
+def covered_cells(day: date, blocks: list[WorkingBlock], zone: ZoneInfo, span: Span) -> list[Interval]:
+    """The grid positions of the block holding `span` that its busy part overlaps, in time order. Two spans that
+    overlap on one grid share at least one of them: a booking locks their rows, so overlapping bookings queue on a
+    common row whichever grid positions they start at."""
+    for block in blocks:
+        bounds = block_bounds(day, block, zone)
+        if bounds.start <= span.start and span.busy_until <= bounds.end:
+            step = timedelta(minutes=block.slot_minutes)
+            return [
+                Interval(start, start + step)
+                for start in _block_starts(bounds, step)
+                if start < span.busy_until and start + step > span.start
+            ]
+    return []
+
+
+def free_spans(
+    spans: list[Span], unavailable: list[Interval], now: datetime, horizon_end: datetime | None = None
+) -> list[Span]:
+    """The spans that start after `now` (and before `horizon_end`) whose busy part overlaps nothing unavailable."""
     return [
-        slot
-        for slot in grid
-        if slot.start > now
-        and (horizon_end is None or slot.start <= horizon_end)
-        and not any(slot.overlaps(busy) for busy in unavailable)
+        span
+        for span in spans
+        if span.start > now
+        and (horizon_end is None or span.start <= horizon_end)
+        and not any(span.busy.overlaps(busy) for busy in unavailable)
     ]

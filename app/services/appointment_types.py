@@ -1,4 +1,8 @@
-"""Appointment types: what a visit is for, and the colour the views paint it in.
+"""Appointment types: what a visit is for, how long it lasts (and the buffer after it), and its colour.
+
+A provider may have their own length for a type (a slower specialist). A change of length applies to bookings
+made from then on: booked appointments keep theirs, and a booking in flight that computed the old one is refused
+under its locks (app/services/booking.py), so no admin lock is needed.
 
 The clinic keeps exactly one default type (a booking without a type gets it), so the default moves to another
 type rather than being switched off, and the default type cannot be removed. A type is removed only while no
@@ -11,7 +15,7 @@ from sqlalchemy import Connection, text
 
 from app.domain.errors import InvalidInput, WouldOrphan
 from app.domain.models import validate
-from app.domain.schedule_setup import AppointmentTypeIn, check_id
+from app.domain.schedule_setup import DEFAULT_TYPE_MINUTES, AppointmentTypeIn, ProviderLengthIn, check_id
 from app.services.context import Clinic
 from app.services.providers import affected
 from app.services.writes import write_refusing
@@ -24,6 +28,8 @@ class AppointmentTypeSetup:
     name: str
     color: str
     is_default: bool
+    minutes: int
+    buffer_minutes: int
     live_appointments: int  # not cancelled, past ones included
 
 
@@ -32,13 +38,15 @@ _REFUSALS = {
     "appointment_types_color_hex": ("color", "must be a colour written #rrggbb, e.g. #2563eb"),
     "appointment_types_one_default": ("is_default", "another desk just changed the default type; try again"),
     "appointments_type_id_fkey": ("type_id", "appointments still use this type"),
+    "provider_type_lengths_provider_id_fkey": ("provider_id", "no such provider (it may have been removed)"),
+    "provider_type_lengths_type_id_fkey": ("type_id", "no such appointment type (it may have been removed)"),
 }
 STILL_USED = "the type is still used by {n}; cancel them or give them another type first"
 NEEDS_DEFAULT = "the clinic needs a default type: make another type the default instead"
 
 _LIST = text(
-    "SELECT t.id, t.code, t.name, t.color, t.is_default,"
-    " (SELECT count(*) FROM appointments a WHERE a.type_id = t.id AND a.status <> 'cancelled') AS live"
+    "SELECT t.id, t.code, t.name, t.color, t.is_default, t.minutes, t.buffer_minutes,"
+    " (SELECT count(*) FROM appointments a WHERE a.type_id = t.id AND a.status <> 'cancelled') AS live_appointments"
     " FROM appointment_types t ORDER BY t.name, t.id"
 )
 # The edited type and the current default, locked so two admins' changes take turns.
@@ -52,7 +60,7 @@ _USERS = text(
 
 def list_types(clinic: Clinic) -> list[AppointmentTypeSetup]:
     rows = clinic.uow.read(lambda conn: conn.execute(_LIST).all())
-    return [AppointmentTypeSetup(r.id, r.code, r.name, r.color, r.is_default, r.live) for r in rows]
+    return [AppointmentTypeSetup(**row._mapping) for row in rows]
 
 
 def _run(clinic: Clinic, work):
@@ -67,9 +75,25 @@ def _lock(conn: Connection, type_id: int | None) -> bool:
     return any(r.id == type_id and r.is_default for r in rows)
 
 
-def add_type(clinic: Clinic, code: str, name: str, color: str, is_default: bool = False) -> int:
+def add_type(
+    clinic: Clinic,
+    code: str,
+    name: str,
+    color: str,
+    is_default: bool = False,
+    minutes: int = DEFAULT_TYPE_MINUTES,
+    buffer_minutes: int = 0,
+) -> int:
     """Create an appointment type; return its id. Making it the default takes that from the current default."""
-    new = validate(AppointmentTypeIn, code=code, name=name, color=color, is_default=is_default)
+    new = validate(
+        AppointmentTypeIn,
+        code=code,
+        name=name,
+        color=color,
+        is_default=is_default,
+        minutes=minutes,
+        buffer_minutes=buffer_minutes,
+    )
 
     def work(conn: Connection) -> int:
         _lock(conn, None)
@@ -77,8 +101,8 @@ def add_type(clinic: Clinic, code: str, name: str, color: str, is_default: bool 
             conn.execute(_CLEAR_DEFAULT, {"id": 0})
         return conn.execute(
             text(
-                "INSERT INTO appointment_types (code, name, color, is_default)"
-                " VALUES (:code, :name, :color, :is_default) RETURNING id"
+                "INSERT INTO appointment_types (code, name, color, is_default, minutes, buffer_minutes)"
+                " VALUES (:code, :name, :color, :is_default, :minutes, :buffer_minutes) RETURNING id"
             ),
             vars(new),
         ).scalar_one()
@@ -86,10 +110,23 @@ def add_type(clinic: Clinic, code: str, name: str, color: str, is_default: bool 
     return _run(clinic, work)
 
 
-def update_type(clinic: Clinic, type_id: int, code: str, name: str, color: str, is_default: bool) -> None:
-    """Change a type's code, name, colour or default flag; its appointments keep it."""
+def update_type(
+    clinic: Clinic,
+    type_id: int,
+    code: str,
+    name: str,
+    color: str,
+    is_default: bool,
+    minutes: int | None = None,
+    buffer_minutes: int | None = None,
+) -> None:
+    """Change a type's code, name, colour, default flag, length or buffer (None keeps the current one); its
+    appointments keep it, and the length they were booked with."""
     type_id = check_id("type_id", type_id)
-    changed = validate(AppointmentTypeIn, code=code, name=name, color=color, is_default=is_default)
+    given = {"minutes": minutes, "buffer_minutes": buffer_minutes}
+    lengths = {key: value for key, value in given.items() if value is not None}
+    changed = validate(AppointmentTypeIn, code=code, name=name, color=color, is_default=is_default, **lengths)
+    keep = {"keep_minutes": minutes is None, "keep_buffer": buffer_minutes is None}
 
     def work(conn: Connection) -> None:
         was_default = _lock(conn, type_id)
@@ -99,10 +136,12 @@ def update_type(clinic: Clinic, type_id: int, code: str, name: str, color: str, 
             conn.execute(_CLEAR_DEFAULT, {"id": type_id})
         conn.execute(
             text(
-                "UPDATE appointment_types SET code = :code, name = :name, color = :color, is_default = :is_default"
+                "UPDATE appointment_types SET code = :code, name = :name, color = :color, is_default = :is_default,"
+                " minutes = CASE WHEN :keep_minutes THEN minutes ELSE :minutes END,"
+                " buffer_minutes = CASE WHEN :keep_buffer THEN buffer_minutes ELSE :buffer_minutes END"
                 " WHERE id = :id"
             ),
-            {**vars(changed), "id": type_id},
+            {**vars(changed), **keep, "id": type_id},
         )
 
     _run(clinic, work)
@@ -126,5 +165,34 @@ def remove_type(clinic: Clinic, type_id: int) -> None:
                 "type_id", f"{len(users)} cancelled appointment(s) keep this type for the record; rename it instead"
             )
         conn.execute(text("DELETE FROM appointment_types WHERE id = :id"), {"id": type_id})
+
+    _run(clinic, work)
+
+
+_PROVIDER_LENGTHS = text("SELECT provider_id, minutes FROM provider_type_lengths WHERE type_id = :type_id")
+_SET_PROVIDER_LENGTH = text(
+    "INSERT INTO provider_type_lengths (provider_id, type_id, minutes) VALUES (:provider_id, :type_id, :minutes)"
+    " ON CONFLICT (provider_id, type_id) DO UPDATE SET minutes = EXCLUDED.minutes"
+    " WHERE provider_type_lengths.minutes <> EXCLUDED.minutes"
+)
+_CLEAR_PROVIDER_LENGTH = text(
+    "DELETE FROM provider_type_lengths WHERE provider_id = :provider_id AND type_id = :type_id"
+)
+
+
+def provider_lengths(clinic: Clinic, type_id: int) -> dict[int, int]:
+    """The providers who have their own length for the type: provider id to minutes."""
+    type_id = check_id("type_id", type_id)
+    rows = clinic.uow.read(lambda conn: conn.execute(_PROVIDER_LENGTHS, {"type_id": type_id}).all())
+    return {row.provider_id: row.minutes for row in rows}
+
+
+def set_provider_length(clinic: Clinic, provider_id: int, type_id: int, minutes: int | None) -> None:
+    """Give the provider their own length for the type, or (None) take the type's again; for bookings from now on."""
+    change = validate(ProviderLengthIn, provider_id=provider_id, type_id=type_id, minutes=minutes)
+    statement = _CLEAR_PROVIDER_LENGTH if change.minutes is None else _SET_PROVIDER_LENGTH
+
+    def work(conn: Connection) -> None:
+        conn.execute(statement, vars(change))
 
     _run(clinic, work)

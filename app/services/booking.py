@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.db.errors import missing_value, violated_constraint
 from app.db.pipeline import execute_pipelined
-from app.domain.errors import InvalidInput, NotFound, SlotTaken
+from app.domain.errors import InvalidInput, NotFound, PatientBusy, SlotTaken
 from app.domain.models import (
     ALLOWED_TRANSITIONS,
     ON_ITS_DAY,
@@ -36,67 +36,81 @@ from app.domain.models import (
     transitions_on,
     validate,
 )
-from app.domain.slots import Interval
+from app.domain.slots import Span
 from app.services import patients
 from app.services.context import Clinic
-from app.services.rules import check_bookable_time, load_provider_day
+from app.services.rules import ProviderDay, check_bookable_time, load_provider_day
 
 # What the schedule's rules come from, share-locked first: an admin's change to the provider (activity, hours, time
 # off) locks the same row exclusively, so a booking and such a change can no longer commit past each other
 # (through a function of migration 0006: staff may not lock the providers' rows themselves).
 LOCK_PROVIDER = text("SELECT lock_provider_schedule(:provider_id)")
-INSERT_SLOT = text(
-    "INSERT INTO time_slots (provider_id, start_time, end_time) VALUES (:provider_id, :start, :end)"
-    " ON CONFLICT (provider_id, start_time) DO NOTHING"
+# The grid positions the span covers, created if new (in time order, as every desk does: two desks inserting the
+# same rows in different orders could deadlock on each other's inserts) and locked in time order. Any two spans
+# that overlap cover a common position, so they queue here whichever grid positions they start at.
+INSERT_CELLS = text(
+    "INSERT INTO time_slots (provider_id, start_time, end_time)"
+    " SELECT :provider_id, c.starts, c.ends"
+    " FROM unnest(CAST(:cell_starts AS timestamptz[]), CAST(:cell_ends AS timestamptz[])) AS c(starts, ends)"
+    " ORDER BY c.starts ON CONFLICT (provider_id, start_time) DO NOTHING"
 )
-LOCK_SLOT = text("SELECT id FROM time_slots WHERE provider_id = :provider_id AND start_time = :start FOR UPDATE")
-# Check and insert in one statement; it reports the holder when the slot is taken, and whether the rules (read
-# again, under the locks) still allow the booking: the provider active, the span inside their hours on their
-# grid, and no time off over it.
-BOOK_IF_FREE = text(
+LOCK_CELLS = text(
+    "SELECT id FROM time_slots WHERE provider_id = :provider_id"
+    " AND start_time = ANY(CAST(:cell_starts AS timestamptz[])) ORDER BY start_time FOR UPDATE"
+)
+# The rules, read again under the locks: the provider active; the busy span inside one block of their hours,
+# starting on its grid; no time off over it; the type's length for them as the desk computed it. Then what is in
+# the way (a live appointment of the provider overlapping the busy span; this request's own first); then the
+# insert if nothing is, and the rules still allow it.
+_RULES_AND_HOLDER = (
     "WITH rules AS (SELECT p.active,"
     " EXISTS (SELECT 1 FROM working_hours h WHERE h.provider_id = p.id AND h.weekday = :weekday"
-    " AND h.start_time <= :local_start AND h.end_time >= :local_end"
+    " AND h.start_time <= :local_start AND h.end_time >= :local_busy_until"
     " AND CAST(EXTRACT(EPOCH FROM :local_start - h.start_time) AS integer) % (h.slot_minutes * 60) = 0)"
-    " AND NOT EXISTS (SELECT 1 FROM time_off o WHERE o.provider_id = p.id AND o.starts_at < :end"
-    " AND o.ends_at > :start) AS fits"
+    " AND NOT EXISTS (SELECT 1 FROM time_off o WHERE o.provider_id = p.id AND o.starts_at < :busy_until"
+    " AND o.ends_at > :start) AS fits,"
+    " EXISTS (SELECT 1 FROM appointment_types t"
+    " LEFT JOIN provider_type_lengths l ON l.type_id = t.id AND l.provider_id = p.id"
+    " WHERE t.id = :type_id AND COALESCE(l.minutes, t.minutes) = :minutes AND t.buffer_minutes = :buffer_minutes)"
+    " AS same_length"
     " FROM providers p WHERE p.id = :provider_id),"
-    " slot AS (SELECT id FROM time_slots WHERE provider_id = :provider_id AND start_time = :start),"
-    " holder AS (SELECT a.request_id FROM appointments a JOIN slot ON a.slot_id = slot.id"
-    " WHERE a.status <> 'cancelled'),"
-    " booked AS (INSERT INTO appointments"
-    " (slot_id, provider_id, starts_at, ends_at, patient_id, type_id, notes, request_id)"
-    " SELECT slot.id, :provider_id, :start, :end, :patient_id,"
-    " COALESCE(:type_id, (SELECT id FROM appointment_types WHERE is_default)), :notes, :request_id"
-    " FROM slot WHERE NOT EXISTS (SELECT 1 FROM holder) AND (SELECT active AND fits FROM rules) RETURNING id),"
-    # A slot row outlives a change of the provider's slot length: a booked one takes the current length.
-    " resized AS (UPDATE time_slots SET end_time = :end WHERE id = (SELECT id FROM slot) AND end_time <> :end"
-    " AND EXISTS (SELECT 1 FROM booked))"
-    " SELECT (SELECT id FROM booked) AS booked_id, holder.request_id AS holder_request,"
-    " (SELECT active FROM rules) AS provider_active, (SELECT fits FROM rules) AS fits"
+    " holder AS (SELECT a.id, a.request_id FROM appointments a WHERE a.provider_id = :provider_id"
+    " AND a.status <> 'cancelled' AND a.id IS DISTINCT FROM CAST(:moving_id AS bigint)"
+    " AND a.starts_at > CAST(:start AS timestamptz) - interval '1 day'"
+    " AND a.starts_at < :busy_until AND a.busy_until > :start"
+    " ORDER BY a.request_id = CAST(:request_id AS uuid) DESC LIMIT 1),"
+    " cell AS (SELECT id FROM time_slots WHERE provider_id = :provider_id AND start_time = :start),"
+)
+_OUTCOME = (
+    " SELECT (SELECT id FROM written) AS written_id, holder.request_id AS holder_request,"
+    " (SELECT active FROM rules) AS provider_active, (SELECT fits FROM rules) AS fits,"
+    " (SELECT same_length FROM rules) AS same_length"
     " FROM (SELECT 1) AS one LEFT JOIN holder ON true"
 )
-# The slot row takes the provider's current slot length (it outlives a change of it).
-RESIZE_SLOT = text("UPDATE time_slots SET end_time = :end WHERE id = :slot_id AND end_time <> :end")
+_ALLOWED = "NOT EXISTS (SELECT 1 FROM holder) AND (SELECT active AND fits AND same_length FROM rules)"
+BOOK_IF_FREE = text(
+    _RULES_AND_HOLDER + " written AS (INSERT INTO appointments"
+    " (slot_id, provider_id, starts_at, ends_at, busy_until, patient_id, type_id, notes, request_id)"
+    " SELECT cell.id, :provider_id, :start, :end, :busy_until, :patient_id, :type_id, :notes, :request_id"
+    f" FROM cell WHERE {_ALLOWED} RETURNING id)" + _OUTCOME
+)
+MOVE_IF_FREE = text(
+    _RULES_AND_HOLDER
+    + " written AS (UPDATE appointments SET slot_id = cell.id, provider_id = :provider_id, starts_at = :start,"
+    f" ends_at = :end, busy_until = :busy_until FROM cell WHERE appointments.id = :moving_id AND {_ALLOWED}"
+    " RETURNING appointments.id)" + _OUTCOME
+)
 FIND_BY_REQUEST = text(
     "SELECT id, provider_id, patient_id, starts_at, status FROM appointments WHERE request_id = :request_id"
 )
 LOCK_APPOINTMENT = text(
-    "SELECT id, provider_id, patient_id, slot_id, starts_at, status FROM appointments WHERE id = :id FOR UPDATE"
+    "SELECT id, provider_id, patient_id, type_id, starts_at, status FROM appointments WHERE id = :id FOR UPDATE"
 )
-# Both slots of a move, locked in id order: two desks swapping appointments take the locks in the same order.
-LOCK_SLOTS_IN_ORDER = text(
-    "SELECT id, start_time FROM time_slots WHERE id = :old_slot_id OR (provider_id = :provider_id"
-    " AND start_time = :start) ORDER BY id FOR UPDATE"
-)
-SLOT_HOLDER = text(
-    "SELECT id FROM appointments WHERE slot_id = :slot_id AND status <> 'cancelled' AND id <> :appointment_id"
-)
-MOVE_APPOINTMENT = text("UPDATE appointments SET slot_id = :slot_id, starts_at = :start, ends_at = :end WHERE id = :id")
 SET_STATUS = text("UPDATE appointments SET status = :status WHERE id = :id")
 
 
 SCHEDULE_CHANGED = "the provider's hours or time off changed meanwhile, and this time is no longer free"
+LENGTH_CHANGED = "the appointment type's length changed meanwhile; look at the free times again"
 
 
 class _RequestAlreadyBooked(Exception):
@@ -108,7 +122,7 @@ def _integrity_to_domain(exc: IntegrityError) -> Exception:
         case "appointments_one_live_per_slot" | "appointments_no_provider_overlap":
             return SlotTaken()
         case "appointments_no_patient_overlap":
-            return InvalidInput.single("patient_id", "the patient already has an appointment at that time")
+            return PatientBusy()
         case "appointments_request_id_key":
             return _RequestAlreadyBooked()
         case "appointments_patient_id_fkey":
@@ -137,16 +151,17 @@ def _holder_or_taken(clinic: Clinic, holder_request: UUID, request: BookingReque
 
 
 def book(clinic: Clinic, request: BookingRequest) -> int:
-    """Book an appointment; return its id. Raises InvalidInput, SlotTaken, SlotBusy or DatabaseUnavailable.
+    """Book an appointment of the request's type (its length for the provider, and its buffer); return its id.
+    Raises InvalidInput, SlotTaken, SlotBusy or DatabaseUnavailable.
 
     Booking twice with the same request_id returns the first booking's id instead of booking again.
     """
-    slot, holder_request = _slot_before_locking(clinic, request)
-    if holder_request:  # already booked when we looked: refused without taking a lock
-        return _holder_or_taken(clinic, holder_request, request)
+    day, span = _span_before_locking(clinic, request)
+    if day.holder_request:  # already booked when we looked: refused without taking a lock
+        return _holder_or_taken(clinic, day.holder_request, request)
     try:
         with _constraints_as_domain_errors():
-            outcome = clinic.uow.run_in_one_trip(_booking_statements(clinic, request, slot))
+            outcome = clinic.uow.run_in_one_trip(_booking_statements(clinic, request, day, span))
     except _RequestAlreadyBooked:
         return _find_by_request(clinic, request, request.patient_id).id
     return _booked_or_taken(clinic, outcome, request)
@@ -165,8 +180,8 @@ def book_new_patient(
     lost between them leaves no patient without their booking). Raises as `book` does, and
     LikelyDuplicatePatient as `patients.insert_patient` does. Repeating it with the same request id after a lost
     answer returns what the first attempt did; a request id that booked something else is refused."""
-    slot, holder_request = _slot_before_locking(clinic, details)
-    if holder_request and holder_request != details.request_id:
+    day, span = _span_before_locking(clinic, details)
+    if day.holder_request and day.holder_request != details.request_id:
         raise SlotTaken()
 
     def work(conn: Connection) -> NewPatientBooked:
@@ -175,7 +190,9 @@ def book_new_patient(
             return NewPatientBooked(done.patient_id, _same_booking(done, details, None).id)
         patient_id = patients.insert_patient(conn, patient, allow_duplicate=allow_duplicate)
         request = BookingRequest(patient_id=patient_id, **details.model_dump())
-        return NewPatientBooked(patient_id, _book_slot(conn, clinic, request, slot))
+        with _constraints_as_domain_errors():
+            outcome = execute_pipelined(conn, _booking_statements(clinic, request, day, span))
+        return NewPatientBooked(patient_id, _booked_or_taken(clinic, outcome, request))
 
     try:
         return clinic.uow.run(work)
@@ -184,52 +201,77 @@ def book_new_patient(
         return NewPatientBooked(done.patient_id, done.id)
 
 
-def _slot_before_locking(clinic: Clinic, request: BookingDetails) -> tuple[Interval, UUID | None]:
-    """The provider's slot at the request's start by their rules (InvalidInput if there is none), and the request
-    id of the live appointment holding it, read outside the transaction."""
+def _span_before_locking(clinic: Clinic, request: BookingDetails) -> tuple[ProviderDay, Span]:
+    """The provider's rules and the type's length, read outside the transaction with what is in the way of the
+    span at the request's start (the request id of a live appointment there), and that span (InvalidInput if
+    the rules do not allow it)."""
     check_bookable_time(clinic, request.start)
 
-    def rules(conn: Connection):
+    def rules(conn: Connection) -> ProviderDay:
         local_day = clinic.local(request.start).date()
-        return load_provider_day(clinic, conn, request.provider_id, local_day, holder_at=request.start)
+        return load_provider_day(
+            clinic,
+            conn,
+            request.provider_id,
+            local_day,
+            type_id=request.type_id,
+            holder_at=request.start,
+            request_id=request.request_id,
+        )
 
     day = clinic.uow.read(rules)
-    return day.slot_at(request.start), day.holder_request
+    return day, day.span_at(request.start)
 
 
-def _booking_statements(clinic: Clinic, request: BookingRequest, slot: Interval) -> list[tuple[TextClause, dict]]:
-    """Share-lock the provider, get-or-create the slot and lock it, then check-and-insert: the server runs them
-    in this order (one global order: provider, then slot)."""
-    local_start, local_end = clinic.local(slot.start), clinic.local(slot.end)
-    params = {
+def _span_params(clinic: Clinic, provider_id: int, day: ProviderDay, span: Span) -> dict:
+    """What the locking statements and the re-check under the locks need to know about a span."""
+    local_start, local_busy_until = clinic.local(span.start), clinic.local(span.busy_until)
+    cells = day.cells(span)
+    return {
+        "provider_id": provider_id,
         "weekday": local_start.isoweekday(),
         "local_start": local_start.time(),
-        "local_end": local_end.time(),
-        "provider_id": request.provider_id,
-        "start": slot.start,
-        "end": slot.end,
-        "patient_id": request.patient_id,
-        "type_id": request.type_id,
-        "notes": request.notes,
-        "request_id": request.request_id,
+        "local_busy_until": local_busy_until.time(),
+        "start": span.start,
+        "end": span.end,
+        "busy_until": span.busy_until,
+        "cell_starts": [cell.start for cell in cells],
+        "cell_ends": [cell.end for cell in cells],
+        "type_id": day.type_id,
+        "minutes": day.length.minutes,
+        "buffer_minutes": day.length.buffer_minutes,
     }
-    return [(LOCK_PROVIDER, params), (INSERT_SLOT, params), (LOCK_SLOT, params), (BOOK_IF_FREE, params)]
 
 
-def _book_slot(conn: Connection, clinic: Clinic, request: BookingRequest, slot: Interval) -> int:
-    """Book in the caller's transaction (a new patient's, registered first): the statements in one round trip."""
-    with _constraints_as_domain_errors():
-        outcome = execute_pipelined(conn, _booking_statements(clinic, request, slot))
-    return _booked_or_taken(clinic, outcome, request)
+def _booking_statements(
+    clinic: Clinic, request: BookingRequest, day: ProviderDay, span: Span
+) -> list[tuple[TextClause, dict]]:
+    """Share-lock the provider, create and lock the span's grid positions, then check-and-insert: the server runs
+    them in this order (one global order: provider, then positions in time order)."""
+    params = _span_params(clinic, request.provider_id, day, span)
+    params |= {"patient_id": request.patient_id, "notes": request.notes, "request_id": request.request_id}
+    params["moving_id"] = None
+    return [(LOCK_PROVIDER, params), (INSERT_CELLS, params), (LOCK_CELLS, params), (BOOK_IF_FREE, params)]
+
+
+def _refusal_under_locks(outcome, provider_id: int) -> InvalidInput | None:
+    """Why the rules, read again under the locks, refused a write nothing else was in the way of."""
+    if outcome.holder_request is not None:
+        return None
+    if outcome.provider_active is False:
+        return InvalidInput.single("provider_id", f"provider {provider_id} is no longer active")
+    if outcome.fits is False:
+        return InvalidInput.single("start", SCHEDULE_CHANGED)
+    if outcome.same_length is False:
+        return InvalidInput.single("type_id", LENGTH_CHANGED)
+    return None
 
 
 def _booked_or_taken(clinic: Clinic, outcome, request: BookingRequest) -> int:
-    if outcome.booked_id is not None:
-        return outcome.booked_id
-    if outcome.holder_request is None and outcome.provider_active is False:
-        raise InvalidInput.single("provider_id", f"provider {request.provider_id} is no longer active")
-    if outcome.holder_request is None and outcome.fits is False:
-        raise InvalidInput.single("start", SCHEDULE_CHANGED)
+    if outcome.written_id is not None:
+        return outcome.written_id
+    if refusal := _refusal_under_locks(outcome, request.provider_id):
+        raise refusal
     return _holder_or_taken(clinic, outcome.holder_request, request)
 
 
@@ -264,34 +306,34 @@ def _lock_appointment(conn: Connection, appointment_id: int):
     return row
 
 
-def reschedule(clinic: Clinic, appointment_id: int, start: datetime) -> None:
-    """Move a booked appointment to another free slot of the same provider, atomically.
+def reschedule(clinic: Clinic, appointment_id: int, start: datetime, provider_id: int | None = None) -> None:
+    """Move a booked appointment to another free time, of the same provider or of `provider_id`, atomically. Its
+    length is its type's for the provider it moves to; the patient's other appointments still may not overlap.
 
     Moving an appointment to where it already is succeeds (a retry after a lost commit does that).
     """
-    request = validate(RescheduleRequest, appointment_id=appointment_id, start=start)
+    request = validate(RescheduleRequest, appointment_id=appointment_id, start=start, provider_id=provider_id)
     check_bookable_time(clinic, request.start)
 
     def work(conn: Connection) -> None:
         appointment = _lock_appointment(conn, request.appointment_id)
         if appointment.status != AppointmentStatus.BOOKED:
             raise InvalidInput.single("appointment_id", f"a {appointment.status} appointment cannot be moved")
-        if appointment.starts_at == request.start:
+        target = request.provider_id or appointment.provider_id
+        if (appointment.starts_at, appointment.provider_id) == (request.start, target):
             return
         # The rules are read under a share lock on the provider: an admin's change waits, or has committed.
-        conn.execute(LOCK_PROVIDER, {"provider_id": appointment.provider_id})
-        day = load_provider_day(clinic, conn, appointment.provider_id, clinic.local(request.start).date())
-        slot = day.slot_at(request.start)
-        params = {"provider_id": appointment.provider_id, "start": slot.start, "end": slot.end}
-        conn.execute(INSERT_SLOT, params)
-        locked = conn.execute(LOCK_SLOTS_IN_ORDER, {**params, "old_slot_id": appointment.slot_id}).all()
-        new_slot_id = next(row.id for row in locked if row.start_time == slot.start)
-        if conn.execute(SLOT_HOLDER, {"slot_id": new_slot_id, "appointment_id": appointment.id}).first():
-            raise SlotTaken()
-        move = {"id": appointment.id, "slot_id": new_slot_id, "start": slot.start, "end": slot.end}
+        conn.execute(LOCK_PROVIDER, {"provider_id": target})
+        local_day = clinic.local(request.start).date()
+        day = load_provider_day(clinic, conn, target, local_day, type_id=appointment.type_id)
+        params = _span_params(clinic, target, day, day.span_at(request.start))
+        params |= {"moving_id": appointment.id, "request_id": None}
+        conn.execute(INSERT_CELLS, params)
+        conn.execute(LOCK_CELLS, params)
         with _constraints_as_domain_errors():
-            conn.execute(MOVE_APPOINTMENT, move)
-        conn.execute(RESIZE_SLOT, {"slot_id": new_slot_id, "end": slot.end})
+            outcome = conn.execute(MOVE_IF_FREE, params).one()
+        if outcome.written_id is None:
+            raise _refusal_under_locks(outcome, target) or SlotTaken()
 
     clinic.uow.run(work)
 

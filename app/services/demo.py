@@ -12,7 +12,7 @@ from datetime import date, time, timedelta
 from sqlalchemy import text
 
 from app.domain.errors import DomainError
-from app.domain.slots import WorkingBlock, slot_grid
+from app.domain.slots import Length, Span, WorkingBlock, slot_grid, spans_in_blocks
 from app.services import staff
 from app.services.context import Clinic
 
@@ -44,6 +44,13 @@ PROVIDERS: list[tuple[str, str, dict[int, list[WorkingBlock]]]] = [
     ("Dr. Grace Lindqvist", "Gynaecology", {d: _hours(9, 17, 30) for d in (2, 3, 4, 5)}),
     ("Dr. Hiroshi Tanaka", "Orthopaedics", {d: _hours(8, 14, 30, lunch=None) for d in (1, 2, 4)}),
 ]
+# Lengths and buffers by type; a physiotherapist's and a cardiologist's own lengths for some of them.
+TYPE_LENGTHS = {"consultation": (30, 0), "follow_up": (15, 0), "procedure": (60, 10)}
+PROVIDER_LENGTHS = {
+    "Dr. Farid Haddad": {"consultation": 60, "follow_up": 30},
+    "Dr. Daniel Novak": {"consultation": 45},
+}
+TYPE_MIX = ["consultation"] * 5 + ["follow_up"] * 3 + ["procedure"]  # mostly consultations, few procedures
 FIRST_NAMES = (
     "Olivia Liam Emma Noah Ava Elijah Sophia Lucas Mia Mateo Isabella Levi Amara Kai Zoe Omar Leila Ivan Nadia "
     "Yusuf Hana Pablo Sofia Aarav Priya Chen Mei Jonas Freya Lars Ingrid Tomás Lucía Ahmed Fatima Kofi Ama "
@@ -115,6 +122,27 @@ def _upsert_providers(conn) -> dict[str, int]:
     return ids
 
 
+def _set_lengths(conn, provider_ids: dict[str, int]) -> dict[str, int]:
+    """The demo's lengths by type and provider; returns the types' ids by code."""
+    conn.execute(
+        text("UPDATE appointment_types SET minutes = :m, buffer_minutes = :b WHERE code = :c"),
+        [{"c": code, "m": minutes, "b": buffer} for code, (minutes, buffer) in TYPE_LENGTHS.items()],
+    )
+    type_ids = dict(conn.execute(text("SELECT code, id FROM appointment_types")).all())
+    conn.execute(
+        text(
+            "INSERT INTO provider_type_lengths (provider_id, type_id, minutes) VALUES (:p, :t, :m)"
+            " ON CONFLICT (provider_id, type_id) DO NOTHING"
+        ),
+        [
+            {"p": provider_ids[name], "t": type_ids[code], "m": minutes}
+            for name, lengths in PROVIDER_LENGTHS.items()
+            for code, minutes in lengths.items()
+        ],
+    )
+    return type_ids
+
+
 def _insert_patients(conn, patients: list[dict]) -> list[int]:
     conn.execute(
         text(
@@ -136,26 +164,50 @@ def _insert_patients(conn, patients: list[dict]) -> list[int]:
     )
 
 
-def _planned_appointments(clinic: Clinic, rng: random.Random, provider_ids: dict[str, int], patient_ids: list[int]):
+def _length(name: str, code: str) -> Length:
+    minutes, buffer = TYPE_LENGTHS[code]
+    return Length(PROVIDER_LENGTHS.get(name, {}).get(code, minutes), buffer)
+
+
+def _day_plan(rng: random.Random, spans_by_code: dict[str, list[Span]], fill: float):
+    """A provider's day: walk the grid, and where the roll says so book a type whose span fits, then go on after
+    its busy part; yields (type code, span)."""
+    free_from = None
+    starts = sorted({span.start for spans in spans_by_code.values() for span in spans})
+    for start in starts:
+        if free_from is not None and start < free_from:
+            continue
+        code = rng.choice(TYPE_MIX)
+        span = next((s for s in spans_by_code[code] if s.start == start), None)
+        if span is None or rng.random() >= fill:
+            continue
+        free_from = span.busy_until
+        yield code, span
+
+
+def _planned_appointments(
+    clinic: Clinic, rng: random.Random, provider_ids: dict[str, int], patient_ids: list[int], type_ids: dict[str, int]
+):
     today = clinic.local(clinic.now()).date()
-    type_ids = [1, 1, 1, 1, 1, 2, 2, 2, 3]  # mostly consultations, some follow-ups, few procedures
     now = clinic.now()
     for offset in range(-DAYS_BEFORE_TODAY, DAYS_AFTER_TODAY + 1):
         day = today + timedelta(days=offset)
         # The near future is nearly full; further out the book is emptier, as in a real clinic.
         fill = 0.8 if offset <= 7 else max(0.25, 0.8 - 0.015 * (offset - 7))
         for name, _specialty, hours in PROVIDERS:
-            for slot in slot_grid(day, hours.get(day.isoweekday(), []), clinic.zone):
-                if rng.random() >= fill:
-                    continue
+            blocks = hours.get(day.isoweekday(), [])
+            spans = {code: spans_in_blocks(day, blocks, clinic.zone, _length(name, code)) for code in TYPE_LENGTHS}
+            for code, span in _day_plan(rng, spans, fill):
                 yield {
                     "provider_id": provider_ids[name],
-                    "starts_at": slot.start,
-                    "ends_at": slot.end,
+                    "starts_at": span.start,
+                    "ends_at": span.end,
+                    "busy_until": span.busy_until,
+                    "cell_ends": next(c.end for c in slot_grid(day, blocks, clinic.zone) if c.start == span.start),
                     "patient_id": rng.choice(patient_ids),
-                    "type_id": rng.choice(type_ids),
-                    "status": _status(rng, slot.end <= now),
-                    "request_id": uuid.uuid5(_REQUEST_NAMESPACE, f"{name}|{slot.start.isoformat()}"),
+                    "type_id": type_ids[code],
+                    "status": _status(rng, span.end <= now),
+                    "request_id": uuid.uuid5(_REQUEST_NAMESPACE, f"{name}|{span.start.isoformat()}"),
                 }
 
 
@@ -167,7 +219,7 @@ def _insert_appointments(conn, planned: list[dict]) -> None:
         text(
             "INSERT INTO time_slots (provider_id, start_time, end_time)"
             " SELECT * FROM unnest(CAST(:provider_id AS int[]), CAST(:starts_at AS timestamptz[]),"
-            " CAST(:ends_at AS timestamptz[])) ON CONFLICT DO NOTHING"
+            " CAST(:cell_ends AS timestamptz[])) ON CONFLICT DO NOTHING"
         ),
         columns,
     )
@@ -175,14 +227,15 @@ def _insert_appointments(conn, planned: list[dict]) -> None:
     # drawn twice for the same hour), which keeps the generator simple.
     conn.execute(
         text(
-            "INSERT INTO appointments (slot_id, provider_id, starts_at, ends_at, patient_id, type_id, status,"
-            " request_id, notes)"
-            " SELECT s.id, d.provider_id, s.start_time, s.end_time, d.patient_id, d.type_id, d.status, d.request_id, ''"
-            " FROM unnest(CAST(:provider_id AS int[]), CAST(:starts_at AS timestamptz[]), CAST(:patient_id AS int[]),"
+            "INSERT INTO appointments (slot_id, provider_id, starts_at, ends_at, busy_until, patient_id, type_id,"
+            " status, request_id, notes)"
+            " SELECT s.id, d.provider_id, d.starts_at, d.ends_at, d.busy_until, d.patient_id, d.type_id, d.status,"
+            " d.request_id, ''"
+            " FROM unnest(CAST(:provider_id AS int[]), CAST(:starts_at AS timestamptz[]),"
+            " CAST(:ends_at AS timestamptz[]), CAST(:busy_until AS timestamptz[]), CAST(:patient_id AS int[]),"
             " CAST(:type_id AS int[]), CAST(:status AS text[]), CAST(:request_id AS uuid[]))"
-            " AS d(provider_id, starts_at, patient_id, type_id, status, request_id)"
+            " AS d(provider_id, starts_at, ends_at, busy_until, patient_id, type_id, status, request_id)"
             " JOIN time_slots s ON s.provider_id = d.provider_id AND s.start_time = d.starts_at"
-            " WHERE NOT EXISTS (SELECT 1 FROM appointments a WHERE a.slot_id = s.id AND a.status <> 'cancelled')"
             " ON CONFLICT DO NOTHING"
         ),
         columns,
@@ -194,8 +247,9 @@ def load_demo_data(clinic: Clinic) -> DemoSummary:
 
     def work(conn) -> DemoSummary:
         provider_ids = _upsert_providers(conn)
+        type_ids = _set_lengths(conn, provider_ids)
         patient_ids = _insert_patients(conn, _demo_patients(rng))
-        _insert_appointments(conn, list(_planned_appointments(clinic, rng, provider_ids, patient_ids)))
+        _insert_appointments(conn, list(_planned_appointments(clinic, rng, provider_ids, patient_ids, type_ids)))
         counts = conn.execute(
             text(
                 "SELECT (SELECT count(*) FROM providers), (SELECT count(*) FROM patients),"

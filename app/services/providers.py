@@ -96,14 +96,16 @@ def provider_setup(clinic: Clinic, provider_id: int) -> ProviderSetup:
 # --- the lock and the appointments in the way ----------------------------------------------------------------
 
 _LOCK = text("SELECT id FROM providers WHERE id = :id FOR UPDATE")
+# An appointment keeps its provider busy until `busy_until` (after its buffer): hours and time off must leave
+# room for that too.
 _LIVE = (
-    "SELECT a.id, a.starts_at, a.ends_at, pt.first_name || ' ' || pt.last_name AS patient_name"
+    "SELECT a.id, a.starts_at, a.busy_until, pt.first_name || ' ' || pt.last_name AS patient_name"
     " FROM appointments a JOIN patients pt ON pt.id = a.patient_id"
-    " WHERE a.provider_id = :id AND a.status <> 'cancelled' AND a.ends_at > :now {where}"
+    " WHERE a.provider_id = :id AND a.status <> 'cancelled' AND a.busy_until > :now {where}"
     " ORDER BY a.starts_at, a.id"
 )
 _UPCOMING = text(_LIVE.format(where=""))
-_UPCOMING_BETWEEN = text(_LIVE.format(where="AND a.starts_at < :ends_at AND a.ends_at > :starts_at"))
+_UPCOMING_BETWEEN = text(_LIVE.format(where="AND a.starts_at < :ends_at AND a.busy_until > :starts_at"))
 
 
 def _lock_provider(conn: Connection, provider_id: int) -> None:
@@ -207,7 +209,7 @@ def set_weekly_hours(clinic: Clinic, provider_id: int, weekly_hours: WeeklyHours
     def work(conn: Connection) -> None:
         _lock_provider(conn, provider_id)
         upcoming = conn.execute(_UPCOMING, {"id": provider_id, "now": clinic.now()}).all()
-        outside = [r for r in upcoming if not _fits(clinic, hours, r.starts_at, r.ends_at)]
+        outside = [r for r in upcoming if not _fits(clinic, hours, r.starts_at, r.busy_until)]
         _refuse_if_any(clinic, outside, "weekly_hours", OUTSIDE_HOURS)
         conn.execute(text("DELETE FROM working_hours WHERE provider_id = :id"), {"id": provider_id})
         _insert_hours(conn, provider_id, hours)
@@ -215,9 +217,9 @@ def set_weekly_hours(clinic: Clinic, provider_id: int, weekly_hours: WeeklyHours
     _run(clinic, work)
 
 
-def _fits(clinic: Clinic, hours: WeeklyHours, starts_at: datetime, ends_at: datetime) -> bool:
+def _fits(clinic: Clinic, hours: WeeklyHours, starts_at: datetime, busy_until: datetime) -> bool:
     day = clinic.local(starts_at).date()
-    return fits_hours(day, hours.get(day.isoweekday(), []), clinic.zone, Interval(starts_at, ends_at))
+    return fits_hours(day, hours.get(day.isoweekday(), []), clinic.zone, Interval(starts_at, busy_until))
 
 
 def add_time_off(clinic: Clinic, provider_id: int, starts_at: datetime, ends_at: datetime, reason: str = "") -> int:

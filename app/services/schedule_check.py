@@ -19,9 +19,9 @@ from app.services.context import Clinic
 LISTED = 5
 
 _UPCOMING = text(
-    "SELECT a.id, a.provider_id, a.starts_at, a.ends_at, p.first_name || ' ' || p.last_name AS patient_name"
+    "SELECT a.id, a.provider_id, a.starts_at, a.busy_until, p.first_name || ' ' || p.last_name AS patient_name"
     " FROM appointments a JOIN patients p ON p.id = a.patient_id"
-    " WHERE a.status <> 'cancelled' AND a.ends_at > :now ORDER BY a.starts_at, a.id"
+    " WHERE a.status <> 'cancelled' AND a.busy_until > :now ORDER BY a.starts_at, a.id"
 )
 _HOURS = text("SELECT provider_id, weekday, start_time, end_time, slot_minutes FROM working_hours")
 _TIME_OFF = text("SELECT provider_id, starts_at, ends_at FROM time_off WHERE ends_at > :now")
@@ -64,6 +64,6 @@ def appointments_off_schedule(clinic: Clinic) -> Misfits:
 
 def _fits(clinic: Clinic, row, blocks: dict, off: dict) -> bool:
     day = clinic.local(row.starts_at).date()
-    appointment = Interval(row.starts_at, row.ends_at)
-    in_hours = fits_hours(day, blocks[(row.provider_id, day.isoweekday())], clinic.zone, appointment)
-    return in_hours and not any(appointment.overlaps(stretch) for stretch in off[row.provider_id])
+    busy = Interval(row.starts_at, row.busy_until)
+    in_hours = fits_hours(day, blocks[(row.provider_id, day.isoweekday())], clinic.zone, busy)
+    return in_hours and not any(busy.overlaps(stretch) for stretch in off[row.provider_id])

@@ -20,12 +20,11 @@ from datetime import UTC, datetime, timedelta
 
 from app.domain.models import BookingRequest
 from app.services import booking, schedule
+from app.tools.racing import START_TIMEOUT_S, run_together
 from app.tools.stress import (
-    START_TIMEOUT_S,
     future_slots,
     open_clinic,
     percentile_ms,
-    run_together,
     set_up_provider,
     throwaway_on_configured_server,
 )

@@ -5,12 +5,9 @@ Successes and double bookings are counted from the database, not from what the w
 """
 
 import json
-import multiprocessing
-import queue
 import random
 import sys
 import time
-import traceback
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,12 +27,14 @@ from app.domain.errors import SlotTaken
 from app.domain.models import BookingRequest, PatientIn
 from app.domain.slots import WorkingBlock, slot_grid
 from app.services import booking, schedule
+from app.services.appointment_types import list_types, set_provider_length
 from app.services.context import Clinic, utc_now
 from app.services.patients import create_patient
 from app.services.providers import add_provider
 from app.services.uow import UnitOfWork
+from app.tools.pgbench_floor import SEQUENCE, pgbench_binary, run_pgbench
+from app.tools.racing import run_together
 
-START_TIMEOUT_S = 120  # spawned processes import the app first; on a slow machine that takes a while
 # A clinic-like day (40 slots), every day of the week so that any --slots fits. A 5-minute grid around the
 # clock works too, but then every booking builds a 287-slot grid, which no desk ever does.
 SLOT_MINUTES = 15
@@ -67,63 +66,6 @@ class Outcome:
     started: float = 0.0
     finished: float = 0.0
     cpu_s: float = 0.0  # this process's CPU time during the race: Python overhead shows here
-
-
-# --- running functions in separate processes, started together ----------------------------------------------
-
-
-class WorkerCrashed(Exception):
-    """A racing process failed outside the attempts it counts; the message holds its traceback."""
-
-
-def _process_main(func, job, barrier, results, index: int) -> None:
-    try:
-        value = func(job, lambda timeout=START_TIMEOUT_S: barrier.wait(timeout))
-        results.put((index, True, value))
-    except BaseException:
-        barrier.abort()  # the others would wait for this one forever
-        results.put((index, False, traceback.format_exc()))
-
-
-def run_together(tasks: list[tuple[Callable, object]], timeout: float = 600) -> list:
-    """Run each `func(job, ready)` in its own spawned process; return their results in order.
-
-    `ready()` waits until every process has called it: call it after connecting, so the race starts
-    together. It can be called again for another round (the barrier is cyclic); `ready(timeout)` waits
-    longer than START_TIMEOUT_S for a round that follows a long phase.
-    """
-    ctx = multiprocessing.get_context("spawn")
-    barrier, results = ctx.Barrier(len(tasks)), ctx.Queue()
-    processes = [
-        ctx.Process(target=_process_main, args=(func, job, barrier, results, i), daemon=True)
-        for i, (func, job) in enumerate(tasks)
-    ]
-    for process in processes:
-        process.start()
-    try:
-        collected = dict(_collect(results, processes, timeout))
-    finally:
-        for process in processes:
-            process.join(5)
-            if process.is_alive():
-                process.kill()
-    failures = [value for ok, value in collected.values() if not ok]
-    if failures:  # the cause, rather than the others' broken barrier
-        raise WorkerCrashed(min(failures, key=lambda tb: "BrokenBarrierError" in tb))
-    return [collected[i][1] for i in range(len(tasks))]
-
-
-def _collect(results, processes, timeout: float):
-    deadline = time.monotonic() + timeout
-    for _ in processes:
-        while True:
-            try:
-                index, ok, value = results.get(timeout=1)
-                yield index, (ok, value)
-                break
-            except queue.Empty as exc:  # check that nobody died without a word
-                if time.monotonic() > deadline or not any(p.is_alive() for p in processes):
-                    raise WorkerCrashed("racing processes stopped without reporting") from exc
 
 
 # --- the two ways of booking ----------------------------------------------------------------------------------
@@ -228,7 +170,7 @@ SLOTS_HELD_TWICE = (
 )
 OVERLAPPING_PAIRS = (
     "SELECT count(*) FROM appointments a JOIN appointments b ON b.provider_id = a.provider_id AND b.id > a.id"
-    " AND tstzrange(a.starts_at, a.ends_at) && tstzrange(b.starts_at, b.ends_at)"
+    " AND tstzrange(a.starts_at, a.busy_until) && tstzrange(b.starts_at, b.busy_until)"
     " WHERE a.provider_id = :p AND a.status <> 'cancelled' AND b.status <> 'cancelled'"
 )
 
@@ -264,6 +206,8 @@ def set_up_provider(clinic, name: str, workers: int) -> tuple[int, list[int]]:
     same time)."""
     hours = {weekday: [WorkingBlock(*DAY_BLOCK, SLOT_MINUTES)] for weekday in range(1, 8)}
     provider_id = add_provider(clinic, f"Stress {name} {uuid.uuid4().hex[:6]}", hours)
+    default_type = next(kind.id for kind in list_types(clinic) if kind.is_default)
+    set_provider_length(clinic, provider_id, default_type, SLOT_MINUTES)  # one booking per grid position
     patients = [
         create_patient(
             clinic,
@@ -284,31 +228,115 @@ def percentile_ms(values: list[float], fraction: float) -> float:
     return round(ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000, 2)
 
 
-def run_phase(clinic, engine: Engine, url: str, worker, name: str, workers: int, slots: int) -> dict:
-    """Race `workers` processes for `slots` slots of a provider of their own; count the result in the database."""
-    provider_id, patients = set_up_provider(clinic, name, workers)
-    today = datetime.now(UTC).date()
-    chosen = future_slots(slots, today + timedelta(days=1))
-    horizon = (chosen[-1][0].date() - today).days + 2
-    jobs = [Job(url, provider_id, patient, chosen, seed=i, horizon_days=horizon) for i, patient in enumerate(patients)]
-    outcomes: list[Outcome] = run_together([(worker, job) for job in jobs])
-    latencies = [latency for o in outcomes for latency in o.latencies]
-    elapsed = max(o.finished for o in outcomes) - min(o.started for o in outcomes)
-    errors = [error for o in outcomes for error in o.errors]
+def _summary(latencies: list[float], elapsed: float, successes: int, doubles: int, errors: list[str]) -> dict:
     return {
         "attempts": len(latencies),
-        "successes": live_appointments(engine, provider_id),
-        "double_bookings": double_bookings(engine, provider_id),
+        "successes": successes,
+        "double_bookings": doubles,
         "p50_ms": percentile_ms(latencies, 0.50),
         "p99_ms": percentile_ms(latencies, 0.99),
         "bookings_per_s": round(len(latencies) / elapsed, 1) if elapsed > 0 else 0.0,
         "errors": len(errors),
         "first_errors": sorted(set(errors))[:5],
-        "workers": workers,
-        "slots": slots,
         "elapsed_s": round(elapsed, 3),
+    }
+
+
+@dataclass(frozen=True)
+class Workload:
+    """Who tries which slots: `contended`, every worker every one of `slots` shared slots (in its own order);
+    uncontended, every worker `slots` slots of its own."""
+
+    contended: bool
+    workers: int
+    slots: int
+
+    @property
+    def name(self) -> str:
+        return "contended" if self.contended else "uncontended"
+
+    @property
+    def expected_successes(self) -> int:
+        return self.slots if self.contended else self.slots * self.workers
+
+    def slots_of_workers(self, first_day: date) -> list[list[tuple[datetime, datetime]]]:
+        chosen = future_slots(self.expected_successes, first_day)
+        return [chosen if self.contended else chosen[i :: self.workers] for i in range(self.workers)]
+
+
+def _first_day() -> date:
+    return datetime.now(UTC).date() + timedelta(days=1)
+
+
+def run_phase(clinic, engine: Engine, url: str, worker, name: str, workload: Workload) -> dict:
+    """Race `workload.workers` processes of `worker` on a provider of their own; count the result in the database."""
+    provider_id, patients = set_up_provider(clinic, name, workload.workers)
+    today, slots_of = datetime.now(UTC).date(), workload.slots_of_workers(_first_day())
+    horizon = (max(slots[-1][0] for slots in slots_of).date() - today).days + 2
+    jobs = [
+        Job(url, provider_id, patient, slots, seed=i, horizon_days=horizon)
+        for i, (patient, slots) in enumerate(zip(patients, slots_of, strict=True))
+    ]
+    outcomes: list[Outcome] = run_together([(worker, job) for job in jobs])
+    latencies = [latency for o in outcomes for latency in o.latencies]
+    elapsed = max(o.finished for o in outcomes) - min(o.started for o in outcomes)
+    errors = [error for o in outcomes for error in o.errors]
+    summary = _summary(
+        latencies, elapsed, live_appointments(engine, provider_id), double_bookings(engine, provider_id), errors
+    )
+    cpu_ms = sum(o.cpu_s for o in outcomes) * 1000 / max(1, len(latencies))
+    return {
+        **summary,
         "reported_wins": sum(o.successes for o in outcomes),
-        "client_cpu_ms_per_attempt": round(sum(o.cpu_s for o in outcomes) * 1000 / max(1, len(latencies)), 3),
+        "client_cpu_ms_per_attempt": round(cpu_ms, 3),
+    }
+
+
+def pgbench_phase(clinic, engine: Engine, url: str, workload: Workload) -> dict | None:
+    """pgbench running the raw-SQL transaction with `workload`'s shape on a provider of its own; None if there is
+    no pgbench on this machine."""
+    if pgbench_binary() is None:
+        return None
+    provider_id, patients = set_up_provider(clinic, "pgbench", workload.workers)
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SEQUENCE IF EXISTS {SEQUENCE}; CREATE SEQUENCE {SEQUENCE} MINVALUE 0 START 0"))
+    first_slot = datetime.combine(_first_day(), DAY_BLOCK[0], tzinfo=UTC)
+    run = run_pgbench(
+        url, clients=workload.workers, per_client=workload.slots, provider_id=provider_id, first_patient=patients[0],
+        first_slot=first_slot, slots=workload.slots, contended=workload.contended,
+    )  # fmt: skip
+    successes, doubles = live_appointments(engine, provider_id), double_bookings(engine, provider_id)
+    summary = _summary(run.latencies_s, 0.0, successes, doubles, [])
+    return {**summary, "bookings_per_s": round(run.per_s, 1)}
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return round(numerator / denominator, 3) if denominator else None
+
+
+def run_workload(url: str, workload: Workload) -> dict:
+    """The service, the raw-SQL path and pgbench, one after another in the same database, each on a provider of
+    its own; the ratios compare them in this run."""
+    engine, clinic = open_clinic(url)
+    try:
+        service = run_phase(clinic, engine, url, service_worker, "service", workload)
+        raw = run_phase(clinic, engine, url, raw_sql_worker, "raw", workload)
+        pgbench = pgbench_phase(clinic, engine, url, workload)
+    finally:
+        engine.dispose()
+    paths = {"service": service, "raw_sql": raw, **({"pgbench": pgbench} if pgbench else {})}
+    return {
+        "workload": workload.name,
+        "workers": workload.workers,
+        "slots": workload.slots,
+        "service_per_s": service["bookings_per_s"],
+        "service_p50_ms": service["p50_ms"],
+        "service_p99_ms": service["p99_ms"],
+        "double_bookings": sum(path["double_bookings"] for path in paths.values()),
+        "service_vs_raw_sql": _ratio(service["bookings_per_s"], raw["bookings_per_s"]),
+        "service_vs_pgbench": _ratio(service["bookings_per_s"], pgbench["bookings_per_s"]) if pgbench else None,
+        "p99_vs_pgbench": _ratio(service["p99_ms"], pgbench["p99_ms"]) if pgbench else None,
+        **paths,
     }
 
 
@@ -323,40 +351,48 @@ def throwaway_on_configured_server(prefix: str) -> Iterator[str]:
         yield url
 
 
-def benchmark(url: str, workers: int, slots: int) -> dict:
-    """Both phases in the (throwaway) database at `url`, each with a provider of its own."""
-    engine, clinic = open_clinic(url)
-    try:
-        service = run_phase(clinic, engine, url, service_worker, "service", workers, slots)
-        raw = run_phase(clinic, engine, url, raw_sql_worker, "raw", workers, slots)
-    finally:
-        engine.dispose()
-    ratio = service["bookings_per_s"] / raw["bookings_per_s"] if raw["bookings_per_s"] else 0.0
-    return {"service": service, "raw_sql": raw, "throughput_ratio": round(ratio, 3)}
+COLUMNS = ["attempts", "successes", "double_bookings", "errors", "p50_ms", "p99_ms", "bookings_per_s"]
+PATHS = ("service", "raw_sql", "pgbench")
 
 
 def _print_table(report: dict) -> None:
-    columns = ["attempts", "successes", "double_bookings", "errors", "p50_ms", "p99_ms", "bookings_per_s"]
-    print(f"{'':10}" + "".join(f"{c:>17}" for c in columns))
-    for name in ("service", "raw_sql"):
-        print(f"{name:10}" + "".join(f"{report[name][c]:>17}" for c in columns))
-    print(f"service / raw SQL throughput: {report['throughput_ratio']:.2f}")
-    for name in ("service", "raw_sql"):
+    print(f"{report['workload']}: {report['workers']} workers, {report['slots']} slots")
+    print(f"{'':10}" + "".join(f"{c:>17}" for c in COLUMNS))
+    for name in (name for name in PATHS if name in report):
+        print(f"{name:10}" + "".join(f"{report[name][c]:>17}" for c in COLUMNS))
+    print(f"service / raw SQL throughput: {report['service_vs_raw_sql']}")
+    if "pgbench" in report:
+        print(
+            f"service / pgbench throughput: {report['service_vs_pgbench']}; p99: {report['p99_vs_pgbench']}x pgbench's"
+        )
+    else:
+        print("pgbench: not on this machine")
+    for name in (name for name in PATHS if name in report):
         for error in report[name]["first_errors"]:
             print(f"{name} error: {error}", file=sys.stderr)
 
 
-def main(workers: int, slots: int, as_json: bool) -> int:
+def _sound(report: dict, expected_successes: int) -> bool:
+    """Nothing booked twice, no errors, and every path booked every slot there was to book (pgbench tries random
+    slots when contended, so it may miss some)."""
+    paths = [report[name] for name in PATHS if name in report]
+    everything = all(report[name]["successes"] == expected_successes for name in ("service", "raw_sql"))
+    return everything and report["double_bookings"] == 0 and not any(path["errors"] for path in paths)
+
+
+def main(workers: int, slots: int, as_json: bool, only: str | None = None) -> int:
+    """Run the uncontended and the contended workload (or `only` one of them) and report them."""
     if workers < 1 or slots < 1:
         print("error: --workers and --slots must be at least 1", file=sys.stderr)
         return 2
+    workloads = [Workload(name == "contended", workers, slots) for name in ("uncontended", "contended")]
+    chosen = [workload for workload in workloads if only in (None, workload.name)]
     with throwaway_on_configured_server("clinic_stress") as url:
-        report = benchmark(url, workers, slots)
+        reports = {workload.name: run_workload(url, workload) for workload in chosen}
     if as_json:
-        print(json.dumps(report, indent=2))
+        print(json.dumps(reports[only] if only else reports, indent=2))
     else:
-        _print_table(report)
-    ok = all(
-        report[name]["double_bookings"] == 0 and report[name]["successes"] == slots for name in ("service", "raw_sql")
-    )
-    return 0 if ok else 1
+        for report in reports.values():
+            _print_table(report)
+    sound = all(_sound(reports[w.name], w.expected_successes) for w in chosen)
+    return 0 if sound else 1

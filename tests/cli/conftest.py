@@ -1,6 +1,12 @@
 import os
+from zoneinfo import ZoneInfo
 
 import pytest
+
+from app.services.context import Clinic
+from app.services.providers import add_provider
+from app.services.uow import UnitOfWork
+from tests.conftest import WEEKDAY_HOURS, new_patient
 
 
 @pytest.fixture
@@ -14,3 +20,15 @@ def cli_env(db_url, tmp_path) -> dict[str, str]:
         CLINIC_LOG_DIR=str(tmp_path / "logs"),  # never the desk's own log folder
     )
     return env
+
+
+@pytest.fixture
+def real_clinic(engine) -> Clinic:
+    """Services on the real clock, as the command sees them."""
+    return Clinic(uow=UnitOfWork(engine), zone=ZoneInfo("Europe/Berlin"))
+
+
+@pytest.fixture
+def desk(real_clinic) -> dict[str, int]:
+    provider = add_provider(real_clinic, "Dr. Command Line", WEEKDAY_HOURS)
+    return {"provider": provider, "ada": new_patient(real_clinic, "Ada"), "bob": new_patient(real_clinic, "Bob")}

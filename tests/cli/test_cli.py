@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import text
 
 from app.config import DEFAULT_HORIZON_DAYS
@@ -19,11 +18,7 @@ from app.db import migrate
 from app.desktop_libraries import missing_desktop_packages
 from app.domain.models import BookingRequest
 from app.services import booking
-from app.services.context import Clinic
-from app.services.providers import add_provider
-from app.services.uow import UnitOfWork
 from tests.cli.runner import run, run_one
-from tests.conftest import WEEKDAY_HOURS, new_patient
 from tests.integration.db_state import table_state
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -48,18 +43,6 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
 def wall(day: date, hour: int, minute: int = 0) -> str:
     """A time as typed at the desk: no offset, so read in the clinic's zone."""
     return f"{day.isoformat()}T{hour:02d}:{minute:02d}"
-
-
-@pytest.fixture
-def real_clinic(engine) -> Clinic:
-    """Services on the real clock, as the command sees them."""
-    return Clinic(uow=UnitOfWork(engine), zone=BERLIN)
-
-
-@pytest.fixture
-def desk(real_clinic) -> dict[str, int]:
-    provider = add_provider(real_clinic, "Dr. Command Line", WEEKDAY_HOURS)
-    return {"provider": provider, "ada": new_patient(real_clinic, "Ada"), "bob": new_patient(real_clinic, "Bob")}
 
 
 def appointment(engine, appointment_id: int):

@@ -9,8 +9,9 @@ from sqlalchemy import text
 from app.domain.models import BookingRequest
 from app.domain.slots import slot_grid
 from app.services import booking
+from app.tools.racing import run_together
 from app.tools.stress import Job as StressJob
-from app.tools.stress import double_bookings, live_appointments, run_together, service_worker
+from app.tools.stress import double_bookings, live_appointments, service_worker
 from tests.concurrency.workers import Job, Step, run_steps
 from tests.conftest import NOW, WEEKDAY_HOURS, ZONE, new_patient
 

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 
 from app.db.engine import make_engine
-from app.domain.errors import InvalidInput, SlotTaken
+from app.domain.errors import InvalidInput, PatientBusy, SlotTaken
 from app.domain.models import BookingRequest
 from app.services import booking, providers
 from tests.conftest import make_clinic
@@ -39,7 +39,7 @@ class Job:
 
 @dataclass
 class StepResult:
-    outcome: str  # "ok", "taken" or "error: ..."
+    outcome: str  # "ok", "taken", "refused: ..." or "error: ..."
     started: float  # time.perf_counter(): CLOCK_MONOTONIC on Linux, comparable across processes
     finished: float
     retried_faults: list[str] = field(default_factory=list)  # what the unit of work retried (deadlocks...)
@@ -62,7 +62,9 @@ def _run(step: Step, clinic, faults: _FaultLog) -> StepResult:
     try:
         OPERATIONS[step.op](clinic, **step.kwargs)
         outcome = "ok"
-    except SlotTaken:
+    except SlotTaken as exc:  # refused under the locks, or (told apart) only by the database's constraints
+        outcome = "taken" if exc.__cause__ is None else f"taken by the constraint: {exc.__cause__}".splitlines()[0]
+    except PatientBusy:  # the time is taken for the patient (patients are not locked: their constraint tells)
         outcome = "taken"
     except InvalidInput as exc:
         outcome = f"refused: {exc}" if step.may_be_refused else f"error: InvalidInput: {exc}"

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from app.db.engine import make_engine
 from app.domain.errors import DatabaseUnavailable
 from app.domain.models import BookingRequest, PatientIn
-from app.services import booking, schedule
+from app.services import appointment_types, booking, schedule
 from app.services.patients import create_patient
 from app.ui.dialogs.booking_dialog import SLOT_GONE_MESSAGE, SLOT_TAKEN_MESSAGE, BookingDialog, PatientMode
 from app.ui.dialogs.field_errors import InlineError
@@ -112,6 +112,25 @@ def test_books_an_existing_patient_found_as_you_type(qtbot, engine, clinic, open
     assert booked.args == [row.id]
     assert (row.patient_id, row.starts_at, row.type_code, row.notes) == (ada, SLOT, "follow_up", "Blood test results")
     assert dialog.result() == dialog.DialogCode.Accepted
+
+
+def test_a_longer_type_lists_only_the_times_it_fits_and_says_when_the_chosen_one_does_not(
+    qtbot, engine, clinic, open_dialog
+):
+    appointment_types.add_type(clinic, "surgery", "Minor surgery", "#aa3300", minutes=60, buffer_minutes=15)
+    last_morning_time = SLOT.replace(hour=11, minute=30)
+    dialog = open_dialog(last_morning_time)
+    assert dialog.time_combo.currentData(SlotRole) == last_morning_time
+
+    choose_type(dialog, "Minor surgery")
+    qtbot.waitUntil(lambda: last_morning_time not in free_times(dialog))
+    assert SLOT.replace(hour=10, minute=30) in free_times(dialog)  # 10:30 to 11:45 fits before noon
+    assert SLOT.replace(hour=11) not in free_times(dialog)
+    assert dialog.time_combo.currentIndex() == -1
+    assert dialog.field_errors.message("start") == "Minor surgery does not fit at this time – choose another time"
+
+    choose_type(dialog, "Consultation")
+    qtbot.waitUntil(lambda: last_morning_time in free_times(dialog))
 
 
 def test_search_says_when_nothing_matches(qtbot, open_dialog):

@@ -15,9 +15,9 @@ from tests.conftest import WEEKDAY_HOURS, ZONE, new_patient
 
 TODAY = date(2030, 1, 7)  # a Monday, taken as today here
 TYPES = [
-    AppointmentType(1, "consultation", "Consultation", "#3b82f6"),
-    AppointmentType(2, "follow_up", "Follow-up", "#10b981"),
-    AppointmentType(3, "procedure", "Procedure", "#f59e0b"),
+    AppointmentType(1, "consultation", "Consultation", "#3b82f6", 30, 0),
+    AppointmentType(2, "follow_up", "Follow-up", "#10b981", 15, 0),
+    AppointmentType(3, "procedure", "Procedure", "#f59e0b", 60, 10),
 ]
 
 

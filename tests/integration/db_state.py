@@ -1,7 +1,10 @@
 """What the database holds, to prove that a refused call wrote nothing."""
 
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from typing import TypeVar
 
 import pytest
@@ -54,3 +57,40 @@ def wait_for_lock_waiter(engine, timeout: float = 5.0) -> int:
                 return pid
             time.sleep(0.02)
     raise AssertionError("the booking never waited for the slot lock")
+
+
+@contextmanager
+def desk_booking_by_hand(engine: Engine, provider_id: int, start: datetime, end: datetime) -> Iterator[Callable]:
+    """Another desk's open transaction that has created the slot row at `start` (so holds it until it commits);
+    yields `book(patient_id)`, which inserts that desk's appointment `[start, end)` there. Commits at the end."""
+    with engine.connect() as desk, desk.begin():
+        slot_id = desk.execute(
+            text("INSERT INTO time_slots (provider_id, start_time, end_time) VALUES (:p, :s, :e) RETURNING id"),
+            {"p": provider_id, "s": start, "e": end},
+        ).scalar_one()
+
+        def book(patient_id: int) -> None:
+            desk.execute(
+                text(
+                    "INSERT INTO appointments (slot_id, provider_id, starts_at, ends_at, patient_id, type_id,"
+                    " request_id) VALUES (:slot, :p, :s, :e, :patient, 1, gen_random_uuid())"
+                ),
+                {"slot": slot_id, "p": provider_id, "s": start, "e": end, "patient": patient_id},
+            )
+
+        yield book
+
+
+def in_background(work: Callable[[], object]) -> tuple[threading.Thread, dict]:
+    """Start `work` on a thread; the dict gets its "error", if it raises."""
+    result: dict = {}
+
+    def run() -> None:
+        try:
+            work()
+        except Exception as exc:
+            result["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, result

@@ -1,4 +1,3 @@
-import threading
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -9,9 +8,10 @@ from app.domain.errors import InvalidInput, LikelyDuplicatePatient, SlotTaken
 from app.domain.models import BookingDetails, BookingRequest, PatientIn
 from app.domain.slots import WorkingBlock
 from app.services import booking, patients, providers, schedule
+from app.services.appointment_types import set_provider_length
 from app.services.providers import add_provider
 from tests.conftest import ZONE, new_patient
-from tests.integration.db_state import wait_for_lock_waiter
+from tests.integration.db_state import desk_booking_by_hand, in_background, wait_for_lock_waiter
 
 TUESDAY_9 = datetime(2030, 1, 8, 9, 0, tzinfo=ZONE)
 
@@ -221,16 +221,25 @@ def test_the_last_day_of_the_horizon_is_bookable(clinic, provider_id, patient_id
 
 
 @pytest.fixture
-def hourly_provider(clinic) -> int:
+def hourly_provider(clinic, engine) -> int:
+    """A provider whose appointments (of the default type) last an hour, on an hourly grid."""
     hours = {d: [WorkingBlock(time(8), time(12), 60)] for d in range(1, 6)}
-    return add_provider(clinic, "Dr. Hourly", hours)
+    provider_id = add_provider(clinic, "Dr. Hourly", hours)
+    set_provider_length(clinic, provider_id, default_type_id(engine), 60)
+    return provider_id
+
+
+def default_type_id(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT id FROM appointment_types WHERE is_default")).scalar_one()
 
 
 def shorten_slots(engine, provider_id: int, minutes: int) -> None:
+    """The provider's grid and appointments get shorter (bookings from now on)."""
     with engine.begin() as conn:
-        conn.execute(
-            text("UPDATE working_hours SET slot_minutes = :m WHERE provider_id = :p"), {"m": minutes, "p": provider_id}
-        )
+        params = {"m": minutes, "p": provider_id}
+        conn.execute(text("UPDATE working_hours SET slot_minutes = :m WHERE provider_id = :p"), params)
+        conn.execute(text("UPDATE provider_type_lengths SET minutes = :m WHERE provider_id = :p"), params)
 
 
 def test_shorter_slots_book_around_an_existing_longer_appointment(clinic, engine, hourly_provider, patient_id):
@@ -320,33 +329,11 @@ def test_a_booking_that_waited_for_the_lock_sees_the_winner_and_is_refused_clean
     """The check after the lock is a statement of its own, so it sees the booking it waited for: the
     loser is refused by the lock, not by the unique index (no IntegrityError behind the SlotTaken)."""
     winner, loser = new_patient(clinic, "Win"), new_patient(clinic, "Lose")
-    desk = engine.connect()
-    txn = desk.begin()
-    desk.execute(
-        text("INSERT INTO time_slots (provider_id, start_time, end_time) VALUES (:p, :s, :e)"),
-        {"p": provider_id, "s": TUESDAY_9, "e": TUESDAY_9 + HALF_HOUR},
-    )
-    result: dict = {}
-
-    def book_loser():
-        try:
-            booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=loser, start=TUESDAY_9))
-        except Exception as exc:
-            result["error"] = exc
-
-    worker = threading.Thread(target=book_loser)
-    worker.start()
-    wait_for_lock_waiter(engine)
-    slot_id = desk.execute(text("SELECT id FROM time_slots WHERE provider_id = :p"), {"p": provider_id}).scalar_one()
-    desk.execute(
-        text(
-            "INSERT INTO appointments (slot_id, provider_id, starts_at, ends_at, patient_id, type_id, request_id)"
-            " VALUES (:slot, :p, :s, :e, :patient, 1, gen_random_uuid())"
-        ),
-        {"slot": slot_id, "p": provider_id, "s": TUESDAY_9, "e": TUESDAY_9 + HALF_HOUR, "patient": winner},
-    )
-    txn.commit()
-    desk.close()
+    request = BookingRequest(provider_id=provider_id, patient_id=loser, start=TUESDAY_9)
+    with desk_booking_by_hand(engine, provider_id, TUESDAY_9, TUESDAY_9 + HALF_HOUR) as desk_books:
+        worker, result = in_background(lambda: booking.book(clinic, request))
+        wait_for_lock_waiter(engine)
+        desk_books(winner)
     worker.join(10)
 
     assert isinstance(result.get("error"), SlotTaken)
@@ -423,14 +410,14 @@ def admin_changes_after_the_rules_read(monkeypatch, clinic):
     """Make an admin change commit between the booking's rules read and its transaction."""
 
     def arrange(change):
-        real = booking._slot_before_locking
+        real = booking._span_before_locking
 
         def read_then_change(*args, **kwargs):
             found = real(*args, **kwargs)
             change()
             return found
 
-        monkeypatch.setattr(booking, "_slot_before_locking", read_then_change)
+        monkeypatch.setattr(booking, "_span_before_locking", read_then_change)
 
     return arrange
 

@@ -8,7 +8,18 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from app.domain.slots import Interval, WorkingBlock, free_slots, grid_slot_at, local_day_bounds, slot_grid
+from app.domain.slots import (
+    Interval,
+    Length,
+    Span,
+    WorkingBlock,
+    covered_cells,
+    free_spans,
+    local_day_bounds,
+    slot_grid,
+    span_at,
+    spans_in_blocks,
+)
 
 FIRST_DAY, LAST_DAY = date(2029, 1, 1), date(2031, 12, 31)
 
@@ -285,34 +296,66 @@ def test_summer_office_hours_use_summer_time():
     assert [s.start for s in grid] == [datetime(2030, 7, 2, 6, 0, tzinfo=UTC), datetime(2030, 7, 2, 6, 30, tzinfo=UTC)]
 
 
-def test_grid_slot_at_finds_only_exact_starts():
-    blocks = [WorkingBlock(time(8), time(10), 30)]
-    grid = slot_grid(date(2030, 1, 8), blocks, BERLIN)
-    assert grid_slot_at(date(2030, 1, 8), blocks, BERLIN, datetime(2030, 1, 8, 8, 30, tzinfo=BERLIN)) == grid[1]
-    assert grid_slot_at(date(2030, 1, 8), blocks, BERLIN, datetime(2030, 1, 8, 8, 40, tzinfo=BERLIN)) is None
-    assert grid_slot_at(date(2030, 1, 8), blocks, BERLIN, datetime(2030, 1, 8, 10, 0, tzinfo=BERLIN)) is None
+def test_span_at_finds_only_exact_starts_whose_whole_span_fits():
+    blocks, day = [WorkingBlock(time(8), time(10), 30)], date(2030, 1, 8)
+    hour = Length(60)
+    assert span_at(day, blocks, BERLIN, hour, _tuesday(8, 30)) == Span(
+        _tuesday(8, 30).astimezone(UTC), _tuesday(9, 30).astimezone(UTC), _tuesday(9, 30).astimezone(UTC)
+    )
+    assert span_at(day, blocks, BERLIN, hour, _tuesday(8, 40)) is None  # off the grid
+    assert span_at(day, blocks, BERLIN, hour, _tuesday(9, 30)) is None  # would run past 10:00
+    assert span_at(day, blocks, BERLIN, Length(15, 15), _tuesday(9, 30)).busy_until == _tuesday(10)
+
+
+def test_spans_start_on_the_grid_and_keep_their_buffer_inside_the_block():
+    blocks = [WorkingBlock(time(8), time(12), 30)]
+    starts = [
+        s.start.astimezone(BERLIN).strftime("%H:%M")
+        for s in spans_in_blocks(date(2030, 1, 8), blocks, BERLIN, Length(60, 15))
+    ]
+    assert starts == ["08:00", "08:30", "09:00", "09:30", "10:00", "10:30"]
+
+
+lengths = st.builds(Length, st.integers(5, 180), st.integers(0, 30))
 
 
 @settings(max_examples=300)
-@given(zone_and_day(), working_day(), st.integers(0, 26 * 60), st.data())
-def test_grid_slot_at_agrees_with_the_grid(zone_day, blocks, minutes, data):
+@given(zone_and_day(), working_day(), lengths, st.integers(0, 26 * 60), st.data())
+def test_span_at_agrees_with_the_spans_of_the_day(zone_day, blocks, length, minutes, data):
     zone, day = zone_day
-    grid = slot_grid(day, blocks, zone)
+    spans = spans_in_blocks(day, blocks, zone, length)
     start = local_day_bounds(day, zone).start + timedelta(minutes=minutes)
-    if grid and data.draw(st.booleans()):  # half the time a start that is on the grid
-        start = data.draw(st.sampled_from(grid)).start
-    expected = next((slot for slot in grid if slot.start == start), None)
-    assert grid_slot_at(day, blocks, zone, start) == expected
+    if spans and data.draw(st.booleans()):  # half the time a start where a span fits
+        start = data.draw(st.sampled_from(spans)).start
+    expected = next((span for span in spans if span.start == start), None)
+    assert span_at(day, blocks, zone, length, start) == expected
 
 
-# --- free_slots ---
+@settings(max_examples=500)
+@given(zone_and_day(), working_day(), lengths, lengths, st.data())
+def test_two_overlapping_spans_cover_a_common_grid_position(zone_day, blocks, first_length, second_length, data):
+    """What makes locking the covered positions serialise overlapping bookings, wherever they start."""
+    zone, day = zone_day
+    first_spans = spans_in_blocks(day, blocks, zone, first_length)
+    second_spans = spans_in_blocks(day, blocks, zone, second_length)
+    if not first_spans or not second_spans:
+        return
+    first, second = data.draw(st.sampled_from(first_spans)), data.draw(st.sampled_from(second_spans))
+    first_cells, second_cells = covered_cells(day, blocks, zone, first), covered_cells(day, blocks, zone, second)
+    assert first_cells and second_cells
+    assert all(overlap(cell, first.busy) for cell in first_cells)
+    if first.busy.overlaps(second.busy):
+        assert set(first_cells) & set(second_cells)
+
+
+# --- free_spans ---
 
 
 @st.composite
 def day_with_busy_times(draw):
-    """A working day, things in the way (time off, appointments), a clock and maybe a horizon, near that day."""
+    """A day's spans, things in the way (time off, appointments), a clock and maybe a horizon, near that day."""
     zone, day = draw(zone_and_day())
-    grid = slot_grid(day, draw(working_day()), zone)
+    spans = spans_in_blocks(day, draw(working_day()), zone, draw(lengths))
     bounds = local_day_bounds(day, zone)
     window = int((bounds.end - bounds.start).total_seconds() // 60) + 4 * 60
     instant = st.integers(0, window).map(lambda m: bounds.start - 2 * HOUR + timedelta(minutes=m))
@@ -324,26 +367,26 @@ def day_with_busy_times(draw):
     )
     now = draw(instant)
     horizon = draw(st.none() | instant)
-    return grid, busy, now, horizon
+    return spans, busy, now, horizon
 
 
 @settings(max_examples=300)
 @given(day_with_busy_times())
-def test_free_slots_are_the_future_grid_slots_that_overlap_nothing(case):
-    grid, busy, now, horizon = case
-    free = free_slots(grid, busy, now, horizon)
+def test_free_spans_are_the_future_spans_whose_busy_part_overlaps_nothing(case):
+    spans, busy, now, horizon = case
+    free = free_spans(spans, busy, now, horizon)
 
-    assert free == [slot for slot in grid if slot in free]  # a subset of the grid, in grid order
-    for slot in free:
-        assert slot.start > now
-        assert horizon is None or slot.start <= horizon
-        assert not any(overlap(slot, b) for b in busy)
-    for slot in grid:
-        if slot not in free:  # every slot left out has a reason
+    assert free == [span for span in spans if span in free]  # a subset, in order
+    for span in free:
+        assert span.start > now
+        assert horizon is None or span.start <= horizon
+        assert not any(overlap(span.busy, b) for b in busy)
+    for span in spans:
+        if span not in free:  # every span left out has a reason
             assert (
-                slot.start <= now
-                or (horizon is not None and slot.start > horizon)
-                or any(overlap(slot, b) for b in busy)
+                span.start <= now
+                or (horizon is not None and span.start > horizon)
+                or any(overlap(span.busy, b) for b in busy)
             )
 
 
@@ -351,30 +394,38 @@ def _tuesday(hour: int, minute: int = 0) -> datetime:
     return datetime(2030, 1, 8, hour, minute, tzinfo=BERLIN)
 
 
-TUESDAY_GRID = slot_grid(date(2030, 1, 8), [WorkingBlock(time(8), time(12), 30)], BERLIN)
+TUESDAY_HALF_HOURS = spans_in_blocks(date(2030, 1, 8), [WorkingBlock(time(8), time(12), 30)], BERLIN, Length(30))
 
 
-def test_time_off_removes_the_slots_it_touches_and_no_others():
+def _starts(spans: list[Span]) -> list[str]:
+    return [span.start.astimezone(BERLIN).strftime("%H:%M") for span in spans]
+
+
+def test_time_off_removes_the_spans_it_touches_and_no_others():
     off = Interval(_tuesday(10).astimezone(UTC), _tuesday(11).astimezone(UTC))
-    free = free_slots(TUESDAY_GRID, [off], now=_tuesday(7))
-    starts = [slot.start.astimezone(BERLIN).strftime("%H:%M") for slot in free]
-    assert starts == ["08:00", "08:30", "09:00", "09:30", "11:00", "11:30"]
+    free = free_spans(TUESDAY_HALF_HOURS, [off], now=_tuesday(7))
+    assert _starts(free) == ["08:00", "08:30", "09:00", "09:30", "11:00", "11:30"]
 
 
-def test_a_longer_appointment_blocks_every_slot_under_it():
+def test_a_longer_appointment_blocks_every_span_under_it():
     busy = Interval(_tuesday(8, 45), _tuesday(9, 45))  # e.g. booked before the slot length changed
-    starts = [slot.start.astimezone(BERLIN).strftime("%H:%M") for slot in free_slots(TUESDAY_GRID, [busy], _tuesday(7))]
-    assert starts == ["08:00", "10:00", "10:30", "11:00", "11:30"]
+    assert _starts(free_spans(TUESDAY_HALF_HOURS, [busy], _tuesday(7))) == ["08:00", "10:00", "10:30", "11:00", "11:30"]
 
 
-def test_a_slot_starting_now_is_past_and_the_horizon_is_inclusive():
-    free = free_slots(TUESDAY_GRID, [], now=_tuesday(9), horizon_end=_tuesday(10))
-    assert [slot.start for slot in free] == [_tuesday(9, 30), _tuesday(10)]
+def test_a_buffer_must_be_clear_too():
+    with_buffer = spans_in_blocks(date(2030, 1, 8), [WorkingBlock(time(8), time(12), 30)], BERLIN, Length(30, 10))
+    busy = Interval(_tuesday(10), _tuesday(10, 30))
+    assert _starts(free_spans(with_buffer, [busy], _tuesday(7))) == ["08:00", "08:30", "09:00", "10:30", "11:00"]
 
 
-def test_free_slots_with_nothing_in_the_way_is_the_grid():
-    assert free_slots(TUESDAY_GRID, [], now=_tuesday(7)) == TUESDAY_GRID
-    assert free_slots([], [], now=_tuesday(7)) == []
+def test_a_span_starting_now_is_past_and_the_horizon_is_inclusive():
+    free = free_spans(TUESDAY_HALF_HOURS, [], now=_tuesday(9), horizon_end=_tuesday(10))
+    assert [span.start for span in free] == [_tuesday(9, 30), _tuesday(10)]
+
+
+def test_free_spans_with_nothing_in_the_way_are_all_of_them():
+    assert free_spans(TUESDAY_HALF_HOURS, [], now=_tuesday(7)) == TUESDAY_HALF_HOURS
+    assert free_spans([], [], now=_tuesday(7)) == []
 
 
 def test_block_edges_in_a_skipped_hour_are_read_as_the_moment_of_the_change():

@@ -52,6 +52,7 @@ from app.ui.workers import TaskRunner, user_message
 
 SLOT_TAKEN_MESSAGE = "This time was just booked at another desk – choose another time"
 SLOT_GONE_MESSAGE = "This time is no longer free – choose another time"
+TYPE_DOES_NOT_FIT = "{type} does not fit at this time – choose another time"
 DEFAULT_TYPE_CODE = "consultation"
 
 # Field captions, in the order the form shows them (the hint under the form names the first problem).
@@ -273,7 +274,7 @@ class BookingDialog(EditingDialog):
         self.type_combo = QComboBox()
         self.type_combo.setToolTip("Appointment type: its colour marks the appointment in the calendar")
         self.type_combo.setMinimumWidth(180)
-        self.type_combo.activated.connect(lambda _row: self._disclosure.edited("type_id"))
+        self.type_combo.activated.connect(self._on_type_chosen)
         self.notes_edit = QPlainTextEdit()
         self.notes_edit.setPlaceholderText("Reason for the visit, anything the provider should know")
         self.notes_edit.setToolTip("Up to 2000 characters")
@@ -314,9 +315,14 @@ class BookingDialog(EditingDialog):
         self.reload_times_button.hide()
         self._fetch_slots()
 
+    def _on_type_chosen(self, _row: int) -> None:  # another type has another length: the times where it fits
+        self._disclosure.edited("type_id")
+        self._recheck_times(TYPE_DOES_NOT_FIT.format(type=self.type_combo.currentText()))
+
     def _fetch_slots(self) -> None:
+        clinic, provider_id, day, type_id = self._clinic, self._provider.id, self._day, self.type_combo.currentData()
         self.runner.submit(
-            lambda: schedule.free_slots(self._clinic, self._provider.id, self._day),
+            lambda: schedule.free_slots(clinic, provider_id, day, type_id),
             self._on_slots,
             self._on_slots_failed,
             context=self,

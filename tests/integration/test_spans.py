@@ -1,0 +1,241 @@
+"""Appointments as spans: a type's length and buffer, a provider's own length, locking over the span, moving to
+another provider."""
+
+from datetime import datetime, time
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from app.domain.errors import InvalidInput, PatientBusy, SlotTaken, WouldOrphan
+from app.domain.models import BookingRequest
+from app.domain.slots import WorkingBlock
+from app.services import appointment_types, booking, providers, schedule
+from app.services.providers import add_provider
+from tests.conftest import WEEKDAY_HOURS, ZONE, new_patient
+from tests.integration.db_state import desk_booking_by_hand, in_background, wait_for_lock_waiter
+
+TUESDAY = datetime(2030, 1, 8, tzinfo=ZONE)
+
+
+def at(hour: int, minute: int = 0) -> datetime:
+    return TUESDAY.replace(hour=hour, minute=minute)
+
+
+@pytest.fixture
+def procedure(clinic) -> int:
+    """A 60-minute type with 15 minutes of cleaning after it."""
+    return appointment_types.add_type(clinic, "surgery", "Minor surgery", "#aa3300", minutes=60, buffer_minutes=15)
+
+
+@pytest.fixture
+def short(clinic) -> int:
+    return appointment_types.add_type(clinic, "check", "Quick check", "#00aa33", minutes=15)
+
+
+def book(clinic, provider_id: int, start: datetime, type_id: int | None = None, patient: str = "") -> int:
+    patient_id = new_patient(clinic, patient or f"P{start:%H%M}{type_id}")
+    return booking.book(
+        clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=start, type_id=type_id)
+    )
+
+
+def row(engine, appointment_id: int):
+    with engine.connect() as conn:
+        return conn.execute(
+            text("SELECT provider_id, starts_at, ends_at, busy_until, type_id FROM appointments WHERE id = :id"),
+            {"id": appointment_id},
+        ).one()
+
+
+def live_count(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM appointments WHERE status <> 'cancelled'")).scalar_one()
+
+
+def local_starts(starts: list[datetime]) -> list[str]:
+    return [start.astimezone(ZONE).strftime("%H:%M") for start in starts]
+
+
+def test_a_booking_lasts_its_type_s_length_and_keeps_the_provider_busy_through_the_buffer(
+    clinic, engine, provider_id, procedure
+):
+    booked = row(engine, book(clinic, provider_id, at(9), procedure))
+    assert (booked.starts_at, booked.ends_at, booked.busy_until) == (at(9), at(10), at(10, 15))
+    free = local_starts(schedule.free_slots(clinic, provider_id, TUESDAY.date()))
+    assert "09:00" not in free and "09:30" not in free and "10:00" not in free  # the buffer too
+    assert "08:30" in free and "10:30" in free
+
+
+def test_the_free_times_of_a_long_type_are_where_its_whole_span_fits(clinic, provider_id, procedure):
+    book(clinic, provider_id, at(10, 30))  # a 30-minute consultation
+    free = local_starts(schedule.free_slots(clinic, provider_id, TUESDAY.date(), procedure))
+    # 08:00 to 12:00 and 13:00 to 17:00; 75 minutes each: 09:30 would run into 10:30, 11:00 past noon
+    assert free == ["08:00", "08:30", "09:00", "13:00", "13:30", "14:00", "14:30", "15:00", "15:30"]
+
+
+@pytest.mark.parametrize("start", [at(9, 30), at(10)], ids=["inside the appointment", "inside its buffer"])
+def test_a_start_inside_another_s_span_is_taken(clinic, engine, provider_id, procedure, start):
+    book(clinic, provider_id, at(9), procedure)
+    with pytest.raises(SlotTaken):
+        book(clinic, provider_id, start)
+    assert live_count(engine) == 1
+
+
+def test_a_long_span_over_a_later_appointment_is_taken(clinic, engine, provider_id, procedure):
+    book(clinic, provider_id, at(9, 30))
+    with pytest.raises(SlotTaken):
+        book(clinic, provider_id, at(9), procedure)
+    book(clinic, provider_id, at(10), procedure)  # 10:00 to 11:15 is clear
+    assert live_count(engine) == 2
+
+
+def test_a_span_that_would_run_past_the_hours_is_refused_naming_why(clinic, engine, provider_id, procedure):
+    with pytest.raises(InvalidInput, match="75-minute appointment starting then would run past the end"):
+        book(clinic, provider_id, at(11), procedure)
+    assert live_count(engine) == 0
+
+
+def test_a_short_type_leaves_the_rest_of_the_grid_position_free(clinic, engine, short):
+    provider_id = add_provider(clinic, "Dr. Quarter", {2: [WorkingBlock(time(8), time(10), 15)]})
+    first = row(engine, book(clinic, provider_id, at(8), short))
+    assert first.ends_at == at(8, 15)
+    assert "08:15" in local_starts(schedule.free_slots(clinic, provider_id, TUESDAY.date(), short))
+
+
+def test_a_provider_s_own_length_for_a_type_wins(clinic, engine, provider_id, procedure):
+    appointment_types.set_provider_length(clinic, provider_id, procedure, 90)
+    assert appointment_types.provider_lengths(clinic, procedure) == {provider_id: 90}
+    booked = row(engine, book(clinic, provider_id, at(8), procedure))
+    assert (booked.ends_at, booked.busy_until) == (at(9, 30), at(9, 45))
+    appointment_types.set_provider_length(clinic, provider_id, procedure, None)
+    assert appointment_types.provider_lengths(clinic, procedure) == {}
+    assert row(engine, book(clinic, provider_id, at(13), procedure)).ends_at == at(14)
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ({"minutes": 4}, "minutes: Input should be greater than or equal to 5"),
+        ({"minutes": 481}, "minutes: Input should be less than or equal to 480"),
+        ({"buffer_minutes": -1}, "buffer_minutes: Input should be greater than or equal to 0"),
+        ({"buffer_minutes": 121}, "buffer_minutes: Input should be less than or equal to 120"),
+        ({"minutes": "long"}, "minutes: Input should be a valid integer"),
+    ],
+)
+def test_lengths_out_of_range_are_refused_by_name(clinic, engine, values, expected):
+    before = appointment_types.list_types(clinic)
+    with pytest.raises(InvalidInput) as caught:
+        appointment_types.add_type(clinic, "odd", "Odd", "#123456", **values)
+    assert str(caught.value) == expected
+    assert appointment_types.list_types(clinic) == before
+
+
+def test_a_provider_length_out_of_range_is_refused(clinic, provider_id, procedure):
+    with pytest.raises(InvalidInput, match="minutes: Input should be less than or equal to 480"):
+        appointment_types.set_provider_length(clinic, provider_id, procedure, 600)
+    assert appointment_types.provider_lengths(clinic, procedure) == {}
+
+
+def test_changing_a_type_s_length_keeps_booked_appointments_as_they_are(clinic, engine, provider_id, procedure):
+    booked = book(clinic, provider_id, at(9), procedure)
+    kind = next(k for k in appointment_types.list_types(clinic) if k.id == procedure)
+    appointment_types.update_type(clinic, procedure, kind.code, kind.name, kind.color, False, minutes=30)
+    assert row(engine, booked).ends_at == at(10)
+    assert row(engine, book(clinic, provider_id, at(13), procedure)).ends_at == at(13, 30)
+    appointment_types.update_type(clinic, procedure, kind.code, "Renamed", kind.color, False)  # lengths kept
+    renamed = next(k for k in appointment_types.list_types(clinic) if k.id == procedure)
+    assert (renamed.minutes, renamed.buffer_minutes) == (30, 15)
+
+
+def test_the_database_refuses_an_appointment_inside_another_s_buffer(clinic, engine, provider_id, procedure):
+    book(clinic, provider_id, at(9), procedure)
+    other = new_patient(clinic, "Raw")
+    with pytest.raises(IntegrityError) as caught, engine.begin() as conn:
+        slot_id = conn.execute(
+            text("INSERT INTO time_slots (provider_id, start_time, end_time) VALUES (:p, :s, :e) RETURNING id"),
+            {"p": provider_id, "s": at(10, 5), "e": at(10, 35)},
+        ).scalar_one()
+        conn.execute(
+            text(
+                "INSERT INTO appointments (slot_id, provider_id, starts_at, ends_at, patient_id, type_id, request_id)"
+                " VALUES (:slot, :p, :s, :e, :patient, 1, gen_random_uuid())"
+            ),
+            {"slot": slot_id, "p": provider_id, "s": at(10, 5), "e": at(10, 35), "patient": other},
+        )
+    assert caught.value.orig.diag.constraint_name == "appointments_no_provider_overlap"
+
+
+def test_a_raw_insert_without_a_buffer_gets_the_type_s(clinic, engine, provider_id, procedure):
+    patient = new_patient(clinic, "Raw")
+    with engine.begin() as conn:
+        slot_id = conn.execute(
+            text("INSERT INTO time_slots (provider_id, start_time, end_time) VALUES (:p, :s, :e) RETURNING id"),
+            {"p": provider_id, "s": at(13), "e": at(13, 30)},
+        ).scalar_one()
+        new_id = conn.execute(
+            text(
+                "INSERT INTO appointments (slot_id, provider_id, starts_at, ends_at, patient_id, type_id, request_id)"
+                " VALUES (:slot, :p, :s, :e, :patient, :t, gen_random_uuid()) RETURNING id"
+            ),
+            {"slot": slot_id, "p": provider_id, "s": at(13), "e": at(14), "patient": patient, "t": procedure},
+        ).scalar_one()
+    assert row(engine, new_id).busy_until == at(14, 15)
+
+
+def test_time_off_over_a_buffer_and_hours_that_cut_it_off_are_refused(clinic, engine, provider_id, procedure):
+    booked = book(clinic, provider_id, at(10, 30), procedure)  # busy until 11:45
+    with pytest.raises(WouldOrphan) as caught:
+        providers.add_time_off(clinic, provider_id, at(11, 40), at(12), "early lunch")
+    assert [a.id for a in caught.value.appointments] == [booked]
+    earlier_noon = {d: [WorkingBlock(time(8), time(11, 30), 30), *WEEKDAY_HOURS[d][1:]] for d in range(1, 6)}
+    with pytest.raises(WouldOrphan):
+        providers.set_weekly_hours(clinic, provider_id, earlier_noon)
+
+
+def test_overlapping_spans_that_start_at_different_grid_positions_queue_on_the_lock(
+    clinic, engine, provider_id, procedure
+):
+    """A desk holding the 09:30 position makes a 09:00 booking of an hour wait for it (rather than both writing
+    and the constraint refusing one after the fact); then the waiting booking sees the winner and is refused."""
+    winner, loser = new_patient(clinic, "Win"), new_patient(clinic, "Lose")
+    request = BookingRequest(provider_id=provider_id, patient_id=loser, start=at(9), type_id=procedure)
+    with desk_booking_by_hand(engine, provider_id, at(9, 30), at(10)) as desk_books:
+        worker, result = in_background(lambda: booking.book(clinic, request))
+        wait_for_lock_waiter(engine)
+        desk_books(winner)
+    worker.join(10)
+
+    assert isinstance(result.get("error"), SlotTaken)
+    assert result["error"].__cause__ is None, "refused by the check after the lock, not by the constraint"
+    assert live_count(engine) == 1
+
+
+def test_reschedule_to_another_provider_takes_their_length(clinic, engine, provider_id, procedure):
+    other = add_provider(clinic, "Dr. Other", WEEKDAY_HOURS)
+    appointment_types.set_provider_length(clinic, other, procedure, 45)
+    moved = book(clinic, provider_id, at(9), procedure)
+    booking.reschedule(clinic, moved, at(13), other)
+    after = row(engine, moved)
+    assert (after.provider_id, after.starts_at, after.ends_at, after.busy_until) == (other, at(13), at(13, 45), at(14))
+    assert "09:00" in local_starts(schedule.free_slots(clinic, provider_id, TUESDAY.date()))
+    booking.reschedule(clinic, moved, at(13), other)  # a retry of the same move is a no-op
+    assert row(engine, moved) == after
+
+
+def test_reschedule_to_another_provider_is_refused_where_they_or_the_patient_are_busy(
+    clinic, engine, provider_id, procedure
+):
+    other = add_provider(clinic, "Dr. Other", WEEKDAY_HOURS)
+    patient = new_patient(clinic, "Mover")
+    moved = booking.book(
+        clinic, BookingRequest(provider_id=provider_id, patient_id=patient, start=at(9), type_id=procedure)
+    )
+    before = row(engine, moved)
+    book(clinic, other, at(14))
+    with pytest.raises(SlotTaken):
+        booking.reschedule(clinic, moved, at(13, 30), other)  # 13:30 to 14:45 runs into 14:00
+    booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=patient, start=at(15)))
+    with pytest.raises(PatientBusy):
+        booking.reschedule(clinic, moved, at(15), other)  # the patient is with the first provider then
+    assert row(engine, moved) == before
