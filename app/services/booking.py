@@ -45,18 +45,15 @@ from app.services.rules import ProviderDay, check_bookable_time, load_provider_d
 # off) locks the same row exclusively, so a booking and such a change can no longer commit past each other
 # (through a function of migration 0006: staff may not lock the providers' rows themselves).
 LOCK_PROVIDER = text("SELECT lock_provider_schedule(:provider_id)")
-# The grid positions the span covers, created if new (in time order, as every desk does: two desks inserting the
-# same rows in different orders could deadlock on each other's inserts) and locked in time order. Any two spans
-# that overlap cover a common position, so they queue here whichever grid positions they start at.
-INSERT_CELLS = text(
+# The grid positions the span covers, locked in time order: created if new (a row this transaction inserts is
+# locked until it ends), and the existing ones locked by the conflict action (which locks every conflicting row,
+# updates none: WHERE false). Any two spans that overlap cover a common position, so they queue here whichever
+# positions they start at; in time order, two desks' locks cannot cross (nor can their inserts of new rows).
+LOCK_CELLS = text(
     "INSERT INTO time_slots (provider_id, start_time, end_time)"
     " SELECT :provider_id, c.starts, c.ends"
     " FROM unnest(CAST(:cell_starts AS timestamptz[]), CAST(:cell_ends AS timestamptz[])) AS c(starts, ends)"
-    " ORDER BY c.starts ON CONFLICT (provider_id, start_time) DO NOTHING"
-)
-LOCK_CELLS = text(
-    "SELECT id FROM time_slots WHERE provider_id = :provider_id"
-    " AND start_time = ANY(CAST(:cell_starts AS timestamptz[])) ORDER BY start_time FOR UPDATE"
+    " ORDER BY c.starts ON CONFLICT (provider_id, start_time) DO UPDATE SET end_time = time_slots.end_time WHERE false"
 )
 # The rules, read again under the locks: the provider active; the busy span inside one block of their hours,
 # starting on its grid; no time off over it; the type's length for them as the desk computed it. Then what is in
@@ -251,7 +248,7 @@ def _booking_statements(
     params = _span_params(clinic, request.provider_id, day, span)
     params |= {"patient_id": request.patient_id, "notes": request.notes, "request_id": request.request_id}
     params["moving_id"] = None
-    return [(LOCK_PROVIDER, params), (INSERT_CELLS, params), (LOCK_CELLS, params), (BOOK_IF_FREE, params)]
+    return [(LOCK_PROVIDER, params), (LOCK_CELLS, params), (BOOK_IF_FREE, params)]
 
 
 def _refusal_under_locks(outcome, provider_id: int) -> InvalidInput | None:
@@ -328,7 +325,6 @@ def reschedule(clinic: Clinic, appointment_id: int, start: datetime, provider_id
         day = load_provider_day(clinic, conn, target, local_day, type_id=appointment.type_id)
         params = _span_params(clinic, target, day, day.span_at(request.start))
         params |= {"moving_id": appointment.id, "request_id": None}
-        conn.execute(INSERT_CELLS, params)
         conn.execute(LOCK_CELLS, params)
         with _constraints_as_domain_errors():
             outcome = conn.execute(MOVE_IF_FREE, params).one()

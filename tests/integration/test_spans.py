@@ -239,3 +239,21 @@ def test_reschedule_to_another_provider_is_refused_where_they_or_the_patient_are
     with pytest.raises(PatientBusy):
         booking.reschedule(clinic, moved, at(15), other)  # the patient is with the first provider then
     assert row(engine, moved) == before
+
+
+def test_a_booking_waits_for_a_desk_holding_an_existing_grid_position_its_span_covers(
+    clinic, engine, provider_id, procedure
+):
+    booking.cancel(clinic, book(clinic, provider_id, at(9, 30)))  # the 09:30 row exists, free again
+    request = BookingRequest(
+        provider_id=provider_id, patient_id=new_patient(clinic, "Later"), start=at(9), type_id=procedure
+    )
+    with engine.connect() as desk, desk.begin():
+        desk.execute(
+            text("SELECT id FROM time_slots WHERE provider_id = :p AND start_time = :s FOR UPDATE"),
+            {"p": provider_id, "s": at(9, 30)},
+        )
+        worker, result = in_background(lambda: booking.book(clinic, request))
+        wait_for_lock_waiter(engine)
+    worker.join(10)
+    assert "error" not in result and live_count(engine) == 1
