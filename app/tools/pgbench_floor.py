@@ -37,7 +37,8 @@ def script(contended: bool) -> str:
         if contended
         else (f"nextval('{SEQUENCE}')", f"currval('{SEQUENCE}')")
     )
-    slot = f"s.provider_id = CAST(:provider AS integer) AND s.start_time = {_start(then)}"
+    # In a sub-select, evaluated once: the slot's index can then find it (currval is volatile).
+    slot = f"s.provider_id = CAST(:provider AS integer) AND s.start_time = (SELECT {_start(then)})"
     return "\n".join(
         [
             r"\set n random(0, :slots - 1)" if contended else "",
@@ -72,6 +73,7 @@ class PgbenchRun:
     transactions: int
     per_s: float
     latencies_s: list[float]
+    failed: int  # transactions pgbench reports as failed (a deadlock or a serialization failure; not retried)
 
 
 def run_pgbench(
@@ -105,5 +107,8 @@ def run_pgbench(
         latencies = [
             int(line.split()[2]) / 1e6 for log in Path(folder).glob("log.*") for line in log.read_text().splitlines()
         ]
-    found = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", done.stdout)
-    return PgbenchRun(len(latencies), float(found.group(1)) if found else 0.0, latencies)
+    tps = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", done.stdout)
+    failed = re.search(r"number of failed transactions: ([0-9]+)", done.stdout)
+    return PgbenchRun(
+        len(latencies), float(tps.group(1)) if tps else 0.0, latencies, int(failed.group(1)) if failed else 0
+    )

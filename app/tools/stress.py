@@ -306,7 +306,7 @@ def pgbench_phase(clinic, engine: Engine, url: str, workload: Workload) -> dict 
         first_slot=first_slot, slots=workload.slots, contended=workload.contended,
     )  # fmt: skip
     successes, doubles = live_appointments(engine, provider_id), double_bookings(engine, provider_id)
-    summary = _summary(run.latencies_s, 0.0, successes, doubles, [])
+    summary = _summary(run.latencies_s, 0.0, successes, doubles, [f"failed transaction ({run.failed})"] * run.failed)
     return {**summary, "bookings_per_s": round(run.per_s, 1)}
 
 
