@@ -49,6 +49,54 @@ BEGIN
 END
 $$;
 
+CREATE FUNCTION public.appointments_follow_the_schedule() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    zone text;
+    local_start timestamp;
+    local_busy_until timestamp;
+BEGIN
+    IF TG_OP = 'UPDATE' AND NEW.status IS DISTINCT FROM OLD.status
+       AND (OLD.status, NEW.status) NOT IN (('booked', 'checked_in'), ('booked', 'no_show'), ('booked', 'cancelled'), ('checked_in', 'booked'), ('checked_in', 'completed'), ('no_show', 'booked')) THEN
+        RAISE EXCEPTION 'a % appointment cannot become %', OLD.status, NEW.status
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'appointments_status_transition';
+    END IF;
+    IF NEW.status = 'cancelled' OR (TG_OP = 'UPDATE' AND (NEW.provider_id, NEW.starts_at, NEW.busy_until)
+                                    IS NOT DISTINCT FROM (OLD.provider_id, OLD.starts_at, OLD.busy_until)) THEN
+        RETURN NEW;  -- nothing about its time or provider changed
+    END IF;
+    PERFORM public.lock_provider_schedule(NEW.provider_id);
+    IF NOT EXISTS (SELECT 1 FROM public.providers WHERE id = NEW.provider_id AND active) THEN
+        RAISE EXCEPTION 'provider % is not active', NEW.provider_id
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'appointments_provider_active';
+    END IF;
+    IF EXISTS (SELECT 1 FROM public.time_off o WHERE o.provider_id = NEW.provider_id
+               AND o.starts_at < NEW.busy_until AND o.ends_at > NEW.starts_at) THEN
+        RAISE EXCEPTION 'the provider is off at that time'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'appointments_outside_time_off';
+    END IF;
+    SELECT time_zone INTO zone FROM public.clinic_settings;
+    IF zone IS NULL THEN
+        RETURN NEW;
+    END IF;
+    local_start := NEW.starts_at AT TIME ZONE zone;
+    local_busy_until := NEW.busy_until AT TIME ZONE zone;
+    IF NOT EXISTS (
+        SELECT 1 FROM public.working_hours h
+        WHERE h.provider_id = NEW.provider_id AND h.weekday = extract(isodow FROM local_start)
+          AND local_start >= CAST(local_start AS date) + h.start_time
+          AND local_busy_until <= CAST(local_start AS date) + h.end_time
+          AND CAST(extract(epoch FROM local_start - (CAST(local_start AS date) + h.start_time)) AS bigint)
+              % (h.slot_minutes * 60) = 0) THEN
+        RAISE EXCEPTION 'the appointment is outside the provider''s working hours or off their slot grid'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'appointments_inside_working_hours';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
 CREATE FUNCTION public.audit_change() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -413,6 +461,13 @@ ALTER TABLE public.audit_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     CACHE 1
 );
 
+CREATE TABLE public.clinic_settings (
+    only_row boolean DEFAULT true NOT NULL,
+    time_zone text NOT NULL,
+    CONSTRAINT clinic_settings_one_row CHECK (only_row),
+    CONSTRAINT clinic_settings_time_zone_known CHECK ((('2000-01-01 00:00:00+00'::timestamp with time zone AT TIME ZONE time_zone) IS NOT NULL))
+);
+
 ALTER TABLE public.patients ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.patients_id_seq
     START WITH 1
@@ -535,6 +590,9 @@ ALTER TABLE ONLY public.appointments
 ALTER TABLE ONLY public.audit_log
     ADD CONSTRAINT audit_log_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.clinic_settings
+    ADD CONSTRAINT clinic_settings_pkey PRIMARY KEY (only_row);
+
 ALTER TABLE ONLY public.patients
     ADD CONSTRAINT patients_pkey PRIMARY KEY (id);
 
@@ -608,6 +666,8 @@ CREATE TRIGGER appointments_announce AFTER INSERT OR DELETE OR UPDATE ON public.
 CREATE TRIGGER appointments_audit AFTER INSERT OR DELETE OR UPDATE ON public.appointments FOR EACH ROW EXECUTE FUNCTION public.audit_change('id', 'patient_id');
 
 CREATE TRIGGER appointments_default_busy_until BEFORE INSERT ON public.appointments FOR EACH ROW EXECUTE FUNCTION public.appointments_default_busy_until();
+
+CREATE TRIGGER appointments_follow_the_schedule BEFORE INSERT OR UPDATE ON public.appointments FOR EACH ROW EXECUTE FUNCTION public.appointments_follow_the_schedule();
 
 CREATE TRIGGER appointments_touch_updated_at BEFORE UPDATE ON public.appointments FOR EACH ROW EXECUTE FUNCTION public.touch_updated_at();
 
@@ -783,6 +843,10 @@ GRANT SELECT ON TABLE public.appointment_details TO clinic_manager;
 
 GRANT SELECT ON TABLE public.audit_log TO clinic_manager;
 GRANT SELECT ON TABLE public.audit_log TO clinic_admin;
+
+GRANT SELECT ON TABLE public.clinic_settings TO clinic_admin;
+GRANT SELECT ON TABLE public.clinic_settings TO clinic_receptionist;
+GRANT SELECT ON TABLE public.clinic_settings TO clinic_manager;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.provider_type_lengths TO clinic_admin;
 GRANT SELECT ON TABLE public.provider_type_lengths TO clinic_receptionist;

@@ -180,7 +180,7 @@ def _run_gui() -> int:
 
 
 def _run_db(args) -> int:
-    from app.config import load_settings
+    from app.config import configured_timezone, load_settings
     from app.db import migrate
     from app.db.connect import DatabaseTarget, resolve_database
     from app.db.engine import make_engine
@@ -201,7 +201,7 @@ def _run_db(args) -> int:
     engine = make_engine(target.url)
     try:
         before = migrate.current_revision(engine)
-        migrate.upgrade(engine)
+        migrate.upgrade(engine, zone=configured_timezone())
         print(f"{target.description}: schema {before or 'empty'} -> {migrate.current_revision(engine)}")
     finally:
         engine.dispose()

@@ -260,9 +260,9 @@ def time_zone(name: str) -> ZoneInfo:
         raise ConfigError(f"clinic_timezone: {name!r} is not an IANA time zone name (e.g. Europe/Berlin)") from exc
 
 
-def configured_timezone() -> ZoneInfo | None:
+def configured_timezone(settings: Settings | None = None) -> ZoneInfo | None:
     """The clinic's zone as the environment or a config file sets it; None where nothing does (UTC then applies)."""
-    settings = load_settings()
+    settings = settings or load_settings()
     return settings.clinic_timezone if settings.origin("clinic_timezone") != DEFAULT_ORIGIN else None
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy import Engine, make_url, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from app.config import Settings, load_settings
+from app.config import Settings, configured_timezone, load_settings
 from app.db import migrate
 from app.db.connect import DatabaseTarget, resolve_database
 from app.db.engine import TCP_FAILURE_DETECTION, conninfo, make_engine, use_password, with_login, workstation_name
@@ -103,7 +103,7 @@ def prepare_database(settings: Settings) -> DatabaseTarget:
         if target.is_embedded:
             engine = make_engine(target.url, pool_size=1)
             try:
-                migrate.upgrade(engine)
+                migrate.upgrade(engine, zone=configured_timezone(settings))
             finally:
                 engine.dispose()
     except DBAPIError as exc:

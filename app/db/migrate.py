@@ -2,12 +2,13 @@
 
 from enum import Enum
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -18,11 +19,23 @@ def _config() -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+# The clinic's zone, for the database's own check of working hours (migration 0008); the first one recorded stays.
+_RECORD_ZONE = text("INSERT INTO clinic_settings (time_zone) VALUES (:zone) ON CONFLICT (only_row) DO NOTHING")
+
+
+def upgrade(engine: Engine, revision: str = "head", *, zone: ZoneInfo | None = None) -> None:
+    """Migrate to `revision`; at the head, also record `zone` as the clinic's if none is recorded yet."""
     with engine.begin() as conn:
         config = _config()
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
+        if zone is not None and revision == "head":
+            conn.execute(_RECORD_ZONE, {"zone": zone.key})
+
+
+def recorded_zone(conn: Connection) -> str | None:
+    """The clinic's zone as the database knows it (None before migration 0008 records one)."""
+    return conn.execute(text("SELECT time_zone FROM clinic_settings")).scalar_one_or_none()
 
 
 def downgrade(engine: Engine, revision: str) -> None:

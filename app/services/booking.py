@@ -122,6 +122,14 @@ def _integrity_to_domain(exc: IntegrityError) -> Exception:
             return PatientBusy()
         case "appointments_request_id_key":
             return _RequestAlreadyBooked()
+        # The database's own schedule rules (migration 0008): the checks above them came to the same answer first,
+        # unless the rules changed in between.
+        case "appointments_provider_active":
+            return InvalidInput.single("provider_id", "the provider is no longer active")
+        case "appointments_outside_time_off" | "appointments_inside_working_hours":
+            return InvalidInput.single("start", SCHEDULE_CHANGED)
+        case "appointments_status_transition":
+            return InvalidInput.single("status", "another desk changed this appointment's status meanwhile")
         case "appointments_patient_id_fkey":
             return InvalidInput.single("patient_id", "no such patient")
         case "appointments_type_id_fkey":

@@ -53,13 +53,18 @@ def appointment(engine, appointment_id: int):
         ).one()
 
 
-def test_db_upgrade_on_a_migrated_database_changes_nothing(cli_env, engine):
-    before = table_state(engine)
-    result = run_one(cli_env, "db", "upgrade")
-    assert result.code == 0, result.err
+def test_db_upgrade_records_the_clinic_zone_once_and_then_changes_nothing(cli_env, engine):
+    first = run_one(cli_env, "db", "upgrade")
+    assert first.code == 0, first.err
     head = migrate.head_revision()
-    assert f"schema {head} -> {head}" in result.out
-    assert table_state(engine) == before
+    assert f"schema {head} -> {head}" in first.out
+    with engine.connect() as conn:
+        assert migrate.recorded_zone(conn) == "Europe/Berlin"  # CLINIC_TIMEZONE, for the database's hours check
+
+    before = table_state(engine)
+    again = run_one({**cli_env, "CLINIC_TIMEZONE": "Asia/Tokyo"}, "db", "upgrade")
+    assert again.code == 0, again.err
+    assert table_state(engine) == before  # the first zone recorded stays
 
 
 def test_slots_then_book_then_the_time_is_gone(cli_env, engine, desk):

@@ -319,11 +319,18 @@ def test_a_change_waits_for_another_admins_lock_and_then_checks(clinic, engine, 
         worker = threading.Thread(target=deactivate)
         worker.start()
         wait_for_lock_waiter(engine)
-        # Meanwhile the appointment comes back to life in the lock holder's transaction.
-        other.execute(text("UPDATE appointments SET status = 'booked' WHERE id = :id"), {"id": appointment})
+        # Meanwhile the lock holder books the time again by hand.
+        rebooked = other.execute(
+            text(
+                "INSERT INTO appointments (slot_id, provider_id, starts_at, ends_at, patient_id, type_id, request_id)"
+                " SELECT slot_id, provider_id, starts_at, ends_at, patient_id, type_id, gen_random_uuid()"
+                " FROM appointments WHERE id = :id RETURNING id"
+            ),
+            {"id": appointment},
+        ).scalar_one()
         other.commit()
     worker.join(10)
-    assert isinstance(outcome[0], WouldOrphan) and outcome[0].appointments[0].id == appointment
+    assert isinstance(outcome[0], WouldOrphan) and outcome[0].appointments[0].id == rebooked
     assert provider_row(engine, provider_id).active is True
 
 
