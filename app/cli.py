@@ -113,6 +113,12 @@ def _add_appointment_parsers(sub) -> None:
     slots.add_argument("--date", required=True, metavar="YYYY-MM-DD")
     slots.add_argument("--type", metavar="CODE", help=TYPE_HELP)
 
+    free = sub.add_parser("next-free", help="the first free times for an appointment type: start, provider, room")
+    free.add_argument("--type", metavar="CODE", help=TYPE_HELP)
+    free.add_argument("--provider", type=int, metavar="ID", help="of this provider only (default: any)")
+    free.add_argument("--from", dest="from_day", metavar="YYYY-MM-DD", help="from this day on (default: today)")
+    free.add_argument("--count", type=int, default=10, help="how many (default 10)")
+
     book = sub.add_parser("book", help="book an appointment; prints its id")
     book.add_argument("--provider", type=int, required=True, metavar="ID")
     book.add_argument("--patient", type=int, required=True, metavar="ID")
@@ -237,7 +243,7 @@ def _load_demo(clinic, timezone: str | None) -> None:
 
 def _run_service_command(args) -> int:
     from app.runtime import open_runtime
-    from app.services import booking, schedule
+    from app.services import booking, finding, schedule
 
     runtime = open_runtime()
     clinic = runtime.clinic
@@ -250,6 +256,13 @@ def _run_service_command(args) -> int:
                 type_id = _type_id(clinic, args.type)
                 for start in schedule.free_slots(clinic, args.provider, _iso_date("date", args.date), type_id):
                     print(start.astimezone(zone).isoformat())
+            case "next-free":
+                from_day = _iso_date("from", args.from_day) if args.from_day else None
+                options = finding.next_free(
+                    clinic, _type_id(clinic, args.type), provider_id=args.provider, from_day=from_day, count=args.count
+                )
+                for option in options:  # start, provider, room ("-": none)
+                    print(f"{option.start.astimezone(zone).isoformat()} {option.provider_id} -")
             case "book":
                 print(
                     booking.book(

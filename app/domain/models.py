@@ -4,7 +4,7 @@ import re
 import uuid
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
@@ -198,6 +198,20 @@ class SlotQuery(InputModel):
 
 
 MAX_RANGE_DAYS = 100
+
+
+class NextFreeQuery(InputModel):
+    """A search for the first free times: for a type (None: the default), of one provider, of a specialty or of
+    anyone, from a day on, on some weekdays, in the morning or the afternoon, clear of a patient's appointments."""
+
+    type_id: Id | None = None
+    provider_id: Id | None = None
+    specialty: Annotated[str, Field(max_length=200)] | None = None
+    from_day: Day
+    weekdays: Annotated[list[Annotated[int, Field(ge=1, le=7, strict=True)]], Field(max_length=7)] = []
+    part_of_day: Literal["morning", "afternoon"] | None = None
+    patient_id: Id | None = None
+    count: Annotated[int, Field(ge=1, le=100, strict=True)] = 10
 
 
 class DateRangeQuery(InputModel):

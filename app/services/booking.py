@@ -1,15 +1,17 @@
 """Book, reschedule, cancel and change the status of appointments.
 
-Every write follows one pattern: validate (a booking arrives as the BookingRequest its caller built and checked;
-a move or a status change is checked here), then in one transaction get-or-create the slot
-(`INSERT ... ON CONFLICT DO NOTHING`), lock it (`SELECT ... FOR UPDATE`), check it is free, write.
-The check runs as a statement of its own after the lock: under READ COMMITTED each statement sees
-what was committed before it began, so it sees the booking of a desk we waited for. The database's
-unique index and exclusion constraints stay the last word; their violations become SlotTaken.
+An appointment is a span: its type's length for the provider from a start on their grid, and the provider busy
+through the type's buffer after it. Every write follows one pattern: validate (a booking arrives as the
+BookingRequest its caller built and checked; a move or a status change is checked here), then in one transaction
+share-lock the provider's schedule, create and lock every grid position the span covers in time order (two spans
+that overlap share a position, so they queue there), and check and write in one statement of its own: under READ
+COMMITTED each statement sees what was committed before it began, so it sees the booking of a desk we waited for.
+The database's unique index, exclusion constraints and schedule trigger stay the last word; their violations
+become SlotTaken, PatientBusy or the refusal they mean.
 
-A booking reads the provider's rules first, outside the transaction, and in the same statement
-whether the slot is already held: a slot booked before we looked is refused at once, without
-queueing for its lock. The booking transaction then travels in one round trip: BEGIN, its three statements and
+A booking reads the provider's rules and the type's length first, outside the transaction, and in the same
+statement whether a live appointment is in the way: a time booked before we looked is refused at once, without
+queueing for a lock. The booking transaction then travels in one round trip: BEGIN, its three statements and
 COMMIT, pipelined. A booking waits for the server twice in all (tests/integration/test_round_trips.py counts).
 """
 

@@ -79,3 +79,25 @@ def test_reschedule_to_another_provider(cli_env, engine, desk, real_clinic):
     moved = run_one(cli_env, "reschedule", "--appointment", str(ada), "--start", wall(DAY, 9), "--provider", str(other))
     assert moved.code == 0, moved.err
     assert (span(engine, ada).provider_id, span(engine, ada).starts_at) == (other, at(DAY, 9))
+
+
+def test_next_free_prints_start_provider_and_room_a_line(cli_env, engine, desk, real_clinic):
+    provider = str(desk["provider"])
+    booking.book(real_clinic, BookingRequest(provider_id=desk["provider"], patient_id=desk["ada"], start=at(DAY, 8)))
+    listed = run_one(cli_env, "next-free", "--provider", provider, "--from", DAY.isoformat(), "--count", "3")
+    assert listed.code == 0, listed.err
+    assert listed.out.splitlines() == [
+        f"{at(DAY, h, m).isoformat()} {provider} -" for h, m in ((8, 30), (9, 0), (9, 30))
+    ]
+
+    refused = run(
+        cli_env,
+        ["next-free", "--count", "0"],
+        ["next-free", "--type", "nope"],
+        ["next-free", "--from", "soon"],
+    )
+    assert [(r.code, r.err.strip().splitlines()[-1]) for r in refused] == [
+        (2, "error: count: Input should be greater than or equal to 1"),
+        (2, "error: type: no appointment type 'nope'; the types are consultation, follow_up, procedure"),
+        (2, "error: from: 'soon' is not a date (YYYY-MM-DD)"),
+    ]

@@ -5,10 +5,6 @@ import subprocess
 import sys
 
 from tests.cli.runner import ROOT, run_one
-from tests.cli.test_cli import (
-    desk,  # noqa: F401 (a provider and two patients on the real clock)
-    real_clinic,  # noqa: F401
-)
 
 
 def refused(result, code: int, message: str) -> None:
@@ -17,7 +13,7 @@ def refused(result, code: int, message: str) -> None:
     assert message in result.err, result.err
 
 
-def test_a_time_the_clocks_skip_is_refused_naming_the_change(cli_env, desk):  # noqa: F811
+def test_a_time_the_clocks_skip_is_refused_naming_the_change(cli_env, desk):
     result = run_one(
         cli_env,
         "book",
@@ -45,7 +41,7 @@ def test_a_time_the_clocks_pass_twice_is_taken_as_the_first_and_said_so(cli_env)
     refused(result, 2, "no appointment with id 999999")
 
 
-def test_days_and_ids_at_the_ends_of_their_ranges_are_refused(cli_env, desk):  # noqa: F811
+def test_days_and_ids_at_the_ends_of_their_ranges_are_refused(cli_env, desk):
     refused(
         run_one(cli_env, "slots", "--provider", str(desk["provider"]), "--date", "9999-12-31"),
         2,
@@ -67,7 +63,7 @@ def test_days_and_ids_at_the_ends_of_their_ranges_are_refused(cli_env, desk):  #
     )
 
 
-def test_an_enormous_booking_horizon_is_refused_as_a_setting(cli_env, desk):  # noqa: F811
+def test_an_enormous_booking_horizon_is_refused_as_a_setting(cli_env, desk):
     env = {**cli_env, "CLINIC_BOOKING_HORIZON_DAYS": "1000000000000"}
     refused(
         run_one(env, "slots", "--provider", str(desk["provider"]), "--date", "2030-01-08"),

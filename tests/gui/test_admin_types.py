@@ -150,3 +150,33 @@ def test_offline_disables_saving(qtbot, runner, open_dialog):
     assert dialog.banner.text().startswith("Offline")
     dialog.set_write_block(None)
     assert dialog.save_button.isEnabled() and not dialog.banner.isVisible()
+
+
+def lengths(engine, code: str) -> tuple[int, int]:
+    with engine.connect() as conn:
+        return tuple(
+            conn.execute(
+                text("SELECT minutes, buffer_minutes FROM appointment_types WHERE code = :c"), {"c": code}
+            ).one()
+        )
+
+
+def test_a_type_s_length_and_buffer_are_edited_and_shown_in_the_list(qtbot, runner, engine, open_dialog):
+    dialog = open_dialog()
+    choose(dialog, "procedure")
+    assert dialog.minutes_spin.value() == 30 and dialog.buffer_spin.value() == 0
+    dialog.minutes_spin.setValue(60)
+    dialog.buffer_spin.setValue(15)
+    with qtbot.waitSignal(dialog.changed):
+        click(qtbot, dialog.save_button)
+    idle(qtbot, dialog, runner)
+    assert lengths(engine, "procedure") == (60, 15)
+    qtbot.waitUntil(lambda: any("60 min + 15" in dialog.type_list.item(r).text() for r in range(3)))
+
+
+def test_the_length_keeps_to_its_range(open_dialog):
+    dialog = open_dialog()
+    choose(dialog, "follow_up")
+    dialog.minutes_spin.setValue(2)
+    dialog.buffer_spin.setValue(500)
+    assert (dialog.minutes_spin.value(), dialog.buffer_spin.value()) == (5, 120)

@@ -1,4 +1,5 @@
-"""Appointment types for admins: code, name, colour and which one is the default; add, edit, remove.
+"""Appointment types for admins: code, name, colour, length, buffer and which one is the default; add, edit,
+remove. A new length applies to bookings from then on.
 
 A type in use cannot be removed: the refusal lists the appointments that still use it.
 """
@@ -17,12 +18,19 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMessageBox,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from app.domain.errors import InvalidInput
-from app.domain.schedule_setup import AppointmentTypeIn
+from app.domain.schedule_setup import (
+    DEFAULT_TYPE_MINUTES,
+    MAX_BUFFER_MINUTES,
+    MAX_TYPE_MINUTES,
+    MIN_TYPE_MINUTES,
+    AppointmentTypeIn,
+)
 from app.live.changes import Change
 from app.services import appointment_types
 from app.services.appointment_types import AppointmentTypeSetup
@@ -38,7 +46,9 @@ from app.ui.throttle import Throttle
 from app.ui.workers import TaskRunner, user_message
 
 NEW_COLOR = "#2563eb"
-FIELDS = ("code", "name", "color", "is_default")
+LENGTH_TIP = "How long an appointment of this type lasts (a provider may have their own); for bookings from now on"
+BUFFER_TIP = "How long the provider stays busy after it: cleaning, notes"
+FIELDS = ("code", "name", "color", "minutes", "buffer_minutes", "is_default")
 
 
 def pick_color(initial: str, parent: QWidget) -> str | None:
@@ -48,9 +58,20 @@ def pick_color(initial: str, parent: QWidget) -> str | None:
 
 
 def _label(kind: AppointmentTypeSetup) -> str:
+    length = f" · {kind.minutes} min" + (f" + {kind.buffer_minutes}" if kind.buffer_minutes else "")
     extra = " · default" if kind.is_default else ""
     used = f" · {kind.live_appointments} appointment{'' if kind.live_appointments == 1 else 's'}"
-    return f"{kind.name} ({kind.code}){extra}{used if kind.live_appointments else ''}"
+    return f"{kind.name} ({kind.code}){length}{extra}{used if kind.live_appointments else ''}"
+
+
+def _minutes_box(name: str, low: int, high: int, tooltip: str) -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(low, high)
+    box.setSingleStep(5)
+    box.setSuffix(" min")
+    box.setAccessibleName(name)
+    box.setToolTip(tooltip)
+    return box
 
 
 class AppointmentTypesDialog(EditingDialog):
@@ -93,6 +114,8 @@ class AppointmentTypesDialog(EditingDialog):
         self.color_button.setToolTip("Choose the colour the calendar paints this type in")
         self.color_button.setAutoDefault(False)
         self.color_button.clicked.connect(self.choose_color)
+        self.minutes_spin = _minutes_box("Length", MIN_TYPE_MINUTES, MAX_TYPE_MINUTES, LENGTH_TIP)
+        self.buffer_spin = _minutes_box("Buffer after", 0, MAX_BUFFER_MINUTES, BUFFER_TIP)
         self.default_check = QCheckBox("Default for new bookings")
         self.default_check.setAccessibleName("Default")
         self.form = QWidget()
@@ -102,6 +125,8 @@ class AppointmentTypesDialog(EditingDialog):
             ("code", "&Code", self.code_edit),
             ("name", "&Name", self.name_edit),
             ("color", "C&olour", self.color_button),
+            ("minutes", "&Length", self.minutes_spin),
+            ("buffer_minutes", "&Buffer after", self.buffer_spin),
             ("is_default", "", self.default_check),
         ):
             error = InlineError(caption.replace("&", "") or "Default")
@@ -112,6 +137,8 @@ class AppointmentTypesDialog(EditingDialog):
         for edit, field in ((self.code_edit, "code"), (self.name_edit, "name")):
             edit.textEdited.connect(lambda _text, f=field: self._edited(f))
         self.default_check.toggled.connect(lambda _on: self._edited("is_default"))
+        for spin, field in ((self.minutes_spin, "minutes"), (self.buffer_spin, "buffer_minutes")):
+            spin.valueChanged.connect(lambda _value, f=field: self._edited(f))
 
         self.remove_button = button("Remove")
         self.remove_button.setToolTip("Remove this type (only while no appointment uses it)")
@@ -184,7 +211,15 @@ class AppointmentTypesDialog(EditingDialog):
         self.default_check.setChecked(kind.is_default if kind else False)
         self.default_check.blockSignals(False)
         self._set_color(kind.color if kind else NEW_COLOR)
+        self._set_quietly(self.minutes_spin, kind.minutes if kind else DEFAULT_TYPE_MINUTES)
+        self._set_quietly(self.buffer_spin, kind.buffer_minutes if kind else 0)
         self.refresh()
+
+    @staticmethod
+    def _set_quietly(spin: QSpinBox, value: int) -> None:
+        spin.blockSignals(True)
+        spin.setValue(value)
+        spin.blockSignals(False)
 
     def start_new_type(self) -> None:
         self._adding = True
@@ -216,6 +251,8 @@ class AppointmentTypesDialog(EditingDialog):
             "name": self.name_edit.text(),
             "color": self._color,
             "is_default": self.default_check.isChecked(),
+            "minutes": self.minutes_spin.value(),
+            "buffer_minutes": self.buffer_spin.value(),
         }
 
     def refresh(self) -> None:

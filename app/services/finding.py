@@ -1,0 +1,155 @@
+"""Next available: the first free times for an appointment type, across providers, from a day on.
+
+The providers' hours, time off, live appointments and lengths for the type are read a fortnight at a time, one
+statement per fortnight (the appointments through the index on `(provider_id, starts_at)`), and the spans that
+fit are worked out here, with the same rules as the free-time list: on the grid, the whole span and its buffer
+inside one block of the hours, clear of time off and of the provider's appointments, and of the patient's own
+appointments when a patient is given.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import text
+
+from app.domain.errors import InvalidInput
+from app.domain.models import NextFreeQuery, validate
+from app.domain.slots import Interval, Length, Span, WorkingBlock, free_spans, local_day_bounds, spans_in_blocks
+from app.services.context import Clinic
+
+WINDOW_DAYS = 14
+NOON = time(12)
+
+
+@dataclass(frozen=True)
+class FreeTime:
+    start: datetime  # UTC
+    end: datetime
+    provider_id: int
+    provider_name: str
+
+
+_TYPE = "COALESCE(CAST(:type_id AS integer), (SELECT id FROM appointment_types WHERE is_default))"
+_WINDOW = text(
+    "SELECT p.id, p.name,"
+    " (SELECT json_build_array(t.id, COALESCE(l.minutes, t.minutes), t.buffer_minutes) FROM appointment_types t"
+    " LEFT JOIN provider_type_lengths l ON l.type_id = t.id AND l.provider_id = p.id"
+    f" WHERE t.id = {_TYPE}) AS length,"
+    " COALESCE((SELECT json_agg(json_build_array(w.weekday, w.start_time, w.end_time, w.slot_minutes))"
+    " FROM working_hours w WHERE w.provider_id = p.id), '[]') AS hours,"
+    " COALESCE((SELECT json_agg(json_build_array(o.starts_at, o.ends_at)) FROM time_off o"
+    " WHERE o.provider_id = p.id AND o.starts_at < :end AND o.ends_at > :start), '[]') AS time_off,"
+    " COALESCE((SELECT json_agg(json_build_array(a.starts_at, a.busy_until)) FROM appointments a"
+    " WHERE a.provider_id = p.id AND a.status <> 'cancelled' AND a.starts_at > CAST(:start AS timestamptz)"
+    " - interval '1 day' AND a.starts_at < :end AND a.busy_until > :start), '[]') AS busy"
+    " FROM providers p WHERE p.active AND (CAST(:provider_id AS integer) IS NULL OR p.id = :provider_id)"
+    " AND (CAST(:specialty AS text) IS NULL OR p.specialty = :specialty) ORDER BY p.name, p.id"
+)
+_PATIENT_BUSY = text(
+    "SELECT starts_at, ends_at FROM appointments WHERE patient_id = :patient_id AND status <> 'cancelled'"
+    " AND starts_at < :end AND ends_at > :start"
+)
+
+
+def _intervals(pairs) -> list[Interval]:
+    return [Interval(datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in pairs]
+
+
+@dataclass(frozen=True)
+class _ProviderWindow:
+    id: int
+    name: str
+    length: Length
+    hours: dict[int, list[WorkingBlock]]
+    unavailable: list[Interval]
+
+
+def _read_window(clinic: Clinic, query: NextFreeQuery, first: date, last: date):
+    params = {
+        "start": local_day_bounds(first, clinic.zone).start,
+        "end": local_day_bounds(last, clinic.zone).end,
+        "type_id": query.type_id,
+        "provider_id": query.provider_id,
+        "specialty": query.specialty,
+        "patient_id": query.patient_id,
+    }
+
+    def read(conn):
+        rows = conn.execute(_WINDOW, params).all()
+        patient = conn.execute(_PATIENT_BUSY, params).all() if query.patient_id else []
+        return rows, [Interval(r.starts_at, r.ends_at) for r in patient]
+
+    rows, patient_busy = clinic.uow.read(read)
+    providers = []
+    for row in rows:
+        if row.length is None:
+            raise InvalidInput.single("type_id", "no such appointment type")
+        hours: dict[int, list[WorkingBlock]] = defaultdict(list)
+        for weekday, start, end, minutes in row.hours:
+            hours[weekday].append(WorkingBlock(time.fromisoformat(start), time.fromisoformat(end), minutes))
+        _type_id, minutes, buffer_minutes = row.length
+        unavailable = _intervals(row.time_off) + _intervals(row.busy)
+        providers.append(_ProviderWindow(row.id, row.name, Length(minutes, buffer_minutes), hours, unavailable))
+    return providers, patient_busy
+
+
+def _wanted(clinic: Clinic, query: NextFreeQuery, span: Span, patient_busy: list[Interval]) -> bool:
+    local = clinic.local(span.start)
+    if query.weekdays and local.isoweekday() not in query.weekdays:
+        return False
+    if query.part_of_day is not None and (local.time() < NOON) != (query.part_of_day == "morning"):
+        return False
+    return not any(Interval(span.start, span.end).overlaps(busy) for busy in patient_busy)
+
+
+def next_free(
+    clinic: Clinic,
+    type_id: int | None = None,
+    *,
+    provider_id: int | None = None,
+    specialty: str | None = None,
+    from_day: date | None = None,
+    weekdays: list[int] | None = None,
+    part_of_day: str | None = None,
+    patient_id: int | None = None,
+    count: int = 10,
+) -> list[FreeTime]:
+    """The first `count` free times for an appointment of `type_id` (None: the default type), earliest first (at
+    the same time, by provider name), of one provider, of a specialty or of any active provider, from `from_day`
+    (default today) to the booking horizon; only on `weekdays` (1 = Monday) and in `part_of_day` if given, and
+    clear of `patient_id`'s own appointments."""
+    today = clinic.local(clinic.now()).date()
+    query = validate(
+        NextFreeQuery,
+        type_id=type_id,
+        provider_id=provider_id,
+        specialty=specialty,
+        from_day=from_day or today,
+        weekdays=weekdays or [],
+        part_of_day=part_of_day,
+        patient_id=patient_id,
+        count=count,
+    )
+    found: list[FreeTime] = []
+    first, last_day = max(query.from_day, today), clinic.local(clinic.horizon_end()).date()
+    while first <= last_day and len(found) < query.count:
+        last = min(first + timedelta(days=WINDOW_DAYS - 1), last_day)
+        providers, patient_busy = _read_window(clinic, query, first, last)
+        day = first
+        while day <= last and len(found) < query.count:
+            options = [
+                FreeTime(span.start, span.end, provider.id, provider.name)
+                for provider in providers
+                for span in free_spans(
+                    spans_in_blocks(day, provider.hours.get(day.isoweekday(), []), clinic.zone, provider.length),
+                    provider.unavailable,
+                    clinic.now(),
+                    clinic.horizon_end(),
+                )
+                if _wanted(clinic, query, span, patient_busy)
+            ]
+            found += sorted(options, key=lambda option: (option.start, option.provider_name, option.provider_id))
+            day += timedelta(days=1)
+        first = last + timedelta(days=1)
+    return found[: query.count]
