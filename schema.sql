@@ -410,9 +410,7 @@ CREATE VIEW public.appointment_details AS
     t.id AS type_id,
     t.code AS type_code,
     t.name AS type_name,
-    t.color AS type_color,
-    a.busy_until,
-    pt.email AS patient_email
+    t.color AS type_color
    FROM (((public.appointments a
      JOIN public.providers p ON ((p.id = a.provider_id)))
      JOIN public.patients pt ON ((pt.id = a.patient_id)))

@@ -137,7 +137,8 @@ def repeated_by_clock_change(value: datetime) -> str | None:
 Name = Annotated[str, Field(max_length=100), AfterValidator(single_line_name)]
 Phone = Annotated[str, Field(max_length=40), AfterValidator(_phone)]
 Email = Annotated[str | None, Field(default=None, max_length=254), AfterValidator(_email)]
-Notes = Annotated[str, Field(default="", max_length=2000), AfterValidator(_storable_text)]
+NotesText = Annotated[str, Field(max_length=2000), AfterValidator(_storable_text)]
+Notes = Annotated[NotesText, Field(default="")]
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
 # strict: True or 1.5 is no id. The top of integer is none either: the exclusion constraints read an id as the range
 # [id, id + 1), which overflows there.
@@ -184,6 +185,12 @@ class RescheduleRequest(InputModel):
     appointment_id: Id
     start: AwareDatetime
     provider_id: Id | None = None  # None: the appointment's own provider
+
+
+class DetailsChange(InputModel):
+    appointment_id: Id
+    type_id: Id | None = None  # None: keep it
+    notes: NotesText | None = None  # None: keep them
 
 
 class StatusChange(InputModel):

@@ -32,6 +32,7 @@ from app.domain.models import (
     AppointmentStatus,
     BookingDetails,
     BookingRequest,
+    DetailsChange,
     PatientIn,
     RescheduleRequest,
     StatusChange,
@@ -96,7 +97,8 @@ BOOK_IF_FREE = text(
 MOVE_IF_FREE = text(
     _RULES_AND_HOLDER
     + " written AS (UPDATE appointments SET slot_id = cell.id, provider_id = :provider_id, starts_at = :start,"
-    f" ends_at = :end, busy_until = :busy_until FROM cell WHERE appointments.id = :moving_id AND {_ALLOWED}"
+    " ends_at = :end, busy_until = :busy_until, type_id = :type_id"
+    f" FROM cell WHERE appointments.id = :moving_id AND {_ALLOWED}"
     " RETURNING appointments.id)" + _OUTCOME
 )
 FIND_BY_REQUEST = text(
@@ -329,17 +331,45 @@ def reschedule(clinic: Clinic, appointment_id: int, start: datetime, provider_id
         target = request.provider_id or appointment.provider_id
         if (appointment.starts_at, appointment.provider_id) == (request.start, target):
             return
-        # The rules are read under a share lock on the provider: an admin's change waits, or has committed.
-        conn.execute(LOCK_PROVIDER, {"provider_id": target})
-        local_day = clinic.local(request.start).date()
-        day = load_provider_day(clinic, conn, target, local_day, type_id=appointment.type_id)
-        params = _span_params(clinic, target, day, day.span_at(request.start))
-        params |= {"moving_id": appointment.id, "request_id": None}
-        conn.execute(LOCK_CELLS, params)
-        with _constraints_as_domain_errors():
-            outcome = conn.execute(MOVE_IF_FREE, params).one()
-        if outcome.written_id is None:
-            raise _refusal_under_locks(outcome, target) or SlotTaken()
+        _take_span(clinic, conn, appointment.id, target, request.start, appointment.type_id)
+
+    clinic.uow.run(work)
+
+
+def _take_span(clinic: Clinic, conn: Connection, appointment_id: int, provider_id: int, start: datetime, type_id: int):
+    """Give the locked appointment the span of `type_id` for `provider_id` from `start`, if it is free: the
+    provider's schedule share-locked first (an admin's change waits, or has committed), then the rules read, then
+    the span's grid positions locked, then checked and written in one statement."""
+    conn.execute(LOCK_PROVIDER, {"provider_id": provider_id})
+    day = load_provider_day(clinic, conn, provider_id, clinic.local(start).date(), type_id=type_id)
+    params = _span_params(clinic, provider_id, day, day.span_at(start))
+    params |= {"moving_id": appointment_id, "request_id": None}
+    conn.execute(LOCK_CELLS, params)
+    with _constraints_as_domain_errors():
+        outcome = conn.execute(MOVE_IF_FREE, params).one()
+    if outcome.written_id is None:
+        raise _refusal_under_locks(outcome, provider_id) or SlotTaken()
+
+
+SET_NOTES = text("UPDATE appointments SET notes = :notes WHERE id = :id AND notes <> :notes")
+
+
+def change_details(
+    clinic: Clinic, appointment_id: int, *, type_id: int | None = None, notes: str | None = None
+) -> None:
+    """Change an appointment's notes, or the type of a booked one (None keeps either). The new type's span, from
+    the same start, must fit and be free, as for a booking; a shorter one frees the rest. Audited like every
+    change; the same change twice is harmless."""
+    request = validate(DetailsChange, appointment_id=appointment_id, type_id=type_id, notes=notes)
+
+    def work(conn: Connection) -> None:
+        appointment = _lock_appointment(conn, request.appointment_id)
+        if request.type_id is not None and request.type_id != appointment.type_id:
+            if appointment.status != AppointmentStatus.BOOKED:
+                raise InvalidInput.single("type_id", f"a {appointment.status} appointment keeps its type")
+            _take_span(clinic, conn, appointment.id, appointment.provider_id, appointment.starts_at, request.type_id)
+        if request.notes is not None:
+            conn.execute(SET_NOTES, {"id": appointment.id, "notes": request.notes})
 
     clinic.uow.run(work)
 

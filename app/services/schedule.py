@@ -45,6 +45,9 @@ class AppointmentView:
     type_code: str
     type_name: str
     type_color: str
+    patient_phone: str = ""
+    patient_email: str | None = None
+    type_id: int | None = None
 
 
 def free_slots(clinic: Clinic, provider_id: int, day: date, type_id: int | None = None) -> list[datetime]:
@@ -72,7 +75,8 @@ def _range_params(clinic: Clinic, first_day: date, last_day: date, provider_id: 
 
 _DETAILS = (
     "SELECT appointment_id AS id, status, starts_at, ends_at, notes, provider_id, provider_name, patient_id,"
-    " patient_first_name || ' ' || patient_last_name AS patient_name, type_code, type_name, type_color"
+    " patient_first_name || ' ' || patient_last_name AS patient_name, type_code, type_name, type_color,"
+    " patient_phone, (SELECT email FROM patients WHERE id = patient_id) AS patient_email, type_id"
     " FROM appointment_details"
 )
 _SCHEDULE = text(

@@ -17,6 +17,7 @@ from app.ui.admin.types_dialog import AppointmentTypesDialog
 from app.ui.desk import Desk
 from app.ui.dialogs.appointment_dialog import AppointmentDialog
 from app.ui.dialogs.booking_dialog import BookingDialog
+from app.ui.dialogs.details_dialog import DetailsDialog
 from app.ui.dialogs.find_patient_dialog import FindPatientDialog
 from app.ui.dialogs.patient_dialog import PatientDialog
 from app.ui.dialogs.reschedule_dialog import RescheduleDialog
@@ -69,8 +70,14 @@ class DialogLauncher(QObject):
         dialog = AppointmentDialog(self.runner, self.clinic, appointment, self._window)
         dialog.reschedule_requested.connect(self.open_reschedule)
         dialog.edit_patient_requested.connect(self.edit_patient)
+        dialog.edit_details_requested.connect(self.edit_details)
         self._follow(self.desk.can_book_changed, dialog.set_can_book, self.desk.can_book)
         self._follow(self.desk.can_edit_patients_changed, dialog.set_can_edit_patients, self.desk.can_edit_patients)
+        self._open(dialog)
+        return dialog
+
+    def edit_details(self, appointment: AppointmentView) -> DetailsDialog:
+        dialog = DetailsDialog(self.runner, self.clinic, appointment, self._window)
         self._open(dialog)
         return dialog
 

@@ -9,10 +9,11 @@ from sqlalchemy import text
 
 from app.domain.errors import InvalidInput
 from app.domain.models import ALLOWED_TRANSITIONS, AppointmentStatus, BookingRequest
-from app.services import booking, schedule
+from app.services import appointment_types, booking, schedule
 from app.ui.dialogs import appointment_dialog
 from app.ui.dialogs.appointment_dialog import AppointmentDialog
-from tests.conftest import ZONE
+from app.ui.dialogs.details_dialog import TYPE_DOES_NOT_FIT, DetailsDialog
+from tests.conftest import ZONE, new_patient
 from tests.integration.db_state import refused
 
 TUESDAY = date(2030, 1, 8)
@@ -191,3 +192,43 @@ def test_a_change_refused_because_another_desk_acted_shows_why_and_the_current_s
     assert "a cancelled appointment cannot become no_show" in dialog.banner.text()
     assert not any(button.isEnabled() for button in dialog.status_buttons.values())
     assert not dialog.reschedule_button.isEnabled()
+
+
+def test_the_details_show_the_patient_s_phone_and_email(engine, clinic, open_dialog, appointment_id):
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE patients SET phone = '+49 30 1234567', email = 'ada@example.org'"))
+    dialog = open_dialog(appointment_id)
+    assert (dialog.phone_label.text(), dialog.email_label.text()) == ("+49 30 1234567", "ada@example.org")
+
+
+def test_type_and_notes_are_changed_after_booking_and_a_taken_time_refuses_the_longer_type(
+    qtbot, engine, runner, clinic, provider_id, open_dialog, appointment_id
+):
+    long_type = appointment_types.add_type(clinic, "long", "Long visit", "#aa3300", minutes=60)
+    dialog = open_dialog(appointment_id)
+    with qtbot.waitSignal(dialog.edit_details_requested) as asked:
+        click(qtbot, dialog.details_button)
+    details = DetailsDialog(runner, clinic, asked.args[0])
+    qtbot.addWidget(details)
+    details.show()
+    qtbot.waitUntil(lambda: details.type_combo.count() == 4)
+    assert details.type_combo.currentText() == "Consultation"
+    booking.book(
+        clinic,
+        BookingRequest(
+            provider_id=provider_id, patient_id=new_patient(clinic, "Next"), start=START + timedelta(minutes=30)
+        ),
+    )
+
+    details.type_combo.setCurrentIndex(details.type_combo.findData(long_type))
+    details.notes_edit.setPlainText("Bring the lab report and the X-rays")
+    click(qtbot, details.save_button)
+    qtbot.waitUntil(lambda: not details.busy)
+    assert details.field_errors.message("type_id") == TYPE_DOES_NOT_FIT
+    assert view_of(clinic, appointment_id).notes == "Bring the lab report"  # nothing was written
+
+    details.type_combo.setCurrentIndex(details.type_combo.findText("Follow-up"))
+    with qtbot.waitSignal(details.saved):
+        click(qtbot, details.save_button)
+    changed = view_of(clinic, appointment_id)
+    assert (changed.type_code, changed.notes) == ("follow_up", "Bring the lab report and the X-rays")

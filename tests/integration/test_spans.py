@@ -257,3 +257,40 @@ def test_a_booking_waits_for_a_desk_holding_an_existing_grid_position_its_span_c
         wait_for_lock_waiter(engine)
     worker.join(10)
     assert "error" not in result and live_count(engine) == 1
+
+
+def test_changing_the_type_takes_the_new_span_if_it_is_free(clinic, engine, provider_id, procedure, short):
+    booked = book(clinic, provider_id, at(9))
+    booking.change_details(clinic, booked, type_id=procedure, notes="bring the X-rays")
+    after = row(engine, booked)
+    assert (after.type_id, after.ends_at, after.busy_until) == (procedure, at(10), at(10, 15))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT notes FROM appointments WHERE id = :id"), {"id": booked}).scalar_one() == (
+            "bring the X-rays"
+        )
+    booking.change_details(clinic, booked, type_id=short)  # shorter: frees the rest
+    assert row(engine, booked).busy_until == at(9, 15)
+    assert "09:30" in local_starts(schedule.free_slots(clinic, provider_id, TUESDAY.date()))
+
+
+def test_a_longer_type_over_another_appointment_is_refused_and_changes_nothing(clinic, engine, provider_id, procedure):
+    booked = book(clinic, provider_id, at(9))
+    book(clinic, provider_id, at(9, 30))
+    before = row(engine, booked)
+    with pytest.raises(SlotTaken):
+        booking.change_details(clinic, booked, type_id=procedure, notes="not written either")
+    assert row(engine, booked) == before
+    with pytest.raises(InvalidInput, match="would run past the end"):
+        booking.change_details(clinic, book(clinic, provider_id, at(11, 30)), type_id=procedure)
+
+
+def test_a_checked_in_appointment_keeps_its_type_but_takes_notes(clinic, engine, provider_id, procedure):
+    booked = book(clinic, provider_id, at(9))
+    booking.change_status(clinic, booked, "checked_in")
+    with pytest.raises(InvalidInput, match="type_id: a checked_in appointment keeps its type"):
+        booking.change_details(clinic, booked, type_id=procedure)
+    booking.change_details(clinic, booked, notes="arrived early")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT notes FROM appointments WHERE id = :id"), {"id": booked}).scalar_one() == (
+            "arrived early"
+        )

@@ -49,6 +49,14 @@ STATUS_ACTIONS = (
 )
 
 
+def _selectable(name: str) -> QLabel:
+    """A detail the receptionist may copy (a phone number into the phone, an email address into the mail)."""
+    label = QLabel()
+    label.setAccessibleName(name)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
 def confirm(box: QMessageBox) -> bool:
     """Ask `box`'s question; True if the answer was its Yes button. A function of its own so that tests
     can answer it without a person at the screen."""
@@ -59,6 +67,7 @@ class AppointmentDialog(EditingDialog):
     changed = Signal(int)  # the appointment's id, after a status change or a cancellation
     reschedule_requested = Signal(object)  # AppointmentView: the window opens its reschedule dialog
     edit_patient_requested = Signal(int)  # the patient's id: the window opens their details to edit
+    edit_details_requested = Signal(object)  # AppointmentView: the window opens its type and notes to edit
 
     def __init__(self, runner: TaskRunner, clinic: Clinic, appointment: AppointmentView, parent: QWidget | None = None):
         super().__init__(runner, parent)
@@ -112,10 +121,9 @@ class AppointmentDialog(EditingDialog):
         type_row.setSpacing(6)
         type_row.addWidget(self.type_dot)
         type_row.addWidget(self.type_name, 1)
-        self.notes_label = QLabel()
-        self.notes_label.setAccessibleName("Notes")
+        self.phone_label, self.email_label = _selectable("Phone"), _selectable("Email")
+        self.notes_label = _selectable("Notes")
         self.notes_label.setWordWrap(True)
-        self.notes_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         heading = QHBoxLayout()
         heading.addWidget(self.patient_label, 1)
@@ -129,6 +137,8 @@ class AppointmentDialog(EditingDialog):
             ("Date", self.date_label),
             ("Time", self.time_label),
             ("Type", type_row),
+            ("Phone", self.phone_label),
+            ("Email", self.email_label),
             ("Notes", self.notes_label),
         ):
             label = QLabel(caption)
@@ -199,6 +209,13 @@ class AppointmentDialog(EditingDialog):
         self.edit_patient_button.setToolTip("Correct the patient's name, date of birth, phone or email")
         self.edit_patient_button.setAutoDefault(False)
         self.edit_patient_button.clicked.connect(lambda: self.edit_patient_requested.emit(self._appointment.patient_id))
+        self.details_button = QPushButton("Type and notes…")
+        self.details_button.setAccessibleName("Type and notes")
+        self.details_button.setToolTip(
+            "Change the appointment's type (a longer one only where its time is free) or notes"
+        )
+        self.details_button.setAutoDefault(False)
+        self.details_button.clicked.connect(lambda: self.edit_details_requested.emit(self._appointment))
         self.close_button = QPushButton("Close")
         self.close_button.setAccessibleName("Close")
         self.close_button.setDefault(True)
@@ -207,6 +224,7 @@ class AppointmentDialog(EditingDialog):
         row.addWidget(self.cancel_button)
         row.addStretch(1)
         row.addWidget(self.edit_patient_button)
+        row.addWidget(self.details_button)
         row.addWidget(self.reschedule_button)
         row.addWidget(self.close_button)
         return row
@@ -237,6 +255,8 @@ class AppointmentDialog(EditingDialog):
         self.time_label.setText(f"{clock(starts)} – {clock(ends)}")
         self.type_dot.setPixmap(type_dot(appointment.type_color))
         self.type_name.setText(appointment.type_name)
+        self.phone_label.setText(appointment.patient_phone)
+        self.email_label.setText(appointment.patient_email or "No email")
         self.notes_label.setText(appointment.notes or "No notes")
         self.status_pill.setText(STATUS_LABELS[status])
         self._style_status(status)
@@ -261,6 +281,8 @@ class AppointmentDialog(EditingDialog):
         self.reschedule_button.setEnabled(self._may_change() and status is AppointmentStatus.BOOKED)
         self.edit_patient_button.setVisible(self._can_edit_patients)
         self.edit_patient_button.setEnabled(self.can_write)
+        self.details_button.setVisible(self._can_book and status is not AppointmentStatus.CANCELLED)
+        self.details_button.setEnabled(self._may_change())
 
     def _may_change(self) -> bool:
         """The role may change appointments, and the desk may write now."""

@@ -86,47 +86,9 @@ CREATE TRIGGER appointments_default_busy_until BEFORE INSERT ON appointments
 CREATE INDEX appointments_provider_starts_at_idx ON appointments (provider_id, starts_at);
 -- A move to another provider changes the provider too.
 GRANT INSERT (busy_until), UPDATE (busy_until, provider_id) ON appointments TO {WRITERS};
-
-CREATE OR REPLACE VIEW appointment_details AS
-SELECT a.id AS appointment_id,
-       a.status,
-       a.starts_at,
-       a.ends_at,
-       a.notes,
-       a.created_at,
-       a.updated_at,
-       a.slot_id,
-       p.id AS provider_id,
-       p.name AS provider_name,
-       pt.id AS patient_id,
-       pt.first_name AS patient_first_name,
-       pt.last_name AS patient_last_name,
-       pt.date_of_birth AS patient_date_of_birth,
-       pt.phone AS patient_phone,
-       t.id AS type_id,
-       t.code AS type_code,
-       t.name AS type_name,
-       t.color AS type_color,
-       a.busy_until,
-       pt.email AS patient_email
-FROM appointments a
-JOIN providers p ON p.id = a.provider_id
-JOIN patients pt ON pt.id = a.patient_id
-JOIN appointment_types t ON t.id = a.type_id;
 """
 
 DOWNGRADE = """
-DROP VIEW appointment_details;
-CREATE VIEW appointment_details AS
-SELECT a.id AS appointment_id, a.status, a.starts_at, a.ends_at, a.notes, a.created_at, a.updated_at, a.slot_id,
-       p.id AS provider_id, p.name AS provider_name, pt.id AS patient_id, pt.first_name AS patient_first_name,
-       pt.last_name AS patient_last_name, pt.date_of_birth AS patient_date_of_birth, pt.phone AS patient_phone,
-       t.id AS type_id, t.code AS type_code, t.name AS type_name, t.color AS type_color
-FROM appointments a
-JOIN providers p ON p.id = a.provider_id
-JOIN patients pt ON pt.id = a.patient_id
-JOIN appointment_types t ON t.id = a.type_id;
-GRANT SELECT ON appointment_details TO clinic_admin, clinic_receptionist, clinic_manager;
 DROP INDEX appointments_provider_starts_at_idx;
 DROP TRIGGER appointments_default_busy_until ON appointments;
 DROP FUNCTION appointments_default_busy_until();
