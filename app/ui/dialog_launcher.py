@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QDialog, QWidget
 
 from app.services import staff
+from app.services.patients import Patient
 from app.services.schedule import AppointmentView, Provider
 from app.ui.admin.audit_dialog import AuditDialog
 from app.ui.admin.providers_dialog import ProvidersDialog
@@ -19,6 +20,7 @@ from app.ui.dialogs.appointment_dialog import AppointmentDialog
 from app.ui.dialogs.booking_dialog import BookingDialog
 from app.ui.dialogs.details_dialog import DetailsDialog
 from app.ui.dialogs.find_patient_dialog import FindPatientDialog
+from app.ui.dialogs.next_free_dialog import NextFreeDialog
 from app.ui.dialogs.patient_dialog import PatientDialog
 from app.ui.dialogs.reschedule_dialog import RescheduleDialog
 
@@ -60,8 +62,12 @@ class DialogLauncher(QObject):
         show(now)
         signal.connect(show)
 
-    def open_booking(self, provider: Provider, start: datetime) -> BookingDialog:
-        dialog = BookingDialog(self.runner, self.clinic, provider, start, self._window)
+    def open_booking(
+        self, provider: Provider, start: datetime, type_id: int | None = None, patient: Patient | None = None
+    ) -> BookingDialog:
+        dialog = BookingDialog(
+            self.runner, self.clinic, provider, start, self._window, type_id=type_id, patient=patient
+        )
         dialog.slot_taken.connect(self.slot_taken)
         self._open(dialog)
         return dialog
@@ -74,6 +80,12 @@ class DialogLauncher(QObject):
         self._follow(self.desk.can_book_changed, dialog.set_can_book, self.desk.can_book)
         self._follow(self.desk.can_edit_patients_changed, dialog.set_can_edit_patients, self.desk.can_edit_patients)
         self._open(dialog)
+        return dialog
+
+    def find_next_free(self, patient: Patient | None = None) -> NextFreeDialog:
+        dialog = NextFreeDialog(self.runner, self.clinic, patient, self._window)
+        dialog.book_requested.connect(self.open_booking)
+        self._open(dialog, writes=False)
         return dialog
 
     def edit_details(self, appointment: AppointmentView) -> DetailsDialog:
@@ -95,8 +107,10 @@ class DialogLauncher(QObject):
         dialog = FindPatientDialog(self.runner, self.clinic, self._window)
         dialog.appointment_chosen.connect(self.appointment_chosen)
         dialog.edit_patient_requested.connect(self.edit_patient)
+        dialog.book_for_patient_requested.connect(self.find_next_free)
         self.desk.schedule_changed.connect(dialog.on_schedule_change)  # its patient's details, as they change
         self._follow(self.desk.can_edit_patients_changed, dialog.edit_button.setVisible, self.desk.can_edit_patients)
+        self._follow(self.desk.can_book_changed, dialog.book_button.setVisible, self.desk.can_book)
         self._open(dialog, writes=False)
         return dialog
 

@@ -368,11 +368,9 @@ class MainWindow(QMainWindow):
     # --- what the views open ---
 
     def new_booking(self) -> None:
+        """Book at the time picked; with none picked, search for the next free times first."""
         if self.picker.provider is None or self.picker.selected_start is None:
-            self.status.showMessage(
-                "Choose a provider (or a provider's column in the day view), then a free time, first.", 8_000
-            )
-            self.picker.setFocus()
+            self.dialogs.find_next_free()
             return
         self.dialogs.open_booking(self.picker.provider, self.picker.selected_start)
 

@@ -26,7 +26,9 @@ from app.ui import theme
 from app.ui.dialogs.appointment_dialog import AppointmentDialog
 from app.ui.dialogs.booking_dialog import BookingDialog
 from app.ui.dialogs.find_patient_dialog import FindPatientDialog
+from app.ui.dialogs.next_free_dialog import NextFreeDialog
 from app.ui.dialogs.reschedule_dialog import RescheduleDialog
+from app.ui.models.slot_model import SlotRole
 from app.ui.navigation import ViewMode
 from app.ui.views.month_view import MonthView
 from app.ui.views.time_grid import TimeGridView
@@ -135,10 +137,24 @@ def test_booking_flow_from_picker_to_the_views(qtbot, window, provider_id, patie
     assert at(TUESDAY, 10) not in window.picker.free_times()
 
 
-def test_new_booking_without_a_chosen_time_says_what_to_do(qtbot, window):
+def test_new_booking_without_a_chosen_time_searches_the_next_free_times_and_books_one(
+    qtbot, window, engine, provider_id, patient_id
+):
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
-    assert window.findChild(BookingDialog) is None
-    assert "free time" in window.statusBar().currentMessage()
+    search = window.findChild(NextFreeDialog)
+    assert search is not None and window.findChild(BookingDialog) is None
+    qtbot.waitUntil(lambda: search.results.count() == 10)
+    assert search.results.currentRow() == 0 and "08:00" in search.results.item(0).text()
+
+    search.provider_combo.setCurrentIndex(search.provider_combo.findData(provider_id))
+    search.part_combo.setCurrentIndex(search.part_combo.findData("afternoon"))
+    search.part_combo.activated.emit(search.part_combo.currentIndex())
+    qtbot.waitUntil(lambda: search.results.count() > 0 and "13:00" in search.results.item(0).text())
+    qtbot.mouseClick(search.book_button, Qt.MouseButton.LeftButton)
+    dialog = window.findChild(BookingDialog)
+    assert dialog is not None
+    qtbot.waitUntil(lambda: dialog.time_combo.isEnabled())
+    assert dialog.time_combo.currentData(SlotRole) == at(TUESDAY, 13)
 
 
 def test_a_slot_taken_at_another_desk_refreshes_the_picker(qtbot, window, provider_id, patient_id, clinic, engine):
@@ -352,3 +368,25 @@ def test_at_1024_by_768_the_toolbar_s_actions_show_and_the_week_fits(qtbot, wind
     show(qtbot, window, TUESDAY, ViewMode.WEEK, None)  # every provider: no free times to show
     assert not window.picker.isVisible()
     assert window.week_view.horizontalScrollBar().maximum() == 0
+
+
+def test_find_patient_books_for_the_chosen_patient_at_the_next_free_time(
+    qtbot, window, engine, provider_id, patient_id
+):
+    finder = window.dialogs.find_patient()
+    assert not finder.book_button.isEnabled()
+    finder.search.set_query("Ada")
+    qtbot.waitUntil(lambda: finder.search.result_count() == 1)
+    finder.search.choose_row(0)
+    assert finder.book_button.isVisible() and finder.book_button.isEnabled()
+    qtbot.mouseClick(finder.book_button, Qt.MouseButton.LeftButton)
+    search = window.findChild(NextFreeDialog)
+    assert search is not None and "for Ada" in search.windowTitle()
+    qtbot.waitUntil(lambda: search.results.count() == 10)
+    qtbot.mouseClick(search.book_button, Qt.MouseButton.LeftButton)
+    dialog = window.findChild(BookingDialog)
+    qtbot.waitUntil(lambda: dialog.book_button.isEnabled())  # the patient is chosen already
+    assert dialog.search.chosen.id == patient_id
+    with qtbot.waitSignal(dialog.booked):
+        qtbot.mouseClick(dialog.book_button, Qt.MouseButton.LeftButton)
+    assert [(r.patient_id, r.starts_at) for r in live_appointments(engine)] == [(patient_id, at(TUESDAY, 8))]

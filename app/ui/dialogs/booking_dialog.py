@@ -13,7 +13,7 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QIcon
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -43,17 +43,16 @@ from app.ui.dialogs.field_errors import Disclosure, FieldErrors, InlineError, la
 from app.ui.dialogs.form_buttons import FormButtons
 from app.ui.dialogs.patient_form import PATIENT_CAPTIONS, PatientForm
 from app.ui.dialogs.patient_search import PatientSearch
-from app.ui.icons import type_dot
 from app.ui.models.slot_model import SlotListModel, SlotRole
 from app.ui.navigation import ViewMode, title
 from app.ui.theme import Theme, in_use
 from app.ui.throttle import Throttle
+from app.ui.type_combo import TypeCombo
 from app.ui.workers import TaskRunner, user_message
 
 SLOT_TAKEN_MESSAGE = "This time was just booked at another desk – choose another time"
 SLOT_GONE_MESSAGE = "This time is no longer free – choose another time"
 TYPE_DOES_NOT_FIT = "{type} does not fit at this time – choose another time"
-DEFAULT_TYPE_CODE = "consultation"
 
 # Field captions, in the order the form shows them (the hint under the form names the first problem).
 CAPTIONS = {"start": "Time", "patient_id": "Patient", **PATIENT_CAPTIONS, "type_id": "Type", "notes": "Notes"}
@@ -130,15 +129,34 @@ def _booked_earlier(found: AppointmentView, local_start: datetime) -> str:
     )
 
 
+def _reload_button(reload: Callable[[], None]) -> QPushButton:
+    """Shown when the free times could not be read."""
+    button = QPushButton("Reload")
+    button.setAccessibleName("Reload free times")
+    button.setToolTip("Ask the database for this day's free times again")
+    button.setAutoDefault(False)
+    button.clicked.connect(reload)
+    button.hide()
+    return button
+
+
 class BookingDialog(EditingDialog):
     booked = Signal(int)  # the new appointment's id; the dialog then closes
     slot_taken = Signal()  # another desk took the chosen time: the picker behind the dialog is stale
 
     def __init__(
-        self, runner: TaskRunner, clinic: Clinic, provider: Provider, start: datetime, parent: QWidget | None = None
+        self,
+        runner: TaskRunner,
+        clinic: Clinic,
+        provider: Provider,
+        start: datetime,
+        parent: QWidget | None = None,
+        *,
+        type_id: int | None = None,
+        patient: Patient | None = None,
     ):
         super().__init__(runner, parent)
-        self._clinic, self._provider = clinic, provider
+        self._clinic, self._provider, self._wanted_type = clinic, provider, type_id
         self._day = clinic.local(start).date()
         self._wanted_start: datetime | None = start  # selected once the free times have loaded
         # One id for every attempt at this booking: a retry after an unknown outcome cannot book twice.
@@ -172,6 +190,8 @@ class BookingDialog(EditingDialog):
         self.search.query_edit.setFocus()  # the time is picked already: the receptionist types the patient's name
 
         self.set_theme(in_use())
+        if patient is not None:  # booking for a patient chosen beforehand
+            self._show_patient(patient)
         self._load_slots()
         self._load_types()
         self.refresh()
@@ -192,12 +212,7 @@ class BookingDialog(EditingDialog):
         self.time_combo.activated.connect(lambda _row: self._disclosure.edited("start"))
         time_caption = _caption("Time")
         time_caption.setBuddy(self.time_combo)
-        self.reload_times_button = QPushButton("Reload")
-        self.reload_times_button.setAccessibleName("Reload free times")
-        self.reload_times_button.setToolTip("Ask the database for this day's free times again")
-        self.reload_times_button.setAutoDefault(False)
-        self.reload_times_button.clicked.connect(self._reload_times)
-        self.reload_times_button.hide()
+        self.reload_times_button = _reload_button(self._reload_times)
         time_error = InlineError("Time")
         time_error.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.field_errors.add("start", self.time_combo, time_error)
@@ -271,9 +286,7 @@ class BookingDialog(EditingDialog):
         return labelled(CAPTIONS[field], widget, field, self.field_errors)
 
     def _build_details(self) -> QGridLayout:
-        self.type_combo = QComboBox()
-        self.type_combo.setToolTip("Appointment type: its colour marks the appointment in the calendar")
-        self.type_combo.setMinimumWidth(180)
+        self.type_combo = TypeCombo("Appointment type: its length, and the colour that marks it in the calendar")
         self.type_combo.activated.connect(self._on_type_chosen)
         self.notes_edit = QPlainTextEdit()
         self.notes_edit.setPlaceholderText("Reason for the visit, anything the provider should know")
@@ -320,7 +333,8 @@ class BookingDialog(EditingDialog):
         self._recheck_times(TYPE_DOES_NOT_FIT.format(type=self.type_combo.currentText()))
 
     def _fetch_slots(self) -> None:
-        clinic, provider_id, day, type_id = self._clinic, self._provider.id, self._day, self.type_combo.currentData()
+        clinic, provider_id, day = self._clinic, self._provider.id, self._day
+        type_id = self.type_combo.currentData() or self._wanted_type  # the wanted one until the types have loaded
         self.runner.submit(
             lambda: schedule.free_slots(clinic, provider_id, day, type_id),
             self._on_slots,
@@ -363,11 +377,7 @@ class BookingDialog(EditingDialog):
         )
 
     def _on_types(self, types: list[AppointmentType]) -> None:
-        self.type_combo.clear()
-        for kind in types:
-            self.type_combo.addItem(QIcon(type_dot(kind.color)), kind.name, kind.id)
-        codes = [kind.code for kind in types]
-        self.type_combo.setCurrentIndex(codes.index(DEFAULT_TYPE_CODE) if DEFAULT_TYPE_CODE in codes else 0)
+        self.type_combo.fill(types, self._wanted_type)
         self.refresh()
 
     def _on_load_failed(self, error: BaseException) -> None:

@@ -1,8 +1,7 @@
 """An appointment's type and notes, changed after booking: a longer type only where its span is free."""
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QComboBox, QDialogButtonBox, QFormLayout, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialogButtonBox, QFormLayout, QPlainTextEdit, QVBoxLayout, QWidget
 
 from app.domain.errors import InvalidInput, SlotTaken
 from app.domain.models import AppointmentStatus
@@ -11,8 +10,8 @@ from app.services.context import Clinic
 from app.services.schedule import AppointmentType, AppointmentView
 from app.ui.dialogs.editing_dialog import EditingDialog
 from app.ui.dialogs.field_errors import FieldErrors, InlineError, stacked
-from app.ui.icons import type_dot
 from app.ui.theme import in_use
+from app.ui.type_combo import TypeCombo
 from app.ui.workers import TaskRunner
 
 TYPE_DOES_NOT_FIT = "That type does not fit here: its time is taken by another appointment. Choose another type."
@@ -26,9 +25,7 @@ class DetailsDialog(EditingDialog):
         self._clinic, self._appointment = clinic, appointment
         self.field_errors = FieldErrors()
         self.setWindowTitle("Appointment type and notes")
-        self.type_combo = QComboBox()
-        self.type_combo.setAccessibleName("Type")
-        self.type_combo.setToolTip("A longer type needs its whole time free; a shorter one frees the rest")
+        self.type_combo = TypeCombo("A longer type needs its whole time free; a shorter one frees the rest")
         self.type_combo.setEnabled(appointment.status == AppointmentStatus.BOOKED)  # the visit keeps its type
         self.notes_edit = QPlainTextEdit(appointment.notes)
         self.notes_edit.setAccessibleName("Notes")
@@ -52,9 +49,7 @@ class DetailsDialog(EditingDialog):
         self.refresh()
 
     def _on_types(self, types: list[AppointmentType]) -> None:
-        for kind in types:
-            self.type_combo.addItem(QIcon(type_dot(kind.color)), kind.name, kind.id)
-        self.type_combo.setCurrentIndex(max(0, self.type_combo.findData(self._appointment.type_id)))
+        self.type_combo.fill(types, self._appointment.type_id)
         self.refresh()
 
     def refresh(self) -> None:

@@ -1,4 +1,5 @@
-"""Find a patient (Ctrl+F) and their appointments; open one or jump to its day, or edit the patient."""
+"""Find a patient (Ctrl+F) and their appointments; open one or jump to its day, edit the patient, or book for
+them at the next free times."""
 
 from PySide6.QtCore import QItemSelectionModel, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout
@@ -17,6 +18,7 @@ from app.ui.workers import TaskRunner, user_message
 class FindPatientDialog(QDialog):
     appointment_chosen = Signal(object)  # AppointmentView: the window shows its day and opens it
     edit_patient_requested = Signal(int)  # the chosen patient's id: the window opens their details to edit
+    book_for_patient_requested = Signal(object)  # the chosen Patient: the window searches the next free times
 
     def __init__(self, runner: TaskRunner, clinic: Clinic, parent=None):
         super().__init__(parent)
@@ -50,6 +52,13 @@ class FindPatientDialog(QDialog):
         self.edit_button.setAutoDefault(False)
         self.edit_button.setEnabled(False)
         self.edit_button.clicked.connect(self._edit_chosen)
+        # Shown only to roles that may book.
+        self.book_button = buttons.addButton("Book for this patient…", QDialogButtonBox.ButtonRole.ActionRole)
+        self.book_button.setAccessibleName("Book for this patient")
+        self.book_button.setToolTip("Find the next free times for the chosen patient, and book one")
+        self.book_button.setAutoDefault(False)
+        self.book_button.setEnabled(False)
+        self.book_button.clicked.connect(lambda: self.book_for_patient_requested.emit(self.search.chosen))
         self.table.selectionModel().currentRowChanged.connect(
             lambda index, _prev: self.open_button.setEnabled(index.isValid())
         )
@@ -64,6 +73,7 @@ class FindPatientDialog(QDialog):
         self.model.set_appointments([])
         self.open_button.setEnabled(False)
         self.edit_button.setEnabled(patient is not None)
+        self.book_button.setEnabled(patient is not None)
         if patient is None:
             self.history_label.setText("Choose a patient to see their appointments.")
             return
