@@ -77,6 +77,11 @@ BEGIN
         RAISE EXCEPTION 'the provider is off at that time'
             USING ERRCODE = 'check_violation', CONSTRAINT = 'appointments_outside_time_off';
     END IF;
+    IF EXISTS (SELECT 1 FROM public.closures c
+               WHERE c.starts_at < NEW.busy_until AND c.ends_at > NEW.starts_at) THEN
+        RAISE EXCEPTION 'the clinic is closed at that time'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'appointments_outside_closures';
+    END IF;
     SELECT time_zone INTO zone FROM public.clinic_settings;
     IF zone IS NULL THEN
         RETURN NEW;
@@ -466,6 +471,23 @@ CREATE TABLE public.clinic_settings (
     CONSTRAINT clinic_settings_time_zone_known CHECK ((('2000-01-01 00:00:00+00'::timestamp with time zone AT TIME ZONE time_zone) IS NOT NULL))
 );
 
+CREATE TABLE public.closures (
+    id integer NOT NULL,
+    starts_at timestamp with time zone NOT NULL,
+    ends_at timestamp with time zone NOT NULL,
+    reason text DEFAULT ''::text NOT NULL,
+    CONSTRAINT closures_end_after_start CHECK ((ends_at > starts_at))
+);
+
+ALTER TABLE public.closures ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.closures_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 ALTER TABLE public.patients ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.patients_id_seq
     START WITH 1
@@ -591,6 +613,9 @@ ALTER TABLE ONLY public.audit_log
 ALTER TABLE ONLY public.clinic_settings
     ADD CONSTRAINT clinic_settings_pkey PRIMARY KEY (only_row);
 
+ALTER TABLE ONLY public.closures
+    ADD CONSTRAINT closures_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.patients
     ADD CONSTRAINT patients_pkey PRIMARY KEY (id);
 
@@ -645,6 +670,8 @@ CREATE INDEX audit_log_patient_idx ON public.audit_log USING btree (patient_id) 
 
 CREATE INDEX audit_log_user_idx ON public.audit_log USING btree (db_user);
 
+CREATE INDEX closures_range_idx ON public.closures USING gist (tstzrange(starts_at, ends_at));
+
 CREATE INDEX patients_date_of_birth_idx ON public.patients USING btree (date_of_birth);
 
 CREATE INDEX patients_first_name_idx ON public.patients USING btree (lower(first_name) text_pattern_ops);
@@ -668,6 +695,10 @@ CREATE TRIGGER appointments_default_busy_until BEFORE INSERT ON public.appointme
 CREATE TRIGGER appointments_follow_the_schedule BEFORE INSERT OR UPDATE ON public.appointments FOR EACH ROW EXECUTE FUNCTION public.appointments_follow_the_schedule();
 
 CREATE TRIGGER appointments_touch_updated_at BEFORE UPDATE ON public.appointments FOR EACH ROW EXECUTE FUNCTION public.touch_updated_at();
+
+CREATE TRIGGER closures_announce AFTER INSERT OR DELETE OR UPDATE ON public.closures FOR EACH ROW EXECUTE FUNCTION public.announce_schedule_change('', 'starts_at', 'ends_at');
+
+CREATE TRIGGER closures_audit AFTER INSERT OR DELETE OR UPDATE ON public.closures FOR EACH ROW EXECUTE FUNCTION public.audit_change('', '');
 
 CREATE TRIGGER patients_announce AFTER INSERT OR DELETE OR UPDATE ON public.patients FOR EACH ROW EXECUTE FUNCTION public.announce_schedule_change('');
 
@@ -845,6 +876,10 @@ GRANT SELECT ON TABLE public.audit_log TO clinic_admin;
 GRANT SELECT ON TABLE public.clinic_settings TO clinic_admin;
 GRANT SELECT ON TABLE public.clinic_settings TO clinic_receptionist;
 GRANT SELECT ON TABLE public.clinic_settings TO clinic_manager;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.closures TO clinic_admin;
+GRANT SELECT ON TABLE public.closures TO clinic_receptionist;
+GRANT SELECT ON TABLE public.closures TO clinic_manager;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.provider_type_lengths TO clinic_admin;
 GRANT SELECT ON TABLE public.provider_type_lengths TO clinic_receptionist;

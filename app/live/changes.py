@@ -19,7 +19,7 @@ SHOWN_ONLY = frozenset({"patients", "appointment_types"})
 
 @dataclass(frozen=True)
 class Change:
-    table: str  # appointments, time_slots, time_off, working_hours, providers, appointment_types, patients
+    table: str  # one of TABLES
     op: str  # INSERT, UPDATE, DELETE
     row_id: int | None
     provider_id: int | None
@@ -50,7 +50,17 @@ class NotAChange(ValueError):
 
 # What the trigger sends, and nothing else: any login can NOTIFY on the channel, so a payload is checked as hostile.
 TABLES = frozenset(
-    {"appointments", "time_slots", "time_off", "working_hours", "providers", "appointment_types", "patients"}
+    {
+        "appointments",
+        "time_slots",
+        "time_off",
+        "working_hours",
+        "providers",
+        "appointment_types",
+        "patients",
+        "provider_type_lengths",
+        "closures",
+    }
 )
 OPERATIONS = frozenset({"INSERT", "UPDATE", "DELETE"})
 KEYS = frozenset({"table", "op", "id", "provider_id", "spans"})

@@ -68,7 +68,8 @@ _RULES_AND_HOLDER = (
     " AND h.start_time <= :local_start AND h.end_time >= :local_busy_until"
     " AND CAST(EXTRACT(EPOCH FROM :local_start - h.start_time) AS integer) % (h.slot_minutes * 60) = 0)"
     " AND NOT EXISTS (SELECT 1 FROM time_off o WHERE o.provider_id = p.id AND o.starts_at < :busy_until"
-    " AND o.ends_at > :start) AS fits,"
+    " AND o.ends_at > :start)"
+    " AND NOT EXISTS (SELECT 1 FROM closures c WHERE c.starts_at < :busy_until AND c.ends_at > :start) AS fits,"
     " EXISTS (SELECT 1 FROM appointment_types t"
     " LEFT JOIN provider_type_lengths l ON l.type_id = t.id AND l.provider_id = p.id"
     " WHERE t.id = :type_id AND COALESCE(l.minutes, t.minutes) = :minutes AND t.buffer_minutes = :buffer_minutes)"
@@ -110,7 +111,9 @@ LOCK_APPOINTMENT = text(
 SET_STATUS = text("UPDATE appointments SET status = :status WHERE id = :id")
 
 
-SCHEDULE_CHANGED = "the provider's hours or time off changed meanwhile, and this time is no longer free"
+SCHEDULE_CHANGED = (
+    "the provider's hours or time off, or the clinic's closures, changed meanwhile, and this time is no longer free"
+)
 LENGTH_CHANGED = "the appointment type's length changed meanwhile; look at the free times again"
 
 
@@ -130,7 +133,7 @@ def _integrity_to_domain(exc: IntegrityError) -> Exception:
         # unless the rules changed in between.
         case "appointments_provider_active":
             return InvalidInput.single("provider_id", "the provider is no longer active")
-        case "appointments_outside_time_off" | "appointments_inside_working_hours":
+        case "appointments_outside_time_off" | "appointments_inside_working_hours" | "appointments_outside_closures":
             return InvalidInput.single("start", SCHEDULE_CHANGED)
         case "appointments_status_transition":
             return InvalidInput.single("status", "another desk changed this appointment's status meanwhile")

@@ -3,7 +3,7 @@
 The providers' hours, time off, live appointments and lengths for the type are read a fortnight at a time, one
 statement per fortnight (the appointments through the index on `(provider_id, starts_at)`), and the spans that
 fit are worked out here, with the same rules as the free-time list: on the grid, the whole span and its buffer
-inside one block of the hours, clear of time off and of the provider's appointments, and of the patient's own
+inside one block of the hours, clear of time off, closures and the provider's appointments, and of the patient's own
 appointments when a patient is given.
 """
 
@@ -38,8 +38,9 @@ _WINDOW = text(
     f" WHERE t.id = {_TYPE}) AS length,"
     " COALESCE((SELECT json_agg(json_build_array(w.weekday, w.start_time, w.end_time, w.slot_minutes))"
     " FROM working_hours w WHERE w.provider_id = p.id), '[]') AS hours,"
-    " COALESCE((SELECT json_agg(json_build_array(o.starts_at, o.ends_at)) FROM time_off o"
-    " WHERE o.provider_id = p.id AND o.starts_at < :end AND o.ends_at > :start), '[]') AS time_off,"
+    " COALESCE((SELECT json_agg(json_build_array(o.starts_at, o.ends_at)) FROM (SELECT starts_at, ends_at"
+    " FROM time_off WHERE provider_id = p.id UNION ALL SELECT starts_at, ends_at FROM closures) AS o"
+    " WHERE o.starts_at < :end AND o.ends_at > :start), '[]') AS time_off,"
     " COALESCE((SELECT json_agg(json_build_array(a.starts_at, a.busy_until)) FROM appointments a"
     " WHERE a.provider_id = p.id AND a.status <> 'cancelled' AND a.starts_at > CAST(:start AS timestamptz)"
     " - interval '1 day' AND a.starts_at < :end AND a.busy_until > :start), '[]') AS busy"

@@ -1,9 +1,9 @@
 """Setting up providers: who they are, their weekly working hours and time off.
 
 Every change runs in one transaction that first locks the provider's row, then checks that no live appointment
-would be left behind, then writes: two admins changing the same provider take turns. A booking whose rules were
-read just before a change commits is not covered by this lock (booking reads the rules outside its own
-transaction), so it may still land on the old hours; the lists of appointments in the way are as committed.
+would be left behind, then writes: two admins changing the same provider take turns, and a booking or a move,
+which share-locks the row and reads the rules again under it (app/services/booking.py), either committed first
+(and is in the list of appointments in the way) or waits and is refused under its locks.
 """
 
 from collections.abc import Mapping, Sequence
@@ -118,7 +118,7 @@ def affected(clinic: Clinic, rows: Sequence) -> list[AffectedAppointment]:
     return [AffectedAppointment(r.id, clinic.local(r.starts_at), r.patient_name) for r in rows]
 
 
-def _refuse_if_any(clinic: Clinic, rows: Sequence, field: str, reason: str) -> None:
+def refuse_if_any(clinic: Clinic, rows: Sequence, field: str, reason: str) -> None:
     """Refuse the change if `rows` (live appointments, in time order) would be left behind."""
     if rows:
         count = f"{len(rows)} upcoming appointment{'' if len(rows) == 1 else 's'}"
@@ -192,7 +192,7 @@ def set_provider_active(clinic: Clinic, provider_id: int, active: bool) -> None:
         _lock_provider(conn, provider_id)
         if not active:
             rows = conn.execute(_UPCOMING, {"id": provider_id, "now": clinic.now()}).all()
-            _refuse_if_any(clinic, rows, "active", STILL_BOOKED)
+            refuse_if_any(clinic, rows, "active", STILL_BOOKED)
         conn.execute(
             text("UPDATE providers SET active = :active WHERE id = :id"), {"id": provider_id, "active": active}
         )
@@ -210,7 +210,7 @@ def set_weekly_hours(clinic: Clinic, provider_id: int, weekly_hours: WeeklyHours
         _lock_provider(conn, provider_id)
         upcoming = conn.execute(_UPCOMING, {"id": provider_id, "now": clinic.now()}).all()
         outside = [r for r in upcoming if not _fits(clinic, hours, r.starts_at, r.busy_until)]
-        _refuse_if_any(clinic, outside, "weekly_hours", OUTSIDE_HOURS)
+        refuse_if_any(clinic, outside, "weekly_hours", OUTSIDE_HOURS)
         conn.execute(text("DELETE FROM working_hours WHERE provider_id = :id"), {"id": provider_id})
         _insert_hours(conn, provider_id, hours)
 
@@ -231,7 +231,7 @@ def add_time_off(clinic: Clinic, provider_id: int, starts_at: datetime, ends_at:
         _lock_provider(conn, provider_id)
         params = {"id": provider_id, "now": clinic.now(), "starts_at": off.starts_at, "ends_at": off.ends_at}
         rows = conn.execute(_UPCOMING_BETWEEN, params).all()
-        _refuse_if_any(clinic, rows, "starts_at", COVERED_BY_TIME_OFF)
+        refuse_if_any(clinic, rows, "starts_at", COVERED_BY_TIME_OFF)
         return conn.execute(
             text("INSERT INTO time_off (provider_id, starts_at, ends_at, reason) VALUES (:p, :s, :e, :r) RETURNING id"),
             {"p": provider_id, "s": off.starts_at, "e": off.ends_at, "r": off.reason},

@@ -38,6 +38,8 @@ SELECT p.active,
        COALESCE((SELECT json_agg(json_build_array(o.starts_at, o.ends_at))
                  FROM time_off o
                  WHERE o.provider_id = p.id AND o.starts_at < :day_end AND o.ends_at > :day_start), '[]') AS time_off,
+       COALESCE((SELECT json_agg(json_build_array(c.starts_at, c.ends_at))
+                 FROM closures c WHERE c.starts_at < :day_end AND c.ends_at > :day_start), '[]') AS closures,
        (SELECT json_build_array(id, minutes, buffer_minutes) FROM length) AS length
        {extra}
 FROM providers p WHERE p.id = :provider_id
@@ -71,6 +73,7 @@ class ProviderDay:
     zone: ZoneInfo
     blocks: list[WorkingBlock]
     time_off: list[Interval]
+    closures: list[Interval]  # the whole clinic's
     busy: list[Interval]
     type_id: int
     length: Length  # of the type asked about, for this provider
@@ -87,7 +90,14 @@ class ProviderDay:
             raise InvalidInput.single(field, self._why_no_span_at(start))
         if any(span.busy.overlaps(off) for off in self.time_off):
             raise InvalidInput.single(field, "the provider is off at that time")
+        if any(span.busy.overlaps(closed) for closed in self.closures):
+            raise InvalidInput.single(field, "the clinic is closed at that time")
         return span
+
+    @property
+    def unavailable(self) -> list[Interval]:
+        """What no span may overlap: time off, closures and (if read) the provider's appointments."""
+        return self.time_off + self.closures + self.busy
 
     def _why_no_span_at(self, start: datetime) -> str:
         if not self.blocks:
@@ -147,6 +157,7 @@ def load_provider_day(
         zone=clinic.zone,
         blocks=[WorkingBlock(time.fromisoformat(s), time.fromisoformat(e), m) for s, e, m in row.blocks],
         time_off=_intervals(row.time_off),
+        closures=_intervals(row.closures),
         busy=_intervals(row.busy) if with_busy else [],
         type_id=found_type,
         length=length,

@@ -60,7 +60,7 @@ def free_slots(clinic: Clinic, provider_id: int, day: date, type_id: int | None 
         return load_provider_day(clinic, conn, query.provider_id, query.day, type_id=query.type_id, with_busy=True)
 
     rules = clinic.uow.read(read)
-    free = free_spans(rules.spans(), rules.time_off + rules.busy, clinic.now(), clinic.horizon_end())
+    free = free_spans(rules.spans(), rules.unavailable, clinic.now(), clinic.horizon_end())
     return [span.start for span in free]
 
 

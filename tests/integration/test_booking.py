@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from app.domain.errors import InvalidInput, LikelyDuplicatePatient, SlotTaken
 from app.domain.models import BookingDetails, BookingRequest, PatientIn
 from app.domain.slots import WorkingBlock
-from app.services import booking, patients, providers, schedule
+from app.services import appointment_types, booking, closures, patients, providers, schedule
 from app.services.appointment_types import set_provider_length
 from app.services.providers import add_provider
 from tests.conftest import ZONE, new_patient
@@ -428,7 +428,32 @@ def test_time_off_added_after_the_rules_read_refuses_the_booking(
     admin_changes_after_the_rules_read(
         lambda: providers.add_time_off(clinic, provider_id, TUESDAY_9, TUESDAY_9 + timedelta(hours=2), "Course")
     )
-    with pytest.raises(InvalidInput, match="hours or time off changed meanwhile"):
+    with pytest.raises(InvalidInput, match="changed meanwhile, and this time is no longer free"):
+        booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9))
+    assert count_live(engine) == 0
+
+
+def test_a_closure_added_after_the_rules_read_refuses_the_booking(
+    clinic, engine, provider_id, patient_id, admin_changes_after_the_rules_read
+):
+    admin_changes_after_the_rules_read(
+        lambda: closures.add_closure(clinic, TUESDAY_9, TUESDAY_9 + timedelta(hours=8), "Public holiday")
+    )
+    with pytest.raises(InvalidInput, match="changed meanwhile, and this time is no longer free"):
+        booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9))
+    assert count_live(engine) == 0
+
+
+def test_a_type_lengthened_after_the_rules_read_refuses_the_booking(
+    clinic, engine, provider_id, patient_id, admin_changes_after_the_rules_read
+):
+    default = next(kind for kind in appointment_types.list_types(clinic) if kind.is_default)
+    admin_changes_after_the_rules_read(
+        lambda: appointment_types.update_type(
+            clinic, default.id, default.code, default.name, default.color, True, minutes=60
+        )
+    )
+    with pytest.raises(InvalidInput, match="type_id: the appointment type's length changed meanwhile"):
         booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9))
     assert count_live(engine) == 0
 
@@ -447,6 +472,6 @@ def test_hours_moved_after_the_rules_read_refuse_a_start_off_the_new_hours(
 ):
     afternoons = {day: [WorkingBlock(time(13), time(17), 30)] for day in range(1, 6)}
     admin_changes_after_the_rules_read(lambda: providers.set_weekly_hours(clinic, provider_id, afternoons))
-    with pytest.raises(InvalidInput, match="hours or time off changed meanwhile"):
+    with pytest.raises(InvalidInput, match="changed meanwhile, and this time is no longer free"):
         booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=TUESDAY_9))
     assert count_live(engine) == 0

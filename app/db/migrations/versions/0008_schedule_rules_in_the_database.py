@@ -32,16 +32,9 @@ TRANSITIONS = (
     ("checked_in", "completed"),
     ("no_show", "booked"),
 )
-_TRANSITIONS_SQL = ", ".join(f"('{old}', '{new}')" for old, new in TRANSITIONS)
+TRANSITIONS_SQL = ", ".join(f"('{old}', '{new}')" for old, new in TRANSITIONS)
 
-UPGRADE = f"""
-CREATE TABLE clinic_settings (
-    only_row   boolean PRIMARY KEY DEFAULT true CONSTRAINT clinic_settings_one_row CHECK (only_row),
-    time_zone  text NOT NULL CONSTRAINT clinic_settings_time_zone_known
-        CHECK ((TIMESTAMPTZ '2000-01-01 00:00+00' AT TIME ZONE time_zone) IS NOT NULL)
-);
-GRANT SELECT ON clinic_settings TO {ALL_GROUPS};
-
+FUNCTION = f"""
 CREATE FUNCTION appointments_follow_the_schedule() RETURNS trigger LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -50,7 +43,7 @@ DECLARE
     local_busy_until timestamp;
 BEGIN
     IF TG_OP = 'UPDATE' AND NEW.status IS DISTINCT FROM OLD.status
-       AND (OLD.status, NEW.status) NOT IN ({_TRANSITIONS_SQL}) THEN
+       AND (OLD.status, NEW.status) NOT IN ({TRANSITIONS_SQL}) THEN
         RAISE EXCEPTION 'a % appointment cannot become %', OLD.status, NEW.status
             USING ERRCODE = 'check_violation', CONSTRAINT = 'appointments_status_transition';
     END IF;
@@ -87,6 +80,17 @@ BEGIN
     RETURN NEW;
 END
 $$;
+"""
+
+UPGRADE = f"""
+CREATE TABLE clinic_settings (
+    only_row   boolean PRIMARY KEY DEFAULT true CONSTRAINT clinic_settings_one_row CHECK (only_row),
+    time_zone  text NOT NULL CONSTRAINT clinic_settings_time_zone_known
+        CHECK ((TIMESTAMPTZ '2000-01-01 00:00+00' AT TIME ZONE time_zone) IS NOT NULL)
+);
+GRANT SELECT ON clinic_settings TO {ALL_GROUPS};
+
+{FUNCTION}
 CREATE TRIGGER appointments_follow_the_schedule BEFORE INSERT OR UPDATE ON appointments
     FOR EACH ROW EXECUTE FUNCTION appointments_follow_the_schedule();
 """
