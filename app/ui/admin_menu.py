@@ -24,8 +24,14 @@ class AdminMenu:
         )
         self.types_action = self._add(
             "Appointment types…",
-            "Add and edit appointment types and their colours",
+            "Add and edit appointment types, their lengths, buffers and colours",
             dialogs.open_types,
+            lambda allowed: allowed.can_manage_schedule,
+        )
+        self.closures_action = self._add(
+            "Clinic closures…",
+            "Public holidays and other times the whole clinic is closed: nobody can be booked then",
+            dialogs.open_closures,
             lambda allowed: allowed.can_manage_schedule,
         )
         self.staff_action = self._add(

@@ -1,4 +1,5 @@
-"""A provider's upcoming time off: the list, with remove, and a row to add a stretch (from, to, reason)."""
+"""Upcoming stretches of time (a provider's time off, the clinic's closures): the list, with remove, and a row to
+add one (from, to, reason)."""
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -17,12 +18,13 @@ from PySide6.QtWidgets import (
 
 from app.domain.models import repeated_by_clock_change, validate
 from app.domain.schedule_setup import TimeOffIn
+from app.services.closures import Closure
 from app.services.providers import TimeOff
 from app.ui.dates import PADDED_DAY, clock, moment_format, moment_words
 from app.ui.dialogs.field_errors import FieldErrors, InlineError, model_errors
 
 
-def describe(off: TimeOff, zone: ZoneInfo) -> str:
+def describe(off: TimeOff | Closure, zone: ZoneInfo) -> str:
     start, end = off.starts_at.astimezone(zone), off.ends_at.astimezone(zone)
     until = clock(end) if end.date() == start.date() else moment_words(end, PADDED_DAY)
     return f"{moment_words(start, PADDED_DAY)} – {until}" + (f"  ·  {off.reason}" if off.reason else "")
@@ -43,29 +45,29 @@ class TimeOffEditor(QWidget):
     remove_requested = Signal(int)  # the time off's id
     edited = Signal()
 
-    def __init__(self, zone: ZoneInfo, parent: QWidget | None = None):
+    def __init__(self, zone: ZoneInfo, what: str = "time off", parent: QWidget | None = None):
         super().__init__(parent)
         self._zone = zone
         self._can_save = True
         self.list = QListWidget()
-        self.list.setAccessibleName("Upcoming time off")
+        self.list.setAccessibleName(f"Upcoming {what}")
         self.list.setMinimumHeight(72)
         self.list.setMaximumHeight(130)
         self.list.currentRowChanged.connect(lambda _row: self._refresh())
         self.remove_button = QPushButton("Remove")
-        self.remove_button.setAccessibleName("Remove time off")
+        self.remove_button.setAccessibleName(f"Remove {what}")
         self.remove_button.setAutoDefault(False)
         self.remove_button.clicked.connect(self._remove)
-        self.empty_label = QLabel("No upcoming time off")
+        self.empty_label = QLabel(f"No upcoming {what}")
         self.empty_label.setProperty("role", "muted")
 
-        self.from_edit = datetime_field("Time off from")
-        self.to_edit = datetime_field("Time off to")
+        self.from_edit = datetime_field(f"{what.capitalize()} from")
+        self.to_edit = datetime_field(f"{what.capitalize()} to")
         self.reason_edit = QLineEdit()
-        self.reason_edit.setAccessibleName("Time off reason")
+        self.reason_edit.setAccessibleName(f"{what.capitalize()} reason")
         self.reason_edit.setPlaceholderText("Reason (optional)")
-        self.add_button = QPushButton("Add time off")
-        self.add_button.setAccessibleName("Add time off")
+        self.add_button = QPushButton(f"Add {what}")
+        self.add_button.setAccessibleName(f"Add {what}")
         self.add_button.setAutoDefault(False)
         self.add_button.clicked.connect(self._add)
         self.clock_note = QLabel()  # a time the clocks pass twice: which one is meant
@@ -105,7 +107,7 @@ class TimeOffEditor(QWidget):
 
     # --- what the dialog hands over -----------------------------------------------------------------------------
 
-    def set_time_off(self, time_off: list[TimeOff]) -> None:
+    def set_time_off(self, time_off: list[TimeOff] | list[Closure]) -> None:
         self.list.clear()
         for off in time_off:
             item = QListWidgetItem(describe(off, self._zone))
