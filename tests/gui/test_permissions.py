@@ -7,6 +7,7 @@ from sqlalchemy import text
 from app.domain.models import AppointmentStatus, BookingRequest
 from app.services import booking, schedule
 from app.ui.admin.audit_dialog import AuditDialog
+from app.ui.admin.closures_dialog import ClosuresDialog
 from app.ui.admin.providers_dialog import ProvidersDialog
 from app.ui.admin.staff_dialog import StaffDialog
 from app.ui.admin.types_dialog import AppointmentTypesDialog
@@ -94,13 +95,20 @@ def test_admins_and_the_superuser_have_everything(qtbot, open_as, appointment_id
     name, window = open_as(role)
     assert f"{name} · {role}" in window.status.summary()
     assert booking_offered(window) == [True, True]
-    assert admin_menu(window) == ["Providers and hours…", "Appointment types…", "Staff…", "Audit log…"]
+    assert admin_menu(window) == [
+        "Providers and hours…",
+        "Appointment types…",
+        "Clinic closures…",
+        "Staff…",
+        "Audit log…",
+    ]
     assert changes_offered(details_of(qtbot, window, appointment_id, provider_id)) == [True, True, True]
 
     window.admin.providers_action.trigger()
     window.admin.types_action.trigger()
+    window.admin.closures_action.trigger()
     window.admin.staff_action.trigger()
-    for screen in (ProvidersDialog, AppointmentTypesDialog, StaffDialog):
+    for screen in (ProvidersDialog, AppointmentTypesDialog, ClosuresDialog, StaffDialog):
         assert window.findChild(screen) is not None
 
 
