@@ -349,9 +349,11 @@ CREATE TABLE public.appointment_types (
     is_default boolean DEFAULT false NOT NULL,
     minutes integer DEFAULT 30 NOT NULL,
     buffer_minutes integer DEFAULT 0 NOT NULL,
+    room_kind text,
     CONSTRAINT appointment_types_buffer_minutes_range CHECK (((buffer_minutes >= 0) AND (buffer_minutes <= 120))),
     CONSTRAINT appointment_types_color_hex CHECK ((color ~ '^#[0-9a-f]{6}$'::text)),
-    CONSTRAINT appointment_types_minutes_range CHECK (((minutes >= 5) AND (minutes <= 480)))
+    CONSTRAINT appointment_types_minutes_range CHECK (((minutes >= 5) AND (minutes <= 480))),
+    CONSTRAINT appointment_types_room_kind_not_blank CHECK ((btrim(room_kind) <> ''::text))
 );
 
 CREATE TABLE public.appointments (
@@ -368,6 +370,7 @@ CREATE TABLE public.appointments (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     busy_until timestamp with time zone NOT NULL,
+    room_id integer,
     CONSTRAINT appointments_busy_until_after_end CHECK ((busy_until >= ends_at)),
     CONSTRAINT appointments_end_after_start CHECK ((ends_at > starts_at)),
     CONSTRAINT appointments_status_check CHECK ((status = ANY (ARRAY['booked'::text, 'checked_in'::text, 'completed'::text, 'no_show'::text, 'cancelled'::text])))
@@ -523,6 +526,29 @@ ALTER TABLE public.providers ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     CACHE 1
 );
 
+CREATE TABLE public.room_days (
+    room_id integer NOT NULL,
+    day date NOT NULL
+);
+
+CREATE TABLE public.rooms (
+    id integer NOT NULL,
+    name text NOT NULL,
+    kind text NOT NULL,
+    active boolean DEFAULT true NOT NULL,
+    CONSTRAINT rooms_kind_not_blank CHECK ((btrim(kind) <> ''::text)),
+    CONSTRAINT rooms_name_not_blank CHECK ((btrim(name) <> ''::text))
+);
+
+ALTER TABLE public.rooms ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.rooms_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 CREATE TABLE public.time_off (
     id integer NOT NULL,
     provider_id integer NOT NULL,
@@ -602,6 +628,9 @@ ALTER TABLE ONLY public.appointments
     ADD CONSTRAINT appointments_no_provider_overlap EXCLUDE USING gist (int4range(provider_id, provider_id, '[]'::text) WITH &&, tstzrange(starts_at, busy_until) WITH &&) WHERE ((status <> 'cancelled'::text));
 
 ALTER TABLE ONLY public.appointments
+    ADD CONSTRAINT appointments_no_room_overlap EXCLUDE USING gist (int4range(room_id, room_id, '[]'::text) WITH &&, tstzrange(starts_at, busy_until) WITH &&) WHERE (((status <> 'cancelled'::text) AND (room_id IS NOT NULL)));
+
+ALTER TABLE ONLY public.appointments
     ADD CONSTRAINT appointments_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.appointments
@@ -630,6 +659,15 @@ ALTER TABLE ONLY public.providers
 
 ALTER TABLE ONLY public.providers
     ADD CONSTRAINT providers_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.room_days
+    ADD CONSTRAINT room_days_pkey PRIMARY KEY (room_id, day);
+
+ALTER TABLE ONLY public.rooms
+    ADD CONSTRAINT rooms_name_key UNIQUE (name);
+
+ALTER TABLE ONLY public.rooms
+    ADD CONSTRAINT rooms_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.time_off
     ADD CONSTRAINT time_off_pkey PRIMARY KEY (id);
@@ -660,6 +698,8 @@ CREATE INDEX appointments_patient_idx ON public.appointments USING btree (patien
 
 CREATE INDEX appointments_provider_starts_at_idx ON public.appointments USING btree (provider_id, starts_at);
 
+CREATE INDEX appointments_room_starts_at_idx ON public.appointments USING btree (room_id, starts_at) WHERE (room_id IS NOT NULL);
+
 CREATE INDEX appointments_starts_at_idx ON public.appointments USING btree (starts_at);
 
 CREATE INDEX audit_log_appointment_idx ON public.audit_log USING btree (appointment_id) WHERE (appointment_id IS NOT NULL);
@@ -679,6 +719,8 @@ CREATE INDEX patients_first_name_idx ON public.patients USING btree (lower(first
 CREATE INDEX patients_last_name_idx ON public.patients USING btree (lower(last_name) text_pattern_ops);
 
 CREATE INDEX patients_phone_digits_idx ON public.patients USING btree (regexp_replace(phone, '[^0-9]'::text, ''::text, 'g'::text) text_pattern_ops);
+
+CREATE INDEX rooms_kind_idx ON public.rooms USING btree (kind) WHERE active;
 
 CREATE INDEX time_off_provider_range_idx ON public.time_off USING gist (int4range(provider_id, provider_id, '[]'::text), tstzrange(starts_at, ends_at));
 
@@ -714,6 +756,10 @@ CREATE TRIGGER providers_announce AFTER INSERT OR DELETE OR UPDATE ON public.pro
 
 CREATE TRIGGER providers_audit AFTER INSERT OR DELETE OR UPDATE ON public.providers FOR EACH ROW EXECUTE FUNCTION public.audit_change('', '');
 
+CREATE TRIGGER rooms_announce AFTER INSERT OR DELETE OR UPDATE ON public.rooms FOR EACH ROW EXECUTE FUNCTION public.announce_schedule_change('');
+
+CREATE TRIGGER rooms_audit AFTER INSERT OR DELETE OR UPDATE ON public.rooms FOR EACH ROW EXECUTE FUNCTION public.audit_change('', '');
+
 CREATE TRIGGER time_off_announce AFTER INSERT OR DELETE OR UPDATE ON public.time_off FOR EACH ROW EXECUTE FUNCTION public.announce_schedule_change('provider_id', 'starts_at', 'ends_at');
 
 CREATE TRIGGER time_off_audit AFTER INSERT OR DELETE OR UPDATE ON public.time_off FOR EACH ROW EXECUTE FUNCTION public.audit_change('', '');
@@ -730,6 +776,9 @@ ALTER TABLE ONLY public.appointments
     ADD CONSTRAINT appointments_patient_id_fkey FOREIGN KEY (patient_id) REFERENCES public.patients(id);
 
 ALTER TABLE ONLY public.appointments
+    ADD CONSTRAINT appointments_room_id_fkey FOREIGN KEY (room_id) REFERENCES public.rooms(id);
+
+ALTER TABLE ONLY public.appointments
     ADD CONSTRAINT appointments_slot_fkey FOREIGN KEY (slot_id, provider_id, starts_at) REFERENCES public.time_slots(id, provider_id, start_time);
 
 ALTER TABLE ONLY public.appointments
@@ -740,6 +789,9 @@ ALTER TABLE ONLY public.provider_type_lengths
 
 ALTER TABLE ONLY public.provider_type_lengths
     ADD CONSTRAINT provider_type_lengths_type_id_fkey FOREIGN KEY (type_id) REFERENCES public.appointment_types(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.room_days
+    ADD CONSTRAINT room_days_room_id_fkey FOREIGN KEY (room_id) REFERENCES public.rooms(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY public.time_off
     ADD CONSTRAINT time_off_provider_id_fkey FOREIGN KEY (provider_id) REFERENCES public.providers(id) ON DELETE CASCADE;
@@ -843,6 +895,9 @@ GRANT INSERT(request_id) ON TABLE public.appointments TO clinic_receptionist;
 GRANT INSERT(busy_until),UPDATE(busy_until) ON TABLE public.appointments TO clinic_admin;
 GRANT INSERT(busy_until),UPDATE(busy_until) ON TABLE public.appointments TO clinic_receptionist;
 
+GRANT INSERT(room_id),UPDATE(room_id) ON TABLE public.appointments TO clinic_admin;
+GRANT INSERT(room_id),UPDATE(room_id) ON TABLE public.appointments TO clinic_receptionist;
+
 GRANT SELECT ON TABLE public.patients TO clinic_admin;
 GRANT SELECT ON TABLE public.patients TO clinic_receptionist;
 GRANT SELECT ON TABLE public.patients TO clinic_manager;
@@ -884,6 +939,14 @@ GRANT SELECT ON TABLE public.closures TO clinic_manager;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.provider_type_lengths TO clinic_admin;
 GRANT SELECT ON TABLE public.provider_type_lengths TO clinic_receptionist;
 GRANT SELECT ON TABLE public.provider_type_lengths TO clinic_manager;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.room_days TO clinic_admin;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.room_days TO clinic_receptionist;
+GRANT SELECT ON TABLE public.room_days TO clinic_manager;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.rooms TO clinic_admin;
+GRANT SELECT ON TABLE public.rooms TO clinic_receptionist;
+GRANT SELECT ON TABLE public.rooms TO clinic_manager;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.time_off TO clinic_admin;
 GRANT SELECT ON TABLE public.time_off TO clinic_receptionist;

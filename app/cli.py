@@ -124,6 +124,9 @@ def _add_appointment_parsers(sub) -> None:
     book.add_argument("--patient", type=int, required=True, metavar="ID")
     book.add_argument("--start", required=True, metavar="ISO8601", help="without offset: the clinic's time zone")
     book.add_argument("--type", metavar="CODE", help=TYPE_HELP)
+    book.add_argument(
+        "--room", type=int, metavar="ID", help="for a type that needs a room: this one (default: any free)"
+    )
     book.add_argument("--notes", default="")
     book.add_argument("--request-id", metavar="UUID", help="idempotency key: repeating it books only once")
 
@@ -261,8 +264,9 @@ def _run_service_command(args) -> int:
                 options = finding.next_free(
                     clinic, _type_id(clinic, args.type), provider_id=args.provider, from_day=from_day, count=args.count
                 )
-                for option in options:  # start, provider, room ("-": none)
-                    print(f"{option.start.astimezone(zone).isoformat()} {option.provider_id} -")
+                for option in options:  # start, provider, room ("-": the type needs none)
+                    room = "-" if option.room_id is None else option.room_id
+                    print(f"{option.start.astimezone(zone).isoformat()} {option.provider_id} {room}")
             case "book":
                 print(
                     booking.book(
@@ -273,6 +277,7 @@ def _run_service_command(args) -> int:
                             patient_id=args.patient,
                             start=_iso_datetime("start", args.start, zone),
                             type_id=_type_id(clinic, args.type),
+                            room_id=args.room,
                             notes=args.notes,
                             **{"request_id": args.request_id} if args.request_id else {},
                         ),

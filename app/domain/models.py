@@ -175,6 +175,7 @@ class BookingDetails(InputModel):
     type_id: Id | None = None  # None: the clinic's default appointment type
     notes: Notes = ""
     request_id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    room_id: Id | None = None  # for a type that needs a room: this one (None: the first free one of its kind)
 
 
 class BookingRequest(BookingDetails):

@@ -49,6 +49,11 @@ class ProviderIn(InputModel):
     specialty: OptionalText = ""
 
 
+class RoomIn(InputModel):
+    name: Name
+    kind: Name  # e.g. "procedure room": the types that need one name the kind
+
+
 class TimeOffIn(InputModel):
     starts_at: AwareDatetime
     ends_at: AwareDatetime
@@ -74,6 +79,7 @@ class AppointmentTypeIn(InputModel):
     is_default: Annotated[bool, Field(strict=True)] = False
     minutes: TypeMinutes = DEFAULT_TYPE_MINUTES  # how long an appointment of the type lasts
     buffer_minutes: BufferMinutes = 0  # how long its provider stays busy after it
+    room_kind: Annotated[str, AfterValidator(_optional_single_line), Field(max_length=200)] = ""  # "": none
 
 
 class ProviderLengthIn(InputModel):

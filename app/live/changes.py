@@ -60,6 +60,7 @@ TABLES = frozenset(
         "patients",
         "provider_type_lengths",
         "closures",
+        "rooms",
     }
 )
 OPERATIONS = frozenset({"INSERT", "UPDATE", "DELETE"})

@@ -30,6 +30,7 @@ class AppointmentTypeSetup:
     is_default: bool
     minutes: int
     buffer_minutes: int
+    room_kind: str  # "": needs no room
     live_appointments: int  # not cancelled, past ones included
 
 
@@ -46,6 +47,7 @@ NEEDS_DEFAULT = "the clinic needs a default type: make another type the default 
 
 _LIST = text(
     "SELECT t.id, t.code, t.name, t.color, t.is_default, t.minutes, t.buffer_minutes,"
+    " COALESCE(t.room_kind, '') AS room_kind,"
     " (SELECT count(*) FROM appointments a WHERE a.type_id = t.id AND a.status <> 'cancelled') AS live_appointments"
     " FROM appointment_types t ORDER BY t.name, t.id"
 )
@@ -83,6 +85,7 @@ def add_type(
     is_default: bool = False,
     minutes: int = DEFAULT_TYPE_MINUTES,
     buffer_minutes: int = 0,
+    room_kind: str = "",
 ) -> int:
     """Create an appointment type; return its id. Making it the default takes that from the current default."""
     new = validate(
@@ -93,6 +96,7 @@ def add_type(
         is_default=is_default,
         minutes=minutes,
         buffer_minutes=buffer_minutes,
+        room_kind=room_kind,
     )
 
     def work(conn: Connection) -> int:
@@ -101,8 +105,9 @@ def add_type(
             conn.execute(_CLEAR_DEFAULT, {"id": 0})
         return conn.execute(
             text(
-                "INSERT INTO appointment_types (code, name, color, is_default, minutes, buffer_minutes)"
-                " VALUES (:code, :name, :color, :is_default, :minutes, :buffer_minutes) RETURNING id"
+                "INSERT INTO appointment_types (code, name, color, is_default, minutes, buffer_minutes, room_kind)"
+                " VALUES (:code, :name, :color, :is_default, :minutes, :buffer_minutes, NULLIF(:room_kind, ''))"
+                " RETURNING id"
             ),
             vars(new),
         ).scalar_one()
@@ -119,14 +124,15 @@ def update_type(
     is_default: bool,
     minutes: int | None = None,
     buffer_minutes: int | None = None,
+    room_kind: str | None = None,
 ) -> None:
-    """Change a type's code, name, colour, default flag, length or buffer (None keeps the current one); its
-    appointments keep it, and the length they were booked with."""
+    """Change a type's code, name, colour, default flag, length, buffer or the kind of room it needs ("": none;
+    None keeps the current one); its appointments keep it, and the length and room they were booked with."""
     type_id = check_id("type_id", type_id)
-    given = {"minutes": minutes, "buffer_minutes": buffer_minutes}
+    given = {"minutes": minutes, "buffer_minutes": buffer_minutes, "room_kind": room_kind}
     lengths = {key: value for key, value in given.items() if value is not None}
     changed = validate(AppointmentTypeIn, code=code, name=name, color=color, is_default=is_default, **lengths)
-    keep = {"keep_minutes": minutes is None, "keep_buffer": buffer_minutes is None}
+    keep = {"keep_minutes": minutes is None, "keep_buffer": buffer_minutes is None, "keep_room": room_kind is None}
 
     def work(conn: Connection) -> None:
         was_default = _lock(conn, type_id)
@@ -138,7 +144,8 @@ def update_type(
             text(
                 "UPDATE appointment_types SET code = :code, name = :name, color = :color, is_default = :is_default,"
                 " minutes = CASE WHEN :keep_minutes THEN minutes ELSE :minutes END,"
-                " buffer_minutes = CASE WHEN :keep_buffer THEN buffer_minutes ELSE :buffer_minutes END"
+                " buffer_minutes = CASE WHEN :keep_buffer THEN buffer_minutes ELSE :buffer_minutes END,"
+                " room_kind = CASE WHEN :keep_room THEN room_kind ELSE NULLIF(:room_kind, '') END"
                 " WHERE id = :id"
             ),
             {**vars(changed), **keep, "id": type_id},

@@ -58,6 +58,13 @@ LOCK_CELLS = text(
     " FROM unnest(CAST(:cell_starts AS timestamptz[]), CAST(:cell_ends AS timestamptz[])) AS c(starts, ends)"
     " ORDER BY c.starts ON CONFLICT (provider_id, start_time) DO UPDATE SET end_time = time_slots.end_time WHERE false"
 )
+# A type that needs a room: the lock rows of that day of every room of its kind the booking may take (or of the
+# one picked), in room order, after the provider's positions; no rows (and no locks) for a type that needs none.
+LOCK_ROOMS = text(
+    "INSERT INTO room_days (room_id, day) SELECT r.id, CAST(:local_day AS date) FROM rooms r"
+    " WHERE r.active AND r.kind = CAST(:room_kind AS text) AND (CAST(:room_id AS integer) IS NULL OR r.id = :room_id)"
+    " ORDER BY r.id ON CONFLICT (room_id, day) DO UPDATE SET day = room_days.day WHERE false"
+)
 # The rules, read again under the locks: the provider active; the busy span inside one block of their hours,
 # starting on its grid; no time off over it; the type's length for them as the desk computed it. Then what is in
 # the way (a live appointment of the provider overlapping the busy span; this request's own first); then the
@@ -72,8 +79,8 @@ _RULES_AND_HOLDER = (
     " AND NOT EXISTS (SELECT 1 FROM closures c WHERE c.starts_at < :busy_until AND c.ends_at > :start) AS fits,"
     " EXISTS (SELECT 1 FROM appointment_types t"
     " LEFT JOIN provider_type_lengths l ON l.type_id = t.id AND l.provider_id = p.id"
-    " WHERE t.id = :type_id AND COALESCE(l.minutes, t.minutes) = :minutes AND t.buffer_minutes = :buffer_minutes)"
-    " AS same_length"
+    " WHERE t.id = :type_id AND COALESCE(l.minutes, t.minutes) = :minutes AND t.buffer_minutes = :buffer_minutes"
+    " AND t.room_kind IS NOT DISTINCT FROM CAST(:room_kind AS text)) AS same_length"
     " FROM providers p WHERE p.id = :provider_id),"
     " holder AS (SELECT a.id, a.request_id FROM appointments a WHERE a.provider_id = :provider_id"
     " AND a.status <> 'cancelled' AND a.id IS DISTINCT FROM CAST(:moving_id AS bigint)"
@@ -81,24 +88,32 @@ _RULES_AND_HOLDER = (
     " AND a.starts_at < :busy_until AND a.busy_until > :start"
     " ORDER BY a.request_id = CAST(:request_id AS uuid) DESC LIMIT 1),"
     " cell AS (SELECT id FROM time_slots WHERE provider_id = :provider_id AND start_time = :start),"
+    # The first room of the kind (or the one picked) that no live appointment holds over the span and its buffer.
+    " room AS (SELECT r.id FROM rooms r WHERE r.active AND r.kind = CAST(:room_kind AS text)"
+    " AND (CAST(:room_id AS integer) IS NULL OR r.id = :room_id) AND NOT EXISTS (SELECT 1 FROM appointments a"
+    " WHERE a.room_id = r.id AND a.status <> 'cancelled' AND a.id IS DISTINCT FROM CAST(:moving_id AS bigint)"
+    " AND a.starts_at > CAST(:start AS timestamptz) - interval '1 day'"
+    " AND a.starts_at < :busy_until AND a.busy_until > :start) ORDER BY r.id LIMIT 1),"
 )
+_ROOM_FREE = "(CAST(:room_kind AS text) IS NULL OR EXISTS (SELECT 1 FROM room))"
 _OUTCOME = (
     " SELECT (SELECT id FROM written) AS written_id, holder.request_id AS holder_request,"
     " (SELECT active FROM rules) AS provider_active, (SELECT fits FROM rules) AS fits,"
-    " (SELECT same_length FROM rules) AS same_length"
+    f" (SELECT same_length FROM rules) AS same_length, {_ROOM_FREE} AS room_free"
     " FROM (SELECT 1) AS one LEFT JOIN holder ON true"
 )
-_ALLOWED = "NOT EXISTS (SELECT 1 FROM holder) AND (SELECT active AND fits AND same_length FROM rules)"
+_ALLOWED = f"NOT EXISTS (SELECT 1 FROM holder) AND (SELECT active AND fits AND same_length FROM rules) AND {_ROOM_FREE}"
 BOOK_IF_FREE = text(
     _RULES_AND_HOLDER + " written AS (INSERT INTO appointments"
-    " (slot_id, provider_id, starts_at, ends_at, busy_until, patient_id, type_id, notes, request_id)"
-    " SELECT cell.id, :provider_id, :start, :end, :busy_until, :patient_id, :type_id, :notes, :request_id"
+    " (slot_id, provider_id, starts_at, ends_at, busy_until, patient_id, type_id, notes, request_id, room_id)"
+    " SELECT cell.id, :provider_id, :start, :end, :busy_until, :patient_id, :type_id, :notes, :request_id,"
+    " (SELECT id FROM room)"
     f" FROM cell WHERE {_ALLOWED} RETURNING id)" + _OUTCOME
 )
 MOVE_IF_FREE = text(
     _RULES_AND_HOLDER
     + " written AS (UPDATE appointments SET slot_id = cell.id, provider_id = :provider_id, starts_at = :start,"
-    " ends_at = :end, busy_until = :busy_until, type_id = :type_id"
+    " ends_at = :end, busy_until = :busy_until, type_id = :type_id, room_id = (SELECT id FROM room)"
     f" FROM cell WHERE appointments.id = :moving_id AND {_ALLOWED}"
     " RETURNING appointments.id)" + _OUTCOME
 )
@@ -111,6 +126,7 @@ LOCK_APPOINTMENT = text(
 SET_STATUS = text("UPDATE appointments SET status = :status WHERE id = :id")
 
 
+NO_ROOM_FREE = "no {kind} is free at that time; pick another time"
 SCHEDULE_CHANGED = (
     "the provider's hours or time off, or the clinic's closures, changed meanwhile, and this time is no longer free"
 )
@@ -125,6 +141,8 @@ def _integrity_to_domain(exc: IntegrityError) -> Exception:
     match violated_constraint(exc):
         case "appointments_one_live_per_slot" | "appointments_no_provider_overlap":
             return SlotTaken()
+        case "appointments_no_room_overlap":
+            return SlotTaken("the room is taken at that time; pick another time")
         case "appointments_no_patient_overlap":
             return PatientBusy()
         case "appointments_request_id_key":
@@ -171,12 +189,13 @@ def book(clinic: Clinic, request: BookingRequest) -> int:
     day, span = _span_before_locking(clinic, request)
     if day.holder_request:  # already booked when we looked: refused without taking a lock
         return _holder_or_taken(clinic, day.holder_request, request)
+    _check_room(day, span, request.room_id)
     try:
         with _constraints_as_domain_errors():
             outcome = clinic.uow.run_in_one_trip(_booking_statements(clinic, request, day, span))
     except _RequestAlreadyBooked:
         return _find_by_request(clinic, request, request.patient_id).id
-    return _booked_or_taken(clinic, outcome, request)
+    return _booked_or_taken(clinic, outcome, request, day.room_kind)
 
 
 @dataclass(frozen=True)
@@ -195,6 +214,8 @@ def book_new_patient(
     day, span = _span_before_locking(clinic, details)
     if day.holder_request and day.holder_request != details.request_id:
         raise SlotTaken()
+    if not day.holder_request:
+        _check_room(day, span, details.room_id)
 
     def work(conn: Connection) -> NewPatientBooked:
         done = conn.execute(FIND_BY_REQUEST, {"request_id": details.request_id}).one_or_none()
@@ -204,7 +225,7 @@ def book_new_patient(
         request = BookingRequest(patient_id=patient_id, **details.model_dump())
         with _constraints_as_domain_errors():
             outcome = execute_pipelined(conn, _booking_statements(clinic, request, day, span))
-        return NewPatientBooked(patient_id, _booked_or_taken(clinic, outcome, request))
+        return NewPatientBooked(patient_id, _booked_or_taken(clinic, outcome, request, day.room_kind))
 
     try:
         return clinic.uow.run(work)
@@ -235,7 +256,20 @@ def _span_before_locking(clinic: Clinic, request: BookingDetails) -> tuple[Provi
     return day, day.span_at(request.start)
 
 
-def _span_params(clinic: Clinic, provider_id: int, day: ProviderDay, span: Span) -> dict:
+def _check_room(day: ProviderDay, span: Span, room_id: int | None) -> None:
+    """Refuse a room for a type that needs none, or one not of its kind; SlotTaken when no room of the kind is
+    free then (as read outside the transaction: the locks decide)."""
+    if room_id is not None and day.room_kind is None:
+        raise InvalidInput.single("room_id", "this appointment type needs no room")
+    if room_id is not None and room_id not in day.rooms:
+        raise InvalidInput.single("room_id", f"room {room_id} is not a {day.room_kind} in use")
+    if day.room_kind is not None and not day.rooms:
+        raise InvalidInput.single("type_id", f"this type needs a {day.room_kind}, and none is in use")
+    if day.room_kind is not None and day.free_room(span, room_id) is None:
+        raise SlotTaken(NO_ROOM_FREE.format(kind=day.room_kind))
+
+
+def _span_params(clinic: Clinic, provider_id: int, day: ProviderDay, span: Span, room_id: int | None = None) -> dict:
     """What the locking statements and the re-check under the locks need to know about a span."""
     local_start, local_busy_until = clinic.local(span.start), clinic.local(span.busy_until)
     cells = day.cells(span)
@@ -252,7 +286,15 @@ def _span_params(clinic: Clinic, provider_id: int, day: ProviderDay, span: Span)
         "type_id": day.type_id,
         "minutes": day.length.minutes,
         "buffer_minutes": day.length.buffer_minutes,
+        "room_kind": day.room_kind,
+        "room_id": room_id,
+        "local_day": local_start.date(),
     }
+
+
+def _locks(params: dict) -> list[TextClause]:
+    """The span's grid positions, then (for a type that needs one) the rooms it may take."""
+    return [LOCK_CELLS, LOCK_ROOMS] if params["room_kind"] is not None else [LOCK_CELLS]
 
 
 def _booking_statements(
@@ -260,16 +302,19 @@ def _booking_statements(
 ) -> list[tuple[TextClause, dict]]:
     """Share-lock the provider, create and lock the span's grid positions, then check-and-insert: the server runs
     them in this order (one global order: provider, then positions in time order)."""
-    params = _span_params(clinic, request.provider_id, day, span)
+    params = _span_params(clinic, request.provider_id, day, span, request.room_id)
     params |= {"patient_id": request.patient_id, "notes": request.notes, "request_id": request.request_id}
     params["moving_id"] = None
-    return [(LOCK_PROVIDER, params), (LOCK_CELLS, params), (BOOK_IF_FREE, params)]
+    statements = [LOCK_PROVIDER, *_locks(params), BOOK_IF_FREE]
+    return [(statement, params) for statement in statements]
 
 
-def _refusal_under_locks(outcome, provider_id: int) -> InvalidInput | None:
+def _refusal_under_locks(outcome, provider_id: int, room_kind: str | None) -> InvalidInput | SlotTaken | None:
     """Why the rules, read again under the locks, refused a write nothing else was in the way of."""
     if outcome.holder_request is not None:
         return None
+    if outcome.room_free is False:
+        return SlotTaken(NO_ROOM_FREE.format(kind=room_kind))
     if outcome.provider_active is False:
         return InvalidInput.single("provider_id", f"provider {provider_id} is no longer active")
     if outcome.fits is False:
@@ -279,10 +324,10 @@ def _refusal_under_locks(outcome, provider_id: int) -> InvalidInput | None:
     return None
 
 
-def _booked_or_taken(clinic: Clinic, outcome, request: BookingRequest) -> int:
+def _booked_or_taken(clinic: Clinic, outcome, request: BookingRequest, room_kind: str | None) -> int:
     if outcome.written_id is not None:
         return outcome.written_id
-    if refusal := _refusal_under_locks(outcome, request.provider_id):
+    if refusal := _refusal_under_locks(outcome, request.provider_id, room_kind):
         raise refusal
     return _holder_or_taken(clinic, outcome.holder_request, request)
 
@@ -347,11 +392,12 @@ def _take_span(clinic: Clinic, conn: Connection, appointment_id: int, provider_i
     day = load_provider_day(clinic, conn, provider_id, clinic.local(start).date(), type_id=type_id)
     params = _span_params(clinic, provider_id, day, day.span_at(start))
     params |= {"moving_id": appointment_id, "request_id": None}
-    conn.execute(LOCK_CELLS, params)
+    for lock in _locks(params):
+        conn.execute(lock, params)
     with _constraints_as_domain_errors():
         outcome = conn.execute(MOVE_IF_FREE, params).one()
     if outcome.written_id is None:
-        raise _refusal_under_locks(outcome, provider_id) or SlotTaken()
+        raise _refusal_under_locks(outcome, provider_id, day.room_kind) or SlotTaken()
 
 
 SET_NOTES = text("UPDATE appointments SET notes = :notes WHERE id = :id AND notes <> :notes")

@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from app.domain.errors import InvalidInput
 from app.domain.models import NextFreeQuery, validate
-from app.domain.slots import Interval, Length, Span, WorkingBlock, free_spans, local_day_bounds, spans_in_blocks
+from app.domain.slots import Interval, Length, WorkingBlock, free_spans, local_day_bounds, spans_in_blocks
 from app.services.context import Clinic
 
 WINDOW_DAYS = 14
@@ -28,12 +28,14 @@ class FreeTime:
     end: datetime
     provider_id: int
     provider_name: str
+    room_id: int | None = None  # the first free room of the kind the type needs, if it needs one
 
 
 _TYPE = "COALESCE(CAST(:type_id AS integer), (SELECT id FROM appointment_types WHERE is_default))"
 _WINDOW = text(
     "SELECT p.id, p.name,"
-    " (SELECT json_build_array(t.id, COALESCE(l.minutes, t.minutes), t.buffer_minutes) FROM appointment_types t"
+    " (SELECT json_build_array(t.id, COALESCE(l.minutes, t.minutes), t.buffer_minutes, t.room_kind)"
+    " FROM appointment_types t"
     " LEFT JOIN provider_type_lengths l ON l.type_id = t.id AND l.provider_id = p.id"
     f" WHERE t.id = {_TYPE}) AS length,"
     " COALESCE((SELECT json_agg(json_build_array(w.weekday, w.start_time, w.end_time, w.slot_minutes))"
@@ -47,6 +49,15 @@ _WINDOW = text(
     " FROM providers p WHERE p.active AND (CAST(:provider_id AS integer) IS NULL OR p.id = :provider_id)"
     " AND (CAST(:specialty AS text) IS NULL OR p.specialty = :specialty) ORDER BY p.name, p.id"
 )
+# The rooms of the kind the type needs (none if it needs none), and when they are taken in the window.
+_ROOMS = text(
+    "SELECT r.id, COALESCE((SELECT json_agg(json_build_array(a.starts_at, a.busy_until)) FROM appointments a"
+    " WHERE a.room_id = r.id AND a.status <> 'cancelled' AND a.starts_at > CAST(:start AS timestamptz)"
+    " - interval '1 day' AND a.starts_at < :end AND a.busy_until > :start), '[]') AS taken"
+    f" FROM rooms r WHERE r.active AND r.kind = (SELECT room_kind FROM appointment_types WHERE id = {_TYPE})"
+    " ORDER BY r.id"
+)
+_NEEDS_ROOM = text(f"SELECT room_kind FROM appointment_types WHERE id = {_TYPE}")
 _PATIENT_BUSY = text(
     "SELECT starts_at, ends_at FROM appointments WHERE patient_id = :patient_id AND status <> 'cancelled'"
     " AND starts_at < :end AND ends_at > :start"
@@ -78,10 +89,12 @@ def _read_window(clinic: Clinic, query: NextFreeQuery, first: date, last: date):
 
     def read(conn):
         rows = conn.execute(_WINDOW, params).all()
+        needs_room = conn.execute(_NEEDS_ROOM, params).scalar() is not None
+        rooms = {room.id: _intervals(room.taken) for room in conn.execute(_ROOMS, params)} if needs_room else None
         patient = conn.execute(_PATIENT_BUSY, params).all() if query.patient_id else []
-        return rows, [Interval(r.starts_at, r.ends_at) for r in patient]
+        return rows, rooms, [Interval(r.starts_at, r.ends_at) for r in patient]  # rooms None: none needed
 
-    rows, patient_busy = clinic.uow.read(read)
+    rows, rooms, patient_busy = clinic.uow.read(read)
     providers = []
     for row in rows:
         if row.length is None:
@@ -89,19 +102,33 @@ def _read_window(clinic: Clinic, query: NextFreeQuery, first: date, last: date):
         hours: dict[int, list[WorkingBlock]] = defaultdict(list)
         for weekday, start, end, minutes in row.hours:
             hours[weekday].append(WorkingBlock(time.fromisoformat(start), time.fromisoformat(end), minutes))
-        _type_id, minutes, buffer_minutes = row.length
+        _type_id, minutes, buffer_minutes, _room_kind = row.length
         unavailable = _intervals(row.time_off) + _intervals(row.busy)
         providers.append(_ProviderWindow(row.id, row.name, Length(minutes, buffer_minutes), hours, unavailable))
-    return providers, patient_busy
+    return providers, rooms, patient_busy
 
 
-def _wanted(clinic: Clinic, query: NextFreeQuery, span: Span, patient_busy: list[Interval]) -> bool:
-    local = clinic.local(span.start)
+def _wanted(clinic: Clinic, query: NextFreeQuery, option: FreeTime, patient_busy: list[Interval]) -> bool:
+    local = clinic.local(option.start)
     if query.weekdays and local.isoweekday() not in query.weekdays:
         return False
     if query.part_of_day is not None and (local.time() < NOON) != (query.part_of_day == "morning"):
         return False
-    return not any(Interval(span.start, span.end).overlaps(busy) for busy in patient_busy)
+    return not any(Interval(option.start, option.end).overlaps(busy) for busy in patient_busy)
+
+
+def _options(clinic: Clinic, day: date, provider: _ProviderWindow, rooms: dict[int, list[Interval]] | None):
+    """The provider's free spans that day, each with the first room of the kind needed that is free then (a span
+    with no room free is left out; with no room needed, the room is None)."""
+    blocks = provider.hours.get(day.isoweekday(), [])
+    spans = spans_in_blocks(day, blocks, clinic.zone, provider.length)
+    for span in free_spans(spans, provider.unavailable, clinic.now(), clinic.horizon_end()):
+        room = None
+        if rooms is not None:
+            room = next((room for room, taken in rooms.items() if not any(span.busy.overlaps(t) for t in taken)), None)
+            if room is None:
+                continue
+        yield FreeTime(span.start, span.end, provider.id, provider.name, room)
 
 
 def next_free(
@@ -117,7 +144,8 @@ def next_free(
     count: int = 10,
 ) -> list[FreeTime]:
     """The first `count` free times for an appointment of `type_id` (None: the default type), earliest first (at
-    the same time, by provider name), of one provider, of a specialty or of any active provider, from `from_day`
+    the same time, by provider name), each with a free room of the kind the type needs (if it needs one), of one
+    provider, of a specialty or of any active provider, from `from_day`
     (default today) to the booking horizon; only on `weekdays` (1 = Monday) and in `part_of_day` if given, and
     clear of `patient_id`'s own appointments."""
     today = clinic.local(clinic.now()).date()
@@ -136,21 +164,12 @@ def next_free(
     first, last_day = max(query.from_day, today), clinic.local(clinic.horizon_end()).date()
     while first <= last_day and len(found) < query.count:
         last = min(first + timedelta(days=WINDOW_DAYS - 1), last_day)
-        providers, patient_busy = _read_window(clinic, query, first, last)
+        providers, rooms, patient_busy = _read_window(clinic, query, first, last)
         day = first
         while day <= last and len(found) < query.count:
-            options = [
-                FreeTime(span.start, span.end, provider.id, provider.name)
-                for provider in providers
-                for span in free_spans(
-                    spans_in_blocks(day, provider.hours.get(day.isoweekday(), []), clinic.zone, provider.length),
-                    provider.unavailable,
-                    clinic.now(),
-                    clinic.horizon_end(),
-                )
-                if _wanted(clinic, query, span, patient_busy)
-            ]
-            found += sorted(options, key=lambda option: (option.start, option.provider_name, option.provider_id))
+            options = [option for provider in providers for option in _options(clinic, day, provider, rooms)]
+            wanted = [option for option in options if _wanted(clinic, query, option, patient_busy)]
+            found += sorted(wanted, key=lambda option: (option.start, option.provider_name, option.provider_id))
             day += timedelta(days=1)
         first = last + timedelta(days=1)
     return found[: query.count]

@@ -1,6 +1,6 @@
 """A provider's scheduling rules for one day, and the length of the type asked about, read in one round trip."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -14,6 +14,7 @@ from app.domain.slots import (
     Span,
     WorkingBlock,
     covered_cells,
+    free_spans,
     local_day_bounds,
     slot_grid,
     span_at,
@@ -24,7 +25,7 @@ from app.services.context import Clinic
 # The type's length for this provider (their own, else the type's) and its buffer; no type given: the default's.
 _LENGTH = """
 WITH length AS (
-    SELECT t.id, COALESCE(o.minutes, t.minutes) AS minutes, t.buffer_minutes
+    SELECT t.id, COALESCE(o.minutes, t.minutes) AS minutes, t.buffer_minutes, t.room_kind
     FROM appointment_types t
     LEFT JOIN provider_type_lengths o ON o.type_id = t.id AND o.provider_id = :provider_id
     WHERE t.id = COALESCE(CAST(:type_id AS integer), (SELECT id FROM appointment_types WHERE is_default)))
@@ -40,7 +41,13 @@ SELECT p.active,
                  WHERE o.provider_id = p.id AND o.starts_at < :day_end AND o.ends_at > :day_start), '[]') AS time_off,
        COALESCE((SELECT json_agg(json_build_array(c.starts_at, c.ends_at))
                  FROM closures c WHERE c.starts_at < :day_end AND c.ends_at > :day_start), '[]') AS closures,
-       (SELECT json_build_array(id, minutes, buffer_minutes) FROM length) AS length
+       (SELECT json_build_array(id, minutes, buffer_minutes, room_kind) FROM length) AS length,
+       (SELECT json_agg(json_build_array(r.id, COALESCE((
+            SELECT json_agg(json_build_array(a.starts_at, a.busy_until)) FROM appointments a
+            WHERE a.room_id = r.id AND a.status <> 'cancelled'
+              AND a.starts_at > CAST(:day_start AS timestamptz) - interval '1 day'
+              AND a.starts_at < :day_end AND a.busy_until > :day_start), '[]')) ORDER BY r.id)
+        FROM rooms r, length l WHERE r.active AND r.kind = l.room_kind) AS rooms
        {extra}
 FROM providers p WHERE p.id = :provider_id
 """
@@ -77,6 +84,8 @@ class ProviderDay:
     busy: list[Interval]
     type_id: int
     length: Length  # of the type asked about, for this provider
+    room_kind: str | None = None  # the kind of room the type needs, if it needs one
+    rooms: dict[int, list[Interval]] = field(default_factory=dict)  # the kind's rooms in use: when they are taken
     holder_request: UUID | None = None  # the request that booked what is in the way of the span at `holder_at`
 
     def spans(self) -> list[Span]:
@@ -110,6 +119,23 @@ class ProviderDay:
             return f"a {minutes}-minute appointment starting then would run past the end of the provider's hours"
         return "is not on the provider's slot grid (choose one of the listed times)"
 
+    def free_room(self, span: Span, wanted: int | None = None) -> int | None:
+        """A room the span can take (`wanted`, if given), or None; with no room needed, None too."""
+        candidates = [wanted] if wanted is not None else sorted(self.rooms)
+        return next(
+            (
+                room
+                for room in candidates
+                if room in self.rooms and not any(span.busy.overlaps(taken) for taken in self.rooms[room])
+            ),
+            None,
+        )
+
+    def free_spans(self, now: datetime, horizon_end: datetime) -> list[Span]:
+        """The spans that are free for the provider (and, where the type needs one, a room of its kind)."""
+        free = free_spans(self.spans(), self.unavailable, now, horizon_end)
+        return [span for span in free if self.room_kind is None or self.free_room(span) is not None]
+
     def cells(self, span: Span) -> list[Interval]:
         """The grid positions the span's busy part covers: the rows a booking locks."""
         return covered_cells(self.day, self.blocks, self.zone, span)
@@ -124,7 +150,7 @@ def _length(row, type_id: int | None) -> tuple[int, Length]:
         if type_id is None:
             raise InvalidInput.single("type_id", "choose an appointment type")
         raise InvalidInput.single("type_id", "no such appointment type")
-    found, minutes, buffer_minutes = row.length
+    found, minutes, buffer_minutes, _room_kind = row.length
     return found, Length(minutes, buffer_minutes)
 
 
@@ -161,6 +187,8 @@ def load_provider_day(
         busy=_intervals(row.busy) if with_busy else [],
         type_id=found_type,
         length=length,
+        room_kind=row.length[3],
+        rooms={room: _intervals(taken) for room, taken in row.rooms or []},
         holder_request=getattr(row, "holder", None),
     )
 

@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from app.domain.models import DateRangeQuery, PatientAppointmentsQuery, SlotQuery, validate
 from app.domain.schedule_setup import DEFAULT_TYPE_MINUTES, check_id
-from app.domain.slots import free_spans, local_day_bounds
+from app.domain.slots import local_day_bounds
 from app.services.context import Clinic
 from app.services.rules import load_provider_day
 
@@ -60,8 +60,7 @@ def free_slots(clinic: Clinic, provider_id: int, day: date, type_id: int | None 
         return load_provider_day(clinic, conn, query.provider_id, query.day, type_id=query.type_id, with_busy=True)
 
     rules = clinic.uow.read(read)
-    free = free_spans(rules.spans(), rules.unavailable, clinic.now(), clinic.horizon_end())
-    return [span.start for span in free]
+    return [span.start for span in rules.free_spans(clinic.now(), clinic.horizon_end())]
 
 
 def _range_params(clinic: Clinic, first_day: date, last_day: date, provider_id: int | None) -> dict:

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import text
 
 from app.domain.models import BookingRequest
-from app.services import appointment_types, booking
+from app.services import appointment_types, booking, rooms
 from app.services.providers import add_provider
 from tests.cli.runner import run, run_one
 from tests.cli.test_cli import DAY, TAKEN, at, wall
@@ -101,3 +101,21 @@ def test_next_free_prints_start_provider_and_room_a_line(cli_env, engine, desk, 
         (2, "error: type: no appointment type 'nope'; the types are consultation, follow_up, procedure"),
         (2, "error: from: 'soon' is not a date (YYYY-MM-DD)"),
     ]
+
+
+def test_book_with_a_room_and_next_free_names_the_room(cli_env, engine, desk, real_clinic):
+    appointment_types.add_type(real_clinic, "surgery", "Surgery", "#aa3300", minutes=60, room_kind="procedure room")
+    room = rooms.add_room(real_clinic, "Procedure 1", "procedure room")
+    provider = str(desk["provider"])
+    listed = run_one(cli_env, "next-free", "--type", "surgery", "--provider", provider, "--from", DAY.isoformat())
+    assert listed.code == 0, listed.err
+    assert listed.out.splitlines()[0] == f"{at(DAY, 8).isoformat()} {provider} {room}"
+    ada = ["--patient", str(desk["ada"])]
+    booked = run_one(
+        cli_env, "book", "--provider", provider, *ada, "--start", wall(DAY, 8), "--type", "surgery", "--room", str(room)
+    )
+    assert booked.code == 0, booked.err
+    other = str(add_provider(real_clinic, "Dr. Other room", WEEKDAY_HOURS))
+    bob = ["--patient", str(desk["bob"])]
+    taken = run_one(cli_env, "book", "--provider", other, *bob, "--start", wall(DAY, 8), "--type", "surgery")
+    assert (taken.code, taken.err.strip()) == (3, "error: no procedure room is free at that time; pick another time")

@@ -1,6 +1,7 @@
-"""32 processes book types of different lengths at random grid starts on the same providers and patients:
-overlapping spans queue on the grid positions they share, so no two live appointments of a provider or a patient
-overlap, every loser is told the time is taken, and the service's own paths never deadlock. Counted in SQL."""
+"""32 processes book types of different lengths at random grid starts on the same providers, rooms and patients:
+overlapping spans queue on the grid positions they share and on the rooms' day rows, so no two live appointments
+of a provider, a room or a patient overlap, every loser is told the time is taken, and the service's own paths
+never deadlock. Counted in SQL."""
 
 import random
 from datetime import date
@@ -9,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from app.domain.slots import Length, spans_in_blocks
-from app.services import appointment_types
+from app.services import appointment_types, rooms
 from app.services.providers import add_provider
 from tests.concurrency.test_races import race
 from tests.concurrency.workers import Step
@@ -25,6 +26,11 @@ PROVIDER_OVERLAPS = (
     " AND tstzrange(a.starts_at, a.busy_until) && tstzrange(b.starts_at, b.busy_until)"
     " WHERE a.status <> 'cancelled' AND b.status <> 'cancelled'"
 )
+ROOM_OVERLAPS = (
+    "SELECT count(*) FROM appointments a JOIN appointments b ON b.room_id = a.room_id AND b.id > a.id"
+    " AND tstzrange(a.starts_at, a.busy_until) && tstzrange(b.starts_at, b.busy_until)"
+    " WHERE a.status <> 'cancelled' AND b.status <> 'cancelled'"
+)
 PATIENT_OVERLAPS = (
     "SELECT count(*) FROM appointments a JOIN appointments b ON b.patient_id = a.patient_id AND b.id > a.id"
     " AND tstzrange(a.starts_at, a.ends_at) && tstzrange(b.starts_at, b.ends_at)"
@@ -35,10 +41,13 @@ PATIENT_OVERLAPS = (
 def test_racing_spans_of_different_lengths_never_overlap_and_never_deadlock(db_url, engine, clinic):
     lengths = {
         appointment_types.add_type(clinic, "quick", "Quick", "#00aa33", minutes=15): Length(15),
-        appointment_types.add_type(clinic, "long", "Long", "#aa3300", minutes=60, buffer_minutes=15): Length(60, 15),
+        appointment_types.add_type(
+            clinic, "long", "Long", "#aa3300", minutes=60, buffer_minutes=15, room_kind="procedure room"
+        ): Length(60, 15),
         appointment_types.add_type(clinic, "double", "Double", "#3300aa", minutes=45): Length(45),
     }
-    providers = [add_provider(clinic, f"Dr. Span {n}", WEEKDAY_HOURS) for n in range(2)]
+    providers = [add_provider(clinic, f"Dr. Span {n}", WEEKDAY_HOURS) for n in range(3)]
+    room_ids = [rooms.add_room(clinic, f"Procedure {n}", "procedure room") for n in range(2)]
     patients = [new_patient(clinic, f"Spanner{n}") for n in range(8)]
     starts = {
         type_id: [s.start for s in spans_in_blocks(TUESDAY, WEEKDAY_HOURS[2], ZONE, length)]
@@ -64,6 +73,9 @@ def test_racing_spans_of_different_lengths_never_overlap_and_never_deadlock(db_u
     with engine.connect() as conn:
         assert conn.execute(text(PROVIDER_OVERLAPS)).scalar_one() == 0
         assert conn.execute(text(PATIENT_OVERLAPS)).scalar_one() == 0
+        assert conn.execute(text(ROOM_OVERLAPS)).scalar_one() == 0
+        rooms_used = conn.execute(text("SELECT count(DISTINCT room_id) FROM appointments")).scalar_one()
         live = conn.execute(text("SELECT count(*) FROM appointments WHERE status <> 'cancelled'")).scalar_one()
     wins = sum(r.outcome == "ok" for r in flat)
     assert live == wins and 0 < wins < PROCESSES * STEPS
+    assert rooms_used == len(room_ids)  # the long type took both rooms
