@@ -28,6 +28,12 @@ class AdminMenu:
             dialogs.open_types,
             lambda allowed: allowed.can_manage_schedule,
         )
+        self.rooms_action = self._add(
+            "Rooms and equipment…",
+            "Rooms and equipment that appointment types may need, by kind; whether each is in use",
+            dialogs.open_rooms,
+            lambda allowed: allowed.can_manage_schedule,
+        )
         self.closures_action = self._add(
             "Clinic closures…",
             "Public holidays and other times the whole clinic is closed: nobody can be booked then",

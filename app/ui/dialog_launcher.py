@@ -14,6 +14,7 @@ from app.services.schedule import AppointmentView, Provider
 from app.ui.admin.audit_dialog import AuditDialog
 from app.ui.admin.closures_dialog import ClosuresDialog
 from app.ui.admin.providers_dialog import ProvidersDialog
+from app.ui.admin.rooms_dialog import RoomsDialog
 from app.ui.admin.staff_dialog import AccountDialog, AccountForm, AccountValues, StaffDialog
 from app.ui.admin.types_dialog import AppointmentTypesDialog
 from app.ui.desk import Desk
@@ -124,6 +125,9 @@ class DialogLauncher(QObject):
 
     def open_types(self) -> AppointmentTypesDialog:
         return self._open(AppointmentTypesDialog(self.runner, self.clinic, self._window))
+
+    def open_rooms(self) -> RoomsDialog:
+        return self._open(RoomsDialog(self.runner, self.clinic, self._window))
 
     def open_closures(self) -> ClosuresDialog:
         return self._open(ClosuresDialog(self.runner, self.clinic, self._window))

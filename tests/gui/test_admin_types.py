@@ -167,11 +167,12 @@ def test_a_type_s_length_and_buffer_are_edited_and_shown_in_the_list(qtbot, runn
     assert dialog.minutes_spin.value() == 30 and dialog.buffer_spin.value() == 0
     dialog.minutes_spin.setValue(60)
     dialog.buffer_spin.setValue(15)
+    qtbot.keyClicks(dialog.room_edit, "procedure room")
     with qtbot.waitSignal(dialog.changed):
         click(qtbot, dialog.save_button)
     idle(qtbot, dialog, runner)
     assert lengths(engine, "procedure") == (60, 15)
-    qtbot.waitUntil(lambda: any("60 min + 15" in dialog.type_list.item(r).text() for r in range(3)))
+    qtbot.waitUntil(lambda: any("60 min + 15 · procedure room" in dialog.type_list.item(r).text() for r in range(3)))
 
 
 def test_the_length_keeps_to_its_range(open_dialog):

@@ -9,6 +9,7 @@ from app.services import booking, schedule
 from app.ui.admin.audit_dialog import AuditDialog
 from app.ui.admin.closures_dialog import ClosuresDialog
 from app.ui.admin.providers_dialog import ProvidersDialog
+from app.ui.admin.rooms_dialog import RoomsDialog
 from app.ui.admin.staff_dialog import StaffDialog
 from app.ui.admin.types_dialog import AppointmentTypesDialog
 from app.ui.dialogs.appointment_dialog import AppointmentDialog
@@ -98,6 +99,7 @@ def test_admins_and_the_superuser_have_everything(qtbot, open_as, appointment_id
     assert admin_menu(window) == [
         "Providers and hours…",
         "Appointment types…",
+        "Rooms and equipment…",
         "Clinic closures…",
         "Staff…",
         "Audit log…",
@@ -106,9 +108,10 @@ def test_admins_and_the_superuser_have_everything(qtbot, open_as, appointment_id
 
     window.admin.providers_action.trigger()
     window.admin.types_action.trigger()
+    window.admin.rooms_action.trigger()
     window.admin.closures_action.trigger()
     window.admin.staff_action.trigger()
-    for screen in (ProvidersDialog, AppointmentTypesDialog, ClosuresDialog, StaffDialog):
+    for screen in (ProvidersDialog, AppointmentTypesDialog, RoomsDialog, ClosuresDialog, StaffDialog):
         assert window.findChild(screen) is not None
 
 

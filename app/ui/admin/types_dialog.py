@@ -48,7 +48,7 @@ from app.ui.workers import TaskRunner, user_message
 NEW_COLOR = "#2563eb"
 LENGTH_TIP = "How long an appointment of this type lasts (a provider may have their own); for bookings from now on"
 BUFFER_TIP = "How long the provider stays busy after it: cleaning, notes"
-FIELDS = ("code", "name", "color", "minutes", "buffer_minutes", "is_default")
+FIELDS = ("code", "name", "color", "minutes", "buffer_minutes", "room_kind", "is_default")
 
 
 def pick_color(initial: str, parent: QWidget) -> str | None:
@@ -59,6 +59,7 @@ def pick_color(initial: str, parent: QWidget) -> str | None:
 
 def _label(kind: AppointmentTypeSetup) -> str:
     length = f" · {kind.minutes} min" + (f" + {kind.buffer_minutes}" if kind.buffer_minutes else "")
+    length += f" · {kind.room_kind}" if kind.room_kind else ""
     extra = " · default" if kind.is_default else ""
     used = f" · {kind.live_appointments} appointment{'' if kind.live_appointments == 1 else 's'}"
     return f"{kind.name} ({kind.code}){length}{extra}{used if kind.live_appointments else ''}"
@@ -116,6 +117,10 @@ class AppointmentTypesDialog(EditingDialog):
         self.color_button.clicked.connect(self.choose_color)
         self.minutes_spin = _minutes_box("Length", MIN_TYPE_MINUTES, MAX_TYPE_MINUTES, LENGTH_TIP)
         self.buffer_spin = _minutes_box("Buffer after", 0, MAX_BUFFER_MINUTES, BUFFER_TIP)
+        self.room_edit = QLineEdit()
+        self.room_edit.setAccessibleName("Room needed")
+        self.room_edit.setPlaceholderText("none, or a kind of room, e.g. procedure room")
+        self.room_edit.setToolTip("A booking of this type also takes a free room of this kind (Admin > Rooms)")
         self.default_check = QCheckBox("Default for new bookings")
         self.default_check.setAccessibleName("Default")
         self.form = QWidget()
@@ -127,6 +132,7 @@ class AppointmentTypesDialog(EditingDialog):
             ("color", "C&olour", self.color_button),
             ("minutes", "&Length", self.minutes_spin),
             ("buffer_minutes", "&Buffer after", self.buffer_spin),
+            ("room_kind", "&Room needed", self.room_edit),
             ("is_default", "", self.default_check),
         ):
             error = InlineError(caption.replace("&", "") or "Default")
@@ -134,7 +140,7 @@ class AppointmentTypesDialog(EditingDialog):
             form.addRow(caption, stacked(widget, error, spacing=2))
         self.affected = AffectedList()
         form.addRow("", self.affected)
-        for edit, field in ((self.code_edit, "code"), (self.name_edit, "name")):
+        for edit, field in ((self.code_edit, "code"), (self.name_edit, "name"), (self.room_edit, "room_kind")):
             edit.textEdited.connect(lambda _text, f=field: self._edited(f))
         self.default_check.toggled.connect(lambda _on: self._edited("is_default"))
         for spin, field in ((self.minutes_spin, "minutes"), (self.buffer_spin, "buffer_minutes")):
@@ -207,6 +213,7 @@ class AppointmentTypesDialog(EditingDialog):
         self.affected.hide()
         self.code_edit.setText(kind.code if kind else "")
         self.name_edit.setText(kind.name if kind else "")
+        self.room_edit.setText(kind.room_kind if kind else "")
         self.default_check.blockSignals(True)
         self.default_check.setChecked(kind.is_default if kind else False)
         self.default_check.blockSignals(False)
@@ -253,6 +260,7 @@ class AppointmentTypesDialog(EditingDialog):
             "is_default": self.default_check.isChecked(),
             "minutes": self.minutes_spin.value(),
             "buffer_minutes": self.buffer_spin.value(),
+            "room_kind": self.room_edit.text(),
         }
 
     def refresh(self) -> None:
