@@ -158,6 +158,12 @@ def _add_benchmark_parsers(sub) -> None:
     live.add_argument("--rate", type=float, default=25.0, help="bookings per second, all writers together")
     live.add_argument("--json", action="store_true", help="print JSON only")
 
+    next_free = sub.add_parser(
+        "bench-next-free", help="benchmark: Next available over the demo data, then with the table filled up"
+    )
+    next_free.add_argument("--repeat", type=int, default=7, help="searches of each kind (the median is shown)")
+    next_free.add_argument("--appointments", type=int, default=1_000_000, help="how many to fill the table to")
+    next_free.add_argument("--json", action="store_true", help="print JSON only")
     bench_ui = sub.add_parser("bench-ui", help="benchmark: read, layout, paint and refresh times of the calendar views")
     bench_ui.add_argument("--repeat", type=int, default=7, help="samples per measurement (the median is shown)")
     bench_start = sub.add_parser(
@@ -372,6 +378,12 @@ def _run_stress(args) -> int:
     return stress_main(workers=args.workers, slots=args.slots, as_json=args.json, only=only)
 
 
+def _run_bench_next_free(args) -> int:
+    from app.tools.bench_next_free import main as bench_next_free_main
+
+    return bench_next_free_main(args.repeat, args.appointments, as_json=args.json)
+
+
 def _run_bench_live(args) -> int:
     from app.tools.bench_live import main as bench_live_main  # its desks run the Qt live bridge
 
@@ -394,6 +406,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_doctor()
         if args.command == "stress":
             return _run_stress(args)
+        if args.command == "bench-next-free":
+            return _run_bench_next_free(args)
         if args.command == "bench-live":
             return _run_bench_live(args)
         if args.command in ("bench-ui", "screenshots"):

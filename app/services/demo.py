@@ -1,4 +1,5 @@
-"""Realistic demo data: providers with working hours, 500 patients, three months of appointments.
+"""Realistic demo data: providers with working hours, types of different lengths (procedures in one of two
+procedure rooms), 500 patients, three months of appointments.
 
 Idempotent: providers are keyed by name, patients by name and birth date, appointments by a request id
 derived from provider and start time, so a second run on the same day adds nothing.
@@ -50,6 +51,9 @@ PROVIDER_LENGTHS = {
     "Dr. Farid Haddad": {"consultation": 60, "follow_up": 30},
     "Dr. Daniel Novak": {"consultation": 45},
 }
+# Procedures need a procedure room: the clinic has two.
+ROOMS = (("Procedure room 1", "procedure room"), ("Procedure room 2", "procedure room"))
+ROOM_KINDS = {"procedure": "procedure room"}
 TYPE_MIX = ["consultation"] * 5 + ["follow_up"] * 3 + ["procedure"]  # mostly consultations, few procedures
 FIRST_NAMES = (
     "Olivia Liam Emma Noah Ava Elijah Sophia Lucas Mia Mateo Isabella Levi Amara Kai Zoe Omar Leila Ivan Nadia "
@@ -123,10 +127,17 @@ def _upsert_providers(conn) -> dict[str, int]:
 
 
 def _set_lengths(conn, provider_ids: dict[str, int]) -> dict[str, int]:
-    """The demo's lengths by type and provider; returns the types' ids by code."""
+    """The demo's lengths, buffers and rooms by type, and lengths by provider; returns the types' ids by code."""
     conn.execute(
-        text("UPDATE appointment_types SET minutes = :m, buffer_minutes = :b WHERE code = :c"),
-        [{"c": code, "m": minutes, "b": buffer} for code, (minutes, buffer) in TYPE_LENGTHS.items()],
+        text("UPDATE appointment_types SET minutes = :m, buffer_minutes = :b, room_kind = :r WHERE code = :c"),
+        [
+            {"c": code, "m": minutes, "b": buffer, "r": ROOM_KINDS.get(code)}
+            for code, (minutes, buffer) in TYPE_LENGTHS.items()
+        ],
+    )
+    conn.execute(
+        text("INSERT INTO rooms (name, kind) VALUES (:n, :k) ON CONFLICT (name) DO NOTHING"),
+        [{"n": name, "k": kind} for name, kind in ROOMS],
     )
     type_ids = dict(conn.execute(text("SELECT code, id FROM appointment_types")).all())
     conn.execute(
@@ -206,6 +217,7 @@ def _planned_appointments(
                     "cell_ends": next(c.end for c in slot_grid(day, blocks, clinic.zone) if c.start == span.start),
                     "patient_id": rng.choice(patient_ids),
                     "type_id": type_ids[code],
+                    "room": ROOMS[span.start.hour % len(ROOMS)][0] if code in ROOM_KINDS else None,
                     "status": _status(rng, span.end <= now),
                     "request_id": uuid.uuid5(_REQUEST_NAMESPACE, f"{name}|{span.start.isoformat()}"),
                 }
@@ -228,13 +240,13 @@ def _insert_appointments(conn, planned: list[dict]) -> None:
     conn.execute(
         text(
             "INSERT INTO appointments (slot_id, provider_id, starts_at, ends_at, busy_until, patient_id, type_id,"
-            " status, request_id, notes)"
+            " status, request_id, notes, room_id)"
             " SELECT s.id, d.provider_id, d.starts_at, d.ends_at, d.busy_until, d.patient_id, d.type_id, d.status,"
-            " d.request_id, ''"
+            " d.request_id, '', (SELECT id FROM rooms WHERE name = d.room)"
             " FROM unnest(CAST(:provider_id AS int[]), CAST(:starts_at AS timestamptz[]),"
             " CAST(:ends_at AS timestamptz[]), CAST(:busy_until AS timestamptz[]), CAST(:patient_id AS int[]),"
-            " CAST(:type_id AS int[]), CAST(:status AS text[]), CAST(:request_id AS uuid[]))"
-            " AS d(provider_id, starts_at, ends_at, busy_until, patient_id, type_id, status, request_id)"
+            " CAST(:type_id AS int[]), CAST(:status AS text[]), CAST(:request_id AS uuid[]), CAST(:room AS text[]))"
+            " AS d(provider_id, starts_at, ends_at, busy_until, patient_id, type_id, status, request_id, room)"
             " JOIN time_slots s ON s.provider_id = d.provider_id AND s.start_time = d.starts_at"
             " ON CONFLICT DO NOTHING"
         ),

@@ -147,6 +147,24 @@ def _change_password(window: MainWindow, path: Path) -> Path:
     return _admin_screen(window, dialog, path, 520, 250)
 
 
+def _next_available(window: MainWindow, path: Path) -> Path:
+    """New booking with no time picked: the first free times of a procedure (an hour, and a room) anywhere."""
+    dialog = window.dialogs.find_next_free()
+    wait_until(lambda: dialog.type_combo.count() > 0)
+    dialog.type_combo.setCurrentIndex(dialog.type_combo.findText("Procedure"))
+    dialog.search()
+    wait_until(lambda: _settled(window) and dialog.results.count() > 0 and "Looking" not in dialog.state_label.text())
+    return _admin_screen(window, dialog, path, 560, 560)
+
+
+def _appointment_details(window: MainWindow, path: Path) -> Path:
+    """A procedure's details: its time, type, room-taking length, the patient's phone and email, its history."""
+    procedures = [a for a in window.data.appointments.values() if a.type_code == "procedure" and a.status == "booked"]
+    dialog = window.dialogs.show_appointment(min(procedures, key=lambda a: a.starts_at))
+    wait_until(lambda: _settled(window) and dialog.history_model.rowCount() > 0)
+    return _admin_screen(window, dialog, path, 720, 680)
+
+
 def _small_screen(window: MainWindow, provider_id: int, output: Path) -> list[Path]:
     """The week of one provider and the day of every provider, at 1024x768."""
     window.resize(1024, 768)
@@ -185,6 +203,11 @@ def take(output: Path) -> list[Path]:
         saved.append(_first_run(output / "first-run-light.png"))
         saved.append(_sign_in(output / "sign-in-light.png"))
         saved.append(_admin_screen(window, window.dialogs.open_providers(), output / "providers-light.png", 1180, 840))
+        saved.append(_admin_screen(window, window.dialogs.open_types(), output / "types-light.png", 980, 560))
+        saved.append(_admin_screen(window, window.dialogs.open_rooms(), output / "rooms-light.png", 820, 400))
+        saved.append(_next_available(window, output / "next-available-light.png"))
+        _show(window, ViewMode.WEEK, busiest)
+        saved.append(_appointment_details(window, output / "appointment-light.png"))
         saved.append(_audit_log(window, output / "audit-light.png"))
         saved.append(_change_password(window, output / "change-password-light.png"))
         saved += _small_screen(window, busiest, output)

@@ -61,7 +61,7 @@ def _label(kind: AppointmentTypeSetup) -> str:
     length = f" · {kind.minutes} min" + (f" + {kind.buffer_minutes}" if kind.buffer_minutes else "")
     length += f" · {kind.room_kind}" if kind.room_kind else ""
     extra = " · default" if kind.is_default else ""
-    used = f" · {kind.live_appointments} appointment{'' if kind.live_appointments == 1 else 's'}"
+    used = f" · {kind.live_appointments} booked"
     return f"{kind.name} ({kind.code}){length}{extra}{used if kind.live_appointments else ''}"
 
 
@@ -93,7 +93,7 @@ class AppointmentTypesDialog(EditingDialog):
         self.setObjectName("types_dialog")
         self.type_list = QListWidget()
         self.type_list.setAccessibleName("Appointment types")
-        self.type_list.setMinimumWidth(380)
+        self.type_list.setMinimumWidth(470)
         self.type_list.currentItemChanged.connect(lambda item, _prev: self._on_chosen(item))
         self.add_button = button("Add type")
         self.add_button.clicked.connect(self.start_new_type)

@@ -15,10 +15,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services import finding, schedule
+from app.services import finding, rooms, schedule
 from app.services.context import Clinic
 from app.services.finding import FreeTime
 from app.services.patients import Patient
+from app.services.rooms import Room
 from app.services.schedule import AppointmentType, Provider
 from app.ui.dates import clock, day_format, day_words
 from app.ui.throttle import Throttle
@@ -38,6 +39,7 @@ class NextFreeDialog(QDialog):
         super().__init__(parent)
         self.runner, self._clinic, self._patient = runner, clinic, patient
         self._providers: dict[int, Provider] = {}
+        self._room_names: dict[int, str] = {}
         self._search_again = Throttle(self, self.search)
         self.setWindowTitle("Next available" + (f" for {patient.first_name} {patient.last_name}" if patient else ""))
         self.setObjectName("next_free_dialog")
@@ -89,11 +91,16 @@ class NextFreeDialog(QDialog):
         layout.addWidget(buttons)
         self.runner.submit(self._read_choices, self._on_choices, self._on_failed, context=self)
 
-    def _read_choices(self) -> tuple[list[AppointmentType], list[Provider]]:
-        return schedule.appointment_types(self._clinic), schedule.providers(self._clinic)
+    def _read_choices(self) -> tuple[list[AppointmentType], list[Provider], list[Room]]:
+        return (
+            schedule.appointment_types(self._clinic),
+            schedule.providers(self._clinic),
+            rooms.list_rooms(self._clinic),
+        )
 
-    def _on_choices(self, choices: tuple[list[AppointmentType], list[Provider]]) -> None:
-        types, providers = choices
+    def _on_choices(self, choices: tuple[list[AppointmentType], list[Provider], list[Room]]) -> None:
+        types, providers, known_rooms = choices
+        self._room_names = {room.id: room.name for room in known_rooms}
         self.type_combo.fill(types)
         self._providers = {provider.id: provider for provider in providers}
         for provider in providers:
@@ -126,6 +133,8 @@ class NextFreeDialog(QDialog):
         for option in found:
             start, end = self._clinic.local(option.start), self._clinic.local(option.end)
             text = f"{day_words(start.date())}  {clock(start)}–{clock(end)}  ·  {option.provider_name}"
+            if option.room_id is not None:
+                text += f"  ·  {self._room_names.get(option.room_id, f'room {option.room_id}')}"
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, option)
             self.results.addItem(item)
