@@ -8,9 +8,9 @@ from sqlalchemy import text
 
 from app.domain.models import DateRangeQuery, PatientAppointmentsQuery, SlotQuery, validate
 from app.domain.schedule_setup import DEFAULT_TYPE_MINUTES, check_id
-from app.domain.slots import local_day_bounds
+from app.domain.slots import local_day_bounds, slot_grid
 from app.services.context import Clinic
-from app.services.rules import load_provider_day
+from app.services.rules import ProviderDay, load_provider_day
 
 
 @dataclass(frozen=True)
@@ -54,13 +54,26 @@ def free_slots(clinic: Clinic, provider_id: int, day: date, type_id: int | None 
     """Start times (UTC) on `day` where an appointment of `type_id` (None: the default type) fits for the provider:
     on their grid, with its length and buffer inside one block of their working hours, clear of time off and of
     their live appointments (and the buffers after them), not in the past nor beyond the booking horizon."""
+    rules = _day_rules(clinic, provider_id, day, type_id)
+    return [span.start for span in rules.free_spans(clinic.now(), clinic.horizon_end())]
+
+
+def _day_rules(clinic: Clinic, provider_id: int, day: date, type_id: int | None) -> ProviderDay:
     query = validate(SlotQuery, provider_id=provider_id, day=day, type_id=type_id)
 
     def read(conn):
         return load_provider_day(clinic, conn, query.provider_id, query.day, type_id=query.type_id, with_busy=True)
 
-    rules = clinic.uow.read(read)
-    return [span.start for span in rules.free_spans(clinic.now(), clinic.horizon_end())]
+    return clinic.uow.read(read)
+
+
+def free_start_at(clinic: Clinic, provider_id: int, moment: datetime, type_id: int | None = None) -> datetime | None:
+    """The start of the provider's grid position that holds `moment` (a click on the calendar), if an appointment of
+    `type_id` (None: the default type) can be booked there; else None."""
+    rules = _day_rules(clinic, provider_id, clinic.local(moment).date(), type_id)
+    cells = [cell for cell in slot_grid(rules.day, rules.blocks, clinic.zone) if cell.start <= moment < cell.end]
+    free = {span.start for span in rules.free_spans(clinic.now(), clinic.horizon_end())}
+    return next((cell.start for cell in cells if cell.start in free), None)
 
 
 def _range_params(clinic: Clinic, first_day: date, last_day: date, provider_id: int | None) -> dict:

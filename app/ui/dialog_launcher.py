@@ -8,7 +8,7 @@ from typing import TypeVar
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QDialog, QWidget
 
-from app.services import staff
+from app.services import schedule, staff
 from app.services.patients import Patient
 from app.services.schedule import AppointmentView, Provider
 from app.ui.admin.audit_dialog import AuditDialog
@@ -25,6 +25,8 @@ from app.ui.dialogs.find_patient_dialog import FindPatientDialog
 from app.ui.dialogs.next_free_dialog import NextFreeDialog
 from app.ui.dialogs.patient_dialog import PatientDialog
 from app.ui.dialogs.reschedule_dialog import RescheduleDialog
+from app.ui.views.columns import GridColumn
+from app.ui.workers import user_message
 
 D = TypeVar("D", bound=QDialog)
 
@@ -83,6 +85,28 @@ class DialogLauncher(QObject):
         self._follow(self.desk.can_edit_patients_changed, dialog.set_can_edit_patients, self.desk.can_edit_patients)
         self._open(dialog)
         return dialog
+
+    def book_at(self, column: GridColumn, moment: datetime) -> None:
+        """A double click on a free time of the calendar: book there (the start of the grid position clicked), for a
+        role that may book."""
+        if not self.desk.can_book:
+            return
+        provider = self.desk.provider(column.provider_id) if column.provider_id is not None else None
+        if provider is None:
+            self.message.emit("Choose a provider (or a provider's column in the day view) to book at a time.", 8_000)
+            return
+        self.runner.submit(
+            lambda: schedule.free_start_at(self.clinic, provider.id, moment),
+            lambda start: self._book_at_start(provider, start),
+            lambda error: self.message.emit(user_message(error), 8_000),
+            context=self,
+        )
+
+    def _book_at_start(self, provider: Provider, start: datetime | None) -> None:
+        if start is None:
+            self.message.emit("That time is not free: double click a free time, or use Next available.", 8_000)
+            return
+        self.open_booking(provider, start)
 
     def find_next_free(self, patient: Patient | None = None) -> NextFreeDialog:
         dialog = NextFreeDialog(self.runner, self.clinic, patient, self._window)

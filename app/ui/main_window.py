@@ -105,6 +105,7 @@ class MainWindow(QMainWindow):
         for grid in (self.week_view, self.day_view):
             grid.column_selected.connect(self._on_column_selected)
             grid.appointment_activated.connect(self.open_appointment)
+            grid.time_activated.connect(self.dialogs.book_at)
 
         self.picker = SlotPicker(self.runner, self.clinic)
         self.picker.book_requested.connect(self.dialogs.open_booking)

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, QSettings, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -390,3 +390,27 @@ def test_find_patient_books_for_the_chosen_patient_at_the_next_free_time(
     with qtbot.waitSignal(dialog.booked):
         qtbot.mouseClick(dialog.book_button, Qt.MouseButton.LeftButton)
     assert [(r.patient_id, r.starts_at) for r in live_appointments(engine)] == [(patient_id, at(TUESDAY, 8))]
+
+
+def test_a_double_click_on_a_free_time_books_there_and_on_a_taken_one_says_so(
+    qtbot, window, provider_id, patient_id, clinic
+):
+    booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 11)))
+    show(qtbot, window, TUESDAY, ViewMode.WEEK, provider_id)
+    grid = window.week_view
+    index = next(i for i, column in enumerate(grid._geometry.columns) if column.day == TUESDAY)
+
+    def point(hour: int, minute: int) -> QPoint:
+        x = grid._geometry.column_left(index) + 8 - grid.horizontalScrollBar().value()
+        y = grid._geometry.y(hour * 60 + minute) - grid.verticalScrollBar().value()
+        return QPoint(int(x), int(y))
+
+    qtbot.mouseDClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=point(10, 10))  # inside 10:00-10:30
+    qtbot.waitUntil(lambda: window.findChild(BookingDialog) is not None)
+    dialog = window.findChild(BookingDialog)
+    qtbot.waitUntil(lambda: dialog.time_combo.isEnabled())
+    assert dialog.time_combo.currentData(SlotRole) == at(TUESDAY, 10)
+    dialog.reject()
+
+    qtbot.mouseDClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=point(12, 30))  # lunch
+    qtbot.waitUntil(lambda: "not free" in window.statusBar().currentMessage())

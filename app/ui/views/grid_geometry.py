@@ -67,7 +67,7 @@ class GridGeometry:
     """The columns on the time axis, their edges across the width, and every block's rectangle and elided text."""
 
     def __init__(self, zone: ZoneInfo, font: QFont):
-        self._zone = zone
+        self.zone = zone
         self.columns: list[GridColumn] = []
         self.blocks: list[list[Block]] = []  # per column, in time order
         self.by_id: dict[int, Block] = {}
@@ -98,7 +98,7 @@ class GridGeometry:
     def set_columns(self, columns: list[GridColumn]) -> None:
         """Lay out `columns` on the time axis; `fit` then places them across a width."""
         self.columns = list(columns)
-        times = [column_times(column, self._zone) for column in self.columns]
+        times = [column_times(column, self.zone) for column in self.columns]
         self.hours = hour_span(times, DEFAULT_HOURS)
         # Today stands out among the days of a week; in a day view every column is the same day.
         self.several_days = len({column.day for column in self.columns}) > 1
@@ -121,6 +121,10 @@ class GridGeometry:
     def y(self, minutes: float) -> float:
         first, last = self.hours
         return (min(max(minutes, first * 60), last * 60) - first * 60) * HOUR_HEIGHT / 60
+
+    def minutes_at(self, y: float) -> float:
+        """The time of day (minutes after midnight) at height `y` of the content."""
+        return self.hours[0] * 60 + y * 60 / HOUR_HEIGHT
 
     def content_height(self) -> int:
         return (self.hours[1] - self.hours[0]) * HOUR_HEIGHT

@@ -6,7 +6,7 @@ columns come with their lanes worked out off the UI thread; each block's rectang
 pixels already painted and paints the strip revealed; a new selection repaints only the blocks it changes.
 """
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, Signal
@@ -74,6 +74,7 @@ class TimeGridView(QAbstractScrollArea):
     appointment_selected = Signal(int)  # appointment id: a click or the arrow keys
     appointment_activated = Signal(int)  # appointment id: double click or Enter
     column_selected = Signal(object)  # GridColumn the user clicked in, or moved the selection into
+    time_activated = Signal(object, object)  # GridColumn, aware datetime: a double click on a time with no block
 
     def __init__(self, theme: Theme, zone: ZoneInfo, parent: QWidget | None = None):
         super().__init__(parent)
@@ -401,11 +402,17 @@ class TimeGridView(QAbstractScrollArea):
         event.setAccepted(event.button() == Qt.MouseButton.LeftButton)  # the press already did the work
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
-        block = self._block_at(event.position().toPoint())
-        if event.button() == Qt.MouseButton.LeftButton and block is not None:
-            self.appointment_activated.emit(block.appointment.id)
-        else:
+        pos = event.position().toPoint()
+        block, index = self._block_at(pos), self._column_at(pos)
+        if event.button() != Qt.MouseButton.LeftButton:
             super().mouseDoubleClickEvent(event)
+        elif block is not None:
+            self.appointment_activated.emit(block.appointment.id)
+        elif index is not None:
+            column = self._geometry.columns[index]
+            minutes = self._geometry.minutes_at(pos.y() + self.verticalScrollBar().value())
+            moment = datetime.combine(column.day, time(0), tzinfo=self._geometry.zone) + timedelta(minutes=minutes)
+            self.time_activated.emit(column, moment)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
