@@ -210,9 +210,12 @@ class SlotPicker(QWidget):
     selection_changed = Signal(object)  # aware start time or None
     loaded = Signal()  # each load of free times finished, with slots or an error
 
-    def __init__(self, runner: TaskRunner, clinic: Clinic, parent=None, *, action_text: str = "Book…"):
+    def __init__(
+        self, runner: TaskRunner, clinic: Clinic, parent=None, *, action_text: str = "Book…", type_id: int | None = None
+    ):
         super().__init__(parent)
         self._runner, self._clinic = runner, clinic
+        self._type_id = type_id  # whose length the free times are for (None: the default type's)
         self._theme = in_use()
         self._provider: Provider | None = None
         self._day: date | None = None
@@ -418,10 +421,10 @@ class SlotPicker(QWidget):
 
     def _load(self) -> None:
         request = (self._provider, self._day)
-        clinic, (provider, day) = self._clinic, request
+        clinic, (provider, day), type_id = self._clinic, request, self._type_id
         self._set_loading(True)
         self._runner.submit(
-            lambda: schedule.free_slots(clinic, provider.id, day),
+            lambda: schedule.free_slots(clinic, provider.id, day, type_id),
             lambda slots: self._on_loaded(request, slots),
             lambda error: self._on_failed(request, error),
             context=self,

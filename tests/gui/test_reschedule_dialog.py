@@ -8,9 +8,10 @@ from PySide6.QtWidgets import QDateEdit, QDialog, QLabel, QPushButton
 
 from app.domain.models import BookingRequest
 from app.services import booking, schedule
+from app.services.providers import add_provider
 from app.ui.dialogs.reschedule_dialog import RescheduleDialog
 from app.ui.slot_picker import SlotGrid
-from tests.conftest import ZONE, new_patient
+from tests.conftest import WEEKDAY_HOURS, ZONE, new_patient
 
 TUESDAY = date(2030, 1, 8)
 WEDNESDAY = date(2030, 1, 9)
@@ -107,3 +108,26 @@ def test_a_refusal_is_shown_in_the_dialog_and_nothing_changes(qtbot, clinic, dia
     assert dialog.isVisible()
     still = schedule.schedule(clinic, TUESDAY, TUESDAY, appointment.provider_id, include_cancelled=True)
     assert [(row.id, row.starts_at) for row in still] == [(appointment.id, at(TUESDAY, 9))]
+
+
+def test_moving_to_another_provider_lands_in_the_database(qtbot, clinic, runner, appointment):
+    stand_in = add_provider(clinic, "Dr. Stand-in", WEEKDAY_HOURS)
+    booking.book(
+        clinic, BookingRequest(provider_id=stand_in, patient_id=new_patient(clinic, "Busy"), start=at(TUESDAY, 9))
+    )
+    provider = next(p for p in schedule.providers(clinic) if p.id == appointment.provider_id)
+    dialog = RescheduleDialog(runner, clinic, appointment, provider)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.provider_combo.count() == 2 and not dialog.picker.is_loading)
+
+    dialog.provider_combo.setCurrentIndex(1)
+    with qtbot.waitSignal(dialog.picker.loaded):
+        dialog.provider_combo.activated.emit(1)
+    assert dialog.picker.provider.id == stand_in
+    assert at(TUESDAY, 9) not in dialog.picker.free_times()  # the stand-in is busy then
+    assert dialog.picker.select_start(at(TUESDAY, 9, 30))
+    with qtbot.waitSignal(dialog.rescheduled):
+        qtbot.mouseClick(dialog.picker.book_button, Qt.MouseButton.LeftButton)
+    moved = schedule.appointment(clinic, appointment.id)
+    assert (moved.provider_id, moved.starts_at) == (stand_in, at(TUESDAY, 9, 30))

@@ -1,10 +1,11 @@
-"""Moving an appointment to another free time of the same provider, in one transaction."""
+"""Moving an appointment to another free time, of the same provider or another one, in one transaction."""
 
 from datetime import datetime
 
 from PySide6.QtCore import QDate, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
+    QComboBox,
     QDateEdit,
     QDialogButtonBox,
     QFrame,
@@ -17,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.errors import SlotTaken
 from app.live.changes import Change
-from app.services import booking
+from app.services import booking, schedule
 from app.services.context import Clinic
 from app.services.schedule import AppointmentView, Provider
 from app.ui.dates import clock, day_format
@@ -44,10 +45,15 @@ class RescheduleDialog(EditingDialog):
         self.setWindowTitle("Reschedule appointment")
         self.resize(380, 680)
 
-        self.picker = SlotPicker(runner, clinic, self, action_text="Move here")
+        self.picker = SlotPicker(runner, clinic, self, action_text="Move here", type_id=appointment.type_id)
         self.picker.book_requested.connect(self._move)
         self.picker.selection_changed.connect(self._on_time_picked)
         self._day_edit = self._make_day_edit(appointment)
+        self.provider_combo = QComboBox()
+        self.provider_combo.setAccessibleName("Provider to move to")
+        self.provider_combo.setToolTip("Another provider takes the appointment with their own length for its type")
+        self.provider_combo.addItem(provider.name, provider)
+        self.provider_combo.activated.connect(lambda _row: self._choose_provider(self.provider_combo.currentData()))
         self._day_row = self._day_chooser()
         self._status = QLabel()
         self._status.setWordWrap(True)
@@ -61,6 +67,7 @@ class RescheduleDialog(EditingDialog):
         layout.setSpacing(12)
         layout.addWidget(self.banner)
         layout.addWidget(self._current_card(appointment))
+        layout.addWidget(self.provider_combo)
         layout.addWidget(self._day_row)
         layout.addWidget(self.picker, 1)
         layout.addWidget(self._status)
@@ -72,6 +79,16 @@ class RescheduleDialog(EditingDialog):
         self.set_theme(in_use())
         self._show_day(self._day_edit.date())
         self._day_edit.dateChanged.connect(self._show_day)
+        self.runner.submit(lambda: schedule.providers(clinic), self._on_providers, self.show_failure, context=self)
+
+    def _on_providers(self, providers: list[Provider]) -> None:
+        for other in providers:
+            if other.id != self._provider.id:
+                self.provider_combo.addItem(other.name + (f" ({other.specialty})" if other.specialty else ""), other)
+
+    def _choose_provider(self, provider: Provider) -> None:
+        self._provider = provider
+        self._show_day(self._day_edit.date())
 
     def set_theme(self, current: Theme) -> None:
         super().set_theme(current)
@@ -144,9 +161,9 @@ class RescheduleDialog(EditingDialog):
         if start is not None:  # a new choice answers the last message; a vanished one does not
             self._answered()
 
-    def _move(self, _provider: Provider, start: datetime) -> None:
+    def _move(self, provider: Provider, start: datetime) -> None:
         clinic, appointment_id = self._clinic, self._appointment.id
-        self.save_with(lambda: booking.reschedule(clinic, appointment_id, start), self._on_moved)
+        self.save_with(lambda: booking.reschedule(clinic, appointment_id, start, provider.id), self._on_moved)
 
     def _on_moved(self, _none: None) -> None:
         self.rescheduled.emit(self._appointment.id)
