@@ -20,6 +20,7 @@ from app.ui.admin.types_dialog import AppointmentTypesDialog
 from app.ui.desk import Desk
 from app.ui.dialogs.appointment_dialog import AppointmentDialog
 from app.ui.dialogs.booking_dialog import BookingDialog
+from app.ui.dialogs.day_moves_dialog import DayMovesDialog
 from app.ui.dialogs.details_dialog import DetailsDialog
 from app.ui.dialogs.find_patient_dialog import FindPatientDialog
 from app.ui.dialogs.next_free_dialog import NextFreeDialog
@@ -107,6 +108,9 @@ class DialogLauncher(QObject):
             self.message.emit("That time is not free: double click a free time, or use Next available.", 8_000)
             return
         self.open_booking(provider, start)
+
+    def move_days(self) -> DayMovesDialog:
+        return self._open(DayMovesDialog(self.runner, self.clinic, self._window))
 
     def find_next_free(self, patient: Patient | None = None) -> NextFreeDialog:
         dialog = NextFreeDialog(self.runner, self.clinic, patient, self._window)

@@ -41,6 +41,9 @@ NOW_LINE_INTERVAL_MS = 30_000
 RETRY_READ_MS = 5_000
 
 
+DAY_MOVES_TIP = "Move a provider's appointments over some days to free colleagues; list whom to call"
+
+
 class MainWindow(QMainWindow):
     view_loaded = Signal()  # the shown view holds fresh data
     lock_requested = Signal()  # File → Lock: the desk hides its schedule until someone signs in
@@ -139,6 +142,14 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(self.new_action)
         file_menu.addAction(self.find_action)
+        self.day_moves_action = make_action(
+            self,
+            "Provider cannot come…",
+            None,
+            "Move a provider's days to colleagues, list whom to call",
+            self.dialogs.move_days,
+        )
+        file_menu.addAction(self.day_moves_action)
         file_menu.addSeparator()
         self.change_password_action = make_action(
             self,
@@ -197,6 +208,7 @@ class MainWindow(QMainWindow):
 
     def _show_write_block(self, block: str | None) -> None:
         self.new_action.setEnabled(block is None)
+        self.day_moves_action.setEnabled(block is None)
         self.picker.set_write_enabled(block is None and self.desk.can_book)
 
     def _show_access(self) -> None:
@@ -204,6 +216,7 @@ class MainWindow(QMainWindow):
         "not now", and the write block says why)."""
         can_book = self.desk.can_book
         self.new_action.setVisible(can_book)
+        self.day_moves_action.setVisible(can_book)
         self.picker.book_button.setVisible(can_book)
         self.picker.set_write_enabled(can_book and self.desk.write_block is None)
         permissions = self.desk.permissions

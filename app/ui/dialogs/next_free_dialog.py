@@ -22,6 +22,7 @@ from app.services.patients import Patient
 from app.services.rooms import Room
 from app.services.schedule import AppointmentType, Provider
 from app.ui.dates import clock, day_format, day_words
+from app.ui.labels import provider_label
 from app.ui.throttle import Throttle
 from app.ui.type_combo import TypeCombo
 from app.ui.workers import TaskRunner, user_message
@@ -104,8 +105,7 @@ class NextFreeDialog(QDialog):
         self.type_combo.fill(types)
         self._providers = {provider.id: provider for provider in providers}
         for provider in providers:
-            specialty = f" ({provider.specialty})" if provider.specialty else ""
-            self.provider_combo.addItem(provider.name + specialty, provider.id)
+            self.provider_combo.addItem(provider_label(provider), provider.id)
         self.search()
 
     def search(self) -> None:

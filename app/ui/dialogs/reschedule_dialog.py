@@ -23,6 +23,7 @@ from app.services.context import Clinic
 from app.services.schedule import AppointmentView, Provider
 from app.ui.dates import clock, day_format
 from app.ui.dialogs.editing_dialog import EditingDialog
+from app.ui.labels import provider_label
 from app.ui.navigation import ViewMode, title
 from app.ui.slot_picker import SlotPicker
 from app.ui.theme import Theme, in_use
@@ -84,7 +85,7 @@ class RescheduleDialog(EditingDialog):
     def _on_providers(self, providers: list[Provider]) -> None:
         for other in providers:
             if other.id != self._provider.id:
-                self.provider_combo.addItem(other.name + (f" ({other.specialty})" if other.specialty else ""), other)
+                self.provider_combo.addItem(provider_label(other), other)
 
     def _choose_provider(self, provider: Provider) -> None:
         self._provider = provider
