@@ -20,6 +20,7 @@ from app.services.access import GROUPS
 from app.services.schedule import AppointmentView
 from app.ui.actions import make_action
 from app.ui.admin_menu import AdminMenu
+from app.ui.calendar_menu import CalendarMenu
 from app.ui.desk import Desk
 from app.ui.dialog_launcher import DialogLauncher
 from app.ui.dialogs.appointment_dialog import AppointmentDialog
@@ -58,6 +59,7 @@ class MainWindow(QMainWindow):
         self.runner = runner if runner is not None else TaskRunner(self)
         self.desk = Desk(runtime, self.runner, self)
         self.dialogs = DialogLauncher(self.desk, self)
+        self.calendar_menu = CalendarMenu(self.dialogs, self.desk, self)
         self.themes = ThemeMenu(self.settings, self)
         self.data: MonthData | GridData | None = None
         self.mode = _saved_mode(self.settings.value("view/mode"))
@@ -109,6 +111,7 @@ class MainWindow(QMainWindow):
             grid.column_selected.connect(self._on_column_selected)
             grid.appointment_activated.connect(self.open_appointment)
             grid.time_activated.connect(self.dialogs.book_at)
+            grid.context_requested.connect(self._open_calendar_menu)
 
         self.picker = SlotPicker(self.runner, self.clinic)
         self.picker.book_requested.connect(self.dialogs.open_booking)
@@ -393,6 +396,10 @@ class MainWindow(QMainWindow):
         if appointment is None:
             return None
         return self.dialogs.show_appointment(appointment)
+
+    def _open_calendar_menu(self, appointment_id: int | None, where, at) -> None:
+        appointments = self.data.appointments if isinstance(self.data, GridData) else {}
+        self.calendar_menu.open_for(appointments.get(appointment_id), where, at)
 
     def _go_to_appointment(self, appointment: AppointmentView) -> None:
         self.go_to(self.clinic.local(appointment.starts_at).date(), ViewMode.DAY)

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, QSettings, Qt
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtGui import QContextMenuEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -13,9 +13,11 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QLineEdit,
+    QMenu,
     QToolBar,
     QWidget,
 )
+from sqlalchemy import text
 
 from app.domain.models import BookingRequest
 from app.services import booking
@@ -392,25 +394,63 @@ def test_find_patient_books_for_the_chosen_patient_at_the_next_free_time(
     assert [(r.patient_id, r.starts_at) for r in live_appointments(engine)] == [(patient_id, at(TUESDAY, 8))]
 
 
+def grid_point(grid: TimeGridView, day: date, hour: int, minute: int) -> QPoint:
+    """Where a time of a day's column is in the grid's viewport."""
+    index = next(i for i, column in enumerate(grid._geometry.columns) if column.day == day)
+    x = grid._geometry.column_left(index) + 8 - grid.horizontalScrollBar().value()
+    y = grid._geometry.y(hour * 60 + minute) - grid.verticalScrollBar().value()
+    return QPoint(int(x), int(y))
+
+
 def test_a_double_click_on_a_free_time_books_there_and_on_a_taken_one_says_so(
     qtbot, window, provider_id, patient_id, clinic
 ):
     booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 11)))
     show(qtbot, window, TUESDAY, ViewMode.WEEK, provider_id)
     grid = window.week_view
-    index = next(i for i, column in enumerate(grid._geometry.columns) if column.day == TUESDAY)
-
-    def point(hour: int, minute: int) -> QPoint:
-        x = grid._geometry.column_left(index) + 8 - grid.horizontalScrollBar().value()
-        y = grid._geometry.y(hour * 60 + minute) - grid.verticalScrollBar().value()
-        return QPoint(int(x), int(y))
-
-    qtbot.mouseDClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=point(10, 10))  # inside 10:00-10:30
+    qtbot.mouseDClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=grid_point(grid, TUESDAY, 10, 10))
     qtbot.waitUntil(lambda: window.findChild(BookingDialog) is not None)
     dialog = window.findChild(BookingDialog)
     qtbot.waitUntil(lambda: dialog.time_combo.isEnabled())
     assert dialog.time_combo.currentData(SlotRole) == at(TUESDAY, 10)
     dialog.reject()
 
-    qtbot.mouseDClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=point(12, 30))  # lunch
+    qtbot.mouseDClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=grid_point(grid, TUESDAY, 12, 30))  # lunch
     qtbot.waitUntil(lambda: "not free" in window.statusBar().currentMessage())
+
+
+def right_click(grid: TimeGridView, pos: QPoint) -> None:
+    event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, grid.viewport().mapToGlobal(pos))
+    QApplication.sendEvent(grid.viewport(), event)
+
+
+def menu_action(window, text: str):
+    menus = [menu for menu in window.findChildren(QMenu) if menu.isVisible()]
+    return next(action for menu in menus for action in menu.actions() if action.text() == text)
+
+
+def test_right_click_menus_check_in_an_appointment_and_book_an_empty_time(
+    qtbot, window, engine, clinic, provider_id, patient_id
+):
+    booked = booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 9)))
+    show(qtbot, window, TUESDAY, ViewMode.WEEK, provider_id)
+    grid = window.week_view
+    right_click(grid, grid_point(grid, TUESDAY, 9, 10))
+    texts = [a.text() for m in window.findChildren(QMenu) if m.isVisible() for a in m.actions()]
+    assert texts == ["Details…", "Check in", "Reschedule…", "Type and notes…", "Cancel appointment…"]
+    menu_action(window, "Check in").trigger()
+    qtbot.waitUntil(lambda: booking_status(engine, booked) == "checked_in")
+    for menu in window.findChildren(QMenu):
+        menu.close()
+
+    right_click(grid, grid_point(grid, TUESDAY, 14, 5))
+    menu_action(window, "Book here…").trigger()
+    qtbot.waitUntil(lambda: window.findChild(BookingDialog) is not None)
+    dialog = window.findChild(BookingDialog)
+    qtbot.waitUntil(lambda: dialog.time_combo.isEnabled())
+    assert dialog.time_combo.currentData(SlotRole) == at(TUESDAY, 14)
+
+
+def booking_status(engine, appointment_id: int) -> str:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT status FROM appointments WHERE id = :id"), {"id": appointment_id}).scalar_one()

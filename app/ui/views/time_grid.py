@@ -13,6 +13,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
+    QContextMenuEvent,
     QHelpEvent,
     QKeyEvent,
     QMouseEvent,
@@ -75,6 +76,8 @@ class TimeGridView(QAbstractScrollArea):
     appointment_activated = Signal(int)  # appointment id: double click or Enter
     column_selected = Signal(object)  # GridColumn the user clicked in, or moved the selection into
     time_activated = Signal(object, object)  # GridColumn, aware datetime: a double click on a time with no block
+    # appointment id or None, (GridColumn, aware datetime) or None, global position: a right click
+    context_requested = Signal(object, object, object)
 
     def __init__(self, theme: Theme, zone: ZoneInfo, parent: QWidget | None = None):
         super().__init__(parent)
@@ -403,16 +406,29 @@ class TimeGridView(QAbstractScrollArea):
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         pos = event.position().toPoint()
-        block, index = self._block_at(pos), self._column_at(pos)
+        block = self._block_at(pos)
         if event.button() != Qt.MouseButton.LeftButton:
             super().mouseDoubleClickEvent(event)
         elif block is not None:
             self.appointment_activated.emit(block.appointment.id)
-        elif index is not None:
-            column = self._geometry.columns[index]
-            minutes = self._geometry.minutes_at(pos.y() + self.verticalScrollBar().value())
-            moment = datetime.combine(column.day, time(0), tzinfo=self._geometry.zone) + timedelta(minutes=minutes)
-            self.time_activated.emit(column, moment)
+        elif (where := self._time_at(pos)) is not None:
+            self.time_activated.emit(*where)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        block = self._block_at(event.pos())  # in the viewport's coordinates, as for the mouse
+        if block is not None:
+            self._select(block)
+        where = None if block is not None else self._time_at(event.pos())
+        self.context_requested.emit(block.appointment.id if block else None, where, event.globalPos())
+
+    def _time_at(self, pos: QPoint) -> tuple[GridColumn, datetime] | None:
+        """The column and the moment at `pos` (viewport coordinates), if it is in a column."""
+        index = self._column_at(pos)
+        if index is None:
+            return None
+        column = self._geometry.columns[index]
+        minutes = self._geometry.minutes_at(pos.y() + self.verticalScrollBar().value())
+        return column, datetime.combine(column.day, time(0), tzinfo=self._geometry.zone) + timedelta(minutes=minutes)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
