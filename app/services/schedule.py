@@ -71,9 +71,19 @@ def free_start_at(clinic: Clinic, provider_id: int, moment: datetime, type_id: i
     """The start of the provider's grid position that holds `moment` (a click on the calendar), if an appointment of
     `type_id` (None: the default type) can be booked there; else None."""
     rules = _day_rules(clinic, provider_id, clinic.local(moment).date(), type_id)
-    cells = [cell for cell in slot_grid(rules.day, rules.blocks, clinic.zone) if cell.start <= moment < cell.end]
-    free = {span.start for span in rules.free_spans(clinic.now(), clinic.horizon_end())}
-    return next((cell.start for cell in cells if cell.start in free), None)
+    start = _grid_start(rules, moment)
+    return start if start in {span.start for span in rules.free_spans(clinic.now(), clinic.horizon_end())} else None
+
+
+def grid_start_at(clinic: Clinic, provider_id: int, moment: datetime) -> datetime | None:
+    """The start of the provider's grid position that holds `moment` (where a dragged appointment was dropped),
+    free or not; None outside their hours."""
+    return _grid_start(_day_rules(clinic, provider_id, clinic.local(moment).date(), None), moment)
+
+
+def _grid_start(rules: ProviderDay, moment: datetime) -> datetime | None:
+    cells = slot_grid(rules.day, rules.blocks, rules.zone)
+    return next((cell.start for cell in cells if cell.start <= moment < cell.end), None)
 
 
 def _range_params(clinic: Clinic, first_day: date, last_day: date, provider_id: int | None) -> dict:

@@ -8,7 +8,8 @@ from typing import TypeVar
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QDialog, QWidget
 
-from app.services import schedule, staff
+from app.domain.errors import InvalidInput
+from app.services import booking, schedule, staff
 from app.services.patients import Patient
 from app.services.schedule import AppointmentView, Provider
 from app.ui.admin.audit_dialog import AuditDialog
@@ -111,6 +112,26 @@ class DialogLauncher(QObject):
 
     def move_days(self) -> DayMovesDialog:
         return self._open(DayMovesDialog(self.runner, self.clinic, self._window))
+
+    def move_by_drop(self, appointment: AppointmentView, column: GridColumn, moment: datetime) -> None:
+        """An appointment's block dropped on the calendar: move it to the grid position there, of the column's
+        provider (else its own), in one atomic move; a refused move leaves it where it was and says why."""
+        if not self.desk.can_book:
+            return
+        clinic, provider_id = self.clinic, column.provider_id or appointment.provider_id
+
+        def move() -> None:
+            start = schedule.grid_start_at(clinic, provider_id, moment)
+            if start is None:
+                raise InvalidInput.single("start", "is outside the provider's working hours")
+            booking.reschedule(clinic, appointment.id, start, provider_id)
+
+        self.runner.submit(
+            move,
+            lambda _none: self.message.emit(f"{appointment.patient_name}'s appointment moved.", 5_000),
+            lambda error: self.message.emit(f"Not moved: {user_message(error)}", 10_000),
+            context=self,
+        )
 
     def find_next_free(self, patient: Patient | None = None) -> NextFreeDialog:
         dialog = NextFreeDialog(self.runner, self.clinic, patient, self._window)

@@ -112,6 +112,7 @@ class MainWindow(QMainWindow):
             grid.appointment_activated.connect(self.open_appointment)
             grid.time_activated.connect(self.dialogs.book_at)
             grid.context_requested.connect(self._open_calendar_menu)
+            grid.move_requested.connect(self._move_by_drop)
 
         self.picker = SlotPicker(self.runner, self.clinic)
         self.picker.book_requested.connect(self.dialogs.open_booking)
@@ -392,14 +393,18 @@ class MainWindow(QMainWindow):
         self.dialogs.open_booking(self.picker.provider, self.picker.selected_start)
 
     def open_appointment(self, appointment_id: int) -> AppointmentDialog | None:
-        appointment = self.data.appointments.get(appointment_id) if isinstance(self.data, GridData) else None
-        if appointment is None:
-            return None
-        return self.dialogs.show_appointment(appointment)
+        appointment = self._shown(appointment_id)
+        return None if appointment is None else self.dialogs.show_appointment(appointment)
 
     def _open_calendar_menu(self, appointment_id: int | None, where, at) -> None:
-        appointments = self.data.appointments if isinstance(self.data, GridData) else {}
-        self.calendar_menu.open_for(appointments.get(appointment_id), where, at)
+        self.calendar_menu.open_for(self._shown(appointment_id), where, at)
+
+    def _move_by_drop(self, appointment_id: int, column: GridColumn, moment) -> None:
+        if (appointment := self._shown(appointment_id)) is not None:
+            self.dialogs.move_by_drop(appointment, column, moment)
+
+    def _shown(self, appointment_id: int | None) -> AppointmentView | None:
+        return self.data.appointments.get(appointment_id) if isinstance(self.data, GridData) else None
 
     def _go_to_appointment(self, appointment: AppointmentView) -> None:
         self.go_to(self.clinic.local(appointment.starts_at).date(), ViewMode.DAY)

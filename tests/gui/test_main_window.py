@@ -34,7 +34,7 @@ from app.ui.models.slot_model import SlotRole
 from app.ui.navigation import ViewMode
 from app.ui.views.month_view import MonthView
 from app.ui.views.time_grid import TimeGridView
-from tests.conftest import NOW, ZONE
+from tests.conftest import NOW, ZONE, new_patient
 from tests.gui.desks import TUESDAY, Desk, at, live_appointments, settle, show
 
 
@@ -454,3 +454,47 @@ def test_right_click_menus_check_in_an_appointment_and_book_an_empty_time(
 def booking_status(engine, appointment_id: int) -> str:
     with engine.connect() as conn:
         return conn.execute(text("SELECT status FROM appointments WHERE id = :id"), {"id": appointment_id}).scalar_one()
+
+
+def drag(qtbot, grid: TimeGridView, start: QPoint, end: QPoint) -> None:
+    """Press on `start`, move to `end` in steps, release there, as a hand on the mouse does."""
+    viewport = grid.viewport()
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=start)
+    for step in range(1, 6):
+        at = start + (end - start) * step / 5
+        move = QMouseEvent(
+            QEvent.Type.MouseMove,
+            QPointF(at),
+            QPointF(viewport.mapToGlobal(at)),
+            Qt.MouseButton.NoButton,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+        )
+        QApplication.sendEvent(viewport, move)
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=end)
+
+
+def test_dragging_an_appointment_moves_it_and_a_refused_drop_says_why(
+    qtbot, window, engine, clinic, provider_id, patient_id
+):
+    moved = booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 9)))
+    booking.book(
+        clinic, BookingRequest(provider_id=provider_id, patient_id=new_patient(clinic, "Bea"), start=at(TUESDAY, 14))
+    )
+    show(qtbot, window, TUESDAY, ViewMode.WEEK, provider_id)
+    grid = window.week_view
+    drag(qtbot, grid, grid_point(grid, TUESDAY, 9, 10), grid_point(grid, TUESDAY, 11, 10))  # grabbed 10 minutes in
+    qtbot.waitUntil(lambda: booking_start(engine, moved) == at(TUESDAY, 11))
+    qtbot.waitUntil(lambda: "moved" in window.statusBar().currentMessage())
+
+    qtbot.waitUntil(lambda: grid.appointment_at(grid_point(grid, TUESDAY, 11, 10)) == moved)  # the view follows
+    drag(qtbot, grid, grid_point(grid, TUESDAY, 11, 10), grid_point(grid, TUESDAY, 14, 10))  # onto Bea
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Not moved:"))
+    assert booking_start(engine, moved) == at(TUESDAY, 11)
+
+
+def booking_start(engine, appointment_id: int):
+    with engine.connect() as conn:
+        return conn.execute(
+            text("SELECT starts_at FROM appointments WHERE id = :id"), {"id": appointment_id}
+        ).scalar_one()

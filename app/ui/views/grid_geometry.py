@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
+from PySide6.QtCore import QLineF, QPoint, QPointF, QRectF, QSizeF, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QFontMetricsF
 
 from app.services.schedule import AppointmentView
@@ -55,6 +55,18 @@ class Block:
     rect: QRectF = field(init=False)
     edge: QRectF = field(init=False)  # the solid type-coloured strip on the left
     text: BlockText | None = field(init=False)
+
+
+@dataclass
+class BlockDrag:
+    """An appointment's block being dragged: where in it the mouse took it, and (once it moved far enough to be a
+    drag) where its top-left is now, in the content's coordinates."""
+
+    appointment_id: int
+    grab: QPointF
+    size: QSizeF
+    pressed_at: QPoint
+    top_left: QPointF | None = None
 
 
 @dataclass

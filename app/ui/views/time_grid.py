@@ -24,7 +24,7 @@ from PySide6.QtGui import (
     QResizeEvent,
     QShowEvent,
 )
-from PySide6.QtWidgets import QAbstractScrollArea, QFrame, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QFrame, QWidget
 
 from app.services.schedule import AppointmentView
 from app.ui.dates import DAY_IN_MONTH, clock, day_words
@@ -40,6 +40,7 @@ from app.ui.views.grid_geometry import (
     MIN_COLUMN_WIDTH,
     TEXT_PADDING,
     Block,
+    BlockDrag,
     GridGeometry,
     initials,
 )
@@ -78,6 +79,7 @@ class TimeGridView(QAbstractScrollArea):
     time_activated = Signal(object, object)  # GridColumn, aware datetime: a double click on a time with no block
     # appointment id or None, (GridColumn, aware datetime) or None, global position: a right click
     context_requested = Signal(object, object, object)
+    move_requested = Signal(int, object, object)  # appointment id, GridColumn, aware datetime: a block dropped there
 
     def __init__(self, theme: Theme, zone: ZoneInfo, parent: QWidget | None = None):
         super().__init__(parent)
@@ -85,6 +87,7 @@ class TimeGridView(QAbstractScrollArea):
         self._zone = zone
         self._geometry = GridGeometry(zone, self.font())
         self._selected: int | None = None
+        self._drag: BlockDrag | None = None
         self._now: datetime | None = None
         self._pending_hour: int | None = None
         self._type_brushes: dict[tuple[str, bool], tuple[QBrush, QBrush]] = {}  # (type colour, faded) -> fill, edge
@@ -246,6 +249,10 @@ class TimeGridView(QAbstractScrollArea):
         blocks = [block for index in shown for block in self._geometry.blocks[index] if block.rect.intersects(area)]
         self._paint_blocks(painter, blocks)
         self._paint_now_line(painter, shown)
+        if self._drag is not None and self._drag.top_left is not None:
+            painter.setPen(QPen(c("accent"), 2, Qt.PenStyle.DashLine))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(QRectF(self._drag.top_left, self._drag.size), RADIUS, RADIUS)
         painter.restore()
         if exposed.left() < AXIS_WIDTH:
             self._paint_axis(painter, offset.y())
@@ -400,9 +407,26 @@ class TimeGridView(QAbstractScrollArea):
         self._select(block)
         if index is not None:
             self.column_selected.emit(self._geometry.columns[index])
+        if block is not None:
+            grab = QPointF(pos) + self._scroll_offset() - block.rect.topLeft()
+            self._drag = BlockDrag(block.appointment.id, grab, block.rect.size(), pos)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        drag, pos = self._drag, event.position().toPoint()
+        if drag is None or not event.buttons() & Qt.MouseButton.LeftButton:
+            return
+        if drag.top_left is not None or (pos - drag.pressed_at).manhattanLength() >= QApplication.startDragDistance():
+            drag.top_left = QPointF(pos) + self._scroll_offset() - drag.grab
+            self.viewport().update()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        event.setAccepted(event.button() == Qt.MouseButton.LeftButton)  # the press already did the work
+        drag, self._drag = self._drag, None
+        if drag is not None and drag.top_left is not None:  # dropped: its top is the time it moves to
+            self.viewport().update()  # the block stays where it is until the move is made
+            top = round(drag.top_left.y() - self._scroll_offset().y())
+            if (where := self._time_at(QPoint(event.position().toPoint().x(), top))) is not None:
+                self.move_requested.emit(drag.appointment_id, *where)
+        event.setAccepted(event.button() == Qt.MouseButton.LeftButton)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         pos = event.position().toPoint()
