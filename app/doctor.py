@@ -464,6 +464,25 @@ def check_schedule_fits(findings: Findings) -> Result:
     return ok(f"every upcoming appointment lies inside its provider's hours, read in {zone.key}")
 
 
+def check_clinic_zone(findings: Findings) -> Result:
+    """Whether the database knows the clinic's zone (it checks working hours in it) and it is this desk's."""
+    if findings.conn.execute(text("SELECT to_regclass('public.clinic_settings')")).scalar_one() is None:
+        return ok("no schema with the clinic's zone yet: nothing to check")
+    recorded, zone = migrate.recorded_zone(findings.conn), findings.settings.clinic_timezone.key
+    if recorded is None:
+        return warn(
+            "the database does not know the clinic's time zone, so it leaves the working hours to the desks",
+            "as the database's owner, with clinic_timezone set: `clinic-scheduler db upgrade`",
+        )
+    if recorded != zone:
+        return fail(
+            f"the database checks working hours in {recorded}, this desk reads them in {zone}: it refuses bookings"
+            " this desk offers",
+            f"set clinic_timezone (or CLINIC_TIMEZONE) to {recorded} on this desk",
+        )
+    return ok(f"the database checks working hours in {zone}, as this desk reads them")
+
+
 def check_live_updates(findings: Findings) -> Result:
     channel, payload = f"clinic_doctor_{uuid.uuid4().hex[:12]}", uuid.uuid4().hex
     with _plain_connection(findings, "doctor listen") as listener:
@@ -520,6 +539,7 @@ CHECKS = [
     Check("staff accounts", check_staff_management, needs="conn"),
     Check("session limits", check_session_limits, needs="conn"),
     Check("schedule", check_schedule_fits, needs="conn"),
+    Check("clinic zone", check_clinic_zone, needs="conn"),
     Check("live updates", check_live_updates, needs="conn"),
     Check("clock", check_clock, needs="conn"),
 ]

@@ -33,6 +33,7 @@ CHECKS = [
     "staff accounts",
     "session limits",
     "schedule",
+    "clinic zone",
     "live updates",
     "clock",
 ]
@@ -269,3 +270,21 @@ def test_a_login_in_no_clinic_group_is_told_the_grant_and_the_grant_suffices(cli
     assert booked.code == 0, booked.err
     cancelled = run_one(env, "cancel", "--appointment", booked.out.strip())
     assert cancelled.code == 0, cancelled.err
+
+
+def test_the_clinic_zone_the_database_checks_hours_in_is_this_desk_s(cli_env, engine):
+    _, lines = doctor(cli_env)
+    assert (
+        lines["clinic zone"].status == "warn" and "does not know the clinic's time zone" in lines["clinic zone"].finding
+    )
+    migrate.upgrade(engine, zone=ZoneInfo("Europe/Berlin"))  # as `db upgrade` does with a configured zone
+    _, lines = doctor(cli_env)
+    assert lines["clinic zone"] == Line(
+        "ok", "the database checks working hours in Europe/Berlin, as this desk reads them"
+    )
+    result, lines = doctor({**cli_env, "CLINIC_TIMEZONE": "Asia/Tokyo"})
+    assert lines["clinic zone"].status == "FAIL" and "Europe/Berlin, this desk reads them in Asia/Tokyo" in (
+        lines["clinic zone"].finding
+    )
+    assert "set clinic_timezone (or CLINIC_TIMEZONE) to Europe/Berlin" in lines["clinic zone"].advice
+    assert result.code == 1
