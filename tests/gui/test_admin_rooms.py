@@ -24,7 +24,7 @@ def test_add_a_room_then_taking_a_booked_one_out_of_use_is_refused_with_the_list
     qtbot.keyClicks(dialog.name_edit, "Procedure 1")
     qtbot.keyClicks(dialog.kind_edit, "procedure room")
     click(qtbot, dialog.save_button)
-    qtbot.waitUntil(lambda: dialog.room_list.count() == 1 and not runner.busy)
+    qtbot.waitUntil(lambda: dialog.item_list.count() == 1 and not runner.busy)
     [room] = rooms.list_rooms(clinic)
     assert (room.name, room.kind, room.active) == ("Procedure 1", "procedure room", True)
 

@@ -25,7 +25,7 @@ def open_dialog(qtbot, runner, clinic):
         dialog = AppointmentTypesDialog(runner, clinic)
         qtbot.addWidget(dialog)
         dialog.show()
-        qtbot.waitUntil(lambda: dialog.type_list.count() == 3)
+        qtbot.waitUntil(lambda: dialog.item_list.count() == 3)
         idle(qtbot, dialog, runner)
         return dialog
 
@@ -42,8 +42,8 @@ def click(qtbot, button) -> None:
 
 
 def choose(dialog: AppointmentTypesDialog, code: str) -> None:
-    row = next(r for r in range(dialog.type_list.count()) if f"({code})" in dialog.type_list.item(r).text())
-    dialog.type_list.setCurrentRow(row)
+    row = next(r for r in range(dialog.item_list.count()) if f"({code})" in dialog.item_list.item(r).text())
+    dialog.item_list.setCurrentRow(row)
 
 
 def answer_colour(monkeypatch, colour: str | None) -> list[str]:
@@ -74,7 +74,7 @@ def test_add_a_type_with_a_colour(qtbot, runner, engine, open_dialog, monkeypatc
         click(qtbot, dialog.save_button)
     idle(qtbot, dialog, runner)
     assert ("vaccination", "Vaccination", "#aa33cc", False) in types(engine)
-    qtbot.waitUntil(lambda: dialog.type_list.count() == 4 and dialog.code_edit.text() == "vaccination")
+    qtbot.waitUntil(lambda: dialog.item_list.count() == 4 and dialog.code_edit.text() == "vaccination")
 
 
 def test_edit_a_type_and_make_it_the_default(qtbot, runner, engine, open_dialog, monkeypatch):
@@ -127,7 +127,7 @@ def test_removing_an_unused_type_asks_first(qtbot, runner, engine, open_dialog, 
         click(qtbot, dialog.remove_button)
     idle(qtbot, dialog, runner)
     assert [code for code, *_rest in types(engine)] == ["consultation", "follow_up"]
-    qtbot.waitUntil(lambda: dialog.type_list.count() == 2)
+    qtbot.waitUntil(lambda: dialog.item_list.count() == 2)
 
 
 def test_a_code_in_use_is_shown_at_the_code(qtbot, runner, engine, open_dialog):
@@ -172,7 +172,7 @@ def test_a_type_s_length_and_buffer_are_edited_and_shown_in_the_list(qtbot, runn
         click(qtbot, dialog.save_button)
     idle(qtbot, dialog, runner)
     assert lengths(engine, "procedure") == (60, 15)
-    qtbot.waitUntil(lambda: any("60 min + 15 · procedure room" in dialog.type_list.item(r).text() for r in range(3)))
+    qtbot.waitUntil(lambda: any("60 min + 15 · procedure room" in dialog.item_list.item(r).text() for r in range(3)))
 
 
 def test_the_length_keeps_to_its_range(open_dialog):

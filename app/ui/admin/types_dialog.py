@@ -6,15 +6,12 @@ A type in use cannot be removed: the refusal lists the appointments that still u
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor, QIcon
 from PySide6.QtWidgets import (
     QCheckBox,
     QColorDialog,
-    QFormLayout,
-    QHBoxLayout,
     QLineEdit,
-    QListWidget,
     QListWidgetItem,
     QMessageBox,
     QPushButton,
@@ -35,15 +32,14 @@ from app.live.changes import Change
 from app.services import appointment_types
 from app.services.appointment_types import AppointmentTypeSetup
 from app.services.context import Clinic
-from app.ui.admin.refusals import AffectedList, by_field
-from app.ui.admin.widgets import button, lay_out_list_and_editor, list_column, select_row_quietly
+from app.ui.admin.list_editor import ListEditorDialog
+from app.ui.admin.refusals import by_field
+from app.ui.admin.widgets import button
 from app.ui.dialogs.appointment_dialog import confirm
-from app.ui.dialogs.editing_dialog import EditingDialog
-from app.ui.dialogs.field_errors import FieldErrors, InlineError, model_errors, stacked
+from app.ui.dialogs.field_errors import model_errors
 from app.ui.icons import type_dot
-from app.ui.theme import in_use
 from app.ui.throttle import Throttle
-from app.ui.workers import TaskRunner, user_message
+from app.ui.workers import TaskRunner
 
 NEW_COLOR = "#2563eb"
 LENGTH_TIP = "How long an appointment of this type lasts (a provider may have their own); for bookings from now on"
@@ -75,34 +71,15 @@ def _minutes_box(name: str, low: int, high: int, tooltip: str) -> QSpinBox:
     return box
 
 
-class AppointmentTypesDialog(EditingDialog):
-    REFUSALS_JOINED_BY = "\n"  # one refusal a line
+class AppointmentTypesDialog(ListEditorDialog):
     changed = Signal()  # after any save that went through
 
     def __init__(self, runner: TaskRunner, clinic: Clinic, parent: QWidget | None = None):
-        super().__init__(runner, parent)
-        self._clinic = clinic
-        self._types: list[AppointmentTypeSetup] = []
-        self._adding = False
-        self._refusals: dict[str, str] = {}
-        self._color = NEW_COLOR
+        super().__init__(
+            runner, clinic, parent, title="Appointment types", name="types_dialog", size=(920, 460),
+            list_name="Appointment types", add_text="Add type", list_width=470,
+        )  # fmt: skip
         self._live_reload = Throttle(self, self._reload_list)
-        self.field_errors = FieldErrors()
-
-        self.setWindowTitle("Appointment types")
-        self.setObjectName("types_dialog")
-        self.type_list = QListWidget()
-        self.type_list.setAccessibleName("Appointment types")
-        self.type_list.setMinimumWidth(470)
-        self.type_list.currentItemChanged.connect(lambda item, _prev: self._on_chosen(item))
-        self.add_button = button("Add type")
-        self.add_button.clicked.connect(self.start_new_type)
-        items = list_column(self.type_list, self.add_button)
-        self.close_button = lay_out_list_and_editor(self, self.banner, items, self._build_editor())
-        self.resize(920, 460)
-        self.set_theme(in_use())
-        self._show_type(None)
-        self._load()
 
     def _build_editor(self) -> QVBoxLayout:
         self.code_edit = QLineEdit()
@@ -123,10 +100,10 @@ class AppointmentTypesDialog(EditingDialog):
         self.room_edit.setToolTip("A booking of this type also takes a free room of this kind (Admin > Rooms)")
         self.default_check = QCheckBox("Default for new bookings")
         self.default_check.setAccessibleName("Default")
-        self.form = QWidget()
-        form = QFormLayout(self.form)
-        form.setContentsMargins(0, 0, 0, 0)
-        for field, caption, widget in (
+        self.remove_button = button("Remove")
+        self.remove_button.setToolTip("Remove this type (only while no appointment uses it)")
+        self.remove_button.clicked.connect(self.remove_type)
+        rows = [
             ("code", "&Code", self.code_edit),
             ("name", "&Name", self.name_edit),
             ("color", "C&olour", self.color_button),
@@ -134,81 +111,24 @@ class AppointmentTypesDialog(EditingDialog):
             ("buffer_minutes", "&Buffer after", self.buffer_spin),
             ("room_kind", "&Room needed", self.room_edit),
             ("is_default", "", self.default_check),
-        ):
-            error = InlineError(caption.replace("&", "") or "Default")
-            self.field_errors.add(field, widget, error)
-            form.addRow(caption, stacked(widget, error, spacing=2))
-        self.affected = AffectedList()
-        form.addRow("", self.affected)
+        ]
+        editor = self._editor(rows, [self.remove_button])
         for edit, field in ((self.code_edit, "code"), (self.name_edit, "name"), (self.room_edit, "room_kind")):
             edit.textEdited.connect(lambda _text, f=field: self._edited(f))
         self.default_check.toggled.connect(lambda _on: self._edited("is_default"))
         for spin, field in ((self.minutes_spin, "minutes"), (self.buffer_spin, "buffer_minutes")):
             spin.valueChanged.connect(lambda _value, f=field: self._edited(f))
-
-        self.remove_button = button("Remove")
-        self.remove_button.setToolTip("Remove this type (only while no appointment uses it)")
-        self.remove_button.clicked.connect(self.remove_type)
-        self.save_button = button("Save", primary=True)
-        self.save_button.clicked.connect(self.save)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.remove_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.save_button)
-        editor = QVBoxLayout()
-        editor.addWidget(self.form)
-        editor.addStretch(1)
-        editor.addLayout(buttons)
         return editor
 
-    # --- loading ------------------------------------------------------------------------------------------------
+    # --- the records -------------------------------------------------------------------------------------------
 
-    def _load(self, select: int | None = None, *, refill: bool = True) -> None:
-        """Read the types; select `select` (else keep the selection) and, with `refill`, show it in the form."""
-        wanted = select if select is not None else self.selected_id
-        self.runner.submit(
-            lambda: appointment_types.list_types(self._clinic),
-            lambda found: self._on_types(found, wanted, refill),
-            self._on_load_failed,
-            context=self,
-            key=f"types-{id(self)}",
-        )
+    def _read(self) -> list[AppointmentTypeSetup]:
+        return appointment_types.list_types(self._clinic)
 
-    def _on_types(self, found: list[AppointmentTypeSetup], select: int | None, refill: bool) -> None:
-        self._types = found
-        self.type_list.blockSignals(True)
-        self.type_list.clear()
-        for kind in found:
-            item = QListWidgetItem(QIcon(type_dot(kind.color, 12)), _label(kind))
-            item.setData(Qt.ItemDataRole.UserRole, kind.id)
-            self.type_list.addItem(item)
-        self.type_list.blockSignals(False)
-        ids = [kind.id for kind in found]
-        if self._adding or not ids:
-            return
-        chosen = select if select in ids else ids[0]
-        select_row_quietly(self.type_list, ids.index(chosen))
-        if refill or chosen != select:
-            self._show_type(self._selected())
-        self.refresh()
+    def _list_item(self, kind: AppointmentTypeSetup) -> QListWidgetItem:
+        return QListWidgetItem(QIcon(type_dot(kind.color, 12)), _label(kind))
 
-    def _on_load_failed(self, error: BaseException) -> None:
-        self.banner.show_message(user_message(error))
-
-    @property
-    def selected_id(self) -> int | None:
-        item = self.type_list.currentItem()
-        return None if item is None else item.data(Qt.ItemDataRole.UserRole)
-
-    def _selected(self) -> AppointmentTypeSetup | None:
-        return next((kind for kind in self._types if kind.id == self.selected_id), None)
-
-    def _on_chosen(self, item: QListWidgetItem | None) -> None:
-        if item is not None:
-            self._adding = False
-            self._show_type(self._selected())
-
-    def _show_type(self, kind: AppointmentTypeSetup | None) -> None:
+    def _show(self, kind: AppointmentTypeSetup | None) -> None:
         self._refusals.clear()
         self.affected.hide()
         self.code_edit.setText(kind.code if kind else "")
@@ -228,10 +148,8 @@ class AppointmentTypesDialog(EditingDialog):
         spin.setValue(value)
         spin.blockSignals(False)
 
-    def start_new_type(self) -> None:
-        self._adding = True
-        select_row_quietly(self.type_list, -1)
-        self._show_type(None)
+    def start_new(self) -> None:
+        super().start_new()
         self.code_edit.setFocus()
 
     # --- editing ------------------------------------------------------------------------------------------------
@@ -248,9 +166,8 @@ class AppointmentTypesDialog(EditingDialog):
             self._edited("color")
 
     def _edited(self, field: str) -> None:
-        self._refusals.pop(field, None)
         self.affected.hide()
-        self.refresh()
+        super()._edited(field)
 
     def _values(self) -> dict[str, Any]:
         return {
@@ -279,13 +196,12 @@ class AppointmentTypesDialog(EditingDialog):
         self.save_with(work, lambda result: self._on_saved(select_after(result)))
 
     def hold_still(self, busy: bool) -> None:
+        super().hold_still(busy)
         self.form.setEnabled(not busy)
-        self.type_list.setEnabled(not busy)
 
     def _on_saved(self, select: int | None) -> None:
-        self._adding = False
         self.changed.emit()
-        self._load(select)
+        super()._on_saved(select)
 
     def refuse_fields(self, error: InvalidInput) -> list[str]:
         messages = by_field(error)
