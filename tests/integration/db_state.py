@@ -94,3 +94,32 @@ def in_background(work: Callable[[], object]) -> tuple[threading.Thread, dict]:
     thread = threading.Thread(target=run)
     thread.start()
     return thread, result
+
+
+def insert_by_hand(
+    conn, provider_id: int, patient_id: int, start: datetime, end: datetime, *, type_id: int = 1,
+    room_id: int | None = None,
+) -> int:  # fmt: skip
+    """What a staff member's own `psql` would do: the slot row (if new) and an appointment in it, no service."""
+    slot_id = conn.execute(
+        text(
+            "INSERT INTO time_slots (provider_id, start_time, end_time) VALUES (:p, :s, :e)"
+            " ON CONFLICT (provider_id, start_time) DO UPDATE SET end_time = time_slots.end_time RETURNING id"
+        ),
+        {"p": provider_id, "s": start, "e": end},
+    ).scalar_one()
+    return conn.execute(
+        text(
+            "INSERT INTO appointments (slot_id, provider_id, starts_at, ends_at, patient_id, type_id, request_id,"
+            " room_id) VALUES (:slot, :p, :s, :e, :patient, :type, gen_random_uuid(), :room) RETURNING id"
+        ),
+        {
+            "slot": slot_id,
+            "p": provider_id,
+            "s": start,
+            "e": end,
+            "patient": patient_id,
+            "type": type_id,
+            "room": room_id,
+        },
+    ).scalar_one()

@@ -3,7 +3,6 @@
 from datetime import date, datetime, time
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from app.domain.errors import InvalidInput, WouldOrphan
@@ -11,7 +10,7 @@ from app.domain.models import BookingRequest
 from app.services import booking, closures, schedule
 from app.services.finding import next_free
 from tests.conftest import ZONE, new_patient
-from tests.integration.db_state import refused
+from tests.integration.db_state import insert_by_hand, refused
 
 TUESDAY = date(2030, 1, 8)
 
@@ -65,15 +64,5 @@ def test_the_database_refuses_a_hand_made_booking_in_a_closure(clinic, engine, p
     closures.add_closure(clinic, at(0), at(23), "holiday")
     patient = new_patient(clinic)
     with pytest.raises(IntegrityError) as caught, engine.begin() as conn:
-        slot_id = conn.execute(
-            text("INSERT INTO time_slots (provider_id, start_time, end_time) VALUES (:p, :s, :e) RETURNING id"),
-            {"p": provider_id, "s": at(9), "e": at(9, 30)},
-        ).scalar_one()
-        conn.execute(
-            text(
-                "INSERT INTO appointments (slot_id, provider_id, starts_at, ends_at, patient_id, type_id, request_id)"
-                " VALUES (:slot, :p, :s, :e, :patient, 1, gen_random_uuid())"
-            ),
-            {"slot": slot_id, "p": provider_id, "s": at(9), "e": at(9, 30), "patient": patient},
-        )
+        insert_by_hand(conn, provider_id, patient, at(9), at(9, 30))
     assert caught.value.orig.diag.constraint_name == "appointments_outside_closures"

@@ -12,7 +12,7 @@ from app.services import appointment_types, booking, rooms, schedule
 from app.services.finding import next_free
 from app.services.providers import add_provider
 from tests.conftest import WEEKDAY_HOURS, ZONE, new_patient
-from tests.integration.db_state import refused
+from tests.integration.db_state import insert_by_hand, refused
 
 TUESDAY = date(2030, 1, 8)
 
@@ -100,17 +100,7 @@ def test_the_database_refuses_one_room_in_two_overlapping_appointments(clinic, e
     book(clinic, provider_id, at(9), surgery, room_id=first)
     other, patient = add_provider(clinic, "Dr. Second", WEEKDAY_HOURS), new_patient(clinic, "Raw")
     with pytest.raises(IntegrityError) as caught, engine.begin() as conn:
-        slot_id = conn.execute(
-            text("INSERT INTO time_slots (provider_id, start_time, end_time) VALUES (:p, :s, :e) RETURNING id"),
-            {"p": other, "s": at(10), "e": at(10, 30)},
-        ).scalar_one()
-        conn.execute(
-            text(
-                "INSERT INTO appointments (slot_id, provider_id, starts_at, ends_at, patient_id, type_id, request_id,"
-                " room_id) VALUES (:slot, :p, :s, :e, :patient, 1, gen_random_uuid(), :room)"
-            ),
-            {"slot": slot_id, "p": other, "s": at(10), "e": at(10, 30), "patient": patient, "room": first},
-        )
+        insert_by_hand(conn, other, patient, at(10), at(10, 30), room_id=first)
     assert caught.value.orig.diag.constraint_name == "appointments_no_room_overlap"  # 10:00 is in its buffer
 
 

@@ -3,7 +3,7 @@ connection of theirs here): no live appointment outside the hours, on the grid's
 inactive provider, and no status change the transition table does not allow (migration 0008)."""
 
 import importlib.util
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -13,6 +13,7 @@ from app.db import migrate
 from app.domain.models import ALLOWED_TRANSITIONS, BookingRequest
 from app.services import booking, providers
 from tests.conftest import ZONE, new_patient
+from tests.integration.db_state import insert_by_hand
 
 TUESDAY = datetime(2030, 1, 8, tzinfo=ZONE)
 
@@ -35,23 +36,9 @@ def receptionist(staff_login):
     engine.dispose()
 
 
-def insert_by_hand(engine, provider_id: int, patient_id: int, start: datetime, minutes: int = 30) -> int:
-    end = start.astimezone(ZONE) + (at(0, minutes) - at(0))
+def insert_by_hand_as(engine, provider_id: int, patient_id: int, start: datetime, minutes: int = 30) -> int:
     with engine.begin() as conn:
-        slot_id = conn.execute(
-            text(
-                "INSERT INTO time_slots (provider_id, start_time, end_time) VALUES (:p, :s, :e)"
-                " ON CONFLICT (provider_id, start_time) DO UPDATE SET end_time = time_slots.end_time RETURNING id"
-            ),
-            {"p": provider_id, "s": start, "e": end},
-        ).scalar_one()
-        return conn.execute(
-            text(
-                "INSERT INTO appointments (slot_id, provider_id, starts_at, ends_at, patient_id, type_id, request_id)"
-                " VALUES (:slot, :p, :s, :e, :patient, 1, gen_random_uuid()) RETURNING id"
-            ),
-            {"slot": slot_id, "p": provider_id, "s": start, "e": end, "patient": patient_id},
-        ).scalar_one()
+        return insert_by_hand(conn, provider_id, patient_id, start, start + timedelta(minutes=minutes))
 
 
 def refused_constraint(call) -> str:
@@ -78,12 +65,12 @@ def test_a_hand_made_booking_outside_the_hours_is_refused(
     clinic, engine, receptionist, zone_recorded, provider_id, start, constraint
 ):
     patient = new_patient(clinic)
-    assert refused_constraint(lambda: insert_by_hand(receptionist, provider_id, patient, start)) == constraint
+    assert refused_constraint(lambda: insert_by_hand_as(receptionist, provider_id, patient, start)) == constraint
     assert live(engine) == 0
 
 
 def test_a_hand_made_booking_inside_the_hours_goes_through(clinic, engine, receptionist, zone_recorded, provider_id):
-    insert_by_hand(receptionist, provider_id, new_patient(clinic), at(9))
+    insert_by_hand_as(receptionist, provider_id, new_patient(clinic), at(9))
     assert live(engine) == 1
 
 
@@ -92,10 +79,10 @@ def test_a_hand_made_booking_in_time_off_or_for_an_inactive_provider_is_refused(
 ):
     patient = new_patient(clinic)
     providers.add_time_off(clinic, provider_id, at(10), at(11), "training")
-    refusal = refused_constraint(lambda: insert_by_hand(receptionist, provider_id, patient, at(10, 30)))
+    refusal = refused_constraint(lambda: insert_by_hand_as(receptionist, provider_id, patient, at(10, 30)))
     assert refusal == "appointments_outside_time_off"  # with no zone recorded yet, time off is checked already
     providers.set_provider_active(clinic, provider_id, False)
-    refusal = refused_constraint(lambda: insert_by_hand(receptionist, provider_id, patient, at(9)))
+    refusal = refused_constraint(lambda: insert_by_hand_as(receptionist, provider_id, patient, at(9)))
     assert refusal == "appointments_provider_active"
     assert live(engine) == 0
 

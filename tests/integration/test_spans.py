@@ -13,7 +13,7 @@ from app.domain.slots import WorkingBlock
 from app.services import appointment_types, booking, providers, schedule
 from app.services.providers import add_provider
 from tests.conftest import WEEKDAY_HOURS, ZONE, new_patient
-from tests.integration.db_state import desk_booking_by_hand, in_background, wait_for_lock_waiter
+from tests.integration.db_state import desk_booking_by_hand, in_background, insert_by_hand, wait_for_lock_waiter
 
 TUESDAY = datetime(2030, 1, 8, tzinfo=ZONE)
 
@@ -152,34 +152,14 @@ def test_the_database_refuses_an_appointment_inside_another_s_buffer(clinic, eng
     book(clinic, provider_id, at(9), procedure)
     other = new_patient(clinic, "Raw")
     with pytest.raises(IntegrityError) as caught, engine.begin() as conn:
-        slot_id = conn.execute(
-            text("INSERT INTO time_slots (provider_id, start_time, end_time) VALUES (:p, :s, :e) RETURNING id"),
-            {"p": provider_id, "s": at(10, 5), "e": at(10, 35)},
-        ).scalar_one()
-        conn.execute(
-            text(
-                "INSERT INTO appointments (slot_id, provider_id, starts_at, ends_at, patient_id, type_id, request_id)"
-                " VALUES (:slot, :p, :s, :e, :patient, 1, gen_random_uuid())"
-            ),
-            {"slot": slot_id, "p": provider_id, "s": at(10, 5), "e": at(10, 35), "patient": other},
-        )
+        insert_by_hand(conn, provider_id, other, at(10, 5), at(10, 35))
     assert caught.value.orig.diag.constraint_name == "appointments_no_provider_overlap"
 
 
 def test_a_raw_insert_without_a_buffer_gets_the_type_s(clinic, engine, provider_id, procedure):
     patient = new_patient(clinic, "Raw")
     with engine.begin() as conn:
-        slot_id = conn.execute(
-            text("INSERT INTO time_slots (provider_id, start_time, end_time) VALUES (:p, :s, :e) RETURNING id"),
-            {"p": provider_id, "s": at(13), "e": at(13, 30)},
-        ).scalar_one()
-        new_id = conn.execute(
-            text(
-                "INSERT INTO appointments (slot_id, provider_id, starts_at, ends_at, patient_id, type_id, request_id)"
-                " VALUES (:slot, :p, :s, :e, :patient, :t, gen_random_uuid()) RETURNING id"
-            ),
-            {"slot": slot_id, "p": provider_id, "s": at(13), "e": at(14), "patient": patient, "t": procedure},
-        ).scalar_one()
+        new_id = insert_by_hand(conn, provider_id, patient, at(13), at(14), type_id=procedure)
     assert row(engine, new_id).busy_until == at(14, 15)
 
 
