@@ -203,6 +203,7 @@ class SlotQuery(InputModel):
     provider_id: Id
     day: Day
     type_id: Id | None = None  # None: the clinic's default appointment type
+    ignoring: Id | None = None  # an appointment being moved: its own time counts as free
 
 
 MAX_RANGE_DAYS = 100

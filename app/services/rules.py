@@ -58,10 +58,11 @@ _OVERLAPS_BUSY = (
     "a.provider_id = p.id AND a.status <> 'cancelled' AND a.starts_at > CAST({start} AS timestamptz) - interval '1 day'"
     " AND a.starts_at < {end} AND a.busy_until > {start}"
 )
-# For the free-time list: the provider's live appointments that day.
+# For the free-time list: the provider's live appointments that day (but the one being moved, if any).
 _BUSY = f""",
        COALESCE((SELECT json_agg(json_build_array(a.starts_at, a.busy_until)) FROM appointments a
-                 WHERE {_OVERLAPS_BUSY.format(start=":day_start", end=":day_end")}), '[]') AS busy"""
+                 WHERE {_OVERLAPS_BUSY.format(start=":day_start", end=":day_end")}
+                   AND a.id IS DISTINCT FROM CAST(:ignoring AS bigint)), '[]') AS busy"""
 _SPAN_END = "CAST(:holder_at AS timestamptz) + make_interval(mins => l.minutes + l.buffer_minutes)"
 # For a booking: the request of a live appointment in the way of the span starting at `holder_at`, if any (as
 # committed when the statement began); this request's own first, so that a retry recognises itself.
@@ -164,14 +165,15 @@ def load_provider_day(
     with_busy: bool = False,
     holder_at: datetime | None = None,
     request_id: UUID | None = None,
+    ignoring: int | None = None,
 ) -> ProviderDay:
     """The provider's rules for `day` and the length of `type_id` (None: the default type) for them; with
-    `with_busy` also their live appointments, with `holder_at` also what is in the way of the span starting then
-    (`request_id`'s own booking first). One round trip either way."""
+    `with_busy` also their live appointments (but `ignoring`, the one being moved), with `holder_at` also what is
+    in the way of the span starting then (`request_id`'s own booking first). One round trip either way."""
     bounds = local_day_bounds(day, clinic.zone)
     statement = DAY_RULES_WITH_BUSY_SQL if with_busy else DAY_RULES_WITH_HOLDER_SQL if holder_at else DAY_RULES_SQL
     params = {"provider_id": provider_id, "weekday": day.isoweekday(), "day_start": bounds.start, "type_id": type_id}
-    params |= {"day_end": bounds.end, "holder_at": holder_at, "request_id": request_id}
+    params |= {"day_end": bounds.end, "holder_at": holder_at, "request_id": request_id, "ignoring": ignoring}
     row = conn.execute(statement, params).one_or_none()
     if row is None:
         raise NotFound("provider_id", "provider", provider_id)

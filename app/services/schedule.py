@@ -50,19 +50,24 @@ class AppointmentView:
     type_id: int | None = None
 
 
-def free_slots(clinic: Clinic, provider_id: int, day: date, type_id: int | None = None) -> list[datetime]:
+def free_slots(
+    clinic: Clinic, provider_id: int, day: date, type_id: int | None = None, *, ignoring: int | None = None
+) -> list[datetime]:
     """Start times (UTC) on `day` where an appointment of `type_id` (None: the default type) fits for the provider:
     on their grid, with its length and buffer inside one block of their working hours, clear of time off and of
-    their live appointments (and the buffers after them), not in the past nor beyond the booking horizon."""
-    rules = _day_rules(clinic, provider_id, day, type_id)
+    their live appointments (and the buffers after them; but `ignoring`, an appointment being moved), not in the
+    past nor beyond the booking horizon."""
+    rules = _day_rules(clinic, provider_id, day, type_id, ignoring)
     return [span.start for span in rules.free_spans(clinic.now(), clinic.horizon_end())]
 
 
-def _day_rules(clinic: Clinic, provider_id: int, day: date, type_id: int | None) -> ProviderDay:
-    query = validate(SlotQuery, provider_id=provider_id, day=day, type_id=type_id)
+def _day_rules(clinic: Clinic, provider_id: int, day: date, type_id: int | None, ignoring: int | None = None):
+    query = validate(SlotQuery, provider_id=provider_id, day=day, type_id=type_id, ignoring=ignoring)
 
-    def read(conn):
-        return load_provider_day(clinic, conn, query.provider_id, query.day, type_id=query.type_id, with_busy=True)
+    def read(conn) -> ProviderDay:
+        return load_provider_day(
+            clinic, conn, query.provider_id, query.day, type_id=query.type_id, with_busy=True, ignoring=query.ignoring
+        )
 
     return clinic.uow.read(read)
 

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from app.live.changes import Change
 from app.services import schedule
 from app.services.context import Clinic
-from app.services.schedule import Provider
+from app.services.schedule import AppointmentView, Provider
 from app.ui.dates import clock, day_words
 from app.ui.models.slot_model import SlotListModel, SlotRole
 from app.ui.navigation import ViewMode, title
@@ -211,11 +211,19 @@ class SlotPicker(QWidget):
     loaded = Signal()  # each load of free times finished, with slots or an error
 
     def __init__(
-        self, runner: TaskRunner, clinic: Clinic, parent=None, *, action_text: str = "Book…", type_id: int | None = None
+        self,
+        runner: TaskRunner,
+        clinic: Clinic,
+        parent=None,
+        *,
+        action_text: str = "Book…",
+        type_id: int | None = None,
+        moving: AppointmentView | None = None,
     ):
         super().__init__(parent)
         self._runner, self._clinic = runner, clinic
         self._type_id = type_id  # whose length the free times are for (None: the default type's)
+        self._moving = moving  # an appointment being moved: its time is free for it, but not offered
         self._theme = in_use()
         self._provider: Provider | None = None
         self._day: date | None = None
@@ -422,9 +430,10 @@ class SlotPicker(QWidget):
     def _load(self) -> None:
         request = (self._provider, self._day)
         clinic, (provider, day), type_id = self._clinic, request, self._type_id
+        moving = self._moving.id if self._moving is not None else None
         self._set_loading(True)
         self._runner.submit(
-            lambda: schedule.free_slots(clinic, provider.id, day, type_id),
+            lambda: schedule.free_slots(clinic, provider.id, day, type_id, ignoring=moving),
             lambda slots: self._on_loaded(request, slots),
             lambda error: self._on_failed(request, error),
             context=self,
@@ -434,6 +443,9 @@ class SlotPicker(QWidget):
     def _on_loaded(self, request: tuple, slots: list[datetime]) -> None:
         if request != (self._provider, self._day):
             return  # the picker moved on to another provider or day meanwhile
+        if self._moving is not None:  # where it is now is no place to move it to
+            here = (self._moving.provider_id, self._moving.starts_at)
+            slots = [start for start in slots if (self._provider.id, start) != here]
         self._set_loading(False)
         self._set_slots(slots)
         if slots:

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDateEdit, QDialog, QLabel, QPushButton
 
 from app.domain.models import BookingRequest
-from app.services import booking, schedule
+from app.services import appointment_types, booking, schedule
 from app.services.providers import add_provider
 from app.ui.dialogs.reschedule_dialog import RescheduleDialog
 from app.ui.slot_picker import SlotGrid
@@ -131,3 +131,23 @@ def test_moving_to_another_provider_lands_in_the_database(qtbot, clinic, runner,
         qtbot.mouseClick(dialog.picker.book_button, Qt.MouseButton.LeftButton)
     moved = schedule.appointment(clinic, appointment.id)
     assert (moved.provider_id, moved.starts_at) == (stand_in, at(TUESDAY, 9, 30))
+
+
+def test_a_long_appointment_can_move_by_less_than_its_length(qtbot, clinic, runner, provider_id, patient_id):
+    long_type = appointment_types.add_type(clinic, "long", "Long visit", "#aa3300", minutes=60)
+    booking.book(
+        clinic,
+        BookingRequest(provider_id=provider_id, patient_id=patient_id, start=at(WEDNESDAY, 9), type_id=long_type),
+    )
+    appointment = schedule.schedule(clinic, WEDNESDAY, WEDNESDAY, provider_id)[0]
+    provider = next(p for p in schedule.providers(clinic) if p.id == provider_id)
+    dialog = RescheduleDialog(runner, clinic, appointment, provider)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.picker.day is not None and not dialog.picker.is_loading)
+    free = dialog.picker.free_times()
+    assert at(WEDNESDAY, 9, 30) in free and at(WEDNESDAY, 9) not in free  # its own time is free for it, not offered
+    assert dialog.picker.select_start(at(WEDNESDAY, 9, 30))
+    with qtbot.waitSignal(dialog.rescheduled):
+        qtbot.mouseClick(dialog.picker.book_button, Qt.MouseButton.LeftButton)
+    assert schedule.appointment(clinic, appointment.id).starts_at == at(WEDNESDAY, 9, 30)

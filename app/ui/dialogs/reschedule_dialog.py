@@ -46,7 +46,9 @@ class RescheduleDialog(EditingDialog):
         self.setWindowTitle("Reschedule appointment")
         self.resize(380, 680)
 
-        self.picker = SlotPicker(runner, clinic, self, action_text="Move here", type_id=appointment.type_id)
+        self.picker = SlotPicker(
+            runner, clinic, self, action_text="Move here", type_id=appointment.type_id, moving=appointment
+        )
         self.picker.book_requested.connect(self._move)
         self.picker.selection_changed.connect(self._on_time_picked)
         self._day_edit = self._make_day_edit(appointment)
