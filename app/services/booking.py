@@ -93,7 +93,9 @@ _RULES_AND_HOLDER = (
     " AND (CAST(:room_id AS integer) IS NULL OR r.id = :room_id) AND NOT EXISTS (SELECT 1 FROM appointments a"
     " WHERE a.room_id = r.id AND a.status <> 'cancelled' AND a.id IS DISTINCT FROM CAST(:moving_id AS bigint)"
     " AND a.starts_at > CAST(:start AS timestamptz) - interval '1 day'"
-    " AND a.starts_at < :busy_until AND a.busy_until > :start) ORDER BY r.id LIMIT 1),"
+    " AND a.starts_at < :busy_until AND a.busy_until > :start)"
+    # A moving appointment keeps its room where it can.
+    " ORDER BY r.id = CAST(:keep_room AS integer) DESC, r.id LIMIT 1),"
 )
 _ROOM_FREE = "(CAST(:room_kind AS text) IS NULL OR EXISTS (SELECT 1 FROM room))"
 _OUTCOME = (
@@ -121,7 +123,8 @@ FIND_BY_REQUEST = text(
     "SELECT id, provider_id, patient_id, starts_at, status FROM appointments WHERE request_id = :request_id"
 )
 LOCK_APPOINTMENT = text(
-    "SELECT id, provider_id, patient_id, type_id, starts_at, status FROM appointments WHERE id = :id FOR UPDATE"
+    "SELECT id, provider_id, patient_id, type_id, room_id, starts_at, status FROM appointments WHERE id = :id"
+    " FOR UPDATE"
 )
 SET_STATUS = text("UPDATE appointments SET status = :status WHERE id = :id")
 
@@ -288,6 +291,7 @@ def _span_params(clinic: Clinic, provider_id: int, day: ProviderDay, span: Span,
         "buffer_minutes": day.length.buffer_minutes,
         "room_kind": day.room_kind,
         "room_id": room_id,
+        "keep_room": None,
         "local_day": local_start.date(),
     }
 
@@ -379,19 +383,20 @@ def reschedule(clinic: Clinic, appointment_id: int, start: datetime, provider_id
         target = request.provider_id or appointment.provider_id
         if (appointment.starts_at, appointment.provider_id) == (request.start, target):
             return
-        _take_span(clinic, conn, appointment.id, target, request.start, appointment.type_id)
+        _take_span(clinic, conn, appointment, target, request.start, appointment.type_id)
 
     clinic.uow.run(work)
 
 
-def _take_span(clinic: Clinic, conn: Connection, appointment_id: int, provider_id: int, start: datetime, type_id: int):
-    """Give the locked appointment the span of `type_id` for `provider_id` from `start`, if it is free: the
-    provider's schedule share-locked first (an admin's change waits, or has committed), then the rules read, then
-    the span's grid positions locked, then checked and written in one statement."""
+def _take_span(clinic: Clinic, conn: Connection, appointment, provider_id: int, start: datetime, type_id: int):
+    """Give the locked appointment the span of `type_id` for `provider_id` from `start`, if it is free (keeping its
+    room if that is free too): the provider's schedule share-locked first (an admin's change waits, or has
+    committed), then the rules read, then the span's grid positions locked, then checked and written in one
+    statement."""
     conn.execute(LOCK_PROVIDER, {"provider_id": provider_id})
     day = load_provider_day(clinic, conn, provider_id, clinic.local(start).date(), type_id=type_id)
     params = _span_params(clinic, provider_id, day, day.span_at(start))
-    params |= {"moving_id": appointment_id, "request_id": None}
+    params |= {"moving_id": appointment.id, "request_id": None, "keep_room": appointment.room_id}
     for lock in _locks(params):
         conn.execute(lock, params)
     with _constraints_as_domain_errors():
@@ -416,7 +421,7 @@ def change_details(
         if request.type_id is not None and request.type_id != appointment.type_id:
             if appointment.status != AppointmentStatus.BOOKED:
                 raise InvalidInput.single("type_id", f"a {appointment.status} appointment keeps its type")
-            _take_span(clinic, conn, appointment.id, appointment.provider_id, appointment.starts_at, request.type_id)
+            _take_span(clinic, conn, appointment, appointment.provider_id, appointment.starts_at, request.type_id)
         if request.notes is not None:
             conn.execute(SET_NOTES, {"id": appointment.id, "notes": request.notes})
 

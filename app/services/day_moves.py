@@ -1,15 +1,16 @@
 """When a provider cannot come: move each of their upcoming appointments in a date range to another provider of the
 same specialty who is free at the same time, and list the rest for the desk to call.
 
-Each move is one atomic reschedule (the patient's and the room's constraints still hold); a move another desk
-beats to the time is simply tried with the next provider. Nothing is cancelled: what could not move stays booked
+Each move is one atomic reschedule (the patient's and the room's constraints still hold); a move refused for any
+reason the desk can act on (another desk took the time or holds it, say) is tried with the next provider, so the
+result always lists every appointment, moved or to call. Nothing is cancelled: what could not move stays booked
 with its provider and is listed with the patient's phone number.
 """
 
 from dataclasses import dataclass
 from datetime import date
 
-from app.domain.errors import InvalidInput, SlotTaken
+from app.domain.errors import DomainError, InvalidInput
 from app.domain.models import DateRangeQuery, validate
 from app.services import booking, schedule
 from app.services.context import Clinic
@@ -58,6 +59,6 @@ def move_days(clinic: Clinic, provider_id: int, first_day: date, last_day: date)
 def _moved_to(clinic: Clinic, appointment: AppointmentView, provider: Provider) -> bool:
     try:
         booking.reschedule(clinic, appointment.id, appointment.starts_at, provider.id)
-    except (SlotTaken, InvalidInput):  # busy, off, another grid, the patient or no room then: the next one
+    except DomainError:  # busy, off, another grid, the patient or no room then, held by a desk: the next one
         return False
     return True

@@ -57,9 +57,10 @@ def update_room(clinic: Clinic, room_id: int, name: str, kind: str, active: bool
         raise InvalidInput.single("active", "must be true or false")
 
     def work(conn: Connection) -> None:
+        # The day rows first, as a booking takes them before it refers to the room: the two cannot cross.
+        conn.execute(_LOCK_DAYS, {"id": room_id, "today": clinic.local(clinic.now()).date()})
         if conn.execute(_LOCK, {"id": room_id}).one_or_none() is None:
             raise InvalidInput.single("room_id", "no such room (it may have been removed at another desk)")
-        conn.execute(_LOCK_DAYS, {"id": room_id, "today": clinic.local(clinic.now()).date()})
         current = conn.execute(text("SELECT kind FROM rooms WHERE id = :id"), {"id": room_id}).scalar_one()
         if not active or room.kind != current:
             upcoming = conn.execute(_UPCOMING, {"id": room_id, "now": clinic.now()}).all()

@@ -44,7 +44,7 @@ SELECT p.active,
        (SELECT json_build_array(id, minutes, buffer_minutes, room_kind) FROM length) AS length,
        (SELECT json_agg(json_build_array(r.id, COALESCE((
             SELECT json_agg(json_build_array(a.starts_at, a.busy_until)) FROM appointments a
-            WHERE a.room_id = r.id AND a.status <> 'cancelled'
+            WHERE a.room_id = r.id AND a.status <> 'cancelled' AND a.id IS DISTINCT FROM CAST(:ignoring AS bigint)
               AND a.starts_at > CAST(:day_start AS timestamptz) - interval '1 day'
               AND a.starts_at < :day_end AND a.busy_until > :day_start), '[]')) ORDER BY r.id)
         FROM rooms r, length l WHERE r.active AND r.kind = l.room_kind) AS rooms

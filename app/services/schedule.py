@@ -29,6 +29,7 @@ class AppointmentType:
     color: str
     minutes: int
     buffer_minutes: int
+    is_default: bool = False  # the type a booking gets when it names none
 
 
 @dataclass(frozen=True)
@@ -81,9 +82,11 @@ def free_start_at(clinic: Clinic, provider_id: int, moment: datetime, type_id: i
 
 
 def grid_start_at(clinic: Clinic, provider_id: int, moment: datetime) -> datetime | None:
-    """The start of the provider's grid position that holds `moment` (where a dragged appointment was dropped),
-    free or not; None outside their hours."""
-    return _grid_start(_day_rules(clinic, provider_id, clinic.local(moment).date(), None), moment)
+    """The provider's grid start nearest `moment` (where a dragged appointment's top was dropped), free or not;
+    None on a day they do not work."""
+    rules = _day_rules(clinic, provider_id, clinic.local(moment).date(), None)
+    starts = [cell.start for cell in slot_grid(rules.day, rules.blocks, rules.zone)]
+    return min(starts, key=lambda start: abs(start - moment), default=None)
 
 
 def _grid_start(rules: ProviderDay, moment: datetime) -> datetime | None:
@@ -206,7 +209,7 @@ def providers(clinic: Clinic, *, include_inactive: bool = False) -> list[Provide
 _TYPES = text(
     "SELECT id, code, name, color,"
     f" COALESCE(CAST(to_jsonb(t) ->> 'minutes' AS integer), {DEFAULT_TYPE_MINUTES}) AS minutes,"
-    " COALESCE(CAST(to_jsonb(t) ->> 'buffer_minutes' AS integer), 0) AS buffer_minutes"
+    " COALESCE(CAST(to_jsonb(t) ->> 'buffer_minutes' AS integer), 0) AS buffer_minutes, is_default"
     " FROM appointment_types t ORDER BY id"
 )
 

@@ -3,7 +3,7 @@ empty time (book here, next available). What the signed-in role may not do is no
 
 from datetime import datetime
 
-from PySide6.QtCore import QPoint
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMenu, QWidget
 
 from app.domain.models import AppointmentStatus, transitions_on
@@ -24,12 +24,14 @@ class CalendarMenu:
     ) -> QMenu | None:
         """Pop up the menu for `appointment`, else for the empty time `where`; return it (None: nothing to offer)."""
         menu = QMenu(self._parent)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         if appointment is not None:
             self._appointment_entries(menu, appointment)
-        elif where is not None and self._desk.can_book:
+        elif where is not None and self._desk.can_book and self._desk.write_block is None:
             menu.addAction("Book here…", lambda: self._dialogs.book_at(*where))
             menu.addAction("Next available…", self._dialogs.find_next_free)
         if menu.isEmpty():
+            menu.deleteLater()
             return None
         menu.popup(at)
         return menu

@@ -91,7 +91,7 @@ class DialogLauncher(QObject):
     def book_at(self, column: GridColumn, moment: datetime) -> None:
         """A double click on a free time of the calendar: book there (the start of the grid position clicked), for a
         role that may book."""
-        if not self.desk.can_book:
+        if not self.desk.can_book or self.desk.write_block is not None:
             return
         provider = self.desk.provider(column.provider_id) if column.provider_id is not None else None
         if provider is None:
@@ -116,7 +116,8 @@ class DialogLauncher(QObject):
     def move_by_drop(self, appointment: AppointmentView, column: GridColumn, moment: datetime) -> None:
         """An appointment's block dropped on the calendar: move it to the grid position there, of the column's
         provider (else its own), in one atomic move; a refused move leaves it where it was and says why."""
-        if not self.desk.can_book:
+        if not self.desk.can_book or self.desk.write_block is not None:
+            self.message.emit("Not moved: this desk cannot change appointments now.", 8_000)
             return
         clinic, provider_id = self.clinic, column.provider_id or appointment.provider_id
 

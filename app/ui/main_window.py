@@ -150,7 +150,7 @@ class MainWindow(QMainWindow):
             self,
             "Provider cannot come…",
             None,
-            "Move a provider's days to colleagues, list whom to call",
+            DAY_MOVES_TIP,
             self.dialogs.move_days,
         )
         file_menu.addAction(self.day_moves_action)

@@ -6,8 +6,6 @@ from PySide6.QtWidgets import QComboBox
 from app.services.schedule import AppointmentType
 from app.ui.icons import type_dot
 
-DEFAULT_TYPE_CODE = "consultation"
-
 
 class TypeCombo(QComboBox):
     def __init__(self, tooltip: str):
@@ -17,10 +15,11 @@ class TypeCombo(QComboBox):
         self.setMinimumWidth(180)
 
     def fill(self, types: list[AppointmentType], chosen: int | None = None) -> None:
-        """Offer `types` and choose `chosen` (else the usual default, else the first)."""
+        """Offer `types` and choose `chosen` (else the clinic's default type, as the service would, else the
+        first)."""
         self.clear()
         for kind in types:
             self.addItem(QIcon(type_dot(kind.color)), kind.name, kind.id)
-        ids, codes = [kind.id for kind in types], [kind.code for kind in types]
-        default = codes.index(DEFAULT_TYPE_CODE) if DEFAULT_TYPE_CODE in codes else 0
+        ids = [kind.id for kind in types]
+        default = next((ids.index(kind.id) for kind in types if kind.is_default), 0)
         self.setCurrentIndex(ids.index(chosen) if chosen in ids else default)

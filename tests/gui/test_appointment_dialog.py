@@ -224,7 +224,8 @@ def test_type_and_notes_are_changed_after_booking_and_a_taken_time_refuses_the_l
     details.notes_edit.setPlainText("Bring the lab report and the X-rays")
     click(qtbot, details.save_button)
     qtbot.waitUntil(lambda: not details.busy)
-    assert details.field_errors.message("type_id") == TYPE_DOES_NOT_FIT
+    assert details.field_errors.message("type_id").startswith(TYPE_DOES_NOT_FIT)
+    assert "already booked" in details.field_errors.message("type_id")
     assert view_of(clinic, appointment_id).notes == "Bring the lab report"  # nothing was written
 
     details.type_combo.setCurrentIndex(details.type_combo.findText("Follow-up"))

@@ -475,3 +475,12 @@ def test_a_lost_booking_cancelled_meanwhile_is_said_and_booking_again_makes_a_ne
         click_book(qtbot, dialog)
     assert booked.args != [first]
     assert len(appointments(engine)) == 2  # the cancelled one, and the new booking
+
+
+def test_the_type_offered_first_is_the_clinic_s_default(clinic, open_dialog):
+    follow_up = next(kind for kind in appointment_types.list_types(clinic) if kind.code == "follow_up")
+    appointment_types.update_type(
+        clinic, follow_up.id, follow_up.code, follow_up.name, follow_up.color, True
+    )  # the default moves
+    dialog = open_dialog()
+    assert dialog.type_combo.currentText() == "Follow-up"

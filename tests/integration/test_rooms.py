@@ -120,3 +120,16 @@ def test_moving_a_room_appointment_takes_a_free_room_then(clinic, engine, provid
     book(clinic, add_provider(clinic, "Dr. Second", WEEKDAY_HOURS), at(13), surgery, room_id=first)
     booking.reschedule(clinic, moved, at(13))
     assert room_of(engine, moved) == second
+
+
+def test_a_move_keeps_its_room_where_it_can_and_its_own_room_time_is_free_for_it(
+    clinic, engine, provider_id, surgery, two_rooms
+):
+    _first, second = two_rooms
+    moved = book(clinic, provider_id, at(9), surgery, room_id=second)
+    booking.reschedule(clinic, moved, at(13))
+    assert room_of(engine, moved) == second  # both rooms free at 13:00: it keeps its own
+    rooms.update_room(clinic, _first, "Procedure 1", "procedure room", False)  # one room left in use
+    free = schedule.free_slots(clinic, provider_id, TUESDAY, surgery, ignoring=moved)
+    assert at(13, 30) in free  # overlaps its own time and room: free for it
+    assert at(13, 30) not in schedule.free_slots(clinic, provider_id, TUESDAY, surgery)

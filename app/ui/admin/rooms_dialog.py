@@ -112,4 +112,4 @@ class RoomsDialog(ListEditorDialog):
 
     def on_schedule_change(self, change: Change) -> None:
         if change.table == "rooms" and not self.busy and not self._adding:
-            self._load()
+            self._load(refill=False)  # the list follows; the form keeps what is being typed

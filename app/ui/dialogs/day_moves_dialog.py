@@ -3,7 +3,7 @@ action, and see what moved and whom to call."""
 
 from datetime import date
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -36,8 +36,6 @@ def _qdate(day: date) -> QDate:
 
 
 class DayMovesDialog(EditingDialog):
-    moved = Signal()  # after a run that moved something
-
     def __init__(self, runner: TaskRunner, clinic: Clinic, parent: QWidget | None = None):
         super().__init__(runner, parent)
         self._clinic = clinic
@@ -110,5 +108,3 @@ class DayMovesDialog(EditingDialog):
         self.moved_list.addItems([f"{self._when(m.appointment)}  →  {m.to.name}" for m in done.moved])
         self.call_list.clear()
         self.call_list.addItems([f"{self._when(a)}  ·  {a.patient_phone}" for a in done.to_call])
-        if done.moved:
-            self.moved.emit()

@@ -14,7 +14,7 @@ from app.ui.theme import in_use
 from app.ui.type_combo import TypeCombo
 from app.ui.workers import TaskRunner
 
-TYPE_DOES_NOT_FIT = "That type does not fit here: its time is taken by another appointment. Choose another type."
+TYPE_DOES_NOT_FIT = "That type does not fit here; choose another type"
 
 
 class DetailsDialog(EditingDialog):
@@ -65,8 +65,8 @@ class DetailsDialog(EditingDialog):
         return [str(e) for e in error.errors if e.field not in shown]
 
     def show_failure(self, error: BaseException) -> None:
-        if isinstance(error, SlotTaken):
-            self.field_errors.show({"type_id": TYPE_DOES_NOT_FIT})
+        if isinstance(error, SlotTaken):  # its time, or a room it needs, is taken
+            self.field_errors.show({"type_id": f"{TYPE_DOES_NOT_FIT}: {error}"})
             return
         super().show_failure(error)
 

@@ -41,6 +41,7 @@ class NextFreeDialog(QDialog):
         self.runner, self._clinic, self._patient = runner, clinic, patient
         self._providers: dict[int, Provider] = {}
         self._room_names: dict[int, str] = {}
+        self._found_for: int | None = None
         self._search_again = Throttle(self, self.search)
         self.setWindowTitle("Next available" + (f" for {patient.first_name} {patient.last_name}" if patient else ""))
         self.setObjectName("next_free_dialog")
@@ -122,13 +123,14 @@ class NextFreeDialog(QDialog):
         self.state_label.setText("Looking…")
         self.runner.submit(
             lambda: finding.next_free(self._clinic, **values),
-            self._on_found,
+            lambda found: self._on_found(found, values["type_id"]),
             self._on_failed,
             context=self,
             key=f"next-free-{id(self)}",
         )
 
-    def _on_found(self, found: list[FreeTime]) -> None:
+    def _on_found(self, found: list[FreeTime], type_id: int) -> None:
+        self._found_for = type_id  # Book books the type these times are for
         self.results.clear()
         for option in found:
             start, end = self._clinic.local(option.start), self._clinic.local(option.end)
@@ -154,5 +156,5 @@ class NextFreeDialog(QDialog):
         option: FreeTime = item.data(Qt.ItemDataRole.UserRole)
         provider = self._providers.get(option.provider_id)
         if provider is not None:
-            self.book_requested.emit(provider, option.start, self.type_combo.currentData(), self._patient)
+            self.book_requested.emit(provider, option.start, self._found_for, self._patient)
             self.accept()
