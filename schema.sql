@@ -63,8 +63,8 @@ BEGIN
         RAISE EXCEPTION 'a % appointment cannot become %', OLD.status, NEW.status
             USING ERRCODE = 'check_violation', CONSTRAINT = 'appointments_status_transition';
     END IF;
-    IF NEW.status = 'cancelled' OR (TG_OP = 'UPDATE' AND (NEW.provider_id, NEW.starts_at, NEW.busy_until)
-                                    IS NOT DISTINCT FROM (OLD.provider_id, OLD.starts_at, OLD.busy_until)) THEN
+    IF NEW.status = 'cancelled' OR (TG_OP = 'UPDATE' AND (NEW.provider_id, NEW.starts_at, NEW.busy_until, NEW.room_id, NEW.type_id)
+                                    IS NOT DISTINCT FROM (OLD.provider_id, OLD.starts_at, OLD.busy_until, OLD.room_id, OLD.type_id)) THEN
         RETURN NEW;  -- nothing about its time or provider changed
     END IF;
     PERFORM public.lock_provider_schedule(NEW.provider_id);
@@ -81,6 +81,15 @@ BEGIN
                WHERE c.starts_at < NEW.busy_until AND c.ends_at > NEW.starts_at) THEN
         RAISE EXCEPTION 'the clinic is closed at that time'
             USING ERRCODE = 'check_violation', CONSTRAINT = 'appointments_outside_closures';
+    END IF;
+    IF NOT EXISTS (
+        SELECT 1 FROM public.appointment_types t
+        WHERE t.id = NEW.type_id AND (
+            (t.room_kind IS NULL AND NEW.room_id IS NULL)
+            OR EXISTS (SELECT 1 FROM public.rooms r
+                       WHERE r.id = NEW.room_id AND r.active AND r.kind = t.room_kind))) THEN
+        RAISE EXCEPTION 'the appointment needs a room in use of the kind its type needs, and no other'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'appointments_room_of_its_kind';
     END IF;
     SELECT time_zone INTO zone FROM public.clinic_settings;
     IF zone IS NULL THEN

@@ -156,6 +156,8 @@ def _integrity_to_domain(exc: IntegrityError) -> Exception:
             return InvalidInput.single("provider_id", "the provider is no longer active")
         case "appointments_outside_time_off" | "appointments_inside_working_hours" | "appointments_outside_closures":
             return InvalidInput.single("start", SCHEDULE_CHANGED)
+        case "appointments_room_of_its_kind":
+            return InvalidInput.single("room_id", "the room is not in use, or not of the kind this type needs")
         case "appointments_status_transition":
             return InvalidInput.single("status", "another desk changed this appointment's status meanwhile")
         case "appointments_patient_id_fkey":

@@ -100,7 +100,7 @@ def test_the_database_refuses_one_room_in_two_overlapping_appointments(clinic, e
     book(clinic, provider_id, at(9), surgery, room_id=first)
     other, patient = add_provider(clinic, "Dr. Second", WEEKDAY_HOURS), new_patient(clinic, "Raw")
     with pytest.raises(IntegrityError) as caught, engine.begin() as conn:
-        insert_by_hand(conn, other, patient, at(10), at(10, 30), room_id=first)
+        insert_by_hand(conn, other, patient, at(10), at(10, 30), room_id=first, type_id=surgery)
     assert caught.value.orig.diag.constraint_name == "appointments_no_room_overlap"  # 10:00 is in its buffer
 
 
@@ -133,3 +133,18 @@ def test_a_move_keeps_its_room_where_it_can_and_its_own_room_time_is_free_for_it
     free = schedule.free_slots(clinic, provider_id, TUESDAY, surgery, ignoring=moved)
     assert at(13, 30) in free  # overlaps its own time and room: free for it
     assert at(13, 30) not in schedule.free_slots(clinic, provider_id, TUESDAY, surgery)
+
+
+@pytest.mark.parametrize("room", ["none", "inactive", "of another kind", "for a type that needs none"])
+def test_the_database_refuses_a_hand_made_appointment_without_the_room_its_type_needs(
+    clinic, engine, provider_id, surgery, two_rooms, room
+):
+    first, second = two_rooms
+    ultrasound = next(r.id for r in rooms.list_rooms(clinic) if r.kind == "ultrasound")
+    rooms.update_room(clinic, second, "Procedure 2", "procedure room", False)
+    type_id = 1 if room == "for a type that needs none" else surgery
+    room_id = {"none": None, "inactive": second, "of another kind": ultrasound, "for a type that needs none": first}
+    patient = new_patient(clinic, "Raw")
+    with pytest.raises(IntegrityError) as caught, engine.begin() as conn:
+        insert_by_hand(conn, provider_id, patient, at(9), at(10), room_id=room_id[room], type_id=type_id)
+    assert caught.value.orig.diag.constraint_name == "appointments_room_of_its_kind"
