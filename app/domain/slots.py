@@ -118,9 +118,10 @@ def span_at(day: date, blocks: list[WorkingBlock], zone: ZoneInfo, length: Lengt
     block, else None; without building the whole grid."""
     for block in blocks:
         bounds = block_bounds(day, block, zone)
-        offset = start - bounds.start
+        offset, step = start - bounds.start, timedelta(minutes=block.slot_minutes)
         span = length.span_from(start.astimezone(UTC))
-        on_grid = offset >= timedelta(0) and offset % timedelta(minutes=block.slot_minutes) == timedelta(0)
+        # A grid start is one where a whole step of the grid fits, as in the grid itself.
+        on_grid = offset >= timedelta(0) and offset % step == timedelta(0) and start + step <= bounds.end
         if on_grid and span.busy_until <= bounds.end:
             return span
     return None

@@ -436,3 +436,13 @@ def test_block_edges_in_a_skipped_hour_are_read_as_the_moment_of_the_change():
     assert grid[7].end == change  # the first block ends when the clocks jump
     assert grid[8] == Interval(change, change + HOUR)  # the second starts then, without overlap
     assert slot_grid(spring_forward, [WorkingBlock(time(2), time(2, 30), 15)], BERLIN) == []
+
+
+def test_a_start_whose_grid_step_does_not_fit_its_block_is_no_start():
+    """Havana's clocks jump from midnight to 01:00 on 11 March 2029: a block from 00:02 to 01:05 with a 10-minute
+    grid holds five real minutes, no whole step, so no appointment (even a 5-minute one) starts in it."""
+    havana, day = ZoneInfo("America/Havana"), date(2029, 3, 11)
+    blocks = [WorkingBlock(time(0, 2), time(1, 5), 10)]
+    change = datetime(2029, 3, 11, 5, 0, tzinfo=UTC)
+    assert spans_in_blocks(day, blocks, havana, Length(5)) == []
+    assert span_at(day, blocks, havana, Length(5), change) is None
