@@ -78,4 +78,4 @@ def test_racing_spans_of_different_lengths_never_overlap_and_never_deadlock(db_u
         live = conn.execute(text("SELECT count(*) FROM appointments WHERE status <> 'cancelled'")).scalar_one()
     wins = sum(r.outcome == "ok" for r in flat)
     assert live == wins and 0 < wins < PROCESSES * STEPS
-    assert rooms_used == len(room_ids)  # the long type took both rooms
+    assert rooms_used == len(room_ids)  # the long type was booked in both rooms

@@ -123,3 +123,16 @@ def insert_by_hand(
             "room": room_id,
         },
     ).scalar_one()
+
+
+def booked_while_a_desk_books(
+    engine: Engine, book: Callable[[], object], provider_id: int, start: datetime, end: datetime, winner: int
+) -> dict:
+    """Run `book` while another desk, in an open transaction, has created the slot row at `start` (so holds it);
+    once `book` waits for that lock, the desk books `winner` there and commits. Returns `book`'s "error", if any."""
+    with desk_booking_by_hand(engine, provider_id, start, end) as desk_books:
+        worker, result = in_background(book)
+        wait_for_lock_waiter(engine)
+        desk_books(winner)
+    worker.join(10)
+    return result

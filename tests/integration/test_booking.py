@@ -11,7 +11,7 @@ from app.services import appointment_types, booking, closures, patients, provide
 from app.services.appointment_types import set_provider_length
 from app.services.providers import add_provider
 from tests.conftest import ZONE, new_patient
-from tests.integration.db_state import desk_booking_by_hand, in_background, wait_for_lock_waiter
+from tests.integration.db_state import booked_while_a_desk_books
 
 TUESDAY_9 = datetime(2030, 1, 8, 9, 0, tzinfo=ZONE)
 
@@ -330,11 +330,9 @@ def test_a_booking_that_waited_for_the_lock_sees_the_winner_and_is_refused_clean
     loser is refused by the lock, not by the unique index (no IntegrityError behind the SlotTaken)."""
     winner, loser = new_patient(clinic, "Win"), new_patient(clinic, "Lose")
     request = BookingRequest(provider_id=provider_id, patient_id=loser, start=TUESDAY_9)
-    with desk_booking_by_hand(engine, provider_id, TUESDAY_9, TUESDAY_9 + HALF_HOUR) as desk_books:
-        worker, result = in_background(lambda: booking.book(clinic, request))
-        wait_for_lock_waiter(engine)
-        desk_books(winner)
-    worker.join(10)
+    result = booked_while_a_desk_books(
+        engine, lambda: booking.book(clinic, request), provider_id, TUESDAY_9, TUESDAY_9 + HALF_HOUR, winner
+    )
 
     assert isinstance(result.get("error"), SlotTaken)
     assert result["error"].__cause__ is None, "refused by the check after the lock, not by the unique index"

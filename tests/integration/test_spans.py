@@ -13,7 +13,7 @@ from app.domain.slots import WorkingBlock
 from app.services import appointment_types, booking, providers, schedule
 from app.services.providers import add_provider
 from tests.conftest import WEEKDAY_HOURS, ZONE, new_patient
-from tests.integration.db_state import desk_booking_by_hand, in_background, insert_by_hand, wait_for_lock_waiter
+from tests.integration.db_state import booked_while_a_desk_books, in_background, insert_by_hand, wait_for_lock_waiter
 
 TUESDAY = datetime(2030, 1, 8, tzinfo=ZONE)
 
@@ -180,11 +180,9 @@ def test_overlapping_spans_that_start_at_different_grid_positions_queue_on_the_l
     and the constraint refusing one after the fact); then the waiting booking sees the winner and is refused."""
     winner, loser = new_patient(clinic, "Win"), new_patient(clinic, "Lose")
     request = BookingRequest(provider_id=provider_id, patient_id=loser, start=at(9), type_id=procedure)
-    with desk_booking_by_hand(engine, provider_id, at(9, 30), at(10)) as desk_books:
-        worker, result = in_background(lambda: booking.book(clinic, request))
-        wait_for_lock_waiter(engine)
-        desk_books(winner)
-    worker.join(10)
+    result = booked_while_a_desk_books(
+        engine, lambda: booking.book(clinic, request), provider_id, at(9, 30), at(10), winner
+    )
 
     assert isinstance(result.get("error"), SlotTaken)
     assert result["error"].__cause__ is None, "refused by the check after the lock, not by the constraint"
