@@ -154,3 +154,12 @@ def free_spans(
         and (horizon_end is None or span.start <= horizon_end)
         and not any(span.busy.overlaps(busy) for busy in unavailable)
     ]
+
+
+def free_room(rooms: dict[int, list[Interval]], span: Span, wanted: int | None = None) -> int | None:
+    """The first of `rooms` (id to the times it is taken) free over the span and its buffer, or `wanted` if it is
+    free; None if none is."""
+    candidates = [wanted] if wanted is not None else sorted(rooms)
+    return next(
+        (room for room in candidates if room in rooms and not any(span.busy.overlaps(t) for t in rooms[room])), None
+    )

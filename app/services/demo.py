@@ -208,13 +208,14 @@ def _planned_appointments(
         for name, _specialty, hours in PROVIDERS:
             blocks = hours.get(day.isoweekday(), [])
             spans = {code: spans_in_blocks(day, blocks, clinic.zone, _length(name, code)) for code in TYPE_LENGTHS}
+            cell_ends = {cell.start: cell.end for cell in slot_grid(day, blocks, clinic.zone)}  # the day's grid, once
             for code, span in _day_plan(rng, spans, fill):
                 yield {
                     "provider_id": provider_ids[name],
                     "starts_at": span.start,
                     "ends_at": span.end,
                     "busy_until": span.busy_until,
-                    "cell_ends": next(c.end for c in slot_grid(day, blocks, clinic.zone) if c.start == span.start),
+                    "cell_ends": cell_ends[span.start],
                     "patient_id": rng.choice(patient_ids),
                     "type_id": type_ids[code],
                     "room": ROOMS[span.start.hour % len(ROOMS)][0] if code in ROOM_KINDS else None,

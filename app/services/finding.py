@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from app.domain.errors import InvalidInput
 from app.domain.models import NextFreeQuery, validate
-from app.domain.slots import Interval, Length, WorkingBlock, free_spans, local_day_bounds, spans_in_blocks
+from app.domain.slots import Interval, Length, WorkingBlock, free_room, free_spans, local_day_bounds, spans_in_blocks
 from app.services.context import Clinic
 
 WINDOW_DAYS = 14
@@ -123,12 +123,9 @@ def _options(clinic: Clinic, day: date, provider: _ProviderWindow, rooms: dict[i
     blocks = provider.hours.get(day.isoweekday(), [])
     spans = spans_in_blocks(day, blocks, clinic.zone, provider.length)
     for span in free_spans(spans, provider.unavailable, clinic.now(), clinic.horizon_end()):
-        room = None
-        if rooms is not None:
-            room = next((room for room, taken in rooms.items() if not any(span.busy.overlaps(t) for t in taken)), None)
-            if room is None:
-                continue
-        yield FreeTime(span.start, span.end, provider.id, provider.name, room)
+        room = free_room(rooms, span) if rooms is not None else None
+        if rooms is None or room is not None:
+            yield FreeTime(span.start, span.end, provider.id, provider.name, room)
 
 
 def next_free(

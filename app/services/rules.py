@@ -14,6 +14,7 @@ from app.domain.slots import (
     Span,
     WorkingBlock,
     covered_cells,
+    free_room,
     free_spans,
     local_day_bounds,
     slot_grid,
@@ -122,15 +123,7 @@ class ProviderDay:
 
     def free_room(self, span: Span, wanted: int | None = None) -> int | None:
         """A room the span can take (`wanted`, if given), or None; with no room needed, None too."""
-        candidates = [wanted] if wanted is not None else sorted(self.rooms)
-        return next(
-            (
-                room
-                for room in candidates
-                if room in self.rooms and not any(span.busy.overlaps(taken) for taken in self.rooms[room])
-            ),
-            None,
-        )
+        return free_room(self.rooms, span, wanted)
 
     def free_spans(self, now: datetime, horizon_end: datetime) -> list[Span]:
         """The spans that are free for the provider (and, where the type needs one, a room of its kind)."""
