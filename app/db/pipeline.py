@@ -46,6 +46,16 @@ def run_transaction(conn: Connection, statements: list[tuple[TextClause, dict]])
         raise
 
 
+def fetch_one(conn: Connection, statement: TextClause, params: dict):
+    """The first row of `statement` (or None), run straight on the driver's connection: a hot read that needs
+    none of SQLAlchemy's result machinery (the rules read before a booking)."""
+    driver = conn.connection.driver_connection
+    try:
+        return driver.cursor(row_factory=namedtuple_row).execute(_driver_sql(statement), params).fetchone()
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(_driver_sql(statement), None, exc, psycopg.Error) from exc
+
+
 def _pipelined(driver: psycopg.Connection, statements, *, begin: bytes | None = None, end: bytes | None = None):
     """The statements (between `begin` and `end`, if given) in one pipeline; the last statement's first row."""
     try:

@@ -11,8 +11,9 @@ become SlotTaken, PatientBusy or the refusal they mean.
 
 A booking reads the provider's rules and the type's length first, outside the transaction, and in the same
 statement whether a live appointment is in the way: a time booked before we looked is refused at once, without
-queueing for a lock. The booking transaction then travels in one round trip: BEGIN, its three statements and
-COMMIT, pipelined. A booking waits for the server twice in all (tests/integration/test_round_trips.py counts).
+queueing for a lock. The booking transaction then travels in one round trip on the same connection: BEGIN, its
+statements and COMMIT, pipelined. A booking waits for the server twice in all (tests/integration/test_round_trips.py
+counts).
 """
 
 from contextlib import contextmanager
@@ -24,7 +25,7 @@ from sqlalchemy import Connection, TextClause, text
 from sqlalchemy.exc import IntegrityError
 
 from app.db.errors import missing_value, violated_constraint
-from app.db.pipeline import execute_pipelined
+from app.db.pipeline import execute_pipelined, run_transaction
 from app.domain.errors import InvalidInput, NotFound, PatientBusy, SlotTaken
 from app.domain.models import (
     ALLOWED_TRANSITIONS,
@@ -191,15 +192,23 @@ def book(clinic: Clinic, request: BookingRequest) -> int:
 
     Booking twice with the same request_id returns the first booking's id instead of booking again.
     """
-    day, span = _span_before_locking(clinic, request)
-    if day.holder_request:  # already booked when we looked: refused without taking a lock
-        return _holder_or_taken(clinic, day.holder_request, request)
-    _check_room(day, span, request.room_id)
-    try:
+
+    def attempt(conn: Connection):
+        """The rules read and the booking transaction, on one connection; no transaction when the time was
+        already booked when we looked (refused without taking a lock)."""
+        day, span = _span_before_locking(clinic, conn, request)
+        if day.holder_request:
+            return day, None
+        _check_room(day, span, request.room_id)
         with _constraints_as_domain_errors():
-            outcome = clinic.uow.run_in_one_trip(_booking_statements(clinic, request, day, span))
+            return day, run_transaction(conn, _booking_statements(clinic, request, day, span))
+
+    try:
+        day, outcome = clinic.uow.run_autocommit(attempt)
     except _RequestAlreadyBooked:
         return _find_by_request(clinic, request, request.patient_id).id
+    if outcome is None:
+        return _holder_or_taken(clinic, day.holder_request, request)
     return _booked_or_taken(clinic, outcome, request, day.room_kind)
 
 
@@ -216,7 +225,7 @@ def book_new_patient(
     lost between them leaves no patient without their booking). Raises as `book` does, and
     LikelyDuplicatePatient as `patients.insert_patient` does. Repeating it with the same request id after a lost
     answer returns what the first attempt did; a request id that booked something else is refused."""
-    day, span = _span_before_locking(clinic, details)
+    day, span = clinic.uow.read(lambda conn: _span_before_locking(clinic, conn, details))
     if day.holder_request and day.holder_request != details.request_id:
         raise SlotTaken()
     if not day.holder_request:
@@ -239,25 +248,20 @@ def book_new_patient(
         return NewPatientBooked(done.patient_id, done.id)
 
 
-def _span_before_locking(clinic: Clinic, request: BookingDetails) -> tuple[ProviderDay, Span]:
+def _span_before_locking(clinic: Clinic, conn: Connection, request: BookingDetails) -> tuple[ProviderDay, Span]:
     """The provider's rules and the type's length, read outside the transaction with what is in the way of the
     span at the request's start (the request id of a live appointment there), and that span (InvalidInput if
     the rules do not allow it)."""
     check_bookable_time(clinic, request.start)
-
-    def rules(conn: Connection) -> ProviderDay:
-        local_day = clinic.local(request.start).date()
-        return load_provider_day(
-            clinic,
-            conn,
-            request.provider_id,
-            local_day,
-            type_id=request.type_id,
-            holder_at=request.start,
-            request_id=request.request_id,
-        )
-
-    day = clinic.uow.read(rules)
+    day = load_provider_day(
+        clinic,
+        conn,
+        request.provider_id,
+        clinic.local(request.start).date(),
+        type_id=request.type_id,
+        holder_at=request.start,
+        request_id=request.request_id,
+    )
     return day, day.span_at(request.start)
 
 

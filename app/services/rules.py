@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, text
 
+from app.db.pipeline import fetch_one
 from app.domain.errors import InvalidInput, NotFound
 from app.domain.slots import (
     Interval,
@@ -167,7 +168,7 @@ def load_provider_day(
     statement = DAY_RULES_WITH_BUSY_SQL if with_busy else DAY_RULES_WITH_HOLDER_SQL if holder_at else DAY_RULES_SQL
     params = {"provider_id": provider_id, "weekday": day.isoweekday(), "day_start": bounds.start, "type_id": type_id}
     params |= {"day_end": bounds.end, "holder_at": holder_at, "request_id": request_id, "ignoring": ignoring}
-    row = conn.execute(statement, params).one_or_none()
+    row = fetch_one(conn, statement, params)
     if row is None:
         raise NotFound("provider_id", "provider", provider_id)
     if not row.active:

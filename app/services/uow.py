@@ -6,13 +6,12 @@ import random
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from sqlalchemy import Connection, Engine, TextClause, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from app.db.errors import Fault, classify, driver_error, locked_table, not_allowed
-from app.db.pipeline import run_transaction
 from app.domain.errors import Busy, ChangeConflict, DatabaseUnavailable, NotAllowed, SlotBusy, first_line
 
 log = logging.getLogger(__name__)
@@ -103,11 +102,11 @@ class UnitOfWork:
 
         return self._with_retries(once, self._in_transaction, retry=claim_then_once, settled=settled)
 
-    def run_in_one_trip(self, statements: list[tuple[TextClause, dict]]) -> Any:
-        """Run `statements` as one transaction sent in one round trip (BEGIN, the statements, COMMIT), retried as
-        a whole like `run` (so only for work that is safe to repeat); return the last statement's first row. For
-        a transaction whose statements need no answer from one another: the server runs them in order."""
-        return self._with_retries(lambda conn: run_transaction(conn, statements), self._autocommit)
+    def run_autocommit(self, work: Callable[[Connection], T]) -> T:
+        """Run `work` on one connection in autocommit mode, retried as a whole (so only for work that is safe to
+        repeat): each statement is a transaction of its own, and a pipeline of them sent by `run_transaction` is
+        one, in one round trip. A booking reads the rules and sends its transaction so, on one connection."""
+        return self._with_retries(work, self._autocommit)
 
     def read(self, work: Callable[[Connection], T]) -> T:
         """Run read-only `work` without a transaction around it: each statement sees what was committed
