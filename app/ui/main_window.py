@@ -24,6 +24,7 @@ from app.ui.calendar_menu import CalendarMenu
 from app.ui.desk import Desk
 from app.ui.dialog_launcher import DialogLauncher
 from app.ui.dialogs.appointment_dialog import AppointmentDialog
+from app.ui.keyboard_move import KeyboardMove
 from app.ui.navigation import ViewMode, step, visible_range
 from app.ui.navigation_bar import NavigationBar
 from app.ui.slot_picker import SlotPicker
@@ -113,6 +114,7 @@ class MainWindow(QMainWindow):
             grid.time_activated.connect(self.dialogs.book_at)
             grid.context_requested.connect(self._open_calendar_menu)
             grid.move_requested.connect(self._move_by_drop)
+        self.keyboard_move = KeyboardMove([self.week_view, self.day_view], self.dialogs, self._shown)
 
         self.picker = SlotPicker(self.runner, self.clinic)
         self.picker.book_requested.connect(self.dialogs.open_booking)

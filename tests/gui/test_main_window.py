@@ -498,3 +498,41 @@ def booking_start(engine, appointment_id: int):
         return conn.execute(
             text("SELECT starts_at FROM appointments WHERE id = :id"), {"id": appointment_id}
         ).scalar_one()
+
+
+def test_enter_on_an_empty_time_books_there(qtbot, window, provider_id):
+    show(qtbot, window, TUESDAY, ViewMode.WEEK, provider_id)
+    grid = window.week_view
+    qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=grid_point(grid, TUESDAY, 10, 40))
+    assert grid.time_cursor[1] == at(TUESDAY, 10, 30)
+    qtbot.keyClick(grid, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.findChild(BookingDialog) is not None)
+    dialog = window.findChild(BookingDialog)
+    qtbot.waitUntil(lambda: dialog.time_combo.isEnabled())
+    assert dialog.time_combo.currentData(SlotRole) == at(TUESDAY, 10, 30)
+    dialog.reject()
+
+
+def test_an_appointment_cut_with_ctrl_x_moves_to_the_time_cursor_with_ctrl_v_even_in_another_view(
+    qtbot, window, engine, clinic, provider_id, patient_id
+):
+    moved = booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 9)))
+    show(qtbot, window, TUESDAY, ViewMode.WEEK, provider_id)
+    week = window.week_view
+    qtbot.mouseClick(week.viewport(), Qt.MouseButton.LeftButton, pos=grid_point(week, TUESDAY, 9, 10))
+    qtbot.keyClick(week, Qt.Key.Key_X, Qt.KeyboardModifier.ControlModifier)
+    assert window.keyboard_move.cut is not None and window.keyboard_move.cut.id == moved
+    assert window.statusBar().currentMessage().startswith("Moving")
+
+    show(qtbot, window, TUESDAY, ViewMode.DAY, provider_id)  # the cut holds across views
+    day = window.day_view
+    qtbot.mouseClick(day.viewport(), Qt.MouseButton.LeftButton, pos=grid_point(day, TUESDAY, 10, 5))
+    for _ in range(4):
+        qtbot.keyClick(day, Qt.Key.Key_Down)
+    assert day.time_cursor[1] == at(TUESDAY, 11)
+    qtbot.keyClick(day, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: booking_start(engine, moved) == at(TUESDAY, 11))
+    assert window.keyboard_move.cut is None
+
+    qtbot.keyClick(day, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)  # nothing cut any more
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Nothing to move"))

@@ -313,6 +313,68 @@ def test_enter_and_double_click_open_the_appointment(grid, book, qtbot):
     assert activated.args == [other]
 
 
+# --- the time cursor: the keyboard on empty time ---
+
+
+def test_a_click_on_empty_time_puts_the_time_cursor_on_its_quarter_hour_and_enter_books_there(grid, book, qtbot):
+    grid.set_columns(book.week(book.first))
+    empty = grid.block_rect(book.ids["wed_1000"]).topLeft() + QPoint(4, 3 * HOUR_HEIGHT + HOUR_HEIGHT // 6)  # 13:10
+    click(qtbot, grid, empty)
+    column, moment = grid.time_cursor
+    assert (column.day, moment) == (WEDNESDAY, at(WEDNESDAY, 13))
+    assert grid.selected_appointment_id is None
+    assert "13:00: Enter books here" in grid.accessibleDescription()
+    with qtbot.waitSignal(grid.time_activated) as activated:
+        qtbot.keyClick(grid, Qt.Key.Key_Return)
+    assert activated.args[0].day == WEDNESDAY and activated.args[1] == at(WEDNESDAY, 13)
+
+
+def test_the_arrows_move_the_time_cursor_by_quarter_hours_and_columns_within_the_grid(grid, book, qtbot):
+    grid.set_columns(book.week(book.first))
+    grid.select_appointment(book.ids["wed_1000"])
+    qtbot.keyClick(grid, Qt.Key.Key_Escape)  # from the appointment to the time it starts
+    assert grid.selected_appointment_id is None
+    assert grid.time_cursor[1] == at(WEDNESDAY, 10)
+    qtbot.keyClick(grid, Qt.Key.Key_Down)
+    assert grid.time_cursor[1] == at(WEDNESDAY, 10, 15)
+    for _ in range(3):
+        qtbot.keyClick(grid, Qt.Key.Key_Up)
+    assert grid.time_cursor[1] == at(WEDNESDAY, 9, 30), "over an appointment's time too: the cursor is on time"
+    with qtbot.waitSignal(grid.column_selected) as column:
+        qtbot.keyClick(grid, Qt.Key.Key_Left)
+    assert column.args[0].day == TUESDAY and grid.time_cursor[1] == at(TUESDAY, 9, 30)
+    for _ in range(5):
+        qtbot.keyClick(grid, Qt.Key.Key_Left)
+    assert grid.time_cursor[1] == at(MONDAY, 9, 30), "the first column is as far left as it goes"
+    for _ in range(4 * 4):
+        qtbot.keyClick(grid, Qt.Key.Key_Up)
+    assert grid.time_cursor[1] == at(MONDAY, 7), "the first hour shown is as far up as it goes"
+    grid.select_appointment(book.ids["tue_0900"])
+    assert grid.time_cursor is None, "the keyboard is on the appointment now"
+    qtbot.keyClick(grid, Qt.Key.Key_Down)
+    assert grid.selected_appointment_id == book.ids["tue_0930"], "the arrows walk the appointments again"
+    qtbot.keyClick(grid, Qt.Key.Key_Escape)
+    click(qtbot, grid, grid.block_rect(book.ids["tue_1400"]).center())
+    assert grid.time_cursor is None, "a click on an appointment takes the keyboard off the empty times"
+
+
+def test_ctrl_x_cuts_the_selected_appointment_escape_gives_it_up_and_ctrl_v_pastes_at_the_cursor(grid, book, qtbot):
+    grid.set_columns(book.week(book.first))
+    ident = book.ids["tue_0900"]
+    grid.select_appointment(ident)
+    with qtbot.waitSignal(grid.cut_requested) as cut:
+        qtbot.keyClick(grid, Qt.Key.Key_X, Qt.KeyboardModifier.ControlModifier)
+    assert cut.args == [ident]
+    grid.set_cut(ident)
+    with qtbot.waitSignal(grid.cut_requested) as given_up:
+        qtbot.keyClick(grid, Qt.Key.Key_Escape)
+    assert given_up.args == [None]
+    click(qtbot, grid, grid.block_rect(book.ids["wed_1000"]).topLeft() + QPoint(4, HOUR_HEIGHT + 2))  # Wed 11:02
+    with qtbot.waitSignal(grid.paste_requested) as pasted:
+        qtbot.keyClick(grid, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert pasted.args[0].day == WEDNESDAY and pasted.args[1] == at(WEDNESDAY, 11)
+
+
 # --- refreshes, now line, look ---
 
 

@@ -16,6 +16,7 @@ from PySide6.QtGui import (
     QContextMenuEvent,
     QHelpEvent,
     QKeyEvent,
+    QKeySequence,
     QMouseEvent,
     QPainter,
     QPaintEvent,
@@ -31,7 +32,8 @@ from app.ui.dates import DAY_IN_MONTH, clock, day_words
 from app.ui.labels import status_label
 from app.ui.theme import Theme, mix
 from app.ui.tooltips import Tip, answer_tooltip
-from app.ui.views.columns import GridColumn, clock_text, wall_minutes
+from app.ui.views.columns import GridColumn
+from app.ui.views.grid_backdrop import paint_axis, paint_column_background, paint_hour_lines, paint_now_line
 from app.ui.views.grid_geometry import (
     AXIS_WIDTH,
     CHECK_SIZE,
@@ -45,12 +47,14 @@ from app.ui.views.grid_geometry import (
     initials,
 )
 from app.ui.views.grid_header import HEADER_HEIGHT, GridHeader
+from app.ui.views.time_cursor import STEP_MINUTES, TimeCursor
 
 # What other modules take from here; `initials` comes from the block geometry, which labels blocks with it.
 __all__ = ["FADED_OPACITY", "HOUR_HEIGHT", "MIN_COLUMN_WIDTH", "TimeGridView", "describe", "faded", "initials"]
 
 FADED_OPACITY = 0.55  # how much of its colour a block that is over keeps against the background
 RADIUS = 4.0  # a block's rounded corners
+ARROW_KEYS = (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Left, Qt.Key.Key_Right)
 
 
 def faded(color: QColor, background: QColor) -> QColor:
@@ -80,6 +84,8 @@ class TimeGridView(QAbstractScrollArea):
     # appointment id or None, (GridColumn, aware datetime) or None, global position: a right click
     context_requested = Signal(object, object, object)
     move_requested = Signal(int, object, object)  # appointment id, GridColumn, aware datetime: a block dropped there
+    cut_requested = Signal(object)  # appointment id: Ctrl+X, to move it with the keyboard; None: Escape gave that up
+    paste_requested = Signal(object, object)  # GridColumn, aware datetime: Ctrl+V at the time cursor
 
     def __init__(self, theme: Theme, zone: ZoneInfo, parent: QWidget | None = None):
         super().__init__(parent)
@@ -88,6 +94,8 @@ class TimeGridView(QAbstractScrollArea):
         self._geometry = GridGeometry(zone, self.font())
         self._selected: int | None = None
         self._drag: BlockDrag | None = None
+        self._cursor: TimeCursor | None = None  # the keyboard's place on an empty time, if it is on one
+        self._cut: int | None = None  # the appointment cut to move with the keyboard, marked wherever it shows
         self._now: datetime | None = None
         self._pending_hour: int | None = None
         self._type_brushes: dict[tuple[str, bool], tuple[QBrush, QBrush]] = {}  # (type colour, faded) -> fill, edge
@@ -115,6 +123,8 @@ class TimeGridView(QAbstractScrollArea):
         self._geometry.set_columns(columns)
         if self._selected not in self._geometry.by_id:
             self._selected = None
+        if self._cursor is not None and self._cursor.column >= len(columns):
+            self._cursor = None
         self._relayout()
         self._describe_selection()
         if first_data:
@@ -128,6 +138,9 @@ class TimeGridView(QAbstractScrollArea):
     def select_appointment(self, appointment_id: int | None) -> None:
         previous = self._selected
         self._selected = appointment_id if appointment_id in self._geometry.by_id else None
+        if self._selected is not None and self._cursor is not None:  # the keyboard is on the appointment now
+            self._cursor = None
+            self.viewport().update()
         self._describe_selection()
         for changed in (previous, self._selected):  # only their frames change: no need to repaint everything
             rect = self.block_rect(changed) if changed is not None else None
@@ -137,6 +150,16 @@ class TimeGridView(QAbstractScrollArea):
     @property
     def selected_appointment_id(self) -> int | None:
         return self._selected
+
+    def set_cut(self, appointment_id: int | None) -> None:
+        """Mark the appointment cut to move with the keyboard (None: none is)."""
+        self._cut = appointment_id
+        self.viewport().update()
+
+    @property
+    def time_cursor(self) -> tuple[GridColumn, datetime] | None:
+        """The column and the moment of the time cursor, when the keyboard is on an empty time."""
+        return self._cursor_time(self._cursor) if self._cursor is not None else None
 
     @property
     def columns(self) -> list[GridColumn]:
@@ -243,55 +266,26 @@ class TimeGridView(QAbstractScrollArea):
         area = QRectF(exposed).translated(offset)
         shown = [i for i in range(len(self._geometry.columns)) if self._overlaps_columns(i, area)]
         for index in shown:
-            self._paint_column_background(painter, index, area)
-        self._paint_hour_lines(painter, area)
+            paint_column_background(painter, self._geometry, c, index, area)
+        paint_hour_lines(painter, self._geometry, c, area)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         blocks = [block for index in shown for block in self._geometry.blocks[index] if block.rect.intersects(area)]
         self._paint_blocks(painter, blocks)
-        self._paint_now_line(painter, shown)
+        if self._now is not None:
+            paint_now_line(painter, self._geometry, c, self._now, self._zone, shown)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
         if self._drag is not None and self._drag.top_left is not None:
             painter.setPen(QPen(c("accent"), 2, Qt.PenStyle.DashLine))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(QRectF(self._drag.top_left, self._drag.size), RADIUS, RADIUS)
+        if self._cursor is not None:
+            painter.setPen(QPen(c("accent"), 2))
+            painter.drawRect(self._cursor_rect().adjusted(1, 1, -1, -1))
         painter.restore()
         if exposed.left() < AXIS_WIDTH:
-            self._paint_axis(painter, offset.y())
+            paint_axis(painter, self._geometry, c, self.viewport().height(), offset.y())
 
     def _overlaps_columns(self, index: int, area: QRectF) -> bool:
         return self._geometry.column_left(index) < area.right() and self._geometry.column_left(index + 1) > area.left()
-
-    def _paint_column_background(self, painter: QPainter, index: int, area: QRectF) -> None:
-        c = self._theme.color
-        left, right = self._geometry.column_left(index), self._geometry.column_left(index + 1)
-        shading = self._geometry.shading[index]
-        edge = QPen(c("hours_edge"), 1)
-        for top, bottom in shading.working:
-            painter.fillRect(QRectF(left, top, right - left, bottom - top), c("working"))
-        painter.setPen(edge)  # open time stands out from closed time by its frame (3:1), not only its fill
-        for top, bottom in shading.working:
-            painter.drawLine(QPointF(left, top + 0.5), QPointF(right - 1, top + 0.5))
-            painter.drawLine(QPointF(left, bottom - 0.5), QPointF(right - 1, bottom - 0.5))
-        hatch = QBrush(c("time_off_line"), Qt.BrushStyle.BDiagPattern)
-        for top, bottom in shading.time_off:
-            rect = QRectF(left, top, right - left, bottom - top)
-            painter.fillRect(rect, c("time_off"))
-            painter.fillRect(rect, hatch)
-        painter.setPen(c("border"))
-        painter.drawLine(QPointF(right - 0.5, area.top()), QPointF(right - 0.5, area.bottom()))
-
-    def _paint_hour_lines(self, painter: QPainter, area: QRectF) -> None:
-        first, last = self._geometry.hours
-        left, right = (
-            max(area.left(), AXIS_WIDTH),
-            min(area.right(), self._geometry.column_left(len(self._geometry.columns))),
-        )
-        solid = QPen(self._theme.color("grid_line"), 1)
-        dotted = QPen(self._theme.color("grid_line"), 1, Qt.PenStyle.DotLine)
-        for step in range(2 * (last - first)):
-            y = step * HOUR_HEIGHT / 2 + 0.5
-            if area.top() - 1 <= y <= area.bottom() + 1:
-                painter.setPen(dotted if step % 2 else solid)
-                painter.drawLine(QPointF(left, y), QPointF(right, y))
 
     def _paint_blocks(self, painter: QPainter, blocks: list[Block]) -> None:
         """Blocks never overlap, so they are painted layer by layer, which keeps the painter's state changes few:
@@ -299,8 +293,9 @@ class TimeGridView(QAbstractScrollArea):
         for over in (False, True):
             self._paint_block_layers(painter, [block for block in blocks if block.faded == over], faded=over)
         for block in blocks:
-            if block.appointment.id == self._selected:
-                painter.setPen(QPen(self._theme.color("accent"), 2))
+            if block.appointment.id in (self._selected, self._cut):  # the one cut to move: a dashed frame
+                style = Qt.PenStyle.DashLine if block.appointment.id == self._cut else Qt.PenStyle.SolidLine
+                painter.setPen(QPen(self._theme.color("accent"), 2, style))
                 painter.setBrush(Qt.BrushStyle.NoBrush)
                 painter.drawRoundedRect(block.rect.adjusted(1, 1, -1, -1), RADIUS, RADIUS)
             if block.appointment.status == "checked_in":
@@ -360,42 +355,6 @@ class TimeGridView(QAbstractScrollArea):
         ]
         painter.drawPolyline(QPolygonF(points))
 
-    def _paint_now_line(self, painter: QPainter, shown: list[int]) -> None:
-        if self._now is None:
-            return
-        geometry = self._geometry
-        today = self._now.astimezone(self._zone).date()
-        minutes = wall_minutes(today, self._now, self._zone)
-        if not geometry.hours[0] * 60 <= minutes <= geometry.hours[1] * 60:
-            return
-        y = geometry.y(minutes)
-        color = self._theme.color("now_line")
-        for index in shown:
-            if geometry.columns[index].day != today:
-                continue
-            left, right = geometry.column_left(index), geometry.column_left(index + 1)
-            painter.setPen(QPen(color, 2))
-            painter.drawLine(QPointF(left, y), QPointF(right - 1, y))
-            if index == 0 or geometry.columns[index - 1].day != today:  # one dot where the line begins
-                painter.setPen(Qt.PenStyle.NoPen)
-                painter.setBrush(color)
-                painter.drawEllipse(QPointF(left + 1, y), 4.5, 4.5)
-
-    def _paint_axis(self, painter: QPainter, scroll_y: float) -> None:
-        c = self._theme.color
-        height = self.viewport().height()
-        painter.fillRect(QRect(0, 0, AXIS_WIDTH, height), c("surface"))
-        painter.setFont(self._geometry.small_font)
-        painter.setPen(c("muted_text"))
-        first, last = self._geometry.hours
-        for hour in range(first, last):
-            y = (hour - first) * HOUR_HEIGHT - scroll_y
-            if -HOUR_HEIGHT < y < height:
-                label = QRectF(0, y + 2, AXIS_WIDTH - 8, self._geometry.small_metrics.height())
-                painter.drawText(label, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, clock_text(hour * 60))
-        painter.setPen(c("border"))
-        painter.drawLine(QPointF(AXIS_WIDTH - 0.5, 0), QPointF(AXIS_WIDTH - 0.5, height))
-
     # --- input ---
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
@@ -405,6 +364,8 @@ class TimeGridView(QAbstractScrollArea):
         pos = event.position().toPoint()
         block, index = self._block_at(pos), self._column_at(pos)
         self._select(block)
+        minutes = self._geometry.minutes_at(pos.y() + self.verticalScrollBar().value())
+        self._set_cursor(TimeCursor.at(index, minutes) if block is None and index is not None else None)
         if index is not None:
             self.column_selected.emit(self._geometry.columns[index])
         if block is not None:
@@ -451,40 +412,83 @@ class TimeGridView(QAbstractScrollArea):
         if index is None:
             return None
         column = self._geometry.columns[index]
-        minutes = self._geometry.minutes_at(pos.y() + self.verticalScrollBar().value())
-        return column, datetime.combine(column.day, time(0), tzinfo=self._geometry.zone) + timedelta(minutes=minutes)
+        return column, self._moment(column, self._geometry.minutes_at(pos.y() + self.verticalScrollBar().value()))
+
+    def _moment(self, column: GridColumn, minutes: float) -> datetime:
+        return datetime.combine(column.day, time(0), tzinfo=self._zone) + timedelta(minutes=minutes)
+
+    def _cursor_time(self, cursor: TimeCursor) -> tuple[GridColumn, datetime]:
+        column = self._geometry.columns[cursor.column]
+        return column, self._moment(column, cursor.minutes)
+
+    def _cursor_rect(self) -> QRectF:
+        """The time cursor's quarter of an hour, in content coordinates."""
+        cursor, geometry = self._cursor, self._geometry
+        left, right = geometry.column_left(cursor.column), geometry.column_left(cursor.column + 1)
+        top, bottom = geometry.y(cursor.minutes), geometry.y(cursor.minutes + STEP_MINUTES)
+        return QRectF(left, top, right - left, bottom - top)
+
+    def _set_cursor(self, cursor: TimeCursor | None) -> None:
+        """Put the time cursor on `cursor` (None: off the grid's empty times); no appointment is selected then."""
+        if cursor is not None:
+            self.select_appointment(None)
+        moved_column = cursor is not None and (self._cursor is None or self._cursor.column != cursor.column)
+        self._cursor = cursor
+        if cursor is not None:
+            self._ensure_visible(self._cursor_rect(), cursor.column)
+        if moved_column:
+            self.column_selected.emit(self._geometry.columns[cursor.column])
+        self._describe_selection()
+        self.viewport().update()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        key = event.key()
-        if key in (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Left, Qt.Key.Key_Right):
-            current = self._geometry.by_id[self._selected] if self._selected is not None else None
-            target = self._geometry.neighbour(current, key)
-            if target is not None:
-                self._select(target)
-                self._ensure_visible(target)
-                if current is None or current.column != target.column:
-                    self.column_selected.emit(self._geometry.columns[target.column])
-            return
-        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self._selected is not None:
+        key, cursor = event.key(), self._cursor
+        if event.matches(QKeySequence.StandardKey.Cut) and self._selected is not None:
+            self.cut_requested.emit(self._selected)
+        elif event.matches(QKeySequence.StandardKey.Paste) and cursor is not None:
+            self.paste_requested.emit(*self._cursor_time(cursor))
+        elif key == Qt.Key.Key_Escape and self._cut is not None:
+            self.cut_requested.emit(None)
+        elif key == Qt.Key.Key_Escape and self._selected is not None:  # from the appointment to the time it starts
+            block = self._geometry.by_id[self._selected]
+            self._set_cursor(TimeCursor.at(block.column, block.start))
+        elif key in ARROW_KEYS and cursor is not None:
+            self._set_cursor(cursor.moved(key, len(self._geometry.columns), self._geometry.hours))
+        elif key in ARROW_KEYS:
+            self._select_neighbour(key)
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self._selected is not None:
             self.appointment_activated.emit(self._selected)
-            return
-        super().keyPressEvent(event)
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and cursor is not None:
+            self.time_activated.emit(*self._cursor_time(cursor))
+        else:
+            super().keyPressEvent(event)
+
+    def _select_neighbour(self, key: Qt.Key) -> None:
+        """From the selected appointment (or none) to the next one in the arrow's direction."""
+        current = self._geometry.by_id[self._selected] if self._selected is not None else None
+        target = self._geometry.neighbour(current, key)
+        if target is not None:
+            self._select(target)
+            self._ensure_visible(target.rect, target.column)
+            if current is None or current.column != target.column:
+                self.column_selected.emit(self._geometry.columns[target.column])
 
     def _select(self, block: Block | None) -> None:
         self.select_appointment(block.appointment.id if block else None)
         if block is not None:
             self.appointment_selected.emit(block.appointment.id)
 
-    def _ensure_visible(self, block: Block) -> None:
+    def _ensure_visible(self, rect: QRectF, column: int) -> None:
+        """Scroll so that `rect` (content coordinates) in `column` shows."""
         margin = 8
         vertical, horizontal = self.verticalScrollBar(), self.horizontalScrollBar()
         height = self.viewport().height()
-        if block.rect.top() - margin < vertical.value():
-            vertical.setValue(int(block.rect.top()) - margin)
-        elif block.rect.bottom() + margin > vertical.value() + height:
-            vertical.setValue(int(block.rect.bottom()) + margin - height)
-        left = self._geometry.column_left(block.column) - AXIS_WIDTH
-        right = self._geometry.column_left(block.column + 1) - AXIS_WIDTH
+        if rect.top() - margin < vertical.value():
+            vertical.setValue(int(rect.top()) - margin)
+        elif rect.bottom() + margin > vertical.value() + height:
+            vertical.setValue(int(rect.bottom()) + margin - height)
+        left = self._geometry.column_left(column) - AXIS_WIDTH
+        right = self._geometry.column_left(column + 1) - AXIS_WIDTH
         width = self.viewport().width() - AXIS_WIDTH
         if left < horizontal.value():
             horizontal.setValue(int(left))
@@ -505,5 +509,11 @@ class TimeGridView(QAbstractScrollArea):
 
     def _describe_selection(self) -> None:
         block = self._geometry.by_id.get(self._selected) if self._selected is not None else None
-        text = describe(block.appointment, self._zone).replace("\n", ", ") if block else "No appointment selected"
+        if block is not None:
+            text = describe(block.appointment, self._zone).replace("\n", ", ")
+        elif self._cursor is not None:
+            column, moment = self._cursor_time(self._cursor)
+            text = f"{column.title}, {day_words(column.day, DAY_IN_MONTH)} {clock(moment)}: Enter books here"
+        else:
+            text = "No appointment selected"
         self.setAccessibleDescription(text)
