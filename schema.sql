@@ -408,6 +408,15 @@ CREATE TABLE public.providers (
     CONSTRAINT providers_name_not_blank CHECK ((btrim(name) <> ''::text))
 );
 
+CREATE TABLE public.rooms (
+    id integer NOT NULL,
+    name text NOT NULL,
+    kind text NOT NULL,
+    active boolean DEFAULT true NOT NULL,
+    CONSTRAINT rooms_kind_not_blank CHECK ((btrim(kind) <> ''::text)),
+    CONSTRAINT rooms_name_not_blank CHECK ((btrim(name) <> ''::text))
+);
+
 CREATE VIEW public.appointment_details AS
  SELECT a.id AS appointment_id,
     a.status,
@@ -427,11 +436,16 @@ CREATE VIEW public.appointment_details AS
     t.id AS type_id,
     t.code AS type_code,
     t.name AS type_name,
-    t.color AS type_color
-   FROM (((public.appointments a
+    t.color AS type_color,
+    a.busy_until,
+    a.room_id,
+    r.name AS room_name,
+    pt.email AS patient_email
+   FROM ((((public.appointments a
      JOIN public.providers p ON ((p.id = a.provider_id)))
      JOIN public.patients pt ON ((pt.id = a.patient_id)))
-     JOIN public.appointment_types t ON ((t.id = a.type_id)));
+     JOIN public.appointment_types t ON ((t.id = a.type_id)))
+     LEFT JOIN public.rooms r ON ((r.id = a.room_id)));
 
 ALTER TABLE public.appointment_types ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.appointment_types_id_seq
@@ -538,15 +552,6 @@ ALTER TABLE public.providers ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 CREATE TABLE public.room_days (
     room_id integer NOT NULL,
     day date NOT NULL
-);
-
-CREATE TABLE public.rooms (
-    id integer NOT NULL,
-    name text NOT NULL,
-    kind text NOT NULL,
-    active boolean DEFAULT true NOT NULL,
-    CONSTRAINT rooms_kind_not_blank CHECK ((btrim(kind) <> ''::text)),
-    CONSTRAINT rooms_name_not_blank CHECK ((btrim(name) <> ''::text))
 );
 
 ALTER TABLE public.rooms ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
@@ -930,6 +935,10 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.providers TO clinic_admin;
 GRANT SELECT ON TABLE public.providers TO clinic_receptionist;
 GRANT SELECT ON TABLE public.providers TO clinic_manager;
 
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.rooms TO clinic_admin;
+GRANT SELECT ON TABLE public.rooms TO clinic_receptionist;
+GRANT SELECT ON TABLE public.rooms TO clinic_manager;
+
 GRANT SELECT ON TABLE public.appointment_details TO clinic_admin;
 GRANT SELECT ON TABLE public.appointment_details TO clinic_receptionist;
 GRANT SELECT ON TABLE public.appointment_details TO clinic_manager;
@@ -952,10 +961,6 @@ GRANT SELECT ON TABLE public.provider_type_lengths TO clinic_manager;
 GRANT SELECT,INSERT,UPDATE ON TABLE public.room_days TO clinic_admin;
 GRANT SELECT,INSERT,UPDATE ON TABLE public.room_days TO clinic_receptionist;
 GRANT SELECT ON TABLE public.room_days TO clinic_manager;
-
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.rooms TO clinic_admin;
-GRANT SELECT ON TABLE public.rooms TO clinic_receptionist;
-GRANT SELECT ON TABLE public.rooms TO clinic_manager;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.time_off TO clinic_admin;
 GRANT SELECT ON TABLE public.time_off TO clinic_receptionist;

@@ -186,6 +186,7 @@ class RescheduleRequest(InputModel):
     appointment_id: Id
     start: AwareDatetime
     provider_id: Id | None = None  # None: the appointment's own provider
+    room_id: Id | None = None  # None: its own room where that is free, else another of the kind
 
 
 class DetailsChange(InputModel):

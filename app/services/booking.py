@@ -265,15 +265,20 @@ def _span_before_locking(clinic: Clinic, conn: Connection, request: BookingDetai
     return day, day.span_at(request.start)
 
 
-def _check_room(day: ProviderDay, span: Span, room_id: int | None) -> None:
-    """Refuse a room for a type that needs none, or one not of its kind; SlotTaken when no room of the kind is
-    free then (as read outside the transaction: the locks decide)."""
+def _check_room_choice(day: ProviderDay, room_id: int | None) -> None:
+    """Refuse a room for a type that needs none, or one not of its kind, or a type whose kind has no room in use."""
     if room_id is not None and day.room_kind is None:
         raise InvalidInput.single("room_id", "this appointment type needs no room")
     if room_id is not None and room_id not in day.rooms:
         raise InvalidInput.single("room_id", f"room {room_id} is not a {day.room_kind} in use")
     if day.room_kind is not None and not day.rooms:
         raise InvalidInput.single("type_id", f"this type needs a {day.room_kind}, and none is in use")
+
+
+def _check_room(day: ProviderDay, span: Span, room_id: int | None) -> None:
+    """As _check_room_choice, and SlotTaken when no room of the kind is free then (as read outside the transaction:
+    the locks decide)."""
+    _check_room_choice(day, room_id)
     if day.room_kind is not None and day.free_room(span, room_id) is None:
         raise SlotTaken(NO_ROOM_FREE.format(kind=day.room_kind))
 
@@ -373,13 +378,18 @@ def _lock_appointment(conn: Connection, appointment_id: int):
     return row
 
 
-def reschedule(clinic: Clinic, appointment_id: int, start: datetime, provider_id: int | None = None) -> None:
-    """Move a booked appointment to another free time, of the same provider or of `provider_id`, atomically. Its
-    length is its type's for the provider it moves to; the patient's other appointments still may not overlap.
+def reschedule(
+    clinic: Clinic, appointment_id: int, start: datetime, provider_id: int | None = None, room_id: int | None = None
+) -> None:
+    """Move a booked appointment to another free time, of the same provider or of `provider_id`, atomically, in
+    `room_id` if given (else its own room where it is free, or another of the kind). Its length is its type's for
+    the provider it moves to; the patient's other appointments still may not overlap.
 
     Moving an appointment to where it already is succeeds (a retry after a lost commit does that).
     """
-    request = validate(RescheduleRequest, appointment_id=appointment_id, start=start, provider_id=provider_id)
+    request = validate(
+        RescheduleRequest, appointment_id=appointment_id, start=start, provider_id=provider_id, room_id=room_id
+    )
     check_bookable_time(clinic, request.start)
 
     def work(conn: Connection) -> None:
@@ -387,21 +397,31 @@ def reschedule(clinic: Clinic, appointment_id: int, start: datetime, provider_id
         if appointment.status != AppointmentStatus.BOOKED:
             raise InvalidInput.single("appointment_id", f"a {appointment.status} appointment cannot be moved")
         target = request.provider_id or appointment.provider_id
-        if (appointment.starts_at, appointment.provider_id) == (request.start, target):
+        room = request.room_id or appointment.room_id
+        if (appointment.starts_at, appointment.provider_id, appointment.room_id) == (request.start, target, room):
             return
-        _take_span(clinic, conn, appointment, target, request.start, appointment.type_id)
+        _take_span(clinic, conn, appointment, target, request.start, appointment.type_id, request.room_id)
 
     clinic.uow.run(work)
 
 
-def _take_span(clinic: Clinic, conn: Connection, appointment, provider_id: int, start: datetime, type_id: int):
-    """Give the locked appointment the span of `type_id` for `provider_id` from `start`, if it is free (keeping its
-    room if that is free too): the provider's schedule share-locked first (an admin's change waits, or has
-    committed), then the rules read, then the span's grid positions locked, then checked and written in one
-    statement."""
+def _take_span(
+    clinic: Clinic,
+    conn: Connection,
+    appointment,
+    provider_id: int,
+    start: datetime,
+    type_id: int,
+    room_id: int | None = None,
+):
+    """Give the locked appointment the span of `type_id` for `provider_id` from `start`, if it is free, in `room_id`
+    (None: keeping its room if that is free too): the provider's schedule share-locked first (an admin's change
+    waits, or has committed), then the rules read, then the span's grid positions locked, then checked and written
+    in one statement."""
     conn.execute(LOCK_PROVIDER, {"provider_id": provider_id})
     day = load_provider_day(clinic, conn, provider_id, clinic.local(start).date(), type_id=type_id)
-    params = _span_params(clinic, provider_id, day, day.span_at(start))
+    _check_room_choice(day, room_id)
+    params = _span_params(clinic, provider_id, day, day.span_at(start), room_id)
     params |= {"moving_id": appointment.id, "request_id": None, "keep_room": appointment.room_id}
     for lock in _locks(params):
         conn.execute(lock, params)

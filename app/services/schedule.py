@@ -49,6 +49,8 @@ class AppointmentView:
     patient_phone: str = ""
     patient_email: str | None = None
     type_id: int | None = None
+    room_id: int | None = None
+    room_name: str | None = None  # the room it takes, if its type needs one
 
 
 def free_slots(
@@ -106,7 +108,7 @@ def _range_params(clinic: Clinic, first_day: date, last_day: date, provider_id: 
 _DETAILS = (
     "SELECT appointment_id AS id, status, starts_at, ends_at, notes, provider_id, provider_name, patient_id,"
     " patient_first_name || ' ' || patient_last_name AS patient_name, type_code, type_name, type_color,"
-    " patient_phone, (SELECT email FROM patients WHERE id = patient_id) AS patient_email, type_id"
+    " patient_phone, patient_email, type_id, room_id, room_name"
     " FROM appointment_details"
 )
 _SCHEDULE = text(

@@ -115,7 +115,8 @@ class DialogLauncher(QObject):
 
     def move_by_drop(self, appointment: AppointmentView, column: GridColumn, moment: datetime) -> None:
         """An appointment's block dropped on the calendar: move it to the grid position there, of the column's
-        provider (else its own), in one atomic move; a refused move leaves it where it was and says why."""
+        provider (else its own) and in the column's room (if it is a room's), in one atomic move; a refused move
+        leaves it where it was and says why."""
         if not self.desk.can_book or self.desk.write_block is not None:
             self.message.emit("Not moved: this desk cannot change appointments now.", 8_000)
             return
@@ -125,7 +126,7 @@ class DialogLauncher(QObject):
             start = schedule.grid_start_at(clinic, provider_id, moment)
             if start is None:
                 raise InvalidInput.single("start", "is outside the provider's working hours")
-            booking.reschedule(clinic, appointment.id, start, provider_id)
+            booking.reschedule(clinic, appointment.id, start, provider_id, column.room_id)
 
         self.runner.submit(
             move,

@@ -190,6 +190,13 @@ class MainWindow(QMainWindow):
         view_menu = self.menuBar().addMenu("&View")
         for action in self.navigation.mode_actions.values():
             view_menu.addAction(action)
+        self.rooms_action = make_action(
+            self, "Rooms as Columns", None, "The day view shows one column per room instead of per provider",
+            self.refresh,
+        )  # fmt: skip
+        self.rooms_action.setCheckable(True)
+        self.rooms_action.setChecked(self.settings.value("view/day_by_rooms", False, type=bool))
+        view_menu.addAction(self.rooms_action)
         view_menu.addSeparator()
         view_menu.addAction(self.navigation.today_action)
         view_menu.addAction(
@@ -265,7 +272,7 @@ class MainWindow(QMainWindow):
         self._update_picker()
 
     def _reload_view(self) -> None:
-        request = ViewRequest(self.mode, self.anchor, self.provider_id)
+        request = ViewRequest(self.mode, self.anchor, self.provider_id, self.rooms_action.isChecked())
         today, providers = self.today(), list(self.desk.providers)
         self.runner.submit(
             lambda: load_view(self.clinic, request, today, providers),
@@ -430,6 +437,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/splitter", self.splitter.saveState())
         self.settings.setValue("view/mode", self.mode.value)
+        self.settings.setValue("view/day_by_rooms", self.rooms_action.isChecked())
         self.settings.setValue("view/provider_id", self.provider_id if self.provider_id is not None else "")
         self.settings.sync()
 

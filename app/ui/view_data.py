@@ -3,11 +3,11 @@
 from dataclasses import dataclass
 from datetime import date
 
-from app.services import calendar, schedule
+from app.services import calendar, rooms, schedule
 from app.services.context import Clinic
 from app.services.schedule import AppointmentView, Provider
 from app.ui.navigation import ViewMode, visible_range
-from app.ui.views.columns import GridColumn, day_columns, week_columns
+from app.ui.views.columns import GridColumn, day_columns, room_columns, week_columns
 from app.ui.views.month_view import DayKind, day_kinds
 
 
@@ -16,6 +16,7 @@ class ViewRequest:
     mode: ViewMode
     anchor: date
     provider_id: int | None  # None: all providers
+    by_rooms: bool = False  # the day view: one column per room instead of per provider
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ def load_view(clinic: Clinic, request: ViewRequest, today: date, providers: list
     appointments = schedule.schedule(clinic, first, last, request.provider_id)
     if request.mode is ViewMode.WEEK:
         columns = week_columns(first, today, appointments, hours, zone=clinic.zone)
+    elif request.by_rooms:
+        columns = room_columns(first, today, rooms.list_rooms(clinic), appointments, hours)
     else:
         shown = [p for p in providers if request.provider_id in (None, p.id)]
         columns = day_columns(first, today, shown, appointments, hours)

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from app.domain.errors import InvalidInput
 from app.domain.models import ALLOWED_TRANSITIONS, AppointmentStatus, BookingRequest
-from app.services import appointment_types, booking, schedule
+from app.services import appointment_types, booking, rooms, schedule
 from app.ui.dialogs import appointment_dialog
 from app.ui.dialogs.appointment_dialog import AppointmentDialog
 from app.ui.dialogs.details_dialog import TYPE_DOES_NOT_FIT, DetailsDialog
@@ -194,11 +194,21 @@ def test_a_change_refused_because_another_desk_acted_shows_why_and_the_current_s
     assert not dialog.reschedule_button.isEnabled()
 
 
-def test_the_details_show_the_patient_s_phone_and_email(engine, clinic, open_dialog, appointment_id):
+def test_the_details_show_the_patient_s_phone_and_email_and_the_room(
+    engine, clinic, open_dialog, appointment_id, provider_id, patient_id
+):
     with engine.begin() as conn:
         conn.execute(text("UPDATE patients SET phone = '+49 30 1234567', email = 'ada@example.org'"))
     dialog = open_dialog(appointment_id)
     assert (dialog.phone_label.text(), dialog.email_label.text()) == ("+49 30 1234567", "ada@example.org")
+    assert dialog.room_label.text() == "No room needed"
+    rooms.add_room(clinic, "Procedure 1", "procedure room")
+    surgery = appointment_types.add_type(
+        clinic, "surgery", "Surgery", "#aa3300", minutes=60, room_kind="procedure room"
+    )
+    request = BookingRequest(provider_id=provider_id, patient_id=patient_id, start=START + timedelta(days=1))
+    in_room = booking.book(clinic, request.model_copy(update={"type_id": surgery}))
+    assert open_dialog(in_room).room_label.text() == "Procedure 1"
 
 
 def test_type_and_notes_are_changed_after_booking_and_a_taken_time_refuses_the_longer_type(

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import text
 
 from app.domain.models import BookingRequest
-from app.services import booking
+from app.services import appointment_types, booking, rooms
 from app.services.context import Clinic
 from app.services.demo import load_demo_data
 from app.services.uow import UnitOfWork
@@ -536,3 +536,34 @@ def test_an_appointment_cut_with_ctrl_x_moves_to_the_time_cursor_with_ctrl_v_eve
 
     qtbot.keyClick(day, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)  # nothing cut any more
     qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Nothing to move"))
+
+
+def test_the_day_view_shows_rooms_as_columns_and_a_drop_in_another_room_s_column_moves_the_room(
+    qtbot, window, engine, clinic, provider_id, patient_id
+):
+    surgery = appointment_types.add_type(
+        clinic, "surgery", "Minor surgery", "#aa3300", minutes=60, room_kind="procedure room"
+    )
+    first, second = (rooms.add_room(clinic, f"Procedure {n}", "procedure room") for n in (1, 2))
+    request = BookingRequest(provider_id=provider_id, patient_id=patient_id, start=at(TUESDAY, 9), type_id=surgery)
+    surgery_id = booking.book(clinic, request)
+    window.rooms_action.trigger()
+    show(qtbot, window, TUESDAY, ViewMode.DAY, None)
+    grid = window.day_view
+    qtbot.waitUntil(lambda: [c.title for c in grid.columns] == ["Procedure 1", "Procedure 2"])
+    assert [a.id for a in grid.columns[0].appointments] == [surgery_id]
+
+    def in_column(index: int, hour: int, minute: int) -> QPoint:
+        x = grid._geometry.column_left(index) + 8 - grid.horizontalScrollBar().value()
+        return QPoint(int(x), int(grid._geometry.y(hour * 60 + minute) - grid.verticalScrollBar().value()))
+
+    drag(qtbot, grid, in_column(0, 9, 10), in_column(1, 9, 10))
+    qtbot.waitUntil(lambda: room_of(engine, surgery_id) == second)
+    assert booking_start(engine, surgery_id) == at(TUESDAY, 9) and first != second
+    window.rooms_action.trigger()  # back to the providers
+    qtbot.waitUntil(lambda: bool(grid.columns) and all(c.room_id is None for c in grid.columns))
+
+
+def room_of(engine, appointment_id: int) -> int | None:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT room_id FROM appointments WHERE id = :id"), {"id": appointment_id}).scalar()

@@ -135,6 +135,29 @@ def test_a_move_keeps_its_room_where_it_can_and_its_own_room_time_is_free_for_it
     assert at(13, 30) not in schedule.free_slots(clinic, provider_id, TUESDAY, surgery)
 
 
+def test_a_move_can_name_its_room_and_is_refused_a_taken_or_wrong_one(clinic, engine, provider_id, surgery, two_rooms):
+    first, second = two_rooms
+    moved = book(clinic, provider_id, at(9), surgery, room_id=first)
+    booking.reschedule(clinic, moved, at(9), room_id=second)  # the same time, the other room
+    assert room_of(engine, moved) == second
+    assert schedule.appointment(clinic, moved).room_name == "Procedure 2"
+    booking.reschedule(clinic, moved, at(9, 30), room_id=second)  # overlapping its own time in its own room
+    assert (room_of(engine, moved), schedule.appointment(clinic, moved).starts_at) == (second, at(9, 30))
+
+    book(clinic, add_provider(clinic, "Dr. Second", WEEKDAY_HOURS), at(13), surgery, room_id=first)
+    with pytest.raises(SlotTaken, match="no procedure room is free"):
+        booking.reschedule(clinic, moved, at(13), room_id=first)
+    ultrasound = next(room.id for room in rooms.list_rooms(clinic) if room.kind == "ultrasound")
+    with pytest.raises(InvalidInput, match="is not a procedure room in use") as refused_room:
+        booking.reschedule(clinic, moved, at(13), room_id=ultrasound)
+    assert refused_room.value.errors[0].field == "room_id"
+    plain = book(clinic, provider_id, at(15))
+    with pytest.raises(InvalidInput, match="needs no room"):
+        booking.reschedule(clinic, plain, at(16), room_id=first)
+    assert (room_of(engine, moved), room_of(engine, plain)) == (second, None)
+    assert schedule.appointment(clinic, plain).room_name is None
+
+
 @pytest.mark.parametrize("room", ["none", "inactive", "of another kind", "for a type that needs none"])
 def test_the_database_refuses_a_hand_made_appointment_without_the_room_its_type_needs(
     clinic, engine, provider_id, surgery, two_rooms, room

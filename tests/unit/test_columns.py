@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from app.domain.slots import Interval
 from app.services.calendar import ProviderHours
+from app.services.rooms import Room
 from app.services.schedule import AppointmentView, Provider
 from app.ui.views.columns import (
     ColumnTimes,
@@ -14,6 +15,7 @@ from app.ui.views.columns import (
     hour_span,
     intersect,
     merge,
+    room_columns,
     subtract,
     wall_minutes,
     week_columns,
@@ -32,7 +34,9 @@ def hours(start: int, end: int, day: date = TUESDAY) -> Interval:
     return Interval(at(day, start), at(day, end))
 
 
-def appointment(ident: int, start: datetime, provider_id: int = 1, minutes: int = 30) -> AppointmentView:
+def appointment(
+    ident: int, start: datetime, provider_id: int = 1, minutes: int = 30, room_id: int | None = None
+) -> AppointmentView:
     return AppointmentView(
         id=ident,
         status="booked",
@@ -46,6 +50,7 @@ def appointment(ident: int, start: datetime, provider_id: int = 1, minutes: int 
         type_code="consultation",
         type_name="Consultation",
         type_color="#3b82f6",
+        room_id=room_id,
     )
 
 
@@ -223,3 +228,18 @@ def test_the_hour_span_grows_to_every_working_interval_and_appointment_within_th
     assert hour_span([times((380, 400)), times(working=((480, 1150),))], (7, 19)) == (6, 20)
     # Only whole hours, and never beyond the day: a night appointment runs into the next one.
     assert hour_span([times((30, 70), (1400, 1500))], (7, 19)) == (0, 24)
+
+
+def test_room_columns_are_the_rooms_in_use_with_their_appointments_open_when_anyone_works():
+    rooms = [Room(1, "Procedure 1", "procedure room", True), Room(2, "Old store", "procedure room", False)]
+    rooms.append(Room(3, "Ultrasound", "ultrasound", True))
+    booked = [appointment(1, at(TUESDAY, 10), room_id=3), appointment(2, at(TUESDAY, 9), 2, 60, room_id=1)]
+    booked += [appointment(3, at(TUESDAY, 11), room_id=1), appointment(4, at(TUESDAY, 12))]  # 4 needs no room
+    calendar = week_of((1, [hours(8, 12)], [hours(9, 10)]), (2, [hours(13, 17)], []))
+    first, ultrasound = room_columns(TUESDAY, MONDAY, rooms, booked, calendar)
+    assert (first.title, first.subtitle, first.room_id, first.provider_id) == (
+        "Procedure 1", "procedure room · 2 appointments", 1, None
+    )  # fmt: skip
+    assert [a.id for a in first.appointments] == [2, 3] and [a.id for a in ultrasound.appointments] == [1]
+    assert first.working == [hours(8, 12), hours(13, 17)] and first.time_off == []
+    assert ultrasound.subtitle == "ultrasound · 1 appointment"

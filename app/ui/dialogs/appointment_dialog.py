@@ -121,6 +121,8 @@ class AppointmentDialog(EditingDialog):
         type_row.setSpacing(6)
         type_row.addWidget(self.type_dot)
         type_row.addWidget(self.type_name, 1)
+        self.room_label = QLabel()
+        self.room_label.setAccessibleName("Room")
         self.phone_label, self.email_label = _selectable("Phone"), _selectable("Email")
         self.notes_label = _selectable("Notes")
         self.notes_label.setWordWrap(True)
@@ -137,6 +139,7 @@ class AppointmentDialog(EditingDialog):
             ("Date", self.date_label),
             ("Time", self.time_label),
             ("Type", type_row),
+            ("Room", self.room_label),
             ("Phone", self.phone_label),
             ("Email", self.email_label),
             ("Notes", self.notes_label),
@@ -255,6 +258,7 @@ class AppointmentDialog(EditingDialog):
         self.time_label.setText(f"{clock(starts)} – {clock(ends)}")
         self.type_dot.setPixmap(type_dot(appointment.type_color))
         self.type_name.setText(appointment.type_name)
+        self.room_label.setText(appointment.room_name or "No room needed")
         self.phone_label.setText(appointment.patient_phone)
         self.email_label.setText(appointment.patient_email or "No email")
         self.notes_label.setText(appointment.notes or "No notes")

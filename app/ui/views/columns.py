@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from app.domain.slots import Interval
 from app.services.calendar import ProviderHours
+from app.services.rooms import Room
 from app.services.schedule import AppointmentView, Provider
 from app.ui.dates import WEEKDAY_AND_DAY, clock, day_words
 from app.ui.views.lanes import assign_lanes
@@ -24,6 +25,7 @@ class GridColumn:
     appointments: list[AppointmentView]
     is_today: bool
     lanes: list[tuple[int, int]]  # per appointment, in order: (its lane, the lane count of its overlap cluster)
+    room_id: int | None = None  # a room's column (the day view by rooms): a move dropped here takes that room
 
 
 def week_columns(
@@ -94,6 +96,36 @@ def day_columns(
                 appointments=provider_appointments,
                 is_today=day == today,
                 lanes=_lanes(provider_appointments),
+            )
+        )
+    return columns
+
+
+def room_columns(
+    day: date,
+    today: date,
+    rooms: list[Room],
+    appointments: list[AppointmentView],
+    calendar: dict[date, list[ProviderHours]],
+) -> list[GridColumn]:
+    """One column per room in use for `day`, side by side, with the appointments that take it; a room is open when
+    anyone works (a room has no hours of its own)."""
+    working, _time_off = _shading(calendar.get(day, []))
+    columns = []
+    for room in (room for room in rooms if room.active):
+        in_room = sorted((a for a in appointments if a.room_id == room.id), key=_start_order)
+        columns.append(
+            GridColumn(
+                title=room.name,
+                subtitle=f"{room.kind} · {_count_text(len(in_room)).lower()}",
+                day=day,
+                provider_id=None,
+                working=working,
+                time_off=[],
+                appointments=in_room,
+                is_today=day == today,
+                lanes=_lanes(in_room),
+                room_id=room.id,
             )
         )
     return columns

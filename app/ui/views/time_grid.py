@@ -63,14 +63,14 @@ def faded(color: QColor, background: QColor) -> QColor:
 
 
 def describe(appointment: AppointmentView, zone: ZoneInfo) -> str:
-    """A block's tooltip: time range, patient, provider, type and status, one per line."""
+    """A block's tooltip: time range, patient, provider, type (and room) and status, one per line."""
     start, end = appointment.starts_at.astimezone(zone), appointment.ends_at.astimezone(zone)
     return "\n".join(
         [
             f"{day_words(start.date(), DAY_IN_MONTH)}, {clock(start)}–{clock(end)}",
             appointment.patient_name,
             appointment.provider_name,
-            appointment.type_name,
+            appointment.type_name + (f" in {appointment.room_name}" if appointment.room_name else ""),
             status_label(appointment.status),
         ]
     )
