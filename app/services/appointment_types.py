@@ -196,10 +196,42 @@ def provider_lengths(clinic: Clinic, type_id: int) -> dict[int, int]:
 
 def set_provider_length(clinic: Clinic, provider_id: int, type_id: int, minutes: int | None) -> None:
     """Give the provider their own length for the type, or (None) take the type's again; for bookings from now on."""
-    change = validate(ProviderLengthIn, provider_id=provider_id, type_id=type_id, minutes=minutes)
-    statement = _CLEAR_PROVIDER_LENGTH if change.minutes is None else _SET_PROVIDER_LENGTH
+    set_provider_lengths(clinic, provider_id, {type_id: minutes})
+
+
+def set_provider_lengths(clinic: Clinic, provider_id: int, lengths: dict[int, int | None]) -> None:
+    """Set the provider's own lengths, type id to minutes (None: the type's own again), all in one transaction or
+    none of them (a bad one names its field)."""
+    changes = [
+        validate(ProviderLengthIn, provider_id=provider_id, type_id=type_id, minutes=minutes)
+        for type_id, minutes in lengths.items()
+    ]
 
     def work(conn: Connection) -> None:
-        conn.execute(statement, vars(change))
+        for change in changes:
+            conn.execute(_CLEAR_PROVIDER_LENGTH if change.minutes is None else _SET_PROVIDER_LENGTH, vars(change))
 
     _run(clinic, work)
+
+
+@dataclass(frozen=True)
+class TypeLength:
+    """A type's length as one provider books it."""
+
+    type_id: int
+    name: str
+    minutes: int  # the type's own
+    own: int | None  # the provider's own, if they have one
+
+
+_TYPE_LENGTHS_FOR = text(
+    "SELECT t.id AS type_id, t.name, t.minutes, l.minutes AS own FROM appointment_types t"
+    " LEFT JOIN provider_type_lengths l ON l.type_id = t.id AND l.provider_id = :provider_id ORDER BY t.name, t.id"
+)
+
+
+def type_lengths_for(clinic: Clinic, provider_id: int) -> list[TypeLength]:
+    """Every type's length as the provider books it, by type name."""
+    params = {"provider_id": check_id("provider_id", provider_id)}
+    rows = clinic.uow.read(lambda conn: conn.execute(_TYPE_LENGTHS_FOR, params).all())
+    return [TypeLength(**row._mapping) for row in rows]

@@ -8,7 +8,7 @@ from PySide6.QtCore import QDateTime, Qt, QTime
 from sqlalchemy import text
 
 from app.domain.models import BookingRequest
-from app.services import booking
+from app.services import booking, schedule
 from app.ui.admin.providers_dialog import ProvidersDialog
 from app.ui.admin.time_off_editor import TimeOffEditor
 from app.ui.dialogs.field_errors import OFFLINE_MESSAGE
@@ -82,6 +82,30 @@ def test_edit_hours_and_bad_hours_are_pointed_out_before_saving(qtbot, runner, e
     idle(qtbot, dialog, runner)
     assert rows(engine, "SELECT start_time, end_time FROM working_hours WHERE weekday = 2") == [(time(8), time(11))]
     assert len(rows(engine, "SELECT id FROM working_hours WHERE weekday = 3")) == 2
+
+
+def test_a_provider_s_own_length_for_a_type_is_set_and_given_back_to_the_type(
+    qtbot, runner, clinic, engine, provider_id, open_dialog
+):
+    default_type = next(kind for kind in schedule.appointment_types(clinic) if kind.is_default)
+    dialog = open_dialog()
+    editor = dialog.lengths_editor
+    qtbot.waitUntil(lambda: default_type.id in editor.boxes)
+    box = editor.boxes[default_type.id]
+    assert box.text() == "The type's (30 min)" and not dialog.save_lengths_button.isEnabled()
+    box.setValue(45)
+    with qtbot.waitSignal(dialog.changed):
+        click(qtbot, dialog.save_lengths_button)
+    idle(qtbot, dialog, runner)
+    assert rows(engine, "SELECT provider_id, type_id, minutes FROM provider_type_lengths") == [
+        (provider_id, default_type.id, 45)
+    ]
+    qtbot.waitUntil(lambda: editor.boxes[default_type.id].value() == 45 and not editor.changes())
+    editor.boxes[default_type.id].setValue(0)  # the type's own again
+    with qtbot.waitSignal(dialog.changed):
+        click(qtbot, dialog.save_lengths_button)
+    idle(qtbot, dialog, runner)
+    assert rows(engine, "SELECT minutes FROM provider_type_lengths") == []
 
 
 def test_add_and_remove_time_off(qtbot, runner, engine, provider_id, open_dialog):

@@ -137,6 +137,19 @@ def test_a_provider_length_out_of_range_is_refused(clinic, provider_id, procedur
     assert appointment_types.provider_lengths(clinic, procedure) == {}
 
 
+def test_a_provider_s_own_lengths_are_set_together_or_not_at_all_and_listed_by_type(clinic, provider_id, procedure):
+    default_type = next(kind.id for kind in appointment_types.list_types(clinic) if kind.is_default)
+    with pytest.raises(InvalidInput, match="minutes: Input should be greater than or equal to 5"):
+        appointment_types.set_provider_lengths(clinic, provider_id, {procedure: 90, default_type: 3})
+    assert appointment_types.provider_lengths(clinic, procedure) == {}, "the good one was not written either"
+    appointment_types.set_provider_lengths(clinic, provider_id, {procedure: 90, default_type: 45})
+    lengths = {length.type_id: length for length in appointment_types.type_lengths_for(clinic, provider_id)}
+    assert (lengths[procedure].minutes, lengths[procedure].own) == (60, 90)
+    assert lengths[default_type].own == 45
+    other = add_provider(clinic, "Dr. Other", {2: [WorkingBlock(time(8), time(12), 30)]})
+    assert all(length.own is None for length in appointment_types.type_lengths_for(clinic, other))
+
+
 def test_changing_a_type_s_length_keeps_booked_appointments_as_they_are(clinic, engine, provider_id, procedure):
     booked = book(clinic, provider_id, at(9), procedure)
     kind = next(k for k in appointment_types.list_types(clinic) if k.id == procedure)

@@ -28,10 +28,12 @@ from PySide6.QtWidgets import (
 from app.domain.errors import InvalidInput
 from app.domain.schedule_setup import ProviderIn
 from app.live.changes import Change
-from app.services import providers, schedule
+from app.services import appointment_types, providers, schedule
+from app.services.appointment_types import TypeLength
 from app.services.context import Clinic
 from app.services.providers import ProviderSetup
 from app.services.schedule import Provider
+from app.ui.admin.provider_lengths_editor import ProviderLengthsEditor
 from app.ui.admin.refusals import AffectedList, by_field
 from app.ui.admin.time_off_editor import TimeOffEditor
 from app.ui.admin.weekly_hours_editor import WeeklyHoursEditor
@@ -170,6 +172,10 @@ class ProvidersDialog(EditingDialog):
         self.time_off_affected = AffectedList()
         self.time_off_editor.edited.connect(self.time_off_affected.hide)
         time_off_body = stacked(self.time_off_hint, self.time_off_editor, self.time_off_affected, spacing=6)
+        self.lengths_editor = ProviderLengthsEditor()
+        self.lengths_editor.edited.connect(self.refresh)
+        self.save_lengths_button = button("Save lengths", primary=True)
+        self.save_lengths_button.clicked.connect(self.save_lengths)
 
         self.editor = QWidget()
         column = QVBoxLayout(self.editor)
@@ -181,6 +187,8 @@ class ProvidersDialog(EditingDialog):
         column.addWidget(_card("Weekly working hours", hours_body, self.save_hours_button))
         self.time_off_card = _card("Upcoming time off", time_off_body)
         column.addWidget(self.time_off_card)
+        self.lengths_card = _card("Lengths of their own", self.lengths_editor, self.save_lengths_button)
+        column.addWidget(self.lengths_card)
         column.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -255,6 +263,9 @@ class ProvidersDialog(EditingDialog):
         self.hours_editor.set_hours(setup.weekly_hours if setup else {})
         self.time_off_editor.set_time_off(setup.time_off if setup else [])
         self.time_off_editor.reset_new(self._clinic.now())
+        self.lengths_editor.set_lengths([])
+        if provider is not None:
+            self._load_lengths(provider.id)
         self.editor.setEnabled(setup is not None or self._adding)
         self.refresh()
 
@@ -298,6 +309,8 @@ class ProvidersDialog(EditingDialog):
         self.time_off_editor.setVisible(not self._adding)
         self.time_off_hint.setVisible(self._adding)
         self.time_off_editor.set_can_save(can_save)
+        self.lengths_card.setVisible(not self._adding)
+        self.save_lengths_button.setEnabled(can_save and bool(self.lengths_editor.changes()))
         self.add_provider_button.setEnabled(not self.busy)
 
     # --- saving -------------------------------------------------------------------------------------------------
@@ -360,6 +373,26 @@ class ProvidersDialog(EditingDialog):
         provider_id, hours = self._setup.provider.id, self.hours_editor.hours()
         self._save(
             lambda: providers.set_weekly_hours(self._clinic, provider_id, hours), lambda _n: self._reload(provider_id)
+        )
+
+    def _load_lengths(self, provider_id: int) -> None:
+        self.runner.submit(
+            lambda: appointment_types.type_lengths_for(self._clinic, provider_id),
+            self._show_lengths,
+            self._on_load_failed,
+            context=self,
+            key=f"provider-lengths-{id(self)}",
+        )
+
+    def _show_lengths(self, lengths: list[TypeLength]) -> None:
+        self.lengths_editor.set_lengths(lengths)
+        self.refresh()
+
+    def save_lengths(self) -> None:
+        provider_id, changes = self._setup.provider.id, self.lengths_editor.changes()
+        self._save(
+            lambda: appointment_types.set_provider_lengths(self._clinic, provider_id, changes),
+            lambda _none: self._load_lengths(provider_id),
         )
 
     def add_time_off(self, starts_at, ends_at, reason: str) -> None:
