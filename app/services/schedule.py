@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from app.domain.models import DateRangeQuery, PatientAppointmentsQuery, SlotQuery, validate
 from app.domain.schedule_setup import DEFAULT_TYPE_MINUTES, check_id
-from app.domain.slots import local_day_bounds, slot_grid
+from app.domain.slots import Interval, local_day_bounds, slot_grid
 from app.services.context import Clinic
 from app.services.rules import ProviderDay, load_provider_day
 
@@ -79,7 +79,8 @@ def free_start_at(clinic: Clinic, provider_id: int, moment: datetime, type_id: i
     """The start of the provider's grid position that holds `moment` (a click on the calendar), if an appointment of
     `type_id` (None: the default type) can be booked there; else None."""
     rules = _day_rules(clinic, provider_id, clinic.local(moment).date(), type_id)
-    start = _grid_start(rules, moment)
+    position = _grid_position(rules, moment)
+    start = position.start if position is not None else None
     return start if start in {span.start for span in rules.free_spans(clinic.now(), clinic.horizon_end())} else None
 
 
@@ -91,9 +92,15 @@ def grid_start_at(clinic: Clinic, provider_id: int, moment: datetime) -> datetim
     return min(starts, key=lambda start: abs(start - moment), default=None)
 
 
-def _grid_start(rules: ProviderDay, moment: datetime) -> datetime | None:
+def grid_position_at(clinic: Clinic, provider_id: int, moment: datetime) -> Interval | None:
+    """The provider's grid position that holds `moment` (a right click on the calendar); None outside their
+    hours."""
+    return _grid_position(_day_rules(clinic, provider_id, clinic.local(moment).date(), None), moment)
+
+
+def _grid_position(rules: ProviderDay, moment: datetime) -> Interval | None:
     cells = slot_grid(rules.day, rules.blocks, rules.zone)
-    return next((cell.start for cell in cells if cell.start <= moment < cell.end), None)
+    return next((cell for cell in cells if cell.start <= moment < cell.end), None)
 
 
 def _range_params(clinic: Clinic, first_day: date, last_day: date, provider_id: int | None) -> dict:

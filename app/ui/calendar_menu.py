@@ -1,5 +1,5 @@
 """The calendar's right-click menus: on an appointment (details, check in, move, type and notes, cancel) and on an
-empty time (book here, next available). What the signed-in role may not do is not offered."""
+empty time (book here, next available, block this time). What the signed-in role may not do is not offered."""
 
 from datetime import datetime
 
@@ -30,11 +30,20 @@ class CalendarMenu:
         elif where is not None and self._desk.can_book and self._desk.write_block is None:
             menu.addAction("Book here…", lambda: self._dialogs.book_at(*where))
             menu.addAction("Next available…", self._dialogs.find_next_free)
+        if appointment is None and where is not None and self._may_block(where[0]):
+            menu.addAction("Block this time", lambda: self._dialogs.block_at(*where))
         if menu.isEmpty():
             menu.deleteLater()
             return None
         menu.popup(at)
         return menu
+
+    def _may_block(self, column: GridColumn) -> bool:
+        """Blocking a provider's time is a change of their schedule: for a role that may make one, in a column of
+        one provider."""
+        permissions = self._desk.permissions
+        allowed = permissions is not None and permissions.can_manage_schedule
+        return allowed and self._desk.write_block is None and column.provider_id is not None
 
     def _appointment_entries(self, menu: QMenu, appointment: AppointmentView) -> None:
         menu.addAction("Details…", lambda: self._dialogs.show_appointment(appointment))

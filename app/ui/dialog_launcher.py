@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QDialog, QWidget
 
 from app.domain.errors import InvalidInput
-from app.services import booking, schedule, staff
+from app.services import booking, providers, schedule, staff
 from app.services.patients import Patient
 from app.services.schedule import AppointmentView, Provider
 from app.ui.admin.audit_dialog import AuditDialog
@@ -31,6 +31,7 @@ from app.ui.views.columns import GridColumn
 from app.ui.workers import user_message
 
 D = TypeVar("D", bound=QDialog)
+BLOCKED_REASON = "Blocked at the desk"
 
 
 class DialogLauncher(QObject):
@@ -109,6 +110,24 @@ class DialogLauncher(QObject):
             self.message.emit("That time is not free: double click a free time, or use Next available.", 8_000)
             return
         self.open_booking(provider, start)
+
+    def block_at(self, column: GridColumn, moment: datetime) -> None:
+        """Right click > Block this time: the column's provider is off for the grid position there (time off an
+        admin removes in Admin > Providers), refused with the list if an appointment is in the way."""
+        clinic, provider_id = self.clinic, column.provider_id
+
+        def block() -> None:
+            position = schedule.grid_position_at(clinic, provider_id, moment)
+            if position is None:
+                raise InvalidInput.single("start", "is outside the provider's working hours")
+            providers.add_time_off(clinic, provider_id, position.start, position.end, BLOCKED_REASON)
+
+        self.runner.submit(
+            block,
+            lambda _none: self.message.emit("That time is blocked.", 5_000),
+            lambda error: self.message.emit(f"Not blocked: {user_message(error)}", 10_000),
+            context=self,
+        )
 
     def move_days(self) -> DayMovesDialog:
         return self._open(DayMovesDialog(self.runner, self.clinic, self._window))

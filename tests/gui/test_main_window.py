@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import text
 
 from app.domain.models import BookingRequest
+from app.domain.slots import Interval
 from app.services import appointment_types, booking, rooms
 from app.services.context import Clinic
 from app.services.demo import load_demo_data
@@ -567,3 +568,16 @@ def test_the_day_view_shows_rooms_as_columns_and_a_drop_in_another_room_s_column
 def room_of(engine, appointment_id: int) -> int | None:
     with engine.connect() as conn:
         return conn.execute(text("SELECT room_id FROM appointments WHERE id = :id"), {"id": appointment_id}).scalar()
+
+
+def test_right_click_blocks_an_empty_time_of_the_column_s_provider(qtbot, window, engine, provider_id):
+    show(qtbot, window, TUESDAY, ViewMode.WEEK, provider_id)
+    grid = window.week_view
+    right_click(grid, grid_point(grid, TUESDAY, 15, 10))
+    menu_action(window, "Block this time").trigger()
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "That time is blocked.")
+    with engine.connect() as conn:
+        blocked = conn.execute(text("SELECT provider_id, starts_at, ends_at, reason FROM time_off")).all()
+    half_hour = (at(TUESDAY, 15), at(TUESDAY, 15, 30))
+    assert [tuple(row) for row in blocked] == [(provider_id, *half_hour, "Blocked at the desk")]
+    qtbot.waitUntil(lambda: grid.columns[1].time_off == [Interval(*half_hour)])

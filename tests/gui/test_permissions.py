@@ -1,7 +1,7 @@
 """The main window offers each staff role what the database lets it do, and follows a role IT changes."""
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QPoint, QSettings
 from sqlalchemy import text
 
 from app.domain.models import AppointmentStatus, BookingRequest
@@ -57,6 +57,17 @@ def patient_edit_offered(window: MainWindow, details: AppointmentDialog) -> list
     return offered
 
 
+def empty_time_menu(qtbot, window: MainWindow, provider_id: int) -> list[str]:
+    """What a right click on an empty time of the provider's day offers."""
+    show(qtbot, window, TUESDAY, ViewMode.DAY, provider_id)
+    menu = window.calendar_menu.open_for(None, (window.day_view.columns[0], at(TUESDAY, 15)), QPoint(0, 0))
+    if menu is None:
+        return []
+    offered = [action.text() for action in menu.actions()]
+    menu.close()
+    return offered
+
+
 def admin_menu(window: MainWindow) -> list[str]:
     """The Admin menu's visible entries; empty if the menu itself is hidden."""
     if not window.admin.menu.menuAction().isVisible():
@@ -69,6 +80,7 @@ def test_a_manager_reads_everything_books_nothing_and_has_the_audit_log(qtbot, o
     assert f"{name} · manager" in window.status.summary()
     assert booking_offered(window) == [False, False]
     assert admin_menu(window) == ["Audit log…"]
+    assert empty_time_menu(qtbot, window, provider_id) == []
 
     details = details_of(qtbot, window, appointment_id, provider_id)
     assert changes_offered(details) == [False, False, False]
@@ -85,6 +97,7 @@ def test_a_receptionist_books_and_has_no_admin_menu(qtbot, open_as, appointment_
     assert f"{name} · receptionist" in window.status.summary()
     assert booking_offered(window) == [True, True]
     assert admin_menu(window) == []
+    assert empty_time_menu(qtbot, window, provider_id) == ["Book here…", "Next available…"]
     details = details_of(qtbot, window, appointment_id, provider_id)
     assert changes_offered(details) == [True, True, True]
     assert move_here_offered(window, details)
@@ -105,6 +118,7 @@ def test_admins_and_the_superuser_have_everything(qtbot, open_as, appointment_id
         "Audit log…",
     ]
     assert changes_offered(details_of(qtbot, window, appointment_id, provider_id)) == [True, True, True]
+    assert empty_time_menu(qtbot, window, provider_id) == ["Book here…", "Next available…", "Block this time"]
 
     window.admin.providers_action.trigger()
     window.admin.types_action.trigger()
@@ -148,6 +162,7 @@ def test_a_role_changed_by_it_shows_at_the_next_re_read(
     assert f"{name} · receptionist" in window.status.summary()
     assert booking_offered(window) == [True, True]
     assert admin_menu(window) == []
+    assert empty_time_menu(qtbot, window, provider_id) == ["Book here…", "Next available…"]
     assert changes_offered(details) == [True, True, True]
 
 
