@@ -51,6 +51,7 @@ class AppointmentView:
     type_id: int | None = None
     room_id: int | None = None
     room_name: str | None = None  # the room it takes, if its type needs one
+    busy_until: datetime | None = None  # the end of the buffer after it (its end when its type has none)
 
 
 def free_slots(
@@ -115,7 +116,7 @@ def _range_params(clinic: Clinic, first_day: date, last_day: date, provider_id: 
 _DETAILS = (
     "SELECT appointment_id AS id, status, starts_at, ends_at, notes, provider_id, provider_name, patient_id,"
     " patient_first_name || ' ' || patient_last_name AS patient_name, type_code, type_name, type_color,"
-    " patient_phone, patient_email, type_id, room_id, room_name"
+    " patient_phone, patient_email, type_id, room_id, room_name, busy_until"
     " FROM appointment_details"
 )
 _SCHEDULE = text(

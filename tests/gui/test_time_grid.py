@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from app.domain.models import BookingRequest
 from app.domain.slots import Interval, WorkingBlock
-from app.services import booking, calendar, schedule
+from app.services import appointment_types, booking, calendar, schedule
 from app.services.providers import add_provider, add_time_off
 from app.services.schedule import AppointmentView
 from app.ui import theme
@@ -311,6 +311,19 @@ def test_enter_and_double_click_open_the_appointment(grid, book, qtbot):
     with qtbot.waitSignal(grid.appointment_activated) as activated:
         qtbot.mouseDClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=grid.block_rect(other).center())
     assert activated.args == [other]
+
+
+def test_the_buffer_after_an_appointment_shows_under_its_block_and_in_its_tooltip(grid, book, clinic):
+    cleaning = appointment_types.add_type(clinic, "clean", "With cleaning", "#0f766e", minutes=30, buffer_minutes=15)
+    request = BookingRequest(provider_id=book.first, patient_id=new_patient(clinic), start=at(WEDNESDAY, 14))
+    ident = booking.book(clinic, request.model_copy(update={"type_id": cleaning}))
+    grid.set_columns(book.week(book.first))
+    block = grid._geometry.by_id[ident]
+    assert block.buffer is not None and block.buffer.top() == block.bottom
+    assert block.buffer.height() == 15 * HOUR_HEIGHT / 60 - 1
+    assert grid._geometry.by_id[book.ids["wed_1000"]].buffer is None, "no buffer, no strip"
+    assert describe(block.appointment, ZONE).splitlines()[0].endswith("14:00–14:30 (then 15 min buffer)")
+    grid.viewport().repaint()  # paints the strip
 
 
 # --- the time cursor: the keyboard on empty time ---

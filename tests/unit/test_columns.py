@@ -1,5 +1,6 @@
 """Building the time grid's columns: which appointments, hours and time off each day or provider column gets."""
 
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -211,11 +212,16 @@ def test_clock_text_is_the_time_on_the_clock():
 
 
 def test_column_times_in_wall_minutes():
-    appointments = [appointment(1, at(TUESDAY, 9), minutes=45)]
+    buffered = appointment(2, at(TUESDAY, 10), minutes=30)
+    buffered = replace(buffered, busy_until=buffered.ends_at + timedelta(minutes=15))  # 15 minutes' buffer after it
+    appointments = [appointment(1, at(TUESDAY, 9), minutes=45), buffered]
     calendar = week_of((1, [hours(8, 12), hours(13, 17)], [hours(13, 14)]))
     tuesday = week_columns(MONDAY, MONDAY, appointments, calendar, zone=ZONE)[1]
     assert column_times(tuesday, ZONE) == ColumnTimes(
-        appointments=[(540, 585)], working=[(480, 720), (780, 1020)], time_off=[(780, 840)]
+        appointments=[(540, 585), (600, 630)],
+        working=[(480, 720), (780, 1020)],
+        time_off=[(780, 840)],
+        busy_until=[585, 645],
     )
 
 

@@ -2,7 +2,7 @@
 times fall on the clinic's clock. No Qt."""
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -136,7 +136,12 @@ def _start_order(appointment: AppointmentView) -> tuple:
 
 
 def _lanes(appointments: list[AppointmentView]) -> list[tuple[int, int]]:
-    return assign_lanes([(a.starts_at, a.ends_at) for a in appointments])
+    return assign_lanes([(a.starts_at, busy_until(a)) for a in appointments])
+
+
+def busy_until(appointment: AppointmentView) -> datetime:
+    """Until when the appointment keeps its provider busy: its end, or the end of the buffer after it."""
+    return max(appointment.ends_at, appointment.busy_until or appointment.ends_at)
 
 
 @dataclass(frozen=True)
@@ -146,6 +151,7 @@ class ColumnTimes:
     appointments: list[tuple[float, float]]  # in the order of the column's appointments
     working: list[tuple[float, float]]
     time_off: list[tuple[float, float]]
+    busy_until: list[float] = field(default_factory=list)  # per appointment: where the buffer after it ends
 
 
 def column_times(column: GridColumn, zone: ZoneInfo) -> ColumnTimes:
@@ -154,6 +160,7 @@ def column_times(column: GridColumn, zone: ZoneInfo) -> ColumnTimes:
         [(wall_minutes(day, a.starts_at, zone), wall_minutes(day, a.ends_at, zone)) for a in column.appointments],
         [(wall_minutes(day, i.start, zone), wall_minutes(day, i.end, zone)) for i in column.working],
         [(wall_minutes(day, i.start, zone), wall_minutes(day, i.end, zone)) for i in column.time_off],
+        [wall_minutes(day, busy_until(a), zone) for a in column.appointments],
     )
 
 

@@ -51,10 +51,12 @@ class Block:
     lane: int
     lanes: int
     faded: bool  # over (FADED_STATUSES): it fades into the background, the rest stand out
+    busy_bottom: float  # where the buffer after it ends (its bottom when its type has none)
     # Placed by GridGeometry.fit when the columns or the width change:
     rect: QRectF = field(init=False)
     edge: QRectF = field(init=False)  # the solid type-coloured strip on the left
     text: BlockText | None = field(init=False)
+    buffer: QRectF | None = field(init=False)  # the buffer's strip under the block
 
 
 @dataclass
@@ -185,10 +187,10 @@ class GridGeometry:
 
     def _column_blocks(self, index: int, times: ColumnTimes) -> list[Block]:
         column, y = self.columns[index], self.y
-        placed = zip(column.appointments, times.appointments, column.lanes, strict=True)
+        placed = zip(column.appointments, times.appointments, times.busy_until, column.lanes, strict=True)
         blocks = [
-            Block(a, index, start, y(start), y(end), lane, count, a.status in FADED_STATUSES)
-            for a, (start, end), (lane, count) in placed
+            Block(a, index, start, y(start), y(end), lane, count, a.status in FADED_STATUSES, y(busy))
+            for a, (start, end), busy, (lane, count) in placed
         ]
         return sorted(blocks, key=lambda b: (b.top, b.lane))
 
@@ -198,6 +200,8 @@ class GridGeometry:
         width, height = lane_width - 1, max(block.bottom - block.top - 2, 4)
         block.rect = QRectF(x, y, width, height)
         block.edge = QRectF(x, y, EDGE_WIDTH, height)
+        below = block.busy_bottom - block.bottom
+        block.buffer = QRectF(x, block.bottom, width, below - 1) if below >= 2 else None
         text_width = int(width) - EDGE_WIDTH - 2 * TEXT_PADDING
         shows_text = text_width >= MIN_TEXT_WIDTH and height >= self.line
         block.text = self._block_text(block, x, y, height, text_width) if shows_text else None

@@ -32,7 +32,7 @@ from app.ui.dates import DAY_IN_MONTH, clock, day_words
 from app.ui.labels import status_label
 from app.ui.theme import Theme, mix
 from app.ui.tooltips import Tip, answer_tooltip
-from app.ui.views.columns import GridColumn
+from app.ui.views.columns import GridColumn, busy_until
 from app.ui.views.grid_backdrop import paint_axis, paint_column_background, paint_hour_lines, paint_now_line
 from app.ui.views.grid_geometry import (
     AXIS_WIDTH,
@@ -54,6 +54,7 @@ __all__ = ["FADED_OPACITY", "HOUR_HEIGHT", "MIN_COLUMN_WIDTH", "TimeGridView", "
 
 FADED_OPACITY = 0.55  # how much of its colour a block that is over keeps against the background
 RADIUS = 4.0  # a block's rounded corners
+BUFFER = Qt.BrushStyle.BDiagPattern  # the buffer after an appointment: its provider is busy, no patient is there
 ARROW_KEYS = (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Left, Qt.Key.Key_Right)
 
 
@@ -65,9 +66,11 @@ def faded(color: QColor, background: QColor) -> QColor:
 def describe(appointment: AppointmentView, zone: ZoneInfo) -> str:
     """A block's tooltip: time range, patient, provider, type (and room) and status, one per line."""
     start, end = appointment.starts_at.astimezone(zone), appointment.ends_at.astimezone(zone)
+    buffer = int((busy_until(appointment) - appointment.ends_at).total_seconds() // 60)
     return "\n".join(
         [
-            f"{day_words(start.date(), DAY_IN_MONTH)}, {clock(start)}–{clock(end)}",
+            f"{day_words(start.date(), DAY_IN_MONTH)}, {clock(start)}–{clock(end)}"
+            + (f" (then {buffer} min buffer)" if buffer else ""),
             appointment.patient_name,
             appointment.provider_name,
             appointment.type_name + (f" in {appointment.room_name}" if appointment.room_name else ""),
@@ -305,6 +308,10 @@ class TimeGridView(QAbstractScrollArea):
         """One layer of blocks; those that are over in faded colours, their text muted yet readable (AA)."""
         c = self._theme.color
         painter.setPen(Qt.PenStyle.NoPen)
+        for block in (block for block in blocks if block.buffer is not None):  # busy after it: hatched, no fill
+            painter.fillRect(
+                block.buffer, QBrush(self._brushes(block.appointment.type_color, faded)[1].color(), BUFFER)
+            )
         for block in blocks:
             fill, edge = self._brushes(block.appointment.type_color, faded)
             painter.setBrush(fill)
