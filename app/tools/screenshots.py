@@ -165,6 +165,16 @@ def _appointment_details(window: MainWindow, path: Path) -> Path:
     return _admin_screen(window, dialog, path, 720, 680)
 
 
+def _day_by_rooms(window: MainWindow, path: Path) -> Path:
+    """The day view with a column per room (View > Rooms as Columns), then back to the providers."""
+    window.rooms_action.trigger()
+    _show(window, ViewMode.DAY, None)
+    saved = _save(window, path)
+    window.rooms_action.trigger()
+    wait_until(lambda: _settled(window))
+    return saved
+
+
 def _small_screen(window: MainWindow, provider_id: int, output: Path) -> list[Path]:
     """The week of one provider and the day of every provider, at 1024x768."""
     window.resize(1024, 768)
@@ -206,6 +216,7 @@ def take(output: Path) -> list[Path]:
         saved.append(_admin_screen(window, window.dialogs.open_types(), output / "types-light.png", 980, 560))
         saved.append(_admin_screen(window, window.dialogs.open_rooms(), output / "rooms-light.png", 820, 400))
         saved.append(_next_available(window, output / "next-available-light.png"))
+        saved.append(_day_by_rooms(window, output / "day-rooms-light.png"))
         _show(window, ViewMode.WEEK, busiest)
         saved.append(_appointment_details(window, output / "appointment-light.png"))
         saved.append(_audit_log(window, output / "audit-light.png"))

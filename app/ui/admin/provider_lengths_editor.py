@@ -17,6 +17,7 @@ class ProviderLengthsEditor(QWidget):
         super().__init__(parent)
         self._form = QFormLayout(self)
         self._form.setContentsMargins(0, 0, 0, 0)
+        self._form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         self._loaded: dict[int, int | None] = {}
         self.boxes: dict[int, QSpinBox] = {}  # by type id
 
