@@ -113,11 +113,15 @@ def _range_params(clinic: Clinic, first_day: date, last_day: date, provider_id: 
     }
 
 
+# The columns migration 0012 added to the view are read by name from the row as JSON, NULL where they are missing:
+# a desk reads an older database too (read-only, until IT upgrades it).
 _DETAILS = (
     "SELECT appointment_id AS id, status, starts_at, ends_at, notes, provider_id, provider_name, patient_id,"
     " patient_first_name || ' ' || patient_last_name AS patient_name, type_code, type_name, type_color,"
-    " patient_phone, patient_email, type_id, room_id, room_name, busy_until"
-    " FROM appointment_details"
+    " patient_phone, type_id, (SELECT email FROM patients WHERE id = patient_id) AS patient_email,"
+    " CAST(newer ->> 'room_id' AS integer) AS room_id, newer ->> 'room_name' AS room_name,"
+    " CAST(newer ->> 'busy_until' AS timestamptz) AS busy_until"
+    " FROM appointment_details d, LATERAL (SELECT to_jsonb(d) AS newer) AS later"
 )
 _SCHEDULE = text(
     _DETAILS + " WHERE starts_at >= :start AND starts_at < :end"
