@@ -73,6 +73,11 @@ def duplicate_database(exc: BaseException) -> bool:
     return isinstance(driver_error(exc), pg.DuplicateDatabase)
 
 
+def undefined_column(exc: BaseException) -> bool:
+    """A statement named a column the table or view does not have (an older schema)."""
+    return isinstance(driver_error(exc), pg.UndefinedColumn)
+
+
 def missing_value(exc: BaseException) -> bool:
     """A NOT NULL column was given no value."""
     return isinstance(driver_error(exc), pg.NotNullViolation)

@@ -4,8 +4,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
+from sqlalchemy.exc import DBAPIError
 
+from app.db.errors import undefined_column
 from app.domain.models import DateRangeQuery, PatientAppointmentsQuery, SlotQuery, validate
 from app.domain.schedule_setup import DEFAULT_TYPE_MINUTES, check_id
 from app.domain.slots import Interval, local_day_bounds, slot_grid
@@ -113,18 +115,42 @@ def _range_params(clinic: Clinic, first_day: date, last_day: date, provider_id: 
     }
 
 
-# The columns migration 0012 added to the view are read by name from the row as JSON, NULL where they are missing:
-# a desk reads an older database too (read-only, until IT upgrades it).
 _DETAILS = (
     "SELECT appointment_id AS id, status, starts_at, ends_at, notes, provider_id, provider_name, patient_id,"
     " patient_first_name || ' ' || patient_last_name AS patient_name, type_code, type_name, type_color,"
-    " patient_phone, type_id, (SELECT email FROM patients WHERE id = patient_id) AS patient_email,"
-    " CAST(newer ->> 'room_id' AS integer) AS room_id, newer ->> 'room_name' AS room_name,"
-    " CAST(newer ->> 'busy_until' AS timestamptz) AS busy_until"
-    " FROM appointment_details d, LATERAL (SELECT to_jsonb(d) AS newer) AS later"
+    " patient_phone, type_id, {newer} FROM appointment_details"
 )
-_SCHEDULE = text(
-    _DETAILS + " WHERE starts_at >= :start AND starts_at < :end"
+_NEWER = "patient_email, room_id, room_name, busy_until"  # added to the view by migration 0012
+# What a desk reads from an older database (read-only, until IT upgrades it): no rooms nor buffers yet.
+_OLDER = (
+    "(SELECT email FROM patients WHERE id = patient_id) AS patient_email, NULL AS room_id, NULL AS room_name,"
+    " NULL AS busy_until"
+)
+
+
+@dataclass(frozen=True)
+class _DetailsRead:
+    """One read of appointment details, as this schema has them and as an older one has them."""
+
+    current: TextClause
+    older: TextClause
+
+    @classmethod
+    def where(cls, condition: str) -> "_DetailsRead":
+        return cls(*(text(_DETAILS.format(newer=columns) + condition) for columns in (_NEWER, _OLDER)))
+
+    def views(self, clinic: Clinic, params: dict) -> list[AppointmentView]:
+        try:
+            rows = clinic.uow.read(lambda conn: conn.execute(self.current, params).all())
+        except DBAPIError as exc:
+            if not undefined_column(exc):
+                raise
+            rows = clinic.uow.read(lambda conn: conn.execute(self.older, params).all())
+        return [AppointmentView(**row._mapping) for row in rows]  # the columns are named as the fields
+
+
+_SCHEDULE = _DetailsRead.where(
+    " WHERE starts_at >= :start AND starts_at < :end"
     " AND (CAST(:provider_id AS integer) IS NULL OR provider_id = :provider_id)"
     " AND (:include_cancelled OR status <> 'cancelled')"
     " ORDER BY starts_at, provider_name"
@@ -141,44 +167,37 @@ def schedule(
 ) -> list[AppointmentView]:
     """Appointments starting on `first_day` .. `last_day` (clinic days, inclusive), in time order."""
     params = {**_range_params(clinic, first_day, last_day, provider_id), "include_cancelled": include_cancelled}
-    return _views(clinic.uow.read(lambda conn: conn.execute(_SCHEDULE, params).all()))
+    return _SCHEDULE.views(clinic, params)
 
 
 PATIENT_HISTORY_LIMIT = 200
-_PATIENT_APPOINTMENTS = text(
-    _DETAILS + f" WHERE patient_id = :patient_id ORDER BY starts_at DESC LIMIT {PATIENT_HISTORY_LIMIT}"
+_PATIENT_APPOINTMENTS = _DetailsRead.where(
+    f" WHERE patient_id = :patient_id ORDER BY starts_at DESC LIMIT {PATIENT_HISTORY_LIMIT}"
 )
 
 
 def patient_appointments(clinic: Clinic, patient_id: int) -> list[AppointmentView]:
     """A patient's appointments, newest first (cancelled ones included: the desk asks "did they cancel?")."""
     query = validate(PatientAppointmentsQuery, patient_id=patient_id)
-    return _views(clinic.uow.read(lambda conn: conn.execute(_PATIENT_APPOINTMENTS, vars(query)).all()))
+    return _PATIENT_APPOINTMENTS.views(clinic, vars(query))
 
 
-_APPOINTMENT = text(_DETAILS + " WHERE appointment_id = :id")
-_BOOKED_BY_REQUEST = text(
-    _DETAILS + " WHERE appointment_id = (SELECT id FROM appointments WHERE request_id = :request_id)"
+_APPOINTMENT = _DetailsRead.where(" WHERE appointment_id = :id")
+_BOOKED_BY_REQUEST = _DetailsRead.where(
+    " WHERE appointment_id = (SELECT id FROM appointments WHERE request_id = :request_id)"
 )
 
 
 def appointment(clinic: Clinic, appointment_id: int) -> AppointmentView | None:
     """One appointment as it is now (wherever it was moved), or None if there is no such appointment."""
     appointment_id = check_id("appointment_id", appointment_id)
-    return next(
-        iter(_views(clinic.uow.read(lambda conn: conn.execute(_APPOINTMENT, {"id": appointment_id}).all()))), None
-    )
+    return next(iter(_APPOINTMENT.views(clinic, {"id": appointment_id})), None)
 
 
 def booked_by_request(clinic: Clinic, request_id: UUID) -> AppointmentView | None:
     """The appointment a booking request made, or None if it made none (to settle an attempt whose outcome
     was lost with the connection)."""
-    rows = clinic.uow.read(lambda conn: conn.execute(_BOOKED_BY_REQUEST, {"request_id": request_id}).all())
-    return next(iter(_views(rows)), None)
-
-
-def _views(rows) -> list[AppointmentView]:
-    return [AppointmentView(**row._mapping) for row in rows]  # the columns are named as the fields
+    return next(iter(_BOOKED_BY_REQUEST.views(clinic, {"request_id": request_id})), None)
 
 
 _DAY_COUNTS = text(

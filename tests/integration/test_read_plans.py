@@ -18,7 +18,7 @@ HOURS = {weekday: [WorkingBlock(time(8), time(18), 30)] for weekday in range(1, 
 
 def plan(engine, params: dict) -> str:
     with engine.connect() as conn:
-        rows = conn.execute(text(f"EXPLAIN {schedule._SCHEDULE.text}"), params).all()
+        rows = conn.execute(text(f"EXPLAIN {schedule._SCHEDULE.current.text}"), params).all()
     return "\n".join(row[0] for row in rows)
 
 
@@ -49,3 +49,5 @@ def test_a_busy_week_among_many_patients_looks_them_up_by_key(clinic, engine):
     shown = plan(engine, week)
     assert "Seq Scan on patients" not in shown, shown
     assert "Index Scan using patients_pkey on patients" in shown, shown
+    one_provider = plan(engine, week | {"provider_id": providers[0]})
+    assert "appointments_provider_starts_at_idx" in one_provider, one_provider
