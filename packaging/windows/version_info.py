@@ -1,6 +1,6 @@
 """Write PyInstaller's version resource for the Windows executables (Explorer's Details tab) from pyproject.toml.
 
-    python3 version_info.py pyproject.toml OUTPUT
+python3 version_info.py pyproject.toml OUTPUT
 """
 
 import sys
@@ -28,7 +28,7 @@ TEMPLATE = """VSVersionInfo(
 def main(pyproject: str, output: str) -> None:
     with open(pyproject, "rb") as file:
         version = tomllib.load(file)["project"]["version"]
-    numbers = tuple(int(part) for part in (version.split(".") + ["0", "0", "0"])[:4])
+    numbers = tuple(int(part) for part in ([*version.split("."), "0", "0", "0"])[:4])
     with open(output, "w", encoding="utf-8") as file:
         file.write(TEMPLATE.format(numbers=numbers, version=version))
 
