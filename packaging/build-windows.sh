@@ -37,22 +37,12 @@ chroot_dir="$cache/trixie"
 started=$SECONDS
 step() { echo "[$((SECONDS - started)) s] $*"; }
 
-# --- the chroot: Wine 10, MinGW, msitools -----------------------------------------------------------------------
-if [[ ! -f "$chroot_dir/.ready" ]]; then
-    step "making the Debian 13 chroot (once)"
-    command -v debootstrap >/dev/null || { apt-get update -qq && apt-get install -y -qq debootstrap >/dev/null; }
-    rm -rf "$chroot_dir"
-    debootstrap --variant=minbase trixie "$chroot_dir" http://deb.debian.org/debian >/dev/null
-    cp /etc/resolv.conf "$chroot_dir/etc/resolv.conf"
-    chroot "$chroot_dir" env DEBIAN_FRONTEND=noninteractive bash -c \
-        "apt-get update -qq && apt-get install -y -qq --no-install-recommends wine wine64 mingw-w64 wixl \
-         ca-certificates >/dev/null"
-    touch "$chroot_dir/.ready"
-fi
-
+# --- the chroot: Wine 10, MinGW, wixl ------------------------------------------------------------------------------
 mounted=()
 cleanup() {
-    chroot "$chroot_dir" env -i PATH=/usr/bin:/bin WINEPREFIX=/cache/wineprefix wineserver -k 2>/dev/null || true
+    if [[ -x "$chroot_dir/usr/bin/wineserver" ]]; then
+        chroot "$chroot_dir" env -i PATH=/usr/bin:/bin WINEPREFIX=/cache/wineprefix wineserver -k 2>/dev/null || true
+    fi
     for (( i=${#mounted[@]}-1; i>=0; i-- )); do umount "${mounted[i]}" 2>/dev/null || umount -l "${mounted[i]}"; done
 }
 trap cleanup EXIT
@@ -61,9 +51,26 @@ mount_in() {  # mount_in SOURCE TARGET [type]: bind (or a filesystem of type) at
     if [[ -n "${3:-}" ]]; then mount -t "$3" "$1" "$chroot_dir$2"; else mount --bind "$1" "$chroot_dir$2"; fi
     mounted+=("$chroot_dir$2")
 }
+# What an interrupted run left mounted (above all the project and /dev, before any rm -rf of the chroot).
+for target in /cache /src /dev/pts /dev /proc; do
+    if mountpoint -q "$chroot_dir$target" 2>/dev/null; then umount -l "$chroot_dir$target"; fi
+done
+if [[ ! -f "$chroot_dir/.ready" ]]; then
+    step "making the Debian 13 chroot (once)"
+    command -v debootstrap >/dev/null || { apt-get update -qq && apt-get install -y -qq debootstrap >/dev/null; }
+    rm -rf "$chroot_dir"
+    debootstrap --variant=minbase trixie "$chroot_dir" http://deb.debian.org/debian >/dev/null
+    cp /etc/resolv.conf "$chroot_dir/etc/resolv.conf"
+fi
 mount_in proc /proc proc
 mount_in /dev /dev
 mount_in /dev/pts /dev/pts
+if [[ ! -f "$chroot_dir/.ready" ]]; then
+    chroot "$chroot_dir" env DEBIAN_FRONTEND=noninteractive bash -c \
+        "apt-get update -qq && apt-get install -y -qq --no-install-recommends wine wine64 mingw-w64 wixl \
+         ca-certificates >/dev/null"
+    touch "$chroot_dir/.ready"
+fi
 mount_in "$root" /src
 mount_in "$cache" /cache
 in_chroot() {  # run a shell command in the chroot with a clean environment, Wine's prefix in the cache
