@@ -111,6 +111,7 @@ in_chroot "bash /src/packaging/windows/icu_stand_in.sh /cache/python/Lib/site-pa
     /cache/wineprefix/drive_c/windows/system32/icuuc.dll"
 
 # --- the program ---------------------------------------------------------------------------------------------------
+version="$("$python" -c "import tomllib; print(tomllib.load(open('$root/pyproject.toml', 'rb'))['project']['version'])")"
 step "PyInstaller under Wine"
 rm -rf "$root/dist/windows" "$cache/work" "$cache/look" && mkdir -p "$cache/look"
 "$python" "$root/packaging/windows/make_icon.py" "$cache/look/clinic-scheduler.ico"
@@ -121,6 +122,9 @@ in_chroot "cd /src && CLINIC_WINPTHREAD_DLL='Z:\\usr\\x86_64-w64-mingw32\\lib\\l
     --distpath 'Z:\\src\\dist\\windows' --workpath 'Z:\\cache\\work' 'packaging\\clinic-scheduler.spec' </dev/null"
 program="$root/dist/windows/clinic-scheduler"
 step "built dist/windows/clinic-scheduler: $(du -sh "$program" | cut -f1), $(find "$program" -type f | wc -l) files"
+in_chroot "wine /cache/python/python.exe 'Z:\\src\\packaging\\windows\\check_resources.py' '$version' \
+    'Z:\\src\\dist\\windows\\clinic-scheduler\\clinic-scheduler.exe' \
+    'Z:\\src\\dist\\windows\\clinic-scheduler\\Clinic Scheduler.exe' </dev/null"
 
 self_test_under_wine() {  # self_test_under_wine 'C:\...\clinic-scheduler.exe': offscreen, from the temp folder
     in_chroot "wine cmd /c 'Z:\\src\\packaging\\windows\\self-test.cmd' '$1' </dev/null"
@@ -135,7 +139,6 @@ installed_version() {  # the version Windows Installer has of the program, or no
     in_chroot "wine reg query 'HKLM\\Software\\Clinic Scheduler' /v Version </dev/null 2>/dev/null" \
         | awk '/Version/ {print $NF}' | tr -d '\r'
 }
-version="$("$python" -c "import tomllib; print(tomllib.load(open('$root/pyproject.toml', 'rb'))['project']['version'])")"
 step "the installer (wixl)"
 build_msi "$version" /src/dist/windows/clinic-scheduler.msi
 step "built dist/windows/clinic-scheduler.msi: $(du -sh "$root/dist/windows/clinic-scheduler.msi" | cut -f1)"

@@ -83,21 +83,9 @@ def day_columns(
     columns = []
     for provider in providers:
         own = [hours_by_provider[provider.id]] if provider.id in hours_by_provider else []
-        working, time_off = _shading(own)
-        provider_appointments = sorted((a for a in appointments if a.provider_id == provider.id), key=_start_order)
-        columns.append(
-            GridColumn(
-                title=provider.name,
-                subtitle=provider.specialty or _count_text(len(provider_appointments)),
-                day=day,
-                provider_id=provider.id,
-                working=working,
-                time_off=time_off,
-                appointments=provider_appointments,
-                is_today=day == today,
-                lanes=_lanes(provider_appointments),
-            )
-        )
+        shown = [a for a in appointments if a.provider_id == provider.id]
+        subtitle = provider.specialty or _count_text(len(shown))
+        columns.append(_day_column(day, today, provider.name, subtitle, shown, *_shading(own), provider_id=provider.id))
     return columns
 
 
@@ -113,22 +101,38 @@ def room_columns(
     working, _time_off = _shading(calendar.get(day, []))
     columns = []
     for room in (room for room in rooms if room.active):
-        in_room = sorted((a for a in appointments if a.room_id == room.id), key=_start_order)
-        columns.append(
-            GridColumn(
-                title=room.name,
-                subtitle=f"{room.kind} · {_count_text(len(in_room)).lower()}",
-                day=day,
-                provider_id=None,
-                working=working,
-                time_off=[],
-                appointments=in_room,
-                is_today=day == today,
-                lanes=_lanes(in_room),
-                room_id=room.id,
-            )
-        )
+        shown = [a for a in appointments if a.room_id == room.id]
+        subtitle = f"{room.kind} · {_count_text(len(shown)).lower()}"
+        columns.append(_day_column(day, today, room.name, subtitle, shown, working, [], room_id=room.id))
     return columns
+
+
+def _day_column(
+    day: date,
+    today: date,
+    title: str,
+    subtitle: str,
+    appointments: list[AppointmentView],
+    working: list[Interval],
+    time_off: list[Interval],
+    *,
+    provider_id: int | None = None,
+    room_id: int | None = None,
+) -> GridColumn:
+    """A column of the day view: its appointments in time order, with their lanes."""
+    ordered = sorted(appointments, key=_start_order)
+    return GridColumn(
+        title=title,
+        subtitle=subtitle,
+        day=day,
+        provider_id=provider_id,
+        working=working,
+        time_off=time_off,
+        appointments=ordered,
+        is_today=day == today,
+        lanes=_lanes(ordered),
+        room_id=room_id,
+    )
 
 
 def _start_order(appointment: AppointmentView) -> tuple:
