@@ -163,6 +163,12 @@ if [[ $self_test == 1 ]]; then
     [[ -f "$installed/Clinic Scheduler.exe" && "$(installed_version)" == "$version" ]] || {
         echo "the MSI did not install Clinic Scheduler $version" >&2; exit 1; }
     self_test_under_wine 'C:\Program Files\Clinic Scheduler\clinic-scheduler.exe'
+    step "doctor, as installed: where a Windows desk keeps its files"
+    doctor="$(in_chroot "cd /tmp && wine 'C:\\Program Files\\Clinic Scheduler\\clinic-scheduler.exe' doctor \
+        </dev/null 2>&1" || true)"
+    echo "$doctor"
+    grep -qF 'C:\ProgramData\clinic-scheduler\config.toml' <<<"$doctor" || {
+        echo "doctor did not name the Windows site config file" >&2; exit 1; }
     step "installing a newer build over it"
     newer="${version%.*}.$(( ${version##*.} + 1 ))"
     build_msi "$newer" /cache/trial/newer.msi
