@@ -38,6 +38,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from app import APP_NAME
+from app.windows_site import WHERE, installer_settings
 
 DEFAULT_TIMEZONE = "UTC"
 DEFAULT_HORIZON_DAYS = 365
@@ -137,12 +138,12 @@ def user_data_dir() -> Path:
 
 
 def is_configured() -> bool:
-    """True when this desk's database has been chosen: DATABASE_URL, a database in a config file, or a per-user
-    file (the first-run dialog writes one even for the embedded database). A site-wide file that only sets the
-    time zone does not choose for the desk: the first-run dialog still asks."""
+    """True when this desk's database has been chosen: DATABASE_URL, a database in a config file or given to the
+    Windows installer, or a per-user file (the first-run dialog writes one even for the embedded database). A
+    site-wide file that only sets the time zone does not choose for the desk: the first-run dialog still asks."""
     if os.environ.get("DATABASE_URL") or config_file_path().exists():
         return True
-    return any(_DATABASE_KEYS & set(read_config_file(path)) for path in config_file_paths())
+    return any(_DATABASE_KEYS & set(file.data) for file in read_config_files())
 
 
 def normalize_database_url(url: str) -> str:
@@ -311,9 +312,12 @@ class ConfigFile:
 
 
 def read_config_files() -> list[ConfigFile]:
-    """The config files there are, in reading order (site-wide, then this user's); each read once."""
+    """The config files there are, in reading order (site-wide, then this user's); each read once. On Windows, what
+    the installer set for the machine comes first, as IT's too (`CLINIC_CONFIG` replaces it as well)."""
     site = site_config_file()
-    return [ConfigFile(path, read_config_file(path), path == site) for path in config_file_paths()]
+    files = [ConfigFile(path, read_config_file(path), path == site) for path in config_file_paths()]
+    installer = {} if os.environ.get("CLINIC_CONFIG") else installer_settings()
+    return [ConfigFile(Path(str(WHERE)), installer, True), *files] if installer else files
 
 
 class _Gathered:

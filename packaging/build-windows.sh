@@ -39,9 +39,12 @@ step() { echo "[$((SECONDS - started)) s] $*"; }
 
 # --- the chroot: Wine 10, MinGW, wixl ------------------------------------------------------------------------------
 mounted=()
+wine_prefix=/cache/wineprefix  # the build's; the installer is tried in a fresh one of its own (below)
 cleanup() {
     if [[ -x "$chroot_dir/usr/bin/wineserver" ]]; then
-        chroot "$chroot_dir" env -i PATH=/usr/bin:/bin WINEPREFIX=/cache/wineprefix wineserver -k 2>/dev/null || true
+        for prefix in /cache/wineprefix /cache/trial/prefix; do
+            chroot "$chroot_dir" env -i PATH=/usr/bin:/bin WINEPREFIX="$prefix" wineserver -k 2>/dev/null || true
+        done
     fi
     for (( i=${#mounted[@]}-1; i>=0; i-- )); do umount "${mounted[i]}" 2>/dev/null || umount -l "${mounted[i]}"; done
 }
@@ -74,7 +77,7 @@ fi
 mount_in "$root" /src
 mount_in "$cache" /cache
 in_chroot() {  # run a shell command in the chroot with a clean environment, Wine's prefix in the cache
-    chroot "$chroot_dir" env -i PATH=/usr/bin:/bin HOME=/root WINEPREFIX=/cache/wineprefix WINEDEBUG=-all \
+    chroot "$chroot_dir" env -i PATH=/usr/bin:/bin HOME=/root WINEPREFIX="$wine_prefix" WINEDEBUG=-all \
         WINEDLLOVERRIDES="mscoree,mshtml=" PYTHONDONTWRITEBYTECODE=1 XDG_RUNTIME_DIR=/tmp/runtime-root \
         bash -c "mkdir -p -m 0700 /tmp/runtime-root && $1"
 }
@@ -157,9 +160,13 @@ if [[ $self_test == 1 ]]; then
     grep -q 'program "postgres" is needed by initdb' <<<"$output" || { echo "$output" >&2; exit 1; }
     step "as it should: initdb found no working postgres.exe"
 
-    installed="$cache/wineprefix/drive_c/Program Files/Clinic Scheduler"
-    step "installing the MSI silently"
-    in_chroot "wine msiexec /i 'Z:\\src\\dist\\windows\\clinic-scheduler.msi' /qn </dev/null"
+    step "installing the MSI silently, in a Wine prefix of its own"
+    wine_prefix=/cache/trial/prefix  # as a machine that never had the program
+    in_chroot "wineboot -i >/dev/null 2>&1 && \
+        cp /cache/wineprefix/drive_c/windows/system32/icuuc.dll /cache/trial/prefix/drive_c/windows/system32/"
+    installed="$cache/trial/prefix/drive_c/Program Files/Clinic Scheduler"
+    in_chroot "wine msiexec /i 'Z:\\src\\dist\\windows\\clinic-scheduler.msi' /qn \
+        DATABASE_URL=postgresql://desk@db.clinic.invalid/clinic CLINIC_TIMEZONE=Europe/Berlin </dev/null"
     [[ -f "$installed/Clinic Scheduler.exe" && "$(installed_version)" == "$version" ]] || {
         echo "the MSI did not install Clinic Scheduler $version" >&2; exit 1; }
     self_test_under_wine 'C:\Program Files\Clinic Scheduler\clinic-scheduler.exe'
@@ -169,14 +176,26 @@ if [[ $self_test == 1 ]]; then
     echo "$doctor"
     grep -qF 'C:\ProgramData\clinic-scheduler\config.toml' <<<"$doctor" || {
         echo "doctor did not name the Windows site config file" >&2; exit 1; }
+    settings_given() {  # the settings given to the installer are the desk's, named by where they came from
+        local report
+        report="$(in_chroot "cd /tmp && wine 'C:\\Program Files\\Clinic Scheduler\\clinic-scheduler.exe' doctor \
+            </dev/null 2>&1" || true)"
+        grep -qF 'from database_url in HKLM\Software\Clinic Scheduler\Site' <<<"$report" \
+            && grep -qF 'Europe/Berlin' <<<"$report" \
+            || { echo "$report" >&2; echo "the installer's settings are not the desk's ($1)" >&2; exit 1; }
+    }
+    settings_given "installed with DATABASE_URL and CLINIC_TIMEZONE"
     step "installing a newer build over it"
     newer="${version%.*}.$(( ${version##*.} + 1 ))"
     build_msi "$newer" /cache/trial/newer.msi
     in_chroot "wine msiexec /i 'Z:\\cache\\trial\\newer.msi' /qn </dev/null"
     [[ "$(installed_version)" == "$newer" ]] || { echo "the newer MSI did not replace $version" >&2; exit 1; }
+    settings_given "upgraded without them: the ones given before stay"
     step "uninstalling"
     in_chroot "wine msiexec /x 'Z:\\cache\\trial\\newer.msi' /qn </dev/null"
     [[ ! -e "$installed" && -z "$(installed_version)" ]] || { echo "the uninstall left the program behind" >&2; exit 1; }
+    in_chroot "wine reg query 'HKLM\\Software\\Clinic Scheduler\\Site' /v clinic_timezone </dev/null 2>/dev/null" \
+        | grep -q Europe/Berlin || { echo "the uninstall took IT's settings with it" >&2; exit 1; }
     rm -rf "$cache/trial"
 fi
 step "done"
