@@ -317,6 +317,8 @@ def read_config_files() -> list[ConfigFile]:
     site = site_config_file()
     files = [ConfigFile(path, read_config_file(path), path == site) for path in config_file_paths()]
     installer = {} if os.environ.get("CLINIC_CONFIG") else installer_settings()
+    if (key := find_password(installer)) is not None:  # as in a file: never a password
+        raise ConfigError(f"{key} in {WHERE}: {PASSWORD_ADVICE}")
     return [ConfigFile(Path(str(WHERE)), installer, True), *files] if installer else files
 
 

@@ -4,7 +4,7 @@ stand among the config files. The registry itself is read under Wine by packagin
 import pytest
 
 from app import config
-from app.config import load_settings
+from app.config import ConfigError, load_settings
 from app.windows_site import as_settings, installer_settings
 from tests.unit.test_config import two_files, write  # noqa: F401 (the fixture)
 
@@ -45,6 +45,12 @@ def test_a_database_given_to_the_installer_chooses_the_desk_s_database(installed
     assert config.is_configured()
     monkeypatch.setattr(config, "installer_settings", lambda: {"clinic_timezone": "Europe/Vienna"})
     assert not config.is_configured(), "a time zone alone does not choose the database"
+
+
+def test_a_password_given_to_the_installer_is_refused_as_in_a_file(two_files, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(config, "installer_settings", lambda: {"database_url": "postgresql://desk:secret@db/clinic"})
+    with pytest.raises(ConfigError, match=r"database_url in HKLM\\Software\\Clinic Scheduler\\Site: passwords are"):
+        load_settings()
 
 
 def test_clinic_config_replaces_the_installer_s_settings_too(installed, tmp_path, monkeypatch):
