@@ -196,6 +196,7 @@ if [[ $self_test == 1 ]]; then
     [[ ! -e "$installed" && -z "$(installed_version)" ]] || { echo "the uninstall left the program behind" >&2; exit 1; }
     in_chroot "wine reg query 'HKLM\\Software\\Clinic Scheduler\\Site' /v clinic_timezone </dev/null 2>/dev/null" \
         | grep -q Europe/Berlin || { echo "the uninstall took IT's settings with it" >&2; exit 1; }
+    in_chroot "wineserver -k" || true  # before its prefix goes
     rm -rf "$cache/trial"
 fi
 step "done"
