@@ -47,20 +47,10 @@ def week_columns(
     columns = []
     for offset in range(7):
         day = first_day + timedelta(days=offset)
-        day_appointments = sorted(by_day.get(day, []), key=_start_order)
-        working, time_off = _shading(calendar.get(day, []))
+        shown = by_day.get(day, [])
+        title, subtitle = day_words(day, WEEKDAY_AND_DAY), _count_text(len(shown))
         columns.append(
-            GridColumn(
-                title=day_words(day, WEEKDAY_AND_DAY),
-                subtitle=_count_text(len(day_appointments)),
-                day=day,
-                provider_id=provider_id,
-                working=working,
-                time_off=time_off,
-                appointments=day_appointments,
-                is_today=day == today,
-                lanes=_lanes(day_appointments),
-            )
+            _column(day, today, title, subtitle, shown, *_shading(calendar.get(day, [])), provider_id=provider_id)
         )
     return [column for column in columns if not _closed_weekend(column)]
 
@@ -85,7 +75,7 @@ def day_columns(
         own = [hours_by_provider[provider.id]] if provider.id in hours_by_provider else []
         shown = [a for a in appointments if a.provider_id == provider.id]
         subtitle = provider.specialty or _count_text(len(shown))
-        columns.append(_day_column(day, today, provider.name, subtitle, shown, *_shading(own), provider_id=provider.id))
+        columns.append(_column(day, today, provider.name, subtitle, shown, *_shading(own), provider_id=provider.id))
     return columns
 
 
@@ -103,11 +93,11 @@ def room_columns(
     for room in (room for room in rooms if room.active):
         shown = [a for a in appointments if a.room_id == room.id]
         subtitle = f"{room.kind} · {_count_text(len(shown)).lower()}"
-        columns.append(_day_column(day, today, room.name, subtitle, shown, working, [], room_id=room.id))
+        columns.append(_column(day, today, room.name, subtitle, shown, working, [], room_id=room.id))
     return columns
 
 
-def _day_column(
+def _column(
     day: date,
     today: date,
     title: str,
@@ -119,7 +109,7 @@ def _day_column(
     provider_id: int | None = None,
     room_id: int | None = None,
 ) -> GridColumn:
-    """A column of the day view: its appointments in time order, with their lanes."""
+    """A column of the grid: its appointments in time order, with their lanes."""
     ordered = sorted(appointments, key=_start_order)
     return GridColumn(
         title=title,
