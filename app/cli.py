@@ -17,6 +17,7 @@ from app.domain.errors import Busy, DomainError, InvalidInput, PatientBusy, Slot
 from app.domain.models import BookingRequest, repeated_by_clock_change, validate
 from app.logs import configure_logging
 from app.runtime import database_error_message
+from app.windowed import collect_errors_for_a_box
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_TAKEN = 0, 1, 2, 3
 
@@ -391,6 +392,7 @@ def _run_bench_live(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    collect_errors_for_a_box()  # the windowed Windows program: argparse's complaints too
     args = _parser().parse_args(argv)
     configure_logging(args.verbose)
     try:

@@ -19,6 +19,7 @@ from pathlib import Path
 import platformdirs
 
 from app import APP_NAME
+from app.windowed import collecting
 
 MAX_BYTES = 1_000_000
 BACKUPS = 5
@@ -106,10 +107,12 @@ def configure_logging(verbose: bool = False, *, max_bytes: int = MAX_BYTES, back
         file_handler.name = "clinic-file"
         file_handler.setFormatter(RedactingFormatter(_FILE_FORMAT))
         root.addHandler(file_handler)
-    if sys.stderr is not None:  # a windowed build on Windows has no stderr
+    if sys.stderr is not None:  # a windowed program on Windows has none, or one for its message box
         stderr_handler = logging.StreamHandler(sys.stderr)
         stderr_handler.name = "clinic-stderr"
-        stderr_handler.setLevel(logging.INFO if verbose else logging.WARNING if path is None else logging.ERROR)
+        # The windowed program's message box gets a crash only: the log file has the rest.
+        level = logging.INFO if verbose else logging.WARNING if path is None else logging.ERROR
+        stderr_handler.setLevel(logging.CRITICAL if collecting() else level)
         stderr_handler.setFormatter(RedactingFormatter(_STDERR_FORMAT))
         root.addHandler(stderr_handler)
     sys.excepthook = _sys_hook

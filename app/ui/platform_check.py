@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from PySide6.QtCore import QtMsgType, qInstallMessageHandler
 
 from app.desktop_libraries import missing_desktop_packages
+from app.windowed import show_collected
 
 
 def platform_failure_message() -> str:
@@ -35,6 +36,7 @@ def plain_exit_if_qt_cannot_start() -> Iterator[None]:
     def handler(kind: QtMsgType, context, message: str) -> None:
         if kind == QtMsgType.QtFatalMsg and "platform plugin" in message:
             print(platform_failure_message(), file=sys.stderr, flush=True)
+            show_collected()
             os._exit(1)
         if previous is not None:
             previous(kind, context, message)
