@@ -48,6 +48,7 @@ from app.db.server_account import ACCOUNT_NAME, running_as_root
 from app.desktop_libraries import missing_desktop_packages
 from app.domain.errors import first_line
 from app.logs import log_file_path
+from app.machine_zone import machine_timezone
 from app.runtime import database_error_message
 from app.services.access import GROUPS, signed_in
 from app.services.context import Clinic
@@ -261,7 +262,8 @@ def check_database(findings: Findings) -> Result:
 def check_time_zone(findings: Findings) -> Result:
     zone = findings.settings.clinic_timezone
     offset = time.strftime("%z", time.localtime())  # this machine's, for comparison
-    finding = f"{zone.key} (this machine: UTC{offset[:3]}:{offset[3:]})"
+    machine = machine_timezone() or "a zone without an IANA name"
+    finding = f"{zone.key} (this machine: {machine}, UTC{offset[:3]}:{offset[3:]})"
     if findings.settings.origin("clinic_timezone") == DEFAULT_ORIGIN:
         return warn(
             f"{finding}: the default; appointments and working hours would be in UTC",

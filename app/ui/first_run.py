@@ -9,7 +9,7 @@ import zoneinfo
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimeZone
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from app import config, runtime
 from app.domain.errors import InvalidInput
+from app.machine_zone import machine_timezone
 from app.runtime import Login
 from app.ui.admin.staff_dialog import AccountDialog, AccountForm, AccountValues
 from app.ui.dialogs.field_errors import InlineError, make_room, mark_invalid, stacked
@@ -50,13 +51,6 @@ ADMIN_NAME_CAPTION = "Admin user name"
 
 def is_local(host: str) -> bool:
     return host in LOCAL_HOSTS or host.startswith("/")
-
-
-def machine_timezone() -> str:
-    """The machine's IANA time zone name, or "" if it has none we can tell. Qt asks the system (TZ and
-    /etc/localtime here; Windows' own zone, mapped to its IANA name, on Windows)."""
-    name = bytes(QTimeZone.systemTimeZoneId()).decode(errors="replace")
-    return name if name in zoneinfo.available_timezones() else ""
 
 
 def default_zone() -> str:

@@ -86,6 +86,12 @@ def test_a_healthy_database_passes_every_check(cli_env):
     assert result.out.rstrip().endswith("this desk is ready")
 
 
+def test_the_time_zone_check_names_this_machine_s_zone_beside_the_clinic_s(cli_env):
+    # The first start offers the machine's zone: what doctor reports is the same reading of it.
+    result, lines = doctor({**cli_env, "TZ": "America/New_York"})
+    assert "(this machine: America/New_York, UTC-0" in lines["time zone"].finding, result.out
+
+
 def test_the_session_limits_are_the_database_s_own(cli_env, admin_url):
     # A copy of the migrated template: per-database settings are not copied with a database.
     _, lines = doctor(cli_env)
