@@ -350,6 +350,21 @@ CREATE TABLE public.alembic_version (
     version_num character varying(32) NOT NULL
 );
 
+CREATE TABLE public.appointment_series (
+    id integer NOT NULL,
+    patient_id integer NOT NULL,
+    provider_id integer NOT NULL,
+    type_id integer NOT NULL,
+    rule jsonb NOT NULL,
+    description text NOT NULL,
+    occurrences smallint NOT NULL,
+    request_id uuid NOT NULL,
+    created_by text DEFAULT SESSION_USER NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT appointment_series_description_not_blank CHECK ((btrim(description) <> ''::text)),
+    CONSTRAINT appointment_series_occurrences_range CHECK (((occurrences >= 1) AND (occurrences <= 104)))
+);
+
 CREATE TABLE public.appointment_types (
     id integer NOT NULL,
     code text NOT NULL,
@@ -380,8 +395,11 @@ CREATE TABLE public.appointments (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     busy_until timestamp with time zone NOT NULL,
     room_id integer,
+    series_id integer,
+    series_index smallint,
     CONSTRAINT appointments_busy_until_after_end CHECK ((busy_until >= ends_at)),
     CONSTRAINT appointments_end_after_start CHECK ((ends_at > starts_at)),
+    CONSTRAINT appointments_series_place CHECK ((((series_id IS NULL) = (series_index IS NULL)) AND (series_index >= 1))),
     CONSTRAINT appointments_status_check CHECK ((status = ANY (ARRAY['booked'::text, 'checked_in'::text, 'completed'::text, 'no_show'::text, 'cancelled'::text])))
 );
 
@@ -440,12 +458,26 @@ CREATE VIEW public.appointment_details AS
     a.busy_until,
     a.room_id,
     r.name AS room_name,
-    pt.email AS patient_email
-   FROM ((((public.appointments a
+    pt.email AS patient_email,
+    a.series_id,
+    a.series_index,
+    s.occurrences AS series_occurrences,
+    s.description AS series_description
+   FROM (((((public.appointments a
      JOIN public.providers p ON ((p.id = a.provider_id)))
      JOIN public.patients pt ON ((pt.id = a.patient_id)))
      JOIN public.appointment_types t ON ((t.id = a.type_id)))
-     LEFT JOIN public.rooms r ON ((r.id = a.room_id)));
+     LEFT JOIN public.rooms r ON ((r.id = a.room_id)))
+     LEFT JOIN public.appointment_series s ON ((s.id = a.series_id)));
+
+ALTER TABLE public.appointment_series ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.appointment_series_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
 
 ALTER TABLE public.appointment_types ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.appointment_types_id_seq
@@ -629,6 +661,12 @@ CREATE TABLE public.write_requests (
 ALTER TABLE ONLY public.alembic_version
     ADD CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num);
 
+ALTER TABLE ONLY public.appointment_series
+    ADD CONSTRAINT appointment_series_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.appointment_series
+    ADD CONSTRAINT appointment_series_request_id_key UNIQUE (request_id);
+
 ALTER TABLE ONLY public.appointment_types
     ADD CONSTRAINT appointment_types_code_key UNIQUE (code);
 
@@ -704,6 +742,8 @@ ALTER TABLE ONLY public.working_hours
 ALTER TABLE ONLY public.write_requests
     ADD CONSTRAINT write_requests_pkey PRIMARY KEY (request_id);
 
+CREATE INDEX appointment_series_patient_idx ON public.appointment_series USING btree (patient_id);
+
 CREATE UNIQUE INDEX appointment_types_one_default ON public.appointment_types USING btree (is_default) WHERE is_default;
 
 CREATE UNIQUE INDEX appointments_one_live_per_slot ON public.appointments USING btree (slot_id) WHERE (status <> 'cancelled'::text);
@@ -713,6 +753,8 @@ CREATE INDEX appointments_patient_idx ON public.appointments USING btree (patien
 CREATE INDEX appointments_provider_starts_at_idx ON public.appointments USING btree (provider_id, starts_at);
 
 CREATE INDEX appointments_room_starts_at_idx ON public.appointments USING btree (room_id, starts_at) WHERE (room_id IS NOT NULL);
+
+CREATE INDEX appointments_series_idx ON public.appointments USING btree (series_id, series_index) WHERE (series_id IS NOT NULL);
 
 CREATE INDEX appointments_starts_at_idx ON public.appointments USING btree (starts_at);
 
@@ -737,6 +779,8 @@ CREATE INDEX patients_phone_digits_idx ON public.patients USING btree (regexp_re
 CREATE INDEX rooms_kind_idx ON public.rooms USING btree (kind) WHERE active;
 
 CREATE INDEX time_off_provider_range_idx ON public.time_off USING gist (int4range(provider_id, provider_id, '[]'::text), tstzrange(starts_at, ends_at));
+
+CREATE TRIGGER appointment_series_audit AFTER INSERT OR DELETE OR UPDATE ON public.appointment_series FOR EACH ROW EXECUTE FUNCTION public.audit_change('', 'patient_id');
 
 CREATE TRIGGER appointment_types_announce AFTER INSERT OR DELETE OR UPDATE ON public.appointment_types FOR EACH ROW EXECUTE FUNCTION public.announce_schedule_change('');
 
@@ -786,11 +830,23 @@ CREATE TRIGGER working_hours_announce AFTER INSERT OR DELETE OR UPDATE ON public
 
 CREATE TRIGGER working_hours_audit AFTER INSERT OR DELETE OR UPDATE ON public.working_hours FOR EACH ROW EXECUTE FUNCTION public.audit_change('', '');
 
+ALTER TABLE ONLY public.appointment_series
+    ADD CONSTRAINT appointment_series_patient_id_fkey FOREIGN KEY (patient_id) REFERENCES public.patients(id);
+
+ALTER TABLE ONLY public.appointment_series
+    ADD CONSTRAINT appointment_series_provider_id_fkey FOREIGN KEY (provider_id) REFERENCES public.providers(id);
+
+ALTER TABLE ONLY public.appointment_series
+    ADD CONSTRAINT appointment_series_type_id_fkey FOREIGN KEY (type_id) REFERENCES public.appointment_types(id);
+
 ALTER TABLE ONLY public.appointments
     ADD CONSTRAINT appointments_patient_id_fkey FOREIGN KEY (patient_id) REFERENCES public.patients(id);
 
 ALTER TABLE ONLY public.appointments
     ADD CONSTRAINT appointments_room_id_fkey FOREIGN KEY (room_id) REFERENCES public.rooms(id);
+
+ALTER TABLE ONLY public.appointments
+    ADD CONSTRAINT appointments_series_id_fkey FOREIGN KEY (series_id) REFERENCES public.appointment_series(id);
 
 ALTER TABLE ONLY public.appointments
     ADD CONSTRAINT appointments_slot_fkey FOREIGN KEY (slot_id, provider_id, starts_at) REFERENCES public.time_slots(id, provider_id, start_time);
@@ -871,6 +927,10 @@ GRANT SELECT ON TABLE public.alembic_version TO clinic_admin;
 GRANT SELECT ON TABLE public.alembic_version TO clinic_receptionist;
 GRANT SELECT ON TABLE public.alembic_version TO clinic_manager;
 
+GRANT SELECT,INSERT ON TABLE public.appointment_series TO clinic_admin;
+GRANT SELECT,INSERT ON TABLE public.appointment_series TO clinic_receptionist;
+GRANT SELECT ON TABLE public.appointment_series TO clinic_manager;
+
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.appointment_types TO clinic_admin;
 GRANT SELECT ON TABLE public.appointment_types TO clinic_receptionist;
 GRANT SELECT ON TABLE public.appointment_types TO clinic_manager;
@@ -911,6 +971,12 @@ GRANT INSERT(busy_until),UPDATE(busy_until) ON TABLE public.appointments TO clin
 
 GRANT INSERT(room_id),UPDATE(room_id) ON TABLE public.appointments TO clinic_admin;
 GRANT INSERT(room_id),UPDATE(room_id) ON TABLE public.appointments TO clinic_receptionist;
+
+GRANT INSERT(series_id) ON TABLE public.appointments TO clinic_admin;
+GRANT INSERT(series_id) ON TABLE public.appointments TO clinic_receptionist;
+
+GRANT INSERT(series_index) ON TABLE public.appointments TO clinic_admin;
+GRANT INSERT(series_index) ON TABLE public.appointments TO clinic_receptionist;
 
 GRANT SELECT ON TABLE public.patients TO clinic_admin;
 GRANT SELECT ON TABLE public.patients TO clinic_receptionist;

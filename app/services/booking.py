@@ -106,13 +106,22 @@ _OUTCOME = (
     " FROM (SELECT 1) AS one LEFT JOIN holder ON true"
 )
 _ALLOWED = f"NOT EXISTS (SELECT 1 FROM holder) AND (SELECT active AND fits AND same_length FROM rules) AND {_ROOM_FREE}"
-BOOK_IF_FREE = text(
-    _RULES_AND_HOLDER + " written AS (INSERT INTO appointments"
-    " (slot_id, provider_id, starts_at, ends_at, busy_until, patient_id, type_id, notes, request_id, room_id)"
-    " SELECT cell.id, :provider_id, :start, :end, :busy_until, :patient_id, :type_id, :notes, :request_id,"
-    " (SELECT id FROM room)"
-    f" FROM cell WHERE {_ALLOWED} RETURNING id)" + _OUTCOME
-)
+
+
+def _book_if_free(columns: str = "", values: str = "") -> TextClause:
+    """The check and insert of a booking; `columns` and `values` add to the row (a series' occurrence's place)."""
+    return text(
+        _RULES_AND_HOLDER + " written AS (INSERT INTO appointments"
+        " (slot_id, provider_id, starts_at, ends_at, busy_until, patient_id, type_id, notes, request_id,"
+        f" room_id{columns})"
+        " SELECT cell.id, :provider_id, :start, :end, :busy_until, :patient_id, :type_id, :notes, :request_id,"
+        f" (SELECT id FROM room){values}"
+        f" FROM cell WHERE {_ALLOWED} RETURNING id)" + _OUTCOME
+    )
+
+
+BOOK_IF_FREE = _book_if_free()
+BOOK_OCCURRENCE_IF_FREE = _book_if_free(", series_id, series_index", ", :series_id, :series_index")
 MOVE_IF_FREE = text(
     _RULES_AND_HOLDER
     + " written AS (UPDATE appointments SET slot_id = cell.id, provider_id = :provider_id, starts_at = :start,"

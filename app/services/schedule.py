@@ -54,6 +54,10 @@ class AppointmentView:
     room_id: int | None = None
     room_name: str | None = None  # the room it takes, if its type needs one
     busy_until: datetime | None = None  # the end of the buffer after it (its end when its type has none)
+    series_id: int | None = None  # the series it is an occurrence of, if any
+    series_index: int | None = None  # its place in the series, from 1
+    series_occurrences: int | None = None  # how many the series' rule gives
+    series_description: str | None = None  # the series' rule in words
 
 
 def free_slots(
@@ -126,26 +130,32 @@ _OLDER = (
     "(SELECT email FROM patients WHERE id = patient_id) AS patient_email, NULL AS room_id, NULL AS room_name,"
     " NULL AS busy_until"
 )
+_SERIES = "series_id, series_index, series_occurrences, series_description"  # added by migration 0013
+_NO_SERIES = "NULL AS series_id, NULL AS series_index, NULL AS series_occurrences, NULL AS series_description"
+_BY_SCHEMA = (f"{_NEWER}, {_SERIES}", f"{_NEWER}, {_NO_SERIES}", f"{_OLDER}, {_NO_SERIES}")  # the newest first
 
 
 @dataclass(frozen=True)
 class _DetailsRead:
-    """One read of appointment details, as this schema has them and as an older one has them."""
+    """One read of appointment details, as this schema has them and as each older one has them."""
 
-    current: TextClause
-    older: TextClause
+    statements: tuple[TextClause, ...]
 
     @classmethod
     def where(cls, condition: str) -> "_DetailsRead":
-        return cls(*(text(_DETAILS.format(newer=columns) + condition) for columns in (_NEWER, _OLDER)))
+        return cls(tuple(text(_DETAILS.format(newer=columns) + condition) for columns in _BY_SCHEMA))
 
     def views(self, clinic: Clinic, params: dict) -> list[AppointmentView]:
-        try:
-            rows = clinic.uow.read(lambda conn: conn.execute(self.current, params).all())
-        except DBAPIError as exc:
-            if not undefined_column(exc):
-                raise
-            rows = clinic.uow.read(lambda conn: conn.execute(self.older, params).all())
+        *newer, oldest = self.statements
+        for statement in newer:
+            try:
+                rows = clinic.uow.read(lambda conn, statement=statement: conn.execute(statement, params).all())
+                break
+            except DBAPIError as exc:
+                if not undefined_column(exc):
+                    raise
+        else:
+            rows = clinic.uow.read(lambda conn: conn.execute(oldest, params).all())
         return [AppointmentView(**row._mapping) for row in rows]  # the columns are named as the fields
 
 

@@ -1,0 +1,196 @@
+"""Series: the preview's free and conflicting occurrences, booking all or the free ones in one transaction, an
+occurrence lost to another desk meanwhile, a retry, cancelling from a day on, and each occurrence on its own."""
+
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from app.domain.errors import InvalidInput, NotFound
+from app.domain.recurrence import Recurrence
+from app.domain.slots import WorkingBlock
+from app.services import booking, closures, providers
+from app.services.series import (
+    PATIENT_BUSY,
+    TAKEN,
+    SeriesConflict,
+    SeriesPolicy,
+    book_series,
+    cancel_series,
+    preview_series,
+    request_series,
+)
+from tests.conftest import ZONE, new_patient
+from tests.integration.db_state import booked_while_a_desk_books, refused, row_counts
+from tests.integration.test_spans import book
+
+FIRST = date(2030, 1, 8)  # a Tuesday: the tests' today, 07:00 now
+
+
+def weekly(patient_id: int, provider_id: int, count: int = 6, first_day: date = FIRST, **rule):
+    return request_series(
+        patient_id=patient_id,
+        provider_id=provider_id,
+        rule={"first_day": first_day, "wall_time": time(9), "count": count, **rule},
+    )
+
+
+def tuesday(weeks: int, hour: int = 9, minute: int = 0) -> datetime:
+    return datetime.combine(FIRST + timedelta(weeks=weeks), time(hour, minute), tzinfo=ZONE)
+
+
+def series_rows(engine, series_id: int):
+    with engine.connect() as conn:
+        return conn.execute(
+            text(
+                "SELECT series_index, starts_at, status, patient_id FROM appointments WHERE series_id = :id"
+                " ORDER BY series_index"
+            ),
+            {"id": series_id},
+        ).all()
+
+
+def test_the_preview_says_which_occurrences_are_free_and_why_the_others_are_not(clinic, provider_id, patient_id):
+    providers.add_time_off(clinic, provider_id, tuesday(1, 8), tuesday(1, 12), "course")
+    closures.add_closure(clinic, tuesday(2, 0), tuesday(2, 23), "Staff training")
+    book(clinic, provider_id, tuesday(3))  # another patient's appointment
+    other_provider = providers.add_provider(clinic, "Dr. Elsewhere", {2: [WorkingBlock(time(8), time(12), 30)]})
+    booking.book(clinic, booking.BookingRequest(provider_id=other_provider, patient_id=patient_id, start=tuesday(4)))
+
+    preview = preview_series(clinic, weekly(patient_id, provider_id))
+
+    assert [o.index for o in preview.occurrences] == [1, 2, 3, 4, 5, 6]
+    conflicts = {o.index: o.conflict for o in preview.conflicts}
+    assert conflicts == {
+        2: "the provider is off at that time",
+        3: "the clinic is closed at that time",
+        4: TAKEN,
+        5: PATIENT_BUSY,
+    }
+    assert [o.index for o in preview.free] == [1, 6]
+    alternatives = {o.index: o.alternative for o in preview.conflicts}
+    assert alternatives[2] == tuesday(1, 13)  # the nearest free time that day: after the time off
+    assert alternatives[3] == tuesday(2, 8) + timedelta(days=1)  # the clinic is closed all day: the next day's first
+    assert alternatives[4] in (tuesday(3, 8, 30), tuesday(3, 9, 30))  # either side of the taken time
+    assert alternatives[5] in (tuesday(4, 8, 30), tuesday(4, 9, 30))
+
+
+def test_all_or_none_books_nothing_when_one_occurrence_is_not_free(engine, clinic, provider_id, patient_id):
+    book(clinic, provider_id, tuesday(2))
+    refusal = refused(engine, SeriesConflict, book_series, clinic, weekly(patient_id, provider_id), SeriesPolicy.ALL)
+    assert [o.index for o in refusal.conflicts] == [3]
+    assert "Tue 22 Jan 2030 09:00: taken" in str(refusal)
+
+
+def test_all_occurrences_free_are_booked_one_row_each_in_one_series(engine, clinic, provider_id, patient_id):
+    booked = book_series(clinic, weekly(patient_id, provider_id), SeriesPolicy.ALL)
+
+    assert [o.index for o in booked.booked] == [1, 2, 3, 4, 5, 6] and booked.not_booked == []
+    rows = series_rows(engine, booked.series_id)
+    assert [(r.series_index, r.starts_at, r.status) for r in rows] == [(n + 1, tuesday(n), "booked") for n in range(6)]
+    with engine.connect() as conn:
+        series = conn.execute(
+            text("SELECT description, occurrences FROM appointment_series WHERE id = :id"), {"id": booked.series_id}
+        ).one()
+        details = conn.execute(
+            text(
+                "SELECT series_index, series_occurrences, series_description FROM appointment_details"
+                " WHERE series_id = :id ORDER BY series_index"
+            ),
+            {"id": booked.series_id},
+        ).all()
+    assert series == ("every week on Tue at 09:00, 6 times", 6)
+    assert details[2] == (3, 6, "every week on Tue at 09:00, 6 times")
+
+
+def test_the_free_ones_are_booked_and_the_conflicts_listed(engine, clinic, provider_id, patient_id):
+    book(clinic, provider_id, tuesday(1))
+    booked = book_series(clinic, weekly(patient_id, provider_id, count=3), SeriesPolicy.FREE)
+    assert [o.index for o in booked.booked] == [1, 3]
+    assert [(o.index, o.conflict) for o in booked.not_booked] == [(2, TAKEN)]
+    assert [r.series_index for r in series_rows(engine, booked.series_id)] == [1, 3]
+
+
+def test_no_free_occurrence_books_no_series(engine, clinic, provider_id, patient_id):
+    providers.add_time_off(clinic, provider_id, tuesday(0, 8), tuesday(2, 17), "holiday")
+    refused(engine, SeriesConflict, book_series, clinic, weekly(patient_id, provider_id, count=3), SeriesPolicy.FREE)
+
+
+@pytest.mark.parametrize("policy", [SeriesPolicy.ALL, SeriesPolicy.FREE])
+def test_an_occurrence_another_desk_takes_meanwhile_is_reported_and_never_half_written(
+    engine, clinic, provider_id, patient_id, policy
+):
+    other = new_patient(clinic, "Quick")
+    outcome: dict = {}
+
+    def book_it():
+        outcome["booked"] = book_series(clinic, weekly(patient_id, provider_id, count=3), policy)
+
+    end = tuesday(1, 9, 30)
+    result = booked_while_a_desk_books(engine, book_it, provider_id, tuesday(1), end, winner=other)
+
+    with engine.connect() as conn:
+        live = conn.execute(
+            text("SELECT patient_id, starts_at FROM appointments WHERE status = 'booked' ORDER BY starts_at")
+        ).all()
+        series_count = conn.execute(text("SELECT count(*) FROM appointment_series")).scalar_one()
+    if policy is SeriesPolicy.ALL:
+        assert isinstance(result.get("error"), SeriesConflict), result
+        assert [(o.index, o.conflict) for o in result["error"].conflicts] == [(2, TAKEN)]
+        assert live == [(other, tuesday(1))] and series_count == 0
+    else:
+        assert "error" not in result, result
+        assert [(o.index, o.conflict) for o in outcome["booked"].not_booked] == [(2, TAKEN)]
+        assert live == [(patient_id, tuesday(0)), (other, tuesday(1)), (patient_id, tuesday(2))]
+        assert series_count == 1
+
+
+def test_a_retry_with_the_same_request_books_nothing_twice(engine, clinic, provider_id, patient_id):
+    request = weekly(patient_id, provider_id, count=4)
+    first = book_series(clinic, request)
+    again = book_series(clinic, request)
+    assert again.series_id == first.series_id
+    assert [o.appointment_id for o in again.booked] == [o.appointment_id for o in first.booked]
+    assert row_counts(engine)["appointments"] == 4
+
+
+def test_a_weekly_series_keeps_its_wall_clock_time_across_the_spring_change(engine, clinic, provider_id, patient_id):
+    # Berlin's clocks go forward on Sunday 2030-03-31.
+    booked = book_series(clinic, weekly(patient_id, provider_id, count=4, first_day=date(2030, 3, 19)))
+    starts = [r.starts_at.astimezone(ZONE) for r in series_rows(engine, booked.series_id)]
+    assert [start.time() for start in starts] == [time(9)] * 4
+    assert [start.utcoffset() for start in starts] == [timedelta(hours=1)] * 2 + [timedelta(hours=2)] * 2
+
+
+def test_cancelling_from_an_occurrence_on_leaves_the_earlier_ones(engine, clinic, provider_id, patient_id):
+    booked = book_series(clinic, weekly(patient_id, provider_id, count=5))
+    cancelled = cancel_series(clinic, booked.series_id, tuesday(2))
+    assert cancelled == [o.appointment_id for o in booked.booked[2:]]
+    assert [r.status for r in series_rows(engine, booked.series_id)] == ["booked"] * 2 + ["cancelled"] * 3
+    assert cancel_series(clinic, booked.series_id, tuesday(2)) == []  # again: nothing more
+    assert cancel_series(clinic, booked.series_id) == [o.appointment_id for o in booked.booked[:2]]
+
+
+def test_an_occurrence_moves_or_cancels_on_its_own(engine, clinic, provider_id, patient_id):
+    booked = book_series(clinic, weekly(patient_id, provider_id, count=3))
+    second, third = booked.booked[1].appointment_id, booked.booked[2].appointment_id
+    booking.reschedule(clinic, second, tuesday(1, 11))
+    booking.cancel(clinic, third)
+    rows = series_rows(engine, booked.series_id)
+    assert [(r.series_index, r.starts_at, r.status) for r in rows] == [
+        (1, tuesday(0), "booked"),
+        (2, tuesday(1, 11), "booked"),
+        (3, tuesday(2), "cancelled"),
+    ]
+
+
+def test_a_series_request_that_cannot_be_used_names_the_field_and_writes_nothing(engine, clinic, provider_id):
+    with pytest.raises(InvalidInput) as wrong_rule:
+        weekly(1, provider_id, count=0)
+    assert [e.field for e in wrong_rule.value.errors] == ["count"]
+    with pytest.raises(InvalidInput) as wrong_patient:
+        rule = Recurrence(first_day=FIRST, wall_time=time(9), count=2)
+        request_series(patient_id=0, provider_id=provider_id, rule=rule)
+    assert [e.field for e in wrong_patient.value.errors] == ["patient_id"]
+    refused(engine, NotFound, book_series, clinic, weekly(1, 999_999))
+    refused(engine, NotFound, cancel_series, clinic, 999_999)
