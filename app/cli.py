@@ -8,61 +8,19 @@ import getpass
 import os
 import sys
 from dataclasses import replace
-from datetime import date, datetime
 
 from sqlalchemy.exc import DBAPIError
 
+from app.cli_input import TYPE_HELP, CliInputError, iso_date, iso_datetime, type_id_of
+from app.cli_series import add_series_parser, run_series
 from app.config import ConfigError
 from app.domain.errors import Busy, DomainError, InvalidInput, PatientBusy, SlotTaken
-from app.domain.models import BookingRequest, repeated_by_clock_change, validate
+from app.domain.models import BookingRequest, validate
 from app.logs import configure_logging
 from app.runtime import database_error_message
 from app.windowed import collect_errors_for_a_box
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_TAKEN = 0, 1, 2, 3
-
-
-class CliInputError(Exception):
-    """An argument that cannot be parsed; the message names it."""
-
-
-def _iso_date(field: str, value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CliInputError(f"{field}: {value!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _iso_datetime(field: str, value: str, zone) -> datetime:
-    """A time; without an offset, the clinic's wall-clock time (a time the clocks pass twice is taken as the first,
-    and a note says so; one they skip is refused by the service, naming the change)."""
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise CliInputError(f"{field}: {value!r} is not an ISO 8601 time (e.g. 2030-01-08T09:00)") from None
-    if moment.tzinfo is not None:
-        return moment
-    moment = moment.replace(tzinfo=zone)
-    note = repeated_by_clock_change(moment)
-    if note:
-        print(f"note: {field}: {note}", file=sys.stderr)
-    return moment
-
-
-TYPE_HELP = "appointment type code, as in Admin > Appointment types (default: the clinic's default type)"
-
-
-def _type_id(clinic, code: str | None) -> int | None:
-    """The id of the appointment type with this code (None: the default type's, chosen by the service)."""
-    from app.services import schedule
-
-    if code is None:
-        return None
-    types = schedule.appointment_types(clinic)
-    found = next((kind.id for kind in types if kind.code == code), None)
-    if found is None:
-        raise CliInputError(f"type: no appointment type {code!r}; the types are {', '.join(k.code for k in types)}")
-    return found
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -78,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_db_parser(sub)
     _add_demo_data_parser(sub)
     _add_appointment_parsers(sub)
+    add_series_parser(sub)
     _add_benchmark_parsers(sub)
     shots = sub.add_parser("screenshots", help="render the views and dialogs over demo data, light and dark, as PNG")
     shots.add_argument("--output", default="docs/screenshots", metavar="DIR")
@@ -263,13 +222,14 @@ def _run_service_command(args) -> int:
             case "demo-data":
                 _load_demo(clinic, args.timezone)
             case "slots":
-                type_id = _type_id(clinic, args.type)
-                for start in schedule.free_slots(clinic, args.provider, _iso_date("date", args.date), type_id):
+                type_id = type_id_of(clinic, args.type)
+                for start in schedule.free_slots(clinic, args.provider, iso_date("date", args.date), type_id):
                     print(start.astimezone(zone).isoformat())
             case "next-free":
-                from_day = _iso_date("from", args.from_day) if args.from_day else None
+                from_day = iso_date("from", args.from_day) if args.from_day else None
+                type_id = type_id_of(clinic, args.type)
                 options = finding.next_free(
-                    clinic, _type_id(clinic, args.type), provider_id=args.provider, from_day=from_day, count=args.count
+                    clinic, type_id, provider_id=args.provider, from_day=from_day, count=args.count
                 )
                 for option in options:  # start, provider, room ("-": the type needs none)
                     room = "-" if option.room_id is None else option.room_id
@@ -282,8 +242,8 @@ def _run_service_command(args) -> int:
                             BookingRequest,
                             provider_id=args.provider,
                             patient_id=args.patient,
-                            start=_iso_datetime("start", args.start, zone),
-                            type_id=_type_id(clinic, args.type),
+                            start=iso_datetime("start", args.start, zone),
+                            type_id=type_id_of(clinic, args.type),
                             room_id=args.room,
                             notes=args.notes,
                             **{"request_id": args.request_id} if args.request_id else {},
@@ -293,8 +253,10 @@ def _run_service_command(args) -> int:
             case "cancel":
                 booking.cancel(clinic, args.appointment)
                 print(f"appointment {args.appointment} cancelled")
+            case "series":
+                return run_series(args, clinic)
             case "reschedule":
-                start = _iso_datetime("start", args.start, zone)
+                start = iso_datetime("start", args.start, zone)
                 booking.reschedule(clinic, args.appointment, start, args.provider)
                 print(f"appointment {args.appointment} moved to {args.start}")
     finally:
