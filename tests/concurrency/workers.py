@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from app.db.engine import make_engine
 from app.domain.errors import InvalidInput, PatientBusy, SlotTaken
 from app.domain.models import BookingRequest
-from app.services import booking, providers
+from app.services import booking, providers, series
 from tests.conftest import make_clinic
 
 
@@ -20,7 +20,18 @@ def _deactivate(clinic, provider_id: int) -> None:
     providers.set_provider_active(clinic, provider_id, False)
 
 
-OPERATIONS = {"book": _book, "reschedule": booking.reschedule, "cancel": booking.cancel, "deactivate": _deactivate}
+def _book_series(clinic, policy: str, **values) -> None:
+    series.book_series(clinic, series.request_series(**values), series.SeriesPolicy(policy))
+
+
+OPERATIONS = {
+    "book": _book,
+    "reschedule": booking.reschedule,
+    "cancel": booking.cancel,
+    "deactivate": _deactivate,
+    "series": _book_series,
+    "cancel_series": series.cancel_series,
+}
 
 
 @dataclass(frozen=True)
@@ -64,7 +75,7 @@ def _run(step: Step, clinic, faults: _FaultLog) -> StepResult:
         outcome = "ok"
     except SlotTaken as exc:  # refused under the locks, or (told apart) only by the database's constraints
         outcome = "taken" if exc.__cause__ is None else f"taken by the constraint: {exc.__cause__}".splitlines()[0]
-    except PatientBusy:  # the time is taken for the patient (patients are not locked: their constraint tells)
+    except (PatientBusy, series.SeriesConflict):  # taken for the patient (their constraint tells); a series stopped
         outcome = "taken"
     except InvalidInput as exc:
         outcome = f"refused: {exc}" if step.may_be_refused else f"error: InvalidInput: {exc}"
