@@ -12,6 +12,7 @@ from app.domain.errors import InvalidInput
 from app.services import booking, providers, schedule, staff
 from app.services.patients import Patient
 from app.services.schedule import AppointmentView, Provider
+from app.services.series import SeriesBooked
 from app.ui.admin.audit_dialog import AuditDialog
 from app.ui.admin.closures_dialog import ClosuresDialog
 from app.ui.admin.providers_dialog import ProvidersDialog
@@ -27,6 +28,7 @@ from app.ui.dialogs.find_patient_dialog import FindPatientDialog
 from app.ui.dialogs.next_free_dialog import NextFreeDialog
 from app.ui.dialogs.patient_dialog import PatientDialog
 from app.ui.dialogs.reschedule_dialog import RescheduleDialog
+from app.ui.dialogs.series_dialog import SeriesDialog
 from app.ui.views.columns import GridColumn
 from app.ui.workers import user_message
 
@@ -76,8 +78,32 @@ class DialogLauncher(QObject):
             self.runner, self.clinic, provider, start, self._window, type_id=type_id, patient=patient
         )
         dialog.slot_taken.connect(self.slot_taken)
+        dialog.series_requested.connect(lambda *values, d=dialog: self.open_series(*values, then=d.accept))
         self._open(dialog)
         return dialog
+
+    def open_series(
+        self,
+        provider: Provider,
+        patient: Patient,
+        start: datetime,
+        type_id: int | None,
+        notes: str,
+        then: Callable[[], object] | None = None,
+    ) -> SeriesDialog:
+        """Book a series from `start`; `then` runs once it is booked (the booking dialog it came from closes)."""
+        dialog = SeriesDialog(
+            self.runner, self.clinic, provider, patient, start, type_id=type_id, notes=notes, parent=self._window
+        )
+        dialog.booked.connect(lambda booked: self._series_booked(booked, then))
+        self._open(dialog)
+        return dialog
+
+    def _series_booked(self, booked: SeriesBooked, then: Callable[[], object] | None) -> None:
+        skipped = f"; {len(booked.not_booked)} not booked" if booked.not_booked else ""
+        self.message.emit(f"Series booked: {len(booked.booked)} appointments{skipped}.", 8_000)
+        if then is not None:
+            then()
 
     def show_appointment(self, appointment: AppointmentView) -> AppointmentDialog:
         dialog = AppointmentDialog(self.runner, self.clinic, appointment, self._window)

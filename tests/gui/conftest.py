@@ -1,6 +1,8 @@
 import pytest
 from PySide6.QtCore import QSettings
 
+from app.services import schedule
+from app.services.schedule import Provider
 from app.ui.main_window import MainWindow
 from app.ui.workers import TaskRunner
 from tests.conftest import ZONE
@@ -39,3 +41,9 @@ def open_as(qtbot, tmp_path, monkeypatch, staff_login, clinic, db_url):
     yield open_window
     for desk in desks:  # before staff_login drops the logins
         desk.close()
+
+
+@pytest.fixture
+def provider(clinic, provider_id) -> Provider:
+    """The test's provider as the desk lists it."""
+    return next(p for p in schedule.providers(clinic) if p.id == provider_id)

@@ -1,6 +1,6 @@
 """The appointment details dialog against a real database: status changes, cancelling, rescheduling."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from app.domain.errors import InvalidInput
 from app.domain.models import ALLOWED_TRANSITIONS, AppointmentStatus, BookingRequest
-from app.services import appointment_types, booking, rooms, schedule
+from app.services import appointment_types, booking, rooms, schedule, series
 from app.ui.dialogs import appointment_dialog
 from app.ui.dialogs.appointment_dialog import AppointmentDialog
 from app.ui.dialogs.details_dialog import TYPE_DOES_NOT_FIT, DetailsDialog
@@ -243,3 +243,15 @@ def test_type_and_notes_are_changed_after_booking_and_a_taken_time_refuses_the_l
         click(qtbot, details.save_button)
     changed = view_of(clinic, appointment_id)
     assert (changed.type_code, changed.notes) == ("follow_up", "Bring the lab report and the X-rays")
+
+
+def test_the_details_show_an_occurrence_s_place_in_its_series(clinic, open_dialog, appointment_id, provider_id):
+    assert open_dialog(appointment_id).series_label.text() == "Not part of a series"
+    weekly = series.request_series(
+        provider_id=provider_id,
+        patient_id=new_patient(clinic, "Weekly"),
+        rule={"first_day": START.date() + timedelta(days=1), "wall_time": time(10), "count": 3},
+    )
+    third = series.book_series(clinic, weekly).booked[2].appointment_id
+    shown = open_dialog(third).series_label.text()
+    assert shown == f"3 of 3 · every week on {START.date() + timedelta(days=1):%a} at 10:00, 3 times"

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from app.db.engine import make_engine
 from app.domain.errors import DatabaseUnavailable
 from app.domain.models import BookingRequest, PatientIn
-from app.services import appointment_types, booking, schedule
+from app.services import appointment_types, booking
 from app.services.patients import create_patient
 from app.ui.dialogs.booking_dialog import SLOT_GONE_MESSAGE, SLOT_TAKEN_MESSAGE, BookingDialog, PatientMode
 from app.ui.dialogs.field_errors import InlineError
@@ -36,11 +36,6 @@ def appointments(engine) -> list:
 def patient_rows(engine) -> list:
     with engine.connect() as conn:
         return conn.execute(text("SELECT id, first_name, last_name, date_of_birth FROM patients ORDER BY id")).all()
-
-
-@pytest.fixture
-def provider(clinic, provider_id):
-    return next(p for p in schedule.providers(clinic) if p.id == provider_id)
 
 
 @pytest.fixture

@@ -26,11 +26,6 @@ def half_hours(first: int, last: int) -> list[str]:
 
 
 @pytest.fixture
-def provider(clinic, provider_id) -> Provider:
-    return next(p for p in schedule.providers(clinic) if p.id == provider_id)
-
-
-@pytest.fixture
 def other_desk(db_url):
     """Another desk: its own engine, so its bookings come over other connections than the picker's."""
     engine = make_engine(db_url)

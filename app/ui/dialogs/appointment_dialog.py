@@ -57,6 +57,13 @@ def _selectable(name: str) -> QLabel:
     return label
 
 
+def series_place(appointment: AppointmentView) -> str:
+    """Where the appointment stands in its series: "3 of 10 · every week on Tue at 09:00, 10 times"."""
+    if appointment.series_id is None:
+        return "Not part of a series"
+    return f"{appointment.series_index} of {appointment.series_occurrences} · {appointment.series_description}"
+
+
 def confirm(box: QMessageBox) -> bool:
     """Ask `box`'s question; True if the answer was its Yes button. A function of its own so that tests
     can answer it without a person at the screen."""
@@ -123,6 +130,9 @@ class AppointmentDialog(EditingDialog):
         type_row.addWidget(self.type_name, 1)
         self.room_label = QLabel()
         self.room_label.setAccessibleName("Room")
+        self.series_label = QLabel()
+        self.series_label.setAccessibleName("Series")
+        self.series_label.setWordWrap(True)
         self.phone_label, self.email_label = _selectable("Phone"), _selectable("Email")
         self.notes_label = _selectable("Notes")
         self.notes_label.setWordWrap(True)
@@ -140,6 +150,7 @@ class AppointmentDialog(EditingDialog):
             ("Time", self.time_label),
             ("Type", type_row),
             ("Room", self.room_label),
+            ("Series", self.series_label),
             ("Phone", self.phone_label),
             ("Email", self.email_label),
             ("Notes", self.notes_label),
@@ -259,6 +270,7 @@ class AppointmentDialog(EditingDialog):
         self.type_dot.setPixmap(type_dot(appointment.type_color))
         self.type_name.setText(appointment.type_name)
         self.room_label.setText(appointment.room_name or "No room needed")
+        self.series_label.setText(series_place(appointment))
         self.phone_label.setText(appointment.patient_phone)
         self.email_label.setText(appointment.patient_email or "No email")
         self.notes_label.setText(appointment.notes or "No notes")

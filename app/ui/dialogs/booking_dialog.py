@@ -143,6 +143,8 @@ def _reload_button(reload: Callable[[], None]) -> QPushButton:
 class BookingDialog(EditingDialog):
     booked = Signal(int)  # the new appointment's id; the dialog then closes
     slot_taken = Signal()  # another desk took the chosen time: the picker behind the dialog is stale
+    # Book as a series: provider, patient, first start, type id, notes; the dialog stays open until it is booked
+    series_requested = Signal(object, object, object, object, str)
 
     def __init__(
         self,
@@ -306,6 +308,11 @@ class BookingDialog(EditingDialog):
             self, "Book", self.book, tooltip="Book the appointment (enabled once every field is filled in correctly)"
         )
         self.hint_label, self.cancel_button, self.book_button = row.hint, row.cancel, row.action
+        self.series_button = QPushButton("Book as a &series…")
+        self.series_button.setToolTip("The same appointment every few days, weeks or months: see each time first")
+        self.series_button.setAutoDefault(False)
+        self.series_button.clicked.connect(self._request_series)
+        row.insertWidget(row.indexOf(self.book_button), self.series_button)
         # Not the default button: Enter on a search result must choose the patient, not book with the type and
         # notes still untouched. Enter books once Book has the focus.
         self.book_button.setAutoDefault(True)
@@ -423,6 +430,7 @@ class BookingDialog(EditingDialog):
         self.field_errors.show(self._disclosure.shown(errors))
         can_save = self.write_block is None and self._slots_loaded and not self.busy
         self.book_button.setEnabled(can_save and not errors)
+        self.series_button.setEnabled(can_save and not errors and self.patient_mode is PatientMode.EXISTING)
         self.book_button.setText("Booking…" if self.busy else "Book")
         self.hint_label.setText("" if self.busy else self._disclosure.hint(errors, CAPTIONS))
 
@@ -542,6 +550,12 @@ class BookingDialog(EditingDialog):
         self.book_button.hide()
         self.cancel_button.setText("Close")
         self.banner.show_message(_booked_earlier(found, self._clinic.local(found.starts_at)))
+
+    def _request_series(self) -> None:
+        details = self._booking_details()
+        self.series_requested.emit(
+            self._provider, self.search.chosen, details["start"], details["type_id"], details["notes"]
+        )
 
     def _on_booked(self, appointment_id: int) -> None:
         self.booked.emit(appointment_id)
