@@ -24,6 +24,7 @@ from app.domain.slots import Interval
 from app.services import appointment_types, booking, rooms
 from app.services.context import Clinic
 from app.services.demo import load_demo_data
+from app.services.patients import get_patient
 from app.services.uow import UnitOfWork
 from app.ui import theme
 from app.ui.dialogs.appointment_dialog import AppointmentDialog
@@ -267,6 +268,9 @@ def test_every_dialog_control_has_an_accessible_name(qtbot, window, provider_id,
         details,
         mover,
         window.dialogs.open_booking(window.desk.provider(provider_id), at(TUESDAY, 10)),
+        window.dialogs.open_series(
+            window.desk.provider(provider_id), get_patient(clinic, patient_id), at(TUESDAY, 11), None, ""
+        ),
         window.dialogs.find_patient(),
         window.dialogs.open_audit_log(),
     ]

@@ -309,6 +309,7 @@ class BookingDialog(EditingDialog):
         )
         self.hint_label, self.cancel_button, self.book_button = row.hint, row.cancel, row.action
         self.series_button = QPushButton("Book as a &series…")
+        self.series_button.setAccessibleName("Book as a series")
         self.series_button.setToolTip("The same appointment every few days, weeks or months: see each time first")
         self.series_button.setAutoDefault(False)
         self.series_button.clicked.connect(self._request_series)

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
-    QDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -23,12 +22,14 @@ from PySide6.QtWidgets import (
 
 from app.domain.errors import InvalidInput
 from app.domain.recurrence import MAX_OCCURRENCES, ORDINALS, WEEKDAY_NAMES, MonthlyBy, Unit
+from app.live.changes import Change
 from app.services import series
 from app.services.context import Clinic
 from app.services.patients import Patient
 from app.services.schedule import Provider
 from app.services.series import Occurrence, SeriesBooked, SeriesConflict, SeriesPolicy, SeriesPreview
 from app.ui.dates import clock, day_format, day_words
+from app.ui.dialogs.editing_dialog import EditingDialog
 from app.ui.read_only_table import read_only_table
 from app.ui.theme import in_use
 from app.ui.throttle import Throttle
@@ -38,7 +39,7 @@ UNITS = (("days", Unit.DAY), ("weeks", Unit.WEEK), ("months", Unit.MONTH))
 COLUMNS = ("#", "When", "Free?", "Nearest free time")
 
 
-class SeriesDialog(QDialog):
+class SeriesDialog(EditingDialog):
     booked = Signal(object)  # SeriesBooked; the dialog then closes
 
     def __init__(
@@ -53,11 +54,12 @@ class SeriesDialog(QDialog):
         notes: str = "",
         parent: QWidget | None = None,
     ):
-        super().__init__(parent)
-        self.runner, self._clinic = runner, clinic
+        super().__init__(runner, parent)
+        self._clinic = clinic
         self._provider, self._patient, self._type_id, self._notes = provider, patient, type_id, notes
         self._start = clinic.local(start)
         self._request = None  # the request the preview shown is of: booking books exactly that
+        self._preview: SeriesPreview | None = None
         self._preview_again = Throttle(self, self.preview)
         self.setWindowTitle(f"Book a series for {patient.first_name} {patient.last_name}")
         self.setObjectName("series_dialog")
@@ -69,8 +71,11 @@ class SeriesDialog(QDialog):
         first.setProperty("role", "muted")
         first.setWordWrap(True)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
         layout.addWidget(first)
-        layout.addLayout(self._build_rule())
+        self._rule_widget = QWidget()
+        self._rule_widget.setLayout(self._build_rule())
+        layout.addWidget(self._rule_widget)
         self.state_label = QLabel("Looking…")
         self.state_label.setAccessibleName("Series state")
         self.state_label.setWordWrap(True)
@@ -105,6 +110,7 @@ class SeriesDialog(QDialog):
         weekdays.setContentsMargins(0, 0, 0, 0)
         for number, name in enumerate(WEEKDAY_NAMES, start=1):
             box = QCheckBox(name)
+            box.setAccessibleName(f"On {name}")
             box.setChecked(number == self._start.isoweekday())
             box.toggled.connect(lambda _on: self._preview_again.request())
             self.weekday_boxes[number] = box
@@ -118,6 +124,8 @@ class SeriesDialog(QDialog):
         self.monthly_combo.addItem(f"the {ordinal} {WEEKDAY_NAMES[self._start.weekday()]}", MonthlyBy.WEEKDAY)
 
         self.count_radio, self.until_radio = QRadioButton("after"), QRadioButton("on")
+        self.count_radio.setAccessibleName("Ends after a number of occurrences")
+        self.until_radio.setAccessibleName("Ends on a day")
         self.count_radio.setChecked(True)
         ending_group = QButtonGroup(self)
         ending_group.addButton(self.count_radio)
@@ -168,6 +176,7 @@ class SeriesDialog(QDialog):
         row = QHBoxLayout()
         row.addStretch(1)
         for button in (self.cancel_button, self.free_button, self.all_button):
+            button.setAccessibleName(button.text())
             button.setAutoDefault(False)
             row.addWidget(button)
         return row
@@ -194,7 +203,8 @@ class SeriesDialog(QDialog):
         return rule | {"until": self.until_edit.date().toPython()}
 
     def preview(self) -> None:
-        self._set_buttons(None)
+        self._preview = None
+        self.refresh()
         try:
             request = series.request_series(
                 patient_id=self._patient.id,
@@ -231,7 +241,8 @@ class SeriesDialog(QDialog):
             self.state_label.setText(f"{words}: all {total} are free.")
         else:
             self.state_label.setText(f"{words}: {free} of {total} are free; the others are listed with why.")
-        self._set_buttons(preview)
+        self._preview = preview
+        self.refresh()
 
     def _cells(self, occurrence: Occurrence) -> tuple[str, str, str, str]:
         start = self._clinic.local(occurrence.start)
@@ -242,31 +253,42 @@ class SeriesDialog(QDialog):
         nearest = f"{day_words(instead.date())} {clock(instead)}" if instead else "none found"
         return str(occurrence.index), when, occurrence.conflict[0].upper() + occurrence.conflict[1:], nearest
 
-    def _set_buttons(self, preview: SeriesPreview | None) -> None:
+    def refresh(self) -> None:
+        """The buttons, by the preview shown (Book all when every occurrence is free) and whether the desk writes."""
+        preview = self._preview if self.can_write else None
         free = len(preview.free) if preview else 0
-        self.all_button.setEnabled(preview is not None and free == len(preview.occurrences))
-        self.all_button.setText(f"Book all {free}" if preview and free == len(preview.occurrences) else "Book all")
+        every_one = preview is not None and free == len(preview.occurrences)
+        self.all_button.setEnabled(every_one)
+        self.all_button.setText(f"Book all {free}" if every_one else "Book all")
         self.free_button.setEnabled(preview is not None and 0 < free < len(preview.occurrences))
         self.free_button.setText(f"Book the {free} free ones" if free else "Book the free ones")
+
+    def hold_still(self, busy: bool) -> None:
+        self._rule_widget.setEnabled(not busy)
+
+    def on_schedule_change(self, change: Change) -> None:
+        """Another desk's booking, time off or closure may take (or free) an occurrence: preview again (once)."""
+        shown = self._preview.occurrences if self._preview else []
+        first = self._start.date()
+        last = self._clinic.local(shown[-1].start).date() if shown else first
+        if not self.busy and change.touches(self._provider.id, first, last, self._clinic.zone):
+            self._preview_again.request()
+
+    def on_write_block_lifted(self) -> None:
+        self._preview_again.request()
 
     def book(self, policy: SeriesPolicy) -> None:
         if self._request is None:
             return
         request = self._request
-        self._set_buttons(None)
         self.state_label.setText("Booking…")
-        self.runner.submit(
-            lambda: series.book_series(self._clinic, request, policy),
-            self._on_booked,
-            self._on_failed,
-            context=self,
-        )
+        self.save_with(lambda: series.book_series(self._clinic, request, policy), self._on_booked, self._on_failed)
 
     def _on_booked(self, booked: SeriesBooked) -> None:
         self.booked.emit(booked)
         self.accept()
 
     def _on_failed(self, error: BaseException) -> None:
-        self.state_label.setText(user_message(error))
+        self.state_label.setText(str(error) if isinstance(error, InvalidInput) else user_message(error))
         if isinstance(error, SeriesConflict):  # another desk took an occurrence meanwhile: show what is free now
             self._preview_again.request()
