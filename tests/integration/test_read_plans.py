@@ -18,7 +18,7 @@ HOURS = {weekday: [WorkingBlock(time(8), time(18), 30)] for weekday in range(1, 
 
 def plan(engine, params: dict) -> str:
     with engine.connect() as conn:
-        rows = conn.execute(text(f"EXPLAIN {schedule._SCHEDULE.current.text}"), params).all()
+        rows = conn.execute(text(f"EXPLAIN {schedule._SCHEDULE.statements[0].text}"), params).all()
     return "\n".join(row[0] for row in rows)
 
 

@@ -69,6 +69,9 @@ BOOKED_THEN_CANCELLED = (
 )
 
 
+SERIES_TIP = "The same appointment every few days, weeks or months: see each time first"
+
+
 class PatientMode(IntEnum):
     EXISTING = 0
     NEW = 1
@@ -138,6 +141,23 @@ def _reload_button(reload: Callable[[], None]) -> QPushButton:
     button.clicked.connect(reload)
     button.hide()
     return button
+
+
+def _lay_out_header(card: QFrame, heading: tuple[QLabel, QLabel, QLabel], time_row: tuple[QWidget, ...]) -> None:
+    """Provider and specialty on the left; the day on the right, above the time caption, the time and reload."""
+    provider, specialty, day = heading
+    grid = QGridLayout(card)
+    grid.setContentsMargins(16, 12, 16, 12)
+    grid.setHorizontalSpacing(10)
+    grid.setVerticalSpacing(2)
+    grid.addWidget(provider, 0, 0)
+    grid.addWidget(specialty, 1, 0)
+    grid.addWidget(day, 0, 1, 1, 3, Qt.AlignmentFlag.AlignRight)
+    caption, *controls = time_row
+    grid.addWidget(caption, 1, 1, Qt.AlignmentFlag.AlignRight)
+    for column, control in enumerate(controls, start=2):
+        grid.addWidget(control, 1, column)
+    grid.setColumnStretch(0, 1)
 
 
 class BookingDialog(EditingDialog):
@@ -219,18 +239,8 @@ class BookingDialog(EditingDialog):
         time_error.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.field_errors.add("start", self.time_combo, time_error)
 
-        grid = QGridLayout(card)
-        grid.setContentsMargins(16, 12, 16, 12)
-        grid.setHorizontalSpacing(10)
-        grid.setVerticalSpacing(2)
-        grid.addWidget(provider, 0, 0)
-        grid.addWidget(specialty, 1, 0)
-        grid.addWidget(day, 0, 1, 1, 3, Qt.AlignmentFlag.AlignRight)
-        grid.addWidget(time_caption, 1, 1, Qt.AlignmentFlag.AlignRight)
-        grid.addWidget(self.time_combo, 1, 2)
-        grid.addWidget(self.reload_times_button, 1, 3)
-        grid.addWidget(time_error, 2, 0, 1, 4)
-        grid.setColumnStretch(0, 1)
+        _lay_out_header(card, (provider, specialty, day), (time_caption, self.time_combo, self.reload_times_button))
+        card.layout().addWidget(time_error, 2, 0, 1, 4)
         return card
 
     def _build_patient_section(self) -> QVBoxLayout:
@@ -308,12 +318,7 @@ class BookingDialog(EditingDialog):
             self, "Book", self.book, tooltip="Book the appointment (enabled once every field is filled in correctly)"
         )
         self.hint_label, self.cancel_button, self.book_button = row.hint, row.cancel, row.action
-        self.series_button = QPushButton("Book as a &series…")
-        self.series_button.setAccessibleName("Book as a series")
-        self.series_button.setToolTip("The same appointment every few days, weeks or months: see each time first")
-        self.series_button.setAutoDefault(False)
-        self.series_button.clicked.connect(self._request_series)
-        row.insertWidget(row.indexOf(self.book_button), self.series_button)
+        self.series_button = row.add_before_action("Book as a &series…", self._request_series, SERIES_TIP)
         # Not the default button: Enter on a search result must choose the patient, not book with the type and
         # notes still untouched. Enter books once Book has the focus.
         self.book_button.setAutoDefault(True)

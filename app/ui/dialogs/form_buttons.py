@@ -24,3 +24,13 @@ class FormButtons(QHBoxLayout):
         self.addWidget(self.hint, 1)
         self.addWidget(self.cancel)
         self.addWidget(self.action)
+
+    def add_before_action(self, text: str, on_click: Callable[[], None], tooltip: str) -> QPushButton:
+        """Another way to finish the form (Book as a series), next to the dialog's own action."""
+        button = QPushButton(text)
+        button.setAccessibleName(text.replace("&", "").rstrip("…"))
+        button.setToolTip(tooltip)
+        button.setAutoDefault(False)
+        button.clicked.connect(on_click)
+        self.insertWidget(self.indexOf(self.action), button)
+        return button

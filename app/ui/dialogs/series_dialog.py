@@ -103,7 +103,31 @@ class SeriesDialog(EditingDialog):
         every.addWidget(self.every_spin)
         every.addWidget(self.unit_combo)
         every.addStretch(1)
+        self.monthly_combo = QComboBox()
+        self.monthly_combo.setAccessibleName("Monthly on")
+        ordinal = ORDINALS[(self._start.day - 1) // 7]
+        self.monthly_combo.addItem(f"day {self._start.day} of the month", MonthlyBy.DAY)
+        self.monthly_combo.addItem(f"the {ordinal} {WEEKDAY_NAMES[self._start.weekday()]}", MonthlyBy.WEEKDAY)
 
+        form = QFormLayout()
+        form.addRow("&Every", every)
+        form.addRow("On", self._build_weekdays())
+        form.addRow("&Monthly on", self.monthly_combo)
+        form.addRow("Ends", self._build_ending())
+        self._form = form
+        for signal in (
+            self.every_spin.valueChanged,
+            self.count_spin.valueChanged,
+            self.until_edit.dateChanged,
+            self.count_radio.toggled,
+            self.monthly_combo.currentIndexChanged,
+        ):
+            signal.connect(lambda *_: self._preview_again.request())
+        self.unit_combo.currentIndexChanged.connect(lambda _row: self._show_unit())
+        return form
+
+    def _build_weekdays(self) -> QWidget:
+        """Weekly: a box per weekday, the first time's ticked."""
         self.weekday_boxes: dict[int, QCheckBox] = {}
         self.weekday_row = QWidget()
         weekdays = QHBoxLayout(self.weekday_row)
@@ -116,13 +140,10 @@ class SeriesDialog(EditingDialog):
             self.weekday_boxes[number] = box
             weekdays.addWidget(box)
         weekdays.addStretch(1)
+        return self.weekday_row
 
-        self.monthly_combo = QComboBox()
-        self.monthly_combo.setAccessibleName("Monthly on")
-        ordinal = ORDINALS[(self._start.day - 1) // 7]
-        self.monthly_combo.addItem(f"day {self._start.day} of the month", MonthlyBy.DAY)
-        self.monthly_combo.addItem(f"the {ordinal} {WEEKDAY_NAMES[self._start.weekday()]}", MonthlyBy.WEEKDAY)
-
+    def _build_ending(self) -> QHBoxLayout:
+        """After a number of occurrences (ten at first), or on a day (three months on at first)."""
         self.count_radio, self.until_radio = QRadioButton("after"), QRadioButton("on")
         self.count_radio.setAccessibleName("Ends after a number of occurrences")
         self.until_radio.setAccessibleName("Ends on a day")
@@ -144,24 +165,7 @@ class SeriesDialog(EditingDialog):
         for widget in (self.count_radio, self.count_spin, self.until_radio, self.until_edit):
             ending.addWidget(widget)
         ending.addStretch(1)
-
-        for signal in (
-            self.every_spin.valueChanged,
-            self.count_spin.valueChanged,
-            self.until_edit.dateChanged,
-            self.count_radio.toggled,
-            self.monthly_combo.currentIndexChanged,
-        ):
-            signal.connect(lambda *_: self._preview_again.request())
-        self.unit_combo.currentIndexChanged.connect(lambda _row: self._show_unit())
-
-        form = QFormLayout()
-        form.addRow("&Every", every)
-        form.addRow("On", self.weekday_row)
-        form.addRow("&Monthly on", self.monthly_combo)
-        form.addRow("Ends", ending)
-        self._form = form
-        return form
+        return ending
 
     def _build_buttons(self) -> QHBoxLayout:
         self.cancel_button = QPushButton("Cancel")
