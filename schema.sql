@@ -630,6 +630,40 @@ ALTER TABLE public.time_slots ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     CACHE 1
 );
 
+CREATE TABLE public.waitlist (
+    id integer NOT NULL,
+    patient_id integer NOT NULL,
+    provider_id integer,
+    specialty text,
+    type_id integer NOT NULL,
+    earliest date NOT NULL,
+    latest date NOT NULL,
+    weekdays smallint[] DEFAULT '{}'::smallint[] NOT NULL,
+    part_of_day text,
+    priority smallint DEFAULT 2 NOT NULL,
+    note text DEFAULT ''::text NOT NULL,
+    added_by text DEFAULT SESSION_USER NOT NULL,
+    added_at timestamp with time zone DEFAULT now() NOT NULL,
+    closed_at timestamp with time zone,
+    appointment_id bigint,
+    CONSTRAINT waitlist_closed_by_a_booking CHECK (((closed_at IS NULL) = (appointment_id IS NULL))),
+    CONSTRAINT waitlist_days_in_order CHECK ((latest >= earliest)),
+    CONSTRAINT waitlist_part_of_day_known CHECK ((part_of_day = ANY (ARRAY['morning'::text, 'afternoon'::text]))),
+    CONSTRAINT waitlist_priority_range CHECK (((priority >= 1) AND (priority <= 3))),
+    CONSTRAINT waitlist_provider_or_specialty CHECK (((provider_id IS NULL) OR (specialty IS NULL))),
+    CONSTRAINT waitlist_specialty_not_blank CHECK ((btrim(specialty) <> ''::text)),
+    CONSTRAINT waitlist_weekdays_range CHECK ((weekdays <@ ARRAY[(1)::smallint, (2)::smallint, (3)::smallint, (4)::smallint, (5)::smallint, (6)::smallint, (7)::smallint]))
+);
+
+ALTER TABLE public.waitlist ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.waitlist_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 CREATE TABLE public.working_hours (
     id integer NOT NULL,
     provider_id integer NOT NULL,
@@ -733,6 +767,9 @@ ALTER TABLE ONLY public.time_slots
 ALTER TABLE ONLY public.time_slots
     ADD CONSTRAINT time_slots_provider_start_key UNIQUE (provider_id, start_time);
 
+ALTER TABLE ONLY public.waitlist
+    ADD CONSTRAINT waitlist_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.working_hours
     ADD CONSTRAINT working_hours_no_overlap EXCLUDE USING gist (int4range(provider_id, provider_id, '[]'::text) WITH &&, int4range((weekday)::integer, (weekday)::integer, '[]'::text) WITH &&, tsrange(('2000-01-01'::date + start_time), ('2000-01-01'::date + end_time)) WITH &&);
 
@@ -780,6 +817,8 @@ CREATE INDEX rooms_kind_idx ON public.rooms USING btree (kind) WHERE active;
 
 CREATE INDEX time_off_provider_range_idx ON public.time_off USING gist (int4range(provider_id, provider_id, '[]'::text), tstzrange(starts_at, ends_at));
 
+CREATE INDEX waitlist_open_idx ON public.waitlist USING btree (earliest, latest) WHERE (closed_at IS NULL);
+
 CREATE TRIGGER appointment_series_audit AFTER INSERT OR DELETE OR UPDATE ON public.appointment_series FOR EACH ROW EXECUTE FUNCTION public.audit_change('', 'patient_id');
 
 CREATE TRIGGER appointment_types_announce AFTER INSERT OR DELETE OR UPDATE ON public.appointment_types FOR EACH ROW EXECUTE FUNCTION public.announce_schedule_change('');
@@ -826,6 +865,10 @@ CREATE TRIGGER time_slots_announce AFTER INSERT OR DELETE OR UPDATE ON public.ti
 
 CREATE TRIGGER time_slots_audit AFTER DELETE OR UPDATE OF provider_id, start_time ON public.time_slots FOR EACH ROW EXECUTE FUNCTION public.audit_change('', '');
 
+CREATE TRIGGER waitlist_announce AFTER INSERT OR DELETE OR UPDATE ON public.waitlist FOR EACH ROW EXECUTE FUNCTION public.announce_schedule_change('provider_id');
+
+CREATE TRIGGER waitlist_audit AFTER INSERT OR DELETE OR UPDATE ON public.waitlist FOR EACH ROW EXECUTE FUNCTION public.audit_change('', 'patient_id');
+
 CREATE TRIGGER working_hours_announce AFTER INSERT OR DELETE OR UPDATE ON public.working_hours FOR EACH ROW EXECUTE FUNCTION public.announce_schedule_change('provider_id');
 
 CREATE TRIGGER working_hours_audit AFTER INSERT OR DELETE OR UPDATE ON public.working_hours FOR EACH ROW EXECUTE FUNCTION public.audit_change('', '');
@@ -868,6 +911,18 @@ ALTER TABLE ONLY public.time_off
 
 ALTER TABLE ONLY public.time_slots
     ADD CONSTRAINT time_slots_provider_id_fkey FOREIGN KEY (provider_id) REFERENCES public.providers(id);
+
+ALTER TABLE ONLY public.waitlist
+    ADD CONSTRAINT waitlist_appointment_id_fkey FOREIGN KEY (appointment_id) REFERENCES public.appointments(id);
+
+ALTER TABLE ONLY public.waitlist
+    ADD CONSTRAINT waitlist_patient_id_fkey FOREIGN KEY (patient_id) REFERENCES public.patients(id);
+
+ALTER TABLE ONLY public.waitlist
+    ADD CONSTRAINT waitlist_provider_id_fkey FOREIGN KEY (provider_id) REFERENCES public.providers(id);
+
+ALTER TABLE ONLY public.waitlist
+    ADD CONSTRAINT waitlist_type_id_fkey FOREIGN KEY (type_id) REFERENCES public.appointment_types(id);
 
 ALTER TABLE ONLY public.working_hours
     ADD CONSTRAINT working_hours_provider_id_fkey FOREIGN KEY (provider_id) REFERENCES public.providers(id) ON DELETE CASCADE;
@@ -1044,6 +1099,10 @@ GRANT INSERT(start_time) ON TABLE public.time_slots TO clinic_receptionist;
 
 GRANT INSERT(end_time),UPDATE(end_time) ON TABLE public.time_slots TO clinic_admin;
 GRANT INSERT(end_time),UPDATE(end_time) ON TABLE public.time_slots TO clinic_receptionist;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.waitlist TO clinic_admin;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.waitlist TO clinic_receptionist;
+GRANT SELECT ON TABLE public.waitlist TO clinic_manager;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.working_hours TO clinic_admin;
 GRANT SELECT ON TABLE public.working_hours TO clinic_receptionist;

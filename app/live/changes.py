@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 CHANNEL = "clinic_schedule"
 
 Span = tuple[datetime, datetime]
-# Tables whose rows change how appointments are shown (a patient's name, a type's colour), never which times
-# are free.
-SHOWN_ONLY = frozenset({"patients", "appointment_types"})
+# Tables whose rows change how appointments are shown (a patient's name, a type's colour) or who waits for a
+# time (the waitlist), never which times are free.
+SHOWN_ONLY = frozenset({"patients", "appointment_types", "waitlist"})
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,7 @@ TABLES = frozenset(
         "provider_type_lengths",
         "closures",
         "rooms",
+        "waitlist",
     }
 )
 OPERATIONS = frozenset({"INSERT", "UPDATE", "DELETE"})

@@ -234,11 +234,7 @@ def book_new_patient(
     lost between them leaves no patient without their booking). Raises as `book` does, and
     LikelyDuplicatePatient as `patients.insert_patient` does. Repeating it with the same request id after a lost
     answer returns what the first attempt did; a request id that booked something else is refused."""
-    day, span = clinic.uow.read(lambda conn: _span_before_locking(clinic, conn, details))
-    if day.holder_request and day.holder_request != details.request_id:
-        raise SlotTaken()
-    if not day.holder_request:
-        _check_room(day, span, details.room_id)
+    day, span = prepare_booking(clinic, details)
 
     def work(conn: Connection) -> NewPatientBooked:
         done = conn.execute(FIND_BY_REQUEST, {"request_id": details.request_id}).one_or_none()
@@ -246,15 +242,31 @@ def book_new_patient(
             return NewPatientBooked(done.patient_id, _same_booking(done, details, None).id)
         patient_id = patients.insert_patient(conn, patient, allow_duplicate=allow_duplicate)
         request = BookingRequest(patient_id=patient_id, **details.model_dump())
-        with _constraints_as_domain_errors():
-            outcome = execute_pipelined(conn, _booking_statements(clinic, request, day, span))
-        return NewPatientBooked(patient_id, _booked_or_taken(clinic, outcome, request, day.room_kind))
+        return NewPatientBooked(patient_id, book_prepared(clinic, conn, request, day, span))
 
     try:
         return clinic.uow.run(work)
     except _RequestAlreadyBooked:  # another attempt with this request id committed meanwhile
         done = _find_by_request(clinic, details, None)
         return NewPatientBooked(done.patient_id, done.id)
+
+
+def prepare_booking(clinic: Clinic, details: BookingDetails) -> tuple[ProviderDay, Span]:
+    """What a booking inside a larger transaction reads first, outside it: the provider's day and the span; SlotTaken
+    if another request's appointment is in the way, or no room of the kind needed is free."""
+    day, span = clinic.uow.read(lambda conn: _span_before_locking(clinic, conn, details))
+    if day.holder_request and day.holder_request != details.request_id:
+        raise SlotTaken()
+    if not day.holder_request:
+        _check_room(day, span, details.room_id)
+    return day, span
+
+
+def book_prepared(clinic: Clinic, conn: Connection, request: BookingRequest, day: ProviderDay, span: Span) -> int:
+    """In the caller's transaction: the booking's locks, its check and its insert, in one round trip; its id."""
+    with _constraints_as_domain_errors():
+        outcome = execute_pipelined(conn, _booking_statements(clinic, request, day, span))
+    return _booked_or_taken(clinic, outcome, request, day.room_kind)
 
 
 def _span_before_locking(clinic: Clinic, conn: Connection, request: BookingDetails) -> tuple[ProviderDay, Span]:

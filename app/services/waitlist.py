@@ -1,0 +1,277 @@
+"""The waitlist: patients waiting for a time sooner than the first free one (a provider's, or any provider's of a
+specialty), and the free times that now fit them.
+
+An entry names the patient, the provider or the specialty, the type, the earliest and latest day, the weekdays and
+the part of the day they prefer, a priority and a note; it stays open until a booking from it closes it (in the same
+transaction as the booking) or it is removed. Every change is audited by the database.
+
+A match is an open entry and the first free time that fits it: the provider's (or a provider's of the specialty)
+span for the entry's type, clear of the patient's own appointments, on a preferred weekday and part of the day,
+between the entry's days. The desks look for matches when the database announces a change that may free time.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import IntEnum
+from statistics import median
+from typing import Annotated, Literal, Self
+
+from pydantic import AfterValidator, Field, model_validator
+from sqlalchemy import Connection, TextClause, text
+from sqlalchemy.exc import IntegrityError
+
+from app.db.errors import violated_constraint
+from app.domain.errors import DomainError, InvalidInput, NotFound, SlotTaken
+from app.domain.models import BookingRequest, Day, Id, InputModel, NotesText, single_line_name, validate
+from app.domain.recurrence import Weekday
+from app.domain.schedule_setup import check_id
+from app.services import booking
+from app.services.context import Clinic
+from app.services.finding import next_free
+
+
+class Priority(IntEnum):
+    URGENT = 1
+    NORMAL = 2
+    LOW = 3
+
+
+PRIORITY_WORDS = {Priority.URGENT: "urgent", Priority.NORMAL: "normal", Priority.LOW: "low"}
+
+
+class WaitlistEntryIn(InputModel):
+    patient_id: Id
+    provider_id: Id | None = None  # None: any provider (of `specialty`, if given)
+    specialty: Annotated[str, Field(max_length=200), AfterValidator(single_line_name)] | None = None
+    type_id: Id
+    earliest: Day
+    latest: Day
+    weekdays: Annotated[tuple[Weekday, ...], Field(max_length=7)] = ()  # none: any
+    part_of_day: Literal["morning", "afternoon"] | None = None
+    priority: Priority = Priority.NORMAL
+    note: NotesText = ""
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Self:
+        if self.latest < self.earliest:
+            raise InvalidInput.single("latest", "must not be before the earliest day")
+        if self.provider_id is not None and self.specialty is not None:
+            raise InvalidInput.single("specialty", "give a provider or a specialty, not both")
+        return self
+
+
+class EntryGone(DomainError):
+    """The entry was booked (or removed) at another desk meanwhile."""
+
+
+@dataclass(frozen=True)
+class WaitlistEntry:
+    id: int
+    patient_id: int
+    patient_name: str
+    provider_id: int | None
+    provider_name: str | None
+    specialty: str | None
+    type_id: int
+    type_name: str
+    earliest: date
+    latest: date
+    weekdays: tuple[int, ...]
+    part_of_day: str | None
+    priority: Priority
+    note: str
+    added_by: str
+    added_at: datetime
+    closed_at: datetime | None = None
+    appointment_id: int | None = None
+
+    def waiting_days(self, now: datetime) -> int:
+        return max(0, (now - self.added_at).days)
+
+    @property
+    def who(self) -> str:
+        """Whom the patient waits for: a provider, any of a specialty, or anyone."""
+        return self.provider_name or (f"any {self.specialty} provider" if self.specialty else "any provider")
+
+
+@dataclass(frozen=True)
+class Match:
+    entry: WaitlistEntry
+    provider_id: int
+    provider_name: str
+    start: datetime  # UTC
+    end: datetime
+
+
+@dataclass(frozen=True)
+class WaitlistSummary:
+    waiting: int
+    longest_days: int
+    median_days: float
+
+
+_COLUMNS = (
+    "w.id, w.patient_id, pt.first_name || ' ' || pt.last_name AS patient_name, w.provider_id,"
+    " p.name AS provider_name, w.specialty, w.type_id, t.name AS type_name, w.earliest, w.latest, w.weekdays,"
+    " w.part_of_day, w.priority, w.note, w.added_by, w.added_at, w.closed_at, w.appointment_id"
+)
+_FROM = (
+    " FROM waitlist w JOIN patients pt ON pt.id = w.patient_id JOIN appointment_types t ON t.id = w.type_id"
+    " LEFT JOIN providers p ON p.id = w.provider_id"
+)
+_LIST = text(
+    f"SELECT {_COLUMNS}{_FROM} WHERE (:include_closed OR w.closed_at IS NULL) ORDER BY w.priority, w.added_at, w.id"
+)
+_ONE = text(f"SELECT {_COLUMNS}{_FROM} WHERE w.id = :id")
+# The open entries a free time of this provider (None: any) on these days (None: any) may fit.
+_CANDIDATES = text(
+    f"SELECT {_COLUMNS}{_FROM} WHERE w.closed_at IS NULL AND w.latest >= :today"
+    " AND (CAST(:provider_id AS integer) IS NULL OR w.provider_id = :provider_id OR (w.provider_id IS NULL"
+    " AND (w.specialty IS NULL OR w.specialty = (SELECT specialty FROM providers WHERE id = :provider_id))))"
+    " AND (CAST(:first_day AS date) IS NULL OR (w.earliest <= :last_day AND w.latest >= :first_day))"
+    " ORDER BY w.priority, w.added_at, w.id"
+)
+_INSERT = text(
+    "INSERT INTO waitlist (patient_id, provider_id, specialty, type_id, earliest, latest, weekdays, part_of_day,"
+    " priority, note) VALUES (:patient_id, :provider_id, :specialty, :type_id, :earliest, :latest,"
+    " CAST(:weekdays AS smallint[]), :part_of_day, :priority, :note) RETURNING id"
+)
+_UPDATE = text(
+    "UPDATE waitlist SET patient_id = :patient_id, provider_id = :provider_id, specialty = :specialty,"
+    " type_id = :type_id, earliest = :earliest, latest = :latest, weekdays = CAST(:weekdays AS smallint[]),"
+    " part_of_day = :part_of_day, priority = :priority, note = :note WHERE id = :id AND closed_at IS NULL"
+    " RETURNING id"
+)
+_DELETE = text("DELETE FROM waitlist WHERE id = :id RETURNING id")
+_LOCK_OPEN = text("SELECT closed_at FROM waitlist WHERE id = :id FOR UPDATE")
+_CLOSE = text("UPDATE waitlist SET closed_at = now(), appointment_id = :appointment_id WHERE id = :id")
+
+
+def _entry(row) -> WaitlistEntry:
+    values = dict(row._mapping)
+    values["weekdays"] = tuple(values["weekdays"])
+    values["priority"] = Priority(values["priority"])
+    return WaitlistEntry(**values)
+
+
+def _row(entry: WaitlistEntryIn) -> dict:
+    values = entry.model_dump()
+    values["weekdays"] = list(entry.weekdays)
+    values["priority"] = int(entry.priority)
+    return values
+
+
+def add_entry(clinic: Clinic, **values) -> int:
+    """Put a patient on the waitlist; the entry's id. InvalidInput names a wrong field."""
+    entry = validate(WaitlistEntryIn, **values)
+    return clinic.uow.run(lambda conn: _refused_by_keys(conn, _INSERT, _row(entry)))
+
+
+def update_entry(clinic: Clinic, entry_id: int, **values) -> None:
+    """Change an open entry; EntryGone if it was closed or removed meanwhile."""
+    entry_id, entry = check_id("entry_id", entry_id), validate(WaitlistEntryIn, **values)
+    if clinic.uow.run(lambda conn: _refused_by_keys(conn, _UPDATE, _row(entry) | {"id": entry_id})) is None:
+        raise EntryGone("this waitlist entry was booked or removed at another desk meanwhile")
+
+
+def remove_entry(clinic: Clinic, entry_id: int) -> None:
+    """Take an entry off the waitlist (the audit trail keeps it); removing it again is harmless."""
+    entry_id = check_id("entry_id", entry_id)
+    clinic.uow.run(lambda conn: conn.execute(_DELETE, {"id": entry_id}).scalar())
+
+
+# A foreign key an entry names that does not exist: the field, and what it should name.
+_MISSING = {
+    "waitlist_patient_id_fkey": ("patient_id", "patient"),
+    "waitlist_provider_id_fkey": ("provider_id", "provider"),
+    "waitlist_type_id_fkey": ("type_id", "appointment type"),
+}
+
+
+def _refused_by_keys(conn: Connection, statement: TextClause, params: dict) -> int | None:
+    """Run an insert or update; a patient, provider or type that does not exist is named."""
+    try:
+        with conn.begin_nested():
+            return conn.execute(statement, params).scalar()
+    except IntegrityError as exc:
+        field = _MISSING.get(violated_constraint(exc))
+        if field is None:
+            raise
+        raise NotFound(field[0], field[1], params[field[0]]) from exc
+
+
+def list_entries(clinic: Clinic, *, include_closed: bool = False) -> list[WaitlistEntry]:
+    """The entries, the most urgent and the longest waiting first."""
+    rows = clinic.uow.read(lambda conn: conn.execute(_LIST, {"include_closed": include_closed}).all())
+    return [_entry(row) for row in rows]
+
+
+def entry(clinic: Clinic, entry_id: int) -> WaitlistEntry | None:
+    entry_id = check_id("entry_id", entry_id)
+    row = clinic.uow.read(lambda conn: conn.execute(_ONE, {"id": entry_id}).one_or_none())
+    return _entry(row) if row is not None else None
+
+
+def summary(clinic: Clinic) -> WaitlistSummary:
+    """How many wait, and how long (whole days since they were added)."""
+    days = [entry.waiting_days(clinic.now()) for entry in list_entries(clinic)]
+    return WaitlistSummary(len(days), max(days, default=0), median(days) if days else 0.0)
+
+
+def matches(
+    clinic: Clinic, *, provider_id: int | None = None, first_day: date | None = None, last_day: date | None = None
+) -> list[Match]:
+    """The open entries a free time now fits, each with the first such time (of `provider_id`, and between
+    `first_day` and `last_day`, where given), the most urgent entry first."""
+    today = clinic.local(clinic.now()).date()
+    params = {"today": today, "provider_id": provider_id, "first_day": first_day, "last_day": last_day or first_day}
+    rows = clinic.uow.read(lambda conn: conn.execute(_CANDIDATES, params).all())
+    found = []
+    for candidate in map(_entry, rows):
+        match = _first_fit(clinic, candidate, provider_id, max(candidate.earliest, first_day or today, today))
+        if match is not None and clinic.local(match.start).date() <= min(candidate.latest, last_day or date.max):
+            found.append(match)
+    return found
+
+
+def _first_fit(clinic: Clinic, candidate: WaitlistEntry, provider_id: int | None, from_day: date) -> Match | None:
+    options = next_free(
+        clinic,
+        candidate.type_id,
+        provider_id=candidate.provider_id or provider_id,
+        specialty=candidate.specialty if candidate.provider_id is None else None,
+        from_day=from_day,
+        weekdays=list(candidate.weekdays),
+        part_of_day=candidate.part_of_day,
+        patient_id=candidate.patient_id,
+        count=1,
+    )
+    if not options:
+        return None
+    option = options[0]
+    return Match(candidate, option.provider_id, option.provider_name, option.start, option.end)
+
+
+def book_match(clinic: Clinic, entry_id: int, provider_id: int, start: datetime) -> int:
+    """Book the entry's patient at `start` with `provider_id` and close the entry, in one transaction; the
+    appointment's id. EntryGone if another desk booked the entry (or the time) first."""
+    found = entry(clinic, entry_id)
+    if found is None or found.closed_at is not None:
+        raise EntryGone("this waitlist entry was booked or removed at another desk meanwhile")
+    request = validate(
+        BookingRequest, provider_id=provider_id, patient_id=found.patient_id, start=start, type_id=found.type_id,
+        notes=found.note,
+    )  # fmt: skip
+    try:
+        day, span = booking.prepare_booking(clinic, request)
+
+        def work(conn: Connection) -> int:
+            if conn.execute(_LOCK_OPEN, {"id": found.id}).one_or_none() != (None,):  # closed, or gone
+                raise EntryGone("this waitlist entry was booked or removed at another desk meanwhile")
+            appointment_id = booking.book_prepared(clinic, conn, request, day, span)
+            conn.execute(_CLOSE, {"id": found.id, "appointment_id": appointment_id})
+            return appointment_id
+
+        return clinic.uow.run(work)
+    except SlotTaken as exc:
+        raise EntryGone("that time was taken at another desk meanwhile") from exc
