@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from app.cli_input import TYPE_HELP, CliInputError, iso_date, iso_datetime, type_id_of
 from app.cli_series import add_series_parser, run_series
+from app.cli_waitlist import add_waitlist_parser, run_waitlist
 from app.config import ConfigError
 from app.domain.errors import Busy, DomainError, InvalidInput, PatientBusy, SlotTaken
 from app.domain.models import BookingRequest, validate
@@ -37,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_demo_data_parser(sub)
     _add_appointment_parsers(sub)
     add_series_parser(sub)
+    add_waitlist_parser(sub)
     _add_benchmark_parsers(sub)
     shots = sub.add_parser("screenshots", help="render the views and dialogs over demo data, light and dark, as PNG")
     shots.add_argument("--output", default="docs/screenshots", metavar="DIR")
@@ -255,6 +257,8 @@ def _run_service_command(args) -> int:
                 print(f"appointment {args.appointment} cancelled")
             case "series":
                 return run_series(args, clinic)
+            case "waitlist":
+                return run_waitlist(args, clinic)
             case "reschedule":
                 start = iso_datetime("start", args.start, zone)
                 booking.reschedule(clinic, args.appointment, start, args.provider)

@@ -34,6 +34,20 @@ def iso_datetime(field: str, value: str, zone) -> datetime:
     return moment
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def weekday_numbers(text: str) -> list[int]:
+    """Weekdays as typed ("mon,thu", "Monday, Thursday") as numbers, 1 = Monday."""
+    numbers = []
+    for name in text.split(","):
+        short = name.strip().lower()[:3]
+        if short not in WEEKDAYS:
+            raise CliInputError(f"weekdays: {name.strip()!r} is not a weekday ({', '.join(WEEKDAYS)})")
+        numbers.append(WEEKDAYS.index(short) + 1)
+    return numbers
+
+
 TYPE_HELP = "appointment type code, as in Admin > Appointment types (default: the clinic's default type)"
 
 

@@ -13,8 +13,8 @@ import re
 import sys
 from datetime import datetime
 
-from app.cli_input import TYPE_HELP, CliInputError, iso_date, iso_datetime, type_id_of
-from app.domain.recurrence import WEEKDAY_NAMES, Unit
+from app.cli_input import TYPE_HELP, CliInputError, iso_date, iso_datetime, type_id_of, weekday_numbers
+from app.domain.recurrence import Unit
 
 EXIT_OK, EXIT_TAKEN = 0, 3
 UNITS = {"d": Unit.DAY, "w": Unit.WEEK, "m": Unit.MONTH}
@@ -92,19 +92,12 @@ def _rule(args, start: datetime) -> dict:
         raise CliInputError(f"every: {args.every!r} is not a number and d, w or m (e.g. 1w, 2w, 10d, 1m)")
     rule = {"first_day": start.date(), "wall_time": start.time(), "every": int(every[1]), "unit": UNITS[every[2]]}
     if args.weekdays:
-        rule["weekdays"] = [_weekday(name) for name in args.weekdays.split(",")]
+        rule["weekdays"] = weekday_numbers(args.weekdays)
     if args.monthly_by != "day":
         rule["monthly_by"] = args.monthly_by
     if args.until:
         return rule | {"until": iso_date("until", args.until)}
     return rule | {"count": args.count}
-
-
-def _weekday(name: str) -> int:
-    names = [day.lower() for day in WEEKDAY_NAMES]
-    if name.strip().lower()[:3] not in names:
-        raise CliInputError(f"weekdays: {name!r} is not a weekday (mon, tue, wed, thu, fri, sat, sun)")
-    return names.index(name.strip().lower()[:3]) + 1
 
 
 def _line(occurrence, zone) -> str:
