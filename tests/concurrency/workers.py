@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from app.db.engine import make_engine
 from app.domain.errors import InvalidInput, PatientBusy, SlotTaken
 from app.domain.models import BookingRequest
-from app.services import booking, providers, series
+from app.services import booking, providers, series, waitlist
 from tests.conftest import make_clinic
 
 
@@ -31,6 +31,7 @@ OPERATIONS = {
     "deactivate": _deactivate,
     "series": _book_series,
     "cancel_series": series.cancel_series,
+    "book_match": waitlist.book_match,
 }
 
 
@@ -75,7 +76,8 @@ def _run(step: Step, clinic, faults: _FaultLog) -> StepResult:
         outcome = "ok"
     except SlotTaken as exc:  # refused under the locks, or (told apart) only by the database's constraints
         outcome = "taken" if exc.__cause__ is None else f"taken by the constraint: {exc.__cause__}".splitlines()[0]
-    except (PatientBusy, series.SeriesConflict):  # taken for the patient (their constraint tells); a series stopped
+    # Taken for the patient (their constraint tells), a series stopped by a conflict, a waitlist match gone.
+    except (PatientBusy, series.SeriesConflict, waitlist.EntryGone):
         outcome = "taken"
     except InvalidInput as exc:
         outcome = f"refused: {exc}" if step.may_be_refused else f"error: InvalidInput: {exc}"
