@@ -13,6 +13,7 @@ from app.services import booking, providers, schedule, staff
 from app.services.patients import Patient
 from app.services.schedule import AppointmentView, Provider
 from app.services.series import SeriesBooked
+from app.services.waitlist import WaitlistEntry
 from app.ui.admin.audit_dialog import AuditDialog
 from app.ui.admin.closures_dialog import ClosuresDialog
 from app.ui.admin.providers_dialog import ProvidersDialog
@@ -29,6 +30,8 @@ from app.ui.dialogs.next_free_dialog import NextFreeDialog
 from app.ui.dialogs.patient_dialog import PatientDialog
 from app.ui.dialogs.reschedule_dialog import RescheduleDialog
 from app.ui.dialogs.series_dialog import SeriesDialog
+from app.ui.dialogs.waitlist_dialog import WaitlistDialog
+from app.ui.dialogs.waitlist_entry_dialog import WaitlistEntryDialog
 from app.ui.views.columns import GridColumn
 from app.ui.workers import user_message
 
@@ -104,6 +107,22 @@ class DialogLauncher(QObject):
         self.message.emit(f"Series booked: {len(booked.booked)} appointments{skipped}.", 8_000)
         if then is not None:
             then()
+
+    def open_waitlist(self) -> WaitlistDialog:
+        """Who waits: every role reads it, the roles that book change it."""
+        dialog = WaitlistDialog(self.runner, self.clinic, self._window)
+        dialog.add_requested.connect(lambda: self.open_waitlist_entry(None, dialog))
+        dialog.change_requested.connect(lambda entry: self.open_waitlist_entry(entry, dialog))
+        self._follow(self.desk.can_book_changed, dialog.set_can_book, self.desk.can_book)
+        self.desk.schedule_changed.connect(dialog.on_schedule_change)
+        self._open(dialog, writes=False)
+        return dialog
+
+    def open_waitlist_entry(self, entry: WaitlistEntry | None, waitlist: WaitlistDialog) -> WaitlistEntryDialog:
+        dialog = WaitlistEntryDialog(self.runner, self.clinic, entry, waitlist)
+        dialog.saved.connect(lambda _entry_id: waitlist.load())
+        self._open(dialog, writes=False)
+        return dialog
 
     def show_appointment(self, appointment: AppointmentView) -> AppointmentDialog:
         dialog = AppointmentDialog(self.runner, self.clinic, appointment, self._window)

@@ -9,7 +9,7 @@ database says which, and refuses the rest anyway).
 
 from datetime import date
 
-from PySide6.QtCore import QSettings, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QSplitter, QStackedWidget
 
@@ -36,6 +36,7 @@ from app.ui.view_data import GridData, MonthData, ViewRequest, load_view
 from app.ui.views.columns import GridColumn
 from app.ui.views.month_view import MonthView
 from app.ui.views.time_grid import TimeGridView
+from app.ui.waitlist_notices import WaitlistNotices
 from app.ui.workers import TaskRunner, user_message
 
 NOW_LINE_INTERVAL_MS = 30_000
@@ -156,6 +157,8 @@ class MainWindow(QMainWindow):
             self.dialogs.move_days,
         )
         file_menu.addAction(self.day_moves_action)
+        waitlist_tip = "Who waits for an earlier time, for how long, and the free times that fit them"
+        file_menu.addAction(make_action(self, "Waitlist…", None, waitlist_tip, self.dialogs.open_waitlist))
         file_menu.addSeparator()
         self.change_password_action = make_action(
             self,
@@ -218,6 +221,9 @@ class MainWindow(QMainWindow):
         self.dialogs.message.connect(self.status.showMessage)
         self.dialogs.slot_taken.connect(self.picker.refresh)
         self.dialogs.appointment_chosen.connect(self._go_to_appointment)
+        self.waitlist_notices = WaitlistNotices(desk, self)  # free times that fit waiting patients, as they come
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.waitlist_notices)
+        self.waitlist_notices.booked.connect(lambda message: self.status.showMessage(message, 10_000))
 
     def _show_write_block(self, block: str | None) -> None:
         self.new_action.setEnabled(block is None)

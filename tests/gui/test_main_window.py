@@ -272,6 +272,8 @@ def test_every_dialog_control_has_an_accessible_name(qtbot, window, provider_id,
             window.desk.provider(provider_id), get_patient(clinic, patient_id), at(TUESDAY, 11), None, ""
         ),
         window.dialogs.find_patient(),
+        window.dialogs.open_waitlist_entry(None, window.dialogs.open_waitlist()),
+        window.dialogs.open_waitlist(),
         window.dialogs.open_audit_log(),
     ]
     qtbot.waitUntil(lambda: not window.runner.busy)

@@ -110,7 +110,7 @@ class SeriesDialog(EditingDialog):
         self.monthly_combo.addItem(f"the {ordinal} {WEEKDAY_NAMES[self._start.weekday()]}", MonthlyBy.WEEKDAY)
 
         form = QFormLayout()
-        form.addRow("&Every", every)
+        form.addRow("Every", every)
         form.addRow("On", self._build_weekdays())
         form.addRow("&Monthly on", self.monthly_combo)
         form.addRow("Ends", self._build_ending())
@@ -265,7 +265,8 @@ class SeriesDialog(EditingDialog):
         self.all_button.setEnabled(every_one)
         self.all_button.setText(f"Book all {free}" if every_one else "Book all")
         self.free_button.setEnabled(preview is not None and 0 < free < len(preview.occurrences))
-        self.free_button.setText(f"Book the {free} free ones" if free else "Book the free ones")
+        some = preview is not None and 0 < free < len(preview.occurrences)
+        self.free_button.setText(f"Book the {free} free ones" if some else "Book the free ones")
 
     def hold_still(self, busy: bool) -> None:
         self._rule_widget.setEnabled(not busy)

@@ -1,0 +1,177 @@
+"""Free times that fit waiting patients, as they come: when the database announces a change that may free time (a
+cancellation, a move, new hours, time off or a closure taken back), the desk looks for the waitlist entries a free
+time now fits and shows each with the patient, the time and Book. Of two desks pressing Book on one match, one books
+(and the entry closes in the same transaction) and the other is told it is gone."""
+
+from datetime import date
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.live.changes import Change
+from app.services import waitlist
+from app.services.waitlist import PRIORITY_WORDS, Match
+from app.ui.dates import clock, day_words
+from app.ui.desk import Desk
+from app.ui.throttle import Throttle
+from app.ui.workers import user_message
+
+ALL = frozenset({"INSERT", "UPDATE", "DELETE"})
+# What may free a time, by table: an appointment cancelled or moved, time off or a closure shortened or taken back,
+# hours or a provider's own lengths changed, a provider back at work, a room in use again.
+FREEING = {
+    "appointments": frozenset({"UPDATE", "DELETE"}),
+    "time_off": frozenset({"UPDATE", "DELETE"}),
+    "closures": frozenset({"UPDATE", "DELETE"}),
+    "working_hours": ALL,
+    "provider_type_lengths": ALL,
+    "providers": frozenset({"UPDATE"}),
+    "rooms": ALL,
+}
+Scope = tuple[int | None, date | None, date | None]  # a provider (None: any) and the days (None: any)
+
+
+def scope(change: Change, zone) -> Scope:
+    """Whose times, on which days, the change may have freed."""
+    if change.spans is None:
+        return change.provider_id, None, None
+    days = [moment.astimezone(zone).date() for span in change.spans for moment in span]
+    return change.provider_id, min(days), max(days)
+
+
+class NoticeRow(QFrame):
+    """One match: the patient, whom and when, and Book; told when it is gone."""
+
+    book_requested = Signal(object)  # Match
+    dismissed = Signal(int)  # the entry's id
+
+    def __init__(self, match: Match, words: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setProperty("role", "card")
+        self.match = match
+        self.label = QLabel(words)
+        self.label.setAccessibleName("Waitlist match")
+        self.label.setWordWrap(True)
+        self.book_button = QPushButton("Book")
+        self.book_button.setAccessibleName("Book this match")
+        self.book_button.setProperty("role", "primary")
+        self.book_button.clicked.connect(lambda: self.book_requested.emit(self.match))
+        self.dismiss_button = QPushButton("Dismiss")
+        self.dismiss_button.setAccessibleName("Dismiss this match")
+        self.dismiss_button.clicked.connect(lambda: self.dismissed.emit(self.match.entry.id))
+        row = QHBoxLayout(self)
+        row.addWidget(self.label, 1)
+        row.addWidget(self.book_button)
+        row.addWidget(self.dismiss_button)
+
+    def gone(self, why: str) -> None:
+        self.label.setText(f"Gone: {why}")
+        self.book_button.setEnabled(False)
+
+
+class WaitlistNotices(QDockWidget):
+    booked = Signal(str)  # what was booked, for the status bar
+
+    def __init__(self, desk: Desk, parent: QWidget | None = None):
+        super().__init__("Waitlist: free times that fit", parent)
+        self.setObjectName("waitlist_notices")
+        self.setAllowedAreas(Qt.DockWidgetArea.BottomDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea)
+        self._desk = desk
+        self._rows: dict[int, NoticeRow] = {}  # by entry id: the newest match of each entry
+        self._pending: set[Scope] = set()
+        self._look = Throttle(self, self._look_now)
+        body = QWidget()
+        self._list = QVBoxLayout(body)
+        self._list.addStretch(1)
+        self.setWidget(body)
+        self.hide()
+        desk.schedule_changed.connect(self.on_schedule_change)
+
+    def rows(self) -> list[NoticeRow]:
+        return list(self._rows.values())
+
+    def on_schedule_change(self, change: Change) -> None:
+        if change.table == "waitlist" and change.row_id in self._rows and change.op in ("UPDATE", "DELETE"):
+            self._forget(change.row_id)  # booked, changed or removed: a later free time shows it again
+        if self._desk.can_book and change.op in FREEING.get(change.table, ()):
+            self._pending.add(scope(change, self._desk.clinic.zone))
+            self._look.request()
+
+    def _look_now(self) -> None:
+        clinic, scopes, self._pending = self._desk.clinic, self._pending, set()
+
+        def look() -> list[Match]:
+            found = {}
+            for provider_id, first_day, last_day in scopes:
+                for match in waitlist.matches(clinic, provider_id=provider_id, first_day=first_day, last_day=last_day):
+                    found.setdefault(match.entry.id, match)
+            return list(found.values())
+
+        self._desk.runner.submit(look, self.show_matches, context=self, key=f"waitlist-matches-{id(self)}")
+
+    def show_matches(self, matches: list[Match]) -> None:
+        for match in matches:
+            self._forget(match.entry.id)
+            row = NoticeRow(match, self._words(match))
+            row.book_requested.connect(self._book)
+            row.dismissed.connect(self._forget)
+            self._rows[match.entry.id] = row
+            self._list.insertWidget(self._list.count() - 1, row)
+        self._fit()
+
+    def _words(self, match: Match) -> str:
+        start = self._desk.clinic.local(match.start)
+        entry = match.entry
+        waiting = entry.waiting_days(self._desk.clinic.now())
+        return (
+            f"{day_words(start.date())} {clock(start)} with {match.provider_name} is free: {entry.patient_name} waits"
+            f" for a {entry.type_name} ({PRIORITY_WORDS[entry.priority]} priority, {waiting} days on the waitlist)"
+        )
+
+    def _book(self, match: Match) -> None:
+        row = self._rows.get(match.entry.id)
+        if row is not None:
+            row.book_button.setEnabled(False)
+        clinic = self._desk.clinic
+        self._desk.runner.submit(
+            lambda: waitlist.book_match(clinic, match.entry.id, match.provider_id, match.start),
+            lambda _appointment_id: self._on_booked(match),
+            lambda error: self._on_failed(match, error),
+            context=self,
+        )
+
+    def _on_booked(self, match: Match) -> None:
+        self._forget(match.entry.id)
+        start = self._desk.clinic.local(match.start)
+        self.booked.emit(
+            f"Booked {match.entry.patient_name} on {day_words(start.date())} at {clock(start)} from the waitlist."
+        )
+
+    def _on_failed(self, match: Match, error: BaseException) -> None:
+        row = self._rows.get(match.entry.id)
+        if row is not None:
+            row.gone(str(error) if isinstance(error, waitlist.EntryGone) else user_message(error))
+
+    def _forget(self, entry_id: int) -> None:
+        row = self._rows.pop(entry_id, None)
+        if row is not None:
+            self._list.removeWidget(row)
+            row.deleteLater()
+        self._fit()
+
+    def _fit(self) -> None:
+        """As tall as its notices, no taller: the calendar keeps the rest; hidden with none."""
+        self.setVisible(bool(self._rows))
+        window = self.parentWidget()
+        if self._rows and isinstance(window, QMainWindow):
+            self._list.activate()
+            window.resizeDocks([self], [self.sizeHint().height()], Qt.Orientation.Vertical)
