@@ -1,14 +1,22 @@
 """Screenshots over demo data: the month, week and day views and the booking dialog, light and dark; the offline
-window, the first start, signing in, and the admin screens, light; a locked desk, dark."""
+window, the first start, signing in, the admin screens, a series' preview and the waitlist, light; a locked desk,
+dark."""
 
 import tempfile
+from contextlib import suppress
+from datetime import timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QDialog, QWidget
+from sqlalchemy import text
 
 from app.db.connect import DatabaseTarget
+from app.domain.errors import DomainError
+from app.domain.models import BookingRequest
+from app.services import booking, providers, waitlist
+from app.services.waitlist import Priority
 from app.tools.showcase import (
     SHOWCASE_ADMIN,
     SHOWCASE_NOW,
@@ -19,6 +27,7 @@ from app.tools.showcase import (
     wait_until,
 )
 from app.ui.dialogs.booking_dialog import BookingDialog
+from app.ui.dialogs.series_dialog import SeriesDialog
 from app.ui.first_run import FirstRunDialog
 from app.ui.login_dialog import LoginDialog
 from app.ui.main_window import MainWindow
@@ -67,6 +76,73 @@ def _booking_dialog(window: MainWindow, path: Path) -> Path:
         return _save(dialog, path)
     finally:
         dialog.reject()
+
+
+def _conflicts_for_a_series(window: MainWindow, patient_id: int) -> None:
+    """Two weeks after the picked time its provider is on a course, four weeks after it another patient has it (or
+    the demo's appointments took those times already: conflicts as well)."""
+    start, provider_id, clinic = window.picker.selected_start, window.picker.provider.id, window.clinic
+    course, taken = start + timedelta(weeks=2), start + timedelta(weeks=4)
+    other = next(a.patient_id for a in window.data.appointments.values() if a.patient_id != patient_id)
+    with suppress(DomainError):
+        providers.add_time_off(clinic, provider_id, course, course + timedelta(minutes=30), "Course")
+    with suppress(DomainError):
+        booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=other, start=taken))
+
+
+def _series(window: MainWindow, path: Path) -> Path:
+    """Book as a series from the filled booking dialog: weekly, eight times, each occurrence free or why not."""
+    booking_dialog = _filled_booking_dialog(window)
+    _conflicts_for_a_series(window, booking_dialog.search.chosen.id)
+    booking_dialog.series_button.click()
+    dialog = window.findChild(SeriesDialog)
+    dialog.count_spin.setValue(8)
+    wait_until(lambda: _settled(window) and dialog.occurrences.rowCount() == 8 and dialog.state_label.text() != "")
+    try:
+        return _admin_screen(window, dialog, path, 720, 560)
+    finally:
+        booking_dialog.reject()
+
+
+def _put_on_the_waitlist(window: MainWindow, provider_id: int) -> None:
+    """Three patients waiting: for the busiest provider, for any provider, and one urgent, added days ago."""
+    clinic, today = window.clinic, SHOWCASE_NOW.date()
+    patients = sorted({a.patient_id for a in window.data.appointments.values()})[:3]
+    kind = next(t.id for t in window.desk.types if t.is_default)
+    for patient_id, whom, priority, days_ago in zip(
+        patients, ({"provider_id": provider_id}, {}, {"provider_id": provider_id}), Priority, (2, 9, 16), strict=False
+    ):
+        entry_id = waitlist.add_entry(
+            clinic, patient_id=patient_id, type_id=kind, earliest=today, latest=today + timedelta(days=14),
+            priority=priority, note="can come at short notice" if priority is Priority.URGENT else "", **whom,
+        )  # fmt: skip
+        clinic.uow.run(  # as if added days ago, by the showcase's clock
+            lambda conn, entry_id=entry_id, days_ago=days_ago: conn.execute(
+                text("UPDATE waitlist SET added_at = :at WHERE id = :id"),
+                {"at": SHOWCASE_NOW - timedelta(days=days_ago, hours=2), "id": entry_id},
+            )
+        )
+
+
+def _waitlist(window: MainWindow, path: Path) -> Path:
+    dialog = window.dialogs.open_waitlist()
+    wait_until(lambda: _settled(window) and dialog.sorted.rowCount() > 0)
+    return _admin_screen(window, dialog, path, 1180, 420)
+
+
+def _waitlist_match(window: MainWindow, provider_id: int, path: Path) -> Path:
+    """A cancellation of the provider's next appointment: the waiting patients it fits show at the bottom."""
+    upcoming = [
+        a for a in window.data.appointments.values()
+        if a.provider_id == provider_id and a.status == "booked" and a.starts_at > SHOWCASE_NOW
+    ]  # fmt: skip
+    booking.cancel(window.clinic, min(upcoming, key=lambda a: a.starts_at).id)
+    wait_until(lambda: _settled(window) and window.waitlist_notices.rows())
+    settle_layout()
+    saved = _save(window, path)
+    for row in window.waitlist_notices.rows():
+        row.dismiss_button.click()
+    return saved
 
 
 def _offline(showcase: Showcase, path: Path) -> Path:
@@ -221,6 +297,12 @@ def take(output: Path) -> list[Path]:
         saved.append(_appointment_details(window, output / "appointment-light.png"))
         saved.append(_audit_log(window, output / "audit-light.png"))
         saved.append(_change_password(window, output / "change-password-light.png"))
+        _show(window, ViewMode.WEEK, busiest)
+        _pick_a_time(window, busiest)
+        saved.append(_series(window, output / "series-light.png"))
+        _put_on_the_waitlist(window, busiest)
+        saved.append(_waitlist(window, output / "waitlist-light.png"))
+        saved.append(_waitlist_match(window, busiest, output / "waitlist-match-light.png"))
         saved += _small_screen(window, busiest, output)
     return saved
 
