@@ -27,17 +27,18 @@ from app.ui.workers import user_message
 
 ALL = frozenset({"INSERT", "UPDATE", "DELETE"})
 # What may free a time, by table: an appointment cancelled or moved, time off or a closure shortened or taken back,
-# hours or a provider's own lengths changed, a provider back at work, a room in use again.
+# hours or a provider's own lengths changed.
 FREEING = {
     "appointments": frozenset({"UPDATE", "DELETE"}),
     "time_off": frozenset({"UPDATE", "DELETE"}),
     "closures": frozenset({"UPDATE", "DELETE"}),
     "working_hours": ALL,
     "provider_type_lengths": ALL,
-    "providers": frozenset({"UPDATE"}),
-    "rooms": ALL,
 }
 Scope = tuple[int | None, date | None, date | None]  # a provider (None: any) and the days (None: any)
+# Any login may NOTIFY: past this many providers and days to look at, one look at everything costs less.
+MAX_SCOPES = 8
+ANYWHERE: Scope = (None, None, None)
 
 
 def scope(change: Change, zone) -> Scope:
@@ -104,6 +105,8 @@ class WaitlistNotices(QDockWidget):
             self._forget(change.row_id)  # booked, changed or removed: a later free time shows it again
         if self._desk.can_book and change.op in FREEING.get(change.table, ()):
             self._pending.add(scope(change, self._desk.clinic.zone))
+            if len(self._pending) > MAX_SCOPES:
+                self._pending = {ANYWHERE}
             self._look.request()
 
     def _look_now(self) -> None:
