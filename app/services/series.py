@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from pydantic import Field
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, TextClause, text
 from sqlalchemy.exc import IntegrityError
 
 from app.db.errors import violated_constraint
@@ -268,8 +268,7 @@ def _book_occurrence(
     occurrence: Occurrence,
 ) -> str | None:
     """Lock the occurrence's grid positions (and rooms), then check and insert it, as a single booking does; None
-    if booked, else why not. In a savepoint: the patient's own overlap is the database's to refuse, and only this
-    occurrence is undone then."""
+    if booked, else why not."""
     day, span = preview.spans[occurrence.index]
     params = _span_params(clinic, request.provider_id, day, span)
     params |= {"patient_id": request.patient_id, "notes": request.notes, "moving_id": None}
@@ -277,16 +276,22 @@ def _book_occurrence(
     params["request_id"] = uuid.uuid5(request.request_id, str(occurrence.index))
     for lock in _locks(params):
         conn.execute(lock, params)
+    return write_if_free(conn, BOOK_OCCURRENCE_IF_FREE, params, day.room_kind)
+
+
+def write_if_free(conn: Connection, statement: TextClause, params: dict, room_kind: str | None) -> str | None:
+    """Run a booking's or a move's check-and-write for one occurrence, its locks held; None if written, else why
+    not. In a savepoint: the patient's own overlap is the database's to refuse, and only this occurrence is undone."""
     try:
         with conn.begin_nested():
-            outcome = conn.execute(BOOK_OCCURRENCE_IF_FREE, params).one()
+            outcome = conn.execute(statement, params).one()
     except IntegrityError as exc:
         if violated_constraint(exc) == "appointments_no_patient_overlap":
             return PATIENT_BUSY
         raise
     if outcome.written_id is not None:
         return None
-    refusal = _refusal_under_locks(outcome, request.provider_id, day.room_kind)
+    refusal = _refusal_under_locks(outcome, params["provider_id"], room_kind)
     return str(refusal) if refusal is not None else TAKEN
 
 

@@ -133,3 +133,38 @@ def test_cancelling_a_series_from_an_occurrence_on_against_bookings_into_the_fre
     assert statuses == ["booked"] * 2 + ["cancelled"] * 4
     booked_by_others = sum(r.outcome == "ok" for r in flat[1:])
     assert taken_after == booked_by_others <= len(freed)
+
+
+def test_moving_a_series_on_against_bookings_into_its_new_times(db_url, engine, clinic):
+    provider = add_provider(clinic, "Dr. Move", WEEKDAY_HOURS)
+    owner, others = new_patient(clinic, "Mover"), [new_patient(clinic, f"Booker{n}") for n in range(6)]
+    request = series.request_series(
+        provider_id=provider, patient_id=owner, rule={"first_day": FIRST, "wall_time": time(9), "count": 6}
+    )
+    made = series.book_series(clinic, request)
+    new_times = [occurrence.start + timedelta(hours=2) for occurrence in made.booked]  # 11:00, each week
+    move = Step("move_following", {"appointment_id": made.booked[0].appointment_id, "start": new_times[0]})
+    bookers = [
+        [book_step(provider, patient, start, 0.001 * n)]
+        for n, (patient, start) in enumerate(zip(others, new_times, strict=True))
+    ]
+
+    flat = assert_clean(engine, race(db_url, [move], *bookers))
+    with engine.connect() as conn:
+        at_eleven = conn.execute(
+            text("SELECT count(*) FROM appointments WHERE status = 'booked' AND starts_at = ANY(:times)"),
+            {"times": new_times},
+        ).scalar_one()
+        series_starts = (
+            conn.execute(
+                text("SELECT starts_at FROM appointments WHERE series_id = :id ORDER BY series_index"),
+                {"id": made.series_id},
+            )
+            .scalars()
+            .all()
+        )
+    booked_by_others = sum(r.outcome == "ok" for r in flat[1:])
+    if flat[0].outcome == "ok":  # the whole series moved first: every booking into its new times was refused
+        assert series_starts == new_times and booked_by_others == 0 and at_eleven == 6
+    else:  # a booking took one of the new times first: the series stayed where it was, all of it
+        assert series_starts == [o.start for o in made.booked] and at_eleven == booked_by_others > 0

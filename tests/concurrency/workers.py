@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from app.db.engine import make_engine
 from app.domain.errors import InvalidInput, PatientBusy, SlotTaken
 from app.domain.models import BookingRequest
-from app.services import booking, providers, series, waitlist
+from app.services import booking, providers, series, series_moves, waitlist
 from tests.conftest import make_clinic
 
 
@@ -31,6 +31,7 @@ OPERATIONS = {
     "deactivate": _deactivate,
     "series": _book_series,
     "cancel_series": series.cancel_series,
+    "move_following": series_moves.move_following,
     "book_match": waitlist.book_match,
 }
 

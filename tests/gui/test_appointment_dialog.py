@@ -255,3 +255,22 @@ def test_the_details_show_an_occurrence_s_place_in_its_series(clinic, open_dialo
     third = series.book_series(clinic, weekly).booked[2].appointment_id
     shown = open_dialog(third).series_label.text()
     assert shown == f"3 of 3 · every week on {START.date() + timedelta(days=1):%a} at 10:00, 3 times"
+
+
+def test_an_occurrence_cancels_with_the_following_ones_of_its_series(
+    qtbot, engine, clinic, open_dialog, appointment_id, provider_id, monkeypatch
+):
+    assert not open_dialog(appointment_id).cancel_following_button.isVisible()  # not part of a series
+    weekly = series.request_series(
+        provider_id=provider_id,
+        patient_id=new_patient(clinic, "Weekly"),
+        rule={"first_day": START.date() + timedelta(days=1), "wall_time": time(10), "count": 4},
+    )
+    occurrences = [o.appointment_id for o in series.book_series(clinic, weekly).booked]
+    dialog = open_dialog(occurrences[1])
+    asked: list[str] = []
+    monkeypatch.setattr(appointment_dialog, "confirm", lambda box: asked.append(box.text()) or True)
+    with qtbot.waitSignal(dialog.changed):
+        click(qtbot, dialog.cancel_following_button)
+    assert asked[0].endswith("at 10:00 and the following ones of its series?")
+    assert [status_in_database(engine, a) for a in occurrences] == ["booked"] + ["cancelled"] * 3

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDateEdit, QDialog, QLabel, QPushButton
 
 from app.domain.models import BookingRequest
-from app.services import appointment_types, booking, schedule
+from app.services import appointment_types, booking, schedule, series
 from app.services.providers import add_provider
 from app.ui.dialogs.reschedule_dialog import RescheduleDialog
 from app.ui.slot_picker import SlotGrid
@@ -151,3 +151,27 @@ def test_a_long_appointment_can_move_by_less_than_its_length(qtbot, clinic, runn
     with qtbot.waitSignal(dialog.rescheduled):
         qtbot.mouseClick(dialog.picker.book_button, Qt.MouseButton.LeftButton)
     assert schedule.appointment(clinic, appointment.id).starts_at == at(WEDNESDAY, 9, 30)
+
+
+def test_an_occurrence_moves_with_the_following_ones_when_asked(qtbot, runner, clinic, provider_id, patient_id):
+    request = series.request_series(
+        provider_id=provider_id, patient_id=patient_id, rule={"first_day": TUESDAY, "wall_time": time(9), "count": 3}
+    )
+    booked = series.book_series(clinic, request).booked
+    first = schedule.appointment(clinic, booked[0].appointment_id)
+    provider = next(p for p in schedule.providers(clinic) if p.id == provider_id)
+    dialog = RescheduleDialog(runner, clinic, first, provider)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.picker.day is not None and not dialog.picker.is_loading)
+    assert dialog.following_box.isVisible()
+    dialog.following_box.setChecked(True)
+    assert dialog.picker.select_start(at(TUESDAY, 14))
+    with qtbot.waitSignal(dialog.rescheduled):
+        qtbot.mouseClick(dialog.picker.book_button, Qt.MouseButton.LeftButton)
+    moved = [schedule.appointment(clinic, o.appointment_id).starts_at for o in booked]
+    assert moved == [at(TUESDAY, 14), at(date(2030, 1, 15), 14), at(date(2030, 1, 22), 14)]
+
+
+def test_a_single_appointment_offers_no_following_ones(dialog):
+    assert not dialog.following_box.isVisible()

@@ -20,6 +20,7 @@ from app.services.series import (
     preview_series,
     request_series,
 )
+from app.services.series_moves import move_following
 from tests.conftest import ZONE, new_patient
 from tests.integration.db_state import booked_while_a_desk_books, refused, row_counts
 from tests.integration.test_spans import book
@@ -194,3 +195,35 @@ def test_a_series_request_that_cannot_be_used_names_the_field_and_writes_nothing
     assert [e.field for e in wrong_patient.value.errors] == ["patient_id"]
     refused(engine, NotFound, book_series, clinic, weekly(1, 999_999))
     refused(engine, NotFound, cancel_series, clinic, 999_999)
+
+
+def test_moving_an_occurrence_and_the_following_ones_keeps_their_days_apart(engine, clinic, provider_id, patient_id):
+    booked = book_series(clinic, weekly(patient_id, provider_id, count=4))
+    third = booked.booked[2].appointment_id
+
+    moved = move_following(clinic, third, tuesday(2, 11) + timedelta(days=1))  # Wednesday 11:00 from the third on
+
+    assert moved == [o.appointment_id for o in booked.booked[2:]]
+    rows = series_rows(engine, booked.series_id)
+    wednesday = timedelta(days=1)
+    assert [(r.series_index, r.starts_at) for r in rows] == [
+        (1, tuesday(0)), (2, tuesday(1)), (3, tuesday(2, 11) + wednesday), (4, tuesday(3, 11) + wednesday),
+    ]  # fmt: skip
+
+
+def test_moving_the_following_ones_a_week_on_takes_the_times_they_leave(engine, clinic, provider_id, patient_id):
+    booked = book_series(clinic, weekly(patient_id, provider_id, count=3))
+    move_following(clinic, booked.booked[0].appointment_id, tuesday(1))  # each onto the next one's time
+    assert [r.starts_at for r in series_rows(engine, booked.series_id)] == [tuesday(1), tuesday(2), tuesday(3)]
+
+
+def test_moving_the_following_ones_is_all_or_none(engine, clinic, provider_id, patient_id):
+    booked = book_series(clinic, weekly(patient_id, provider_id, count=3))
+    book(clinic, provider_id, tuesday(2, 10))  # in the way of the third one's new time
+    conflict = refused(engine, SeriesConflict, move_following, clinic, booked.booked[0].appointment_id, tuesday(0, 10))
+    assert [(o.index, o.conflict) for o in conflict.conflicts] == [(3, TAKEN)]
+
+
+def test_only_an_occurrence_of_a_series_moves_with_its_followers(engine, clinic, provider_id, patient_id):
+    single = book(clinic, provider_id, tuesday(0, 10))
+    refused(engine, NotFound, move_following, clinic, single, tuesday(0, 11))

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.models import AppointmentStatus, transitions_on
 from app.live.changes import Change
-from app.services import audit, booking, schedule
+from app.services import audit, booking, schedule, series
 from app.services.audit import AuditEntry
 from app.services.context import Clinic
 from app.services.schedule import AppointmentView
@@ -211,6 +211,11 @@ class AppointmentDialog(EditingDialog):
         self.cancel_button.setToolTip("Cancel the appointment and free its time (asks first)")
         self.cancel_button.setAutoDefault(False)
         self.cancel_button.clicked.connect(self.ask_cancel)
+        self.cancel_following_button = QPushButton("Cancel this and the following…")
+        self.cancel_following_button.setAccessibleName("Cancel this and the following")
+        self.cancel_following_button.setToolTip("Cancel this occurrence and every later one of its series (asks first)")
+        self.cancel_following_button.setAutoDefault(False)
+        self.cancel_following_button.clicked.connect(lambda: self.ask_cancel(following=True))
         self.reschedule_button = QPushButton("Reschedule…")
         self.reschedule_button.setAccessibleName("Reschedule")
         self.reschedule_button.setToolTip("Move the appointment to another free time")
@@ -234,6 +239,7 @@ class AppointmentDialog(EditingDialog):
         self.close_button.clicked.connect(self.accept)
         row = QHBoxLayout()
         row.addWidget(self.cancel_button)
+        row.addWidget(self.cancel_following_button)
         row.addStretch(1)
         row.addWidget(self.edit_patient_button)
         row.addWidget(self.details_button)
@@ -290,6 +296,9 @@ class AppointmentDialog(EditingDialog):
         self.status_row.setVisible(self._can_book and (day <= today or AppointmentStatus.BOOKED in allowed))
         self.cancel_button.setVisible(self._can_book and AppointmentStatus.CANCELLED in allowed)
         self.cancel_button.setEnabled(self._may_change())
+        in_series = self._appointment.series_id is not None
+        self.cancel_following_button.setVisible(self.cancel_button.isVisibleTo(self) and in_series)
+        self.cancel_following_button.setEnabled(self._may_change())
         # Only a booked appointment can move (the service refuses the others).
         self.reschedule_button.setVisible(self._can_book)
         self.reschedule_button.setEnabled(self._may_change() and status is AppointmentStatus.BOOKED)
@@ -328,14 +337,15 @@ class AppointmentDialog(EditingDialog):
     def _change_status(self, status: AppointmentStatus) -> None:
         self._run(lambda: booking.change_status(self._clinic, self._appointment.id, status), status)
 
-    def cancel_confirmation(self) -> QMessageBox:
-        """The question asked before cancelling (built, not shown)."""
+    def cancel_confirmation(self, *, following: bool = False) -> QMessageBox:
+        """The question asked before cancelling (built, not shown); `following`: the later occurrences too."""
         starts = self._clinic.local(self._appointment.starts_at)
+        too = " and the following ones of its series" if following else ""
         box = QMessageBox(
             QMessageBox.Icon.Question,
             "Cancel appointment",
             f"Cancel {self._appointment.patient_name}'s appointment on "
-            f"{title(ViewMode.DAY, starts.date())} at {clock(starts)}?",
+            f"{title(ViewMode.DAY, starts.date())} at {clock(starts)}{too}?",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             self,
         )
@@ -345,16 +355,21 @@ class AppointmentDialog(EditingDialog):
         box.setDefaultButton(QMessageBox.StandardButton.No)  # a slip of the Enter key keeps the appointment
         return box
 
-    def ask_cancel(self) -> None:
-        box = self.cancel_confirmation()
+    def ask_cancel(self, *, following: bool = False) -> None:
+        box = self.cancel_confirmation(following=following)
         try:
             agreed = confirm(box)
         finally:
             box.deleteLater()
-        if agreed:
-            self._run(lambda: booking.cancel(self._clinic, self._appointment.id), AppointmentStatus.CANCELLED)
+        if not agreed:
+            return
+        clinic, appointment, cancelled = self._clinic, self._appointment, AppointmentStatus.CANCELLED
+        if following:
+            self._run(lambda: series.cancel_series(clinic, appointment.series_id, appointment.starts_at), cancelled)
+        else:
+            self._run(lambda: booking.cancel(clinic, appointment.id), cancelled)
 
-    def _run(self, work: Callable[[], None], status: AppointmentStatus) -> None:
+    def _run(self, work: Callable[[], object], status: AppointmentStatus) -> None:
         self.save_with(work, lambda _none: self._on_changed(status), self._on_failed)
 
     def _on_changed(self, status: AppointmentStatus) -> None:

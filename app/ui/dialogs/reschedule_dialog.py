@@ -5,6 +5,7 @@ from datetime import datetime
 from PySide6.QtCore import QDate, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QDialogButtonBox,
@@ -21,6 +22,7 @@ from app.live.changes import Change
 from app.services import booking, schedule
 from app.services.context import Clinic
 from app.services.schedule import AppointmentView, Provider
+from app.services.series_moves import move_following
 from app.ui.dates import clock, day_format
 from app.ui.dialogs.editing_dialog import EditingDialog
 from app.ui.labels import provider_label
@@ -58,6 +60,10 @@ class RescheduleDialog(EditingDialog):
         self.provider_combo.addItem(provider.name, provider)
         self.provider_combo.activated.connect(lambda _row: self._choose_provider(self.provider_combo.currentData()))
         self._day_row = self._day_chooser()
+        self.following_box = QCheckBox("Move the following occurrences of its series the same way")
+        self.following_box.setAccessibleName("Move the following occurrences too")
+        self.following_box.setToolTip("Each later occurrence moves as many days and to the same time; all or none")
+        self.following_box.setVisible(appointment.series_id is not None)
         self._status = QLabel()
         self._status.setWordWrap(True)
         self._status.setVisible(False)
@@ -72,6 +78,7 @@ class RescheduleDialog(EditingDialog):
         layout.addWidget(self._current_card(appointment))
         layout.addWidget(self.provider_combo)
         layout.addWidget(self._day_row)
+        layout.addWidget(self.following_box)
         layout.addWidget(self.picker, 1)
         layout.addWidget(self._status)
         layout.addWidget(self._buttons)
@@ -166,9 +173,12 @@ class RescheduleDialog(EditingDialog):
 
     def _move(self, provider: Provider, start: datetime) -> None:
         clinic, appointment_id = self._clinic, self._appointment.id
-        self.save_with(lambda: booking.reschedule(clinic, appointment_id, start, provider.id), self._on_moved)
+        if self.following_box.isChecked():
+            self.save_with(lambda: move_following(clinic, appointment_id, start, provider.id), self._on_moved)
+        else:
+            self.save_with(lambda: booking.reschedule(clinic, appointment_id, start, provider.id), self._on_moved)
 
-    def _on_moved(self, _none: None) -> None:
+    def _on_moved(self, _moved: object) -> None:
         self.rescheduled.emit(self._appointment.id)
         self.accept()
 
