@@ -126,6 +126,12 @@ def _add_benchmark_parsers(sub) -> None:
     next_free.add_argument("--repeat", type=int, default=7, help="searches of each kind (the median is shown)")
     next_free.add_argument("--appointments", type=int, default=1_000_000, help="how many to fill the table to")
     next_free.add_argument("--json", action="store_true", help="print JSON only")
+    bench_waitlist = sub.add_parser(
+        "bench-waitlist", help="benchmark: finding the waiting patients a freed time fits, by the number waiting"
+    )
+    bench_waitlist.add_argument("--repeat", type=int, default=7, help="looks of each size (the median is shown)")
+    bench_waitlist.add_argument("--entries", default="10,100,500", metavar="N,N,…", help="waitlist sizes to time")
+    bench_waitlist.add_argument("--json", action="store_true", help="print JSON only")
     bench_ui = sub.add_parser("bench-ui", help="benchmark: read, layout, paint and refresh times of the calendar views")
     bench_ui.add_argument("--repeat", type=int, default=7, help="samples per measurement (the median is shown)")
     bench_start = sub.add_parser(
@@ -378,6 +384,10 @@ def main(argv: list[str] | None = None) -> int:
             return _run_bench_next_free(args)
         if args.command == "bench-live":
             return _run_bench_live(args)
+        if args.command == "bench-waitlist":
+            from app.tools.bench_waitlist import main as bench_waitlist_main
+
+            return bench_waitlist_main(args.repeat, args.entries, as_json=args.json)
         if args.command in ("bench-ui", "screenshots"):
             return _run_offscreen(args)
         if args.command == "bench-start":

@@ -219,10 +219,16 @@ def summary(clinic: Clinic) -> WaitlistSummary:
 
 
 def matches(
-    clinic: Clinic, *, provider_id: int | None = None, first_day: date | None = None, last_day: date | None = None
+    clinic: Clinic,
+    *,
+    provider_id: int | None = None,
+    first_day: date | None = None,
+    last_day: date | None = None,
+    limit: int | None = None,
 ) -> list[Match]:
     """The open entries a free time now fits, each with the first such time (of `provider_id`, and between
-    `first_day` and `last_day`, where given), the most urgent entry first."""
+    `first_day` and `last_day`, where given), the most urgent and longest waiting first; the first `limit` only, if
+    given (each entry costs a search: a desk wants the few it can show)."""
     today = clinic.local(clinic.now()).date()
     params = {"today": today, "provider_id": provider_id, "first_day": first_day, "last_day": last_day or first_day}
     rows = clinic.uow.read(lambda conn: conn.execute(_CANDIDATES, params).all())
@@ -231,6 +237,8 @@ def matches(
         match = _first_fit(clinic, candidate, provider_id, max(candidate.earliest, first_day or today, today))
         if match is not None and clinic.local(match.start).date() <= min(candidate.latest, last_day or date.max):
             found.append(match)
+            if len(found) == limit:
+                break
     return found
 
 

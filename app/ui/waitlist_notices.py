@@ -38,6 +38,7 @@ FREEING = {
 Scope = tuple[int | None, date | None, date | None]  # a provider (None: any) and the days (None: any)
 # Any login may NOTIFY: past this many providers and days to look at, one look at everything costs less.
 MAX_SCOPES = 8
+SHOWN = 5  # the most urgent and longest waiting a freed time fits: more would hide the calendar
 ANYWHERE: Scope = (None, None, None)
 
 
@@ -115,7 +116,10 @@ class WaitlistNotices(QDockWidget):
         def look() -> list[Match]:
             found = {}
             for provider_id, first_day, last_day in scopes:
-                for match in waitlist.matches(clinic, provider_id=provider_id, first_day=first_day, last_day=last_day):
+                fits = waitlist.matches(
+                    clinic, provider_id=provider_id, first_day=first_day, last_day=last_day, limit=SHOWN
+                )
+                for match in fits:
                     found.setdefault(match.entry.id, match)
             return list(found.values())
 

@@ -116,6 +116,9 @@ def test_a_cancellation_makes_a_match_and_only_for_entries_it_fits(clinic, defau
         (for_the_doctor, tuesday_doctor, at(TUESDAY, 9, 30)),
         (for_the_specialty, tuesday_doctor, at(TUESDAY, 9, 30)),
     ]  # Bob wants afternoons: not him
+    assert [m.entry.id for m in waitlist.matches(clinic, provider_id=tuesday_doctor, first_day=TUESDAY, limit=1)] == [
+        for_the_doctor
+    ]  # the longest waiting of the same priority first, and no search for the rest
 
 
 def test_a_match_leaves_out_the_patient_s_own_appointments(clinic, default_type, tuesday_doctor, provider_id):

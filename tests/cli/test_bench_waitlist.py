@@ -1,0 +1,20 @@
+import json
+
+from tests.cli.runner import database_names, run_one
+
+
+def test_bench_waitlist_times_the_desk_s_look_and_every_fit_by_waitlist_size(cli_env, admin_url):
+    before = database_names(admin_url)
+    env = {**cli_env, "DATABASE_URL": admin_url}
+    result = run_one(env, "bench-waitlist", "--repeat", "1", "--entries", "3,8", "--json")
+    assert result.code == 0, result.err
+    rows = json.loads(result.out)
+    assert [(row["entries"], row["matches"]) for row in rows] == [(3, 3), (8, 8)]  # each fits the freed time
+    assert all(row["desk_look_ms"] > 0 and row["every_fit_ms"] > 0 and row["free_times_ms"] > 0 for row in rows)
+    assert database_names(admin_url) == before, "the throwaway database is dropped"
+
+
+def test_bench_waitlist_refuses_nonsense_sizes(cli_env):
+    for args in (("--repeat", "0"), ("--entries", "10,many")):
+        result = run_one(cli_env, "bench-waitlist", *args)
+        assert result.code == 2 and "--entries whole numbers from 1" in result.err
