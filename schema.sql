@@ -353,7 +353,8 @@ CREATE TABLE public.alembic_version (
 CREATE TABLE public.appointment_series (
     id integer NOT NULL,
     patient_id integer NOT NULL,
-    provider_id integer NOT NULL,
+    provider_id integer,
+    specialty text,
     type_id integer NOT NULL,
     rule jsonb NOT NULL,
     description text NOT NULL,
@@ -362,7 +363,8 @@ CREATE TABLE public.appointment_series (
     created_by text DEFAULT SESSION_USER NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT appointment_series_description_not_blank CHECK ((btrim(description) <> ''::text)),
-    CONSTRAINT appointment_series_occurrences_range CHECK (((occurrences >= 1) AND (occurrences <= 104)))
+    CONSTRAINT appointment_series_occurrences_range CHECK (((occurrences >= 1) AND (occurrences <= 104))),
+    CONSTRAINT appointment_series_provider_or_specialty CHECK (((provider_id IS NULL) <> (specialty IS NULL)))
 );
 
 CREATE TABLE public.appointment_types (

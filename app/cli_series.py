@@ -1,7 +1,8 @@
 """`clinic-scheduler series`: preview, book and cancel a series from the command line.
 
-    series preview|book --provider ID --patient ID --start ISO --every 1w (--count N | --until DATE)
-                        [--type CODE] [--weekdays mon,thu] [--monthly-by day|weekday] [--notes TEXT]
+    series preview|book (--provider ID | --specialty TEXT) --patient ID --start ISO --every 1w
+                        (--count N | --until DATE) [--type CODE] [--weekdays mon,thu] [--monthly-by day|weekday]
+                        [--notes TEXT]
     series book ... [--skip-conflicts] [--request-id UUID]
     series cancel SERIES_ID [--from ISO]
 
@@ -29,7 +30,9 @@ def add_series_parser(sub) -> None:
         ("book", "book a series in one go: every occurrence, or with --skip-conflicts the free ones; prints them"),
     ):
         command = series_sub.add_parser(name, help=help_text)
-        command.add_argument("--provider", type=int, required=True, metavar="ID")
+        whom = command.add_mutually_exclusive_group(required=True)
+        whom.add_argument("--provider", type=int, metavar="ID")
+        whom.add_argument("--specialty", help="any provider of it: for each occurrence the first one free then")
         command.add_argument("--patient", type=int, required=True, metavar="ID")
         command.add_argument("--type", metavar="CODE", help=TYPE_HELP)
         command.add_argument("--start", required=True, metavar="ISO8601", help="the first occurrence (clinic's zone)")
@@ -64,6 +67,7 @@ def run_series(args, clinic) -> int:
     request = series.request_series(
         patient_id=args.patient,
         provider_id=args.provider,
+        specialty=args.specialty,
         type_id=type_id_of(clinic, args.type),
         notes=args.notes,
         rule=_rule(args, start),
@@ -104,9 +108,9 @@ def _line(occurrence, zone) -> str:
     """One occurrence: its place, its start, and what became of it (an id, free, or why not and what instead)."""
     start = occurrence.start.astimezone(zone).isoformat()
     if occurrence.appointment_id is not None:
-        return f"{occurrence.index} {start} booked {occurrence.appointment_id}"
+        return f"{occurrence.index} {start} booked {occurrence.appointment_id} provider {occurrence.provider.id}"
     if occurrence.conflict is None:
-        return f"{occurrence.index} {start} free"
+        return f"{occurrence.index} {start} free provider {occurrence.provider.id}"
     alternative = occurrence.alternative
     instead = f" (nearest free: {alternative.astimezone(zone).isoformat()})" if alternative else ""
     return f"{occurrence.index} {start} conflict: {occurrence.conflict}{instead}"

@@ -17,14 +17,15 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Annotated, Self
 
-from pydantic import Field
+from pydantic import AfterValidator, Field, model_validator
 from sqlalchemy import Connection, TextClause, text
 from sqlalchemy.exc import IntegrityError
 
 from app.db.errors import violated_constraint
 from app.domain.errors import DomainError, InvalidInput, NotFound
-from app.domain.models import AwareDatetime, Id, InputModel, Notes, validate
+from app.domain.models import AwareDatetime, Id, InputModel, Notes, single_line_name, validate
 from app.domain.recurrence import Recurrence
 from app.domain.slots import Interval, Span
 from app.services.booking import (
@@ -49,11 +50,26 @@ class SeriesPolicy(StrEnum):
 
 class SeriesRequest(InputModel):
     patient_id: Id
-    provider_id: Id
+    provider_id: Id | None = None  # None: any provider of `specialty`, for each occurrence the first one free
+    specialty: Annotated[str, Field(max_length=200), AfterValidator(single_line_name)] | None = None
     type_id: Id | None = None  # None: the clinic's default type
     rule: Recurrence
     notes: Notes = ""
     request_id: uuid.UUID = Field(default_factory=uuid.uuid4)
+
+    @model_validator(mode="after")
+    def _one_provider_or_a_specialty(self) -> Self:
+        if (self.provider_id is None) == (self.specialty is None):
+            raise InvalidInput.single("provider_id", "give a provider, or a specialty for any of its providers")
+        return self
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A provider an occurrence may be with: the one asked for, or one of the specialty's."""
+
+    id: int
+    name: str
 
 
 @dataclass(frozen=True)
@@ -64,12 +80,13 @@ class Occurrence:
     conflict: str | None = None  # why it cannot be booked; None: free
     alternative: datetime | None = None  # the nearest free time instead, for a conflict (UTC)
     appointment_id: int | None = None  # once booked
+    provider: Candidate | None = None  # whom it is (or would be) with, when free
 
 
 @dataclass(frozen=True)
 class SeriesPreview:
     occurrences: list[Occurrence]
-    # What the booking needs of each free occurrence: its day's rules and its span.
+    # What the booking needs of each free occurrence: its provider's day and its span.
     spans: dict[int, tuple[ProviderDay, Span]] = field(repr=False)
 
     @property
@@ -103,12 +120,14 @@ _PATIENT_BUSY = text(
 )
 _FIND_SERIES = text("SELECT id FROM appointment_series WHERE request_id = :request_id")
 _INSERT_SERIES = text(
-    "INSERT INTO appointment_series (patient_id, provider_id, type_id, rule, description, occurrences, request_id)"
-    " VALUES (:patient_id, :provider_id, :type_id, CAST(:rule AS jsonb), :description, :occurrences, :request_id)"
-    " RETURNING id"
+    "INSERT INTO appointment_series (patient_id, provider_id, specialty, type_id, rule, description, occurrences,"
+    " request_id) VALUES (:patient_id, :provider_id, :specialty, :type_id, CAST(:rule AS jsonb), :description,"
+    " :occurrences, :request_id) RETURNING id"
 )
 _SERIES_APPOINTMENTS = text(
-    "SELECT id, series_index, starts_at, ends_at FROM appointments WHERE series_id = :series_id ORDER BY series_index"
+    "SELECT a.id, a.series_index, a.starts_at, a.ends_at, p.id AS provider_id, p.name AS provider_name"
+    " FROM appointments a JOIN providers p ON p.id = a.provider_id WHERE a.series_id = :series_id"
+    " ORDER BY a.series_index"
 )
 
 
@@ -120,35 +139,57 @@ def request_series(**values) -> SeriesRequest:
     )
 
 
+_CANDIDATES = text(
+    "SELECT id, name FROM providers WHERE active AND (id = :provider_id OR specialty = :specialty) ORDER BY name, id"
+)
+
+
 def preview_series(clinic: Clinic, request: SeriesRequest) -> SeriesPreview:
-    """Each occurrence of the rule, free or in conflict (with why, and the nearest free time instead)."""
+    """Each occurrence of the rule, free (with whom) or in conflict (with why, and the nearest free time instead)."""
     starts = request.rule.starts(clinic.zone)
 
     def read(conn: Connection):
-        days = [_day_of(clinic, conn, request, start) for start in starts]
+        candidates = _candidates(conn, request)
+        days = [[_day_of(clinic, conn, request, c.id, start) for c in candidates] for start in starts]
         window = {"patient_id": request.patient_id, "start": starts[0], "end": starts[-1] + timedelta(days=1)}
-        return days, [Interval(row.starts_at, row.ends_at) for row in conn.execute(_PATIENT_BUSY, window)]
+        patient = [Interval(row.starts_at, row.ends_at) for row in conn.execute(_PATIENT_BUSY, window)]
+        return candidates, days, patient
 
-    days, patient_busy = clinic.uow.read(read)
+    candidates, days, patient_busy = clinic.uow.read(read)
     occurrences, spans = [], {}
-    for index, (start, day) in enumerate(zip(starts, days, strict=True), start=1):
-        span, conflict = _span_or_conflict(clinic, day, start, patient_busy)
-        if conflict is None:
-            spans[index] = (day, span)
-            occurrences.append(Occurrence(index, start, span.end))
-        else:
-            end = span.end if span is not None else start
-            alternative = _nearest_free(clinic, request, day, start, patient_busy)
-            occurrences.append(Occurrence(index, start, end, conflict, alternative))
+    for index, (start, their_days) in enumerate(zip(starts, days, strict=True), start=1):
+        found = [_span_or_conflict(clinic, day, start, patient_busy) for day in their_days]
+        free = next((n for n, (_span, conflict) in enumerate(found) if conflict is None), None)
+        if free is not None:
+            spans[index] = (their_days[free], found[free][0])
+            occurrences.append(Occurrence(index, start, found[free][0].end, provider=candidates[free]))
+            continue
+        span, conflict = found[0]
+        if len(candidates) > 1:
+            conflict = f"no {request.specialty} provider is free then"
+        alternative = _nearest_free(clinic, request, their_days, start, patient_busy)
+        occurrences.append(Occurrence(index, start, span.end if span else start, conflict, alternative))
     return SeriesPreview(occurrences, spans)
 
 
-def _day_of(clinic: Clinic, conn: Connection, request: SeriesRequest, start: datetime) -> ProviderDay | str:
+def _candidates(conn: Connection, request: SeriesRequest) -> list[Candidate]:
+    """The provider asked for, or the specialty's active providers by name."""
+    rows = conn.execute(_CANDIDATES, {"provider_id": request.provider_id, "specialty": request.specialty}).all()
+    if not rows and request.specialty is not None:
+        raise InvalidInput.single("specialty", f"no active provider has the specialty {request.specialty!r}")
+    if not rows:
+        raise NotFound("provider_id", "active provider", request.provider_id)
+    return [Candidate(row.id, row.name) for row in rows]
+
+
+def _day_of(
+    clinic: Clinic, conn: Connection, request: SeriesRequest, provider_id: int, start: datetime
+) -> ProviderDay | str:
     """The provider's rules on the occurrence's day with their appointments, or why none can be booked then."""
     try:
         check_bookable_time(clinic, start)
         return load_provider_day(
-            clinic, conn, request.provider_id, clinic.local(start).date(), type_id=request.type_id, with_busy=True
+            clinic, conn, provider_id, clinic.local(start).date(), type_id=request.type_id, with_busy=True
         )
     except NotFound:
         raise
@@ -177,21 +218,23 @@ def _span_or_conflict(
 
 
 def _nearest_free(
-    clinic: Clinic, request: SeriesRequest, day: ProviderDay | str, start: datetime, patient_busy: list[Interval]
+    clinic: Clinic, request: SeriesRequest, days: list[ProviderDay | str], start: datetime, patient_busy: list[Interval]
 ) -> datetime | None:
-    """The provider's free time nearest to `start` that day, else their first one after that day."""
-    if not isinstance(day, str):
-        free = [
-            span.start
-            for span in day.free_spans(clinic.now(), clinic.horizon_end())
-            if not any(Interval(span.start, span.end).overlaps(busy) for busy in patient_busy)
-        ]
-        if free:
-            return min(free, key=lambda moment: abs(moment - start))
+    """The free time nearest to `start` that day (of any of the candidates), else the first one after that day."""
+    free = [
+        span.start
+        for day in days
+        if not isinstance(day, str)
+        for span in day.free_spans(clinic.now(), clinic.horizon_end())
+        if not any(Interval(span.start, span.end).overlaps(busy) for busy in patient_busy)
+    ]
+    if free:
+        return min(free, key=lambda moment: abs(moment - start))
     later = next_free(
         clinic,
         request.type_id,
         provider_id=request.provider_id,
+        specialty=request.specialty,
         from_day=clinic.local(start).date() + timedelta(days=1),
         patient_id=request.patient_id,
         count=1,
@@ -215,7 +258,8 @@ def book_series(clinic: Clinic, request: SeriesRequest, policy: SeriesPolicy = S
         if done is not None:  # a retry whose first COMMIT went through
             return done
         series_id = conn.execute(_INSERT_SERIES, _series_row(request, preview)).scalar_one()
-        conn.execute(LOCK_PROVIDER, {"provider_id": request.provider_id})
+        for provider_id in sorted({occurrence.provider.id for occurrence in preview.free}):
+            conn.execute(LOCK_PROVIDER, {"provider_id": provider_id})
         lost = []
         for occurrence in preview.free:
             if reason := _book_occurrence(clinic, conn, request, preview, series_id, occurrence):
@@ -247,6 +291,7 @@ def _series_row(request: SeriesRequest, preview: SeriesPreview) -> dict:
     return {
         "patient_id": request.patient_id,
         "provider_id": request.provider_id,
+        "specialty": request.specialty,
         "type_id": next(iter(preview.spans.values()))[0].type_id,
         "rule": request.rule.model_dump_json(),
         "description": request.rule.describe(),
@@ -256,7 +301,7 @@ def _series_row(request: SeriesRequest, preview: SeriesPreview) -> dict:
 
 
 def _with_conflict(occurrence: Occurrence, reason: str) -> Occurrence:
-    return Occurrence(occurrence.index, occurrence.start, occurrence.end, reason)
+    return Occurrence(occurrence.index, occurrence.start, occurrence.end, reason, provider=occurrence.provider)
 
 
 def _book_occurrence(
@@ -270,7 +315,7 @@ def _book_occurrence(
     """Lock the occurrence's grid positions (and rooms), then check and insert it, as a single booking does; None
     if booked, else why not."""
     day, span = preview.spans[occurrence.index]
-    params = _span_params(clinic, request.provider_id, day, span)
+    params = _span_params(clinic, occurrence.provider.id, day, span)
     params |= {"patient_id": request.patient_id, "notes": request.notes, "moving_id": None}
     params |= {"series_id": series_id, "series_index": occurrence.index}
     params["request_id"] = uuid.uuid5(request.request_id, str(occurrence.index))
@@ -295,9 +340,14 @@ def write_if_free(conn: Connection, statement: TextClause, params: dict, room_ki
     return str(refusal) if refusal is not None else TAKEN
 
 
+def _booked_occurrence(row) -> Occurrence:
+    provider = Candidate(row.provider_id, row.provider_name)
+    return Occurrence(row.series_index, row.starts_at, row.ends_at, appointment_id=row.id, provider=provider)
+
+
 def _booked(conn: Connection, series_id: int, not_booked: list[Occurrence]) -> SeriesBooked:
     rows = conn.execute(_SERIES_APPOINTMENTS, {"series_id": series_id}).all()
-    booked = [Occurrence(r.series_index, r.starts_at, r.ends_at, appointment_id=r.id) for r in rows]
+    booked = [_booked_occurrence(row) for row in rows]
     return SeriesBooked(series_id, booked, not_booked)
 
 

@@ -6,8 +6,10 @@ from sqlalchemy import text
 
 from app.domain.models import BookingRequest
 from app.services import booking
+from app.services.providers import add_provider
 from tests.cli.runner import run_one
 from tests.cli.test_cli import DAY, at, wall
+from tests.conftest import WEEKDAY_HOURS
 from tests.integration.db_state import table_state
 
 
@@ -40,7 +42,9 @@ def live_series(engine) -> list[tuple[int, int]]:
 def test_a_free_series_is_previewed_then_booked_and_cancelled_from_an_occurrence_on(cli_env, engine, desk):
     preview = run_one(cli_env, *series_args("preview", desk))
     assert preview.code == 0, preview.err
-    assert preview.out.splitlines() == [f"{n + 1} {at(DAY + timedelta(weeks=n), 9).isoformat()} free" for n in range(4)]
+    provider = desk["provider"]
+    expected = [f"{n + 1} {at(DAY + timedelta(weeks=n), 9).isoformat()} free provider {provider}" for n in range(4)]
+    assert preview.out.splitlines() == expected
 
     booked = run_one(cli_env, *series_args("book", desk))
     assert booked.code == 0, booked.err
@@ -96,3 +100,15 @@ def test_a_series_that_cannot_be_used_exits_2_naming_what_is_wrong(cli_env, engi
     unknown = run_one(cli_env, "series", "cancel", "999999")
     assert (unknown.code, unknown.err.strip()) == (2, "error: series_id: no series with id 999999")
     assert table_state(engine) == before
+
+
+def test_a_series_with_any_provider_of_a_specialty_names_each_occurrence_s_provider(cli_env, engine, desk, real_clinic):
+    physio = add_provider(real_clinic, "Dr. Physio", WEEKDAY_HOURS, "Physiotherapy")
+    args = series_args("book", desk)
+    args[args.index("--provider") : args.index("--provider") + 2] = ["--specialty", "Physiotherapy"]
+    booked = run_one(cli_env, *args)
+    assert booked.code == 0, booked.err
+    assert [line.split()[-1] for line in booked.out.splitlines()[1:]] == [str(physio)] * 4
+    unknown = run_one(cli_env, *[a if a != "Physiotherapy" else "Astrology" for a in args])
+    nobody = "error: specialty: no active provider has the specialty 'Astrology'"
+    assert (unknown.code, unknown.err.strip()) == (2, nobody)

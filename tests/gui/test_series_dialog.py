@@ -9,9 +9,10 @@ from sqlalchemy import text
 
 from app.domain.models import BookingRequest
 from app.services import booking, patients
+from app.services.providers import add_provider
 from app.ui.dialogs.booking_dialog import BookingDialog
 from app.ui.dialogs.series_dialog import SeriesDialog
-from tests.conftest import new_patient
+from tests.conftest import WEEKDAY_HOURS, new_patient
 from tests.gui.test_booking_dialog import SLOT, choose_existing
 from tests.integration.db_state import table_state
 
@@ -119,3 +120,15 @@ def test_monthly_and_daily_rules_show_their_own_choices(qtbot, open_series):
     dialog.count_spin.setValue(3)
     qtbot.waitUntil(lambda: "every month on day 8 at 09:00, 3 times" in dialog.state_label.text())
     assert [when.split()[-1] for when in cells(dialog, 1)] == ["09:00"] * 3  # the clinic's wall-clock time
+
+
+def test_a_series_may_be_with_any_provider_of_the_specialty(qtbot, clinic, provider, open_series):
+    colleague = add_provider(clinic, "Dr. Colleague", WEEKDAY_HOURS, provider.specialty)  # first by name
+    booking.book(clinic, BookingRequest(provider_id=colleague, patient_id=new_patient(clinic), start=week(1)))
+    dialog = open_series()
+    assert dialog.whom_combo.itemText(1) == f"any {provider.specialty} provider"
+    dialog.count_spin.setValue(3)
+    dialog.whom_combo.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: dialog.occurrences.rowCount() == 3 and cells(dialog, 2)[0].startswith("Free ·"))
+    assert cells(dialog, 2) == ["Free · Dr. Colleague", f"Free · {provider.name}", "Free · Dr. Colleague"]
+    assert dialog.all_button.isEnabled()

@@ -227,3 +227,64 @@ def test_moving_the_following_ones_is_all_or_none(engine, clinic, provider_id, p
 def test_only_an_occurrence_of_a_series_moves_with_its_followers(engine, clinic, provider_id, patient_id):
     single = book(clinic, provider_id, tuesday(0, 10))
     refused(engine, NotFound, move_following, clinic, single, tuesday(0, 11))
+
+
+@pytest.fixture
+def physios(clinic) -> list[int]:
+    """Two physiotherapists (Dr. A before Dr. B by name) working Tuesdays 9 to 10."""
+    hours = {2: [WorkingBlock(time(9), time(10), 30)]}
+    return [providers.add_provider(clinic, name, hours, "Physiotherapy") for name in ("Dr. A Physio", "Dr. B Physio")]
+
+
+def test_a_series_with_any_provider_of_a_specialty_takes_the_first_free_one_each_time(
+    engine, clinic, patient_id, physios
+):
+    first, second = physios
+    providers.add_time_off(clinic, first, tuesday(1, 9), tuesday(1, 10), "course")
+    for provider in physios:  # nobody of the specialty is free the third week
+        book(clinic, provider, tuesday(2), patient=f"Busy{provider}")
+    request = request_series(
+        patient_id=patient_id, specialty="Physiotherapy", rule={"first_day": FIRST, "wall_time": time(9), "count": 4}
+    )
+
+    preview = preview_series(clinic, request)
+    assert [(o.index, o.provider and o.provider.id, o.conflict) for o in preview.occurrences] == [
+        (1, first, None),
+        (2, second, None),
+        (3, None, "no Physiotherapy provider is free then"),
+        (4, first, None),
+    ]
+    assert preview.conflicts[0].alternative == tuesday(2, 9, 30)
+
+    booked = book_series(clinic, request, SeriesPolicy.FREE)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT series_index, provider_id FROM appointments WHERE series_id = :id ORDER BY series_index"),
+            {"id": booked.series_id},
+        ).all()
+        series = conn.execute(
+            text("SELECT provider_id, specialty FROM appointment_series WHERE id = :id"), {"id": booked.series_id}
+        ).one()
+    assert rows == [(1, first), (2, second), (4, first)] and series == (None, "Physiotherapy")
+    assert [o.provider.name for o in booked.booked] == ["Dr. A Physio", "Dr. B Physio", "Dr. A Physio"]
+
+
+@pytest.mark.parametrize(
+    ("whom", "field", "words"),
+    [
+        ({}, "provider_id", "give a provider, or a specialty"),
+        ({"provider_id": 1, "specialty": "Physiotherapy"}, "provider_id", "give a provider, or a specialty"),
+    ],
+)
+def test_a_series_for_a_provider_and_a_specialty_or_neither_is_refused(patient_id, whom, field, words):
+    with pytest.raises(InvalidInput) as refused_request:
+        request_series(patient_id=patient_id, rule={"first_day": FIRST, "wall_time": time(9), "count": 2}, **whom)
+    assert [e.field for e in refused_request.value.errors] == [field] and words in str(refused_request.value)
+
+
+def test_a_specialty_nobody_has_is_named(engine, clinic, patient_id):
+    request = request_series(
+        patient_id=patient_id, specialty="Astrology", rule={"first_day": FIRST, "wall_time": time(9), "count": 2}
+    )
+    refusal = refused(engine, InvalidInput, book_series, clinic, request)
+    assert refusal.errors[0].field == "specialty" and "no active provider has the specialty 'Astrology'" in str(refusal)

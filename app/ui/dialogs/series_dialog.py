@@ -65,9 +65,7 @@ class SeriesDialog(EditingDialog):
         self.setObjectName("series_dialog")
         self.resize(640, 620)
 
-        first = QLabel(
-            f"{provider.name} · from {day_words(self._start.date())} at {clock(self._start)}, the first occurrence"
-        )
+        first = QLabel(f"From {day_words(self._start.date())} at {clock(self._start)}, the first occurrence")
         first.setProperty("role", "muted")
         first.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -103,6 +101,11 @@ class SeriesDialog(EditingDialog):
         every.addWidget(self.every_spin)
         every.addWidget(self.unit_combo)
         every.addStretch(1)
+        self.whom_combo = QComboBox()
+        self.whom_combo.setAccessibleName("With")
+        self.whom_combo.addItem(self._provider.name, None)
+        if self._provider.specialty:  # any of the specialty's providers, the first free one each time
+            self.whom_combo.addItem(f"any {self._provider.specialty} provider", self._provider.specialty)
         self.monthly_combo = QComboBox()
         self.monthly_combo.setAccessibleName("Monthly on")
         ordinal = ORDINALS[(self._start.day - 1) // 7]
@@ -110,6 +113,7 @@ class SeriesDialog(EditingDialog):
         self.monthly_combo.addItem(f"the {ordinal} {WEEKDAY_NAMES[self._start.weekday()]}", MonthlyBy.WEEKDAY)
 
         form = QFormLayout()
+        form.addRow("&With", self.whom_combo)
         form.addRow("Every", every)
         form.addRow("On", self._build_weekdays())
         form.addRow("&Monthly on", self.monthly_combo)
@@ -121,6 +125,7 @@ class SeriesDialog(EditingDialog):
             self.until_edit.dateChanged,
             self.count_radio.toggled,
             self.monthly_combo.currentIndexChanged,
+            self.whom_combo.currentIndexChanged,
         ):
             signal.connect(lambda *_: self._preview_again.request())
         self.unit_combo.currentIndexChanged.connect(lambda _row: self._show_unit())
@@ -210,9 +215,11 @@ class SeriesDialog(EditingDialog):
         self._preview = None
         self.refresh()
         try:
+            specialty = self.whom_combo.currentData()
             request = series.request_series(
                 patient_id=self._patient.id,
-                provider_id=self._provider.id,
+                provider_id=None if specialty else self._provider.id,
+                specialty=specialty,
                 type_id=self._type_id,
                 notes=self._notes,
                 rule=self.rule(),
@@ -252,7 +259,8 @@ class SeriesDialog(EditingDialog):
         start = self._clinic.local(occurrence.start)
         when = f"{day_words(start.date())} {clock(start)}"
         if occurrence.conflict is None:
-            return str(occurrence.index), when, "Free", ""
+            with_whom = f" · {occurrence.provider.name}" if self.whom_combo.currentData() else ""
+            return str(occurrence.index), when, f"Free{with_whom}", ""
         instead = self._clinic.local(occurrence.alternative) if occurrence.alternative else None
         nearest = f"{day_words(instead.date())} {clock(instead)}" if instead else "none found"
         return str(occurrence.index), when, occurrence.conflict[0].upper() + occurrence.conflict[1:], nearest
@@ -276,7 +284,8 @@ class SeriesDialog(EditingDialog):
         shown = self._preview.occurrences if self._preview else []
         first = self._start.date()
         last = self._clinic.local(shown[-1].start).date() if shown else first
-        if not self.busy and change.touches(self._provider.id, first, last, self._clinic.zone):
+        provider_id = None if self.whom_combo.currentData() else self._provider.id
+        if not self.busy and change.touches(provider_id, first, last, self._clinic.zone):
             self._preview_again.request()
 
     def on_write_block_lifted(self) -> None:

@@ -1,7 +1,8 @@
 """Series: one booking that makes an appointment of each occurrence of a rule (weekly physio, ten times).
 
-- `appointment_series`: the patient, provider and type, the rule as given and in words, how many occurrences it
-  gives, its request id (a retry after a lost answer books nothing twice), who made it and when. Audited.
+- `appointment_series`: the patient, the provider (or a specialty: any of its providers) and the type, the rule as
+  given and in words, how many occurrences it gives, its request id (a retry after a lost answer books nothing
+  twice), who made it and when. Audited.
 - `appointments.series_id` and `series_index`: each occurrence is an ordinary appointment, with its place in its
   series (1 is the first). Moving, changing or cancelling one leaves the others alone; the constraints that keep
   any two appointments apart keep the occurrences apart too.
@@ -44,7 +45,8 @@ UPGRADE = f"""
 CREATE TABLE appointment_series (
     id           integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     patient_id   integer NOT NULL CONSTRAINT appointment_series_patient_id_fkey REFERENCES patients (id),
-    provider_id  integer NOT NULL CONSTRAINT appointment_series_provider_id_fkey REFERENCES providers (id),
+    provider_id  integer CONSTRAINT appointment_series_provider_id_fkey REFERENCES providers (id),
+    specialty    text,  -- instead of a provider: each occurrence with the first of its providers free then
     type_id      integer NOT NULL CONSTRAINT appointment_series_type_id_fkey REFERENCES appointment_types (id),
     rule         jsonb NOT NULL,
     description  text NOT NULL CONSTRAINT appointment_series_description_not_blank CHECK (btrim(description) <> ''),
@@ -52,7 +54,8 @@ CREATE TABLE appointment_series (
         CONSTRAINT appointment_series_occurrences_range CHECK (occurrences BETWEEN 1 AND 104),
     request_id   uuid NOT NULL CONSTRAINT appointment_series_request_id_key UNIQUE,
     created_by   text NOT NULL DEFAULT session_user,
-    created_at   timestamptz NOT NULL DEFAULT now()
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT appointment_series_provider_or_specialty CHECK ((provider_id IS NULL) <> (specialty IS NULL))
 );
 CREATE INDEX appointment_series_patient_idx ON appointment_series (patient_id);
 CREATE TRIGGER appointment_series_audit AFTER INSERT OR UPDATE OR DELETE ON appointment_series
