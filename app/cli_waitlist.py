@@ -1,13 +1,13 @@
 """`clinic-scheduler waitlist`: add, list and remove entries, and list the matches a free time now fits.
 
-waitlist add --patient ID (--provider ID | --specialty TEXT) [--type CODE] --from DATE --to DATE
+waitlist add --patient ID (--provider ID | --specialty TEXT) [--type CODE] --earliest DATE --latest DATE
              [--weekdays mon,thu] [--part morning|afternoon] [--priority urgent|normal|low] [--note TEXT]
 waitlist list [--all]
 waitlist remove ENTRY_ID
 waitlist matches          one line per entry a free time fits: entry, patient, start, provider
 """
 
-from app.cli_input import TYPE_HELP, iso_date, type_id_of, weekday_numbers
+from app.cli_input import TYPE_HELP, CliInputError, iso_date, type_id_of, weekday_numbers
 from app.services.waitlist import PRIORITY_WORDS
 
 PRIORITIES = {word: priority for priority, word in PRIORITY_WORDS.items()}
@@ -22,8 +22,8 @@ def add_waitlist_parser(sub) -> None:
     whom.add_argument("--provider", type=int, metavar="ID", help="this provider only")
     whom.add_argument("--specialty", help="any provider of this specialty (neither: any provider)")
     add.add_argument("--type", metavar="CODE", help=TYPE_HELP)
-    add.add_argument("--from", dest="earliest", required=True, metavar="YYYY-MM-DD", help="the earliest day")
-    add.add_argument("--to", dest="latest", required=True, metavar="YYYY-MM-DD", help="the latest day")
+    add.add_argument("--earliest", required=True, metavar="YYYY-MM-DD", help="the earliest day they could come")
+    add.add_argument("--latest", required=True, metavar="YYYY-MM-DD", help="the latest day they wait for")
     add.add_argument("--weekdays", metavar="mon,thu", help="only on these days (default: any)")
     add.add_argument("--part", choices=["morning", "afternoon"], help="only then (default: any time)")
     add.add_argument("--priority", choices=list(PRIORITIES), default="normal")
@@ -47,8 +47,8 @@ def run_waitlist(args, clinic) -> int:
                     provider_id=args.provider,
                     specialty=args.specialty,
                     type_id=type_id_of(clinic, args.type) or _default_type(clinic),
-                    earliest=iso_date("from", args.earliest),
-                    latest=iso_date("to", args.latest),
+                    earliest=iso_date("earliest", args.earliest),
+                    latest=iso_date("latest", args.latest),
                     weekdays=weekday_numbers(args.weekdays) if args.weekdays else (),
                     part_of_day=args.part,
                     priority=PRIORITIES[args.priority],
@@ -64,7 +64,8 @@ def run_waitlist(args, clinic) -> int:
                     f" {entry.who!r} {entry.type_name!r} {entry.earliest}..{entry.latest} {state}"
                 )
         case "remove":
-            waitlist.remove_entry(clinic, args.entry_id)
+            if not waitlist.remove_entry(clinic, args.entry_id):
+                raise CliInputError(f"entry_id: no waitlist entry {args.entry_id}")
             print(f"waitlist entry {args.entry_id} removed")
         case "matches":
             for found in waitlist.matches(clinic):
@@ -76,4 +77,7 @@ def run_waitlist(args, clinic) -> int:
 def _default_type(clinic) -> int:
     from app.services import schedule
 
-    return next(kind.id for kind in schedule.appointment_types(clinic) if kind.is_default)
+    default = next((kind.id for kind in schedule.appointment_types(clinic) if kind.is_default), None)
+    if default is None:
+        raise CliInputError("type: the clinic has no default appointment type; give --type")
+    return default

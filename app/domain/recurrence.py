@@ -28,6 +28,12 @@ WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 ORDINALS = ("1st", "2nd", "3rd", "4th", "last")
 
 
+def weekday_of_the_month(day: date) -> str:
+    """Which weekday of its month `day` is, as a monthly series by weekday repeats it: "2nd Tue", or "last Tue" from
+    the 29th (a month's fifth such weekday, which shorter months lack)."""
+    return f"{ORDINALS[(day.day - 1) // 7]} {WEEKDAY_NAMES[day.weekday()]}"
+
+
 class Unit(StrEnum):
     DAY = "day"
     WEEK = "week"
@@ -63,6 +69,8 @@ class Recurrence(InputModel):
             raise InvalidInput.single("until", "must not be before the first day")
         if self.until is not None and len(self.days()) > MAX_OCCURRENCES:
             raise InvalidInput.single("until", f"gives more than {MAX_OCCURRENCES} occurrences; choose an earlier day")
+        if not self.days():  # weekdays that all fall after `until` in its only week
+            raise InvalidInput.single("until", "gives no occurrence: choose a later day or other weekdays")
         return self
 
     def days(self) -> list[date]:
@@ -130,8 +138,7 @@ class Recurrence(InputModel):
             weekdays = self.weekdays or [self.first_day.isoweekday()]
             words += " on " + ", ".join(WEEKDAY_NAMES[day - 1] for day in sorted(set(weekdays)))
         elif self.unit is Unit.MONTH and self.monthly_by is MonthlyBy.WEEKDAY:
-            ordinal = ORDINALS[(self.first_day.day - 1) // 7]
-            words += f" on the {ordinal} {WEEKDAY_NAMES[self.first_day.weekday()]}"
+            words += f" on the {weekday_of_the_month(self.first_day)}"
         elif self.unit is Unit.MONTH:
             words += (
                 f" on day {self.first_day.day} (a shorter month's last day)"

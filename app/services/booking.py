@@ -150,7 +150,7 @@ class _RequestAlreadyBooked(Exception):
     """The request id is already in the table: a retry of a booking whose commit went through."""
 
 
-def _integrity_to_domain(exc: IntegrityError) -> Exception:
+def integrity_to_domain(exc: IntegrityError) -> Exception:
     match violated_constraint(exc):
         case "appointments_one_live_per_slot" | "appointments_no_provider_overlap":
             return SlotTaken()
@@ -185,7 +185,7 @@ def _constraints_as_domain_errors():
     try:
         yield
     except IntegrityError as exc:
-        raise _integrity_to_domain(exc) from exc
+        raise integrity_to_domain(exc) from exc
 
 
 def _holder_or_taken(clinic: Clinic, holder_request: UUID, request: BookingRequest) -> int:

@@ -108,11 +108,13 @@ def _read_window(clinic: Clinic, query: NextFreeQuery, first: date, last: date):
     return providers, rooms, patient_busy
 
 
-def _wanted(clinic: Clinic, query: NextFreeQuery, option: FreeTime, patient_busy: list[Interval]) -> bool:
+def wanted(clinic: Clinic, option: FreeTime, weekdays, part_of_day: str | None, patient_busy: list[Interval]) -> bool:
+    """Whether a free time is on one of `weekdays` (none: any), in `part_of_day` (None: any) and clear of the
+    patient's own appointments."""
     local = clinic.local(option.start)
-    if query.weekdays and local.isoweekday() not in query.weekdays:
+    if weekdays and local.isoweekday() not in weekdays:
         return False
-    if query.part_of_day is not None and (local.time() < NOON) != (query.part_of_day == "morning"):
+    if part_of_day is not None and (local.time() < NOON) != (part_of_day == "morning"):
         return False
     return not any(Interval(option.start, option.end).overlaps(busy) for busy in patient_busy)
 
@@ -139,12 +141,13 @@ def next_free(
     part_of_day: str | None = None,
     patient_id: int | None = None,
     count: int = 10,
+    to_day: date | None = None,
 ) -> list[FreeTime]:
     """The first `count` free times for an appointment of `type_id` (None: the default type), earliest first (at
     the same time, by provider name), each with a free room of the kind the type needs (if it needs one), of one
     provider, of a specialty or of any active provider, from `from_day`
     (default today) to the booking horizon; only on `weekdays` (1 = Monday) and in `part_of_day` if given, and
-    clear of `patient_id`'s own appointments."""
+    clear of `patient_id`'s own appointments; up to `to_day` if given (else the horizon's last day)."""
     today = clinic.local(clinic.now()).date()
     query = validate(
         NextFreeQuery,
@@ -157,16 +160,51 @@ def next_free(
         patient_id=patient_id,
         count=count,
     )
+    last_day = clinic.local(clinic.horizon_end()).date()
+    last_day = min(last_day, to_day or last_day)
     found: list[FreeTime] = []
-    first, last_day = max(query.from_day, today), clinic.local(clinic.horizon_end()).date()
-    while first <= last_day and len(found) < query.count:
+    for options, patient_busy in _by_day(clinic, query, max(query.from_day, today), last_day):
+        found += [o for o in options if wanted(clinic, o, query.weekdays, query.part_of_day, patient_busy)]
+        if len(found) >= query.count:
+            break
+    return found[: query.count]
+
+
+def free_times(
+    clinic: Clinic,
+    type_id: int | None,
+    *,
+    provider_id: int | None,
+    specialty: str | None,
+    first_day: date,
+    last_day: date,
+) -> list[FreeTime]:
+    """Every free time for the type of one provider, of a specialty or of anyone, from `first_day` to `last_day`
+    (bounded by today and the horizon), earliest first: for many searches over the same providers at once."""
+    today = clinic.local(clinic.now()).date()
+    query = validate(
+        NextFreeQuery, type_id=type_id, provider_id=provider_id, specialty=specialty, from_day=first_day, count=1
+    )
+    last = min(last_day, clinic.local(clinic.horizon_end()).date())
+    return [option for options, _busy in _by_day(clinic, query, max(first_day, today), last) for option in options]
+
+
+def _in_order(option: FreeTime) -> tuple:
+    return option.start, option.provider_name, option.provider_id
+
+
+def _by_day(clinic: Clinic, query: NextFreeQuery, first: date, last_day: date):
+    """Day by day from `first` to `last_day`: the free times (earliest first, at the same time by provider name) and
+    the query's patient's appointments, read a fortnight at a time as the days are asked for."""
+    while first <= last_day:
         last = min(first + timedelta(days=WINDOW_DAYS - 1), last_day)
         providers, rooms, patient_busy = _read_window(clinic, query, first, last)
         day = first
-        while day <= last and len(found) < query.count:
+        while day <= last:
             options = [option for provider in providers for option in _options(clinic, day, provider, rooms)]
-            wanted = [option for option in options if _wanted(clinic, query, option, patient_busy)]
-            found += sorted(wanted, key=lambda option: (option.start, option.provider_name, option.provider_id))
+            yield (
+                sorted(options, key=lambda option: (option.start, option.provider_name, option.provider_id)),
+                patient_busy,
+            )
             day += timedelta(days=1)
         first = last + timedelta(days=1)
-    return found[: query.count]

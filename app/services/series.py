@@ -34,6 +34,7 @@ from app.services.booking import (
     _locks,
     _refusal_under_locks,
     _span_params,
+    integrity_to_domain,
 )
 from app.services.context import Clinic
 from app.services.finding import next_free
@@ -106,12 +107,12 @@ class SeriesBooked:
 
 
 class SeriesConflict(DomainError):
-    """Occurrences that are not free stopped a series: nothing was booked."""
+    """Occurrences that are not free stopped a series' booking (or move): none was booked (or moved)."""
 
-    def __init__(self, conflicts: list[Occurrence], clinic: Clinic):
+    def __init__(self, conflicts: list[Occurrence], clinic: Clinic, done: str = "booked"):
         self.conflicts = conflicts
         listed = "; ".join(f"{clinic.local(o.start):%a %d %b %Y %H:%M}: {o.conflict}" for o in conflicts)
-        super().__init__(f"{len(conflicts)} occurrence(s) cannot be booked, so none was: {listed}")
+        super().__init__(f"{len(conflicts)} occurrence(s) cannot be {done}, so none was: {listed}")
 
 
 _PATIENT_BUSY = text(
@@ -122,7 +123,7 @@ _FIND_SERIES = text("SELECT id FROM appointment_series WHERE request_id = :reque
 _INSERT_SERIES = text(
     "INSERT INTO appointment_series (patient_id, provider_id, specialty, type_id, rule, description, occurrences,"
     " request_id) VALUES (:patient_id, :provider_id, :specialty, :type_id, CAST(:rule AS jsonb), :description,"
-    " :occurrences, :request_id) RETURNING id"
+    " :occurrences, :request_id) ON CONFLICT (request_id) DO NOTHING RETURNING id"
 )
 _SERIES_APPOINTMENTS = text(
     "SELECT a.id, a.series_index, a.starts_at, a.ends_at, p.id AS provider_id, p.name AS provider_name"
@@ -257,7 +258,9 @@ def book_series(clinic: Clinic, request: SeriesRequest, policy: SeriesPolicy = S
         done = _booked_before(clinic, conn, request)
         if done is not None:  # a retry whose first COMMIT went through
             return done
-        series_id = conn.execute(_INSERT_SERIES, _series_row(request, preview)).scalar_one()
+        series_id = conn.execute(_INSERT_SERIES, _series_row(request, preview)).scalar()
+        if series_id is None:  # the same request at another desk committed while this one waited for it
+            return _booked_before(clinic, conn, request)
         for provider_id in sorted({occurrence.provider.id for occurrence in preview.free}):
             conn.execute(LOCK_PROVIDER, {"provider_id": provider_id})
         lost = []
@@ -333,7 +336,7 @@ def write_if_free(conn: Connection, statement: TextClause, params: dict, room_ki
     except IntegrityError as exc:
         if violated_constraint(exc) == "appointments_no_patient_overlap":
             return PATIENT_BUSY
-        raise
+        raise integrity_to_domain(exc) from exc  # the database's own rules: what they mean, for the whole series
     if outcome.written_id is not None:
         return None
     refusal = _refusal_under_locks(outcome, params["provider_id"], room_kind)
@@ -360,14 +363,15 @@ _SERIES_EXISTS = text("SELECT EXISTS (SELECT 1 FROM appointment_series WHERE id 
 
 
 def cancel_series(clinic: Clinic, series_id: int, from_start: datetime | None = None) -> list[int]:
-    """Cancel the series' booked occurrences from `from_start` on (None: from now: the past stays as it was), in one
-    transaction; the ids cancelled, in id order. Cancelling them again cancels nothing more."""
+    """Cancel the series' booked occurrences from `from_start` on (an occurrence under way or past included, as a
+    single cancellation may; None: from now), in one transaction; the ids cancelled, in id order. Cancelling them
+    again cancels nothing more."""
     values = validate(_CancelFollowing, series_id=series_id, from_start=from_start or clinic.now())
 
     def work(conn: Connection) -> list[int]:
         if not conn.execute(_SERIES_EXISTS, {"series_id": values.series_id}).scalar():
             raise NotFound("series_id", "series", values.series_id)
-        params = {"series_id": values.series_id, "from_start": max(values.from_start, clinic.now())}
+        params = {"series_id": values.series_id, "from_start": values.from_start}
         return sorted(conn.execute(_CANCEL_FOLLOWING, params).scalars())
 
     return clinic.uow.run(work)

@@ -36,19 +36,19 @@ def move_following(clinic: Clinic, appointment_id: int, start: datetime, provide
 
     def work(conn: Connection) -> list[int]:
         rows = sorted(conn.execute(_FOLLOWING, {"id": request.appointment_id}).all(), key=lambda row: row.starts_at)
-        if not rows or rows[0].id != request.appointment_id:
+        this = next((row for row in rows if row.id == request.appointment_id), None)
+        if this is None:
             raise NotFound("appointment_id", "booked occurrence of a series", request.appointment_id)
-        moves = _moves(clinic, conn, rows, request)
+        moves = _moves(clinic, conn, rows, this, request)
         for move in moves:  # every target's positions and rooms first, in time order: the one global order
             for lock in _locks(move.params):
                 conn.execute(lock, move.params)
-        lost = []
         # Later first when moving later (each takes a time the next one leaves), earlier first when moving earlier.
-        for move in sorted(moves, key=lambda m: m.params["start"], reverse=request.start > rows[0].starts_at):
+        # The first that does not fit stops them all: the ones after it would only be kept by their siblings.
+        for move in sorted(moves, key=lambda m: m.params["start"], reverse=request.start > this.starts_at):
             if reason := write_if_free(conn, MOVE_IF_FREE, move.params, move.room_kind):
-                lost.append(Occurrence(move.index, move.params["start"], move.params["end"], reason))
-        if lost:
-            raise SeriesConflict(sorted(lost, key=lambda o: o.start), clinic)
+                lost = Occurrence(move.index, move.params["start"], move.params["end"], reason)
+                raise SeriesConflict([lost], clinic, done="moved")
         return [move.params["moving_id"] for move in moves]
 
     return clinic.uow.run(work)
@@ -61,9 +61,9 @@ class _Move:
     params: dict  # the statements' parameters for its new span
 
 
-def _moves(clinic: Clinic, conn: Connection, rows, request: RescheduleRequest) -> list[_Move]:
-    """Each occurrence's new span: the same number of days on from its own, at the new start's wall-clock time."""
-    first = clinic.local(rows[0].starts_at)
+def _moves(clinic: Clinic, conn: Connection, rows, this, request: RescheduleRequest) -> list[_Move]:
+    """Each occurrence's new span: as many days on from its own as `this` one moves, at its new wall-clock time."""
+    first = clinic.local(this.starts_at)
     new = clinic.local(request.start)
     days_on, wall = new.date() - first.date(), new.time()
     moves = []
@@ -77,7 +77,7 @@ def _moves(clinic: Clinic, conn: Connection, rows, request: RescheduleRequest) -
             span = day.span_at(target)
         except InvalidInput as refused:
             refusal = Occurrence(row.series_index, target, target, refused.errors[0].message)
-            raise SeriesConflict([refusal], clinic) from None
+            raise SeriesConflict([refusal], clinic, done="moved") from None
         params = _span_params(clinic, provider_id, day, span)
         params |= {"moving_id": row.id, "request_id": None, "keep_room": row.room_id}
         moves.append(_Move(row.series_index, day.room_kind, params))

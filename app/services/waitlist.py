@@ -25,9 +25,10 @@ from app.domain.errors import DomainError, InvalidInput, NotFound, SlotTaken
 from app.domain.models import BookingRequest, Day, Id, InputModel, NotesText, single_line_name, validate
 from app.domain.recurrence import Weekday
 from app.domain.schedule_setup import check_id
+from app.domain.slots import Interval, local_day_bounds
 from app.services import booking
 from app.services.context import Clinic
-from app.services.finding import next_free
+from app.services.finding import FreeTime, free_times, wanted
 
 
 class Priority(IntEnum):
@@ -131,6 +132,10 @@ _CANDIDATES = text(
     " AND (CAST(:first_day AS date) IS NULL OR (w.earliest <= :last_day AND w.latest >= :first_day))"
     " ORDER BY w.priority, w.added_at, w.id"
 )
+_PATIENTS_BUSY = text(
+    "SELECT patient_id, starts_at, ends_at FROM appointments WHERE patient_id = ANY(:ids) AND status <> 'cancelled'"
+    " AND starts_at < :end AND ends_at > :start"
+)
 _INSERT = text(
     "INSERT INTO waitlist (patient_id, provider_id, specialty, type_id, earliest, latest, weekdays, part_of_day,"
     " priority, note) VALUES (:patient_id, :provider_id, :specialty, :type_id, :earliest, :latest,"
@@ -167,6 +172,9 @@ def add_entry(clinic: Clinic, **values) -> int:
     return clinic.uow.run(lambda conn: _refused_by_keys(conn, _INSERT, _row(entry)))
 
 
+_SPECIALTY_KNOWN = text("SELECT EXISTS (SELECT 1 FROM providers WHERE active AND specialty = :specialty)")
+
+
 def update_entry(clinic: Clinic, entry_id: int, **values) -> None:
     """Change an open entry; EntryGone if it was closed or removed meanwhile."""
     entry_id, entry = check_id("entry_id", entry_id), validate(WaitlistEntryIn, **values)
@@ -174,10 +182,10 @@ def update_entry(clinic: Clinic, entry_id: int, **values) -> None:
         raise EntryGone("this waitlist entry was booked or removed at another desk meanwhile")
 
 
-def remove_entry(clinic: Clinic, entry_id: int) -> None:
-    """Take an entry off the waitlist (the audit trail keeps it); removing it again is harmless."""
+def remove_entry(clinic: Clinic, entry_id: int) -> bool:
+    """Take an entry off the waitlist (the audit trail keeps it); False if there was none (removed already)."""
     entry_id = check_id("entry_id", entry_id)
-    clinic.uow.run(lambda conn: conn.execute(_DELETE, {"id": entry_id}).scalar())
+    return clinic.uow.run(lambda conn: conn.execute(_DELETE, {"id": entry_id}).scalar()) is not None
 
 
 # A foreign key an entry names that does not exist: the field, and what it should name.
@@ -189,7 +197,10 @@ _MISSING = {
 
 
 def _refused_by_keys(conn: Connection, statement: TextClause, params: dict) -> int | None:
-    """Run an insert or update; a patient, provider or type that does not exist is named."""
+    """Run an insert or update; a patient, provider or type that does not exist is named, and a specialty no active
+    provider has (a typo would never match)."""
+    if params["specialty"] is not None and not conn.execute(_SPECIALTY_KNOWN, params).scalar():
+        raise InvalidInput.single("specialty", f"no active provider has the specialty {params['specialty']!r}")
     try:
         with conn.begin_nested():
             return conn.execute(statement, params).scalar()
@@ -212,9 +223,9 @@ def entry(clinic: Clinic, entry_id: int) -> WaitlistEntry | None:
     return _entry(row) if row is not None else None
 
 
-def summary(clinic: Clinic) -> WaitlistSummary:
-    """How many wait, and how long (whole days since they were added)."""
-    days = [entry.waiting_days(clinic.now()) for entry in list_entries(clinic)]
+def summary(entries: list[WaitlistEntry], now: datetime) -> WaitlistSummary:
+    """How many of the open `entries` wait, and how long (whole days since they were added), at `now`."""
+    days = [entry.waiting_days(now) for entry in entries if entry.closed_at is None]
     return WaitlistSummary(len(days), max(days, default=0), median(days) if days else 0.0)
 
 
@@ -228,36 +239,64 @@ def matches(
 ) -> list[Match]:
     """The open entries a free time now fits, each with the first such time (of `provider_id`, and between
     `first_day` and `last_day`, where given), the most urgent and longest waiting first; the first `limit` only, if
-    given (each entry costs a search: a desk wants the few it can show)."""
+    given. The free times are read once for all the entries that wait for the same type of the same providers."""
     today = clinic.local(clinic.now()).date()
     params = {"today": today, "provider_id": provider_id, "first_day": first_day, "last_day": last_day or first_day}
     rows = clinic.uow.read(lambda conn: conn.execute(_CANDIDATES, params).all())
-    found = []
+    candidates = []
     for candidate in map(_entry, rows):
-        match = _first_fit(clinic, candidate, provider_id, max(candidate.earliest, first_day or today, today))
-        if match is not None and clinic.local(match.start).date() <= min(candidate.latest, last_day or date.max):
-            found.append(match)
+        days = (max(candidate.earliest, first_day or today, today), min(candidate.latest, last_day or date.max))
+        if days[0] <= days[1]:
+            candidates.append((candidate, *days))
+    if not candidates:
+        return []
+    first, last = min(c[1] for c in candidates), max(c[2] for c in candidates)
+    busy = _patients_busy(clinic, {c[0].patient_id for c in candidates}, first, last)
+    searched: dict[tuple, list[FreeTime]] = {}
+    found = []
+    for candidate, from_day, to_day in candidates:
+        whom = (candidate.provider_id or provider_id, candidate.specialty if candidate.provider_id is None else None)
+        key = (candidate.type_id, *whom)
+        if key not in searched:
+            searched[key] = free_times(
+                clinic, candidate.type_id, provider_id=whom[0], specialty=whom[1], first_day=first, last_day=last
+            )
+        fit = _first_fit(clinic, candidate, searched[key], from_day, to_day, busy.get(candidate.patient_id, []))
+        if fit is not None:
+            found.append(Match(candidate, fit.provider_id, fit.provider_name, fit.start, fit.end))
             if len(found) == limit:
                 break
     return found
 
 
-def _first_fit(clinic: Clinic, candidate: WaitlistEntry, provider_id: int | None, from_day: date) -> Match | None:
-    options = next_free(
-        clinic,
-        candidate.type_id,
-        provider_id=candidate.provider_id or provider_id,
-        specialty=candidate.specialty if candidate.provider_id is None else None,
-        from_day=from_day,
-        weekdays=list(candidate.weekdays),
-        part_of_day=candidate.part_of_day,
-        patient_id=candidate.patient_id,
-        count=1,
+def _patients_busy(clinic: Clinic, patient_ids: set[int], first: date, last: date) -> dict[int, list[Interval]]:
+    """The patients' live appointments over those days, by patient: a free time must not clash with their own."""
+    params = {
+        "ids": sorted(patient_ids),
+        "start": local_day_bounds(first, clinic.zone).start,
+        "end": local_day_bounds(last, clinic.zone).end,
+    }
+    rows = clinic.uow.read(lambda conn: conn.execute(_PATIENTS_BUSY, params).all())
+    busy: dict[int, list[Interval]] = {}
+    for row in rows:
+        busy.setdefault(row.patient_id, []).append(Interval(row.starts_at, row.ends_at))
+    return busy
+
+
+def _first_fit(
+    clinic: Clinic, candidate: WaitlistEntry, times: list[FreeTime], from_day: date, to_day: date, busy: list[Interval]
+) -> FreeTime | None:
+    """The first of `times` between the entry's days, on a weekday and at a time of day it prefers, clear of the
+    patient's own appointments."""
+    return next(
+        (
+            option
+            for option in times
+            if from_day <= clinic.local(option.start).date() <= to_day
+            and wanted(clinic, option, candidate.weekdays, candidate.part_of_day, busy)
+        ),
+        None,
     )
-    if not options:
-        return None
-    option = options[0]
-    return Match(candidate, option.provider_id, option.provider_name, option.start, option.end)
 
 
 def book_match(clinic: Clinic, entry_id: int, provider_id: int, start: datetime) -> int:

@@ -3,6 +3,7 @@ cancellation, a move, new hours, time off or a closure taken back), the desk loo
 time now fits and shows each with the patient, the time and Book. Of two desks pressing Book on one match, one books
 (and the entry closes in the same transaction) and the other is told it is gone."""
 
+import logging
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
@@ -25,6 +26,7 @@ from app.ui.desk import Desk
 from app.ui.throttle import Throttle
 from app.ui.workers import user_message
 
+log = logging.getLogger(__name__)
 ALL = frozenset({"INSERT", "UPDATE", "DELETE"})
 # What may free a time, by table: an appointment cancelled or moved, time off or a closure shortened or taken back,
 # hours or a provider's own lengths changed.
@@ -43,11 +45,13 @@ ANYWHERE: Scope = (None, None, None)
 
 
 def scope(change: Change, zone) -> Scope:
-    """Whose times, on which days, the change may have freed."""
+    """Whose times, on which days, the change may have freed. An appointment that moved may have left another
+    provider (the announcement names the one it went to): anyone's, on those days."""
     if change.spans is None:
         return change.provider_id, None, None
     days = [moment.astimezone(zone).date() for span in change.spans for moment in span]
-    return change.provider_id, min(days), max(days)
+    moved = change.table == "appointments" and len(set(change.spans)) > 1
+    return None if moved else change.provider_id, min(days), max(days)
 
 
 class NoticeRow(QFrame):
@@ -97,6 +101,7 @@ class WaitlistNotices(QDockWidget):
         self.setWidget(body)
         self.hide()
         desk.schedule_changed.connect(self.on_schedule_change)
+        desk.write_block_changed.connect(self._show_write_block)
 
     def rows(self) -> list[NoticeRow]:
         return list(self._rows.values())
@@ -104,7 +109,9 @@ class WaitlistNotices(QDockWidget):
     def on_schedule_change(self, change: Change) -> None:
         if change.table == "waitlist" and change.row_id in self._rows and change.op in ("UPDATE", "DELETE"):
             self._forget(change.row_id)  # booked, changed or removed: a later free time shows it again
-        if self._desk.can_book and change.op in FREEING.get(change.table, ()):
+        # Offline or at another schema revision (a waitlist it may not have): nothing to look for, nor book.
+        writable = self._desk.can_book and self._desk.write_block is None
+        if writable and change.op in FREEING.get(change.table, ()):
             self._pending.add(scope(change, self._desk.clinic.zone))
             if len(self._pending) > MAX_SCOPES:
                 self._pending = {ANYWHERE}
@@ -123,7 +130,14 @@ class WaitlistNotices(QDockWidget):
                     found.setdefault(match.entry.id, match)
             return list(found.values())
 
-        self._desk.runner.submit(look, self.show_matches, context=self, key=f"waitlist-matches-{id(self)}")
+        # No key: a look still under way when the next one starts has its own scopes, and its matches count too.
+        self._desk.runner.submit(
+            look, self.show_matches, lambda error: log.warning("waitlist look: %s", error), context=self
+        )
+
+    def _show_write_block(self, reason: str | None) -> None:
+        for row in self._rows.values():
+            row.book_button.setEnabled(reason is None)
 
     def show_matches(self, matches: list[Match]) -> None:
         for match in matches:
@@ -131,6 +145,7 @@ class WaitlistNotices(QDockWidget):
             row = NoticeRow(match, self._words(match))
             row.book_requested.connect(self._book)
             row.dismissed.connect(self._forget)
+            row.book_button.setEnabled(self._desk.write_block is None)
             self._rows[match.entry.id] = row
             self._list.insertWidget(self._list.count() - 1, row)
         self._fit()

@@ -12,8 +12,8 @@ from tests.integration.db_state import table_state
 def test_add_list_match_and_remove(cli_env, engine, desk, real_clinic):
     provider, ada = str(desk["provider"]), str(desk["ada"])
     added = run_one(
-        cli_env, "waitlist", "add", "--patient", ada, "--provider", provider, "--from", DAY.isoformat(),
-        "--to", DAY.isoformat(), "--part", "morning", "--priority", "urgent", "--note", "mornings only",
+        cli_env, "waitlist", "add", "--patient", ada, "--provider", provider, "--earliest", DAY.isoformat(),
+        "--latest", DAY.isoformat(), "--part", "morning", "--priority", "urgent", "--note", "mornings only",
     )  # fmt: skip
     assert added.code == 0, added.err
     entry_id = int(added.out)
@@ -36,15 +36,29 @@ def test_add_list_match_and_remove(cli_env, engine, desk, real_clinic):
 
     removed = run_one(cli_env, "waitlist", "remove", str(entry_id))
     assert removed.code == 0 and run_one(cli_env, "waitlist", "list").out == ""
+    again = run_one(cli_env, "waitlist", "remove", str(entry_id))
+    assert (again.code, again.err.strip()) == (2, f"error: entry_id: no waitlist entry {entry_id}")
 
 
 def test_a_wrong_entry_exits_2_naming_the_field_and_writes_nothing(cli_env, engine, desk):
     before = table_state(engine)
     later, earlier = DAY.isoformat(), (DAY - timedelta(days=1)).isoformat()
-    backwards = run_one(cli_env, "waitlist", "add", "--patient", str(desk["ada"]), "--from", later, "--to", earlier)
+    backwards = run_one(
+        cli_env, "waitlist", "add", "--patient", str(desk["ada"]), "--earliest", later, "--latest", earlier
+    )
     assert (backwards.code, backwards.err.strip()) == (2, "error: latest: must not be before the earliest day")
     funday = run_one(
-        cli_env, "waitlist", "add", "--patient", str(desk["ada"]), "--from", later, "--to", later, "--weekdays", "fun"
+        cli_env,
+        "waitlist",
+        "add",
+        "--patient",
+        str(desk["ada"]),
+        "--earliest",
+        later,
+        "--latest",
+        later,
+        "--weekdays",
+        "fun",
     )
     assert (funday.code, funday.err.strip()) == (
         2, "error: weekdays: 'fun' is not a weekday (mon, tue, wed, thu, fri, sat, sun)"

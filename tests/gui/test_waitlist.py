@@ -13,6 +13,7 @@ from app.domain.slots import WorkingBlock
 from app.services import booking, schedule, waitlist
 from app.services.providers import add_provider
 from app.services.waitlist import Priority
+from app.ui.dialogs import waitlist_dialog
 from app.ui.dialogs.waitlist_dialog import WaitlistDialog
 from app.ui.dialogs.waitlist_entry_dialog import WaitlistEntryDialog
 from app.ui.workers import TaskRunner
@@ -106,7 +107,13 @@ def test_the_second_desk_to_press_book_is_told_the_match_is_gone(qtbot, desks, d
     assert count == 1
 
 
-def test_the_waitlist_window_sorts_by_priority_and_waiting_adds_and_removes(qtbot, runner, clinic, engine, waiting):
+def test_the_waitlist_window_sorts_by_priority_and_waiting_adds_and_removes(
+    qtbot, runner, clinic, engine, waiting, monkeypatch
+):
+    with engine.begin() as conn:  # Ada has waited five days longer
+        conn.execute(
+            text("UPDATE waitlist SET added_at = added_at - interval '5 days' WHERE id = :id"), {"id": waiting["entry"]}
+        )
     urgent = waitlist.add_entry(
         clinic,
         patient_id=new_patient(clinic, "Grace", "Hopper"),
@@ -123,13 +130,17 @@ def test_the_waitlist_window_sorts_by_priority_and_waiting_adds_and_removes(qtbo
     assert patients() == ["Grace Hopper", "Ada Lovelace"]  # urgent first
     assert dialog.summary_label.text().startswith("2 waiting")
 
-    dialog.table.sortByColumn(6, Qt.SortOrder.DescendingOrder)  # the longest waiting first
-    assert len(patients()) == 2
+    dialog.table.sortByColumn(6, Qt.SortOrder.DescendingOrder)  # the longest waiting first: Ada, days before
+    assert patients() == ["Ada Lovelace", "Grace Hopper"]
 
     dialog.table.selectRow(patients().index("Grace Hopper"))
+    asked: list[str] = []
+    monkeypatch.setattr(waitlist_dialog, "confirm", lambda box: asked.append(box.text()) or True)
     click(qtbot, dialog.remove_button)
     qtbot.waitUntil(lambda: dialog.sorted.rowCount() == 1)
-    assert [entry.id for entry in waitlist.list_entries(clinic)] == [waiting["entry"]] and urgent
+    assert asked == ["Take Grace Hopper off the waitlist?"]
+    assert [entry.id for entry in waitlist.list_entries(clinic)] == [waiting["entry"]]
+    assert urgent not in [entry.id for entry in waitlist.list_entries(clinic, include_closed=True)]
 
     dialog.set_can_book(False)  # a manager reads it only
     assert not dialog.add_button.isEnabled() and not dialog.remove_button.isEnabled()

@@ -21,8 +21,14 @@ from app.services.series import (
     request_series,
 )
 from app.services.series_moves import move_following
-from tests.conftest import ZONE, new_patient
-from tests.integration.db_state import booked_while_a_desk_books, refused, row_counts
+from tests.conftest import ZONE, make_clinic, new_patient
+from tests.integration.db_state import (
+    booked_while_a_desk_books,
+    in_background,
+    refused,
+    row_counts,
+    wait_for_lock_waiter,
+)
 from tests.integration.test_spans import book
 
 FIRST = date(2030, 1, 8)  # a Tuesday: the tests' today, 07:00 now
@@ -288,3 +294,31 @@ def test_a_specialty_nobody_has_is_named(engine, clinic, patient_id):
     )
     refusal = refused(engine, InvalidInput, book_series, clinic, request)
     assert refusal.errors[0].field == "specialty" and "no active provider has the specialty 'Astrology'" in str(refusal)
+
+
+def test_cancelling_from_an_occurrence_under_way_cancels_it_too(engine, clinic, provider_id, patient_id):
+    booked = book_series(clinic, weekly(patient_id, provider_id, count=2))
+    during_the_first = make_clinic(engine, now=tuesday(0, 9, 15))
+    assert cancel_series(during_the_first, booked.series_id, tuesday(0)) == [o.appointment_id for o in booked.booked]
+
+
+def test_booking_the_same_series_request_at_two_desks_makes_one_series(engine, clinic, provider_id, patient_id):
+    request = weekly(patient_id, provider_id, count=2)
+    outcome: dict = {}
+
+    def second_desk() -> None:
+        outcome["booked"] = book_series(make_clinic(engine), request)
+
+    with engine.connect() as conn, conn.begin():  # the first desk's insert of the series, not committed yet
+        conn.execute(
+            text(
+                "INSERT INTO appointment_series (patient_id, provider_id, type_id, rule, description, occurrences,"
+                " request_id) VALUES (:patient, :provider, 1, '{}', 'by hand', 2, :request)"
+            ),
+            {"patient": patient_id, "provider": provider_id, "request": request.request_id},
+        )
+        worker, result = in_background(second_desk)
+        wait_for_lock_waiter(engine)
+    worker.join(10)
+    assert "error" not in result, result
+    assert outcome["booked"].booked == [] and row_counts(engine)["appointment_series"] == 1

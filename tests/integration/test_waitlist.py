@@ -12,7 +12,7 @@ from app.domain.slots import WorkingBlock
 from app.services import booking, waitlist
 from app.services.providers import add_provider
 from app.services.waitlist import EntryGone, Priority
-from tests.conftest import NOW, ZONE, make_clinic, new_patient
+from tests.conftest import NOW, ZONE, new_patient
 from tests.integration.db_state import refused
 
 TUESDAY = date(2030, 1, 8)  # the tests' today, 07:00 now
@@ -87,6 +87,7 @@ def test_an_entry_is_added_listed_changed_and_removed_and_every_change_is_audite
     [
         ({"latest": TUESDAY - timedelta(days=1)}, "latest", "must not be before the earliest day"),
         ({"provider_id": 1, "specialty": "Physiotherapy"}, "specialty", "not both"),
+        ({"specialty": "Astrology"}, "specialty", "no active provider has the specialty 'Astrology'"),
         ({"weekdays": [0]}, "weekdays.0", "greater than or equal to 1"),
         ({"priority": 4}, "priority", "1, 2 or 3"),
         ({"patient_id": 999_999}, "patient_id", "no patient with id 999999"),
@@ -170,5 +171,5 @@ def test_the_summary_says_how_many_wait_and_for_how_long(engine, clinic, patient
                 text("UPDATE waitlist SET added_at = :at WHERE id = :id"),
                 {"at": NOW - timedelta(days=days_ago, hours=1), "id": entry_id},
             )
-    summary = waitlist.summary(make_clinic(engine))
+    summary = waitlist.summary(waitlist.list_entries(clinic), NOW)
     assert (summary.waiting, summary.longest_days, summary.median_days) == (3, 10, 3)

@@ -128,6 +128,8 @@ def test_the_rule_in_words():
         ({"until": date(2028, 12, 1)}, "until", "must not be before the first day"),
         ({"unit": "day", "until": date(2029, 12, 31)}, "until", f"more than {MAX_OCCURRENCES} occurrences"),
         ({"unit": "fortnight", "count": 2}, "unit", "'day', 'week' or 'month'"),
+        # A Wednesday, Mondays only, until the Friday: no Monday falls in between.
+        ({"first_day": date(2029, 1, 3), "weekdays": [1], "until": date(2029, 1, 5)}, "until", "gives no occurrence"),
     ],
 )
 def test_a_rule_that_cannot_be_used_is_refused_naming_the_field(values, field, words):

@@ -363,17 +363,26 @@ class AppointmentDialog(EditingDialog):
             box.deleteLater()
         if not agreed:
             return
-        clinic, appointment, cancelled = self._clinic, self._appointment, AppointmentStatus.CANCELLED
-        if following:
-            self._run(lambda: series.cancel_series(clinic, appointment.series_id, appointment.starts_at), cancelled)
+        clinic, appointment = self._clinic, self._appointment
+        if following:  # this one is among those cancelled unless another desk changed it meanwhile: shown as it is
+            series_id, since = appointment.series_id, appointment.starts_at
+
+            def cancel_following() -> list[int]:
+                return series.cancel_series(clinic, series_id, since)
+
+            self.save_with(cancel_following, lambda _cancelled: self._reload_and_tell(), self._on_failed)
         else:
-            self._run(lambda: booking.cancel(clinic, appointment.id), cancelled)
+            self._run(lambda: booking.cancel(clinic, appointment.id), AppointmentStatus.CANCELLED)
 
     def _run(self, work: Callable[[], object], status: AppointmentStatus) -> None:
         self.save_with(work, lambda _none: self._on_changed(status), self._on_failed)
 
     def _on_changed(self, status: AppointmentStatus) -> None:
         self._show(replace(self._appointment, status=status.value))
+        self.changed.emit(self._appointment.id)
+
+    def _reload_and_tell(self) -> None:
+        self._reload()
         self.changed.emit(self._appointment.id)
 
     def _on_failed(self, error: BaseException) -> None:

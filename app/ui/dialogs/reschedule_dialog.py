@@ -173,8 +173,9 @@ class RescheduleDialog(EditingDialog):
 
     def _move(self, provider: Provider, start: datetime) -> None:
         clinic, appointment_id = self._clinic, self._appointment.id
-        if self.following_box.isChecked():
-            self.save_with(lambda: move_following(clinic, appointment_id, start, provider.id), self._on_moved)
+        if self.following_box.isChecked():  # to another provider only if one was chosen: each keeps its own else
+            other = provider.id if provider.id != self._appointment.provider_id else None
+            self.save_with(lambda: move_following(clinic, appointment_id, start, other), self._on_moved)
         else:
             self.save_with(lambda: booking.reschedule(clinic, appointment_id, start, provider.id), self._on_moved)
 

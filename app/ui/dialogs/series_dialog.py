@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.errors import InvalidInput
-from app.domain.recurrence import MAX_OCCURRENCES, ORDINALS, WEEKDAY_NAMES, MonthlyBy, Unit
+from app.domain.recurrence import MAX_OCCURRENCES, WEEKDAY_NAMES, MonthlyBy, Unit, weekday_of_the_month
 from app.live.changes import Change
 from app.services import series
 from app.services.context import Clinic
@@ -60,6 +60,7 @@ class SeriesDialog(EditingDialog):
         self._start = clinic.local(start)
         self._request = None  # the request the preview shown is of: booking books exactly that
         self._preview: SeriesPreview | None = None
+        self._asked = 0  # previews asked for: only the last one's answer is shown
         self._preview_again = Throttle(self, self.preview)
         self.setWindowTitle(f"Book a series for {patient.first_name} {patient.last_name}")
         self.setObjectName("series_dialog")
@@ -108,9 +109,8 @@ class SeriesDialog(EditingDialog):
             self.whom_combo.addItem(f"any {self._provider.specialty} provider", self._provider.specialty)
         self.monthly_combo = QComboBox()
         self.monthly_combo.setAccessibleName("Monthly on")
-        ordinal = ORDINALS[(self._start.day - 1) // 7]
         self.monthly_combo.addItem(f"day {self._start.day} of the month", MonthlyBy.DAY)
-        self.monthly_combo.addItem(f"the {ordinal} {WEEKDAY_NAMES[self._start.weekday()]}", MonthlyBy.WEEKDAY)
+        self.monthly_combo.addItem(f"the {weekday_of_the_month(self._start.date())}", MonthlyBy.WEEKDAY)
 
         form = QFormLayout()
         form.addRow("&With", self.whom_combo)
@@ -212,7 +212,9 @@ class SeriesDialog(EditingDialog):
         return rule | {"until": self.until_edit.date().toPython()}
 
     def preview(self) -> None:
-        self._preview = None
+        self._preview, self._request = None, None
+        self._asked += 1  # a preview still under way for an earlier rule is not shown when it comes
+        asked = self._asked
         self.refresh()
         try:
             specialty = self.whom_combo.currentData()
@@ -231,7 +233,7 @@ class SeriesDialog(EditingDialog):
         self.state_label.setText("Looking…")
         self.runner.submit(
             lambda: series.preview_series(self._clinic, request),
-            lambda preview: self._on_preview(request, preview),
+            lambda preview: self._on_preview(request, preview) if asked == self._asked else None,
             self._on_failed,
             context=self,
             key=f"series-preview-{id(self)}",

@@ -3,7 +3,7 @@ how long, for managers too; Add, Change and Remove for the roles that book. It f
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from app.domain.recurrence import WEEKDAY_NAMES
 from app.live.changes import Change
@@ -11,6 +11,7 @@ from app.services import waitlist
 from app.services.context import Clinic
 from app.services.waitlist import PRIORITY_WORDS, WaitlistEntry, WaitlistSummary
 from app.ui.dates import day_words
+from app.ui.dialogs.appointment_dialog import confirm
 from app.ui.read_only_table import read_only_table
 from app.ui.throttle import Throttle
 from app.ui.workers import TaskRunner, user_message
@@ -91,16 +92,15 @@ class WaitlistDialog(QDialog):
         self.remove_button.setEnabled(self._can_book and chosen)
 
     def load(self) -> None:
-        def read() -> tuple[list[WaitlistEntry], WaitlistSummary]:
-            return waitlist.list_entries(self._clinic), waitlist.summary(self._clinic)
+        clinic = self._clinic
+        self.runner.submit(
+            lambda: waitlist.list_entries(clinic), self._show, self._on_failed, context=self, key=f"waitlist-{id(self)}"
+        )
 
-        self.runner.submit(read, self._show, self._on_failed, context=self, key=f"waitlist-{id(self)}")
-
-    def _show(self, read: tuple[list[WaitlistEntry], WaitlistSummary]) -> None:
-        entries, summary = read
-        self.summary_label.setText(summary_words(summary))
-        self.entries.setRowCount(0)
+    def _show(self, entries: list[WaitlistEntry]) -> None:
         now = self._clinic.now()
+        self.summary_label.setText(summary_words(waitlist.summary(entries, now)))
+        self.entries.setRowCount(0)
         for entry in entries:
             waiting = entry.waiting_days(now)
             cells = (
@@ -132,9 +132,30 @@ class WaitlistDialog(QDialog):
         if entry is not None and self._can_book:
             self.change_requested.emit(entry)
 
+    def removal_question(self, entry: WaitlistEntry) -> QMessageBox:
+        """The question asked before taking an entry off (built, not shown)."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Remove from the waitlist",
+            f"Take {entry.patient_name} off the waitlist?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.button(QMessageBox.StandardButton.Yes).setText("Remove")
+        box.button(QMessageBox.StandardButton.No).setText("Keep waiting")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        return box
+
     def remove(self) -> None:
         entry = self.chosen()
         if entry is None:
+            return
+        box = self.removal_question(entry)
+        try:
+            agreed = confirm(box)
+        finally:
+            box.deleteLater()
+        if not agreed:
             return
         self.runner.submit(
             lambda: waitlist.remove_entry(self._clinic, entry.id), lambda _: self.load(), self._on_failed, context=self

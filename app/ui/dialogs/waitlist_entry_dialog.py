@@ -121,7 +121,7 @@ class WaitlistEntryDialog(QDialog):
 
     def _on_choices(self, choices: tuple[list[AppointmentType], list[Provider], Patient | None]) -> None:
         types, providers, patient = choices
-        self.type_combo.fill(types)
+        self.type_combo.fill(types, self._entry.type_id if self._entry else None)
         for specialty in sorted({p.specialty for p in providers if p.specialty}):
             self.whom_combo.addItem(f"Any {specialty} provider", f"specialty:{specialty}")
         for provider in providers:
@@ -134,8 +134,9 @@ class WaitlistEntryDialog(QDialog):
         if patient is not None:
             self.search.show_patient(patient)
         whom = f"provider:{entry.provider_id}" if entry.provider_id else f"specialty:{entry.specialty}"
+        if (entry.provider_id or entry.specialty) and self.whom_combo.findData(whom) < 0:
+            self.whom_combo.addItem(entry.who, whom)  # a provider no longer active: kept, not quietly changed
         self.whom_combo.setCurrentIndex(max(0, self.whom_combo.findData(whom)))
-        self.type_combo.setCurrentIndex(max(0, self.type_combo.findData(entry.type_id)))
         self.part_combo.setCurrentIndex(max(0, self.part_combo.findData(entry.part_of_day)))
         self.priority_combo.setCurrentIndex(self.priority_combo.findData(int(entry.priority)))
         self.note_edit.setText(entry.note)
