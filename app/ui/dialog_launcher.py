@@ -114,14 +114,13 @@ class DialogLauncher(QObject):
         dialog.add_requested.connect(lambda: self.open_waitlist_entry(None, dialog))
         dialog.change_requested.connect(lambda entry: self.open_waitlist_entry(entry, dialog))
         self._follow(self.desk.can_book_changed, dialog.set_can_book, self.desk.can_book)
-        self.desk.schedule_changed.connect(dialog.on_schedule_change)
-        self._open(dialog, writes=False)
+        self._open(dialog)
         return dialog
 
     def open_waitlist_entry(self, entry: WaitlistEntry | None, waitlist: WaitlistDialog) -> WaitlistEntryDialog:
         dialog = WaitlistEntryDialog(self.runner, self.clinic, entry, waitlist)
         dialog.saved.connect(lambda _entry_id: waitlist.load())
-        self._open(dialog, writes=False)
+        self._open(dialog)
         return dialog
 
     def show_appointment(self, appointment: AppointmentView) -> AppointmentDialog:

@@ -144,6 +144,11 @@ def test_the_waitlist_window_sorts_by_priority_and_waiting_adds_and_removes(
 
     dialog.set_can_book(False)  # a manager reads it only
     assert not dialog.add_button.isEnabled() and not dialog.remove_button.isEnabled()
+    dialog.set_can_book(True)
+    dialog.set_write_block("The database cannot be reached")  # offline: it reads, and changes nothing
+    assert not dialog.add_button.isEnabled()
+    dialog.set_write_block(None)
+    assert dialog.add_button.isEnabled()
 
 
 def test_the_entry_dialog_puts_a_patient_on_the_waitlist(qtbot, runner, clinic, waiting):

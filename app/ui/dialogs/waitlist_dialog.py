@@ -76,7 +76,7 @@ class WaitlistDialog(QDialog):
         layout.addWidget(self.summary_label)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
-        self._can_book = True
+        self._can_book, self._write_block = True, None
         self._enable()
         self.load()
 
@@ -85,11 +85,17 @@ class WaitlistDialog(QDialog):
         self._can_book = can
         self._enable()
 
+    def set_write_block(self, reason: str | None) -> None:
+        """While the desk cannot write (offline, another schema revision), the list shows and nothing changes."""
+        self._write_block = reason
+        self._enable()
+
     def _enable(self) -> None:
+        may = self._can_book and self._write_block is None
         chosen = self.chosen() is not None
-        self.add_button.setEnabled(self._can_book)
-        self.edit_button.setEnabled(self._can_book and chosen)
-        self.remove_button.setEnabled(self._can_book and chosen)
+        self.add_button.setEnabled(may)
+        self.edit_button.setEnabled(may and chosen)
+        self.remove_button.setEnabled(may and chosen)
 
     def load(self) -> None:
         clinic = self._clinic

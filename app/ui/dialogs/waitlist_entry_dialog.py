@@ -7,7 +7,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -25,6 +24,7 @@ from app.services.patients import Patient, get_patient
 from app.services.schedule import AppointmentType, Provider
 from app.services.waitlist import PRIORITY_WORDS, Priority, WaitlistEntry
 from app.ui.dates import day_format
+from app.ui.dialogs.editing_dialog import EditingDialog
 from app.ui.dialogs.patient_search import PatientSearch
 from app.ui.labels import provider_label
 from app.ui.type_combo import TypeCombo
@@ -38,14 +38,14 @@ def _qdate(day: date) -> QDate:
     return QDate(day.year, day.month, day.day)
 
 
-class WaitlistEntryDialog(QDialog):
+class WaitlistEntryDialog(EditingDialog):
     saved = Signal(int)  # the entry's id; the dialog then closes
 
     def __init__(
         self, runner: TaskRunner, clinic: Clinic, entry: WaitlistEntry | None = None, parent: QWidget | None = None
     ):
-        super().__init__(parent)
-        self.runner, self._clinic, self._entry = runner, clinic, entry
+        super().__init__(runner, parent)
+        self._clinic, self._entry = clinic, entry
         self.setWindowTitle("Change waitlist entry" if entry else "Put a patient on the waitlist")
         self.setObjectName("waitlist_entry_dialog")
         self.resize(560, 620)
@@ -63,15 +63,16 @@ class WaitlistEntryDialog(QDialog):
         self.save_button.setProperty("role", "primary")
         self.save_button.clicked.connect(self.save)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
         layout.addLayout(form, 1)
         layout.addWidget(self.error_label)
         layout.addWidget(buttons)
-        self._check()
+        self.refresh()
         self.runner.submit(self._read_choices, self._on_choices, self._on_failed, context=self)
 
     def _build_form(self, entry: WaitlistEntry | None) -> QFormLayout:
         self.search = PatientSearch(self.runner, self._clinic, self)
-        self.search.patient_chosen.connect(lambda _patient: self._check())
+        self.search.patient_chosen.connect(lambda _patient: self.refresh())
         self.whom_combo = QComboBox()
         self.whom_combo.setAccessibleName("Waits for")
         self.whom_combo.addItem("Any provider", None)
@@ -128,7 +129,7 @@ class WaitlistEntryDialog(QDialog):
             self.whom_combo.addItem(provider_label(provider), f"provider:{provider.id}")
         if self._entry is not None:
             self._show_entry(self._entry, patient)
-        self._check()
+        self.refresh()
 
     def _show_entry(self, entry: WaitlistEntry, patient: Patient | None) -> None:
         if patient is not None:
@@ -158,23 +159,29 @@ class WaitlistEntryDialog(QDialog):
             "note": self.note_edit.text(),
         }
 
-    def _check(self) -> None:
+    def refresh(self) -> None:
+        """Save once a patient is chosen and the types are read, while the desk may write (the banner says why not)."""
         ready = self.search.chosen is not None and self.type_combo.count() > 0
-        self.save_button.setEnabled(ready)
-        self.error_label.setText("" if ready or self.type_combo.count() == 0 else "Choose the patient first.")
+        self.save_button.setEnabled(ready and self.can_write)
+        if not ready and self.type_combo.count() > 0:
+            self.error_label.setText("Choose the patient first.")
+        elif ready and self.error_label.text() == "Choose the patient first.":
+            self.error_label.setText("")
+
+    def hold_still(self, busy: bool) -> None:
+        self.search.setEnabled(not busy)
 
     def save(self) -> None:
-        values, entry = self.values(), self._entry
-        self.save_button.setEnabled(False)
-        if entry is None:
-            work = lambda: waitlist.add_entry(self._clinic, **values)  # noqa: E731
-        else:
+        values, entry, clinic = self.values(), self._entry, self._clinic
+        self.error_label.setText("")
 
-            def work() -> int:
-                waitlist.update_entry(self._clinic, entry.id, **values)
-                return entry.id
+        def work() -> int:
+            if entry is None:
+                return waitlist.add_entry(clinic, **values)
+            waitlist.update_entry(clinic, entry.id, **values)
+            return entry.id
 
-        self.runner.submit(work, self._on_saved, self._on_failed, context=self)
+        self.save_with(work, self._on_saved, self._on_failed)
 
     def _on_saved(self, entry_id: int) -> None:
         self.saved.emit(entry_id)
@@ -182,4 +189,4 @@ class WaitlistEntryDialog(QDialog):
 
     def _on_failed(self, error: BaseException) -> None:
         self.error_label.setText(str(error) if isinstance(error, InvalidInput) else user_message(error))
-        self._check()
+        self.refresh()
