@@ -141,13 +141,12 @@ def next_free(
     part_of_day: str | None = None,
     patient_id: int | None = None,
     count: int = 10,
-    to_day: date | None = None,
 ) -> list[FreeTime]:
     """The first `count` free times for an appointment of `type_id` (None: the default type), earliest first (at
     the same time, by provider name), each with a free room of the kind the type needs (if it needs one), of one
     provider, of a specialty or of any active provider, from `from_day`
     (default today) to the booking horizon; only on `weekdays` (1 = Monday) and in `part_of_day` if given, and
-    clear of `patient_id`'s own appointments; up to `to_day` if given (else the horizon's last day)."""
+    clear of `patient_id`'s own appointments."""
     today = clinic.local(clinic.now()).date()
     query = validate(
         NextFreeQuery,
@@ -161,7 +160,6 @@ def next_free(
         count=count,
     )
     last_day = clinic.local(clinic.horizon_end()).date()
-    last_day = min(last_day, to_day or last_day)
     found: list[FreeTime] = []
     for options, patient_busy in _by_day(clinic, query, max(query.from_day, today), last_day):
         found += [o for o in options if wanted(clinic, o, query.weekdays, query.part_of_day, patient_busy)]
@@ -202,9 +200,6 @@ def _by_day(clinic: Clinic, query: NextFreeQuery, first: date, last_day: date):
         day = first
         while day <= last:
             options = [option for provider in providers for option in _options(clinic, day, provider, rooms)]
-            yield (
-                sorted(options, key=lambda option: (option.start, option.provider_name, option.provider_id)),
-                patient_busy,
-            )
+            yield sorted(options, key=_in_order), patient_busy
             day += timedelta(days=1)
         first = last + timedelta(days=1)

@@ -1,8 +1,9 @@
 """Moving an occurrence of a series and every booked one after it the same way (as many days on, at the same new
 wall-clock time), all of them or none, in one transaction.
 
-The occurrences' rows are locked in id order, then the provider's schedule is share-locked and every new span's
-grid positions (and rooms) are locked in time order, the order every writer keeps; only then are they moved, the
+The occurrences' rows are locked in id order, then their providers' schedules are share-locked in id order (each
+occurrence keeps its own provider unless one is chosen) and every new span's grid positions (and rooms) are locked
+in time order, the order every writer keeps; only then are they moved, the
 latest first when they move later (each takes a time the next one leaves) and the earliest first when earlier.
 """
 
@@ -13,6 +14,7 @@ from sqlalchemy import Connection, text
 
 from app.domain.errors import InvalidInput, NotFound
 from app.domain.models import RescheduleRequest, validate
+from app.domain.schedule_setup import check_id
 from app.domain.slots import wall_time_to_utc
 from app.services.booking import LOCK_PROVIDER, MOVE_IF_FREE, _locks, _span_params
 from app.services.context import Clinic
@@ -54,6 +56,28 @@ def move_following(clinic: Clinic, appointment_id: int, start: datetime, provide
     return clinic.uow.run(work)
 
 
+_CANCEL_FOLLOWING = text(
+    "WITH locked AS (SELECT id FROM appointments WHERE status = 'booked'"
+    " AND series_id = (SELECT series_id FROM appointments WHERE id = :id)"
+    " AND series_index >= (SELECT series_index FROM appointments WHERE id = :id) ORDER BY id FOR UPDATE)"
+    " UPDATE appointments a SET status = 'cancelled' FROM locked WHERE a.id = locked.id RETURNING a.id"
+)
+_IN_A_SERIES = text("SELECT series_id FROM appointments WHERE id = :id")
+
+
+def cancel_following(clinic: Clinic, appointment_id: int) -> list[int]:
+    """Cancel this occurrence and every booked one after it in its series (by their places in it, as a move takes
+    them), in one transaction; the ids cancelled. NotFound for an appointment that is not in a series."""
+    appointment_id = check_id("appointment_id", appointment_id)
+
+    def work(conn: Connection) -> list[int]:
+        if conn.execute(_IN_A_SERIES, {"id": appointment_id}).scalar() is None:
+            raise NotFound("appointment_id", "occurrence of a series", appointment_id)
+        return sorted(conn.execute(_CANCEL_FOLLOWING, {"id": appointment_id}).scalars())
+
+    return clinic.uow.run(work)
+
+
 @dataclass(frozen=True)
 class _Move:
     index: int  # the occurrence's place in its series
@@ -66,13 +90,14 @@ def _moves(clinic: Clinic, conn: Connection, rows, this, request: RescheduleRequ
     first = clinic.local(this.starts_at)
     new = clinic.local(request.start)
     days_on, wall = new.date() - first.date(), new.time()
+    for provider_id in sorted({request.provider_id or row.provider_id for row in rows}):  # as every writer: by id
+        conn.execute(LOCK_PROVIDER, {"provider_id": provider_id})
     moves = []
     for row in rows:
         provider_id = request.provider_id or row.provider_id
         target = wall_time_to_utc(clinic.local(row.starts_at).date() + days_on, wall, clinic.zone)
         try:
             check_bookable_time(clinic, target)
-            conn.execute(LOCK_PROVIDER, {"provider_id": provider_id})
             day = load_provider_day(clinic, conn, provider_id, clinic.local(target).date(), type_id=row.type_id)
             span = day.span_at(target)
         except InvalidInput as refused:

@@ -172,7 +172,11 @@ def add_entry(clinic: Clinic, **values) -> int:
     return clinic.uow.run(lambda conn: _refused_by_keys(conn, _INSERT, _row(entry)))
 
 
-_SPECIALTY_KNOWN = text("SELECT EXISTS (SELECT 1 FROM providers WHERE active AND specialty = :specialty)")
+# A specialty some active provider has, or the one the entry has already (kept when nobody has it any more).
+_SPECIALTY_KNOWN = text(
+    "SELECT EXISTS (SELECT 1 FROM providers WHERE active AND specialty = :specialty)"
+    " OR EXISTS (SELECT 1 FROM waitlist WHERE id = CAST(:id AS integer) AND specialty = :specialty)"
+)
 
 
 def update_entry(clinic: Clinic, entry_id: int, **values) -> None:
@@ -199,7 +203,7 @@ _MISSING = {
 def _refused_by_keys(conn: Connection, statement: TextClause, params: dict) -> int | None:
     """Run an insert or update; a patient, provider or type that does not exist is named, and a specialty no active
     provider has (a typo would never match)."""
-    if params["specialty"] is not None and not conn.execute(_SPECIALTY_KNOWN, params).scalar():
+    if params["specialty"] is not None and not conn.execute(_SPECIALTY_KNOWN, {"id": None} | params).scalar():
         raise InvalidInput.single("specialty", f"no active provider has the specialty {params['specialty']!r}")
     try:
         with conn.begin_nested():

@@ -64,6 +64,7 @@ class NoticeRow(QFrame):
         super().__init__(parent)
         self.setProperty("role", "card")
         self.match = match
+        self.settled = False
         self.label = QLabel(words)
         self.label.setAccessibleName("Waitlist match")
         self.label.setWordWrap(True)
@@ -81,7 +82,15 @@ class NoticeRow(QFrame):
 
     def gone(self, why: str) -> None:
         self.label.setText(f"Gone: {why}")
+        self.settled = True
         self.book_button.setEnabled(False)
+
+    def booking(self) -> None:
+        self.settled = True  # booked, or told it is gone: Book stays off whatever the desk's state
+        self.book_button.setEnabled(False)
+
+    def allow_booking(self, allowed: bool) -> None:
+        self.book_button.setEnabled(allowed and not self.settled)
 
 
 class WaitlistNotices(QDockWidget):
@@ -93,6 +102,10 @@ class WaitlistNotices(QDockWidget):
         self.setAllowedAreas(Qt.DockWidgetArea.BottomDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea)
         self._desk = desk
         self._rows: dict[int, NoticeRow] = {}  # by entry id: the newest match of each entry
+        # Looks run side by side and may answer out of order: each is numbered, and what an entry's last change or
+        # its shown match is newer than is not shown again.
+        self._looks = 0
+        self._newer: dict[int, int] = {}  # entry id -> the look number its notice must come from at least
         self._pending: set[Scope] = set()
         self._look = Throttle(self, self._look_now)
         body = QWidget()
@@ -107,8 +120,9 @@ class WaitlistNotices(QDockWidget):
         return list(self._rows.values())
 
     def on_schedule_change(self, change: Change) -> None:
-        if change.table == "waitlist" and change.row_id in self._rows and change.op in ("UPDATE", "DELETE"):
-            self._forget(change.row_id)  # booked, changed or removed: a later free time shows it again
+        if change.table == "waitlist" and change.op in ("UPDATE", "DELETE") and change.row_id is not None:
+            self._newer[change.row_id] = self._looks + 1  # booked, changed or removed: a later look shows it again
+            self._forget(change.row_id)
         # Offline or at another schema revision (a waitlist it may not have): nothing to look for, nor book.
         writable = self._desk.can_book and self._desk.write_block is None
         if writable and change.op in FREEING.get(change.table, ()):
@@ -119,6 +133,8 @@ class WaitlistNotices(QDockWidget):
 
     def _look_now(self) -> None:
         clinic, scopes, self._pending = self._desk.clinic, self._pending, set()
+        self._looks += 1
+        number = self._looks
 
         def look() -> list[Match]:
             found = {}
@@ -131,21 +147,26 @@ class WaitlistNotices(QDockWidget):
             return list(found.values())
 
         # No key: a look still under way when the next one starts has its own scopes, and its matches count too.
-        self._desk.runner.submit(
-            look, self.show_matches, lambda error: log.warning("waitlist look: %s", error), context=self
-        )
+        self._desk.runner.submit(look, lambda found: self.show_matches(found, number), self._look_failed, context=self)
+
+    def _look_failed(self, error: BaseException) -> None:
+        log.warning("could not look for waitlist matches: %s", error)  # the next freed time looks again
 
     def _show_write_block(self, reason: str | None) -> None:
         for row in self._rows.values():
-            row.book_button.setEnabled(reason is None)
+            row.allow_booking(reason is None)
 
-    def show_matches(self, matches: list[Match]) -> None:
+    def show_matches(self, matches: list[Match], look: int) -> None:
+        """Show what look number `look` found, but where a later change or look made it stale."""
         for match in matches:
+            if look < self._newer.get(match.entry.id, 0):
+                continue
+            self._newer[match.entry.id] = look
             self._forget(match.entry.id)
             row = NoticeRow(match, self._words(match))
             row.book_requested.connect(self._book)
             row.dismissed.connect(self._forget)
-            row.book_button.setEnabled(self._desk.write_block is None)
+            row.allow_booking(self._desk.write_block is None)
             self._rows[match.entry.id] = row
             self._list.insertWidget(self._list.count() - 1, row)
         self._fit()
@@ -162,7 +183,7 @@ class WaitlistNotices(QDockWidget):
     def _book(self, match: Match) -> None:
         row = self._rows.get(match.entry.id)
         if row is not None:
-            row.book_button.setEnabled(False)
+            row.booking()
         clinic = self._desk.clinic
         self._desk.runner.submit(
             lambda: waitlist.book_match(clinic, match.entry.id, match.provider_id, match.start),

@@ -20,7 +20,7 @@ from app.services.series import (
     preview_series,
     request_series,
 )
-from app.services.series_moves import move_following
+from app.services.series_moves import cancel_following, move_following
 from tests.conftest import ZONE, make_clinic, new_patient
 from tests.integration.db_state import (
     booked_while_a_desk_books,
@@ -322,3 +322,29 @@ def test_booking_the_same_series_request_at_two_desks_makes_one_series(engine, c
     worker.join(10)
     assert "error" not in result, result
     assert outcome["booked"].booked == [] and row_counts(engine)["appointment_series"] == 1
+
+
+def test_cancelling_this_and_the_following_goes_by_their_places_in_the_series(engine, clinic, provider_id, patient_id):
+    booked = book_series(clinic, weekly(patient_id, provider_id, count=4))
+    first, _second, third, fourth = (o.appointment_id for o in booked.booked)
+    booking.reschedule(clinic, first, tuesday(3, 11))  # the first, moved after the third: it stays
+    assert cancel_following(clinic, third) == [third, fourth]
+    assert [r.status for r in series_rows(engine, booked.series_id)] == ["booked", "booked", "cancelled", "cancelled"]
+    refused(engine, NotFound, cancel_following, clinic, book(clinic, provider_id, tuesday(0, 10)))
+
+
+def test_moving_a_specialty_series_on_keeps_each_occurrence_with_its_provider(engine, clinic, patient_id, physios):
+    first, second = physios
+    providers.add_time_off(clinic, first, tuesday(1, 9), tuesday(1, 10), "course")
+    request = request_series(
+        patient_id=patient_id, specialty="Physiotherapy", rule={"first_day": FIRST, "wall_time": time(9), "count": 3}
+    )
+    booked = book_series(clinic, request)
+    assert [o.provider.id for o in booked.booked] == [first, second, first]
+    move_following(clinic, booked.booked[0].appointment_id, tuesday(0, 9, 30))
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT provider_id, starts_at FROM appointments WHERE series_id = :id ORDER BY series_index"),
+            {"id": booked.series_id},
+        ).all()
+    assert rows == [(first, tuesday(0, 9, 30)), (second, tuesday(1, 9, 30)), (first, tuesday(2, 9, 30))]

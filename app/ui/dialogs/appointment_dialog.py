@@ -18,10 +18,11 @@ from PySide6.QtWidgets import (
 
 from app.domain.models import AppointmentStatus, transitions_on
 from app.live.changes import Change
-from app.services import audit, booking, schedule, series
+from app.services import audit, booking, schedule
 from app.services.audit import AuditEntry
 from app.services.context import Clinic
 from app.services.schedule import AppointmentView
+from app.services.series_moves import cancel_following
 from app.ui.dates import clock
 from app.ui.dialogs.editing_dialog import EditingDialog
 from app.ui.icons import type_dot
@@ -365,12 +366,10 @@ class AppointmentDialog(EditingDialog):
             return
         clinic, appointment = self._clinic, self._appointment
         if following:  # this one is among those cancelled unless another desk changed it meanwhile: shown as it is
-            series_id, since = appointment.series_id, appointment.starts_at
-
-            def cancel_following() -> list[int]:
-                return series.cancel_series(clinic, series_id, since)
-
-            self.save_with(cancel_following, lambda _cancelled: self._reload_and_tell(), self._on_failed)
+            appointment_id = appointment.id
+            self.save_with(
+                lambda: cancel_following(clinic, appointment_id), lambda _ids: self._reload_and_tell(), self._on_failed
+            )
         else:
             self._run(lambda: booking.cancel(clinic, appointment.id), AppointmentStatus.CANCELLED)
 

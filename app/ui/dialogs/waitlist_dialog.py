@@ -87,8 +87,10 @@ class WaitlistDialog(QDialog):
 
     def set_write_block(self, reason: str | None) -> None:
         """While the desk cannot write (offline, another schema revision), the list shows and nothing changes."""
-        self._write_block = reason
+        lifted, self._write_block = self._write_block is not None and reason is None, reason
         self._enable()
+        if lifted:  # it may have changed meanwhile
+            self.load()
 
     def _enable(self) -> None:
         may = self._can_book and self._write_block is None

@@ -168,6 +168,10 @@ class WaitlistEntryDialog(EditingDialog):
         elif ready and self.error_label.text() == "Choose the patient first.":
             self.error_label.setText("")
 
+    def on_write_block_lifted(self) -> None:
+        if self.type_combo.count() == 0:  # opened offline: what it could not read
+            self.runner.submit(self._read_choices, self._on_choices, self._on_failed, context=self)
+
     def hold_still(self, busy: bool) -> None:
         self.search.setEnabled(not busy)
 
