@@ -274,3 +274,26 @@ def test_an_occurrence_cancels_with_the_following_ones_of_its_series(
         click(qtbot, dialog.cancel_following_button)
     assert asked[0].endswith("at 10:00 and the following ones of its series?")
     assert [status_in_database(engine, a) for a in occurrences] == ["booked"] + ["cancelled"] * 3
+
+
+def test_type_and_notes_change_with_the_following_occurrences_when_asked(qtbot, runner, engine, clinic, provider_id):
+    weekly = series.request_series(
+        provider_id=provider_id,
+        patient_id=new_patient(clinic, "Weekly"),
+        rule={"first_day": START.date() + timedelta(days=1), "wall_time": time(10), "count": 3},
+    )
+    occurrences = [o.appointment_id for o in series.book_series(clinic, weekly).booked]
+    dialog = DetailsDialog(runner, clinic, view_of(clinic, occurrences[1]))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.type_combo.count() > 0)
+    assert dialog.following_box.isVisible()
+    dialog.following_box.setChecked(True)
+    dialog.notes_edit.setPlainText("bring the exercise sheet")
+    with qtbot.waitSignal(dialog.saved):
+        click(qtbot, dialog.save_button)
+    assert [view_of(clinic, a).notes for a in occurrences] == [
+        "",
+        "bring the exercise sheet",
+        "bring the exercise sheet",
+    ]

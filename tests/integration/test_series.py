@@ -9,7 +9,7 @@ from sqlalchemy import text
 from app.domain.errors import InvalidInput, NotFound
 from app.domain.recurrence import Recurrence
 from app.domain.slots import WorkingBlock
-from app.services import booking, closures, providers
+from app.services import appointment_types, booking, closures, providers
 from app.services.series import (
     PATIENT_BUSY,
     TAKEN,
@@ -20,7 +20,7 @@ from app.services.series import (
     preview_series,
     request_series,
 )
-from app.services.series_moves import cancel_following, move_following
+from app.services.series_moves import cancel_following, change_following, move_following
 from tests.conftest import ZONE, make_clinic, new_patient
 from tests.integration.db_state import (
     booked_while_a_desk_books,
@@ -348,3 +348,26 @@ def test_moving_a_specialty_series_on_keeps_each_occurrence_with_its_provider(en
             {"id": booked.series_id},
         ).all()
     assert rows == [(first, tuesday(0, 9, 30)), (second, tuesday(1, 9, 30)), (first, tuesday(2, 9, 30))]
+
+
+def test_changing_the_type_and_notes_of_this_and_the_following_is_all_or_none(engine, clinic, provider_id, patient_id):
+    long_visit = appointment_types.add_type(clinic, "long", "Long visit", "#aa3300", minutes=60)
+    booked = book_series(clinic, weekly(patient_id, provider_id, count=3))
+    second = booked.booked[1].appointment_id
+    in_the_way = book(clinic, provider_id, tuesday(2, 9, 30))  # the third's hour is not free
+
+    conflict = refused(engine, SeriesConflict, change_following, clinic, second, type_id=long_visit, notes="knee")
+    assert [(o.index, o.conflict) for o in conflict.conflicts] == [(3, TAKEN)] and "cannot be changed" in str(conflict)
+
+    booking.cancel(clinic, in_the_way)
+    assert change_following(clinic, second, type_id=long_visit, notes="knee") == [
+        second,
+        booked.booked[2].appointment_id,
+    ]
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT type_id, ends_at, notes FROM appointments WHERE series_id = :id ORDER BY series_index"),
+            {"id": booked.series_id},
+        ).all()
+    assert [(r.type_id == long_visit, r.notes) for r in rows] == [(False, ""), (True, "knee"), (True, "knee")]
+    assert rows[1].ends_at == tuesday(1, 10)

@@ -1,13 +1,14 @@
 """An appointment's type and notes, changed after booking: a longer type only where its span is free."""
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QDialogButtonBox, QFormLayout, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QDialogButtonBox, QFormLayout, QPlainTextEdit, QVBoxLayout, QWidget
 
 from app.domain.errors import InvalidInput, SlotTaken
 from app.domain.models import AppointmentStatus
 from app.services import booking, schedule
 from app.services.context import Clinic
 from app.services.schedule import AppointmentType, AppointmentView
+from app.services.series_moves import change_following
 from app.ui.dialogs.editing_dialog import EditingDialog
 from app.ui.dialogs.field_errors import FieldErrors, InlineError, stacked
 from app.ui.theme import in_use
@@ -35,6 +36,11 @@ class DetailsDialog(EditingDialog):
             error = InlineError(caption.replace("&", ""))
             self.field_errors.add(field, widget, error)
             form.addRow(caption, stacked(widget, error, spacing=2))
+        self.following_box = QCheckBox("The following occurrences of its series too")
+        self.following_box.setAccessibleName("Change the following occurrences too")
+        self.following_box.setToolTip("Each later occurrence gets this type (from its own start) and these notes")
+        self.following_box.setVisible(appointment.series_id is not None)
+        form.addRow("", self.following_box)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         self.buttons.accepted.connect(self.save)
@@ -74,10 +80,9 @@ class DetailsDialog(EditingDialog):
         clinic, appointment_id = self._clinic, self._appointment.id
         type_id, notes = self.type_combo.currentData(), self.notes_edit.toPlainText()
         self.field_errors.show({})
-        self.save_with(
-            lambda: booking.change_details(clinic, appointment_id, type_id=type_id, notes=notes), self._on_saved
-        )
+        change = change_following if self.following_box.isChecked() else booking.change_details
+        self.save_with(lambda: change(clinic, appointment_id, type_id=type_id, notes=notes), self._on_saved)
 
-    def _on_saved(self, _none: None) -> None:
+    def _on_saved(self, _changed: object) -> None:
         self.saved.emit(self._appointment.id)
         self.accept()
