@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from sqlalchemy.exc import DBAPIError
 
+from app.cli_export import add_export_parser, run_export
 from app.cli_input import TYPE_HELP, CliInputError, iso_date, iso_datetime, type_id_of
 from app.cli_series import add_series_parser, run_series
 from app.cli_waitlist import add_waitlist_parser, run_waitlist
@@ -39,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_appointment_parsers(sub)
     add_series_parser(sub)
     add_waitlist_parser(sub)
+    add_export_parser(sub)
     _add_benchmark_parsers(sub)
     shots = sub.add_parser("screenshots", help="render the views and dialogs over demo data, light and dark, as PNG")
     shots.add_argument("--output", default="docs/screenshots", metavar="DIR")
@@ -265,6 +267,8 @@ def _run_service_command(args) -> int:
                 return run_series(args, clinic)
             case "waitlist":
                 return run_waitlist(args, clinic)
+            case "export":
+                return run_export(args, clinic)
             case "reschedule":
                 start = iso_datetime("start", args.start, zone)
                 booking.reschedule(clinic, args.appointment, start, args.provider)

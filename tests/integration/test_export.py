@@ -1,0 +1,90 @@
+"""CSV and iCalendar export: the CSV round-trips through a spreadsheet's reader (UTF-8 with a byte-order mark,
+names beyond ASCII kept); the iCalendar file parses with `icalendar` and holds exactly the provider's live
+appointments in range as confirmed events, the cancelled ones as cancelled, in the clinic's zone."""
+
+import csv
+import io
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from icalendar import Calendar
+from sqlalchemy import text
+
+from app.domain.errors import InvalidInput
+from app.domain.models import BookingRequest, PatientIn
+from app.services import booking, export
+from app.services.patients import create_patient
+from tests.conftest import ZONE
+
+TUESDAY = date(2030, 1, 8)
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=ZONE)
+
+
+@pytest.fixture
+def day_booked(clinic, provider_id) -> dict:
+    yilmaz = create_patient(
+        clinic, PatientIn(first_name="Şule", last_name="Yılmaz", date_of_birth="1984-03-02", phone="+49 30 555")
+    )
+    ids = [
+        booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=yilmaz, start=start))
+        for start in (at(TUESDAY, 9), at(TUESDAY, 10), at(TUESDAY + timedelta(days=1), 9), at(TUESDAY, 8))
+    ]
+    booking.cancel(clinic, ids[1])
+    booking.reschedule(clinic, ids[3], at(TUESDAY, 11))  # moved: its event's SEQUENCE grows
+    return {"ids": ids, "patient": yilmaz}
+
+
+def test_the_csv_round_trips_with_its_names_and_times(clinic, provider_id, day_booked):
+    text = export.appointments_csv(clinic, TUESDAY, TUESDAY)
+    data = ("\ufeff" + text).encode("utf-8")  # as the command writes it: UTF-8 with a byte-order mark
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert list(rows[0]) == list(export.CSV_COLUMNS)
+    first, cancelled, next_day, moved = day_booked["ids"]
+    assert [(int(r["appointment_id"]), r["status"]) for r in rows] == [
+        (first, "booked"), (cancelled, "cancelled"), (moved, "booked"),
+    ]  # fmt: skip
+    assert rows[0]["patient"] == "Şule Yılmaz" and rows[0]["time_zone"] == "Europe/Berlin"
+    assert datetime.fromisoformat(rows[0]["starts_at"]) == at(TUESDAY, 9)
+    assert rows[0]["starts_at"].endswith("+01:00") and next_day not in [int(r["appointment_id"]) for r in rows]
+    live_only = export.appointments_csv(clinic, TUESDAY, TUESDAY, statuses=["booked"])
+    assert len(list(csv.DictReader(io.StringIO(live_only)))) == 2
+
+
+def test_the_icalendar_file_holds_the_provider_s_appointments_in_range(engine, clinic, provider_id, day_booked):
+    first, next_day, cancelled, moved = (
+        day_booked["ids"][0],
+        day_booked["ids"][2],
+        day_booked["ids"][1],
+        day_booked["ids"][3],
+    )
+    calendar = Calendar.from_ical(export.appointments_ics(clinic, TUESDAY, TUESDAY + timedelta(days=1), provider_id))
+    events = {str(e["uid"]): e for e in calendar.walk("VEVENT")}
+    confirmed = {uid for uid, e in events.items() if e["status"] == "CONFIRMED"}
+    assert confirmed == {f"appointment-{i}@clinic-scheduler" for i in (first, next_day, moved)}
+    assert [uid for uid, e in events.items() if e["status"] == "CANCELLED"] == [
+        f"appointment-{cancelled}@clinic-scheduler"
+    ]
+    first_event = events[f"appointment-{first}@clinic-scheduler"]
+    assert first_event.decoded("dtstart") == at(TUESDAY, 9)
+    assert str(first_event.decoded("dtstart").tzinfo) == "Europe/Berlin"
+    assert [str(tz["tzid"]) for tz in calendar.walk("VTIMEZONE")] == ["Europe/Berlin"]
+    assert "Yılmaz" not in str(first_event["summary"])  # no names unless asked
+    with_names = Calendar.from_ical(export.appointments_ics(clinic, TUESDAY, TUESDAY, provider_id, with_patients=True))
+    assert all("Şule Yılmaz" in str(e["summary"]) for e in with_names.walk("VEVENT"))
+    assert int(first_event["sequence"]) == 0  # as booked
+    with engine.connect() as conn:
+        made, changed = conn.execute(
+            text("SELECT created_at, updated_at FROM appointments WHERE id = :id"), {"id": moved}
+        ).one()
+    moved_event = events[f"appointment-{moved}@clinic-scheduler"]
+    assert changed > made and int(moved_event["sequence"]) == int((changed - made).total_seconds())
+    assert moved_event.decoded("dtstart") == at(TUESDAY, 11)
+
+
+def test_a_status_that_does_not_exist_is_named(clinic):
+    with pytest.raises(InvalidInput) as refused:
+        export.appointments_csv(clinic, TUESDAY, TUESDAY, statuses=["gone"])
+    assert refused.value.errors[0].field == "statuses" and "no such status gone" in str(refused.value)
