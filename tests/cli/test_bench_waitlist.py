@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from tests.cli.runner import database_names, run_one
 
 
@@ -10,8 +12,9 @@ def test_bench_waitlist_times_the_desk_s_look_and_every_fit_by_waitlist_size(cli
     assert result.code == 0, result.err
     rows = json.loads(result.out)
     assert [(row["entries"], row["matches"]) for row in rows] == [(3, 3), (8, 8)]  # each fits the freed time
-    timed = ("desk_look_fit_ms", "desk_look_nobody_ms", "every_fit_ms", "free_times_ms")
-    assert all(row[key] > 0 for row in rows for key in timed)
+    timed = {"desk_look_fit_ms", "desk_look_nobody_ms", "every_fit_ms", "free_times_ms"}
+    assert all(timed <= set(row) and all(isinstance(row[key], float) for key in timed) for row in rows)
+    assert all(row["ratio"] == pytest.approx(row["desk_look_fit_ms"] / row["free_times_ms"]) for row in rows)
     assert database_names(admin_url) == before, "the throwaway database is dropped"
 
 
