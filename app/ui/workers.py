@@ -90,6 +90,11 @@ class TaskRunner(QObject):
         self._pool.start(_Task(self, task_id, work))
         return task_id
 
+    def drop(self, key: str) -> None:
+        """Deliver nothing more of the tasks under `key`: what they were asked for no longer stands (an input the
+        next task would have been for was refused before it could start)."""
+        self._latest.pop(key, None)
+
     def _deliver(self, task_id: int, result: Any, error: BaseException | None) -> None:
         on_done, on_error, context, key = self._pending.pop(task_id)
         if not self._pending:

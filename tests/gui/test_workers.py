@@ -36,6 +36,18 @@ def test_only_the_newest_task_of_a_key_is_delivered(qtbot, runner):
     assert delivered == ["new"]
 
 
+def test_a_dropped_key_delivers_nothing_until_a_new_task_of_it(qtbot, runner):
+    release = threading.Event()
+    delivered = []
+    runner.submit(lambda: release.wait(5) and "asked before", delivered.append, key="preview")
+    runner.drop("preview")
+    release.set()
+    qtbot.waitUntil(lambda: not runner.busy)
+    runner.submit(lambda: "asked after", delivered.append, key="preview")
+    qtbot.waitUntil(lambda: not runner.busy)
+    assert delivered == ["asked after"]
+
+
 def test_a_deleted_context_gets_no_callback(qtbot, runner):
     release = threading.Event()
     delivered = []

@@ -60,7 +60,7 @@ class SeriesDialog(EditingDialog):
         self._start = clinic.local(start)
         self._request = None  # the request the preview shown is of: booking books exactly that
         self._preview: SeriesPreview | None = None
-        self._asked = 0  # previews asked for: only the last one's answer is shown
+        self._preview_key = f"series-preview-{id(self)}"  # only the latest rule's preview is shown
         self._preview_again = Throttle(self, self.preview)
         self.setWindowTitle(f"Book a series for {patient.first_name} {patient.last_name}")
         self.setObjectName("series_dialog")
@@ -213,8 +213,6 @@ class SeriesDialog(EditingDialog):
 
     def preview(self) -> None:
         self._preview, self._request = None, None
-        self._asked += 1  # a preview still under way for an earlier rule is not shown when it comes
-        asked = self._asked
         self.refresh()
         try:
             specialty = self.whom_combo.currentData()
@@ -227,16 +225,17 @@ class SeriesDialog(EditingDialog):
                 rule=self.rule(),
             )
         except InvalidInput as error:
+            self.runner.drop(self._preview_key)  # a preview still under way is of a rule no longer asked for
             self.state_label.setText(str(error))
             self.occurrences.setRowCount(0)
             return
         self.state_label.setText("Looking…")
         self.runner.submit(
             lambda: series.preview_series(self._clinic, request),
-            lambda preview: self._on_preview(request, preview) if asked == self._asked else None,
+            lambda preview: self._on_preview(request, preview),
             self._on_failed,
             context=self,
-            key=f"series-preview-{id(self)}",
+            key=self._preview_key,
         )
 
     def _on_preview(self, request, preview: SeriesPreview) -> None:
