@@ -10,6 +10,7 @@ from app.domain.models import BookingRequest
 from app.services import booking
 from app.ui.admin import types_dialog
 from app.ui.admin.types_dialog import AppointmentTypesDialog
+from app.ui.dialogs import questions
 from app.ui.dialogs.field_errors import OFFLINE_MESSAGE
 from tests.conftest import ZONE, new_patient
 
@@ -119,10 +120,10 @@ def test_removing_a_type_in_use_is_refused_with_the_list(qtbot, runner, clinic, 
 def test_removing_an_unused_type_asks_first(qtbot, runner, engine, open_dialog, monkeypatch):
     dialog = open_dialog()
     choose(dialog, "procedure")
-    monkeypatch.setattr(types_dialog, "confirm", lambda box: False)
+    monkeypatch.setattr(questions, "confirm", lambda box: False)
     click(qtbot, dialog.remove_button)
     assert not runner.busy and len(types(engine)) == 3
-    monkeypatch.setattr(types_dialog, "confirm", lambda box: "Procedure" in box.text())
+    monkeypatch.setattr(questions, "confirm", lambda box: "Procedure" in box.text())
     with qtbot.waitSignal(dialog.changed):
         click(qtbot, dialog.remove_button)
     idle(qtbot, dialog, runner)

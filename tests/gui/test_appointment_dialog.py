@@ -10,7 +10,7 @@ from sqlalchemy import text
 from app.domain.errors import InvalidInput
 from app.domain.models import ALLOWED_TRANSITIONS, AppointmentStatus, BookingRequest
 from app.services import appointment_types, booking, rooms, schedule, series
-from app.ui.dialogs import appointment_dialog
+from app.ui.dialogs import questions
 from app.ui.dialogs.appointment_dialog import AppointmentDialog
 from app.ui.dialogs.details_dialog import TYPE_DOES_NOT_FIT, DetailsDialog
 from tests.conftest import ZONE, new_patient
@@ -142,14 +142,14 @@ def test_confirm_reports_the_button_pressed(qtbot, open_dialog, appointment_id, 
     box = open_dialog(appointment_id).cancel_confirmation()
     # Pressed from inside the box's own event loop, as a person would.
     QTimer.singleShot(0, lambda: box.button(answer).click())
-    assert appointment_dialog.confirm(box) is agreed
+    assert questions.confirm(box) is agreed
 
 
 def test_declining_the_confirmation_changes_nothing(qtbot, engine, runner, open_dialog, appointment_id, monkeypatch):
     dialog = open_dialog(appointment_id)
     changes, asked = [], []
     dialog.changed.connect(changes.append)
-    monkeypatch.setattr(appointment_dialog, "confirm", lambda box: asked.append(box.text()) or False)
+    monkeypatch.setattr(questions, "confirm", lambda box: asked.append(box.text()) or False)
 
     click(qtbot, dialog.cancel_button)
 
@@ -162,7 +162,7 @@ def test_declining_the_confirmation_changes_nothing(qtbot, engine, runner, open_
 
 def test_confirmed_cancel_frees_the_slot(qtbot, engine, clinic, provider_id, open_dialog, appointment_id, monkeypatch):
     dialog = open_dialog(appointment_id)
-    monkeypatch.setattr(appointment_dialog, "confirm", lambda box: True)
+    monkeypatch.setattr(questions, "confirm", lambda box: True)
     with qtbot.waitSignal(dialog.changed):
         click(qtbot, dialog.cancel_button)
 
@@ -269,7 +269,7 @@ def test_an_occurrence_cancels_with_the_following_ones_of_its_series(
     occurrences = [o.appointment_id for o in series.book_series(clinic, weekly).booked]
     dialog = open_dialog(occurrences[1])
     asked: list[str] = []
-    monkeypatch.setattr(appointment_dialog, "confirm", lambda box: asked.append(box.text()) or True)
+    monkeypatch.setattr(questions, "confirm", lambda box: asked.append(box.text()) or True)
     with qtbot.waitSignal(dialog.changed):
         click(qtbot, dialog.cancel_following_button)
     assert asked[0].endswith("at 10:00 and the following ones of its series?")

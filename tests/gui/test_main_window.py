@@ -189,7 +189,7 @@ def test_details_cancel_and_reschedule(qtbot, window, provider_id, patient_id, c
     qtbot.keyClick(window.day_view, Qt.Key.Key_Return)
     details = window.findChild(AppointmentDialog)
     assert details is not None and details.appointment.id == second
-    monkeypatch.setattr("app.ui.dialogs.appointment_dialog.confirm", lambda *_args, **_kw: True)
+    monkeypatch.setattr("app.ui.dialogs.questions.confirm", lambda *_args, **_kw: True)
     with qtbot.waitSignal(details.changed, timeout=10_000):
         qtbot.mouseClick(details.cancel_button, Qt.MouseButton.LeftButton)
     assert [r.id for r in live_appointments(engine)] == [first]

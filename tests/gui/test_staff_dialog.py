@@ -10,6 +10,7 @@ from app.services import staff
 from app.services.staff import StaffMember
 from app.ui.admin import staff_dialog
 from app.ui.admin.staff_dialog import AccountDialog, StaffDialog
+from app.ui.dialogs import questions
 from tests.conftest import STAFF_PASSWORD, drop_roles, make_clinic
 from tests.logins import can_sign_in
 
@@ -119,12 +120,12 @@ def test_disable_asks_first_and_says_how_many_sessions_were_ended(qtbot, dialog,
     desk = make_engine(with_login(db_url, name, STAFF_PASSWORD), pool_size=1)
     desk.connect().close()  # a desk signed in as them: its connection waits in the pool
     asked = []
-    monkeypatch.setattr(staff_dialog, "confirm", lambda box: asked.append(box.text()) or False)
+    monkeypatch.setattr(questions, "confirm", lambda box: asked.append(box.text()) or False)
     qtbot.mouseClick(dialog.toggle_button, Qt.MouseButton.LeftButton)
     assert asked == [f"Disable {name}'s account?"] and not dialog.runner.busy
     assert StaffMember(name, "receptionist", True) in staff.list_staff(clinic)
 
-    monkeypatch.setattr(staff_dialog, "confirm", lambda box: True)
+    monkeypatch.setattr(questions, "confirm", lambda box: True)
     qtbot.mouseClick(dialog.toggle_button, Qt.MouseButton.LeftButton)
     idle(qtbot, dialog.runner)
     desk.dispose()
@@ -164,7 +165,7 @@ def test_disabling_your_own_account_is_refused_with_the_field_named(qtbot, runne
     qtbot.addWidget(mine)
     idle(qtbot, runner)
     mine.select(me)
-    monkeypatch.setattr(staff_dialog, "confirm", lambda box: True)
+    monkeypatch.setattr(questions, "confirm", lambda box: True)
     qtbot.mouseClick(mine.toggle_button, Qt.MouseButton.LeftButton)
     idle(qtbot, runner)
     assert mine.banner.text() == "Name: you cannot disable your own account"

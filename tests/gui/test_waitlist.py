@@ -13,7 +13,7 @@ from app.domain.slots import WorkingBlock
 from app.services import booking, schedule, waitlist
 from app.services.providers import add_provider
 from app.services.waitlist import Priority
-from app.ui.dialogs import waitlist_dialog
+from app.ui.dialogs import questions
 from app.ui.dialogs.waitlist_dialog import WaitlistDialog
 from app.ui.dialogs.waitlist_entry_dialog import WaitlistEntryDialog
 from app.ui.workers import TaskRunner
@@ -138,7 +138,7 @@ def test_the_waitlist_window_sorts_by_priority_and_waiting_adds_and_removes(
 
     dialog.table.selectRow(patients().index("Grace Hopper"))
     asked: list[str] = []
-    monkeypatch.setattr(waitlist_dialog, "confirm", lambda box: asked.append(box.text()) or True)
+    monkeypatch.setattr(questions, "confirm", lambda box: asked.append(box.text()) or True)
     click(qtbot, dialog.remove_button)
     qtbot.waitUntil(lambda: dialog.sorted.rowCount() == 1)
     assert asked == ["Take Grace Hopper off the waitlist?"]

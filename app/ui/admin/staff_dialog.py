@@ -27,10 +27,10 @@ from app.live.changes import Change
 from app.services import staff
 from app.services.context import Clinic
 from app.services.staff import MIN_PASSWORD_LENGTH, StaffMember
-from app.ui.dialogs.appointment_dialog import confirm
 from app.ui.dialogs.editing_dialog import EditingDialog
 from app.ui.dialogs.field_errors import FieldErrors, InlineError, make_room, stacked
 from app.ui.dialogs.form_buttons import FormButtons
+from app.ui.dialogs.questions import ask, question
 from app.ui.models.rows_model import RowsModel
 from app.ui.read_only_table import read_only_table
 from app.ui.theme import Theme, in_use
@@ -439,33 +439,22 @@ class StaffDialog(EditingDialog):
 
     def disable_confirmation(self, member: StaffMember) -> QMessageBox:
         """The question asked before disabling (built, not shown)."""
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
+        return question(
+            self,
             "Disable account",
             f"Disable {member.name}'s account?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            self,
+            yes="Disable account",
+            no="Keep it enabled",
+            informative=f"{member.name} can no longer sign in, and desks signed in as {member.name} are signed out"
+            " now. Enable the account again to undo this.",
         )
-        box.setInformativeText(
-            f"{member.name} can no longer sign in, and desks signed in as {member.name} are signed out now."
-            " Enable the account again to undo this."
-        )
-        box.button(QMessageBox.StandardButton.Yes).setText("Disable account")
-        box.button(QMessageBox.StandardButton.No).setText("Keep it enabled")
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-        return box
 
     def toggle_enabled(self) -> None:
         member = self.selected()
         if member is None or not self.can_write:
             return
         if member.enabled:
-            box = self.disable_confirmation(member)
-            try:
-                agreed = confirm(box)
-            finally:
-                box.deleteLater()
-            if not agreed:
+            if not ask(self.disable_confirmation(member)):
                 return
 
             def disable() -> str:

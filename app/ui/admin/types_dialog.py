@@ -35,8 +35,8 @@ from app.services.context import Clinic
 from app.ui.admin.list_editor import ListEditorDialog
 from app.ui.admin.refusals import by_field
 from app.ui.admin.widgets import button
-from app.ui.dialogs.appointment_dialog import confirm
 from app.ui.dialogs.field_errors import model_errors
+from app.ui.dialogs.questions import ask, question
 from app.ui.icons import type_dot
 from app.ui.throttle import Throttle
 from app.ui.workers import TaskRunner
@@ -221,15 +221,12 @@ class AppointmentTypesDialog(ListEditorDialog):
         kind = self._selected()
         if kind is None:
             return
-        if kind.live_appointments == 0 and not confirm(self._removal_question(kind)):
+        if kind.live_appointments == 0 and not ask(self._removal_question(kind)):
             return
         self._submit(lambda: appointment_types.remove_type(self._clinic, kind.id), lambda _none: None)
 
     def _removal_question(self, kind: AppointmentTypeSetup) -> QMessageBox:
-        box = QMessageBox(QMessageBox.Icon.Question, "Remove type", f"Remove the type “{kind.name}”?", parent=self)
-        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-        return box
+        return question(self, "Remove type", f"Remove the type “{kind.name}”?")
 
     # --- the connection and other desks -------------------------------------------------------------------------
 

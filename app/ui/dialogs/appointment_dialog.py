@@ -25,6 +25,7 @@ from app.services.schedule import AppointmentView
 from app.services.series_moves import cancel_following
 from app.ui.dates import clock
 from app.ui.dialogs.editing_dialog import EditingDialog
+from app.ui.dialogs.questions import ask, question
 from app.ui.icons import type_dot
 from app.ui.labels import STATUS_LABELS
 from app.ui.models.audit_model import AuditTableModel
@@ -63,12 +64,6 @@ def series_place(appointment: AppointmentView) -> str:
     if appointment.series_id is None:
         return "Not part of a series"
     return f"{appointment.series_index} of {appointment.series_occurrences} · {appointment.series_description}"
-
-
-def confirm(box: QMessageBox) -> bool:
-    """Ask `box`'s question; True if the answer was its Yes button. A function of its own so that tests
-    can answer it without a person at the screen."""
-    return box.exec() == QMessageBox.StandardButton.Yes
 
 
 class AppointmentDialog(EditingDialog):
@@ -342,27 +337,18 @@ class AppointmentDialog(EditingDialog):
         """The question asked before cancelling (built, not shown); `following`: the later occurrences too."""
         starts = self._clinic.local(self._appointment.starts_at)
         too = " and the following ones of its series" if following else ""
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
+        return question(
+            self,
             "Cancel appointment",
             f"Cancel {self._appointment.patient_name}'s appointment on "
             f"{title(ViewMode.DAY, starts.date())} at {clock(starts)}{too}?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            self,
+            yes="Cancel appointment",
+            no="Keep appointment",
+            informative="The time becomes free for other bookings. This cannot be undone.",
         )
-        box.setInformativeText("The time becomes free for other bookings. This cannot be undone.")
-        box.button(QMessageBox.StandardButton.Yes).setText("Cancel appointment")
-        box.button(QMessageBox.StandardButton.No).setText("Keep appointment")
-        box.setDefaultButton(QMessageBox.StandardButton.No)  # a slip of the Enter key keeps the appointment
-        return box
 
     def ask_cancel(self, *, following: bool = False) -> None:
-        box = self.cancel_confirmation(following=following)
-        try:
-            agreed = confirm(box)
-        finally:
-            box.deleteLater()
-        if not agreed:
+        if not ask(self.cancel_confirmation(following=following)):
             return
         clinic, appointment = self._clinic, self._appointment
         if following:  # this one is among those cancelled unless another desk changed it meanwhile: shown as it is

@@ -11,7 +11,7 @@ from app.services import waitlist
 from app.services.context import Clinic
 from app.services.waitlist import PRIORITY_WORDS, WaitlistEntry, WaitlistSummary
 from app.ui.dates import day_words
-from app.ui.dialogs.appointment_dialog import confirm
+from app.ui.dialogs.questions import ask, question
 from app.ui.read_only_table import read_only_table
 from app.ui.throttle import Throttle
 from app.ui.workers import TaskRunner, user_message
@@ -142,28 +142,19 @@ class WaitlistDialog(QDialog):
 
     def removal_question(self, entry: WaitlistEntry) -> QMessageBox:
         """The question asked before taking an entry off (built, not shown)."""
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
+        return question(
+            self,
             "Remove from the waitlist",
             f"Take {entry.patient_name} off the waitlist?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            self,
+            yes="Remove",
+            no="Keep waiting",
         )
-        box.button(QMessageBox.StandardButton.Yes).setText("Remove")
-        box.button(QMessageBox.StandardButton.No).setText("Keep waiting")
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-        return box
 
     def remove(self) -> None:
         entry = self.chosen()
         if entry is None:
             return
-        box = self.removal_question(entry)
-        try:
-            agreed = confirm(box)
-        finally:
-            box.deleteLater()
-        if not agreed:
+        if not ask(self.removal_question(entry)):
             return
         self.runner.submit(
             lambda: waitlist.remove_entry(self._clinic, entry.id), lambda _: self.load(), self._on_failed, context=self
