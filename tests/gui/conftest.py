@@ -47,3 +47,20 @@ def open_as(qtbot, tmp_path, monkeypatch, staff_login, clinic, db_url):
 def provider(clinic, provider_id) -> Provider:
     """The test's provider as the desk lists it."""
     return next(p for p in schedule.providers(clinic) if p.id == provider_id)
+
+
+@pytest.fixture
+def desks(qtbot, tmp_path, monkeypatch):
+    """Opens independent desks: each its own engine, task runner, listener and settings file."""
+    monkeypatch.setenv("CLINIC_TIMEZONE", ZONE.key)
+    opened: list[Desk] = []
+
+    def open_desk(url: str):
+        desk = Desk(url)
+        opened.append(desk)
+        settings = QSettings(str(tmp_path / f"desk{len(opened)}.ini"), QSettings.Format.IniFormat)
+        return desk, desk.open(qtbot, settings, TaskRunner())
+
+    yield open_desk
+    for desk in opened:
+        desk.close()

@@ -10,7 +10,6 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QSettings
 from sqlalchemy import text
 
@@ -31,23 +30,6 @@ from tests.restartable_server import restartable_server_fixture  # noqa: F401
 ROOT = Path(__file__).resolve().parents[2]
 # A generous bound for what comes at once: a loaded machine is slow, and speed is `bench-live`'s to measure.
 LIVE_WAIT_MS = 15_000
-
-
-@pytest.fixture
-def desks(qtbot, tmp_path, monkeypatch):
-    """Opens independent desks: each its own engine, task runner, listener and settings file."""
-    monkeypatch.setenv("CLINIC_TIMEZONE", ZONE.key)
-    opened: list[Desk] = []
-
-    def open_desk(url: str):
-        desk = Desk(url)
-        opened.append(desk)
-        settings = QSettings(str(tmp_path / f"desk{len(opened)}.ini"), QSettings.Format.IniFormat)
-        return desk, desk.open(qtbot, settings, TaskRunner())
-
-    yield open_desk
-    for desk in opened:
-        desk.close()
 
 
 def test_a_booking_at_one_desk_appears_at_another(qtbot, desks, db_url, provider_id, patient_id, engine):

@@ -5,7 +5,7 @@ adds and removes, and a manager reads it only."""
 from datetime import date, time
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from sqlalchemy import text
 
 from app.domain.models import BookingRequest
@@ -16,29 +16,12 @@ from app.services.waitlist import Priority
 from app.ui.dialogs import questions
 from app.ui.dialogs.waitlist_dialog import WaitlistDialog
 from app.ui.dialogs.waitlist_entry_dialog import WaitlistEntryDialog
-from app.ui.workers import TaskRunner
-from tests.conftest import ZONE, new_patient
-from tests.gui.desks import Desk, at, click
+from tests.conftest import new_patient
+from tests.gui.desks import at, click
 from tests.gui.test_booking_dialog import choose_existing
 from tests.gui.test_live import LIVE_WAIT_MS
 
 TUESDAY = date(2030, 1, 8)
-
-
-@pytest.fixture
-def desks(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("CLINIC_TIMEZONE", ZONE.key)
-    opened: list[Desk] = []
-
-    def open_desk(url: str):
-        desk = Desk(url)
-        opened.append(desk)
-        settings = QSettings(str(tmp_path / f"desk{len(opened)}.ini"), QSettings.Format.IniFormat)
-        return desk.open(qtbot, settings, TaskRunner())
-
-    yield open_desk
-    for desk in opened:
-        desk.close()
 
 
 @pytest.fixture
@@ -60,7 +43,7 @@ def waiting(clinic):
 def test_a_cancellation_at_one_desk_shows_the_waiting_patient_at_the_others_and_one_books_it(
     qtbot, desks, db_url, engine, clinic, waiting
 ):
-    there, elsewhere = desks(db_url), desks(db_url)
+    (_, there), (_, elsewhere) = desks(db_url), desks(db_url)
     assert not there.waitlist_notices.isVisible()
 
     booking.cancel(clinic, waiting["taken"][1])  # another desk cancels 09:30
@@ -90,7 +73,7 @@ def test_a_cancellation_at_one_desk_shows_the_waiting_patient_at_the_others_and_
 
 
 def test_the_second_desk_to_press_book_is_told_the_match_is_gone(qtbot, desks, db_url, engine, clinic, waiting):
-    there, elsewhere = desks(db_url), desks(db_url)
+    (_, there), (_, elsewhere) = desks(db_url), desks(db_url)
     booking.cancel(clinic, waiting["taken"][0])
     for desk in (there, elsewhere):
         qtbot.waitUntil(lambda desk=desk: len(desk.waitlist_notices.rows()) == 1, timeout=LIVE_WAIT_MS)
