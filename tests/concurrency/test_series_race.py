@@ -107,13 +107,26 @@ def test_series_and_single_bookings_for_the_same_times_never_deadlock_nor_overla
     assert any(r.outcome == "ok" for r in flat) and any(r.outcome == "taken" for r in flat)
 
 
-def test_cancelling_a_series_from_an_occurrence_on_against_bookings_into_the_freed_times(db_url, engine, clinic):
-    provider = add_provider(clinic, "Dr. Cancel", WEEKDAY_HOURS)
-    owner, others = new_patient(clinic, "Owner"), [new_patient(clinic, f"Waiting{n}") for n in range(6)]
+def weekly_at_nine(clinic, name: str):
+    """A provider, a weekly 09:00 series of six booked for a patient, and six other patients; (provider, series
+    booked, others)."""
+    provider = add_provider(clinic, f"Dr. {name}", WEEKDAY_HOURS)
+    owner, others = new_patient(clinic, f"{name} owner"), [new_patient(clinic, f"{name}{n}") for n in range(6)]
     request = series.request_series(
         provider_id=provider, patient_id=owner, rule={"first_day": FIRST, "wall_time": time(9), "count": 6}
     )
-    made = series.book_series(clinic, request)
+    return provider, series.book_series(clinic, request), others
+
+
+def series_column(engine, column: str, series_id: int) -> list:
+    """One column of the series' appointments, in their order in it."""
+    with engine.connect() as conn:
+        statement = text(f"SELECT {column} FROM appointments WHERE series_id = :id ORDER BY series_index")
+        return conn.execute(statement, {"id": series_id}).scalars().all()
+
+
+def test_cancelling_a_series_from_an_occurrence_on_against_bookings_into_the_freed_times(db_url, engine, clinic):
+    provider, made, others = weekly_at_nine(clinic, "Cancel")
     freed = [occurrence.start for occurrence in made.booked[2:]]
     cancel_from = Step("cancel_series", {"series_id": made.series_id, "from_start": freed[0]})
     pairs = zip(others, freed * 2, strict=False)  # two desks for some of the freed times
@@ -121,15 +134,8 @@ def test_cancelling_a_series_from_an_occurrence_on_against_bookings_into_the_fre
 
     flat = assert_clean(engine, race(db_url, [cancel_from], *bookers))
     assert flat[0].outcome == "ok"
+    statuses = series_column(engine, "status", made.series_id)
     with engine.connect() as conn:
-        statuses = (
-            conn.execute(
-                text("SELECT status FROM appointments WHERE series_id = :id ORDER BY series_index"),
-                {"id": made.series_id},
-            )
-            .scalars()
-            .all()
-        )
         taken_after = conn.execute(
             text("SELECT count(*) FROM appointments WHERE series_id IS NULL AND status = 'booked'")
         ).scalar_one()
@@ -139,12 +145,7 @@ def test_cancelling_a_series_from_an_occurrence_on_against_bookings_into_the_fre
 
 
 def test_moving_a_series_on_against_bookings_into_its_new_times(db_url, engine, clinic):
-    provider = add_provider(clinic, "Dr. Move", WEEKDAY_HOURS)
-    owner, others = new_patient(clinic, "Mover"), [new_patient(clinic, f"Booker{n}") for n in range(6)]
-    request = series.request_series(
-        provider_id=provider, patient_id=owner, rule={"first_day": FIRST, "wall_time": time(9), "count": 6}
-    )
-    made = series.book_series(clinic, request)
+    provider, made, others = weekly_at_nine(clinic, "Move")
     new_times = [occurrence.start + timedelta(hours=2) for occurrence in made.booked]  # 11:00, each week
     move = Step("move_following", {"appointment_id": made.booked[0].appointment_id, "start": new_times[0]})
     bookers = [
@@ -158,14 +159,7 @@ def test_moving_a_series_on_against_bookings_into_its_new_times(db_url, engine, 
             text("SELECT count(*) FROM appointments WHERE status = 'booked' AND starts_at = ANY(:times)"),
             {"times": new_times},
         ).scalar_one()
-        series_starts = (
-            conn.execute(
-                text("SELECT starts_at FROM appointments WHERE series_id = :id ORDER BY series_index"),
-                {"id": made.series_id},
-            )
-            .scalars()
-            .all()
-        )
+    series_starts = series_column(engine, "starts_at", made.series_id)
     booked_by_others = sum(r.outcome == "ok" for r in flat[1:])
     if flat[0].outcome == "ok":  # the whole series moved first: every booking into its new times was refused
         assert series_starts == new_times and booked_by_others == 0 and at_eleven == 6
