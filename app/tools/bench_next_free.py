@@ -7,10 +7,7 @@ tables' triggers off (the throwaway database's owner may); the searches themselv
 """
 
 import json
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import text
@@ -18,6 +15,7 @@ from sqlalchemy import text
 from app.services import finding
 from app.services.demo import load_demo_data
 from app.tools.stress import open_clinic, throwaway_on_configured_server
+from app.tools.timing import median_ms
 
 # A day's grid of every demo provider, as far back as it takes: time slots first, then an appointment in each.
 _FILL_SLOTS = text(
@@ -51,15 +49,6 @@ SEARCHES = {
 }
 
 
-def _median_ms(action: Callable[[], object], repeat: int) -> float:
-    samples = []
-    for _ in range(repeat):
-        began = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - began) * 1000)
-    return round(statistics.median(samples), 1)
-
-
 def _searches(clinic, repeat: int) -> dict[str, float]:
     types = dict(clinic.uow.read(lambda conn: conn.execute(text("SELECT code, id FROM appointment_types")).all()))
     provider = clinic.uow.read(lambda conn: conn.execute(text("SELECT min(id) FROM providers")).scalar_one())
@@ -67,7 +56,7 @@ def _searches(clinic, repeat: int) -> dict[str, float]:
     for name, search in SEARCHES.items():
         values = {"type_id": types.get(search.get("type_code", "")), "part_of_day": search.get("part_of_day")}
         values["provider_id"] = provider if search.get("provider") else None
-        timings[name] = _median_ms(lambda v=values: finding.next_free(clinic, count=10, **v), repeat)
+        timings[name] = round(median_ms(lambda v=values: finding.next_free(clinic, count=10, **v), repeat), 1)
     return timings
 
 

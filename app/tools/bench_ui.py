@@ -5,14 +5,12 @@ thread), applying the result on the UI thread, one full paint, the whole refresh
 `refresh()` to fresh data on screen), and the longest stall of the event loop during those refreshes.
 """
 
-import statistics
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QElapsedTimer, QTimer
 
 from app.tools.showcase import SHOWCASE_NOW, demo_window, wait_until
+from app.tools.timing import median_ms
 from app.ui.main_window import MainWindow
 from app.ui.navigation import ViewMode
 from app.ui.view_data import GridData, MonthData, ViewRequest, load_view
@@ -54,16 +52,6 @@ class StallProbe:
         self._clock.restart()
 
 
-def _ms(action: Callable[[], object], repeat: int) -> float:
-    """Median wall time of `action` in milliseconds."""
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
-
-
 def _shown_appointments(data: MonthData | GridData) -> int:
     if isinstance(data, MonthData):
         return sum(sum(by_type.values()) for by_type in data.counts.values())
@@ -83,10 +71,10 @@ def measure_view(window: MainWindow, label: str, mode: ViewMode, provider_id: in
     wait_until(lambda: not window.runner.busy)
     request, today, providers = ViewRequest(mode, window.anchor, provider_id), window.today(), window.desk.providers
     data = load_view(window.clinic, request, today, providers)
-    load_ms = _ms(lambda: load_view(window.clinic, request, today, providers), repeat)
-    apply_ms = _ms(lambda: _apply(window, data), repeat)
+    load_ms = median_ms(lambda: load_view(window.clinic, request, today, providers), repeat)
+    apply_ms = median_ms(lambda: _apply(window, data), repeat)
     view = window.current_view()
-    paint_ms = _ms(view.grab, repeat)
+    paint_ms = median_ms(view.grab, repeat)
 
     def refresh_round_trip() -> None:
         loaded = []
@@ -96,7 +84,7 @@ def measure_view(window: MainWindow, label: str, mode: ViewMode, provider_id: in
         window.view_loaded.disconnect()
 
     with StallProbe() as probe:
-        refresh_ms = _ms(refresh_round_trip, repeat)
+        refresh_ms = median_ms(refresh_round_trip, repeat)
     return ViewTiming(label, _shown_appointments(data), load_ms, apply_ms, paint_ms, refresh_ms, probe.longest_ms)
 
 

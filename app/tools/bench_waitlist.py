@@ -8,9 +8,7 @@ In a throwaway database, dropped afterwards: real data is never touched.
 """
 
 import json
-import statistics
 import sys
-import time
 import uuid
 from datetime import datetime, timedelta
 from datetime import time as clock_time
@@ -22,6 +20,7 @@ from app.services.appointment_types import list_types
 from app.services.patients import create_patient
 from app.services.providers import add_provider
 from app.tools.stress import open_clinic, throwaway_on_configured_server
+from app.tools.timing import median_ms
 from app.ui.waitlist_notices import SHOWN
 
 HOURS = {weekday: [WorkingBlock(clock_time(8), clock_time(12), 30)] for weekday in range(1, 8)}
@@ -33,16 +32,6 @@ def _patients(clinic, count: int) -> list[int]:
         return PatientIn(first_name="Waiting", last_name=name, date_of_birth="1980-01-01", phone="+49 30 1234567")
 
     return [create_patient(clinic, one(), allow_duplicate=True) for _ in range(count)]
-
-
-def _timed(work, repeat: int) -> float:
-    """The median of `repeat` runs of `work()`, in milliseconds."""
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        work()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
 
 
 def _measure(clinic, size: int, repeat: int) -> dict:
@@ -63,13 +52,13 @@ def _measure(clinic, size: int, repeat: int) -> dict:
     report = {"entries": size}
     for fit, part_of_day in (("fit", None), ("nobody", "afternoon")):  # the provider works mornings only
         _put_on_the_waitlist(clinic, waiting, provider_id, default_type, day, part_of_day)
-        report[f"desk_look_{fit}_ms"] = _timed(lambda: waitlist.matches(clinic, **scope, limit=SHOWN), repeat)
+        report[f"desk_look_{fit}_ms"] = median_ms(lambda: waitlist.matches(clinic, **scope, limit=SHOWN), repeat)
         if fit == "fit":
-            report["every_fit_ms"] = _timed(lambda: waitlist.matches(clinic, **scope), repeat)
+            report["every_fit_ms"] = median_ms(lambda: waitlist.matches(clinic, **scope), repeat)
             report["matches"] = len(waitlist.matches(clinic, **scope))
         for entry in waitlist.list_entries(clinic):
             waitlist.remove_entry(clinic, entry.id)
-    report["free_times_ms"] = _timed(lambda: schedule.free_slots(clinic, provider_id, day), repeat)
+    report["free_times_ms"] = median_ms(lambda: schedule.free_slots(clinic, provider_id, day), repeat)
     report["ratio"] = report["desk_look_fit_ms"] / report["free_times_ms"]
     return report
 
