@@ -304,7 +304,7 @@ def _check_room(day: ProviderDay, span: Span, room_id: int | None) -> None:
         raise SlotTaken(NO_ROOM_FREE.format(kind=day.room_kind))
 
 
-def _span_params(clinic: Clinic, provider_id: int, day: ProviderDay, span: Span, room_id: int | None = None) -> dict:
+def span_params(clinic: Clinic, provider_id: int, day: ProviderDay, span: Span, room_id: int | None = None) -> dict:
     """What the locking statements and the re-check under the locks need to know about a span."""
     local_start, local_busy_until = clinic.local(span.start), clinic.local(span.busy_until)
     cells = day.cells(span)
@@ -328,7 +328,7 @@ def _span_params(clinic: Clinic, provider_id: int, day: ProviderDay, span: Span,
     }
 
 
-def _locks(params: dict) -> list[TextClause]:
+def span_locks(params: dict) -> list[TextClause]:
     """The span's grid positions, then (for a type that needs one) the rooms it may take."""
     return [LOCK_CELLS, LOCK_ROOMS] if params["room_kind"] is not None else [LOCK_CELLS]
 
@@ -338,14 +338,14 @@ def _booking_statements(
 ) -> list[tuple[TextClause, dict]]:
     """Share-lock the provider, create and lock the span's grid positions, then check-and-insert: the server runs
     them in this order (one global order: provider, then positions in time order)."""
-    params = _span_params(clinic, request.provider_id, day, span, request.room_id)
+    params = span_params(clinic, request.provider_id, day, span, request.room_id)
     params |= {"patient_id": request.patient_id, "notes": request.notes, "request_id": request.request_id}
     params["moving_id"] = None
-    statements = [LOCK_PROVIDER, *_locks(params), BOOK_IF_FREE]
+    statements = [LOCK_PROVIDER, *span_locks(params), BOOK_IF_FREE]
     return [(statement, params) for statement in statements]
 
 
-def _refusal_under_locks(outcome, provider_id: int, room_kind: str | None) -> InvalidInput | SlotTaken | None:
+def refusal_under_locks(outcome, provider_id: int, room_kind: str | None) -> InvalidInput | SlotTaken | None:
     """Why the rules, read again under the locks, refused a write nothing else was in the way of."""
     if outcome.holder_request is not None:
         return None
@@ -363,7 +363,7 @@ def _refusal_under_locks(outcome, provider_id: int, room_kind: str | None) -> In
 def _booked_or_taken(clinic: Clinic, outcome, request: BookingRequest, room_kind: str | None) -> int:
     if outcome.written_id is not None:
         return outcome.written_id
-    if refusal := _refusal_under_locks(outcome, request.provider_id, room_kind):
+    if refusal := refusal_under_locks(outcome, request.provider_id, room_kind):
         raise refusal
     return _holder_or_taken(clinic, outcome.holder_request, request)
 
@@ -442,14 +442,14 @@ def _take_span(
     conn.execute(LOCK_PROVIDER, {"provider_id": provider_id})
     day = load_provider_day(clinic, conn, provider_id, clinic.local(start).date(), type_id=type_id)
     _check_room_choice(day, room_id)
-    params = _span_params(clinic, provider_id, day, day.span_at(start), room_id)
+    params = span_params(clinic, provider_id, day, day.span_at(start), room_id)
     params |= {"moving_id": appointment.id, "request_id": None, "keep_room": appointment.room_id}
-    for lock in _locks(params):
+    for lock in span_locks(params):
         conn.execute(lock, params)
     with _constraints_as_domain_errors():
         outcome = conn.execute(MOVE_IF_FREE, params).one()
     if outcome.written_id is None:
-        raise _refusal_under_locks(outcome, provider_id, day.room_kind) or SlotTaken()
+        raise refusal_under_locks(outcome, provider_id, day.room_kind) or SlotTaken()
 
 
 SET_NOTES = text("UPDATE appointments SET notes = :notes WHERE id = :id AND notes <> :notes")

@@ -71,7 +71,8 @@ def _appointments(clinic: Clinic, first_day: date, last_day: date, provider_ids,
         raise InvalidInput.single(
             "statuses", f"no such status {', '.join(unknown)}; the statuses: {', '.join(STATUSES)}"
         )
-    rows = schedule(clinic, first_day, last_day, include_cancelled=True)
+    only = provider_ids[0] if provider_ids and len(provider_ids) == 1 else None  # one provider: read theirs only
+    rows = schedule(clinic, first_day, last_day, only, include_cancelled=True)
     return [
         row
         for row in rows

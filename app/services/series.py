@@ -31,10 +31,10 @@ from app.domain.slots import Interval, Span
 from app.services.booking import (
     BOOK_OCCURRENCE_IF_FREE,
     LOCK_PROVIDER,
-    _locks,
-    _refusal_under_locks,
-    _span_params,
     integrity_to_domain,
+    refusal_under_locks,
+    span_locks,
+    span_params,
 )
 from app.services.context import Clinic
 from app.services.finding import next_free
@@ -318,11 +318,11 @@ def _book_occurrence(
     """Lock the occurrence's grid positions (and rooms), then check and insert it, as a single booking does; None
     if booked, else why not."""
     day, span = preview.spans[occurrence.index]
-    params = _span_params(clinic, occurrence.provider.id, day, span)
+    params = span_params(clinic, occurrence.provider.id, day, span)
     params |= {"patient_id": request.patient_id, "notes": request.notes, "moving_id": None}
     params |= {"series_id": series_id, "series_index": occurrence.index}
     params["request_id"] = uuid.uuid5(request.request_id, str(occurrence.index))
-    for lock in _locks(params):
+    for lock in span_locks(params):
         conn.execute(lock, params)
     return write_if_free(conn, BOOK_OCCURRENCE_IF_FREE, params, day.room_kind)
 
@@ -339,7 +339,7 @@ def write_if_free(conn: Connection, statement: TextClause, params: dict, room_ki
         raise integrity_to_domain(exc) from exc  # the database's own rules: what they mean, for the whole series
     if outcome.written_id is not None:
         return None
-    refusal = _refusal_under_locks(outcome, params["provider_id"], room_kind)
+    refusal = refusal_under_locks(outcome, params["provider_id"], room_kind)
     return str(refusal) if refusal is not None else TAKEN
 
 

@@ -18,7 +18,7 @@ from app.domain.errors import InvalidInput, NotFound
 from app.domain.models import DetailsChange, RescheduleRequest, validate
 from app.domain.schedule_setup import check_id
 from app.domain.slots import wall_time_to_utc
-from app.services.booking import LOCK_PROVIDER, MOVE_IF_FREE, _locks, _span_params
+from app.services.booking import LOCK_PROVIDER, MOVE_IF_FREE, span_locks, span_params
 from app.services.context import Clinic
 from app.services.rules import check_bookable_time, load_provider_day
 from app.services.series import Occurrence, SeriesConflict, write_if_free
@@ -104,7 +104,7 @@ def _retarget(
         conn.execute(LOCK_PROVIDER, {"provider_id": provider_id})
     moves = [_move(clinic, conn, row, target, done) for row, target in zip(rows, targets, strict=True)]
     for move in moves:  # every target's positions and rooms first, in time order: the one global order
-        for lock in _locks(move.params):
+        for lock in span_locks(move.params):
             conn.execute(lock, move.params)
     for move in sorted(moves, key=lambda m: m.params["start"], reverse=latest_first):
         if reason := write_if_free(conn, MOVE_IF_FREE, move.params, move.room_kind):
@@ -154,6 +154,6 @@ def _move(clinic: Clinic, conn: Connection, row, target: _Target, done: str) -> 
     except InvalidInput as refused:
         refusal = Occurrence(row.series_index, target.start, target.start, refused.errors[0].message)
         raise SeriesConflict([refusal], clinic, done=done) from None
-    params = _span_params(clinic, target.provider_id, day, span)
+    params = span_params(clinic, target.provider_id, day, span)
     params |= {"moving_id": row.id, "request_id": None, "keep_room": row.room_id}
     return _Move(row.series_index, day.room_kind, params)
