@@ -111,6 +111,29 @@ BEGIN
 END
 $$;
 
+CREATE FUNCTION public.appointments_stamp_status() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    IF NEW.status IS DISTINCT FROM OLD.status THEN
+        IF NEW.status = 'checked_in' AND OLD.status = 'booked' THEN
+            NEW.checked_in_at := now();
+        ELSIF NEW.status = 'booked' THEN
+            NEW.checked_in_at := NULL;
+            NEW.seen_at := NULL;
+        ELSIF NEW.status = 'cancelled' THEN
+            NEW.cancelled_at := now();
+        END IF;
+    END IF;
+    IF NEW.seen_at IS NOT NULL AND OLD.seen_at IS NULL AND NEW.status <> 'checked_in' THEN
+        RAISE EXCEPTION 'only a checked-in patient can be seen'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'appointments_seen_after_arrival';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
 CREATE FUNCTION public.audit_change() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -399,8 +422,12 @@ CREATE TABLE public.appointments (
     room_id integer,
     series_id integer,
     series_index smallint,
+    checked_in_at timestamp with time zone,
+    seen_at timestamp with time zone,
+    cancelled_at timestamp with time zone,
     CONSTRAINT appointments_busy_until_after_end CHECK ((busy_until >= ends_at)),
     CONSTRAINT appointments_end_after_start CHECK ((ends_at > starts_at)),
+    CONSTRAINT appointments_seen_after_arrival CHECK (((seen_at IS NULL) OR (checked_in_at IS NOT NULL))),
     CONSTRAINT appointments_series_place CHECK ((((series_id IS NULL) = (series_index IS NULL)) AND (series_index >= 1))),
     CONSTRAINT appointments_status_check CHECK ((status = ANY (ARRAY['booked'::text, 'checked_in'::text, 'completed'::text, 'no_show'::text, 'cancelled'::text])))
 );
@@ -471,6 +498,18 @@ CREATE VIEW public.appointment_details AS
      JOIN public.appointment_types t ON ((t.id = a.type_id)))
      LEFT JOIN public.rooms r ON ((r.id = a.room_id)))
      LEFT JOIN public.appointment_series s ON ((s.id = a.series_id)));
+
+CREATE TABLE public.appointment_reminders (
+    appointment_id bigint NOT NULL,
+    state text DEFAULT 'pending'::text NOT NULL,
+    attempts smallint DEFAULT 0 NOT NULL,
+    sent_to text,
+    sent_at timestamp with time zone,
+    last_error text DEFAULT ''::text NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT appointment_reminders_sent_has_address CHECK (((state = 'sent'::text) = (sent_at IS NOT NULL))),
+    CONSTRAINT appointment_reminders_state_known CHECK ((state = ANY (ARRAY['pending'::text, 'sent'::text, 'failed'::text, 'no_email'::text])))
+);
 
 ALTER TABLE public.appointment_series ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.appointment_series_id_seq
@@ -697,6 +736,9 @@ CREATE TABLE public.write_requests (
 ALTER TABLE ONLY public.alembic_version
     ADD CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num);
 
+ALTER TABLE ONLY public.appointment_reminders
+    ADD CONSTRAINT appointment_reminders_pkey PRIMARY KEY (appointment_id);
+
 ALTER TABLE ONLY public.appointment_series
     ADD CONSTRAINT appointment_series_pkey PRIMARY KEY (id);
 
@@ -835,6 +877,8 @@ CREATE TRIGGER appointments_default_busy_until BEFORE INSERT ON public.appointme
 
 CREATE TRIGGER appointments_follow_the_schedule BEFORE INSERT OR UPDATE ON public.appointments FOR EACH ROW EXECUTE FUNCTION public.appointments_follow_the_schedule();
 
+CREATE TRIGGER appointments_stamp_status BEFORE UPDATE ON public.appointments FOR EACH ROW EXECUTE FUNCTION public.appointments_stamp_status();
+
 CREATE TRIGGER appointments_touch_updated_at BEFORE UPDATE ON public.appointments FOR EACH ROW EXECUTE FUNCTION public.touch_updated_at();
 
 CREATE TRIGGER closures_announce AFTER INSERT OR DELETE OR UPDATE ON public.closures FOR EACH ROW EXECUTE FUNCTION public.announce_schedule_change('', 'starts_at', 'ends_at');
@@ -874,6 +918,9 @@ CREATE TRIGGER waitlist_audit AFTER INSERT OR DELETE OR UPDATE ON public.waitlis
 CREATE TRIGGER working_hours_announce AFTER INSERT OR DELETE OR UPDATE ON public.working_hours FOR EACH ROW EXECUTE FUNCTION public.announce_schedule_change('provider_id');
 
 CREATE TRIGGER working_hours_audit AFTER INSERT OR DELETE OR UPDATE ON public.working_hours FOR EACH ROW EXECUTE FUNCTION public.audit_change('', '');
+
+ALTER TABLE ONLY public.appointment_reminders
+    ADD CONSTRAINT appointment_reminders_appointment_id_fkey FOREIGN KEY (appointment_id) REFERENCES public.appointments(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY public.appointment_series
     ADD CONSTRAINT appointment_series_patient_id_fkey FOREIGN KEY (patient_id) REFERENCES public.patients(id);
@@ -1035,6 +1082,9 @@ GRANT INSERT(series_id) ON TABLE public.appointments TO clinic_receptionist;
 GRANT INSERT(series_index) ON TABLE public.appointments TO clinic_admin;
 GRANT INSERT(series_index) ON TABLE public.appointments TO clinic_receptionist;
 
+GRANT UPDATE(seen_at) ON TABLE public.appointments TO clinic_admin;
+GRANT UPDATE(seen_at) ON TABLE public.appointments TO clinic_receptionist;
+
 GRANT SELECT ON TABLE public.patients TO clinic_admin;
 GRANT SELECT ON TABLE public.patients TO clinic_receptionist;
 GRANT SELECT ON TABLE public.patients TO clinic_manager;
@@ -1065,6 +1115,10 @@ GRANT SELECT ON TABLE public.rooms TO clinic_manager;
 GRANT SELECT ON TABLE public.appointment_details TO clinic_admin;
 GRANT SELECT ON TABLE public.appointment_details TO clinic_receptionist;
 GRANT SELECT ON TABLE public.appointment_details TO clinic_manager;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.appointment_reminders TO clinic_admin;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.appointment_reminders TO clinic_receptionist;
+GRANT SELECT ON TABLE public.appointment_reminders TO clinic_manager;
 
 GRANT SELECT ON TABLE public.audit_log TO clinic_manager;
 GRANT SELECT ON TABLE public.audit_log TO clinic_admin;
