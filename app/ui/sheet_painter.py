@@ -1,0 +1,162 @@
+"""A sheet on paper: Qt's printer or a PDF file, A4 or Letter, pages that never split an appointment's row.
+
+Every page carries the sheet's heading (the clinic, what and when), "Page N of M" and the column titles, and ends with
+when it was printed. Black text and rules only, so it reads the same from a black-and-white printer. The rows are laid
+out once to count the pages, then painted.
+"""
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QLineF, QMarginsF, QRectF, Qt
+from PySide6.QtGui import QFont, QFontMetricsF, QPagedPaintDevice, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
+
+from app.ui.sheets import Sheet, SheetRow
+
+PAPER = {"a4": QPageSize.PageSizeId.A4, "letter": QPageSize.PageSizeId.Letter}
+MARGINS_MM = QMarginsF(15, 15, 15, 15)
+BODY_PT, TITLE_PT, SMALL_PT = 9.0, 13.0, 7.5
+PADDING_PT = 2.5
+WRAP = int(Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+
+
+def set_up_page(device: QPagedPaintDevice, sheet: Sheet, paper: str | None = None) -> None:
+    """The sheet's orientation (side by side for many providers: landscape), the margins, and a paper size if named
+    (else the device's own: the printer's, or the locale's default)."""
+    if paper is not None:
+        device.setPageSize(QPageSize(PAPER[paper]))
+    device.setPageMargins(MARGINS_MM, QPageLayout.Unit.Millimeter)
+    orientation = QPageLayout.Orientation.Landscape if sheet.landscape else QPageLayout.Orientation.Portrait
+    device.setPageOrientation(orientation)
+
+
+def write_pdf(sheet: Sheet, path: str, printed: str, paper: str = "a4") -> int:
+    """The sheet as a PDF file; the number of pages."""
+    writer = QPdfWriter(path)
+    writer.setResolution(300)
+    writer.setTitle(" · ".join(line for line in sheet.heading[1:] if line))
+    writer.setCreator("Clinic Scheduler")
+    set_up_page(writer, sheet, paper)
+    return paint_sheet(sheet, writer, printed)
+
+
+def paint_sheet(sheet: Sheet, device: QPagedPaintDevice, printed: str) -> int:
+    """Paint the sheet on the device (a QPrinter or a QPdfWriter, its page set up) page by page; the pages' count."""
+    layout = _Layout(sheet, device)
+    pages = layout.pages()
+    painter = QPainter(device)
+    try:
+        for number, page in enumerate(pages, 1):
+            if number > 1:
+                device.newPage()
+            layout.paint_page(painter, page, f"Page {number} of {len(pages)}", printed)
+    finally:
+        painter.end()
+    return len(pages)
+
+
+@dataclass(frozen=True)
+class _Placed:
+    row: SheetRow
+    height: float
+
+
+class _Layout:
+    """Where everything goes on a page of this device: fonts at their point sizes, the columns' edges, the rows'
+    heights, which rows go on which page."""
+
+    def __init__(self, sheet: Sheet, device: QPagedPaintDevice):
+        self.sheet = sheet
+        self.device = device
+        self.width, self.height = float(device.width()), float(device.height())
+        self.point = device.logicalDpiY() / 72.0
+        self.padding = PADDING_PT * self.point
+        self.body, self.bold = _font(BODY_PT), _font(BODY_PT, bold=True)
+        self.title, self.small = _font(TITLE_PT, bold=True), _font(SMALL_PT)
+        total = sum(weight for _title, weight in sheet.columns)
+        edges, x = [], 0.0
+        for _title, weight in sheet.columns:
+            edges.append((x, self.width * weight / total))
+            x += self.width * weight / total
+        self.edges = edges
+
+    def _text_height(self, font: QFont, text: str, width: float) -> float:
+        metrics = QFontMetricsF(font, self.device)
+        return metrics.boundingRect(QRectF(0, 0, max(width - 2 * self.padding, 1), 1e9), WRAP, text).height()
+
+    def _row_height(self, row: SheetRow, font: QFont | None = None) -> float:
+        if row.heading:
+            return self._text_height(self.bold, row.cells[0], self.width) + 2 * self.padding
+        cells = zip(row.cells, self.edges, strict=True)
+        return max(self._text_height(font or self.body, cell, width) for cell, (_x, width) in cells)
+
+    def _header_height(self) -> float:
+        heading = enumerate(self.sheet.heading)
+        lines = sum(self._text_height(self._heading_font(index), line, self.width) for index, line in heading)
+        titles = SheetRow(tuple(title for title, _weight in self.sheet.columns))
+        return lines + self.padding * 3 + self._row_height(titles, self.bold) + 2 * self.padding
+
+    def _footer_height(self) -> float:
+        return self._text_height(self.small, "Printed", self.width) + 2 * self.padding
+
+    def _heading_font(self, index: int) -> QFont:
+        return self.title if index == 0 else self.bold
+
+    def pages(self) -> list[list[_Placed]]:
+        """The rows page by page: a row that does not fit goes whole to the next page, a day's heading with it."""
+        room = self.height - self._header_height() - self._footer_height()
+        pages: list[list[_Placed]] = [[]]
+        used = 0.0
+        for row in self.sheet.rows:
+            height = self._row_height(row) + (0 if row.heading else 2 * self.padding)
+            if used + height > room and pages[-1]:
+                carried = [pages[-1].pop()] if pages[-1][-1].row.heading else []
+                pages.append(carried)
+                used = sum(placed.height for placed in carried)
+            pages[-1].append(_Placed(row, height))
+            used += height
+        return pages
+
+    def paint_page(self, painter: QPainter, page: list[_Placed], page_words: str, printed: str) -> None:
+        painter.setPen(QPen(Qt.GlobalColor.black, 0.5 * self.point))
+        y = self._paint_heading(painter, page_words)
+        if not page:
+            self._text(painter, self.body, self.sheet.empty, 0, y + self.padding, self.width)
+        for placed in page:
+            if placed.row.heading:
+                self._text(painter, self.bold, placed.row.cells[0], 0, y + self.padding, self.width)
+            else:
+                for cell, (x, width) in zip(placed.row.cells, self.edges, strict=True):
+                    self._text(painter, self.body, cell, x, y + self.padding, width)
+            y += placed.height
+            painter.drawLine(QLineF(0, y, self.width, y))
+        foot = self.height - self._footer_height() + self.padding
+        self._text(painter, self.small, printed, 0, foot, self.width)
+
+    def _paint_heading(self, painter: QPainter, page_words: str) -> float:
+        y = 0.0
+        for index, line in enumerate(self.sheet.heading):
+            font = self._heading_font(index)
+            if index == 0:
+                painter.setFont(self.body)
+                painter.drawText(QRectF(0, 0, self.width, 1e6), int(Qt.AlignmentFlag.AlignRight), page_words)
+            y += self._text(painter, font, line, -self.padding, y, self.width)
+        y += self.padding * 2
+        for (title, _weight), (x, width) in zip(self.sheet.columns, self.edges, strict=True):
+            self._text(painter, self.bold, title, x, y + self.padding, width)
+        titles = SheetRow(tuple(title for title, _weight in self.sheet.columns))
+        y += self._row_height(titles, self.bold) + 2 * self.padding
+        painter.drawLine(QLineF(0, y, self.width, y))
+        return y
+
+    def _text(self, painter: QPainter, font: QFont, text: str, x: float, y: float, width: float) -> float:
+        """Draw wrapped text in a column (inside its padding); the height it took."""
+        painter.setFont(font)
+        box = QRectF(x + self.padding, y, max(width - 2 * self.padding, 1), 1e6)
+        return painter.drawText(box, WRAP, text).height()
+
+
+def _font(points: float, *, bold: bool = False) -> QFont:
+    font = QFont()
+    font.setPointSizeF(points)
+    font.setBold(bold)
+    return font
