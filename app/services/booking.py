@@ -479,22 +479,24 @@ def change_status(clinic: Clinic, appointment_id: int, status: str) -> None:
     """Set an appointment's status if the move is allowed (see ALLOWED_TRANSITIONS); same status is a no-op."""
     request = validate(StatusChange, appointment_id=appointment_id, status=status)
 
-    def work(conn: Connection) -> None:
-        appointment = _lock_appointment(conn, request.appointment_id)
-        current = AppointmentStatus(appointment.status)
-        if current == request.status:
-            return
-        if request.status not in ALLOWED_TRANSITIONS[current]:
-            raise InvalidInput.single("status", f"a {current} appointment cannot become {request.status}")
-        day, today = clinic.local(appointment.starts_at).date(), clinic.local(clinic.now()).date()
-        if request.status not in transitions_on(current, day, today):
-            raise InvalidInput.single(
-                "status", f"an appointment can be {ON_ITS_DAY[request.status]} from its day on ({day:%a %d %b %Y})"
-            )
-        with _constraints_as_domain_errors():
-            conn.execute(SET_STATUS, {"id": request.appointment_id, "status": request.status.value})
+    clinic.uow.run(lambda conn: set_status_locked(clinic, conn, request.appointment_id, request.status))
 
-    clinic.uow.run(work)
+
+def set_status_locked(clinic: Clinic, conn: Connection, appointment_id: int, status: AppointmentStatus) -> None:
+    """`change_status` inside the caller's transaction: lock the appointment, check the move, make it."""
+    appointment = _lock_appointment(conn, appointment_id)
+    current = AppointmentStatus(appointment.status)
+    if current == status:
+        return
+    if status not in ALLOWED_TRANSITIONS[current]:
+        raise InvalidInput.single("status", f"a {current} appointment cannot become {status}")
+    day, today = clinic.local(appointment.starts_at).date(), clinic.local(clinic.now()).date()
+    if status not in transitions_on(current, day, today):
+        raise InvalidInput.single(
+            "status", f"an appointment can be {ON_ITS_DAY[status]} from its day on ({day:%a %d %b %Y})"
+        )
+    with _constraints_as_domain_errors():
+        conn.execute(SET_STATUS, {"id": appointment_id, "status": status.value})
 
 
 def cancel(clinic: Clinic, appointment_id: int) -> None:
