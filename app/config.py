@@ -24,12 +24,33 @@ key (inside the `[database]` table too)::
 
 or `database_url = "postgresql://clinic_desk@db.clinic.lan/clinic"` instead of the table (not both).
 Passwords are never kept in a config file: libpq's pgpass file holds them, or the desk asks at start.
+
+The clinic's name and address (printed sheets, reminders) and the e-mail reminders' mail server::
+
+    clinic_name = "Praxis Dr. Weber"
+    clinic_address = '''Hauptstraße 1
+    10115 Berlin'''
+
+    [reminders]
+    host = "mail.clinic.lan"
+    port = 587                 # 587 for starttls, 465 for ssl, 25 for none by default
+    security = "starttls"      # starttls, ssl or none
+    sender = "Praxis Dr. Weber <termine@praxis-weber.de>"
+    user = "termine"           # optional: sign in to the mail server (the password is in the credential store)
+    subject = "Your appointment at {clinic_name} on {date} at {time}"
+    body = '''Dear {patient}, ...'''
+
+The `[reminders]` table is taken whole from the last file that has one. Its password is never kept in a config
+file either: the system's credential store holds it (`clinic-scheduler remind --store-password`), or it is asked.
 """
 
 import os
+import string
 import tomllib
 from dataclasses import dataclass
+from email.utils import parseaddr
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
@@ -56,6 +77,43 @@ class ConfigError(Exception):
 DEFAULT_ORIGIN = "the default"
 
 
+REMINDER_PLACEHOLDERS = (
+    "clinic_name", "clinic_address", "patient", "first_name", "last_name", "date", "weekday", "time", "provider",
+    "type",
+)  # fmt: skip
+DEFAULT_REMINDER_SUBJECT = "Your appointment at {clinic_name} on {date} at {time}"
+DEFAULT_REMINDER_BODY = """Dear {patient},
+
+this is a reminder of your appointment ({type}) with {provider} on {weekday}, {date} at {time}.
+
+If you cannot come, please let us know as soon as you can.
+
+{clinic_name}
+{clinic_address}
+"""
+SECURITIES = ("starttls", "ssl", "none")
+DEFAULT_SMTP_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+# The mail server's answer is awaited this long per step; under the database's 30 s limit for a transaction left
+# idle, since a reminder's row stays locked while its message is sent.
+DEFAULT_SMTP_TIMEOUT_SECONDS = 10
+MAX_SMTP_TIMEOUT_SECONDS = 20
+
+
+class ReminderSettings(BaseModel):
+    """The `[reminders]` table: the clinic's mail server and the message's template (never the password)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    host: str
+    port: int
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    sender: str
+    user: str | None = None  # None: the server takes the clinic's messages without signing in
+    subject: str = DEFAULT_REMINDER_SUBJECT
+    body: str = DEFAULT_REMINDER_BODY
+    timeout_seconds: int = DEFAULT_SMTP_TIMEOUT_SECONDS
+
+
 class Settings(BaseModel):
     """The settings this desk runs with, checked, and where each came from (`origins`: for people, e.g.
     "CLINIC_TIMEZONE in the environment", "clinic_timezone in /etc/xdg/clinic-scheduler/config.toml", "the
@@ -69,6 +127,9 @@ class Settings(BaseModel):
     data_dir: Path
     shared_workstation: bool = False  # several people use this desk: the sign-in does not offer the last one's name
     idle_lock_minutes: int = DEFAULT_IDLE_LOCK_MINUTES  # the desk locks after this long without input; 0: never
+    clinic_name: str = ""  # on printed sheets and in reminders
+    clinic_address: str = ""  # may hold several lines
+    reminders: ReminderSettings | None = None  # None: e-mail reminders are not set up on this desk
     origins: dict[str, str] = {}
 
     @property
@@ -88,15 +149,28 @@ CONFIG_KEYS = (
     "booking_horizon_days",
     "shared_workstation",
     "idle_lock_minutes",
+    "clinic_name",
+    "clinic_address",
+    "reminders",
 )
 # IT's settings for the workstation: the site-wide file's value stands over a user's.
 SITE_KEYS = ("shared_workstation", "idle_lock_minutes")
 DATABASE_KEYS = ("host", "port", "name", "user", "sslmode", "sslrootcert")
+REMINDER_KEYS = ("host", "port", "security", "sender", "user", "subject", "body", "timeout_seconds")
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 PASSWORD_ADVICE = (
     "passwords are never kept in the config file: take it out and put it in this user's pgpass file"
     r" (~/.pgpass, or %APPDATA%\postgresql\pgpass.conf on Windows), or leave it out and be asked at start"
 )
+SMTP_PASSWORD_ADVICE = (
+    "the mail server's password is never kept in the config file: take it out and store it in the system's"
+    " credential store with `clinic-scheduler remind --store-password`, or leave it out and be asked"
+)
+
+
+def password_advice(key: str) -> str:
+    """What to do with a password found in a config file at `key` (what `find_password` returned)."""
+    return SMTP_PASSWORD_ADVICE if key.startswith("reminders.") else PASSWORD_ADVICE
 
 
 def site_config_file() -> Path:
@@ -166,6 +240,9 @@ def find_password(data: dict) -> str | None:
     table = data.get("database")
     if isinstance(table, dict) and "password" in table:
         return "database.password"
+    reminders = data.get("reminders")
+    if isinstance(reminders, dict) and "password" in reminders:
+        return "reminders.password"
     url = data.get("database_url")
     if isinstance(url, str):
         try:
@@ -192,7 +269,7 @@ def read_config_file(path: Path) -> dict:
         raise ConfigError(f"config file {path}: {exc}") from exc
     key = find_password(data)
     if key is not None:
-        raise ConfigError(f"{key} in {path}: {PASSWORD_ADVICE}")
+        raise ConfigError(f"{key} in {path}: {password_advice(key)}")
     return data
 
 
@@ -304,6 +381,83 @@ def _idle_lock_minutes(value: object) -> int:
     return value
 
 
+def _clinic_text(key: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"{key}: expected a text, got {value!r}")
+    return value.strip()
+
+
+def _template(key: str, value: object) -> str:
+    """A subject or body: text whose {placeholders} are the known ones (a literal brace is doubled: {{ }})."""
+    text = _text(key, value)
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError as exc:
+        raise ConfigError(f"{key}: {exc} (write a literal brace twice: {{{{ or }}}})") from None
+    unknown = sorted(names - set(REMINDER_PLACEHOLDERS))
+    if unknown:
+        raise ConfigError(
+            f"{key}: unknown placeholder {', '.join('{' + name + '}' for name in unknown)};"
+            f" the placeholders are {', '.join('{' + name + '}' for name in REMINDER_PLACEHOLDERS)}"
+        )
+    return text
+
+
+def _smtp_port(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+        raise ConfigError(f"reminders.port: expected a port number from 1 to 65535, got {value!r}")
+    return value
+
+
+def _sender(value: object) -> str:
+    text = _text("reminders.sender", value)
+    if "@" not in parseaddr(text)[1] or "\n" in text or "\r" in text:
+        raise ConfigError(f"reminders.sender: expected an e-mail address (Name <address@domain>), got {value!r}")
+    return text
+
+
+def _smtp_timeout(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_SMTP_TIMEOUT_SECONDS:
+        raise ConfigError(
+            f"reminders.timeout_seconds: expected a whole number of seconds from 1 to {MAX_SMTP_TIMEOUT_SECONDS},"
+            f" got {value!r}"
+        )
+    return value
+
+
+def _reminders(values: dict) -> ReminderSettings | None:
+    return reminder_settings(values["reminders"], values.get("clinic_name")) if "reminders" in values else None
+
+
+def reminder_settings(table: object, clinic_name: object = None) -> ReminderSettings:
+    """The checked `[reminders]` table; a ConfigError names the key (`reminders.host`, ...) and what is wrong."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"reminders: expected a table ([reminders] with {', '.join(REMINDER_KEYS)}), got {table!r}")
+    if "password" in table:
+        raise ConfigError(f"reminders.password: {SMTP_PASSWORD_ADVICE}")
+    unknown = sorted(set(table) - set(REMINDER_KEYS))
+    if unknown:
+        raise ConfigError(f"reminders.{unknown[0]}: unknown key; the keys are {', '.join(REMINDER_KEYS)}")
+    for key in ("host", "sender"):
+        if key not in table:
+            raise ConfigError(f"reminders.{key}: missing; [reminders] needs at least host and sender")
+    if not isinstance(clinic_name, str) or not clinic_name.strip():
+        raise ConfigError('clinic_name: missing; the reminders name the clinic (clinic_name = "..." at the top)')
+    security = table.get("security", "starttls")
+    if security not in SECURITIES:
+        raise ConfigError(f"reminders.security: expected one of {', '.join(SECURITIES)}, got {security!r}")
+    return ReminderSettings(
+        host=_text("reminders.host", table["host"]).strip(),
+        port=_smtp_port(table["port"]) if "port" in table else DEFAULT_SMTP_PORTS[security],
+        security=security,
+        sender=_sender(table["sender"]),
+        user=_text("reminders.user", table["user"]) if "user" in table else None,
+        subject=_template("reminders.subject", table.get("subject", DEFAULT_REMINDER_SUBJECT)),
+        body=_template("reminders.body", table.get("body", DEFAULT_REMINDER_BODY)),
+        timeout_seconds=_smtp_timeout(table.get("timeout_seconds", DEFAULT_SMTP_TIMEOUT_SECONDS)),
+    )
+
+
 @dataclass(frozen=True)
 class ConfigFile:
     path: Path
@@ -318,7 +472,7 @@ def read_config_files() -> list[ConfigFile]:
     files = [ConfigFile(path, read_config_file(path), path == site) for path in config_file_paths()]
     installer = {} if os.environ.get("CLINIC_CONFIG") else installer_settings()
     if (key := find_password(installer)) is not None:  # as in a file: never a password
-        raise ConfigError(f"{key} in {WHERE}: {PASSWORD_ADVICE}")
+        raise ConfigError(f"{key} in {WHERE}: {password_advice(key)}")
     return [ConfigFile(Path(str(WHERE)), installer, True), *files] if installer else files
 
 
@@ -332,7 +486,7 @@ class _Gathered:
         for file in files:
             if "database_url" in file.data and "database" in file.data:
                 raise ConfigError(f"database_url and [database] are both set in {file.path}: keep one of them")
-        for key in ("clinic_timezone", "booking_horizon_days"):
+        for key in ("clinic_timezone", "booking_horizon_days", "clinic_name", "clinic_address", "reminders"):
             self._take_from_files(key, files)
         for key in SITE_KEYS:
             self._take_from_files(key, sorted(files, key=lambda file: file.site))  # the site-wide file last: it wins
@@ -398,6 +552,9 @@ def load_settings() -> Settings:
             data_dir=user_data_dir(),
             shared_workstation=_shared_workstation(values.get("shared_workstation", False)),
             idle_lock_minutes=_idle_lock_minutes(values.get("idle_lock_minutes", DEFAULT_IDLE_LOCK_MINUTES)),
+            clinic_name=_clinic_text("clinic_name", values.get("clinic_name", "")),
+            clinic_address=_clinic_text("clinic_address", values.get("clinic_address", "")),
+            reminders=_reminders(values),
             origins=gathered.origins,
         )
     except ConfigError as exc:
@@ -408,6 +565,7 @@ def load_settings() -> Settings:
 # --- writing the per-user file (the first-run dialog) ------------------------------------------------
 
 WRITTEN_DATABASE_KEYS = ("host", "port", "name", "user", "sslmode", "sslrootcert")
+REMINDER_KEYS = ("host", "port", "security", "sender", "user", "subject", "body", "timeout_seconds")
 
 
 def _toml_value(value: str | int) -> str:

@@ -1,0 +1,172 @@
+"""E-mail reminders against a mail server on loopback: each live appointment's reminder goes out once, with the
+patient, the time in the clinic's zone, the provider and the clinic's name; a refused or unreachable server leaves
+it failed for the next run, which sends it; patients without an address are listed for a call; the list's CSV
+round-trips. Counted in the server's inbox and in SQL."""
+
+import csv
+import io
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from app.config import ReminderSettings
+from app.db.engine import make_engine
+from app.domain.errors import InvalidInput, NotAllowed
+from app.domain.models import BookingRequest, PatientIn
+from app.services import booking, reminders
+from app.services.patients import create_patient
+from app.services.reminder_mail import Mailer
+from tests.conftest import ZONE, make_clinic
+from tests.mail_server import free_port, mail_server
+
+TUESDAY = date(2030, 1, 8)  # the tests' today, 07:00 now
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=ZONE)
+
+
+def mailer(port: int) -> Mailer:
+    settings = ReminderSettings(host="127.0.0.1", port=port, security="none", sender="Praxis <termine@praxis.example>")
+    return Mailer(settings, None, "Praxis Dr. Weber", "Hauptstraße 1\n10115 Berlin")
+
+
+def patient(clinic, first: str, last: str, email: str | None) -> int:
+    values = PatientIn(first_name=first, last_name=last, date_of_birth="1980-05-17", phone="+49 30 555", email=email)
+    return create_patient(clinic, values)
+
+
+def book(clinic, provider_id: int, patient_id: int, start: datetime) -> int:
+    return booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=patient_id, start=start))
+
+
+@pytest.fixture
+def day(clinic, provider_id) -> dict:
+    """Tuesday: Şule at 9:00 and Berg at 10:30 (both with an address), Kim at 11:00 without one, and a cancelled
+    appointment at 14:00; Wednesday: one more (not Tuesday's)."""
+    yilmaz = patient(clinic, "Şule", "Yılmaz", "sule@example.org")
+    berg = patient(clinic, "Jonas", "Berg", "jonas@example.org")
+    kim = patient(clinic, "Min", "Kim", None)
+    ids = {
+        "yilmaz": book(clinic, provider_id, yilmaz, at(TUESDAY, 9)),
+        "berg": book(clinic, provider_id, berg, at(TUESDAY, 10, 30)),
+        "kim": book(clinic, provider_id, kim, at(TUESDAY, 11)),
+        "cancelled": book(clinic, provider_id, berg, at(TUESDAY, 14)),
+        "wednesday": book(clinic, provider_id, yilmaz, at(TUESDAY + timedelta(days=1), 9)),
+    }
+    booking.cancel(clinic, ids["cancelled"])
+    return ids
+
+
+def states(engine) -> dict[int, tuple]:
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT appointment_id, state, attempts, sent_to FROM appointment_reminders"))
+        return {row.appointment_id: (row.state, row.attempts, row.sent_to) for row in rows}
+
+
+def test_each_reminder_goes_out_once_with_the_patient_time_provider_and_clinic(engine, clinic, day):
+    with mail_server() as (inbox, port), mailer(port) as post:
+        run = reminders.send_reminders(clinic, TUESDAY, post)
+        assert [line.appointment_id for line in run.sent] == [day["yilmaz"], day["berg"]]
+        assert [line.appointment_id for line in run.no_email] == [day["kim"]] and run.ok
+        assert sorted(inbox.recipients()) == ["jonas@example.org", "sule@example.org"]
+        first = next(m for m in inbox.messages if m["To"] == "sule@example.org")
+        body = first.get_content().replace("\r\n", "\n")
+        assert "Praxis Dr. Weber" in first["Subject"] and "2030-01-08 at 09:00" in first["Subject"]
+        assert "Dear Şule Yılmaz" in body and "Tuesday, 2030-01-08 at 09:00" in body  # 08:00 UTC: Berlin's time
+        assert "Dr. Test" in body and "Hauptstraße 1\n10115 Berlin" in body
+
+        again = reminders.send_reminders(clinic, TUESDAY, post)
+        assert (again.sent, again.failed, again.already_sent) == ([], [], 2)
+        assert [line.phone for line in again.no_email] == ["+49 30 555"]  # still to call
+        assert len(inbox.messages) == 2
+    assert states(engine) == {
+        day["yilmaz"]: ("sent", 1, "sule@example.org"),
+        day["berg"]: ("sent", 1, "jonas@example.org"),
+        day["kim"]: ("no_email", 0, None),
+    }  # neither the cancelled appointment nor Wednesday's
+
+
+def test_a_refused_message_fails_and_the_next_run_sends_it(engine, clinic, day):
+    with mail_server() as (inbox, port), mailer(port) as post:
+        inbox.refuse = "554 5.7.1 Message rejected"
+        run = reminders.send_reminders(clinic, TUESDAY, post)
+        assert [(line.appointment_id, error) for line, error in run.failed] == [
+            (day["yilmaz"], "554 5.7.1 Message rejected"),
+            (day["berg"], "554 5.7.1 Message rejected"),
+        ]
+        assert not run.ok and not run.sent and inbox.messages == []
+        assert states(engine)[day["yilmaz"]] == ("failed", 1, None)
+
+        inbox.refuse = None
+        later = reminders.send_reminders(clinic, TUESDAY, post)
+        assert [line.appointment_id for line in later.sent] == [day["yilmaz"], day["berg"]] and later.ok
+    assert states(engine)[day["berg"]] == ("sent", 2, "jonas@example.org")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM appointment_reminders WHERE last_error <> ''")).scalar() == 0
+
+
+def test_an_unreachable_server_fails_them_all_and_a_later_run_sends(engine, clinic, day):
+    closed = free_port()
+    with mailer(closed) as post:
+        run = reminders.send_reminders(clinic, TUESDAY, post)
+    assert len(run.failed) == 2 and all(f"mail server 127.0.0.1:{closed}" in error for _, error in run.failed)
+    with mail_server() as (inbox, port), mailer(port) as post:
+        assert len(reminders.send_reminders(clinic, TUESDAY, post).sent) == 2
+        assert len(inbox.messages) == 2
+
+
+def test_a_reminder_that_failed_too_often_is_left_alone_and_listed(engine, clinic, day):
+    with mail_server() as (inbox, port), mailer(port) as post:
+        reminders.send_reminders(clinic, TUESDAY, post)
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "UPDATE appointment_reminders SET state = 'failed', attempts = :n, sent_at = NULL"
+                    " WHERE appointment_id = :id"
+                ),
+                {"n": reminders.MAX_ATTEMPTS, "id": day["berg"]},
+            )
+        run = reminders.send_reminders(clinic, TUESDAY, post)
+        assert run.sent == [] and [line.appointment_id for line in run.gave_up] == [day["berg"]]
+        assert len(inbox.messages) == 2
+
+
+def test_an_address_added_later_gets_its_reminder(engine, clinic, day):
+    with mail_server() as (inbox, port), mailer(port) as post:
+        reminders.send_reminders(clinic, TUESDAY, post)
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE patients SET email = 'min@example.org' WHERE first_name = 'Min'"))
+        run = reminders.send_reminders(clinic, TUESDAY, post)
+        assert [line.appointment_id for line in run.sent] == [day["kim"]] and run.no_email == []
+        assert inbox.recipients()[-1] == "min@example.org"
+
+
+def test_the_list_csv_round_trips(clinic, day):
+    data = ("\ufeff" + reminders.reminder_list_csv(clinic, TUESDAY)).encode("utf-8")  # as the command writes it
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert list(rows[0]) == list(reminders.CSV_COLUMNS)
+    assert [int(row["appointment_id"]) for row in rows] == [day["yilmaz"], day["berg"], day["kim"]]
+    assert rows[0]["patient"] == "Şule Yılmaz" and rows[0]["patient_email"] == "sule@example.org"
+    assert (
+        datetime.fromisoformat(rows[1]["starts_at"]) == at(TUESDAY, 10, 30) and rows[1]["time_zone"] == "Europe/Berlin"
+    )
+    assert rows[2]["patient_email"] == "" and rows[2]["patient_phone"] == "+49 30 555" and rows[2]["reminder"] == ""
+
+
+def test_a_manager_reads_the_list_but_may_not_send(clinic, day, staff_login):
+    _, url = staff_login("manager")
+    engine = make_engine(url)
+    try:
+        manager = make_clinic(engine)
+        assert len(reminders.reminder_list(manager, TUESDAY)) == 3
+        with pytest.raises(NotAllowed), mailer(free_port()) as post:
+            reminders.send_reminders(manager, TUESDAY, post)
+    finally:
+        engine.dispose()
+
+
+def test_a_past_day_is_refused(clinic):
+    with pytest.raises(InvalidInput, match="date: 2030-01-07 is past"), mailer(free_port()) as post:
+        reminders.send_reminders(clinic, TUESDAY - timedelta(days=1), post)
