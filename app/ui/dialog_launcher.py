@@ -5,7 +5,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtWidgets import QDialog, QWidget
 
 from app.domain.errors import InvalidInput
@@ -26,6 +26,7 @@ from app.ui.dialogs.booking_dialog import BookingDialog
 from app.ui.dialogs.day_moves_dialog import DayMovesDialog
 from app.ui.dialogs.details_dialog import DetailsDialog
 from app.ui.dialogs.find_patient_dialog import FindPatientDialog
+from app.ui.dialogs.flow_board_dialog import FlowBoardDialog
 from app.ui.dialogs.next_free_dialog import NextFreeDialog
 from app.ui.dialogs.patient_dialog import PatientDialog
 from app.ui.dialogs.reschedule_dialog import RescheduleDialog
@@ -56,13 +57,17 @@ class DialogLauncher(QObject):
         """The dialogs still open (each may hold what someone typed)."""
         return list(self._dialogs)
 
-    def _open(self, dialog: D, *, writes: bool = True) -> D:
+    def _open(self, dialog: D, *, writes: bool = True, beside: bool = False) -> D:
+        """Show a dialog over the window (`beside`: next to it, the calendar still in use), following the desk."""
         if writes:
             self.desk.attach(dialog)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._dialogs.append(dialog)
         dialog.finished.connect(lambda _result, d=dialog: self._forget(d))
-        dialog.open()
+        if beside:
+            dialog.show()
+        else:
+            dialog.open()
         return dialog
 
     def _forget(self, dialog: QDialog) -> None:
@@ -115,6 +120,13 @@ class DialogLauncher(QObject):
         dialog.change_requested.connect(lambda entry: self.open_waitlist_entry(entry, dialog))
         self._follow(self.desk.can_book_changed, dialog.set_can_book, self.desk.can_book)
         self._open(dialog)
+        return dialog
+
+    def open_flow_board(self, settings: QSettings) -> FlowBoardDialog:
+        """Today's flow, beside the calendar: every role watches it, the roles that book move patients on."""
+        dialog = FlowBoardDialog(self.runner, self.clinic, settings, self._window)
+        self._follow(self.desk.can_book_changed, dialog.set_can_book, self.desk.can_book)
+        self._open(dialog, beside=True)
         return dialog
 
     def open_waitlist_entry(self, entry: WaitlistEntry | None, waitlist: WaitlistDialog) -> WaitlistEntryDialog:

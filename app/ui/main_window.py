@@ -159,6 +159,11 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.day_moves_action)
         waitlist_tip = "Who waits for an earlier time, for how long, and the free times that fit them"
         file_menu.addAction(make_action(self, "Waitlist…", None, waitlist_tip, self.dialogs.open_waitlist))
+        flow_tip = "Today's patients: expected, waiting and for how long, with the provider, done; move them on"
+        self.flow_action = make_action(
+            self, "Today's Flow…", "Ctrl+T", flow_tip, lambda: self.dialogs.open_flow_board(self.settings)
+        )
+        file_menu.addAction(self.flow_action)
         file_menu.addSeparator()
         self.change_password_action = make_action(
             self,

@@ -1,0 +1,172 @@
+"""Today's flow: who is expected, who waits and for how long, who is with the provider, who is done and who did not
+come; one click moves a patient on. It follows every desk's changes as they are announced, counts the waiting
+minutes as they pass, and makes a wait over the threshold stand out (bold, marked, tinted: also on grey screens)."""
+
+from datetime import date
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QBrush, QColor, QFont, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
+
+from app.live.changes import Change
+from app.services import flow
+from app.services.context import Clinic
+from app.services.flow import NEXT_STAGE, STAGE_WORDS, FlowEntry, Stage
+from app.ui.dates import LONG_DAY, clock, day_words
+from app.ui.read_only_table import read_only_table
+from app.ui.throttle import Throttle
+from app.ui.workers import TaskRunner, user_message
+
+COLUMNS = ("Time", "Patient", "Provider", "Type", "Stage", "Since", "")
+STAGE_COLUMN, BUTTON_COLUMN = 4, 6
+MOVE_WORDS = {Stage.EXPECTED: "Arrived", Stage.ARRIVED: "Call in", Stage.WITH_PROVIDER: "Done"}
+DEFAULT_THRESHOLD_MINUTES = 15
+THRESHOLD_KEY = "flow/waiting_threshold_minutes"
+TICK_MS = 30_000  # the waiting minutes are counted again this often
+LONG_WAIT = QColor("#ffd6cc")
+
+
+class FlowBoardDialog(QDialog):
+    def __init__(self, runner: TaskRunner, clinic: Clinic, settings: QSettings, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.runner, self._clinic, self._settings = runner, clinic, settings
+        self.entries: list[FlowEntry] = []
+        self._can_book, self._write_block = True, None
+        self._reload = Throttle(self, self.load)
+        self.setWindowTitle("Today's flow")
+        self.setObjectName("flow_board_dialog")
+        self.resize(900, 560)
+        self.day_label = QLabel()
+        self.day_label.setAccessibleName("Day")
+        self.summary_label = QLabel("Reading today's appointments…")
+        self.summary_label.setAccessibleName("Flow summary")
+        self.notice = QLabel()  # why a click changed nothing, or why the board could not be read
+        self.notice.setAccessibleName("Flow notice")
+        self.notice.setWordWrap(True)
+        self.model = QStandardItemModel(0, len(COLUMNS), self)
+        self.model.setHorizontalHeaderLabels(COLUMNS)
+        self.table = read_only_table("Today's appointments", self.model)
+        self.threshold = QSpinBox(minimum=1, maximum=240, suffix=" min")
+        self.threshold.setAccessibleName("Waiting threshold")
+        self.threshold.setValue(int(settings.value(THRESHOLD_KEY, DEFAULT_THRESHOLD_MINUTES)))
+        self.threshold.valueChanged.connect(self._threshold_changed)
+        close = QPushButton("Close")
+        close.setAccessibleName("Close")
+        close.clicked.connect(self.reject)
+        bottom = QHBoxLayout()
+        bottom.addWidget(QLabel("A wait longer than"))
+        bottom.addWidget(self.threshold)
+        bottom.addWidget(QLabel("stands out"))
+        bottom.addStretch(1)
+        bottom.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.day_label)
+        layout.addWidget(self.summary_label)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.notice)
+        layout.addLayout(bottom)
+        self._tick = QTimer(self, interval=TICK_MS)
+        self._tick.timeout.connect(self._show_entries)
+        self._tick.start()
+        self.load()
+
+    def today(self) -> date:
+        return self._clinic.local(self._clinic.now()).date()
+
+    def set_can_book(self, can: bool) -> None:
+        """Managers watch the day; the roles that book move patients on."""
+        self._can_book = can
+        self._show_entries()
+
+    def set_write_block(self, reason: str | None) -> None:
+        lifted, self._write_block = self._write_block is not None and reason is None, reason
+        self._show_entries()
+        if lifted:
+            self.load()
+
+    def on_schedule_change(self, change: Change) -> None:
+        if change.table in ("appointments", "patients", "providers"):
+            self._reload.request()
+
+    def load(self) -> None:
+        clinic, day = self._clinic, self.today()
+        self.runner.submit(
+            lambda: flow.flow_board(clinic, day), self._loaded, self._failed, context=self, key=f"flow-{id(self)}"
+        )
+
+    def _loaded(self, entries: list[FlowEntry]) -> None:
+        self.entries = entries
+        self._show_entries()
+
+    def _show_entries(self) -> None:
+        now = self._clinic.now()
+        self.day_label.setText(day_words(self.today(), LONG_DAY))
+        counts = {stage: sum(entry.stage == stage for entry in self.entries) for stage in Stage}
+        self.summary_label.setText(" · ".join(f"{counts[stage]} {STAGE_WORDS[stage]}" for stage in Stage))
+        self.model.setRowCount(0)
+        for row, entry in enumerate(self.entries):
+            self.model.appendRow(self._cells(entry, now))
+            if entry.stage in NEXT_STAGE and self._can_book and self._write_block is None:
+                self.table.setIndexWidget(self.model.index(row, BUTTON_COLUMN), self._move_buttons(entry))
+
+    def _cells(self, entry: FlowEntry, now) -> list[QStandardItem]:
+        waited = entry.waiting_minutes(now)
+        since = {Stage.ARRIVED: entry.checked_in_at, Stage.WITH_PROVIDER: entry.seen_at}.get(entry.stage)
+        stage = STAGE_WORDS[entry.stage].capitalize() + (f", {waited} min" if waited is not None else "")
+        late = waited is not None and waited > self.threshold.value()
+        if late:
+            stage = f"⚠ {stage}"
+        texts = (
+            f"{clock(self._clinic.local(entry.starts_at))}",
+            entry.patient_name,
+            entry.provider_name,
+            f"{entry.type_name} · {entry.room_name}" if entry.room_name else entry.type_name,
+            stage,
+            clock(self._clinic.local(since)) if since is not None else "",
+            "",
+        )
+        cells = [QStandardItem(text) for text in texts]
+        if late:
+            bold = QFont()
+            bold.setBold(True)
+            for cell in cells:
+                cell.setFont(bold)
+                cell.setBackground(QBrush(LONG_WAIT))
+                cell.setForeground(QBrush(Qt.GlobalColor.black))
+        return cells
+
+    def _move_buttons(self, entry: FlowEntry) -> QWidget:
+        holder = QWidget()
+        layout = QHBoxLayout(holder)
+        layout.setContentsMargins(2, 0, 2, 0)
+        moves = [(MOVE_WORDS[entry.stage], None)]
+        if entry.stage == Stage.EXPECTED:
+            moves.append(("Not come", Stage.NO_SHOW))
+        for words, to in moves:
+            button = QPushButton(words)
+            button.setAccessibleName(f"{words}: {entry.patient_name}")
+            button.clicked.connect(lambda _checked=False, e=entry, t=to: self.move_on(e, t))
+            layout.addWidget(button)
+        return holder
+
+    def move_on(self, entry: FlowEntry, to: Stage | None = None) -> None:
+        """One click: the patient to the next stage (or not come), from the stage this desk shows."""
+        clinic = self._clinic
+        self.runner.submit(
+            lambda: flow.move_on(clinic, entry.appointment_id, entry.stage, to),
+            lambda _stage: (self.notice.clear(), self.load()),
+            self._move_failed,
+            context=self,
+        )
+
+    def _threshold_changed(self, minutes: int) -> None:
+        self._settings.setValue(THRESHOLD_KEY, minutes)
+        self._show_entries()
+
+    def _failed(self, error: BaseException) -> None:
+        self.notice.setText(user_message(error))
+
+    def _move_failed(self, error: BaseException) -> None:
+        """Say why (another desk moved the patient first, say) and show where everyone is now."""
+        self.load()
+        self._failed(error)

@@ -1,0 +1,88 @@
+"""Today's flow board at the desks: one click at one desk moves a patient on and the other desk's board follows
+through the database's announcements; a wait over the threshold stands out; a click on a patient another desk moved
+first is refused by name; a manager watches without buttons."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+
+from app.domain.models import BookingRequest
+from app.services import booking
+from app.ui.dialogs.flow_board_dialog import BUTTON_COLUMN, STAGE_COLUMN, FlowBoardDialog
+from tests.conftest import NOW, new_patient
+from tests.gui.desks import TUESDAY, at, click
+from tests.gui.test_live import LIVE_WAIT_MS
+
+
+@pytest.fixture
+def day(clinic, provider_id) -> list[int]:
+    people = [new_patient(clinic, "Ada", "Lovelace"), new_patient(clinic, "Grace", "Hopper")]
+    return [
+        booking.book(clinic, BookingRequest(provider_id=provider_id, patient_id=person, start=at(TUESDAY, hour)))
+        for person, hour in zip(people, (8, 9), strict=True)
+    ]
+
+
+def board(window) -> FlowBoardDialog:
+    window.flow_action.trigger()
+    return next(d for d in window.dialogs.open_dialogs() if isinstance(d, FlowBoardDialog))
+
+
+def stage(dialog: FlowBoardDialog, row: int) -> str:
+    return dialog.model.index(row, STAGE_COLUMN).data()
+
+
+def buttons(dialog: FlowBoardDialog, row: int) -> list:
+    holder = dialog.table.indexWidget(dialog.model.index(row, BUTTON_COLUMN))
+    return [] if holder is None else [b for b in holder.children() if hasattr(b, "click")]
+
+
+def test_a_click_at_one_desk_moves_the_patient_on_at_every_desk(qtbot, desks, db_url, engine, day):
+    (_, here), (_, there) = desks(db_url), desks(db_url)
+    mine, theirs = board(here), board(there)
+    for dialog in (mine, theirs):
+        qtbot.waitUntil(lambda dialog=dialog: dialog.model.rowCount() == 2, timeout=LIVE_WAIT_MS)
+        assert stage(dialog, 0) == "Expected" and dialog.isVisible() and not dialog.isModal()
+    stale = theirs.entries[0]  # what the other desk shows before it follows
+    assert [b.text() for b in buttons(mine, 0)] == ["Arrived", "Not come"]
+
+    click(qtbot, buttons(mine, 0)[0])
+    for dialog in (mine, theirs):
+        qtbot.waitUntil(lambda dialog=dialog: "Waiting" in stage(dialog, 0), timeout=LIVE_WAIT_MS)
+    assert "1 expected · 1 waiting" in theirs.summary_label.text()
+
+    def arrived(minutes_before: int) -> None:  # as if checked in that long before the desks' (fixed) clock
+        with engine.begin() as conn:
+            conn.execute(
+                text("UPDATE appointments SET checked_in_at = :t WHERE id = :id"),
+                {"t": NOW - timedelta(minutes=minutes_before), "id": day[0]},
+            )
+
+    arrived(5)
+    qtbot.waitUntil(lambda: stage(theirs, 0) == "Waiting, 5 min", timeout=LIVE_WAIT_MS)
+    assert not theirs.model.item(0, 1).font().bold()
+    arrived(30)  # past the 15 minutes the board starts with
+    qtbot.waitUntil(lambda: stage(theirs, 0) == "⚠ Waiting, 30 min", timeout=LIVE_WAIT_MS)
+    assert theirs.model.item(0, 1).font().bold() and not theirs.model.item(1, 1).font().bold()
+    theirs.threshold.setValue(45)
+    assert stage(theirs, 0) == "Waiting, 30 min"
+
+    theirs.move_on(stale)  # "Arrived" from a desk that had not followed yet: refused, nothing changes
+    qtbot.waitUntil(lambda: "another desk moved this patient on meanwhile" in theirs.notice.text())
+    click(qtbot, buttons(theirs, 0)[0])  # "Call in"
+    qtbot.waitUntil(lambda: stage(mine, 0) == "With the provider", timeout=LIVE_WAIT_MS)
+    click(qtbot, buttons(mine, 0)[0])  # "Done"
+    qtbot.waitUntil(lambda: stage(theirs, 0) == "Done", timeout=LIVE_WAIT_MS)
+    assert buttons(theirs, 0) == []
+    with engine.connect() as conn:
+        assert (
+            conn.execute(text("SELECT status FROM appointments WHERE id = :id"), {"id": day[0]}).scalar() == "completed"
+        )
+
+
+def test_a_manager_watches_the_flow_without_moving_anyone(qtbot, open_as, day):
+    _name, window = open_as("manager")
+    dialog = board(window)
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 2, timeout=LIVE_WAIT_MS)
+    assert buttons(dialog, 0) == [] and buttons(dialog, 1) == []
