@@ -1,7 +1,6 @@
 """The clinic-scheduler command: the desktop window by default, subcommands for IT and checks.
 
-Exit codes: 0 done; 1 configuration or database problem; 2 invalid input; 3 slot taken, or a record busy; 4 some
-reminders could not be sent (`remind`: the next run tries them again).
+Exit codes: 0 done; 1 configuration or database problem; 2 invalid input; 3 slot taken, or a record busy.
 """
 
 import argparse
@@ -14,7 +13,6 @@ from sqlalchemy.exc import DBAPIError
 
 from app.cli_export import add_export_parser, run_export
 from app.cli_input import TYPE_HELP, CliInputError, iso_date, iso_datetime, type_id_of
-from app.cli_remind import add_remind_parser, run_remind_command
 from app.cli_series import add_series_parser, run_series
 from app.cli_waitlist import add_waitlist_parser, run_waitlist
 from app.config import ConfigError
@@ -43,7 +41,6 @@ def _parser() -> argparse.ArgumentParser:
     add_series_parser(sub)
     add_waitlist_parser(sub)
     add_export_parser(sub)
-    add_remind_parser(sub)
     _add_benchmark_parsers(sub)
     shots = sub.add_parser("screenshots", help="render the views and dialogs over demo data, light and dark, as PNG")
     shots.add_argument("--output", default="docs/screenshots", metavar="DIR")
@@ -403,8 +400,6 @@ def main(argv: list[str] | None = None) -> int:
             return bench_start_main(args.runs)
         if args.command == "staff":
             return _run_staff(args)
-        if args.command == "remind":
-            return run_remind_command(args)
         return _run_service_command(args)
     except (SlotTaken, PatientBusy, Busy) as exc:  # the time is taken (for the patient too), or held a while
         print(f"error: {exc}", file=sys.stderr)

@@ -236,11 +236,11 @@ GROUP BY GROUPING SETS ((t.id, t.code, t.name), ())
 ORDER BY t.id IS NULL, t.name, t.id
 """)
 
-_WAITLIST = text("""
+_WAIT = "CAST(extract(epoch FROM CAST(:now AS timestamptz) - w.added_at) / 86400 AS float8)"
+_WAITLIST = text(f"""
 SELECT g.priority, count(w.id) AS open_entries,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY CAST(extract(epoch FROM :now - w.added_at) / 86400 AS float8))
-           AS median_wait_days,
-       CAST(max(extract(epoch FROM :now - w.added_at) / 86400) AS float8) AS longest_wait_days
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY {_WAIT}) AS median_wait_days,
+       max({_WAIT}) AS longest_wait_days
 FROM generate_series(1, 3) AS g(priority)
 LEFT JOIN waitlist w ON w.priority = g.priority AND w.closed_at IS NULL
 GROUP BY ROLLUP (g.priority)
@@ -253,6 +253,7 @@ STATEMENTS: dict[str, TextClause] = {
     "attendance": _ATTENDANCE,
     "lead_times": _LEAD_TIMES,
     "by_type": _BY_TYPE,
+    "waitlist": _WAITLIST,
 }
 
 
