@@ -1,6 +1,7 @@
 """The clinic-scheduler command: the desktop window by default, subcommands for IT and checks.
 
-Exit codes: 0 done; 1 configuration or database problem; 2 invalid input; 3 slot taken, or a record busy.
+Exit codes: 0 done; 1 configuration or database problem; 2 invalid input; 3 slot taken, or a record busy; 4 some
+reminders could not be sent (`remind`: the next run tries them again).
 """
 
 import argparse
@@ -13,6 +14,8 @@ from sqlalchemy.exc import DBAPIError
 
 from app.cli_export import add_export_parser, run_export
 from app.cli_input import TYPE_HELP, CliInputError, iso_date, iso_datetime, type_id_of
+from app.cli_remind import add_remind_parser, run_remind_command
+from app.cli_report import add_report_parser, run_report
 from app.cli_series import add_series_parser, run_series
 from app.cli_waitlist import add_waitlist_parser, run_waitlist
 from app.config import ConfigError
@@ -41,6 +44,8 @@ def _parser() -> argparse.ArgumentParser:
     add_series_parser(sub)
     add_waitlist_parser(sub)
     add_export_parser(sub)
+    add_report_parser(sub)
+    add_remind_parser(sub)
     _add_benchmark_parsers(sub)
     shots = sub.add_parser("screenshots", help="render the views and dialogs over demo data, light and dark, as PNG")
     shots.add_argument("--output", default="docs/screenshots", metavar="DIR")
@@ -134,6 +139,13 @@ def _add_benchmark_parsers(sub) -> None:
     bench_waitlist.add_argument("--repeat", type=int, default=7, help="looks of each size (the median is shown)")
     bench_waitlist.add_argument("--entries", default="10,100,500", metavar="N,N,…", help="waitlist sizes to time")
     bench_waitlist.add_argument("--json", action="store_true", help="print JSON only")
+    bench_reports = sub.add_parser(
+        "bench-reports",
+        help="benchmark: the managers' reports over a quarter, with a million appointments in the table",
+    )
+    bench_reports.add_argument("--repeat", type=int, default=5, help="runs of each report (the median is shown)")
+    bench_reports.add_argument("--appointments", type=int, default=1_000_000, help="how many to fill the table with")
+    bench_reports.add_argument("--json", action="store_true", help="print JSON only")
     bench_ui = sub.add_parser("bench-ui", help="benchmark: read, layout, paint and refresh times of the calendar views")
     bench_ui.add_argument("--repeat", type=int, default=7, help="samples per measurement (the median is shown)")
     bench_start = sub.add_parser(
@@ -269,6 +281,8 @@ def _run_service_command(args) -> int:
                 return run_waitlist(args, clinic)
             case "export":
                 return run_export(args, clinic)
+            case "report":
+                return run_report(args, clinic)
             case "reschedule":
                 start = iso_datetime("start", args.start, zone)
                 booking.reschedule(clinic, args.appointment, start, args.provider)
@@ -392,6 +406,10 @@ def main(argv: list[str] | None = None) -> int:
             from app.tools.bench_waitlist import main as bench_waitlist_main
 
             return bench_waitlist_main(args.repeat, args.entries, as_json=args.json)
+        if args.command == "bench-reports":
+            from app.tools.bench_reports import main as bench_reports_main
+
+            return bench_reports_main(args.repeat, args.appointments, as_json=args.json)
         if args.command in ("bench-ui", "screenshots"):
             return _run_offscreen(args)
         if args.command == "bench-start":
@@ -400,6 +418,8 @@ def main(argv: list[str] | None = None) -> int:
             return bench_start_main(args.runs)
         if args.command == "staff":
             return _run_staff(args)
+        if args.command == "remind":
+            return run_remind_command(args)
         return _run_service_command(args)
     except (SlotTaken, PatientBusy, Busy) as exc:  # the time is taken (for the patient too), or held a while
         print(f"error: {exc}", file=sys.stderr)
