@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 
 from app.cli_export import add_export_parser, run_export
 from app.cli_input import TYPE_HELP, CliInputError, iso_date, iso_datetime, type_id_of
+from app.cli_print import add_print_parser, run_print
 from app.cli_remind import add_remind_parser, run_remind_command
 from app.cli_report import add_report_parser, run_report
 from app.cli_series import add_series_parser, run_series
@@ -46,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     add_export_parser(sub)
     add_report_parser(sub)
     add_remind_parser(sub)
+    add_print_parser(sub)
     _add_benchmark_parsers(sub)
     shots = sub.add_parser("screenshots", help="render the views and dialogs over demo data, light and dark, as PNG")
     shots.add_argument("--output", default="docs/screenshots", metavar="DIR")
@@ -283,6 +285,8 @@ def _run_service_command(args) -> int:
                 return run_export(args, clinic)
             case "report":
                 return run_report(args, clinic)
+            case "print":
+                return run_print(args, clinic, runtime.settings)
             case "reschedule":
                 start = iso_datetime("start", args.start, zone)
                 booking.reschedule(clinic, args.appointment, start, args.provider)

@@ -2,7 +2,7 @@
 announced, what the role may do) and is remembered while open, since each may hold what someone typed."""
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import TypeVar
 
 from PySide6.QtCore import QObject, QSettings, Qt, Signal
@@ -14,6 +14,7 @@ from app.services.patients import Patient
 from app.services.schedule import AppointmentView, Provider
 from app.services.series import SeriesBooked
 from app.services.waitlist import WaitlistEntry
+from app.ui import sheets
 from app.ui.admin.audit_dialog import AuditDialog
 from app.ui.admin.closures_dialog import ClosuresDialog
 from app.ui.admin.providers_dialog import ProvidersDialog
@@ -29,6 +30,7 @@ from app.ui.dialogs.find_patient_dialog import FindPatientDialog
 from app.ui.dialogs.flow_board_dialog import FlowBoardDialog
 from app.ui.dialogs.next_free_dialog import NextFreeDialog
 from app.ui.dialogs.patient_dialog import PatientDialog
+from app.ui.dialogs.print_dialog import ClinicHeading, PrintDialog, default_paper, preview
 from app.ui.dialogs.reschedule_dialog import RescheduleDialog
 from app.ui.dialogs.series_dialog import SeriesDialog
 from app.ui.dialogs.waitlist_dialog import WaitlistDialog
@@ -129,6 +131,28 @@ class DialogLauncher(QObject):
         self._open(dialog, beside=True)
         return dialog
 
+    def clinic_heading(self) -> ClinicHeading:
+        settings = self.desk.runtime.settings
+        return ClinicHeading(settings.clinic_name, settings.clinic_address)
+
+    def open_print(self, day: date, provider_id: int | None, *, as_pdf: bool = False) -> PrintDialog:
+        """File → Print… or Export as PDF…: the day and the provider the window shows, unless changed there."""
+        dialog = PrintDialog(
+            self.runner, self.clinic, self.clinic_heading(), day, provider_id, self._window, as_pdf=as_pdf
+        )
+        self._open(dialog, writes=False)
+        return dialog
+
+    def print_card(self, patient_id: int, over: QWidget) -> None:
+        """The patient's appointment card in the print preview, read on a worker."""
+        clinic, heading = self.clinic, self.clinic_heading()
+        self.runner.submit(
+            lambda: sheets.appointment_card(clinic, patient_id, heading.name, heading.address),
+            lambda card: preview(over, clinic, card, default_paper()),
+            lambda error: self.message.emit(user_message(error), 10_000),
+            context=over,
+        )
+
     def open_waitlist_entry(self, entry: WaitlistEntry | None, waitlist: WaitlistDialog) -> WaitlistEntryDialog:
         dialog = WaitlistEntryDialog(self.runner, self.clinic, entry, waitlist)
         dialog.saved.connect(lambda _entry_id: waitlist.load())
@@ -140,6 +164,7 @@ class DialogLauncher(QObject):
         dialog.reschedule_requested.connect(self.open_reschedule)
         dialog.edit_patient_requested.connect(self.edit_patient)
         dialog.edit_details_requested.connect(self.edit_details)
+        dialog.print_card_requested.connect(lambda patient_id: self.print_card(patient_id, dialog))
         self._follow(self.desk.can_book_changed, dialog.set_can_book, self.desk.can_book)
         self._follow(self.desk.can_edit_patients_changed, dialog.set_can_edit_patients, self.desk.can_edit_patients)
         self._open(dialog)

@@ -165,6 +165,17 @@ class MainWindow(QMainWindow):
         )
         file_menu.addAction(self.flow_action)
         file_menu.addSeparator()
+        self.print_action = make_action(
+            self, "Print…", QKeySequence.StandardKey.Print, "Print the day or week shown, or another",
+            lambda: self.dialogs.open_print(self.anchor, self.provider_id),
+        )  # fmt: skip
+        self.pdf_action = make_action(
+            self, "Export as PDF…", None, "Save the day or week shown, or another, as a PDF file",
+            lambda: self.dialogs.open_print(self.anchor, self.provider_id, as_pdf=True),
+        )  # fmt: skip
+        file_menu.addAction(self.print_action)
+        file_menu.addAction(self.pdf_action)
+        file_menu.addSeparator()
         self.change_password_action = make_action(
             self,
             "Change my password…",

@@ -30,7 +30,9 @@ def set_up_page(device: QPagedPaintDevice, sheet: Sheet, paper: str | None = Non
 
 
 def write_pdf(sheet: Sheet, path: str, printed: str, paper: str = "a4") -> int:
-    """The sheet as a PDF file; the number of pages."""
+    """The sheet as a PDF file; the number of pages. OSError if the file cannot be written."""
+    with open(path, "wb"):  # a folder that is not there, or not ours, is said as such (Qt would only warn)
+        pass
     writer = QPdfWriter(path)
     writer.setResolution(300)
     writer.setTitle(" · ".join(line for line in sheet.heading[1:] if line))

@@ -71,6 +71,7 @@ class AppointmentDialog(EditingDialog):
     reschedule_requested = Signal(object)  # AppointmentView: the window opens its reschedule dialog
     edit_patient_requested = Signal(int)  # the patient's id: the window opens their details to edit
     edit_details_requested = Signal(object)  # AppointmentView: the window opens its type and notes to edit
+    print_card_requested = Signal(int)  # the patient's id: the window previews their appointment card
 
     def __init__(self, runner: TaskRunner, clinic: Clinic, appointment: AppointmentView, parent: QWidget | None = None):
         super().__init__(runner, parent)
@@ -229,6 +230,11 @@ class AppointmentDialog(EditingDialog):
         )
         self.details_button.setAutoDefault(False)
         self.details_button.clicked.connect(lambda: self.edit_details_requested.emit(self._appointment))
+        self.card_button = QPushButton("Print card…")
+        self.card_button.setAccessibleName("Print card")
+        self.card_button.setToolTip("The patient's next appointments on paper, with the clinic's name and address")
+        self.card_button.setAutoDefault(False)
+        self.card_button.clicked.connect(lambda: self.print_card_requested.emit(self._appointment.patient_id))
         self.close_button = QPushButton("Close")
         self.close_button.setAccessibleName("Close")
         self.close_button.setDefault(True)
@@ -237,6 +243,7 @@ class AppointmentDialog(EditingDialog):
         row.addWidget(self.cancel_button)
         row.addWidget(self.cancel_following_button)
         row.addStretch(1)
+        row.addWidget(self.card_button)
         row.addWidget(self.edit_patient_button)
         row.addWidget(self.details_button)
         row.addWidget(self.reschedule_button)
