@@ -126,7 +126,7 @@ STAGE_WORDS = {
     Stage.ARRIVED: "waiting",
     Stage.WITH_PROVIDER: "with the provider",
     Stage.DONE: "done",
-    Stage.NO_SHOW: "not come",
+    Stage.NO_SHOW: "did not come",
 }
 
 

@@ -1,6 +1,6 @@
 """Screenshots over demo data: the month, week and day views and the booking dialog, light and dark; the offline
-window, the first start, signing in, the admin screens, a series' preview and the waitlist, light; a locked desk,
-dark."""
+window, the first start, signing in, the admin screens, a series' preview, the waitlist, the print preview, the
+reports and today's flow, light; a locked desk, dark."""
 
 import tempfile
 from contextlib import suppress
@@ -13,9 +13,11 @@ from PySide6.QtWidgets import QDialog, QWidget
 from sqlalchemy import text
 
 from app.db.connect import DatabaseTarget
+from app.db.engine import make_engine
 from app.domain.errors import DomainError
 from app.domain.models import BookingRequest
-from app.services import booking, providers, waitlist
+from app.services import booking, flow, providers, waitlist
+from app.services.flow import Stage
 from app.services.waitlist import Priority
 from app.tools.showcase import (
     SHOWCASE_ADMIN,
@@ -251,6 +253,53 @@ def _day_by_rooms(window: MainWindow, path: Path) -> Path:
     return saved
 
 
+def _flow_board(window: MainWindow, owner_url: str, path: Path) -> Path:
+    """Today's flow at mid-morning: the first patients done, with the provider and waiting (one for too long)."""
+    since = SHOWCASE_NOW - timedelta(hours=1)
+    board = flow.flow_board(window.clinic, SHOWCASE_NOW.date())
+    today = [entry for entry in board if entry.stage == Stage.EXPECTED and entry.starts_at >= since]
+    steps = ((Stage.EXPECTED, Stage.ARRIVED), (Stage.EXPECTED,), (Stage.EXPECTED,))  # each from the stage it is at
+    for appointment, moves in zip(today, steps, strict=False):
+        for stage in moves:
+            flow.move_on(window.clinic, appointment.appointment_id, stage)
+    owner = make_engine(owner_url)  # the arrival times are the database's own: staff cannot set them
+    try:
+        with owner.begin() as conn:
+            # Arrived (and, the first, called in) that many minutes before "now".
+            for appointment, arrived, seen in zip(today, (31, 24, 6), (9, None, None), strict=False):
+                conn.execute(
+                    text("UPDATE appointments SET checked_in_at = :arrived, seen_at = :seen WHERE id = :id"),
+                    {
+                        "arrived": SHOWCASE_NOW - timedelta(minutes=arrived),
+                        "seen": None if seen is None else SHOWCASE_NOW - timedelta(minutes=seen),
+                        "id": appointment.appointment_id,
+                    },
+                )
+    finally:
+        owner.dispose()
+    dialog = window.dialogs.open_flow_board(window.settings)
+    wait_until(lambda: _settled(window) and dialog.model.rowCount() > 0)
+    return _admin_screen(window, dialog, path, 980, 560)
+
+
+def _reports(window: MainWindow, path: Path) -> Path:
+    dialog = window.dialogs.open_reports()
+    wait_until(lambda: _settled(window) and dialog.pages[0].chart_views())
+    return _admin_screen(window, dialog, path, 1180, 800)
+
+
+def _print_preview(window: MainWindow, path: Path) -> Path:
+    """File → Print… on the day of every provider: Qt's preview of the side-by-side day sheet."""
+    dialog = window.dialogs.open_print(SHOWCASE_NOW.date(), None)
+    wait_until(lambda: _settled(window) and dialog.for_combo.count() > 1)
+    dialog.print_button.click()
+    wait_until(lambda: _settled(window) and dialog.preview_dialog is not None)
+    try:
+        return _admin_screen(window, dialog.preview_dialog, path, 1180, 860)
+    finally:
+        dialog.reject()
+
+
 def _small_screen(window: MainWindow, provider_id: int, output: Path) -> list[Path]:
     """The week of one provider and the day of every provider, at 1024x768."""
     window.resize(1024, 768)
@@ -303,6 +352,10 @@ def take(output: Path) -> list[Path]:
         _put_on_the_waitlist(window, busiest)
         saved.append(_waitlist(window, output / "waitlist-light.png"))
         saved.append(_waitlist_match(window, busiest, output / "waitlist-match-light.png"))
+        saved.append(_print_preview(window, output / "print-preview-light.png"))
+        saved.append(_reports(window, output / "reports-light.png"))
+        _show(window, ViewMode.DAY, None)
+        saved.append(_flow_board(window, showcase.owner_url, output / "flow-light.png"))
         saved += _small_screen(window, busiest, output)
     return saved
 

@@ -34,6 +34,7 @@ from app.ui.main_window import MainWindow
 SHOWCASE_ZONE = ZoneInfo("Europe/Berlin")
 SHOWCASE_NOW = datetime(2026, 11, 24, 10, 40, tzinfo=SHOWCASE_ZONE)  # a Tuesday morning
 SHOWCASE_ADMIN = "a.weber"
+SHOWCASE_CLINIC = {"clinic_name": "Praxis am Markt", "clinic_address": "Marktplatz 1\n10115 Berlin"}
 SHOWCASE_RECEPTIONISTS = ("j.novak", "m.klein")
 SHOWCASE_PASSWORD = "showcase only 1"
 
@@ -137,7 +138,7 @@ def demo(width: int = 1440, height: int = 900) -> Iterator[Showcase]:
             admin_url = with_login(url, SHOWCASE_ADMIN, SHOWCASE_PASSWORD)
             admin = clinic_for(admin_url)
             runtime = Runtime(
-                settings.model_copy(update={"clinic_timezone": SHOWCASE_ZONE}),
+                settings.model_copy(update={"clinic_timezone": SHOWCASE_ZONE, **SHOWCASE_CLINIC}),
                 DatabaseTarget(admin_url, "embedded (demo data)"),
                 admin.uow.engine,
                 admin,

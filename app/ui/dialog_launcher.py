@@ -31,6 +31,7 @@ from app.ui.dialogs.flow_board_dialog import FlowBoardDialog
 from app.ui.dialogs.next_free_dialog import NextFreeDialog
 from app.ui.dialogs.patient_dialog import PatientDialog
 from app.ui.dialogs.print_dialog import ClinicHeading, PrintDialog, default_paper, preview
+from app.ui.dialogs.reports_dialog import ReportsDialog
 from app.ui.dialogs.reschedule_dialog import RescheduleDialog
 from app.ui.dialogs.series_dialog import SeriesDialog
 from app.ui.dialogs.waitlist_dialog import WaitlistDialog
@@ -141,6 +142,12 @@ class DialogLauncher(QObject):
             self.runner, self.clinic, self.clinic_heading(), day, provider_id, self._window, as_pdf=as_pdf
         )
         self._open(dialog, writes=False)
+        return dialog
+
+    def open_reports(self) -> ReportsDialog:
+        """The managers' reports, beside the calendar."""
+        dialog = ReportsDialog(self.runner, self.clinic, self.clinic_heading(), self._window)
+        self._open(dialog, writes=False, beside=True)
         return dialog
 
     def print_card(self, patient_id: int, over: QWidget) -> None:

@@ -11,7 +11,7 @@ from datetime import date
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QSplitter, QStackedWidget
+from PySide6.QtWidgets import QMainWindow, QMenu, QSplitter, QStackedWidget
 
 from app.domain.errors import DatabaseUnavailable
 from app.live.changes import Change
@@ -157,24 +157,9 @@ class MainWindow(QMainWindow):
             self.dialogs.move_days,
         )
         file_menu.addAction(self.day_moves_action)
-        waitlist_tip = "Who waits for an earlier time, for how long, and the free times that fit them"
-        file_menu.addAction(make_action(self, "Waitlist…", None, waitlist_tip, self.dialogs.open_waitlist))
-        flow_tip = "Today's patients: expected, waiting and for how long, with the provider, done; move them on"
-        self.flow_action = make_action(
-            self, "Today's Flow…", "Ctrl+T", flow_tip, lambda: self.dialogs.open_flow_board(self.settings)
-        )
-        file_menu.addAction(self.flow_action)
+        self._add_day_actions(file_menu)
         file_menu.addSeparator()
-        self.print_action = make_action(
-            self, "Print…", QKeySequence.StandardKey.Print, "Print the day or week shown, or another",
-            lambda: self.dialogs.open_print(self.anchor, self.provider_id),
-        )  # fmt: skip
-        self.pdf_action = make_action(
-            self, "Export as PDF…", None, "Save the day or week shown, or another, as a PDF file",
-            lambda: self.dialogs.open_print(self.anchor, self.provider_id, as_pdf=True),
-        )  # fmt: skip
-        file_menu.addAction(self.print_action)
-        file_menu.addAction(self.pdf_action)
+        self._add_paper_actions(file_menu)
         file_menu.addSeparator()
         self.change_password_action = make_action(
             self,
@@ -204,6 +189,31 @@ class MainWindow(QMainWindow):
         )
         self._build_view_menu()
         self.admin = AdminMenu(self.menuBar(), self.dialogs, self)
+
+    def _add_day_actions(self, menu: QMenu) -> None:
+        """The waitlist, today's flow, the reminders and the reports."""
+        waitlist_tip = "Who waits for an earlier time, for how long, and the free times that fit them"
+        menu.addAction(make_action(self, "Waitlist…", None, waitlist_tip, self.dialogs.open_waitlist))
+        flow_tip = "Today's patients: expected, waiting and for how long, with the provider, done; move them on"
+        self.flow_action = make_action(
+            self, "Today's Flow…", "Ctrl+T", flow_tip, lambda: self.dialogs.open_flow_board(self.settings)
+        )
+        menu.addAction(self.flow_action)
+        reports_tip = "Utilisation, no-shows, lead times, types and the waitlist, with charts; saved as CSV or PDF"
+        menu.addAction(make_action(self, "Reports…", None, reports_tip, self.dialogs.open_reports))
+
+    def _add_paper_actions(self, menu: QMenu) -> None:
+        """Printing, and the schedule as files for other programs."""
+        self.print_action = make_action(
+            self, "Print…", QKeySequence.StandardKey.Print, "Print the day or week shown, or another",
+            lambda: self.dialogs.open_print(self.anchor, self.provider_id),
+        )  # fmt: skip
+        self.pdf_action = make_action(
+            self, "Export as PDF…", None, "Save the day or week shown, or another, as a PDF file",
+            lambda: self.dialogs.open_print(self.anchor, self.provider_id, as_pdf=True),
+        )  # fmt: skip
+        menu.addAction(self.print_action)
+        menu.addAction(self.pdf_action)
 
     def _build_view_menu(self) -> None:
         view_menu = self.menuBar().addMenu("&View")

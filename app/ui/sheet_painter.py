@@ -7,7 +7,7 @@ out once to count the pages, then painted.
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QLineF, QMarginsF, QRectF, Qt
+from PySide6.QtCore import QLineF, QMarginsF, QRectF, QSizeF, Qt
 from PySide6.QtGui import QFont, QFontMetricsF, QPagedPaintDevice, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
 
 from app.ui.sheets import Sheet, SheetRow
@@ -16,6 +16,7 @@ PAPER = {"a4": QPageSize.PageSizeId.A4, "letter": QPageSize.PageSizeId.Letter}
 MARGINS_MM = QMarginsF(15, 15, 15, 15)
 BODY_PT, TITLE_PT, SMALL_PT = 9.0, 13.0, 7.5
 PADDING_PT = 2.5
+PICTURE_SHARE = 0.45  # of the page's height, at most, for a chart
 WRAP = int(Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
 
 
@@ -50,7 +51,7 @@ def paint_sheet(sheet: Sheet, device: QPagedPaintDevice, printed: str) -> int:
         for number, page in enumerate(pages, 1):
             if number > 1:
                 device.newPage()
-            layout.paint_page(painter, page, f"Page {number} of {len(pages)}", printed)
+            layout.paint_page(painter, page, f"Page {number} of {len(pages)}", printed, number == 1)
     finally:
         painter.end()
     return len(pages)
@@ -80,6 +81,17 @@ class _Layout:
             edges.append((x, self.width * weight / total))
             x += self.width * weight / total
         self.edges = edges
+        self.picture_size = self._picture_size()
+
+    def _picture_size(self) -> QSizeF:
+        """The chart as wide as the page, its shape kept, at most PICTURE_SHARE of the page high."""
+        picture = self.sheet.picture
+        if picture is None or picture.isNull():
+            return QSizeF(0, 0)
+        size = QSizeF(picture.size()).scaled(
+            QSizeF(self.width, self.height * PICTURE_SHARE), Qt.AspectRatioMode.KeepAspectRatio
+        )
+        return QSizeF(size.width(), size.height() + 2 * self.padding)
 
     def _text_height(self, font: QFont, text: str, width: float) -> float:
         metrics = QFontMetricsF(font, self.device)
@@ -107,7 +119,7 @@ class _Layout:
         """The rows page by page: a row that does not fit goes whole to the next page, a day's heading with it."""
         room = self.height - self._header_height() - self._footer_height()
         pages: list[list[_Placed]] = [[]]
-        used = 0.0
+        used = self.picture_size.height()  # the first page's chart takes its share
         for row in self.sheet.rows:
             height = self._row_height(row) + (0 if row.heading else 2 * self.padding)
             if used + height > room and pages[-1]:
@@ -118,9 +130,9 @@ class _Layout:
             used += height
         return pages
 
-    def paint_page(self, painter: QPainter, page: list[_Placed], page_words: str, printed: str) -> None:
+    def paint_page(self, painter: QPainter, page: list[_Placed], page_words: str, printed: str, first: bool) -> None:
         painter.setPen(QPen(Qt.GlobalColor.black, 0.5 * self.point))
-        y = self._paint_heading(painter, page_words)
+        y = self._paint_heading(painter, page_words, with_picture=first)
         if not page:
             self._text(painter, self.body, self.sheet.empty, 0, y + self.padding, self.width)
         for placed in page:
@@ -134,7 +146,7 @@ class _Layout:
         foot = self.height - self._footer_height() + self.padding
         self._text(painter, self.small, printed, 0, foot, self.width)
 
-    def _paint_heading(self, painter: QPainter, page_words: str) -> float:
+    def _paint_heading(self, painter: QPainter, page_words: str, *, with_picture: bool) -> float:
         y = 0.0
         for index, line in enumerate(self.sheet.heading):
             font = self._heading_font(index)
@@ -143,6 +155,10 @@ class _Layout:
                 painter.drawText(QRectF(0, 0, self.width, 1e6), int(Qt.AlignmentFlag.AlignRight), page_words)
             y += self._text(painter, font, line, -self.padding, y, self.width)
         y += self.padding * 2
+        if with_picture and self.picture_size.height() > 0:
+            size = self.picture_size
+            painter.drawImage(QRectF(0, y, size.width(), size.height() - 2 * self.padding), self.sheet.picture)
+            y += size.height()
         for (title, _weight), (x, width) in zip(self.sheet.columns, self.edges, strict=True):
             self._text(painter, self.bold, title, x, y + self.padding, width)
         titles = SheetRow(tuple(title for title, _weight in self.sheet.columns))

@@ -8,6 +8,8 @@ statuses as the views name them. Cancelled appointments are left out: a sheet is
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from PySide6.QtGui import QImage
+
 from app.services.context import Clinic
 from app.services.rooms import list_rooms
 from app.services.schedule import AppointmentView, patient_appointments, providers, schedule
@@ -31,6 +33,7 @@ class Sheet:
     rows: tuple[SheetRow, ...]
     empty: str = "No appointments."
     landscape: bool = False
+    picture: QImage | None = None  # a chart, on the first page above the rows
 
 
 DETAIL_COLUMNS = (("Time", 1.5), ("Patient", 2.0), ("Phone", 1.4), ("Type", 1.7), ("Status", 1.0), ("Notes", 2.2))

@@ -45,7 +45,7 @@ def test_a_click_at_one_desk_moves_the_patient_on_at_every_desk(qtbot, desks, db
         qtbot.waitUntil(lambda dialog=dialog: dialog.model.rowCount() == 2, timeout=LIVE_WAIT_MS)
         assert stage(dialog, 0) == "Expected" and dialog.isVisible() and not dialog.isModal()
     stale = theirs.entries[0]  # what the other desk shows before it follows
-    assert [b.text() for b in buttons(mine, 0)] == ["Arrived", "Not come"]
+    assert [b.text() for b in buttons(mine, 0)] == ["Arrived", "Did not come"]
 
     click(qtbot, buttons(mine, 0)[0])
     for dialog in (mine, theirs):

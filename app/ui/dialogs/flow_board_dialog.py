@@ -6,7 +6,16 @@ from datetime import date
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont, QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.live.changes import Change
 from app.services import flow
@@ -31,6 +40,7 @@ class FlowBoardDialog(QDialog):
         super().__init__(parent)
         self.runner, self._clinic, self._settings = runner, clinic, settings
         self.entries: list[FlowEntry] = []
+        self._shown_once = False
         self._can_book, self._write_block = True, None
         self._reload = Throttle(self, self.load)
         self.setWindowTitle("Today's flow")
@@ -95,8 +105,12 @@ class FlowBoardDialog(QDialog):
         )
 
     def _loaded(self, entries: list[FlowEntry]) -> None:
-        self.entries = entries
+        first_time = not self._shown_once
+        self.entries, self._shown_once = entries, True
         self._show_entries()
+        ongoing = next((row for row, entry in enumerate(entries) if entry.stage in NEXT_STAGE), None)
+        if first_time and ongoing is not None:  # the day so far is done: start where it goes on
+            self.table.scrollTo(self.model.index(ongoing, 0), QAbstractItemView.ScrollHint.PositionAtTop)
 
     def _show_entries(self) -> None:
         now = self._clinic.now()
@@ -141,7 +155,7 @@ class FlowBoardDialog(QDialog):
         layout.setContentsMargins(2, 0, 2, 0)
         moves = [(MOVE_WORDS[entry.stage], None)]
         if entry.stage == Stage.EXPECTED:
-            moves.append(("Not come", Stage.NO_SHOW))
+            moves.append(("Did not come", Stage.NO_SHOW))
         for words, to in moves:
             button = QPushButton(words)
             button.setAccessibleName(f"{words}: {entry.patient_name}")
