@@ -31,6 +31,7 @@ from app.ui.dialogs.flow_board_dialog import FlowBoardDialog
 from app.ui.dialogs.next_free_dialog import NextFreeDialog
 from app.ui.dialogs.patient_dialog import PatientDialog
 from app.ui.dialogs.print_dialog import ClinicHeading, PrintDialog, default_paper, preview
+from app.ui.dialogs.reminders_dialog import RemindersDialog
 from app.ui.dialogs.reports_dialog import ReportsDialog
 from app.ui.dialogs.reschedule_dialog import RescheduleDialog
 from app.ui.dialogs.series_dialog import SeriesDialog
@@ -142,6 +143,13 @@ class DialogLauncher(QObject):
             self.runner, self.clinic, self.clinic_heading(), day, provider_id, self._window, as_pdf=as_pdf
         )
         self._open(dialog, writes=False)
+        return dialog
+
+    def open_reminders(self) -> RemindersDialog:
+        """A day's reminder list; the roles that book send its e-mails."""
+        dialog = RemindersDialog(self.runner, self.clinic, self.desk.runtime.settings, self._window)
+        self._follow(self.desk.can_book_changed, dialog.set_can_book, self.desk.can_book)
+        self._open(dialog)
         return dialog
 
     def open_reports(self) -> ReportsDialog:

@@ -199,6 +199,9 @@ class MainWindow(QMainWindow):
             self, "Today's Flow…", "Ctrl+T", flow_tip, lambda: self.dialogs.open_flow_board(self.settings)
         )
         menu.addAction(self.flow_action)
+        reminders_tip = "A day's reminder list to call or export, and its e-mails sent through the clinic's mail server"
+        self.reminders_action = make_action(self, "Reminders…", None, reminders_tip, self.dialogs.open_reminders)
+        menu.addAction(self.reminders_action)
         reports_tip = "Utilisation, no-shows, lead times, types and the waitlist, with charts; saved as CSV or PDF"
         menu.addAction(make_action(self, "Reports…", None, reports_tip, self.dialogs.open_reports))
 
