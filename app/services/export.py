@@ -2,10 +2,13 @@
 
 CSV: one row per appointment of a date range (clinic days), of some providers and statuses, times in ISO 8601 with
 their offset and the clinic's zone named in a column; written as UTF-8 with a byte-order mark by the caller, so a
-spreadsheet opens names beyond ASCII right. iCalendar: one event per appointment of one provider, with a stable UID,
-the clinic's zone as a VTIMEZONE, a SEQUENCE that grows whenever the appointment changes (seconds from its booking to
-its last change), a cancelled one as STATUS:CANCELLED; without the patients' names unless asked (a provider's phone
-calendar should not carry them by default).
+spreadsheet opens names beyond ASCII right. A column the login's role may not read (IT can take a patient's name,
+phone, e-mail or the notes from a group) is left out, not failed on.
+
+iCalendar: one event per appointment of one provider, with a stable UID, the clinic's zone as a VTIMEZONE, a
+SEQUENCE that grows whenever the appointment changes (seconds from its booking to its last change), a cancelled one
+as STATUS:CANCELLED; without the patients' names unless asked (a provider's phone calendar should not carry them by
+default).
 """
 
 import csv
@@ -14,9 +17,11 @@ from datetime import date
 
 from icalendar import Calendar, Event
 from sqlalchemy import text
+from sqlalchemy.engine import Connection
 
 from app.domain.errors import InvalidInput
 from app.domain.models import DateRangeQuery, validate
+from app.domain.slots import local_day_bounds
 from app.services.context import Clinic
 from app.services.schedule import AppointmentView, schedule
 
@@ -27,6 +32,34 @@ CSV_COLUMNS = (
 STATUSES = ("booked", "checked_in", "completed", "no_show", "cancelled")
 PRODUCT = "-//Clinic Scheduler//Appointments//EN"
 _CHANGED = text("SELECT id, created_at, updated_at FROM appointments WHERE id = ANY(:ids)")
+# The CSV's columns that IT may keep a role from reading, and the columns of `appointment_details` behind each.
+GUARDED_COLUMNS = {
+    "patient": ("patient_first_name", "patient_last_name"),
+    "patient_phone": ("patient_phone",),
+    "patient_email": ("patient_email",),
+    "notes": ("notes",),
+}
+_MAY_READ = text("SELECT has_column_privilege('appointment_details', :column, 'SELECT')")
+_CSV_SELECT = {  # each column as read from appointment_details (the time zone is the clinic's)
+    "appointment_id": "appointment_id",
+    "starts_at": "starts_at",
+    "ends_at": "ends_at",
+    "status": "status",
+    "provider": "provider_name",
+    "patient": "patient_first_name || ' ' || patient_last_name",
+    "patient_phone": "patient_phone",
+    "patient_email": "coalesce(patient_email, '')",
+    "type": "type_name",
+    "room": "coalesce(room_name, '')",
+    "series_place": "CASE WHEN series_id IS NULL THEN '' ELSE series_index || ' of ' || series_occurrences END",
+    "notes": "notes",
+}
+_CSV_FROM = (
+    "FROM appointment_details WHERE starts_at >= :start AND starts_at < :end"
+    " AND (CAST(:providers AS integer[]) IS NULL OR provider_id = ANY(CAST(:providers AS integer[])))"
+    " AND (CAST(:statuses AS text[]) IS NULL OR status = ANY(CAST(:statuses AS text[])))"
+    " ORDER BY starts_at, provider_name, appointment_id"
+)
 
 
 def appointments_csv(
@@ -38,21 +71,49 @@ def appointments_csv(
     statuses: list[str] | None = None,
 ) -> str:
     """The CSV text (a header, then a row per appointment in time order) of the days, providers and statuses asked
-    for (None: all of them)."""
-    rows = _appointments(clinic, first_day, last_day, provider_ids, statuses)
+    for (None: all of them); without the columns this login's role may not read (`exported_columns`)."""
+    _check(first_day, last_day, statuses)
+    bounds = local_day_bounds(first_day, clinic.zone).start, local_day_bounds(last_day, clinic.zone).end
+
+    def read(conn: Connection):
+        columns = _readable(conn)
+        select = ", ".join(f"{_CSV_SELECT[name]} AS {name}" for name in columns if name in _CSV_SELECT)
+        params = {"start": bounds[0], "end": bounds[1], "providers": provider_ids, "statuses": statuses}
+        return columns, conn.execute(text(f"SELECT {select} {_CSV_FROM}"), params).all()
+
+    columns, rows = clinic.uow.read(read)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for appointment in rows:
-        writer.writerow(_csv_row(clinic, appointment))
+    writer.writerow(columns)
+    for row in rows:
+        cells = {**row._mapping, "time_zone": clinic.zone.key}
+        for moment in ("starts_at", "ends_at"):
+            cells[moment] = clinic.local(cells[moment]).isoformat()
+        writer.writerow([cells[name] for name in columns])
     return out.getvalue()
+
+
+def exported_columns(clinic: Clinic) -> tuple[str, ...]:
+    """The CSV's columns this login may read: a patient's name, phone or e-mail, or the notes, are left out where IT
+    took the role's right to read them from `appointment_details`."""
+    return clinic.uow.read(_readable)
+
+
+def _readable(conn: Connection) -> tuple[str, ...]:
+    hidden = {
+        name
+        for name, view_columns in GUARDED_COLUMNS.items()
+        if not all(conn.execute(_MAY_READ, {"column": column}).scalar_one() for column in view_columns)
+    }
+    return tuple(name for name in CSV_COLUMNS if name not in hidden)
 
 
 def appointments_ics(
     clinic: Clinic, first_day: date, last_day: date, provider_id: int, *, with_patients: bool = False
 ) -> bytes:
     """The iCalendar file of one provider's appointments on those days (cancelled ones as cancelled events)."""
-    rows = _appointments(clinic, first_day, last_day, [provider_id], None)
+    _check(first_day, last_day, None)
+    rows = schedule(clinic, first_day, last_day, provider_id, include_cancelled=True)
     changed = _last_changes(clinic, [row.id for row in rows])
     calendar = Calendar()
     calendar.add("prodid", PRODUCT)
@@ -64,41 +125,13 @@ def appointments_ics(
     return calendar.to_ical()
 
 
-def _appointments(clinic: Clinic, first_day: date, last_day: date, provider_ids, statuses) -> list[AppointmentView]:
+def _check(first_day: date, last_day: date, statuses: list[str] | None) -> None:
     validate(DateRangeQuery, first_day=first_day, last_day=last_day)
     unknown = sorted(set(statuses or []) - set(STATUSES))
     if unknown:
         raise InvalidInput.single(
             "statuses", f"no such status {', '.join(unknown)}; the statuses: {', '.join(STATUSES)}"
         )
-    only = provider_ids[0] if provider_ids and len(provider_ids) == 1 else None  # one provider: read theirs only
-    rows = schedule(clinic, first_day, last_day, only, include_cancelled=True)
-    return [
-        row
-        for row in rows
-        if (provider_ids is None or row.provider_id in provider_ids) and (statuses is None or row.status in statuses)
-    ]
-
-
-def _csv_row(clinic: Clinic, appointment: AppointmentView) -> list:
-    place = (
-        f"{appointment.series_index} of {appointment.series_occurrences}" if appointment.series_id is not None else ""
-    )
-    return [
-        appointment.id,
-        clinic.local(appointment.starts_at).isoformat(),
-        clinic.local(appointment.ends_at).isoformat(),
-        clinic.zone.key,
-        appointment.status,
-        appointment.provider_name,
-        appointment.patient_name,
-        appointment.patient_phone,
-        appointment.patient_email or "",
-        appointment.type_name,
-        appointment.room_name or "",
-        place,
-        appointment.notes,
-    ]
 
 
 def _last_changes(clinic: Clinic, ids: list[int]) -> dict:

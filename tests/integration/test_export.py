@@ -10,11 +10,12 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import text
 
+from app.db.engine import make_engine
 from app.domain.errors import InvalidInput
 from app.domain.models import BookingRequest, PatientIn
 from app.services import booking, export
 from app.services.patients import create_patient
-from tests.conftest import ZONE
+from tests.conftest import ZONE, make_clinic
 
 TUESDAY = date(2030, 1, 8)
 
@@ -88,3 +89,26 @@ def test_a_status_that_does_not_exist_is_named(clinic):
     with pytest.raises(InvalidInput) as refused:
         export.appointments_csv(clinic, TUESDAY, TUESDAY, statuses=["gone"])
     assert refused.value.errors[0].field == "statuses" and "no such status gone" in str(refused.value)
+
+
+def test_columns_a_role_may_not_read_are_left_out_of_the_csv(engine, clinic, day_booked, staff_login):
+    """IT keeps managers from the patients' phone and e-mail and the notes: their export leaves those columns out."""
+    kept_from = ("patient_phone", "patient_email", "notes")
+    with engine.begin() as conn:
+        view_columns = conn.execute(
+            text("SELECT attname FROM pg_attribute WHERE attrelid = 'appointment_details'::regclass AND attnum > 0")
+        ).scalars()
+        allowed = ", ".join(column for column in view_columns if column not in kept_from)
+        conn.execute(text("REVOKE SELECT ON appointment_details FROM clinic_manager"))
+        conn.execute(text(f"GRANT SELECT ({allowed}) ON appointment_details TO clinic_manager"))
+    _name, url = staff_login("manager")
+    manager_engine = make_engine(url)
+    try:
+        manager = make_clinic(manager_engine)
+        assert export.exported_columns(manager) == tuple(c for c in export.CSV_COLUMNS if c not in kept_from)
+        rows = list(csv.DictReader(io.StringIO(export.appointments_csv(manager, TUESDAY, TUESDAY))))
+    finally:
+        manager_engine.dispose()
+    assert [row["patient"] for row in rows] == ["Şule Yılmaz"] * 3
+    assert not set(kept_from) & set(rows[0])
+    assert export.exported_columns(clinic) == export.CSV_COLUMNS  # the owner reads them all
