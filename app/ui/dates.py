@@ -9,7 +9,7 @@ from datetime import date, datetime, time
 
 from PySide6.QtCore import QDate, QLocale, QPoint, Qt, QTime
 from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import QCalendarWidget, QLineEdit, QMenu, QWidgetAction
+from PySide6.QtWidgets import QCalendarWidget, QDateEdit, QLineEdit, QMenu, QWidgetAction
 
 EXAMPLE = date(1990, 12, 31)  # a day and a month that cannot be told apart the wrong way round
 
@@ -85,6 +85,15 @@ def parse_date(text: str, locale: QLocale | None = None, *, base_year: int | Non
         if parsed.isValid():
             return parsed.toPython()
     return None
+
+
+def date_edit(day: date, name: str) -> QDateEdit:
+    """A date field showing `day` as `day_format` writes it, with a calendar to pick from, named for screen readers."""
+    edit = QDateEdit(QDate(day.year, day.month, day.day))
+    edit.setDisplayFormat(day_format())
+    edit.setCalendarPopup(True)
+    edit.setAccessibleName(name)
+    return edit
 
 
 def add_calendar(edit: QLineEdit, on_picked) -> QCalendarWidget:

@@ -26,6 +26,7 @@ from app.ui.dialogs.appointment_dialog import AppointmentDialog
 from app.ui.dialogs.booking_dialog import BookingDialog
 from app.ui.dialogs.day_moves_dialog import DayMovesDialog
 from app.ui.dialogs.details_dialog import DetailsDialog
+from app.ui.dialogs.export_dialog import ExportDialog
 from app.ui.dialogs.find_patient_dialog import FindPatientDialog
 from app.ui.dialogs.flow_board_dialog import FlowBoardDialog
 from app.ui.dialogs.next_free_dialog import NextFreeDialog
@@ -142,6 +143,12 @@ class DialogLauncher(QObject):
         dialog = PrintDialog(
             self.runner, self.clinic, self.clinic_heading(), day, provider_id, self._window, as_pdf=as_pdf
         )
+        self._open(dialog, writes=False)
+        return dialog
+
+    def open_export(self, first_day: date, last_day: date, provider_id: int | None) -> ExportDialog:
+        """File → Export…: the days and the provider the window shows, unless changed there."""
+        dialog = ExportDialog(self.runner, self.clinic, first_day, last_day, provider_id, self._window)
         self._open(dialog, writes=False)
         return dialog
 

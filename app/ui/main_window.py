@@ -17,7 +17,7 @@ from app.domain.errors import DatabaseUnavailable
 from app.live.changes import Change
 from app.runtime import Runtime
 from app.services.access import GROUPS
-from app.services.schedule import AppointmentView
+from app.services.schedule import AppointmentView, month_days
 from app.ui.actions import make_action
 from app.ui.admin_menu import AdminMenu
 from app.ui.calendar_menu import CalendarMenu
@@ -215,8 +215,18 @@ class MainWindow(QMainWindow):
             self, "Export as PDF…", None, "Save the day or week shown, or another, as a PDF file",
             lambda: self.dialogs.open_print(self.anchor, self.provider_id, as_pdf=True),
         )  # fmt: skip
-        menu.addAction(self.print_action)
-        menu.addAction(self.pdf_action)
+        self.export_action = make_action(
+            self, "Export…", None, "The appointments shown, or others, as CSV for a spreadsheet or iCalendar",
+            lambda: self.dialogs.open_export(*self.shown_days(), self.provider_id),
+        )  # fmt: skip
+        for action in (self.print_action, self.pdf_action, self.export_action):
+            menu.addAction(action)
+
+    def shown_days(self) -> tuple[date, date]:
+        """The days the view shows (the month's own days, not the grid's neighbours)."""
+        if self.mode is ViewMode.MONTH:
+            return month_days(self.anchor.year, self.anchor.month)
+        return visible_range(self.mode, self.anchor)
 
     def _build_view_menu(self) -> None:
         view_menu = self.menuBar().addMenu("&View")

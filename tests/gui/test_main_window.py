@@ -278,6 +278,7 @@ def test_every_dialog_control_has_an_accessible_name(qtbot, window, provider_id,
         window.dialogs.open_print(TUESDAY, provider_id),
         window.dialogs.open_flow_board(window.settings),
         window.dialogs.open_reminders(),
+        window.dialogs.open_export(TUESDAY, TUESDAY, provider_id),
         window.dialogs.open_reports(),
     ]
     qtbot.waitUntil(lambda: not window.runner.busy)

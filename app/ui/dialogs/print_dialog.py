@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QLocale, QStandardPaths, Qt
+from PySide6.QtCore import QLocale, QStandardPaths, Qt
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -26,7 +25,7 @@ from app.services.context import Clinic
 from app.services.rooms import Room, list_rooms
 from app.services.schedule import Provider
 from app.ui import sheets
-from app.ui.dates import day_format, moment_words
+from app.ui.dates import date_edit, moment_words
 from app.ui.labels import provider_label
 from app.ui.sheet_painter import paint_sheet, set_up_page, write_pdf
 from app.ui.sheets import Sheet
@@ -96,10 +95,7 @@ class PrintDialog(QDialog):
         self.kind_combo.addItem("Day sheet", DAY_SHEET)
         self.kind_combo.addItem("Week sheet (seven days from the day)", WEEK_SHEET)
         self.kind_combo.setAccessibleName("Sheet")
-        self.day_edit = QDateEdit(QDate(day.year, day.month, day.day))
-        self.day_edit.setDisplayFormat(day_format())
-        self.day_edit.setCalendarPopup(True)
-        self.day_edit.setAccessibleName("Day")
+        self.day_edit = date_edit(day, "Day")
         self.for_combo = QComboBox()
         self.for_combo.setAccessibleName("For")
         self.for_combo.addItem("All providers, side by side", None)

@@ -7,10 +7,9 @@ only for this sending."""
 from datetime import date, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QStandardPaths
+from PySide6.QtCore import QStandardPaths
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
-    QDateEdit,
     QDialog,
     QFileDialog,
     QHBoxLayout,
@@ -27,7 +26,7 @@ from app.services import reminders
 from app.services.context import Clinic
 from app.services.reminder_mail import mailer_from_settings, reminder_settings_of, stored_password
 from app.services.reminders import ReminderLine, ReminderRun
-from app.ui.dates import clock, day_format, moment_words
+from app.ui.dates import clock, date_edit, moment_words
 from app.ui.read_only_table import read_only_table
 from app.ui.workers import TaskRunner, user_message
 
@@ -64,10 +63,7 @@ class RemindersDialog(QDialog):
         self.setObjectName("reminders_dialog")
         self.resize(980, 540)
         tomorrow = clinic.local(clinic.now()).date() + timedelta(days=1)
-        self.day_edit = QDateEdit(QDate(tomorrow.year, tomorrow.month, tomorrow.day))
-        self.day_edit.setDisplayFormat(day_format())
-        self.day_edit.setCalendarPopup(True)
-        self.day_edit.setAccessibleName("Day")
+        self.day_edit = date_edit(tomorrow, "Day")
         self.day_edit.dateChanged.connect(lambda _day: self.load())
         self.summary = QLabel("Reading the day's appointments…")
         self.summary.setAccessibleName("Reminders summary")

@@ -6,11 +6,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from PySide6.QtCharts import QChartView
-from PySide6.QtCore import QDate, QStandardPaths, Qt
+from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QFileDialog,
     QHBoxLayout,
@@ -25,7 +24,7 @@ from PySide6.QtWidgets import (
 from app.services import reports, schedule
 from app.services.context import Clinic
 from app.services.reports import ReportFilter
-from app.ui.dates import day_format, day_words
+from app.ui.dates import date_edit, day_words
 from app.ui.dialogs.print_dialog import ClinicHeading, default_paper, printed_line
 from app.ui.labels import provider_label
 from app.ui.read_only_table import read_only_table
@@ -96,7 +95,7 @@ class ReportsDialog(QDialog):
         self.resize(1100, 760)
         today = clinic.local(clinic.now()).date()
         first = today - timedelta(days=today.weekday(), weeks=DEFAULT_WEEKS - 1)
-        self.from_edit, self.to_edit = _date_edit(first, "From"), _date_edit(today, "To")
+        self.from_edit, self.to_edit = date_edit(first, "From"), date_edit(today, "To")
         self.provider_combo, self.type_combo = QComboBox(), QComboBox()
         self.provider_combo.setAccessibleName("Provider")
         self.provider_combo.addItem("All providers", None)
@@ -221,14 +220,6 @@ class ReportsDialog(QDialog):
 
     def _failed(self, error: BaseException) -> None:
         self.message.setText(user_message(error))
-
-
-def _date_edit(day: date, name: str) -> QDateEdit:
-    edit = QDateEdit(QDate(day.year, day.month, day.day))
-    edit.setDisplayFormat(day_format())
-    edit.setCalendarPopup(True)
-    edit.setAccessibleName(name)
-    return edit
 
 
 def _buddy(text: str, widget: QWidget) -> QLabel:
