@@ -17,6 +17,7 @@ from datetime import datetime
 from datetime import time as clock
 from pathlib import Path
 
+import keyring
 import psutil
 from PySide6.QtGui import QGuiApplication
 from sqlalchemy import text
@@ -38,7 +39,9 @@ from app.services import audit, booking, patients, providers, schedule, staff
 from app.services.context import Clinic
 from app.services.uow import UnitOfWork
 from app.tools.showcase import SHOWCASE_NOW, SHOWCASE_ZONE, open_window, wait_until
+from app.ui import sheets
 from app.ui.main_window import MainWindow
+from app.ui.sheet_painter import write_pdf
 from app.ui.view_data import GridData
 
 log = logging.getLogger(__name__)
@@ -163,8 +166,23 @@ def _book_move_cancel(window: MainWindow, owner: Clinic) -> None:
     appointment_id = _book(window, provider_id, patient_id, heard)
     _reschedule(window, provider_id, appointment_id, heard)
     _cancel(window, provider_id, appointment_id, heard)
+    _paper_and_figures(window, provider_id)
     _admin_change_refused(window.clinic, owner)
     _password_change_refused(window.clinic)
+
+
+def _paper_and_figures(window: MainWindow, provider_id: int) -> None:
+    """What this build brings for paper, figures and reminders: Qt's PDF writer, QtCharts, the credential store."""
+    with check("a day sheet written as PDF, the reports drawn with their charts") as note:
+        sheet = sheets.day_sheet(window.clinic, SHOWCASE_NOW.date(), "Self-test", provider_id=provider_id)
+        with tempfile.TemporaryDirectory(prefix="clinic-selftest-") as folder:
+            path = Path(folder) / "day.pdf"
+            pages = write_pdf(sheet, str(path), "Printed by the self-test")
+            expect(path.read_bytes().startswith(b"%PDF-") and pages == 1, f"a PDF of {pages} pages")
+        dialog = window.dialogs.open_reports()
+        _window_sees(lambda: len(dialog.pages[0].chart_views()) == 2, "the reports' two utilisation charts")
+        dialog.reject()
+        note(f"{pages} page; credential store: {type(keyring.get_keyring()).__module__}")
 
 
 def _add_provider_and_patient(window: MainWindow, owner: Clinic) -> tuple[int, int]:
