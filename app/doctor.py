@@ -29,7 +29,6 @@ from app.config import (
     CONFIG_KEYS,
     DATABASE_KEYS,
     DEFAULT_ORIGIN,
-    PASSWORD_ADVICE,
     ConfigError,
     Settings,
     config_file_paths,
@@ -38,6 +37,7 @@ from app.config import (
     load_settings,
     merge_config,
     parse_config_file,
+    password_advice,
 )
 from app.db import migrate
 from app.db.connect import DatabaseTarget, resolve_database
@@ -52,6 +52,7 @@ from app.machine_zone import machine_timezone
 from app.runtime import database_error_message
 from app.services.access import GROUPS, signed_in
 from app.services.context import Clinic
+from app.services.reminder_mail import SendFailed, mailer_from_settings, stored_password
 from app.services.schedule_check import appointments_off_schedule
 from app.services.uow import UnitOfWork
 
@@ -192,7 +193,7 @@ def check_config_file(findings: Findings) -> Result:
         password = find_password(data)
         if password is not None:
             parts.append(f"{path}: {password} holds a password")
-            problems.append(PASSWORD_ADVICE)
+            problems.append(password_advice(password))
             worst = Status.FAIL
             continue
         contents.append(data)
@@ -228,6 +229,31 @@ def check_settings(findings: Findings) -> Result:
     lock = f"locks after {minutes} min idle" if minutes else "never locks by itself"
     desk = "a shared workstation" if settings.shared_workstation else "a personal workstation"
     return ok(f"read; bookings up to {settings.booking_horizon_days} days ahead; {desk} that {lock}")
+
+
+def check_reminders(findings: Findings) -> Result:
+    """The mail server of the e-mail reminders, if IT set one up: its password at hand, and whether it answers."""
+    settings = findings.settings
+    server = settings.reminders
+    if server is None:
+        return ok("e-mail reminders are not set up (no [reminders] table): the desks list whom to call")
+    where = f"through {server.host}:{server.port} ({server.security}) from {server.sender}"
+    password = None
+    if server.user:
+        where += f" as {server.user}"
+        password = stored_password(server.user)
+        if password is None:
+            return warn(
+                f"{where}; the credential store of this user has no password for it",
+                "store it as the account that sends (a scheduled task's too): `clinic-scheduler remind"
+                " --store-password`; or the desk asks for it at each sending",
+            )
+    try:
+        with mailer_from_settings(settings, password) as mailer:
+            mailer.connect()
+    except SendFailed as exc:
+        return fail(f"{where}: {exc}", "check host, port, security and sign-in with the mail server's administrator")
+    return ok(f"{where}: the mail server answered" + (" and took the sign-in" if server.user else ""))
 
 
 def check_database(findings: Findings) -> Result:
@@ -530,6 +556,7 @@ CHECKS = [
     Check("config file", check_config_file),
     Check("settings", check_settings, needs="config_file"),
     Check("database", check_database, needs="settings"),
+    Check("reminders", check_reminders, needs="settings"),
     Check("time zone", check_time_zone, needs="settings"),
     Check("log file", check_log_file),
     Check("desktop", check_desktop),

@@ -17,11 +17,13 @@ from app.services.providers import add_provider
 from app.services.uow import UnitOfWork
 from tests.cli.runner import Result, run_one
 from tests.conftest import WEEKDAY_HOURS, new_patient
+from tests.mail_server import free_port, mail_server, reminders_config
 
 CHECKS = [
     "config file",
     "settings",
     "database",
+    "reminders",
     "time zone",
     "log file",
     "desktop",
@@ -294,3 +296,32 @@ def test_the_clinic_zone_the_database_checks_hours_in_is_this_desk_s(cli_env, en
     )
     assert "set clinic_timezone (or CLINIC_TIMEZONE) to Europe/Berlin" in lines["clinic zone"].advice
     assert result.code == 1
+
+
+def test_the_reminders_mail_server_answers_or_is_named(cli_env):
+    _result, lines = doctor(cli_env)
+    assert lines["reminders"].status == "ok" and "not set up" in lines["reminders"].finding
+    with mail_server() as (_inbox, port):
+        write_config(cli_env, reminders_config(port))
+        _result, lines = doctor(cli_env)
+    assert lines["reminders"].status == "ok", lines["reminders"]
+    assert lines["reminders"].finding.endswith(
+        f"through 127.0.0.1:{port} (none) from Praxis Dr. Weber <termine@praxis-weber.example>:"
+        " the mail server answered"
+    )
+    closed = free_port()
+    write_config(cli_env, reminders_config(closed))
+    result, lines = doctor(cli_env)
+    assert result.code == 1 and lines["reminders"].status == "FAIL"
+    assert (
+        f"mail server 127.0.0.1:{closed}" in lines["reminders"].finding and "administrator" in lines["reminders"].advice
+    )
+
+
+def test_a_mail_server_password_in_the_config_file_is_sent_to_the_credential_store(cli_env):
+    write_config(cli_env, reminders_config(free_port(), password="secret"))
+    result, lines = doctor(cli_env)
+    assert (
+        lines["config file"].status == "FAIL" and "reminders.password holds a password" in lines["config file"].finding
+    )
+    assert "credential store" in lines["config file"].advice and "secret" not in result.out
