@@ -21,6 +21,7 @@ CHECKS = [
     "the window shows the new time",
     "cancelled; the database says so and the time is free again",
     "the window no longer shows the appointment",
+    "a day sheet written as PDF, the reports drawn with their charts",
     "the database refuses the receptionist an admin's change; the audit trail has the desk's changes",
     "the server's password rules refuse the receptionist's own password change outside the program",
     "closed the window, dropped the database, stopped the server, removed its files",
