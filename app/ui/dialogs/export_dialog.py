@@ -5,7 +5,6 @@ the provider the window shows, unless changed. The file is made on a worker and 
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,6 +24,7 @@ from app.services.context import Clinic
 from app.services.schedule import Provider
 from app.ui.dates import date_edit
 from app.ui.labels import provider_label, status_label
+from app.ui.saving import in_documents, write_file
 from app.ui.workers import TaskRunner, user_message
 
 CSV, ICS = "csv", "ics"
@@ -112,9 +112,8 @@ class ExportDialog(QDialog):
             return
         kind = self.format_combo.currentData()
         first, last = self.from_edit.date().toPython(), self.to_edit.date().toPython()
-        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
         name = f"appointments-{first.isoformat()}-{last.isoformat()}.{kind}"
-        path = self.ask_path(str(Path(folder) / name), "CSV files (*.csv)" if kind == CSV else "iCalendar (*.ics)")
+        path = self.ask_path(in_documents(name), "CSV files (*.csv)" if kind == CSV else "iCalendar (*.ics)")
         if not path:
             return
         clinic, provider = self._clinic, self.provider_combo.currentData()
@@ -132,12 +131,7 @@ class ExportDialog(QDialog):
         self.runner.submit(data, lambda content: self._write(path, content), self._failed, context=self)
 
     def _write(self, path: str, content: bytes) -> None:
-        try:
-            Path(path).write_bytes(content)
-        except OSError as error:
-            self.message.setText(f"Could not save {path}: {error.strerror or error}")
-            return
-        self.message.setText(f"Saved {path}.")
+        self.message.setText(write_file(path, lambda: Path(path).write_bytes(content))[1])
 
     def _failed(self, error: BaseException) -> None:
         self.message.setText(user_message(error))

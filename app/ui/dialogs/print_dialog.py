@@ -5,9 +5,8 @@ a PDF file. The sheet is read on a worker; painting it is the painter's (`sheet_
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
-from PySide6.QtCore import QLocale, QStandardPaths, Qt
+from PySide6.QtCore import QLocale, Qt
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import (
     QComboBox,
@@ -27,6 +26,7 @@ from app.services.schedule import Provider
 from app.ui import sheets
 from app.ui.dates import date_edit, moment_words
 from app.ui.labels import provider_label
+from app.ui.saving import in_documents, write_file
 from app.ui.sheet_painter import paint_sheet, set_up_page, write_pdf
 from app.ui.sheets import Sheet
 from app.ui.workers import TaskRunner, user_message
@@ -181,18 +181,14 @@ class PrintDialog(QDialog):
         return QFileDialog.getSaveFileName(self, "Save as PDF", suggested, "PDF files (*.pdf)")[0]
 
     def _save_pdf(self, sheet: Sheet) -> None:
-        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
         name = f"{self.kind_combo.currentData()}-sheet-{self.day_edit.date().toPython().isoformat()}.pdf"
-        path = self.ask_pdf_path(str(Path(folder) / name))
+        path = self.ask_pdf_path(in_documents(name))
         if not path:
             self.message.setText("")
             return
-        try:
-            pages = write_pdf(sheet, path, printed_line(self._clinic), self.paper_combo.currentData())
-        except OSError as error:
-            self.message.setText(f"The PDF could not be saved: {error.strerror or error}")
-            return
-        self.message.setText(f"Saved {path} ({pages} page{'s' if pages != 1 else ''}).")
+        paper = self.paper_combo.currentData()
+        pages, words = write_file(path, lambda: write_pdf(sheet, path, printed_line(self._clinic), paper))
+        self.message.setText(words if pages is None else f"Saved {path} ({pages} page{'s' if pages != 1 else ''}).")
 
     def _failed(self, error: BaseException) -> None:
         self.message.setText(user_message(error))

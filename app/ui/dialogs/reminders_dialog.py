@@ -7,7 +7,6 @@ only for this sending."""
 from datetime import date, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QDialog,
@@ -28,6 +27,7 @@ from app.services.reminder_mail import mailer_from_settings, reminder_settings_o
 from app.services.reminders import ReminderLine, ReminderRun
 from app.ui.dates import clock, date_edit, moment_words
 from app.ui.read_only_table import read_only_table
+from app.ui.saving import in_documents, write_file
 from app.ui.workers import TaskRunner, user_message
 
 COLUMNS = ("Time", "Patient", "Phone", "E-mail", "With", "Reminder")
@@ -196,17 +196,11 @@ class RemindersDialog(QDialog):
         return QFileDialog.getSaveFileName(self, "Save the reminder list", suggested, "CSV files (*.csv)")[0]
 
     def save_csv(self) -> None:
-        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        path = self.ask_csv_path(str(Path(folder) / f"reminders-{self.day().isoformat()}.csv"))
+        path = self.ask_csv_path(in_documents(f"reminders-{self.day().isoformat()}.csv"))
         if not path:
             return
         data = reminders.reminder_list_csv(self._clinic, self.day(), self.lines)
-        try:
-            Path(path).write_text(data, encoding="utf-8-sig", newline="")
-        except OSError as error:
-            self.outcome.setText(f"Could not save {path}: {error.strerror or error}")
-            return
-        self.outcome.setText(f"Saved {path}.")
+        self.outcome.setText(write_file(path, lambda: Path(path).write_text(data, "utf-8-sig", newline=""))[1])
 
     def _failed(self, error: BaseException) -> None:
         self._sending = False

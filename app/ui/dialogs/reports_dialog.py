@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from PySide6.QtCharts import QChartView
-from PySide6.QtCore import QStandardPaths, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
@@ -30,6 +30,7 @@ from app.ui.labels import provider_label
 from app.ui.read_only_table import read_only_table
 from app.ui.report_charts import chart_view
 from app.ui.report_pages import PAGES, ReportPage
+from app.ui.saving import in_documents, write_file
 from app.ui.sheet_painter import write_pdf
 from app.ui.sheets import Sheet, SheetRow
 from app.ui.workers import TaskRunner, user_message
@@ -186,9 +187,8 @@ class ReportsDialog(QDialog):
         return QFileDialog.getSaveFileName(self, title, suggested, kinds)[0]
 
     def _target(self, title: str, suffix: str, kinds: str) -> str:
-        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
         name = f"report-{self.current().page.key}-{date.today().isoformat()}.{suffix}"
-        return self.ask_path(title, str(Path(folder) / name), kinds)
+        return self.ask_path(title, in_documents(name), kinds)
 
     def save_csv(self) -> None:
         path = self._target("Save as CSV", "csv", "CSV files (*.csv)")
@@ -211,12 +211,7 @@ class ReportsDialog(QDialog):
         self._saved(path, lambda: write_pdf(sheet, path, printed_line(self._clinic), default_paper()))
 
     def _saved(self, path: str, write) -> None:
-        try:
-            write()
-        except OSError as error:
-            self.message.setText(f"Could not save {path}: {error.strerror or error}")
-            return
-        self.message.setText(f"Saved {path}.")
+        self.message.setText(write_file(path, write)[1])
 
     def _failed(self, error: BaseException) -> None:
         self.message.setText(user_message(error))
