@@ -51,6 +51,7 @@ from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
@@ -155,7 +156,10 @@ CONFIG_KEYS = (
 )
 # IT's settings for the workstation: the site-wide file's value stands over a user's.
 SITE_KEYS = ("shared_workstation", "idle_lock_minutes")
-DATABASE_KEYS = ("host", "port", "name", "user", "sslmode", "sslrootcert")
+DATABASE_KEYS = ("host", "port", "name", "user", "sslmode", "sslrootcert", "target_session_attrs")
+# What a desk asks of the server it connects to, among several hosts (libpq's target_session_attrs): a desk that
+# writes wants the primary ("read-write", the default with several hosts); a manager's desk may read from a standby.
+SESSION_ATTRS = ("read-write", "primary", "prefer-standby", "standby", "read-only", "any")
 REMINDER_KEYS = ("host", "port", "security", "sender", "user", "subject", "body", "timeout_seconds")
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 PASSWORD_ADVICE = (
@@ -226,13 +230,26 @@ def normalize_database_url(url: str) -> str:
         raise ConfigError(f"database_url: expected a postgresql:// URL, got {url!r}")
     for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
         if url.startswith(prefix):
-            normalized = "postgresql+psycopg://" + url[len(prefix) :]
+            normalized = _hosts_in_query("postgresql+psycopg://" + url[len(prefix) :])
             try:
                 make_url(normalized)  # parsing it is the check: a port like "abc" fails here
             except (ValueError, ArgumentError) as exc:
                 raise ConfigError(f"database_url: not a valid URL ({exc})") from exc
             return normalized
     raise ConfigError(f"database_url: expected a postgresql:// URL, got {url.split(':', 1)[0]}://")
+
+
+def _hosts_in_query(url: str) -> str:
+    """libpq's URL with several hosts (`postgresql://desk@db1:5432,db2/clinic`) as SQLAlchemy takes it: the hosts in
+    the query, and a desk that writes asking for the primary unless the URL says otherwise."""
+    parts = urlsplit(url)
+    user, at, hosts = parts.netloc.rpartition("@")
+    if "," not in hosts:
+        return url
+    query = [("host", host) for host in hosts.split(",") if host] + parse_qsl(parts.query)
+    if "target_session_attrs" not in dict(query):
+        query.append(("target_session_attrs", "read-write"))
+    return urlunsplit((parts.scheme, user + at, parts.path, urlencode(query), parts.fragment))
 
 
 def find_password(data: dict) -> str | None:
@@ -297,6 +314,21 @@ def _port(value: object) -> int:
     return value
 
 
+def _hosts(value: object) -> list[str]:
+    """One host, or several (a primary and its standbys): `host = "db1"` or `host = ["db1", "db2:5433"]`."""
+    if isinstance(value, list):
+        if not value:
+            raise ConfigError("database.host: expected a host or a list of hosts, got an empty list")
+        return [_text(f"database.host[{index}]", name).strip() for index, name in enumerate(value)]
+    return [_text("database.host", value).strip()]
+
+
+def _session_attrs(value: object) -> str:
+    if value not in SESSION_ATTRS:
+        raise ConfigError(f"database.target_session_attrs: expected one of {', '.join(SESSION_ATTRS)}, got {value!r}")
+    return value
+
+
 def _sslmode(value: object) -> str:
     if value not in SSLMODES:
         raise ConfigError(f"database.sslmode: expected one of {', '.join(SSLMODES)}, got {value!r}")
@@ -312,10 +344,18 @@ def database_url_from_table(table: object) -> str:
     for key in ("host", "name"):
         if key not in table:
             raise ConfigError(f"database.{key}: missing; [database] needs at least host and name")
-    host = _text("database.host", table["host"])
-    query = {}
-    if host.startswith("/"):  # a unix socket's folder: libpq takes it from the query
-        query["host"] = host
+    hosts = _hosts(table["host"])
+    port = _port(table["port"]) if "port" in table else None
+    query: dict[str, str | list[str]] = {}
+    host = hosts[0]
+    if len(hosts) > 1:  # libpq tries them in order, and takes the one that is what the desk asks for
+        query["host"] = [f"{name}:{port}" if port and ":" not in name else name for name in hosts]
+        query["target_session_attrs"] = "read-write"
+        host, port = None, None
+    elif host.startswith("/"):  # a unix socket's folder: libpq takes it from the query
+        query["host"], host = host, None
+    if "target_session_attrs" in table:
+        query["target_session_attrs"] = _session_attrs(table["target_session_attrs"])
     if "sslmode" in table:
         query["sslmode"] = _sslmode(table["sslmode"])
     if "sslrootcert" in table:
@@ -323,8 +363,8 @@ def database_url_from_table(table: object) -> str:
     url = URL.create(
         "postgresql+psycopg",
         username=_text("database.user", table["user"]) if "user" in table else None,
-        host=None if host.startswith("/") else host,
-        port=_port(table["port"]) if "port" in table else None,
+        host=host,
+        port=port,
         database=_text("database.name", table["name"]),
         query=query,
     )

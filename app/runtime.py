@@ -77,7 +77,9 @@ class Runtime:
     ) -> ScheduleListener:
         """A listener for this database's schedule changes, on a connection of its own (not started)."""
         return ScheduleListener(
-            lambda: conninfo(self.target.url),  # read at every connect: the password may have changed
+            # Read at every connect: the password may have changed. Always the primary: a standby cannot LISTEN,
+            # and among several hosts the primary is the one whose announcements every desk hears.
+            lambda: conninfo(self.target.url, target_session_attrs="read-write"),
             on_change,
             on_state,
             application_name=f"{workstation_name()} live",

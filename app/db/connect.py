@@ -24,7 +24,8 @@ class DatabaseTarget:
 
 def describe_url(url: str) -> str:
     parsed = make_url(url)
-    host = parsed.host or parsed.query.get("host") or "local socket"
+    hosts = parsed.query.get("host")
+    host = parsed.host or (",".join(hosts) if isinstance(hosts, tuple) else hosts) or "local socket"
     port = f":{parsed.port}" if parsed.port else ""
     return f"{host}{port}/{parsed.database}"
 

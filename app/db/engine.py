@@ -95,6 +95,12 @@ def conninfo(url: str, **overrides: str | None) -> str:
     parsed = make_url(url)
     query = {key: value if isinstance(value, str) else value[-1] for key, value in parsed.query.items()}
     parts = {"host": parsed.host, "port": parsed.port, "dbname": parsed.database, "user": parsed.username}
+    hosts = parsed.query.get("host")
+    if isinstance(hosts, tuple):  # several hosts ("db1:5432", "db2"): libpq's lists, a port for each
+        pairs = [host.rpartition(":") if ":" in host else (host, "", "") for host in hosts]
+        query["host"] = ",".join(name for name, _colon, _port in pairs)
+        if any(port for _name, _colon, port in pairs):
+            query["port"] = ",".join(port for _name, _colon, port in pairs)
     return make_conninfo(**{**parts, "password": parsed.password, **query, **overrides})
 
 

@@ -5,6 +5,8 @@ from sqlalchemy import make_url
 
 from app import config
 from app.config import ConfigError, load_settings, normalize_database_url
+from app.db.connect import describe_url
+from app.db.engine import conninfo
 
 
 @pytest.fixture
@@ -286,6 +288,63 @@ def test_a_socket_folder_as_host_goes_in_the_query(config_file):
     url = load_settings().database_url
     assert url == "postgresql+psycopg://desk@:5433/clinic?host=%2Fvar%2Frun%2Fpostgresql"
     assert make_url(url).query == {"host": "/var/run/postgresql"}
+
+
+def test_several_hosts_go_in_the_query_and_a_writing_desk_asks_for_the_primary(config_file):
+    config_file.write_text(
+        '[database]\nhost = ["db1.clinic.lan", "db2.clinic.lan:5433", "db3.clinic.lan"]\nport = 5432\n'
+        'name = "clinic"\nuser = "desk"\n'
+    )
+    url = load_settings().database_url
+    assert make_url(url).query == {
+        "host": ("db1.clinic.lan:5432", "db2.clinic.lan:5433", "db3.clinic.lan:5432"),
+        "target_session_attrs": "read-write",
+    }
+    assert conninfo(url) == (
+        "host=db1.clinic.lan,db2.clinic.lan,db3.clinic.lan port=5432,5433,5432 dbname=clinic user=desk"
+        " target_session_attrs=read-write"
+    )
+    assert describe_url(url) == "db1.clinic.lan:5432,db2.clinic.lan:5433,db3.clinic.lan:5432/clinic"
+
+
+def test_a_managers_desk_may_read_from_a_standby_and_still_listens_on_the_primary(config_file):
+    config_file.write_text(
+        '[database]\nhost = ["db1", "db2"]\nname = "clinic"\ntarget_session_attrs = "prefer-standby"\n'
+    )
+    url = load_settings().database_url
+    assert conninfo(url) == "host=db1,db2 dbname=clinic target_session_attrs=prefer-standby"
+    assert conninfo(url, target_session_attrs="read-write").endswith("target_session_attrs=read-write")
+
+
+@pytest.mark.parametrize(
+    ("url", "query"),
+    [
+        (
+            "postgresql://desk@db1:5432,db2:5433/clinic",
+            {"host": ("db1:5432", "db2:5433"), "target_session_attrs": "read-write"},
+        ),
+        (
+            "postgres://desk@db1,db2/clinic?target_session_attrs=any&sslmode=require",
+            {"host": ("db1", "db2"), "target_session_attrs": "any", "sslmode": "require"},
+        ),
+    ],
+)
+def test_libpqs_url_with_several_hosts_is_understood(url, query):
+    assert make_url(normalize_database_url(url)).query == query
+
+
+@pytest.mark.parametrize(
+    ("host", "extra", "message"),
+    [
+        ("[]", "", "database.host: expected a host or a list of hosts, got an empty list"),
+        ('["db1", 7]', "", "database.host[1]: expected a non-empty text, got 7"),
+        ('"db1"', 'target_session_attrs = "primary-please"', "database.target_session_attrs: expected one of"),
+    ],
+)
+def test_bad_hosts_and_session_attrs_name_the_key(config_file, host, extra, message):
+    config_file.write_text(f'[database]\nhost = {host}\nname = "clinic"\n{extra}\n')
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_settings()
 
 
 def test_a_database_table_needs_a_host_and_a_name(config_file):
