@@ -507,8 +507,10 @@ CREATE TABLE public.appointment_reminders (
     sent_at timestamp with time zone,
     last_error text DEFAULT ''::text NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    claimed_at timestamp with time zone,
+    reminded_for timestamp with time zone,
     CONSTRAINT appointment_reminders_sent_has_address CHECK (((state = 'sent'::text) = (sent_at IS NOT NULL))),
-    CONSTRAINT appointment_reminders_state_known CHECK ((state = ANY (ARRAY['pending'::text, 'sent'::text, 'failed'::text, 'no_email'::text])))
+    CONSTRAINT appointment_reminders_state_known CHECK ((state = ANY (ARRAY['pending'::text, 'sending'::text, 'sent'::text, 'failed'::text, 'no_email'::text])))
 );
 
 ALTER TABLE public.appointment_series ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (

@@ -5,8 +5,8 @@ remind [--date DATE] --list FILE     write the day's reminder list as CSV instea
 remind --store-password [--password-stdin]
                                      keep the mail server's password in the system's credential store
 
-Exit codes: 0 nothing failed; 4 some reminders could not be sent (the next run tries them again); 1 a configuration
-or database problem; 2 invalid input.
+Exit codes: 0 nothing failed; 4 some reminders could not be sent, or the mail server could not be reached (the next
+run tries them again); 1 a configuration or database problem; 2 invalid input.
 """
 
 import getpass
@@ -115,7 +115,11 @@ def run_remind(args, clinic, settings: Settings) -> int:
         print(f"no e-mail, call: {_who(line)}, phone {line.phone}")
     for line in run.gave_up:
         print(f"given up: {_who(line)} <{line.email}>: {line.last_error}")
-    return EXIT_SOME_FAILED if run.failed else 0
+    for line in run.unknown:
+        print(
+            f"may have been sent (a run stopped before recording it), call to check: {_who(line)}, phone {line.phone}"
+        )
+    return 0 if run.ok else EXIT_SOME_FAILED
 
 
 def _who(line) -> str:

@@ -1,5 +1,6 @@
 """A mail server on loopback (aiosmtpd) that keeps what it was sent, or refuses it while told to."""
 
+import asyncio
 import socket
 import threading
 from contextlib import contextmanager
@@ -16,15 +17,19 @@ def free_port() -> int:
 
 
 class Inbox:
-    """aiosmtpd's handler: each message taken, parsed; `refuse` (an SMTP answer such as "554 ...") refuses them."""
+    """aiosmtpd's handler: each message taken, parsed; `refuse` (an SMTP answer such as "554 ...") refuses them;
+    `delay_s` makes the server slow to answer each message."""
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.refuse: str | None = None
+        self.delay_s = 0.0
         self._lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
         if self.refuse:
             return self.refuse
         with self._lock:

@@ -1,16 +1,18 @@
 """Reminders of a day's appointments: the list (for calls, an SMS service or a mail merge) and the e-mail, sent
 once per appointment.
 
-A run first records a reminder row for each of the day's live (booked) appointments that has none. Then, one
-appointment at a time and each in a transaction of its own, it claims the row (`FOR UPDATE SKIP LOCKED`, while it is
-pending or failed fewer than MAX_ATTEMPTS times, and its appointment still booked), sends the message while holding
-the row, and records it as sent (to whom, when) before committing. Another run at the same time skips a row that
-is held and finds a sent one no longer claimable, so each reminder goes out once. A refused message is recorded as
+A run first records a reminder row for each of the day's live (booked) appointments that has none, and connects to
+the mail server (if it cannot, it claims nothing: the reminders stay pending and keep their tries). Then, one
+appointment at a time, it claims the reminder (one UPDATE, committed at once: 'sending', while it is pending, failed
+fewer than MAX_ATTEMPTS times, or sent for a time the appointment has since been moved from), sends the message with
+no transaction open, and records it as sent (to whom, when, for which start) or failed. Another run at the same time
+finds the row 'sending' or 'sent' and leaves it, so each reminder goes out once. A refused message is recorded as
 failed with the server's reason, and the next run tries it again (this one does not). A patient without an e-mail
 address is recorded for a call (no_email); once an address is added, a later run sends the reminder.
 
-The one case of a second message: the mail server took the message and the commit of "sent" never reached the
-database (a crash or a lost connection in between); the row is still pending, and the next run sends it again.
+A run that ends between claiming and recording (a crash, the database gone for longer than the unit of work's
+retries) leaves the reminder 'sending': it may have gone out. Later runs list it as such (for a call) and never send
+it again: at most once, rather than twice. Appointments of the day that have begun are not reminded.
 Reading the list is open to every clinic role; sending needs a desk's write access (admins and receptionists).
 """
 
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 
 from app.domain.errors import InvalidInput
 from app.domain.slots import local_day_bounds
@@ -29,7 +31,7 @@ from app.services.context import Clinic
 from app.services.reminder_mail import MailServerFailed, SendFailed
 
 MAX_ATTEMPTS = 5  # a reminder that failed this often is left alone (and listed as failed)
-STATES = ("pending", "sent", "failed", "no_email")
+STATES = ("pending", "sending", "sent", "failed", "no_email")
 CSV_COLUMNS = (
     "appointment_id", "starts_at", "time_zone", "patient", "patient_phone", "patient_email", "provider", "type",
     "reminder", "sent_to", "sent_at", "attempts", "last_error",
@@ -79,16 +81,20 @@ class ReminderRun:
     no_email: list[ReminderLine] = field(default_factory=list)
     already_sent: int = 0
     gave_up: list[ReminderLine] = field(default_factory=list)  # failed MAX_ATTEMPTS times: no run tries them again
+    unknown: list[ReminderLine] = field(default_factory=list)  # claimed by a run that did not record the outcome
+    server_failure: str | None = None  # the mail server could not be reached (or failed): the rest wait for a run
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        return not self.failed and self.server_failure is None
 
     def summary(self) -> str:
         return (
             f"{self.day.isoformat()}: sent {len(self.sent)}, failed {len(self.failed)},"
             f" no e-mail {len(self.no_email)}, already sent {self.already_sent}"
             + (f", given up after {MAX_ATTEMPTS} tries {len(self.gave_up)}" if self.gave_up else "")
+            + (f", may have been sent (check) {len(self.unknown)}" if self.unknown else "")
+            + (f"; the mail server failed: {self.server_failure}" if self.server_failure else "")
         )
 
 
@@ -106,30 +112,40 @@ _RECORD_DAY = text(
     " SELECT id FROM appointments WHERE starts_at >= :start AND starts_at < :end AND status = 'booked'"
     " ORDER BY id ON CONFLICT DO NOTHING"
 )
+# A reminder to send: pending, for a call until an address came, failed fewer than MAX_ATTEMPTS times, or sent for a
+# start the appointment has been moved from.
+_DUE = (
+    "(r.state IN ('pending', 'no_email') OR (r.state = 'failed' AND r.attempts < :max_attempts)"
+    " OR (r.state = 'sent' AND r.reminded_for IS DISTINCT FROM a.starts_at))"
+)
 _CLAIMABLE = text(
     "SELECT r.appointment_id FROM appointment_reminders r JOIN appointments a ON a.id = r.appointment_id"
-    " WHERE a.starts_at >= :start AND a.starts_at < :end AND a.status = 'booked'"
-    " AND (r.state IN ('pending', 'no_email') OR (r.state = 'failed' AND r.attempts < :max_attempts))"
-    " ORDER BY a.starts_at, r.appointment_id"
+    " WHERE a.starts_at >= :start AND a.starts_at < :end AND a.starts_at > :now AND a.status = 'booked'"
+    f" AND {_DUE} ORDER BY a.starts_at, r.appointment_id"
 )
 _CLAIM = text(
-    "SELECT r.appointment_id FROM appointment_reminders r JOIN appointments a ON a.id = r.appointment_id"
-    " WHERE r.appointment_id = :id AND a.status = 'booked'"
-    " AND (r.state IN ('pending', 'no_email') OR (r.state = 'failed' AND r.attempts < :max_attempts))"
-    " FOR UPDATE OF r SKIP LOCKED"
+    "UPDATE appointment_reminders r SET state = 'sending', claimed_at = now(), sent_at = NULL, updated_at = now(),"
+    " attempts = CASE WHEN r.state = 'sent' THEN 1 ELSE r.attempts + 1 END"
+    " FROM appointments a WHERE r.appointment_id = :id AND a.id = r.appointment_id AND a.status = 'booked'"
+    f" AND a.starts_at > :now AND {_DUE} RETURNING a.starts_at"
 )
 _ONE = text(_LINES.text.replace("WHERE d.starts_at >= :start AND d.starts_at < :end", "WHERE d.appointment_id = :id"))
 _MARK_SENT = text(
-    "UPDATE appointment_reminders SET state = 'sent', sent_to = :to, sent_at = now(), attempts = attempts + 1,"
-    " last_error = '', updated_at = now() WHERE appointment_id = :id"
+    "UPDATE appointment_reminders SET state = 'sent', sent_to = :to, sent_at = now(), reminded_for = :starts_at,"
+    " last_error = '', updated_at = now() WHERE appointment_id = :id AND state = 'sending'"
 )
 _MARK_FAILED = text(
-    "UPDATE appointment_reminders SET state = 'failed', attempts = attempts + 1, last_error = :error,"
-    " updated_at = now() WHERE appointment_id = :id"
+    "UPDATE appointment_reminders SET state = 'failed', last_error = :error, updated_at = now()"
+    " WHERE appointment_id = :id AND state = 'sending'"
+)
+# The mail server failed, not the message: back to pending, the try not counted.
+_GIVE_BACK = text(
+    "UPDATE appointment_reminders SET state = 'pending', attempts = attempts - 1, last_error = :error,"
+    " updated_at = now() WHERE appointment_id = :id AND state = 'sending'"
 )
 _MARK_NO_EMAIL = text(
     "UPDATE appointment_reminders SET state = 'no_email', updated_at = now() WHERE appointment_id = :id"
-    " AND state <> 'no_email'"
+    " AND state IN ('pending', 'no_email', 'failed')"
 )
 
 
@@ -205,81 +221,60 @@ def details(line: ReminderLine) -> dict[str, str]:
 def send_reminders(
     clinic: Clinic, day: date, sender: Sender, *, progress: Callable[[ReminderRun], None] | None = None
 ) -> ReminderRun:
-    """Send the e-mail reminders of the day's live appointments that have not been sent: each once, however many
-    runs start together. `progress` (if given) is called after each reminder, with the run so far. Raises
-    NotAllowed for an account that may not write (a manager); InvalidInput for a day already past."""
+    """Send the e-mail reminders of the day's live appointments still to begin that have not been sent: each once,
+    however many runs start together. `progress` (if given) is called after each reminder, with the run so far.
+    Raises NotAllowed for an account that may not write (a manager); InvalidInput for a day already past."""
     params = _bounds(clinic, day)
     if day < clinic.local(clinic.now()).date():
         raise InvalidInput.single("date", f"{day.isoformat()} is past; reminders are for today or a later day")
     clinic.uow.run(lambda conn: conn.execute(_RECORD_DAY, params))
-    claimable = clinic.uow.read(
-        lambda conn: list(conn.execute(_CLAIMABLE, {**params, "max_attempts": MAX_ATTEMPTS}).scalars())
-    )
+    due = {**params, "now": clinic.now(), "max_attempts": MAX_ATTEMPTS}
+    claimable = clinic.uow.read(lambda conn: list(conn.execute(_CLAIMABLE, due).scalars()))
     run = ReminderRun(day)
+    try:
+        sender.connect()  # before anything is claimed: a mail server out of reach uses up nobody's tries
+    except MailServerFailed as exc:
+        run.server_failure = str(exc)
     mine: set[int] = set()
-    server_down: list[str] = []  # the mail server's failure, once seen: the rest of this run is not tried on it
-    for appointment_id in claimable:
-        _remind_one(clinic, sender, appointment_id, run, mine, server_down)
+    for appointment_id in claimable if run.server_failure is None else []:
+        _remind_one(clinic, sender, appointment_id, run, mine)
         if progress is not None:
             progress(run)
+        if run.server_failure is not None:
+            break
     for line in reminder_list(clinic, day):
         if line.state == "sent" and line.appointment_id not in mine:
             run.already_sent += 1
         elif line.gave_up:
             run.gave_up.append(line)
+        elif line.state == "sending":
+            run.unknown.append(line)
     return run
 
 
-def _remind_one(
-    clinic: Clinic, sender: Sender, appointment_id: int, run: ReminderRun, mine: set[int], server_down: list[str]
-) -> None:
-    """Claim, send and record one reminder, in one transaction. A retry of that transaction (a lost connection)
-    does not send again: it records the outcome this run already had."""
-    outcome: dict[str, object] = {}
-
-    def work(conn: Connection) -> tuple[str, ReminderLine] | None:
-        if conn.execute(_CLAIM, {"id": appointment_id, "max_attempts": MAX_ATTEMPTS}).first() is None:
-            return None  # sent, cancelled, or being sent by another run right now
-        line = _line(clinic, conn.execute(_ONE, {"id": appointment_id}).one())
-        if not line.email:
-            conn.execute(_MARK_NO_EMAIL, {"id": appointment_id})
-            return "no_email", line
-        if "error" not in outcome:
-            outcome["error"] = _send(sender, line, server_down)
-        error = outcome["error"]
-        if error is None:
-            conn.execute(_MARK_SENT, {"id": appointment_id, "to": line.email})
-            return "sent", line
-        conn.execute(_MARK_FAILED, {"id": appointment_id, "error": error})
-        return "failed", line
-
-    if not server_down:
-        try:
-            sender.connect()  # before the row is held: a slow server holds no lock while it answers
-        except MailServerFailed as exc:
-            server_down.append(str(exc))
-    result = clinic.uow.run(work)
-    if result is None:
-        return
-    state, line = result
-    if state == "sent":
-        mine.add(appointment_id)
-        run.sent.append(line)
-    elif state == "failed":
-        run.failed.append((line, str(outcome["error"])))
-    else:
+def _remind_one(clinic: Clinic, sender: Sender, appointment_id: int, run: ReminderRun, mine: set[int]) -> None:
+    """Claim (committed at once), send with no transaction open, record. A reminder another run holds is left."""
+    line = _line(clinic, clinic.uow.read(lambda conn: conn.execute(_ONE, {"id": appointment_id}).one()))
+    if not line.email:
+        clinic.uow.run(lambda conn: conn.execute(_MARK_NO_EMAIL, {"id": appointment_id}))
         run.no_email.append(line)
-
-
-def _send(sender: Sender, line: ReminderLine, server_down: list[str]) -> str | None:
-    """None when the server took the message, else the reason it did not."""
-    if server_down:
-        return server_down[0]
+        return
+    claim = {"id": appointment_id, "now": clinic.now(), "max_attempts": MAX_ATTEMPTS}
+    starts_at = clinic.uow.run(lambda conn: conn.execute(_CLAIM, claim).scalar_one_or_none())
+    if starts_at is None:
+        return  # sent, being sent, or cancelled meanwhile
     try:
         sender.send(line.email, details(line))
     except MailServerFailed as exc:
-        server_down.append(str(exc))
-        return str(exc)
+        run.server_failure = error = str(exc)
+        clinic.uow.run(lambda conn: conn.execute(_GIVE_BACK, {"id": appointment_id, "error": error}))
+        return
     except SendFailed as exc:
-        return str(exc)
-    return None
+        refused = str(exc)
+        clinic.uow.run(lambda conn: conn.execute(_MARK_FAILED, {"id": appointment_id, "error": refused}))
+        run.failed.append((line, refused))
+        return
+    sent = {"id": appointment_id, "to": line.email, "starts_at": starts_at}
+    clinic.uow.run(lambda conn: conn.execute(_MARK_SENT, sent))
+    mine.add(appointment_id)
+    run.sent.append(line)

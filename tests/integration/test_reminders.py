@@ -1,10 +1,12 @@
 """E-mail reminders against a mail server on loopback: each live appointment's reminder goes out once, with the
 patient, the time in the clinic's zone, the provider and the clinic's name; a refused or unreachable server leaves
 it failed for the next run, which sends it; patients without an address are listed for a call; the list's CSV
-round-trips. Counted in the server's inbox and in SQL."""
+round-trips; a slow server holds no transaction open; a moved appointment is reminded again; a reminder a run
+claimed but never recorded is listed, not sent twice. Counted in the server's inbox and in SQL."""
 
 import csv
 import io
+import threading
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -19,6 +21,7 @@ from app.services.patients import create_patient
 from app.services.reminder_mail import Mailer
 from tests.conftest import ZONE, make_clinic
 from tests.mail_server import free_port, mail_server
+from tests.waiting import wait_until
 
 TUESDAY = date(2030, 1, 8)  # the tests' today, 07:00 now
 
@@ -107,14 +110,68 @@ def test_a_refused_message_fails_and_the_next_run_sends_it(engine, clinic, day):
         assert conn.execute(text("SELECT count(*) FROM appointment_reminders WHERE last_error <> ''")).scalar() == 0
 
 
-def test_an_unreachable_server_fails_them_all_and_a_later_run_sends(engine, clinic, day):
+def test_an_unreachable_server_uses_up_no_tries_and_a_later_run_sends(engine, clinic, day):
     closed = free_port()
-    with mailer(closed) as post:
-        run = reminders.send_reminders(clinic, TUESDAY, post)
-    assert len(run.failed) == 2 and all(f"mail server 127.0.0.1:{closed}" in error for _, error in run.failed)
+    for _ in range(reminders.MAX_ATTEMPTS + 1):  # an outage longer than the tries a reminder has
+        with mailer(closed) as post:
+            run = reminders.send_reminders(clinic, TUESDAY, post)
+        assert f"mail server 127.0.0.1:{closed}" in run.server_failure and not run.ok
+        assert run.failed == [] and run.sent == []
+    assert {state for state, _attempts, _to in states(engine).values()} == {"pending"}  # nothing claimed
     with mail_server() as (inbox, port), mailer(port) as post:
         assert len(reminders.send_reminders(clinic, TUESDAY, post).sent) == 2
         assert len(inbox.messages) == 2
+
+
+def test_a_slow_mail_server_holds_no_transaction_and_a_second_run_sends_nothing_twice(engine, clinic, day):
+    """While one run waits on the mail server, no transaction of it is open (the database's idle timeout cannot end
+    it), and a second run leaves the reminder being sent alone."""
+    with engine.begin() as conn:  # a session idle in a transaction this long is ended by the server
+        conn.execute(text(f"ALTER DATABASE {engine.url.database} SET idle_in_transaction_session_timeout = '1s'"))
+    engine.dispose()
+    with mail_server() as (inbox, port):
+        inbox.delay_s = 2.5  # each message, past the idle timeout
+        with mailer(port) as first_post, mailer(port) as second_post:
+            first = threading.Thread(target=reminders.send_reminders, args=(clinic, TUESDAY, first_post))
+            first.start()
+            wait_until(lambda: "sending" in {state for state, _a, _t in states(engine).values()}, "a claim")
+            second = reminders.send_reminders(clinic, TUESDAY, second_post)
+            first.join(60)
+        assert sorted(inbox.recipients()) == ["jonas@example.org", "sule@example.org"]  # each once
+    assert len(second.sent) == 1 and second.unknown == []
+    assert {state for state, _a, _t in states(engine).values()} == {"sent", "no_email"}
+
+
+def test_a_moved_appointment_is_reminded_of_its_new_time(engine, clinic, day):
+    with mail_server() as (inbox, port), mailer(port) as post:
+        reminders.send_reminders(clinic, TUESDAY, post)
+        booking.reschedule(clinic, day["yilmaz"], at(TUESDAY, 15))
+        again = reminders.send_reminders(clinic, TUESDAY, post)
+        assert [line.appointment_id for line in again.sent] == [day["yilmaz"]]
+        assert "at 15:00" in inbox.messages[-1]["Subject"] and len(inbox.messages) == 3
+    assert states(engine)[day["yilmaz"]] == ("sent", 1, "sule@example.org")
+
+
+def test_a_reminder_a_run_claimed_but_never_recorded_is_listed_not_sent_again(engine, clinic, day):
+    with engine.begin() as conn:  # a run that ended between its claim and its record
+        conn.execute(text("INSERT INTO appointment_reminders (appointment_id) VALUES (:id)"), {"id": day["berg"]})
+        conn.execute(
+            text("UPDATE appointment_reminders SET state = 'sending', claimed_at = now(), attempts = 1"
+                 " WHERE appointment_id = :id"),
+            {"id": day["berg"]},
+        )  # fmt: skip
+    with mail_server() as (inbox, port), mailer(port) as post:
+        run = reminders.send_reminders(clinic, TUESDAY, post)
+    assert inbox.recipients() == ["sule@example.org"]
+    assert [line.appointment_id for line in run.unknown] == [day["berg"]] and "may have been sent" in run.summary()
+
+
+def test_an_appointment_that_has_begun_is_not_reminded(engine, day):
+    at_ten = make_clinic(engine, now=at(TUESDAY, 10))
+    with mail_server() as (inbox, port), mailer(port) as post:
+        run = reminders.send_reminders(at_ten, TUESDAY, post)
+    assert [line.appointment_id for line in run.sent] == [day["berg"]]  # 10:30; the 09:00 one has begun
+    assert inbox.recipients() == ["jonas@example.org"]
 
 
 def test_a_reminder_that_failed_too_often_is_left_alone_and_listed(engine, clinic, day):

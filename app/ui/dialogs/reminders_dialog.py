@@ -31,7 +31,13 @@ from app.ui.saving import in_documents, write_file
 from app.ui.workers import TaskRunner, user_message
 
 COLUMNS = ("Time", "Patient", "Phone", "E-mail", "With", "Reminder")
-STATE_WORDS = {"": "not sent yet", "pending": "not sent yet", "sent": "sent", "no_email": "call: no e-mail"}
+STATE_WORDS = {
+    "": "not sent yet",
+    "pending": "not sent yet",
+    "sending": "being sent (if it stays so, it may have gone: call to check)",
+    "sent": "sent",
+    "no_email": "call: no e-mail",
+}
 
 
 def state_words(line: ReminderLine) -> str:
@@ -50,7 +56,12 @@ def run_words(run: ReminderRun) -> str:
         parts.append(f"{run.already_sent} sent before")
     if run.failed:
         parts.append(f"{len(run.failed)} failed ({run.failed[0][1]}); the next sending tries them again")
-    return ", ".join(parts) + "."
+    if run.unknown:
+        parts.append(f"{len(run.unknown)} may have been sent by a sending that stopped: call to check")
+    words = ", ".join(parts) + "."
+    if run.server_failure:
+        words += f" The mail server failed ({run.server_failure}): the rest wait for the next sending."
+    return words
 
 
 class RemindersDialog(QDialog):
