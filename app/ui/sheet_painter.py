@@ -116,19 +116,48 @@ class _Layout:
         return self.title if index == 0 else self.bold
 
     def pages(self) -> list[list[_Placed]]:
-        """The rows page by page: a row that does not fit goes whole to the next page, a day's heading with it."""
+        """The rows page by page: a row that does not fit goes whole to the next page, a day's heading with it; a row
+        taller than a whole page has its longest texts cut to fit, marked with an ellipsis."""
         room = self.height - self._header_height() - self._footer_height()
         pages: list[list[_Placed]] = [[]]
         used = self.picture_size.height()  # the first page's chart takes its share
         for row in self.sheet.rows:
-            height = self._row_height(row) + (0 if row.heading else 2 * self.padding)
-            if used + height > room and pages[-1]:
-                carried = [pages[-1].pop()] if pages[-1][-1].row.heading else []
+            height = self._placed_height(row)
+            page_holds_more = any(not placed.row.heading for placed in pages[-1]) or (
+                len(pages) == 1 and self.picture_size.height() > 0
+            )
+            if used + height > room and page_holds_more:  # else a new page would be no roomier
+                carried = [pages[-1].pop()] if pages[-1] and pages[-1][-1].row.heading else []
                 pages.append(carried)
                 used = sum(placed.height for placed in carried)
+            if used + height > room:
+                row = self._cut_to(row, room - used)
+                height = self._placed_height(row)
             pages[-1].append(_Placed(row, height))
             used += height
         return pages
+
+    def _placed_height(self, row: SheetRow) -> float:
+        return self._row_height(row) + (0 if row.heading else 2 * self.padding)
+
+    def _cut_to(self, row: SheetRow, room: float) -> SheetRow:
+        """The row with each text that is taller than `room` cut short (the longest part that fits, then "…")."""
+        if row.heading:
+            return row
+        limit = room - 2 * self.padding
+        cells = []
+        for cell, (_x, width) in zip(row.cells, self.edges, strict=True):
+            if self._text_height(self.body, cell, width) > limit:
+                fits, too_long = 0, len(cell)
+                while too_long - fits > 1:  # the longest start of the text that, with "…", still fits
+                    middle = (fits + too_long) // 2
+                    if self._text_height(self.body, cell[:middle] + "…", width) <= limit:
+                        fits = middle
+                    else:
+                        too_long = middle
+                cell = cell[:fits].rstrip() + "…"
+            cells.append(cell)
+        return SheetRow(tuple(cells))
 
     def paint_page(self, painter: QPainter, page: list[_Placed], page_words: str, printed: str, first: bool) -> None:
         painter.setPen(QPen(Qt.GlobalColor.black, 0.5 * self.point))

@@ -121,3 +121,24 @@ def test_the_appointment_card_lists_the_next_appointments_under_the_clinic_s_add
     (text,) = pdf_pages(tmp_path / "card.pdf")
     assert "Marktplatz 1" in text and "10115 Berlin" in text and "Appointments for Ada Lovelace" in text
     assert "Tue 15 Jan 2030" in text and "Tue 8 Jan 2030" not in text  # the cancelled one is not on it
+
+
+def test_a_row_taller_than_a_page_is_cut_to_fit_and_a_heading_never_stands_alone(qapp, tmp_path):
+    """The longest notes an appointment may have (2,000 characters) in a narrow column: taller than a page. The
+    row is cut to fit its page and says so; the day's heading before it stays with it; nothing runs off the page."""
+    longest = " ".join(f"note{n:04d}" for n in range(222))[:2000]
+    rows = (
+        sheets.SheetRow(("Tuesday 8 January 2030",), heading=True),
+        sheets.SheetRow(("09:00–09:30", "Ada Lovelace", "+49 30 5551", "Consultation", "Booked", longest)),
+        sheets.SheetRow(("10:00–10:30", "Grace Hopper", "+49 30 5552", "Consultation", "Booked", "")),
+    )
+    sheet = sheets.Sheet((CLINIC, "Dr. Test", "a week"), sheets.DETAIL_COLUMNS, rows)
+    path = tmp_path / "tall.pdf"
+    write_pdf(sheet, str(path), "Printed", "letter")
+    pages = pdf_pages(path)
+    assert len(pages) == 2 and "Tuesday 8 January 2030 09:00–09:30 Ada Lovelace" in pages[0]
+    assert (
+        "..." in pages[0] and "note0000" in pages[0] and "note0221" not in pages[0]
+    )  # cut, and marked ("…", as NFKC reads it)
+    assert pages[0].rstrip().endswith("Printed")  # the footer last: nothing painted below it
+    assert "Grace Hopper" in pages[1]
