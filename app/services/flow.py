@@ -3,11 +3,12 @@ done and who did not come; and moving a patient on, one stage at a time.
 
 The stage comes from the appointment's status and the times the database keeps (migration 0015): `checked_in_at`
 is stamped by the database on checking in, `seen_at` when the provider takes the patient. Every move names the stage
-the desk saw: if another desk moved the patient meanwhile, nothing changes and the desk is told.
+the desk saw: if another desk moved the patient meanwhile, nothing changes and the desk is told (a patient already
+where the move would take them is a move done: a retry after a lost answer, or a second click, succeeds).
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import text
@@ -45,18 +46,25 @@ class FlowEntry:
     room_name: str | None
     checked_in_at: datetime | None
     seen_at: datetime | None
+    read_at: datetime  # the database's clock when the board was read: waits are counted on it, not a desk's
 
-    def waiting_minutes(self, now: datetime) -> int | None:
-        """How long an arrived patient has waited so far (None for the other stages)."""
-        if self.stage != Stage.ARRIVED or self.checked_in_at is None:
+    def minutes_in_stage(self, since_read: timedelta = timedelta(0)) -> int | None:
+        """How long the patient has been waiting, or with the provider, `since_read` after the board was read (None
+        for the other stages)."""
+        since = {Stage.ARRIVED: self.checked_in_at, Stage.WITH_PROVIDER: self.seen_at}.get(self.stage)
+        if since is None:
             return None
-        return max(0, int((now - self.checked_in_at).total_seconds() // 60))
+        return max(0, int((self.read_at + since_read - since).total_seconds() // 60))
+
+    def waiting_minutes(self, since_read: timedelta = timedelta(0)) -> int | None:
+        """How long an arrived patient has waited so far (None for the other stages)."""
+        return self.minutes_in_stage(since_read) if self.stage == Stage.ARRIVED else None
 
 
 _BOARD = text(
     "SELECT a.id AS appointment_id, a.starts_at, a.ends_at, a.status, a.seen_at, a.checked_in_at, a.provider_id,"
     " p.name AS provider_name, pt.first_name || ' ' || pt.last_name AS patient_name, t.name AS type_name,"
-    " r.name AS room_name"
+    " r.name AS room_name, now() AS read_at"
     " FROM appointments a JOIN providers p ON p.id = a.provider_id JOIN patients pt ON pt.id = a.patient_id"
     " JOIN appointment_types t ON t.id = a.type_id LEFT JOIN rooms r ON r.id = a.room_id"
     " WHERE a.starts_at >= :start AND a.starts_at < :end AND a.status <> 'cancelled'"
@@ -104,6 +112,8 @@ def move_on(clinic: Clinic, appointment_id: int, seen_stage: Stage | str, to: St
         if row is None:
             raise NotFound("appointment_id", "appointment", appointment_id)
         now_at = stage_of(row.status, row.seen_at)
+        if now_at == target:  # done already: this desk's own move, whose answer a lost connection took
+            return target
         if now_at != seen_stage:
             raise InvalidInput.single("stage", f"another desk moved this patient on meanwhile: {STAGE_WORDS[now_at]}")
         if target == Stage.WITH_PROVIDER:

@@ -265,13 +265,16 @@ def _flow_board(window: MainWindow, owner_url: str, path: Path) -> Path:
     owner = make_engine(owner_url)  # the arrival times are the database's own: staff cannot set them
     try:
         with owner.begin() as conn:
-            # Arrived (and, the first, called in) that many minutes before "now".
+            # Arrived (and, the first, called in) that many minutes ago, by the database's clock.
             for appointment, arrived, seen in zip(today, (31, 24, 6), (9, None, None), strict=False):
                 conn.execute(
-                    text("UPDATE appointments SET checked_in_at = :arrived, seen_at = :seen WHERE id = :id"),
+                    text(
+                        "UPDATE appointments SET checked_in_at = now() - :arrived, seen_at = now() - :seen"
+                        " WHERE id = :id"
+                    ),
                     {
-                        "arrived": SHOWCASE_NOW - timedelta(minutes=arrived),
-                        "seen": None if seen is None else SHOWCASE_NOW - timedelta(minutes=seen),
+                        "arrived": timedelta(minutes=arrived, seconds=10),
+                        "seen": None if seen is None else timedelta(minutes=seen),
                         "id": appointment.appointment_id,
                     },
                 )

@@ -9,8 +9,8 @@ from sqlalchemy import text
 
 from app.domain.models import BookingRequest
 from app.services import booking
-from app.ui.dialogs.flow_board_dialog import BUTTON_COLUMN, STAGE_COLUMN, FlowBoardDialog
-from tests.conftest import NOW, new_patient
+from app.ui.dialogs.flow_board_dialog import BUTTON_COLUMN, FOR_COLUMN, STAGE_COLUMN, FlowBoardDialog
+from tests.conftest import new_patient
 from tests.gui.desks import TUESDAY, at, click
 from tests.gui.test_live import LIVE_WAIT_MS
 
@@ -33,6 +33,11 @@ def stage(dialog: FlowBoardDialog, row: int) -> str:
     return dialog.model.index(row, STAGE_COLUMN).data()
 
 
+def shown(dialog: FlowBoardDialog, row: int) -> tuple[str, str]:
+    """The row's stage and how long it has been at it."""
+    return stage(dialog, row), dialog.model.index(row, FOR_COLUMN).data()
+
+
 def buttons(dialog: FlowBoardDialog, row: int) -> list:
     holder = dialog.table.indexWidget(dialog.model.index(row, BUTTON_COLUMN))
     return [] if holder is None else [b for b in holder.children() if hasattr(b, "click")]
@@ -52,26 +57,31 @@ def test_a_click_at_one_desk_moves_the_patient_on_at_every_desk(qtbot, desks, db
         qtbot.waitUntil(lambda dialog=dialog: "Waiting" in stage(dialog, 0), timeout=LIVE_WAIT_MS)
     assert "1 expected · 1 waiting" in theirs.summary_label.text()
 
-    def arrived(minutes_before: int) -> None:  # as if checked in that long before the desks' (fixed) clock
+    def arrived(minutes_before: int) -> None:  # as if checked in that long ago, by the database's clock
         with engine.begin() as conn:
             conn.execute(
-                text("UPDATE appointments SET checked_in_at = :t WHERE id = :id"),
-                {"t": NOW - timedelta(minutes=minutes_before), "id": day[0]},
+                text("UPDATE appointments SET checked_in_at = now() - :waited WHERE id = :id"),
+                {"waited": timedelta(minutes=minutes_before, seconds=10), "id": day[0]},
             )
 
     arrived(5)
-    qtbot.waitUntil(lambda: stage(theirs, 0) == "Waiting, 5 min", timeout=LIVE_WAIT_MS)
+    qtbot.waitUntil(lambda: shown(theirs, 0) == ("Waiting", "5 min"), timeout=LIVE_WAIT_MS)
     assert not theirs.model.item(0, 1).font().bold()
     arrived(30)  # past the 15 minutes the board starts with
-    qtbot.waitUntil(lambda: stage(theirs, 0) == "⚠ Waiting, 30 min", timeout=LIVE_WAIT_MS)
+    qtbot.waitUntil(lambda: shown(theirs, 0) == ("⚠ Waiting", "30 min"), timeout=LIVE_WAIT_MS)
     assert theirs.model.item(0, 1).font().bold() and not theirs.model.item(1, 1).font().bold()
     theirs.threshold.setValue(45)
-    assert stage(theirs, 0) == "Waiting, 30 min"
+    assert shown(theirs, 0) == ("Waiting", "30 min")
 
-    theirs.move_on(stale)  # "Arrived" from a desk that had not followed yet: refused, nothing changes
-    qtbot.waitUntil(lambda: "another desk moved this patient on meanwhile" in theirs.notice.text())
+    theirs.move_on(stale)  # "Arrived" again, as that desk first showed it: done already, nothing changes
+    assert not buttons(theirs, 0)[0].isEnabled()  # the row waits for the answer
+    qtbot.waitUntil(lambda: buttons(theirs, 0)[0].isEnabled(), timeout=LIVE_WAIT_MS)
+    assert shown(theirs, 0) == ("Waiting", "30 min") and theirs.notice.text() == ""
     click(qtbot, buttons(theirs, 0)[0])  # "Call in"
     qtbot.waitUntil(lambda: stage(mine, 0) == "With the provider", timeout=LIVE_WAIT_MS)
+    theirs.move_on(stale)  # and once more: the patient is further on now, so it is refused and says where
+    qtbot.waitUntil(lambda: "another desk moved this patient on meanwhile: with" in theirs.notice.text())
+    assert stage(theirs, 0) == "With the provider"
     click(qtbot, buttons(mine, 0)[0])  # "Done"
     qtbot.waitUntil(lambda: stage(theirs, 0) == "Done", timeout=LIVE_WAIT_MS)
     assert buttons(theirs, 0) == []

@@ -2,9 +2,9 @@
 come; one click moves a patient on. It follows every desk's changes as they are announced, counts the waiting
 minutes as they pass, and makes a wait over the threshold stand out (bold, marked, tinted: also on grey screens)."""
 
-from datetime import date
+from datetime import date, timedelta
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QElapsedTimer, QSettings, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,8 +26,8 @@ from app.ui.read_only_table import read_only_table
 from app.ui.throttle import Throttle
 from app.ui.workers import TaskRunner, user_message
 
-COLUMNS = ("Time", "Patient", "Provider", "Type", "Stage", "Since", "")
-STAGE_COLUMN, BUTTON_COLUMN = 4, 6
+COLUMNS = ("Time", "Patient", "Provider", "Type", "Stage", "For", "")  # for: how long at this stage
+STAGE_COLUMN, FOR_COLUMN, BUTTON_COLUMN = 4, 5, 6
 MOVE_WORDS = {Stage.EXPECTED: "Arrived", Stage.ARRIVED: "Call in", Stage.WITH_PROVIDER: "Done"}
 DEFAULT_THRESHOLD_MINUTES = 15
 THRESHOLD_KEY = "flow/waiting_threshold_minutes"
@@ -40,6 +40,7 @@ class FlowBoardDialog(QDialog):
         super().__init__(parent)
         self.runner, self._clinic, self._settings = runner, clinic, settings
         self.entries: list[FlowEntry] = []
+        self._since_read = QElapsedTimer()  # the waits count on from the database's clock at the read
         self._shown_once = False
         self._can_book, self._write_block = True, None
         self._reload = Throttle(self, self.load)
@@ -105,6 +106,7 @@ class FlowBoardDialog(QDialog):
         )
 
     def _loaded(self, entries: list[FlowEntry]) -> None:
+        self._since_read.start()
         first_time = not self._shown_once
         self.entries, self._shown_once = entries, True
         self._show_entries()
@@ -113,20 +115,21 @@ class FlowBoardDialog(QDialog):
             self.table.scrollTo(self.model.index(ongoing, 0), QAbstractItemView.ScrollHint.PositionAtTop)
 
     def _show_entries(self) -> None:
-        now = self._clinic.now()
         self.day_label.setText(day_words(self.today(), LONG_DAY))
         counts = {stage: sum(entry.stage == stage for entry in self.entries) for stage in Stage}
         self.summary_label.setText(" · ".join(f"{counts[stage]} {STAGE_WORDS[stage]}" for stage in Stage))
+        scrolled = self.table.verticalScrollBar().value()  # a board read again stays where the desk was looking
         self.model.setRowCount(0)
         for row, entry in enumerate(self.entries):
-            self.model.appendRow(self._cells(entry, now))
+            self.model.appendRow(self._cells(entry))
             if entry.stage in NEXT_STAGE and self._can_book and self._write_block is None:
                 self.table.setIndexWidget(self.model.index(row, BUTTON_COLUMN), self._move_buttons(entry))
+        self.table.verticalScrollBar().setValue(scrolled)
 
-    def _cells(self, entry: FlowEntry, now) -> list[QStandardItem]:
-        waited = entry.waiting_minutes(now)
-        since = {Stage.ARRIVED: entry.checked_in_at, Stage.WITH_PROVIDER: entry.seen_at}.get(entry.stage)
-        stage = STAGE_WORDS[entry.stage].capitalize() + (f", {waited} min" if waited is not None else "")
+    def _cells(self, entry: FlowEntry) -> list[QStandardItem]:
+        since_read = timedelta(milliseconds=self._since_read.elapsed())
+        minutes, waited = entry.minutes_in_stage(since_read), entry.waiting_minutes(since_read)
+        stage = STAGE_WORDS[entry.stage].capitalize()
         late = waited is not None and waited > self.threshold.value()
         if late:
             stage = f"⚠ {stage}"
@@ -136,7 +139,7 @@ class FlowBoardDialog(QDialog):
             entry.provider_name,
             f"{entry.type_name} · {entry.room_name}" if entry.room_name else entry.type_name,
             stage,
-            clock(self._clinic.local(since)) if since is not None else "",
+            "" if minutes is None else f"{minutes} min",
             "",
         )
         cells = [QStandardItem(text) for text in texts]
@@ -164,8 +167,13 @@ class FlowBoardDialog(QDialog):
         return holder
 
     def move_on(self, entry: FlowEntry, to: Stage | None = None) -> None:
-        """One click: the patient to the next stage (or not come), from the stage this desk shows."""
+        """One click: the patient to the next stage (or not come), from the stage this desk shows. The row's
+        buttons wait for the answer."""
         clinic = self._clinic
+        row = next((n for n, shown in enumerate(self.entries) if shown.appointment_id == entry.appointment_id), None)
+        holder = None if row is None else self.table.indexWidget(self.model.index(row, BUTTON_COLUMN))
+        if holder is not None:
+            holder.setEnabled(False)
         self.runner.submit(
             lambda: flow.move_on(clinic, entry.appointment_id, entry.stage, to),
             lambda _stage: (self.notice.clear(), self.load()),
