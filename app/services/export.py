@@ -32,14 +32,18 @@ CSV_COLUMNS = (
 STATUSES = ("booked", "checked_in", "completed", "no_show", "cancelled")
 PRODUCT = "-//Clinic Scheduler//Appointments//EN"
 _CHANGED = text("SELECT id, created_at, updated_at FROM appointments WHERE id = ANY(:ids)")
-# The CSV's columns that IT may keep a role from reading, and the columns of `appointment_details` behind each.
+# The CSV's columns that IT may keep a role from reading, and the columns behind each: the view's, and the table's
+# (the view reads with its owner's rights, so a right taken on the table would not show through it).
 GUARDED_COLUMNS = {
-    "patient": ("patient_first_name", "patient_last_name"),
-    "patient_phone": ("patient_phone",),
-    "patient_email": ("patient_email",),
-    "notes": ("notes",),
-}
-_MAY_READ = text("SELECT has_column_privilege('appointment_details', :column, 'SELECT')")
+    "patient": (
+        ("appointment_details", "patient_first_name"), ("appointment_details", "patient_last_name"),
+        ("patients", "first_name"), ("patients", "last_name"),
+    ),
+    "patient_phone": (("appointment_details", "patient_phone"), ("patients", "phone")),
+    "patient_email": (("appointment_details", "patient_email"), ("patients", "email")),
+    "notes": (("appointment_details", "notes"), ("appointments", "notes")),
+}  # fmt: skip
+_MAY_READ = text("SELECT has_column_privilege(:table, :column, 'SELECT')")
 _CSV_SELECT = {  # each column as read from appointment_details (the time zone is the clinic's)
     "appointment_id": "appointment_id",
     "starts_at": "starts_at",
@@ -95,15 +99,17 @@ def appointments_csv(
 
 def exported_columns(clinic: Clinic) -> tuple[str, ...]:
     """The CSV's columns this login may read: a patient's name, phone or e-mail, or the notes, are left out where IT
-    took the role's right to read them from `appointment_details`."""
+    took the role's right to read them, from `appointment_details` or from the table behind it."""
     return clinic.uow.read(_readable)
 
 
 def _readable(conn: Connection) -> tuple[str, ...]:
     hidden = {
         name
-        for name, view_columns in GUARDED_COLUMNS.items()
-        if not all(conn.execute(_MAY_READ, {"column": column}).scalar_one() for column in view_columns)
+        for name, columns in GUARDED_COLUMNS.items()
+        if not all(
+            conn.execute(_MAY_READ, {"table": table, "column": column}).scalar_one() for table, column in columns
+        )
     }
     return tuple(name for name in CSV_COLUMNS if name not in hidden)
 
