@@ -138,10 +138,13 @@ class DialogLauncher(QObject):
         settings = self.desk.runtime.settings
         return ClinicHeading(settings.clinic_name, settings.clinic_address)
 
-    def open_print(self, day: date, provider_id: int | None, *, as_pdf: bool = False) -> PrintDialog:
-        """File → Print… or Export as PDF…: the day and the provider the window shows, unless changed there."""
+    def open_print(
+        self, day: date, provider_id: int | None, *, as_pdf: bool = False, week: bool = False
+    ) -> PrintDialog:
+        """File → Print… or Export as PDF…: the day (or week, from `day`) and the provider the window shows, unless
+        changed there."""
         dialog = PrintDialog(
-            self.runner, self.clinic, self.clinic_heading(), day, provider_id, self._window, as_pdf=as_pdf
+            self.runner, self.clinic, self.clinic_heading(), day, provider_id, self._window, as_pdf=as_pdf, week=week
         )
         self._open(dialog, writes=False)
         return dialog

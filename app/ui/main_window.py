@@ -209,11 +209,11 @@ class MainWindow(QMainWindow):
         """Printing, and the schedule as files for other programs."""
         self.print_action = make_action(
             self, "Print…", QKeySequence.StandardKey.Print, "Print the day or week shown, or another",
-            lambda: self.dialogs.open_print(self.anchor, self.provider_id),
+            lambda: self.open_print(as_pdf=False),
         )  # fmt: skip
         self.pdf_action = make_action(
             self, "Export as PDF…", None, "Save the day or week shown, or another, as a PDF file",
-            lambda: self.dialogs.open_print(self.anchor, self.provider_id, as_pdf=True),
+            lambda: self.open_print(as_pdf=True),
         )  # fmt: skip
         self.export_action = make_action(
             self, "Export…", None, "The appointments shown, or others, as CSV for a spreadsheet or iCalendar",
@@ -221,6 +221,13 @@ class MainWindow(QMainWindow):
         )  # fmt: skip
         for action in (self.print_action, self.pdf_action, self.export_action):
             menu.addAction(action)
+
+    def open_print(self, *, as_pdf: bool) -> None:
+        """What the window shows: a provider's week as a week sheet, else the day (the week's first when a week)."""
+        first, _last = self.shown_days()
+        week = self.mode is ViewMode.WEEK and self.provider_id is not None
+        day = first if week else self.anchor
+        self.dialogs.open_print(day, self.provider_id, as_pdf=as_pdf, week=week)
 
     def shown_days(self) -> tuple[date, date]:
         """The days the view shows (the month's own days, not the grid's neighbours)."""

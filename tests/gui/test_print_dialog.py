@@ -2,6 +2,8 @@
 and saves a PDF holding the day's appointments; a week sheet asks for a provider; the appointment dialog previews the
 patient's card."""
 
+from datetime import timedelta
+
 from PySide6.QtPrintSupport import QPrintPreviewDialog, QPrintPreviewWidget
 
 from app.domain.models import BookingRequest
@@ -42,8 +44,13 @@ def test_print_starts_from_what_the_window_shows_and_saves_the_pdf(qtbot, desks,
     qtbot.waitUntil(lambda: pages.pageCount() == 1)
     dialog.preview_dialog.reject()
 
+    dialog.reject()
+    show(qtbot, window, TUESDAY, ViewMode.WEEK, provider_id)
+    window.print_action.trigger()  # Ctrl+P on a provider's week: the week sheet, from its Monday
+    dialog = next(d for d in window.dialogs.open_dialogs() if isinstance(d, PrintDialog))
+    assert dialog.kind_combo.currentData() == WEEK_SHEET and dialog.day_edit.date().toPython() == TUESDAY - timedelta(1)
+    qtbot.waitUntil(lambda: isinstance(dialog.for_combo.currentData(), Provider))
     dialog.for_combo.setCurrentIndex(0)  # all providers, side by side
-    dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData(WEEK_SHEET))
     assert not dialog.print_button.isEnabled() and "choose one under For" in dialog.message.text()
 
 

@@ -85,6 +85,7 @@ class PrintDialog(QDialog):
         parent: QWidget | None = None,
         *,
         as_pdf: bool = False,
+        week: bool = False,
     ):
         super().__init__(parent)
         self.runner, self._clinic, self._heading, self._provider_id = runner, clinic, heading, provider_id
@@ -95,6 +96,7 @@ class PrintDialog(QDialog):
         self.kind_combo.addItem("Day sheet", DAY_SHEET)
         self.kind_combo.addItem("Week sheet (seven days from the day)", WEEK_SHEET)
         self.kind_combo.setAccessibleName("Sheet")
+        self.kind_combo.setCurrentIndex(self.kind_combo.findData(WEEK_SHEET if week else DAY_SHEET))
         self.day_edit = date_edit(day, "Day")
         self.for_combo = QComboBox()
         self.for_combo.setAccessibleName("For")

@@ -178,18 +178,34 @@ class RemindersDialog(QDialog):
         return text if given else ""
 
     def send(self) -> None:
+        """The mail server's password from the credential store (on a worker: a store may take its time to answer),
+        else asked; then the sending."""
         try:
             server = reminder_settings_of(self._settings)
-            password = None
-            if server.user:
-                password = stored_password(server.user) or self.ask_password(server.user, server.host)
-            mailer = mailer_from_settings(self._settings, password)
         except ConfigError as error:
             self.outcome.setText(str(error).partition(": ")[2])
             return
-        clinic, day = self._clinic, self.day()
         self._sending = True
         self._enable()
+        if not server.user:
+            self._send_with(None)
+            return
+        self.runner.submit(
+            lambda: stored_password(server.user),
+            lambda stored: self._send_with(stored or self.ask_password(server.user, server.host)),
+            self._failed,
+            context=self,
+        )
+
+    def _send_with(self, password: str | None) -> None:
+        try:
+            mailer = mailer_from_settings(self._settings, password)
+        except ConfigError as error:
+            self._sending = False
+            self._enable()
+            self.outcome.setText(str(error).partition(": ")[2])
+            return
+        clinic, day = self._clinic, self.day()
         self.outcome.setText("Sending…")
 
         def work() -> ReminderRun:

@@ -91,6 +91,7 @@ class ReportsDialog(QDialog):
     def __init__(self, runner: TaskRunner, clinic: Clinic, heading: ClinicHeading, parent: QWidget | None = None):
         super().__init__(parent)
         self.runner, self._clinic, self._heading = runner, clinic, heading
+        self._shown = ""  # the filter the numbers shown were read with, in words
         self.setWindowTitle("Reports")
         self.setObjectName("reports_dialog")
         self.resize(1100, 760)
@@ -165,19 +166,30 @@ class ReportsDialog(QDialog):
 
     def load(self) -> None:
         clinic, report_filter = self._clinic, self.report_filter()
+        shown = self.shown_words()
         self.message.setText("Reading the reports…")
         self.runner.submit(
-            lambda: read_reports(clinic, report_filter), self._loaded, self._failed, context=self, key=f"r{id(self)}"
+            lambda: read_reports(clinic, report_filter),
+            lambda results: self._loaded(results, shown),
+            self._failed,
+            context=self,
+            key=f"r{id(self)}",
         )
 
-    def _loaded(self, results: dict[str, list]) -> None:
+    def shown_words(self) -> str:
+        """The filter in words: the days, and the provider and the type when one is chosen."""
+        report_filter = self.report_filter()
+        words = f"{day_words(report_filter.first_day)} – {day_words(report_filter.last_day)}"
+        for combo in (self.provider_combo, self.type_combo):
+            if combo.currentData() is not None:
+                words += f" · {combo.currentText()}"
+        return words
+
+    def _loaded(self, results: dict[str, list], shown: str) -> None:
+        self._shown = shown  # what the numbers are of, whatever the fields say by the time they are saved
         for view in self.pages:
             view.show_rows(results[view.page.key])
-        self.message.setText(self._range_words())
-
-    def _range_words(self) -> str:
-        report_filter = self.report_filter()
-        return f"{day_words(report_filter.first_day)} – {day_words(report_filter.last_day)}"
+        self.message.setText(shown)
 
     def current(self) -> _PageView:
         return self.pages[self.tabs.currentIndex()]
@@ -200,7 +212,7 @@ class ReportsDialog(QDialog):
         path = self._target("Save as PDF", "pdf", "PDF files (*.pdf)")
         if not path:
             return
-        when = self._range_words() if view.page.needs_dates else "as it stands now"
+        when = self._shown if view.page.needs_dates else "as it stands now"
         sheet = Sheet(
             tuple(line for line in (self._heading.name, f"Report: {view.page.title}", when) if line),
             tuple((title, 1.0) for title, _cell in view.page.columns),
