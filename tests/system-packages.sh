@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # System packages the test suite needs besides Python's: PostgreSQL 15's server programs (tests/postgresql15.py),
-# for the set-up docs/deploying.md gives PostgreSQL 13 to 15. Installs only what is missing (Debian, as root).
+# for the set-up docs/deploying.md gives PostgreSQL 13 to 15; etcd, the store the failover tests' Patroni keeps its
+# leader key in (tests/ha_cluster.py). Installs only what is missing (Debian, as root).
 set -euo pipefail
-[ -x /usr/lib/postgresql/15/bin/postgres ] && exit 0
+[ -x /usr/lib/postgresql/15/bin/postgres ] && [ -x /usr/bin/etcd ] && exit 0
 if ! command -v apt-get >/dev/null; then
-    echo "the tests need PostgreSQL 15's server programs in /usr/lib/postgresql/15/bin" >&2
+    echo "the tests need PostgreSQL 15's server programs in /usr/lib/postgresql/15/bin and etcd in /usr/bin" >&2
     exit 1
 fi
 # The tests start servers of their own: Debian need not create and start a cluster of its own.
@@ -14,4 +15,5 @@ if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends postgresql-15 >/dev/null
+# The failover tests start etcd members of their own, on ports of their own.
+apt-get install -y -qq --no-install-recommends postgresql-15 etcd-server >/dev/null

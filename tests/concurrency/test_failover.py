@@ -1,0 +1,191 @@
+"""The primary dies under sixteen desks booking through the service: Patroni promotes the synchronous standby, the
+desks book on by themselves through every host of the cluster, and in SQL on the new primary every booking a desk
+saw confirmed is there, no time is held twice and no request booked twice; the old primary rejoins as a standby
+(pg_rewind) and holds everything too. The counts and the time from the kill to the first booking are printed."""
+
+import json
+import threading
+import time
+from datetime import date, datetime, timedelta
+from datetime import time as clock
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from app.db import migrate
+from app.db.engine import conninfo, make_engine
+from app.domain.models import PatientIn
+from app.services.patients import create_patient
+from app.services.providers import add_provider
+from app.tools.racing import run_together
+from tests.concurrency.failover_workers import FailoverJob, book_through_failover
+from tests.conftest import WEEKDAY_HOURS, ZONE, make_clinic
+from tests.ha_cluster import Cluster
+
+pytestmark = [pytest.mark.slow, pytest.mark.failover]
+
+DESKS = 16
+PROVIDERS = 6
+FIRST_DAY = date(2030, 1, 8)  # the tests' today (07:00 by their clock): every time ahead
+BOOKING_BEFORE_KILL_S = 4
+BOOKING_AFTER_FIRST_S = 4
+FAILOVER_BOUND_S = 120  # how long the test waits for a new primary and a booking through it, at most
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    started = Cluster(members=3)
+    try:
+        started.wait_healthy()
+        yield started
+    finally:
+        started.cleanup()
+
+
+def weekday_times(days: int) -> list[datetime]:
+    """Every grid time of WEEKDAY_HOURS over that many weekdays from FIRST_DAY."""
+    times, day = [], FIRST_DAY
+    while len({t.date() for t in times}) < days:
+        if day.isoweekday() <= 5:
+            for hour in (8, 9, 10, 11, 13, 14, 15, 16):
+                times += [datetime.combine(day, clock(hour, minute), tzinfo=ZONE) for minute in (0, 30)]
+        day += timedelta(days=1)
+    return times
+
+
+def set_up_clinic(cluster: Cluster) -> tuple[str, list[int], list[int]]:
+    with psycopg.connect(conninfo(cluster.url()), autocommit=True) as admin:
+        admin.execute("CREATE DATABASE clinic")
+    url = cluster.url("clinic")
+    engine = make_engine(url)
+    try:
+        migrate.upgrade(engine, zone=ZONE)
+        clinic = make_clinic(engine)
+        providers = [add_provider(clinic, f"Dr. Failover {n}", WEEKDAY_HOURS) for n in range(PROVIDERS)]
+        patients = [
+            create_patient(
+                clinic,
+                PatientIn(
+                    first_name="Pat", last_name=f"Failover{n:03d}", date_of_birth="1970-01-01", phone="+49 30 1234567"
+                ),
+            )
+            for n in range(DESKS * 8)
+        ]
+    finally:
+        engine.dispose()
+    return url, providers, patients
+
+
+def outcomes(folder: Path) -> list[dict]:
+    lines = []
+    for record in folder.glob("desk-*.jsonl"):
+        lines += [json.loads(line) for line in record.read_text().splitlines() if line.strip()]
+    return lines
+
+
+def first_booked_after(folder: Path, moment: float) -> float | None:
+    times = [o["answered"] for o in outcomes(folder) if o["outcome"] == "booked" and o["sent"] >= moment]
+    return min(times, default=None)
+
+
+def wait_for(condition, what: str, timeout: float = FAILOVER_BOUND_S):
+    deadline = time.monotonic() + timeout
+    while (value := condition()) is None or value is False:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {what} within {timeout:.0f} s")
+        time.sleep(0.2)
+    return value
+
+
+def test_no_confirmed_booking_is_lost_when_the_primary_dies(cluster, tmp_path, capsys):
+    url, providers, patients = set_up_clinic(cluster)
+    stop = tmp_path / "stop"
+    jobs = [
+        FailoverJob(
+            url=url,
+            provider_ids=providers,
+            patient_ids=patients[desk::DESKS],
+            starts=weekday_times(40),
+            record=str(tmp_path / f"desk-{desk}.jsonl"),
+            stop=str(stop),
+            seed=desk,
+        )
+        for desk in range(DESKS)
+    ]
+    old_primary = cluster.leader()
+
+    def conduct() -> dict:
+        wait_for(lambda: len(outcomes(tmp_path)) > DESKS * 2 or None, "bookings before the kill", 120)
+        time.sleep(BOOKING_BEFORE_KILL_S)
+        killed_at = time.time()
+        cluster.kill_postmaster(old_primary)
+        promoted = wait_for(lambda: (leader := cluster.leader()) != old_primary and leader, "new primary")
+        first = wait_for(lambda: first_booked_after(tmp_path, killed_at), "booking through the new primary")
+        time.sleep(BOOKING_AFTER_FIRST_S)
+        stop.touch()
+        return {"killed_at": killed_at, "promoted": promoted, "first_booking": first}
+
+    timeline: dict = {}
+    conductor = threading.Thread(target=lambda: timeline.update(conduct()), daemon=True)
+    conductor.start()
+    confirmed_counts = run_together([(book_through_failover, job) for job in jobs], timeout=600)
+    conductor.join(30)
+    assert timeline, "the conductor did not finish: see the cluster's logs in " + str(cluster.directory)
+
+    seen = outcomes(tmp_path)
+    booked = {o["request_id"]: o["appointment_id"] for o in seen if o["outcome"] == "booked"}
+    assert len(booked) == sum(confirmed_counts)
+    unanswered = {o["request_id"] for o in seen if o["outcome"] == "unanswered"}
+    settled_booked = unanswered & set(booked)
+    new_primary = timeline["promoted"]
+    engine = make_engine(cluster.member_url(new_primary, "clinic"))
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, request_id FROM appointments WHERE status = 'booked'")).all()
+            in_sql = {str(row.request_id): row.id for row in rows}
+            overlaps = conn.execute(
+                text(
+                    "SELECT count(*) FROM appointments a JOIN appointments b ON a.id < b.id"
+                    " AND a.provider_id = b.provider_id AND a.status <> 'cancelled' AND b.status <> 'cancelled'"
+                    " AND tstzrange(a.starts_at, a.busy_until) && tstzrange(b.starts_at, b.busy_until)"
+                )
+            ).scalar_one()
+            twice = conn.execute(
+                text("SELECT count(*) FROM (SELECT request_id FROM appointments GROUP BY 1 HAVING count(*) > 1) t")
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    lost = {request: appointment for request, appointment in booked.items() if in_sql.get(request) != appointment}
+    failover_s = timeline["first_booking"] - timeline["killed_at"]
+    with capsys.disabled():
+        print(
+            f"\nfailover: killed {old_primary}'s postmaster, {new_primary} promoted; first booking through it"
+            f" {failover_s:.1f} s after the kill; {len(booked)} bookings confirmed ({len(in_sql)} in SQL), lost"
+            f" {len(lost)}; {len(unanswered)} sent while unanswered and settled by their request id"
+            f" ({len(settled_booked)} booked, {len(unanswered) - len(settled_booked)} found the time taken);"
+            f" times held twice {overlaps}; requests booked twice {twice}"
+        )
+    assert lost == {} and overlaps == 0 and twice == 0
+    assert set(in_sql) == set(booked)  # and nothing booked that no desk saw confirmed
+    assert unanswered, "the kill came between bookings: no desk saw the failover"
+
+    cluster.wait_healthy()  # the old primary back, as a standby (pg_rewind where its timeline forked)
+    roles = {m["name"]: m["role"] for m in cluster.state()}
+    assert roles[old_primary] in ("replica", "sync_standby")
+    rejoined = make_engine(cluster.member_url(old_primary, "clinic"))
+    try:
+        wait_for(lambda: _booked_ids(rejoined) == set(in_sql.values()) or None, "the old primary caught up", 60)
+    finally:
+        rejoined.dispose()
+
+
+def _booked_ids(engine) -> set[int] | None:
+    """The booked appointments a server holds; None while it does not take connections yet."""
+    try:
+        with engine.connect() as conn:
+            return set(conn.execute(text("SELECT id FROM appointments WHERE status = 'booked'")).scalars())
+    except OperationalError:
+        return None
