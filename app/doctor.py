@@ -40,6 +40,7 @@ from app.config import (
     password_advice,
 )
 from app.db import migrate
+from app.db.cluster import cluster_state
 from app.db.connect import DatabaseTarget, resolve_database
 from app.db.embedded import PASSWORD_RULES
 from app.db.engine import TCP_FAILURE_DETECTION, conninfo, make_engine, workstation_name
@@ -374,6 +375,36 @@ def check_tls(findings: Findings) -> Result:
     )
 
 
+def check_servers(findings: Findings) -> Result:
+    """Each server the desk names: which is the primary now, how its standbys replicate, whether commits wait."""
+    state = cluster_state(findings.target.url, CONNECT_TIMEOUT_S)
+    if len(state.servers) == 1 and not state.standbys:
+        return ok(f"one server, the {state.servers[0].role}; no standby")
+    parts = [
+        f"{server.address} {server.role}" + (f" ({server.problem})" if server.problem else "")
+        for server in state.servers
+    ]
+    parts += [
+        f"standby {standby.name} {standby.state}, {standby.sync_state}"
+        + ("" if standby.replay_lag_s is None else f", {standby.replay_lag_s:.1f} s behind")
+        for standby in state.standbys
+    ]
+    names = state.synchronous_standby_names
+    parts.append(f"commits wait for a synchronous standby ({names})" if names else "commits wait for no standby")
+    finding = "; ".join(parts)
+    if len(state.primaries) != 1:
+        return fail(
+            finding,
+            "one server must be the primary: a failover may be under way (the desks write again once it is done);"
+            " if it lasts, ask the cluster manager (patronictl list)",
+        )
+    if not names:
+        return warn(finding, "a booking a desk saw saved can be lost in a failover: turn on Patroni's synchronous_mode")
+    if any(server.role == "out of reach" for server in state.servers):
+        return warn(finding, "a server is out of reach: the cluster has fewer standbys to fail over to")
+    return ok(finding)
+
+
 def check_server_version(findings: Findings) -> Result:
     info = findings.driver().info
     version = info.parameter_status("server_version") or str(info.server_version)
@@ -562,6 +593,7 @@ CHECKS = [
     Check("desktop", check_desktop),
     Check("connect", check_connect, needs="target"),
     Check("TLS", check_tls, needs="conn"),
+    Check("servers", check_servers, needs="conn"),
     Check("server version", check_server_version, needs="conn"),
     Check("schema", check_schema, needs="conn"),
     Check("permissions", check_permissions, needs="conn"),

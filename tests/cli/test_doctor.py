@@ -29,6 +29,7 @@ CHECKS = [
     "desktop",
     "connect",
     "TLS",
+    "servers",
     "server version",
     "schema",
     "permissions",

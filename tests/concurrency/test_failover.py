@@ -4,6 +4,7 @@ saw confirmed is there, no time is held twice and no request booked twice; the o
 (pg_rewind) and holds everything too. The counts and the time from the kill to the first booking are printed."""
 
 import json
+import os
 import threading
 import time
 from datetime import date, datetime, timedelta
@@ -21,6 +22,7 @@ from app.domain.models import PatientIn
 from app.services.patients import create_patient
 from app.services.providers import add_provider
 from app.tools.racing import run_together
+from tests.cli.test_doctor import doctor
 from tests.concurrency.failover_workers import FailoverJob, book_through_failover
 from tests.conftest import WEEKDAY_HOURS, ZONE, make_clinic
 from tests.ha_cluster import Cluster
@@ -43,6 +45,30 @@ def cluster():
         yield started
     finally:
         started.cleanup()
+
+
+@pytest.fixture(scope="module")
+def clinic_db(cluster) -> tuple[str, list[int], list[int]]:
+    """The clinic's database on the cluster: its URL over every member, its providers and patients."""
+    return set_up_clinic(cluster)
+
+
+def test_doctor_names_the_primary_and_the_synchronous_standby(cluster, clinic_db, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLINIC_") and k != "DATABASE_URL"}
+    env.update(
+        DATABASE_URL=clinic_db[0],
+        CLINIC_TIMEZONE=ZONE.key,
+        CLINIC_CONFIG=str(tmp_path / "no-config.toml"),
+        CLINIC_LOG_DIR=str(tmp_path / "logs"),
+    )
+    _result, lines = doctor(env)
+    primary, sync = cluster.leader(), cluster.sync_standby()
+    finding = lines["servers"].finding
+    assert lines["servers"].status == "ok", finding
+    assert f"127.0.0.1:{cluster.members[primary][0]} primary" in finding
+    assert f"standby {sync} streaming, sync" in finding and "commits wait for a synchronous standby" in finding
+    for name, (port, _api) in cluster.members.items():
+        assert f"127.0.0.1:{port} {'primary' if name == primary else 'standby'}" in finding
 
 
 def weekday_times(days: int) -> list[datetime]:
@@ -100,8 +126,8 @@ def wait_for(condition, what: str, timeout: float = FAILOVER_BOUND_S):
     return value
 
 
-def test_no_confirmed_booking_is_lost_when_the_primary_dies(cluster, tmp_path, capsys):
-    url, providers, patients = set_up_clinic(cluster)
+def test_no_confirmed_booking_is_lost_when_the_primary_dies(cluster, clinic_db, tmp_path, capsys):
+    url, providers, patients = clinic_db
     stop = tmp_path / "stop"
     jobs = [
         FailoverJob(
