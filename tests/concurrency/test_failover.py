@@ -1,7 +1,9 @@
 """The primary dies under sixteen desks booking through the service: Patroni promotes the synchronous standby, the
 desks book on by themselves through every host of the cluster, and in SQL on the new primary every booking a desk
 saw confirmed is there, no time is held twice and no request booked twice; the old primary rejoins as a standby
-(pg_rewind) and holds everything too. The counts and the time from the kill to the first booking are printed."""
+(pg_rewind) and holds everything too. The counts and the time from the kill to the first booking are printed. A
+desk window goes offline when the primary dies and comes back writing by itself; doctor names the primary and the
+synchronous standby."""
 
 import json
 import os
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from PySide6.QtCore import QSettings
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
@@ -22,9 +25,12 @@ from app.domain.models import PatientIn
 from app.services.patients import create_patient
 from app.services.providers import add_provider
 from app.tools.racing import run_together
+from app.ui.navigation import ViewMode
+from app.ui.workers import TaskRunner
 from tests.cli.test_doctor import doctor
 from tests.concurrency.failover_workers import FailoverJob, book_through_failover
 from tests.conftest import WEEKDAY_HOURS, ZONE, make_clinic
+from tests.gui.desks import Desk, click, show, start_booking
 from tests.ha_cluster import Cluster
 
 pytestmark = [pytest.mark.slow, pytest.mark.failover]
@@ -215,3 +221,37 @@ def _booked_ids(engine) -> set[int] | None:
             return set(conn.execute(text("SELECT id FROM appointments WHERE status = 'booked'")).scalars())
     except OperationalError:
         return None
+
+
+def test_a_desk_goes_offline_and_comes_back_writing_by_itself(qtbot, cluster, clinic_db, tmp_path, monkeypatch):
+    """A desk window over every host of the cluster: the primary dies, the desk says it is offline, and once Patroni
+    has promoted a standby the desk is online again and books through its own booking dialog, nobody touching it."""
+    cluster.wait_healthy()
+    monkeypatch.setenv("CLINIC_TIMEZONE", ZONE.key)
+    url, providers, _patients = clinic_db
+    desk = Desk(url)
+    try:
+        window = desk.open(qtbot, QSettings(str(tmp_path / "desk.ini"), QSettings.Format.IniFormat), TaskRunner())
+        day = FIRST_DAY + timedelta(weeks=20)  # past the days the desks above booked
+        show(qtbot, window, day, ViewMode.DAY, providers[0])
+        old_primary = cluster.leader()
+        cluster.kill_postmaster(old_primary)
+        qtbot.waitUntil(lambda: not window.desk.online, timeout=FAILOVER_BOUND_S * 1000)
+        qtbot.waitUntil(lambda: window.desk.online and window.desk.write_block is None, timeout=FAILOVER_BOUND_S * 1000)
+        assert cluster.leader() not in (None, old_primary)
+        show(qtbot, window, day, ViewMode.DAY, providers[0])
+        dialog = start_booking(qtbot, window, datetime.combine(day, clock(9), tzinfo=ZONE), "Failover000")
+        with qtbot.waitSignal(dialog.finished, timeout=FAILOVER_BOUND_S * 1000):
+            click(qtbot, dialog.book_button)
+        engine = make_engine(cluster.member_url(cluster.leader(), "clinic"))
+        try:
+            with engine.connect() as conn:
+                booked = conn.execute(
+                    text("SELECT count(*) FROM appointments WHERE provider_id = :p AND starts_at = :at"),
+                    {"p": providers[0], "at": datetime.combine(day, clock(9), tzinfo=ZONE)},
+                ).scalar_one()
+        finally:
+            engine.dispose()
+        assert booked == 1
+    finally:
+        desk.close()
