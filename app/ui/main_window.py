@@ -17,7 +17,7 @@ from app.domain.errors import DatabaseUnavailable
 from app.live.changes import Change
 from app.runtime import Runtime
 from app.services.access import GROUPS
-from app.services.schedule import AppointmentView, month_days
+from app.services.schedule import AppointmentView
 from app.ui.actions import make_action
 from app.ui.admin_menu import AdminMenu
 from app.ui.calendar_menu import CalendarMenu
@@ -25,7 +25,7 @@ from app.ui.desk import Desk
 from app.ui.dialog_launcher import DialogLauncher
 from app.ui.dialogs.appointment_dialog import AppointmentDialog
 from app.ui.keyboard_move import KeyboardMove
-from app.ui.navigation import ViewMode, step, visible_range
+from app.ui.navigation import ViewMode, shown_days, step, visible_range
 from app.ui.navigation_bar import NavigationBar
 from app.ui.slot_picker import SlotPicker
 from app.ui.status_bar import ClinicStatusBar
@@ -217,23 +217,17 @@ class MainWindow(QMainWindow):
         )  # fmt: skip
         self.export_action = make_action(
             self, "Export…", None, "The appointments shown, or others, as CSV for a spreadsheet or iCalendar",
-            lambda: self.dialogs.open_export(*self.shown_days(), self.provider_id),
+            lambda: self.dialogs.open_export(*shown_days(self.mode, self.anchor), self.provider_id),
         )  # fmt: skip
         for action in (self.print_action, self.pdf_action, self.export_action):
             menu.addAction(action)
 
     def open_print(self, *, as_pdf: bool) -> None:
         """What the window shows: a provider's week as a week sheet, else the day (the week's first when a week)."""
-        first, _last = self.shown_days()
+        first, _last = shown_days(self.mode, self.anchor)
         week = self.mode is ViewMode.WEEK and self.provider_id is not None
         day = first if week else self.anchor
         self.dialogs.open_print(day, self.provider_id, as_pdf=as_pdf, week=week)
-
-    def shown_days(self) -> tuple[date, date]:
-        """The days the view shows (the month's own days, not the grid's neighbours)."""
-        if self.mode is ViewMode.MONTH:
-            return month_days(self.anchor.year, self.anchor.month)
-        return visible_range(self.mode, self.anchor)
 
     def _build_view_menu(self) -> None:
         view_menu = self.menuBar().addMenu("&View")

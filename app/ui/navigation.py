@@ -33,6 +33,14 @@ def visible_range(mode: ViewMode, anchor: date) -> tuple[date, date]:
     return first, first + timedelta(days=41)
 
 
+def shown_days(mode: ViewMode, anchor: date) -> tuple[date, date]:
+    """The days a view is of: as `visible_range`, but a month's own days, not the grid's neighbours."""
+    if mode is ViewMode.MONTH:
+        first = anchor.replace(day=1)
+        return first, (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    return visible_range(mode, anchor)
+
+
 def step(mode: ViewMode, anchor: date, direction: int) -> date:
     """The anchor one view forwards (+1) or backwards (-1). A month step keeps the day where it can
     (31 January -> 28 or 29 February)."""

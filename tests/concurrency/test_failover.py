@@ -3,7 +3,7 @@ desks book on by themselves through every host of the cluster, and in SQL on the
 saw confirmed is there, no time is held twice and no request booked twice; the old primary rejoins as a standby
 (pg_rewind) and holds everything too. The counts and the time from the kill to the first booking are printed. A
 desk window goes offline when the primary dies and comes back writing by itself; doctor names the primary and the
-synchronous standby."""
+synchronous standby; a desk that prefers a standby reads there and hears of changes from the primary."""
 
 import json
 import os
@@ -19,9 +19,13 @@ from PySide6.QtCore import QSettings
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from app.config import load_settings
 from app.db import migrate
+from app.db.connect import DatabaseTarget
 from app.db.engine import conninfo, make_engine
-from app.domain.models import PatientIn
+from app.domain.models import BookingRequest, PatientIn
+from app.runtime import Runtime
+from app.services import booking
 from app.services.patients import create_patient
 from app.services.providers import add_provider
 from app.tools.racing import run_together
@@ -255,3 +259,32 @@ def test_a_desk_goes_offline_and_comes_back_writing_by_itself(qtbot, cluster, cl
         assert booked == 1
     finally:
         desk.close()
+
+
+def test_a_desk_that_prefers_a_standby_reads_there_and_hears_the_primary(cluster, clinic_db):
+    """A manager's desk with `prefer-standby`: its reads go to a standby, its listener to the primary, and a booking
+    made on the primary reaches it there (a standby cannot LISTEN)."""
+    cluster.wait_healthy()
+    url, providers, patients = clinic_db
+    reading = cluster.url("clinic", attrs="prefer-standby")
+    engine = make_engine(reading)
+    heard: list = []
+    connected = threading.Event()
+    runtime = Runtime(load_settings(), DatabaseTarget(reading, "cluster"), engine, make_clinic(engine))
+    listener = runtime.make_listener(heard.append, lambda state: state.connected and connected.set())
+    listener.start()
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT pg_is_in_recovery()")).scalar_one() is True  # a standby
+        assert connected.wait(30), "the listener did not connect to the primary"
+        writer = make_engine(url)
+        try:
+            start = datetime.combine(FIRST_DAY + timedelta(weeks=30), clock(9), tzinfo=ZONE)
+            request = BookingRequest(provider_id=providers[1], patient_id=patients[1], start=start)
+            appointment = booking.book(make_clinic(writer), request)
+        finally:
+            writer.dispose()
+        wait_for(lambda: any(change.row_id == appointment for change in heard) or None, "the booking heard", 30)
+    finally:
+        listener.stop()
+        engine.dispose()

@@ -2,6 +2,7 @@
 only) and an iCalendar file of one provider, which it insists on."""
 
 import csv
+from datetime import timedelta
 
 from icalendar import Calendar
 
@@ -27,7 +28,8 @@ def test_export_saves_the_shown_week_as_csv_and_one_provider_s_calendar(
     window.export_action.trigger()
     dialog = next(d for d in window.dialogs.open_dialogs() if isinstance(d, ExportDialog))
     qtbot.waitUntil(lambda: dialog.provider_combo.currentData() == provider_id)
-    assert (dialog.from_edit.date().toPython(), dialog.to_edit.date().toPython()) == window.shown_days()
+    monday = TUESDAY - timedelta(days=1)  # the week shown, Monday to Sunday
+    assert (dialog.from_edit.date().toPython(), dialog.to_edit.date().toPython()) == (monday, monday + timedelta(6))
 
     sheet, calendar = tmp_path / "week.csv", tmp_path / "week.ics"
     dialog.ask_path = lambda _suggested, kinds: str(sheet if "CSV" in kinds else calendar)
