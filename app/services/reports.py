@@ -6,15 +6,16 @@ What the numbers mean:
 - The days are the clinic's days (its time zone): an appointment belongs to the day and week it starts in; a week
   starts on Monday. `first_day` .. `last_day` are inclusive.
 - **Open minutes**: a provider's working hours on each day, as their weekly hours are set now, less their time off and
-  the clinic's closures over them (time off and a closure over the same minutes count once). Only providers in use
-  have open time.
+  the clinic's closures over them (time off and a closure over the same minutes count once); a provider no longer in
+  use has the open time their hours still give, as their appointments stay booked time.
 - **Booked minutes**: the length (start to end, without the type's buffer) of every appointment that is not cancelled:
   booked, checked in, completed and also no-shows, since a no-show's time was held for the patient and could not be
   offered to anyone else.
 - **Utilisation**: booked minutes over open minutes (None when nothing was open). It can pass 1 when appointments
   were kept through time off added later, or hours were shortened afterwards.
 - **Late cancellation**: an appointment cancelled less than LATE_CANCEL_HOURS hours before its start (or after it).
-  **Due**: every appointment but those cancelled in good time. **No-show rate**: no-shows over due;
+  **Due**: every appointment that has come (or has begun), but those cancelled in good time: one still booked for
+  later is not due yet, so a report of days to come does not count it as kept. **No-show rate**: no-shows over due;
   **late cancellation rate**: late cancellations over due (None when nothing was due).
 - **Lead time**: days from an appointment's booking to its start, of the appointments not cancelled; the median and
   the 90th percentile (continuous).
@@ -91,7 +92,7 @@ class AttendanceRow:
     provider_id: int | None  # None: the total
     provider_name: str
     appointments: int  # every appointment in the days, cancelled ones included
-    due: int  # not cancelled, or cancelled late
+    due: int  # begun and not cancelled, or cancelled late
     attended: int  # checked in or completed
     no_shows: int
     late_cancellations: int
@@ -151,7 +152,7 @@ WITH days AS (
     SELECT h.provider_id, days.day,
            tstzrange((days.day + h.start_time) AT TIME ZONE :zone, (days.day + h.end_time) AT TIME ZONE :zone) AS span
     FROM working_hours h
-    JOIN providers p ON p.id = h.provider_id AND p.active
+    JOIN providers p ON p.id = h.provider_id
     JOIN days ON extract(isodow FROM days.day) = h.weekday
     WHERE CAST(:provider_ids AS integer[]) IS NULL OR h.provider_id = ANY(CAST(:provider_ids AS integer[]))
 ), facts AS (
@@ -203,7 +204,8 @@ SELECT provider_id, provider_name, appointments, due, attended, no_shows, late_c
 FROM (
     SELECT p.id AS provider_id, COALESCE(p.name, '{ALL_PROVIDERS}') AS provider_name,
            count(*) AS appointments,
-           count(*) FILTER (WHERE a.status <> 'cancelled' OR {_LATE}) AS due,
+           count(*) FILTER (WHERE (a.status <> 'cancelled' AND NOT (a.status = 'booked' AND a.starts_at >= :now))
+                            OR {_LATE}) AS due,
            count(*) FILTER (WHERE a.status IN ('checked_in', 'completed')) AS attended,
            count(*) FILTER (WHERE a.status = 'no_show') AS no_shows,
            count(*) FILTER (WHERE {_LATE}) AS late_cancellations
@@ -270,6 +272,7 @@ def query_params(clinic: Clinic, report_filter: ReportFilter) -> dict:
         "first_day": checked.first_day,
         "last_day": checked.last_day,
         "zone": clinic.zone.key,
+        "now": clinic.now(),
         "provider_ids": checked.provider_ids,
         "type_ids": checked.type_ids,
     }
