@@ -269,8 +269,8 @@ def _flow_board(window: MainWindow, owner_url: str, path: Path) -> Path:
             for appointment, arrived, seen in zip(today, (31, 24, 6), (9, None, None), strict=False):
                 conn.execute(
                     text(
-                        "UPDATE appointments SET checked_in_at = now() - :arrived, seen_at = now() - :seen"
-                        " WHERE id = :id"
+                        "UPDATE appointments SET checked_in_at = now() - CAST(:arrived AS interval),"
+                        " seen_at = now() - CAST(:seen AS interval) WHERE id = :id"
                     ),
                     {
                         "arrived": timedelta(minutes=arrived, seconds=10),
