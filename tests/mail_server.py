@@ -1,7 +1,6 @@
 """A mail server on loopback (aiosmtpd) that keeps what it was sent, or refuses it while told to."""
 
 import asyncio
-import socket
 import threading
 from contextlib import contextmanager
 from email import message_from_bytes, policy
@@ -9,11 +8,7 @@ from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.ports import free_port
 
 
 class Inbox:

@@ -5,7 +5,6 @@ the server IT would set up as docs/deploying.md says for PostgreSQL 13 to 15.
 """
 
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 from sqlalchemy import URL
 
 from app.db.server_account import server_account
+from tests.ports import free_port
 
 PROGRAMS = Path("/usr/lib/postgresql/15/bin")
 SUPERUSER_PASSWORD = "the server's own superuser"
@@ -33,7 +33,7 @@ class Postgres15:
         for path in (self.pgdata, password_file):
             if self._account is not None:
                 self._account.give(path)
-        self.port = _free_port()
+        self.port = free_port()
         self._run(
             "initdb", "-D", str(self.pgdata), "-U", "postgres", "-A", "scram-sha-256", f"--pwfile={password_file}"
         )
@@ -53,9 +53,3 @@ class Postgres15:
     def _run(self, program: str, *args: str) -> None:
         options = self._account.run_options() if self._account is not None else {}
         subprocess.run([str(PROGRAMS / program), *args], check=True, capture_output=True, **options)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]

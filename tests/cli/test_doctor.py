@@ -17,7 +17,8 @@ from app.services.providers import add_provider
 from app.services.uow import UnitOfWork
 from tests.cli.runner import Result, run_one
 from tests.conftest import WEEKDAY_HOURS, new_patient
-from tests.mail_server import free_port, mail_server, reminders_config
+from tests.mail_server import mail_server, reminders_config
+from tests.ports import free_port
 
 CHECKS = [
     "config file",

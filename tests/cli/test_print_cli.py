@@ -5,7 +5,7 @@ from app.domain.models import BookingRequest
 from app.services import booking
 from tests.cli.runner import run_one
 from tests.cli.test_cli import DAY, at
-from tests.gui.test_printing import pdf_pages
+from tests.pdf_text import pdf_pages
 
 
 def test_print_writes_the_day_week_and_card_as_pdf(cli_env, desk, real_clinic, tmp_path):

@@ -13,7 +13,7 @@ from app.ui.dialogs.print_dialog import WEEK_SHEET, PrintDialog
 from app.ui.navigation import ViewMode
 from tests.conftest import new_patient
 from tests.gui.desks import TUESDAY, at, click, show
-from tests.gui.test_printing import pdf_pages
+from tests.pdf_text import pdf_pages
 
 
 def print_dialog(window) -> PrintDialog:

@@ -2,12 +2,9 @@
 cancelled one; long days break between rows, never inside one, and every page says "Page N of M"; the side-by-side,
 room and week sheets and the appointment card say what they are for."""
 
-import re
-import unicodedata
 from datetime import date, datetime, time, timedelta
 
 import pytest
-from pypdf import PdfReader
 
 from app.domain.models import BookingRequest, PatientIn
 from app.services import appointment_types, booking, rooms
@@ -16,6 +13,7 @@ from app.services.providers import add_provider
 from app.ui import sheets
 from app.ui.sheet_painter import write_pdf
 from tests.conftest import WEEKDAY_HOURS, ZONE
+from tests.pdf_text import pdf_pages
 
 TUESDAY = date(2030, 1, 8)
 CLINIC = "Praxis am Markt"
@@ -23,11 +21,6 @@ CLINIC = "Praxis am Markt"
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=ZONE)
-
-
-def pdf_pages(path) -> list[str]:
-    """Each page's text with its words single-spaced (Qt places words one by one) and ligatures ("ﬁ") as letters."""
-    return [re.sub(r"\s+", " ", unicodedata.normalize("NFKC", page.extract_text())) for page in PdfReader(path).pages]
 
 
 def patient(clinic, first: str, last: str, phone: str = "+49 30 555") -> int:

@@ -10,7 +10,7 @@ from app.ui.dialogs.reports_dialog import ReportsDialog
 from app.ui.report_pages import percent
 from tests.conftest import new_patient
 from tests.gui.desks import TUESDAY, at
-from tests.gui.test_printing import pdf_pages
+from tests.pdf_text import pdf_pages
 
 
 def reports_window(qtbot, window) -> ReportsDialog:

@@ -20,7 +20,8 @@ from app.services import booking, reminders
 from app.services.patients import create_patient
 from app.services.reminder_mail import Mailer
 from tests.conftest import ZONE, make_clinic
-from tests.mail_server import free_port, mail_server
+from tests.mail_server import mail_server
+from tests.ports import free_port
 from tests.waiting import wait_until
 
 TUESDAY = date(2030, 1, 8)  # the tests' today, 07:00 now

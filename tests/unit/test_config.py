@@ -9,16 +9,6 @@ from app.db.connect import describe_url
 from app.db.engine import conninfo
 
 
-@pytest.fixture
-def config_file(tmp_path, monkeypatch):
-    for name in ("DATABASE_URL", "CLINIC_TIMEZONE", "CLINIC_BOOKING_HORIZON_DAYS"):
-        monkeypatch.delenv(name, raising=False)
-    path = tmp_path / "config.toml"
-    monkeypatch.setenv("CLINIC_CONFIG", str(path))
-    monkeypatch.setenv("CLINIC_DATA_DIR", str(tmp_path / "data"))
-    return path
-
-
 @pytest.mark.parametrize(
     "url",
     [

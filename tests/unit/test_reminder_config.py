@@ -10,16 +10,6 @@ TABLE = '[reminders]\nhost = "mail.clinic.lan"\nsender = "Praxis <termine@praxis
 NAMED = 'clinic_name = "Praxis Dr. Weber"\n'
 
 
-@pytest.fixture
-def config_file(tmp_path, monkeypatch):
-    for name in ("DATABASE_URL", "CLINIC_TIMEZONE", "CLINIC_BOOKING_HORIZON_DAYS"):
-        monkeypatch.delenv(name, raising=False)
-    path = tmp_path / "config.toml"
-    monkeypatch.setenv("CLINIC_CONFIG", str(path))
-    monkeypatch.setenv("CLINIC_DATA_DIR", str(tmp_path / "data"))
-    return path
-
-
 def test_the_clinic_and_its_mail_server_are_read(config_file):
     config_file.write_text(
         "clinic_name = \"Praxis Dr. Weber\"\nclinic_address = '''Hauptstraße 1\n10115 Berlin'''\n"
