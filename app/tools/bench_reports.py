@@ -9,7 +9,6 @@ Each provider has a week off a year and the clinic closes over Christmas; a few 
 """
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -18,13 +17,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import psycopg
-from sqlalchemy import make_url, text
+from sqlalchemy import text
 
 from app.db.engine import conninfo
 from app.domain.slots import WorkingBlock
 from app.services import reports
 from app.services.providers import add_provider
-from app.tools.pgbench_floor import pgbench_binary
+from app.tools.pgbench_floor import pgbench_binary, pgbench_connection
 from app.tools.stress import open_clinic, throwaway_on_configured_server
 from app.tools.timing import median_ms
 
@@ -157,16 +156,11 @@ def _pgbench_ms(url: str, sql: str, repeat: int) -> float | None:
     binary = pgbench_binary()
     if binary is None:
         return None
+    connection, env = pgbench_connection(url)
     with tempfile.TemporaryDirectory(prefix="clinic-pgbench-") as folder:
         script = Path(folder) / "report.sql"
         script.write_text(sql + ";\n", encoding="utf-8")
-        command = [
-            binary, "--no-vacuum", "--client=1", f"--transactions={repeat}", f"--file={script}",
-            conninfo(url, password=None),
-        ]  # fmt: skip
-        env = dict(os.environ)
-        if (password := make_url(url).password) is not None:
-            env["PGPASSWORD"] = password  # not on the command line, where other users could see it
+        command = [binary, "--no-vacuum", "--client=1", f"--transactions={repeat}", f"--file={script}", connection]
         done = subprocess.run(command, check=False, capture_output=True, text=True, cwd=folder, env=env)
     found = re.search(r"latency average = ([0-9.]+) ms", done.stdout)
     return float(found.group(1)) if done.returncode == 0 and found else None

@@ -68,6 +68,15 @@ def pgbench_binary() -> str | None:
     return str(shipped) if shipped.is_file() else shutil.which("pgbench")
 
 
+def pgbench_connection(url: str) -> tuple[str, dict[str, str]]:
+    """pgbench's connection argument for `url`, and the environment to run it in: the password in PGPASSWORD, not on
+    the command line, where other users could see it."""
+    env = dict(os.environ)
+    if (password := make_url(url).password) is not None:
+        env["PGPASSWORD"] = password
+    return conninfo(url, password=None), env
+
+
 @dataclass(frozen=True)
 class PgbenchRun:
     transactions: int
@@ -85,9 +94,7 @@ def run_pgbench(
     binary = pgbench_binary()
     if binary is None:
         raise FileNotFoundError("pgbench")
-    env = dict(os.environ)
-    if (password := make_url(url).password) is not None:
-        env["PGPASSWORD"] = password  # not on the command line, where other users could see it
+    connection, env = pgbench_connection(url)
     with tempfile.TemporaryDirectory(prefix="clinic-pgbench-") as folder:
         script_path = Path(folder) / "booking.sql"
         script_path.write_text(script(contended), encoding="utf-8")
@@ -101,7 +108,7 @@ def run_pgbench(
             binary, "--no-vacuum", "--protocol=prepared", f"--client={clients}", f"--jobs={min(clients, 4)}",
             f"--transactions={per_client}", f"--file={script_path}", "--log", f"--log-prefix={Path(folder) / 'log'}",
             *(f"--define={name}={value}" for name, value in variables.items()),
-            conninfo(url, password=None),
+            connection,
         ]  # fmt: skip
         done = subprocess.run(command, env=env, check=True, capture_output=True, text=True, cwd=folder)
         latencies = [
