@@ -94,7 +94,7 @@ class ReportsDialog(QDialog):
         self._shown = ""  # the filter the numbers shown were read with, in words
         self.setWindowTitle("Reports")
         self.setObjectName("reports_dialog")
-        self.resize(1100, 760)
+        self.resize(1000, 700)  # fits a 1024x768 screen
         today = clinic.local(clinic.now()).date()
         first = today - timedelta(days=today.weekday(), weeks=DEFAULT_WEEKS - 1)
         self.from_edit, self.to_edit = date_edit(first, "From"), date_edit(today, "To")
