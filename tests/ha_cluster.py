@@ -27,7 +27,7 @@ from sqlalchemy import URL
 
 from app.db.embedded import programs_dir
 from app.db.server_account import running_as_root
-from tests.ports import free_port
+from app.ports import free_port
 
 ETCD = Path("/usr/bin/etcd")
 PATRONI = Path(sys.executable).with_name("patroni")

@@ -8,7 +8,7 @@ from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
 
-from tests.ports import free_port
+from app.ports import free_port
 
 
 class Inbox:

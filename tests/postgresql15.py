@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import URL
 
 from app.db.server_account import server_account
-from tests.ports import free_port
+from app.ports import free_port
 
 PROGRAMS = Path("/usr/lib/postgresql/15/bin")
 SUPERUSER_PASSWORD = "the server's own superuser"

@@ -17,7 +17,6 @@ import logging
 import os
 import secrets
 import shutil
-import socket
 import stat
 import subprocess
 import tempfile
@@ -30,6 +29,7 @@ import psutil
 
 from app.db.server_account import EmbeddedServerError, ServerAccount, server_account
 from app.db.server_files import read_file, write_file
+from app.ports import free_port
 
 log = logging.getLogger(__name__)
 
@@ -285,7 +285,7 @@ class EmbeddedServer:
     def _listen_settings(self) -> str:
         lines = ["# Written by Clinic Scheduler at every start: where the server listens and who may reach it."]
         if os.name == "nt":  # no unix sockets in the wheel's Windows build: the loopback address, with a password
-            lines += ["listen_addresses = '127.0.0.1'", f"port = {_free_port()}"]
+            lines += ["listen_addresses = '127.0.0.1'", f"port = {free_port()}"]
         else:
             lines += [
                 "listen_addresses = ''",
@@ -457,9 +457,3 @@ def _runtime_dir() -> Path:
         if status and status.st_uid == os.geteuid() and not status.st_mode & 0o077:
             return Path(runtime)
     return Path(tempfile.gettempdir())
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]

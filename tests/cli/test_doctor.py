@@ -12,13 +12,13 @@ from app import config as config_module
 from app.db import migrate
 from app.db.throwaway import throwaway_database
 from app.doctor import Findings, Status, check_config_file
+from app.ports import free_port
 from app.services.context import Clinic
 from app.services.providers import add_provider
 from app.services.uow import UnitOfWork
 from tests.cli.runner import Result, run_one
 from tests.conftest import WEEKDAY_HOURS, new_patient
 from tests.mail_server import mail_server, reminders_config
-from tests.ports import free_port
 
 CHECKS = [
     "config file",

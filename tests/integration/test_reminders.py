@@ -16,12 +16,12 @@ from app.config import ReminderSettings
 from app.db.engine import make_engine
 from app.domain.errors import InvalidInput, NotAllowed
 from app.domain.models import BookingRequest, PatientIn
+from app.ports import free_port
 from app.services import booking, reminders
 from app.services.patients import create_patient
 from app.services.reminder_mail import Mailer
 from tests.conftest import ZONE, make_clinic
 from tests.mail_server import mail_server
-from tests.ports import free_port
 from tests.waiting import wait_until
 
 TUESDAY = date(2030, 1, 8)  # the tests' today, 07:00 now
