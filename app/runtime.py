@@ -10,7 +10,15 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from app.config import Settings, configured_timezone, load_settings
 from app.db import migrate
 from app.db.connect import DatabaseTarget, resolve_database
-from app.db.engine import TCP_FAILURE_DETECTION, conninfo, make_engine, use_password, with_login, workstation_name
+from app.db.engine import (
+    TCP_FAILURE_DETECTION,
+    conninfo,
+    make_engine,
+    set_on_connect,
+    use_password,
+    with_login,
+    workstation_name,
+)
 from app.db.errors import Fault, classify, driver_error
 from app.domain.errors import DomainError, first_line
 from app.live.changes import Change
@@ -253,12 +261,12 @@ def probe_connection(url: str, password: str | None, *, timeout_s: int = 5) -> s
     connect_args: dict[str, object] = {
         "connect_timeout": timeout_s,
         "application_name": workstation_name(),
-        "options": f"-c statement_timeout={timeout_s * 1000}",  # a server that answers, then stalls
         **TCP_FAILURE_DETECTION,
     }
     if password:
         connect_args["password"] = password
     engine = create_engine(engine_url, poolclass=NullPool, connect_args=connect_args)
+    set_on_connect(engine, {"statement_timeout": str(timeout_s * 1000)})  # a server that answers, then stalls
     try:
         with engine.connect() as conn:
             version = str(conn.execute(text("SHOW server_version")).scalar_one()).split()[0]

@@ -6,6 +6,7 @@ import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import psycopg
 from psycopg.conninfo import make_conninfo
 from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import OperationalError
@@ -14,7 +15,7 @@ from app import APP_NAME
 from app.db.passwords import scram_verifier
 
 # A desk never waits long on another desk's lock or a runaway query, and a frozen desk cannot keep
-# a transaction (and its locks) open. Set per session at connect time: no extra round trip.
+# a transaction (and its locks) open. Set per session right after connecting (see `set_session`).
 LOCK_TIMEOUT_MS = 2000
 STATEMENT_TIMEOUT_MS = 15000
 IDLE_IN_TRANSACTION_TIMEOUT_MS = 30000  # as the database sets it for every session (migration 0005)
@@ -26,12 +27,31 @@ IDLE_IN_TRANSACTION_TIMEOUT_MS = 30000  # as the database sets it for every sess
 RANDOM_PAGE_COST = 1.1
 
 
-def session_options(lock_timeout_ms: int = LOCK_TIMEOUT_MS) -> str:
-    return (
-        f"-c lock_timeout={lock_timeout_ms} -c statement_timeout={STATEMENT_TIMEOUT_MS}"
-        f" -c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_TIMEOUT_MS} -c timezone=UTC"
-        f" -c random_page_cost={RANDOM_PAGE_COST}"
-    )
+def session_settings(lock_timeout_ms: int = LOCK_TIMEOUT_MS) -> dict[str, str]:
+    return {
+        "lock_timeout": str(lock_timeout_ms),
+        "statement_timeout": str(STATEMENT_TIMEOUT_MS),
+        "idle_in_transaction_session_timeout": str(IDLE_IN_TRANSACTION_TIMEOUT_MS),
+        "TimeZone": "UTC",
+        "random_page_cost": str(RANDOM_PAGE_COST),
+    }
+
+
+def set_session(dbapi_connection: psycopg.Connection, settings: dict[str, str]) -> None:
+    """Apply `settings` to the session with one statement (one round trip, once per connection). Not libpq's
+    startup `options`: a pooler in front of PostgreSQL refuses them (PgBouncer) or drops them silently."""
+    assignments = ", ".join("set_config(%s, %s, false)" for _ in settings)
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True  # a session setting, outside any transaction a rollback would undo
+    try:
+        dbapi_connection.execute(f"SELECT {assignments}", [value for pair in settings.items() for value in pair])
+    finally:
+        dbapi_connection.autocommit = autocommit
+
+
+def set_on_connect(engine: Engine, settings: dict[str, str]) -> None:
+    """Every connection `engine` opens gets `settings` before its first use."""
+    event.listen(engine, "connect", lambda dbapi_connection, _record: set_session(dbapi_connection, settings))
 
 
 # A server or network that vanished without closing the connection is noticed within about 20 s: TCP
@@ -50,7 +70,7 @@ def workstation_name() -> str:
 
 
 def make_engine(url: str, *, pool_size: int = 4, lock_timeout_ms: int = LOCK_TIMEOUT_MS) -> Engine:
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=pool_size,
         max_overflow=2,
@@ -61,12 +81,13 @@ def make_engine(url: str, *, pool_size: int = 4, lock_timeout_ms: int = LOCK_TIM
         # Statement parameters carry patient details: errors and logs must not repeat them.
         hide_parameters=True,
         connect_args={
-            "options": session_options(lock_timeout_ms),
             "application_name": workstation_name(),
             "connect_timeout": 5,
             **TCP_FAILURE_DETECTION,
         },
     )
+    set_on_connect(engine, session_settings(lock_timeout_ms))
+    return engine
 
 
 # The password each engine signs in with, where it changed since the engine was made (a member of staff changed

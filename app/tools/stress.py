@@ -21,7 +21,7 @@ from sqlalchemy import Engine, text
 
 from app.config import load_settings
 from app.db.connect import resolve_database
-from app.db.engine import conninfo, make_engine, session_options, workstation_name
+from app.db.engine import conninfo, make_engine, session_settings, set_session, workstation_name
 from app.db.throwaway import throwaway_database
 from app.domain.errors import SlotTaken
 from app.domain.models import BookingRequest, PatientIn
@@ -132,10 +132,9 @@ RAW_INSERT_APPOINTMENT = (
 
 
 def raw_sql_worker(job: Job, ready: Callable) -> Outcome:
-    """The baseline: the same booking transaction in plain psycopg, with the desk's connect options."""
-    conn = psycopg.connect(
-        conninfo(job.url), options=session_options(), application_name=workstation_name(), connect_timeout=5
-    )
+    """The baseline: the same booking transaction in plain psycopg, with the desk's session settings."""
+    conn = psycopg.connect(conninfo(job.url), application_name=workstation_name(), connect_timeout=5)
+    set_session(conn, session_settings())
     conn.execute(RAW_LOCK_SLOT, {"p": job.provider_id, "s": job.slots[0][0]})  # warm up like the service worker
     conn.rollback()
 
