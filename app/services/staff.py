@@ -4,7 +4,9 @@ The database's staff_* functions do the work (they alone may create roles) and c
 turns their refusals into field errors and keeps plain passwords on this computer (see app.db.passwords).
 """
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 
 from sqlalchemy import URL, text
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -15,6 +17,7 @@ from app.db.passwords import scram_verifier
 from app.domain.errors import DatabaseUnavailable, DomainError, InvalidInput
 from app.services.access import GROUPS
 from app.services.context import Clinic
+from app.services.uow import UnitOfWork
 
 ROLES = {label: group for group, label in GROUPS.items()}  # "admin" -> "clinic_admin", ...
 MIN_PASSWORD_LENGTH = 8
@@ -107,13 +110,31 @@ def change_own_password(clinic: Clinic, current_password: str, new_password: str
         raise InvalidInput.single("password", "must differ from the current password")
     if signed_in.username and signed_in.username.lower() in new_password.lower():
         raise InvalidInput.single("password", "must not contain your user name")
+    with _on_the_primary(clinic) as writing:
+        try:
+            _call(writing, "SELECT staff_change_own_password(:verifier)", {}, password=new_password)
+        except DatabaseUnavailable:
+            # The answer was lost, and with the change made the retries' old password no longer signs in: the new
+            # one does exactly when the change went through.
+            if not _signs_in_with(signed_in_url(writing.uow.engine).set(password=new_password)):
+                raise
+
+
+@contextmanager
+def _on_the_primary(clinic: Clinic) -> Iterator[Clinic]:
+    """The clinic on a server that takes writes. A manager's desk may read from a standby (`prefer-standby`), which
+    refuses every write: a member of staff's own password is changed through a connection of its own to the
+    primary, as the same login."""
+    url = signed_in_url(clinic.uow.engine)
+    if url.query.get("target_session_attrs", "read-write") in ("read-write", "primary"):
+        yield clinic
+        return
+    primary = url.update_query_dict({"target_session_attrs": "read-write"})
+    engine = make_engine(primary.render_as_string(hide_password=False), pool_size=1)
     try:
-        _call(clinic, "SELECT staff_change_own_password(:verifier)", {}, password=new_password)
-    except DatabaseUnavailable:
-        # The answer was lost, and with the change made the retries' old password no longer signs in: the new one
-        # does exactly when the change went through.
-        if not _signs_in_with(signed_in.set(password=new_password)):
-            raise
+        yield replace(clinic, uow=UnitOfWork(engine))
+    finally:
+        engine.dispose()
 
 
 def _signs_in_with(url: URL) -> bool:

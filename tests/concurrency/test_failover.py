@@ -3,7 +3,8 @@ desks book on by themselves through every host of the cluster, and in SQL on the
 saw confirmed is there, no time is held twice and no request booked twice; the old primary rejoins as a standby
 (pg_rewind) and holds everything too. The counts and the time from the kill to the first booking are printed. A
 desk window goes offline when the primary dies and comes back writing by itself; doctor names the primary and the
-synchronous standby; a desk that prefers a standby reads there and hears of changes from the primary."""
+synchronous standby; a desk that prefers a standby reads there and hears of changes from the primary, and a manager
+there changes their own password on the primary."""
 
 import json
 import os
@@ -22,10 +23,10 @@ from sqlalchemy.exc import OperationalError
 from app.config import load_settings
 from app.db import migrate
 from app.db.connect import DatabaseTarget
-from app.db.engine import conninfo, make_engine
+from app.db.engine import conninfo, make_engine, with_login
 from app.domain.models import BookingRequest, PatientIn
 from app.runtime import Runtime
-from app.services import booking
+from app.services import booking, staff
 from app.services.patients import create_patient
 from app.services.providers import add_provider
 from app.tools.racing import run_together
@@ -288,3 +289,42 @@ def test_a_desk_that_prefers_a_standby_reads_there_and_hears_the_primary(cluster
     finally:
         listener.stop()
         engine.dispose()
+
+
+def test_a_manager_reading_from_a_standby_changes_their_own_password_on_the_primary(cluster, clinic_db):
+    """The standby refuses writes: the change goes to the primary, as the same login, and the new password signs in
+    there while the old one no longer does."""
+    cluster.wait_healthy()
+    url = clinic_db[0]
+    owner = make_engine(url)
+    try:
+        staff.add_staff(make_clinic(owner), "failover_manager", "manager", "first-password-1")
+    finally:
+        owner.dispose()
+    reading = with_login(cluster.url("clinic", attrs="prefer-standby"), "failover_manager", "first-password-1")
+    desk = make_engine(reading)
+    try:
+        # the login reaches the standby once the standby has replayed it
+        wait_for(lambda: signs_in(desk) and on_a_standby(desk), "manager's session on a standby", 30)
+        staff.change_own_password(make_clinic(desk), "first-password-1", "second-password-2")
+    finally:
+        desk.dispose()
+    for password, accepted in (("second-password-2", True), ("first-password-1", False)):
+        primary = make_engine(with_login(url, "failover_manager", password))
+        try:
+            assert signs_in(primary) is accepted, password
+        finally:
+            primary.dispose()
+
+
+def signs_in(engine) -> bool:
+    try:
+        with engine.connect():
+            return True
+    except OperationalError:
+        return False
+
+
+def on_a_standby(engine) -> bool:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT pg_is_in_recovery()")).scalar_one()
