@@ -127,6 +127,9 @@ def _add_benchmark_parsers(sub) -> None:
     live.add_argument("--writers", type=int, default=2, help="booking processes")
     live.add_argument("--bookings", type=int, default=300)
     live.add_argument("--rate", type=float, default=25.0, help="bookings per second, all writers together")
+    live.add_argument(
+        "--pgbouncer", action="store_true", help="connect through a PgBouncer in session mode started for the run"
+    )
     live.add_argument("--json", action="store_true", help="print JSON only")
 
     next_free = sub.add_parser(
@@ -382,7 +385,9 @@ def _run_bench_next_free(args) -> int:
 def _run_bench_live(args) -> int:
     from app.tools.bench_live import main as bench_live_main  # its desks run the Qt live bridge
 
-    return bench_live_main(args.desks, args.writers, args.bookings, args.rate, as_json=args.json)
+    return bench_live_main(
+        args.desks, args.writers, args.bookings, args.rate, as_json=args.json, through_pgbouncer=args.pgbouncer
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

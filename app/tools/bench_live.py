@@ -3,8 +3,12 @@
 Separate OS processes, as on separate workstations: N desks, each a QCoreApplication with the desk's own
 LiveUpdates bridge (its LISTEN connection and listener thread), and one or more writers booking through
 the real service (`booking.book`) at a steady pace. A writer notes the moment each booking's commit
-returned; a desk notes the moment each appointment's `changed` signal reached its Qt main thread, where
-the views would re-read. The difference is the latency a receptionist sees.
+returned; a desk notes the moment each appointment's `changed` signal reached its Qt main thread. The
+difference is the latency a receptionist sees. Then each desk does what a window does on a change: after the
+same gathering it re-reads its week view and the picker's free times, on its own task runner and pool, so the
+server holds the sessions real desks hold; the benchmark counts them.
+
+With `pgbouncer`, desks and writers connect through a PgBouncer in session mode started for the run.
 
 Everything happens in a throwaway database that is dropped afterwards: real data is never touched.
 Notifications are counted by the desks: one expected per committed booking per desk.
@@ -16,11 +20,16 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from app.db.engine import make_engine
 from app.domain.models import BookingRequest
 from app.services import booking, schedule
+from app.services.context import Clinic
+from app.services.uow import UnitOfWork
+from app.tools import pgbouncer
 from app.tools.racing import START_TIMEOUT_S, run_together
+from app.tools.server_sessions import SessionCounter
 from app.tools.stress import (
     future_slots,
     open_clinic,
@@ -44,6 +53,8 @@ class DeskJob:
     url: str
     expected: int  # bookings the writers will make: a desk that has seen them all stops without draining
     write_timeout_s: float  # the longest the writers may take, from the start to their last commit
+    provider_id: int  # the provider whose week the desk shows
+    shown_day: date  # in the week it shows, and the picker's day
 
 
 @dataclass
@@ -52,15 +63,18 @@ class DeskRecord:
     on_listener: dict[int, float] = field(default_factory=dict)  # appointment id -> monotonic, on the listener thread
     connects: int = 0  # times the listener reported LISTEN in place (1: it never dropped)
     drops: list[str] = field(default_factory=list)  # why the connection went, each time it did
+    reads: int = 0  # the window's re-reads done
+    read_errors: list[str] = field(default_factory=list)
 
 
 def _desk_runtime(url: str):
-    """A Runtime on the throwaway database, as a desk has; its engine never connects (the desk only listens)."""
+    """A Runtime on the throwaway database, as a desk has, with a desk's pool."""
     from app.config import load_settings
     from app.db.connect import DatabaseTarget
     from app.runtime import Runtime
 
-    engine, clinic = open_clinic(url)
+    engine = make_engine(url)
+    clinic = Clinic(uow=UnitOfWork(engine), zone=UTC)
     return Runtime(load_settings(), DatabaseTarget(url, "bench-live throwaway database"), engine, clinic)
 
 
@@ -80,7 +94,46 @@ class _DeskState:
             self.record.on_listener.setdefault(change.row_id, time.monotonic())
 
 
-def _receiver(desk: _DeskState):
+class _WindowReads:
+    """What a window does on a change, on the main thread: gather changes as the window does, then re-read the
+    week view and the picker's free times in the background, each on its own worker."""
+
+    def __init__(self, runtime, job: DeskJob, record: DeskRecord):
+        from app.ui.navigation import ViewMode
+        from app.ui.throttle import Throttle
+        from app.ui.view_data import ViewRequest, load_view
+        from app.ui.workers import TaskRunner
+
+        clinic = runtime.clinic
+        providers = schedule.providers(clinic)  # the reference data a window reads at its start
+        view = ViewRequest(ViewMode.WEEK, job.shown_day, job.provider_id)
+        self.runner = TaskRunner()
+
+        def done(_result) -> None:
+            record.reads += 1
+
+        def failed(error: BaseException) -> None:
+            record.read_errors.append(f"{type(error).__name__}: {error}".splitlines()[0])
+
+        def read_view():
+            return load_view(clinic, view, clinic.local(clinic.now()).date(), providers)
+
+        def read_free_times():
+            return schedule.free_slots(clinic, job.provider_id, job.shown_day)
+
+        def read_again() -> None:
+            self.runner.submit(read_view, done, failed, key="view")
+            self.runner.submit(read_free_times, done, failed, key="picker")
+
+        self.throttle = Throttle(self.runner, read_again)
+
+    def stop(self) -> None:
+        self.throttle.cancel()
+        self.runner.close()
+        self.runner.wait_for_done()
+
+
+def _receiver(desk: _DeskState, reads: _WindowReads):
     """A QObject on the calling (Qt main) thread, like the main window: LiveUpdates' signals are queued to it."""
     from PySide6.QtCore import QObject, Slot
 
@@ -94,6 +147,7 @@ def _receiver(desk: _DeskState):
                 desk.failures.append("a changed signal was delivered off the Qt main thread")
             if change.table == "appointments" and change.row_id is not None:
                 desk.record.arrivals.setdefault(change.row_id, arrived)
+                reads.throttle.request()
 
         @Slot(bool, str)
         def on_connection(self, is_connected: bool, detail: str) -> None:
@@ -139,8 +193,10 @@ def desk_main(job: DeskJob, ready) -> DeskRecord:
 
     app = QCoreApplication.instance() or QCoreApplication([])
     desk = _DeskState()
-    receiver = _receiver(desk)
-    live = LiveUpdates(_desk_runtime(job.url))
+    runtime = _desk_runtime(job.url)
+    reads = _WindowReads(runtime, job, desk.record)
+    receiver = _receiver(desk, reads)
+    live = LiveUpdates(runtime)
     live.changed.connect(receiver.on_changed)
     live.changed.connect(desk.note_on_listener_thread, Qt.ConnectionType.DirectConnection)
     live.connection_changed.connect(receiver.on_connection)
@@ -155,6 +211,8 @@ def desk_main(job: DeskJob, ready) -> DeskRecord:
     finally:
         timer.stop()
         live.stop()
+        reads.stop()
+        runtime.close()
     sync.join(1)
     if desk.failures:
         raise RuntimeError(desk.failures[0])
@@ -182,6 +240,7 @@ class WriterRecord:
     errors: list[str] = field(default_factory=list)
     started: float = 0.0
     late_s: float = 0.0  # the most a booking started after it was due (the writer could not keep the pace)
+    booking_s: list[float] = field(default_factory=list)  # how long each `book` call took, until its commit returned
 
 
 def writer_main(job: WriterJob, ready) -> WriterRecord:
@@ -197,12 +256,14 @@ def writer_main(job: WriterJob, ready) -> WriterRecord:
             now = time.monotonic()
             if due > now:
                 time.sleep(due - now)
-            record.late_s = max(record.late_s, time.monotonic() - due)
+            called = time.monotonic()
+            record.late_s = max(record.late_s, called - due)
             try:
                 appointment_id = booking.book(
                     clinic, BookingRequest(provider_id=job.provider_id, patient_id=job.patient_id, start=start)
                 )
                 record.committed[appointment_id] = time.monotonic()  # right after the commit returned
+                record.booking_s.append(record.committed[appointment_id] - called)
             except Exception as exc:
                 record.errors.append(f"{type(exc).__name__}: {exc}".splitlines()[0])
         ready(job.write_timeout_s)  # tell the desks that every booking is in
@@ -255,12 +316,15 @@ def _desk_row(index: int, desk: DeskRecord, delays: list[float], committed: int)
         "p99_ms": percentile_ms(delays, 0.99),
         "max_ms": percentile_ms(delays, 1.0),
         "drops": len(desk.drops),
+        "reads": desk.reads,
     }
 
 
 def _report(desk_records: list[DeskRecord], writer_records: list[WriterRecord], bookings: int, rate: float) -> dict:
+    """What the desks and writers recorded, summed up (the sessions and the pooler are added by `benchmark`)."""
     committed = {i: t for w in writer_records for i, t in w.committed.items()}
     errors = [error for w in writer_records for error in w.errors]
+    errors += [f"desk re-read: {error}" for desk in desk_records for error in desk.read_errors]
     per_desk_delays = [_delays(desk.arrivals, committed) for desk in desk_records]
     latencies = [delay for delays in per_desk_delays for delay in delays]
     to_listener = [delay for desk in desk_records for delay in _delays(desk.on_listener, committed)]
@@ -277,6 +341,7 @@ def _report(desk_records: list[DeskRecord], writer_records: list[WriterRecord], 
         "rate_per_s": rate,
         "achieved_rate_per_s": round((len(committed) - 1) / write_span, 1) if write_span > 0 else 0.0,
         "writer_late_max_ms": round(max(w.late_s for w in writer_records) * 1000, 2),
+        **_latency_summary([s for w in writer_records for s in w.booking_s], "booking_"),
         "expected": expected,
         "received": len(latencies),
         "missed": expected - len(latencies),
@@ -284,6 +349,7 @@ def _report(desk_records: list[DeskRecord], writer_records: list[WriterRecord], 
         # The same, up to the listener thread: the rest of the total is the hop through Qt's event queue.
         **_latency_summary(to_listener, "listener_thread_"),
         "listener_drops": sum(len(desk.drops) for desk in desk_records),
+        "rereads": sum(desk.reads for desk in desk_records),
         "per_desk": [
             _desk_row(index, desk, delays, len(committed))
             for index, (desk, delays) in enumerate(zip(desk_records, per_desk_delays, strict=True), start=1)
@@ -291,15 +357,20 @@ def _report(desk_records: list[DeskRecord], writer_records: list[WriterRecord], 
     }
 
 
-def benchmark(url: str, desks: int, writers: int, bookings: int, rate: float) -> dict:
-    """Run the desks and writers against the (throwaway) database at `url`; return the report."""
+def benchmark(url: str, desks: int, writers: int, bookings: int, rate: float, *, server_url: str | None = None) -> dict:
+    """Run the desks and writers against the (throwaway) database at `url`; return the report. `server_url` is the
+    same database on the server itself when `url` goes through a pooler: its sessions are counted there."""
     began = time.perf_counter()
     write_timeout = START_TIMEOUT_S + 2 * bookings / rate
     writer_jobs = _writer_jobs(url, writers, bookings, rate, write_timeout)
-    desk_jobs = [DeskJob(url, bookings, write_timeout) for _ in range(desks)]
+    shown = writer_jobs[0]
+    desk_jobs = [DeskJob(url, bookings, write_timeout, shown.provider_id, shown.starts[0].date()) for _ in range(desks)]
     tasks = [(desk_main, job) for job in desk_jobs] + [(writer_main, job) for job in writer_jobs]
-    results = run_together(tasks, timeout=2 * START_TIMEOUT_S + write_timeout + DRAIN_S)
+    with SessionCounter(server_url or url) as sessions:
+        results = run_together(tasks, timeout=2 * START_TIMEOUT_S + write_timeout + DRAIN_S)
     report = _report(results[:desks], results[desks:], bookings, rate)
+    report["server_sessions_peak"] = sessions.peak.total
+    report["server_sessions_listening"] = sessions.peak.listening
     report["elapsed_s"] = round(time.perf_counter() - began, 1)
     return report
 
@@ -310,29 +381,48 @@ def format_report(report: dict) -> str:
         f" {report['bookings']} appointments at {report['rate_per_s']:g}/s"
         f" (achieved {report['achieved_rate_per_s']:g}/s), {report['elapsed_s']:g} s in all",
         f"bookings committed: {report['committed']}, write errors: {report['write_errors']}",
+        f"through: {report['through']}",
         f"notifications: expected {report['expected']}, received {report['received']}, missed {report['missed']}"
         f" (listener drops: {report['listener_drops']})",
         "latency from commit to the desk's Qt signal (ms):"
         + "".join(f"  {name} {report[f'{name}_ms']:g}" for name in ("p50", "p90", "p99", "max", "min")),
         "  of which up to the listener thread (ms):"
         + "".join(f"  {name} {report[f'listener_thread_{name}_ms']:g}" for name in ("p50", "p90", "p99", "max")),
+        "a booking, from the call to its commit (ms):"
+        + "".join(f"  {name} {report[f'booking_{name}_ms']:g}" for name in ("p50", "p90", "p99", "max")),
+        f"desks' re-reads of their week view and free times: {report['rereads']}",
+        f"server sessions at the most: {report['server_sessions_peak']}"
+        f" ({report['server_sessions_listening']} listening, {report['writers']} writers,"
+        f" the rest the desks' pools)",
         "",
-        f"{'desk':>6}{'received':>10}{'missed':>8}{'p50_ms':>10}{'p99_ms':>10}{'max_ms':>10}{'drops':>7}",
+        f"{'desk':>6}{'received':>10}{'missed':>8}{'p50_ms':>10}{'p99_ms':>10}{'max_ms':>10}{'drops':>7}{'reads':>7}",
     ]
     for desk in report["per_desk"]:
         lines.append(
             f"{desk['desk']:>6}{desk['received']:>10}{desk['missed']:>8}{desk['p50_ms']:>10}"
-            f"{desk['p99_ms']:>10}{desk['max_ms']:>10}{desk['drops']:>7}"
+            f"{desk['p99_ms']:>10}{desk['max_ms']:>10}{desk['drops']:>7}{desk['reads']:>7}"
         )
     return "\n".join(lines)
 
 
-def main(desks: int, writers: int, bookings: int, rate: float, as_json: bool) -> int:
+def _run(url: str, desks: int, writers: int, bookings: int, rate: float, through_pgbouncer: bool) -> dict:
+    if not through_pgbouncer:
+        return {**benchmark(url, desks, writers, bookings, rate), "through": "PostgreSQL directly"}
+    # Each desk may hold its listener and a pool of up to six; each writer one connection; and the set-up's.
+    with pgbouncer.session_pooler(url, max_clients=7 * desks + writers + 10) as pooled:
+        report = benchmark(pooled, desks, writers, bookings, rate, server_url=url)
+    return {**report, "through": f"{pgbouncer.version()} in session mode"}
+
+
+def main(desks: int, writers: int, bookings: int, rate: float, as_json: bool, through_pgbouncer: bool = False) -> int:
     if desks < 1 or writers < 1 or bookings < 1 or not rate > 0:
         print("error: --desks, --writers and --bookings must be at least 1 and --rate above 0", file=sys.stderr)
         return 2
+    if through_pgbouncer and not pgbouncer.installed():
+        print(f"error: --pgbouncer: {pgbouncer.NOT_INSTALLED}", file=sys.stderr)
+        return 2
     with throwaway_on_configured_server("clinic_bench_live") as url:
-        report = benchmark(url, desks, writers, bookings, rate)
+        report = _run(url, desks, writers, bookings, rate, through_pgbouncer)
     print(json.dumps(report, indent=2) if as_json else format_report(report))
     for error in report["first_errors"]:
         print(f"write error: {error}", file=sys.stderr)
