@@ -130,6 +130,7 @@ def _add_benchmark_parsers(sub) -> None:
     live.add_argument(
         "--pgbouncer", action="store_true", help="connect through a PgBouncer in session mode started for the run"
     )
+    live.add_argument("--listen-only", action="store_true", help="desks only listen: no re-reads as a window does")
     live.add_argument("--json", action="store_true", help="print JSON only")
 
     next_free = sub.add_parser(
@@ -383,11 +384,11 @@ def _run_bench_next_free(args) -> int:
 
 
 def _run_bench_live(args) -> int:
-    from app.tools.bench_live import main as bench_live_main  # its desks run the Qt live bridge
+    from app.tools.bench_live import Load  # its desks run the Qt live bridge
+    from app.tools.bench_live import main as bench_live_main
 
-    return bench_live_main(
-        args.desks, args.writers, args.bookings, args.rate, as_json=args.json, through_pgbouncer=args.pgbouncer
-    )
+    load = Load(args.desks, args.writers, args.bookings, args.rate, rereads=not args.listen_only)
+    return bench_live_main(load, as_json=args.json, through_pgbouncer=args.pgbouncer)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,7 +6,8 @@ the real service (`booking.book`) at a steady pace. A writer notes the moment ea
 returned; a desk notes the moment each appointment's `changed` signal reached its Qt main thread. The
 difference is the latency a receptionist sees. Then each desk does what a window does on a change: after the
 same gathering it re-reads its week view and the picker's free times, on its own task runner and pool, so the
-server holds the sessions real desks hold; the benchmark counts them.
+server holds the sessions real desks hold; the benchmark counts them. (`listen_only` leaves the re-reads out: on one
+machine, fifty desks' re-reads compete with the server for its cores, where a clinic's run on fifty PCs.)
 
 With `pgbouncer`, desks and writers connect through a PgBouncer in session mode started for the run.
 
@@ -55,6 +56,7 @@ class DeskJob:
     write_timeout_s: float  # the longest the writers may take, from the start to their last commit
     provider_id: int  # the provider whose week the desk shows
     shown_day: date  # in the week it shows, and the picker's day
+    rereads: bool  # re-read as a window does on a change (else only listen)
 
 
 @dataclass
@@ -133,7 +135,7 @@ class _WindowReads:
         self.runner.wait_for_done()
 
 
-def _receiver(desk: _DeskState, reads: _WindowReads):
+def _receiver(desk: _DeskState, reads: _WindowReads | None):
     """A QObject on the calling (Qt main) thread, like the main window: LiveUpdates' signals are queued to it."""
     from PySide6.QtCore import QObject, Slot
 
@@ -147,7 +149,8 @@ def _receiver(desk: _DeskState, reads: _WindowReads):
                 desk.failures.append("a changed signal was delivered off the Qt main thread")
             if change.table == "appointments" and change.row_id is not None:
                 desk.record.arrivals.setdefault(change.row_id, arrived)
-                reads.throttle.request()
+                if reads is not None:
+                    reads.throttle.request()
 
         @Slot(bool, str)
         def on_connection(self, is_connected: bool, detail: str) -> None:
@@ -194,7 +197,7 @@ def desk_main(job: DeskJob, ready) -> DeskRecord:
     app = QCoreApplication.instance() or QCoreApplication([])
     desk = _DeskState()
     runtime = _desk_runtime(job.url)
-    reads = _WindowReads(runtime, job, desk.record)
+    reads = _WindowReads(runtime, job, desk.record) if job.rereads else None
     receiver = _receiver(desk, reads)
     live = LiveUpdates(runtime)
     live.changed.connect(receiver.on_changed)
@@ -211,7 +214,8 @@ def desk_main(job: DeskJob, ready) -> DeskRecord:
     finally:
         timer.stop()
         live.stop()
-        reads.stop()
+        if reads is not None:
+            reads.stop()
         runtime.close()
     sync.join(1)
     if desk.failures:
@@ -357,27 +361,43 @@ def _report(desk_records: list[DeskRecord], writer_records: list[WriterRecord], 
     }
 
 
-def benchmark(url: str, desks: int, writers: int, bookings: int, rate: float, *, server_url: str | None = None) -> dict:
+@dataclass(frozen=True)
+class Load:
+    desks: int = 10
+    writers: int = 2
+    bookings: int = 300
+    rate: float = 25.0  # bookings per second, all writers together
+    rereads: bool = True  # desks re-read as windows do
+
+    def problem(self) -> str | None:
+        if self.desks < 1 or self.writers < 1 or self.bookings < 1 or not self.rate > 0:
+            return "--desks, --writers and --bookings must be at least 1 and --rate above 0"
+        return None
+
+
+def benchmark(url: str, load: Load, *, server_url: str | None = None) -> dict:
     """Run the desks and writers against the (throwaway) database at `url`; return the report. `server_url` is the
     same database on the server itself when `url` goes through a pooler: its sessions are counted there."""
     began = time.perf_counter()
-    write_timeout = START_TIMEOUT_S + 2 * bookings / rate
-    writer_jobs = _writer_jobs(url, writers, bookings, rate, write_timeout)
+    write_timeout = START_TIMEOUT_S + 2 * load.bookings / load.rate
+    writer_jobs = _writer_jobs(url, load.writers, load.bookings, load.rate, write_timeout)
     shown = writer_jobs[0]
-    desk_jobs = [DeskJob(url, bookings, write_timeout, shown.provider_id, shown.starts[0].date()) for _ in range(desks)]
-    tasks = [(desk_main, job) for job in desk_jobs] + [(writer_main, job) for job in writer_jobs]
+    desk_job = DeskJob(url, load.bookings, write_timeout, shown.provider_id, shown.starts[0].date(), load.rereads)
+    tasks = [(desk_main, desk_job)] * load.desks + [(writer_main, job) for job in writer_jobs]
     with SessionCounter(server_url or url) as sessions:
         results = run_together(tasks, timeout=2 * START_TIMEOUT_S + write_timeout + DRAIN_S)
-    report = _report(results[:desks], results[desks:], bookings, rate)
-    report["server_sessions_peak"] = sessions.peak.total
-    report["server_sessions_listening"] = sessions.peak.listening
+    report = _report(results[: load.desks], results[load.desks :], load.bookings, load.rate)
+    report["server_sessions_peak"] = sessions.peak_total
+    report["server_sessions_listening"] = sessions.peak_listening
+    report["rereads_on"] = load.rereads
     report["elapsed_s"] = round(time.perf_counter() - began, 1)
     return report
 
 
 def format_report(report: dict) -> str:
     lines = [
-        f"bench-live: {report['desks']} desks listening, {report['writers']} writers booking"
+        f"bench-live: {report['desks']} desks {'re-reading' if report['rereads_on'] else 'listening'},"
+        f" {report['writers']} writers booking"
         f" {report['bookings']} appointments at {report['rate_per_s']:g}/s"
         f" (achieved {report['achieved_rate_per_s']:g}/s), {report['elapsed_s']:g} s in all",
         f"bookings committed: {report['committed']}, write errors: {report['write_errors']}",
@@ -405,26 +425,26 @@ def format_report(report: dict) -> str:
     return "\n".join(lines)
 
 
-def _run(url: str, desks: int, writers: int, bookings: int, rate: float, through_pgbouncer: bool) -> dict:
+def _run(url: str, load: Load, through_pgbouncer: bool) -> dict:
     if not through_pgbouncer:
-        return {**benchmark(url, desks, writers, bookings, rate), "through": "PostgreSQL directly"}
+        return {**benchmark(url, load), "through": "PostgreSQL directly"}
     # Each desk may hold its listener and a pool of up to six; each writer one connection; and the set-up's.
-    with pgbouncer.session_pooler(url, max_clients=7 * desks + writers + 10) as pooled:
-        report = benchmark(pooled, desks, writers, bookings, rate, server_url=url)
+    with pgbouncer.session_pooler(url, max_clients=7 * load.desks + load.writers + 10) as pooled:
+        report = benchmark(pooled, load, server_url=url)
     return {**report, "through": f"{pgbouncer.version()} in session mode"}
 
 
-def main(desks: int, writers: int, bookings: int, rate: float, as_json: bool, through_pgbouncer: bool = False) -> int:
-    if desks < 1 or writers < 1 or bookings < 1 or not rate > 0:
-        print("error: --desks, --writers and --bookings must be at least 1 and --rate above 0", file=sys.stderr)
+def main(load: Load, as_json: bool, through_pgbouncer: bool = False) -> int:
+    if problem := load.problem():
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     if through_pgbouncer and not pgbouncer.installed():
         print(f"error: --pgbouncer: {pgbouncer.NOT_INSTALLED}", file=sys.stderr)
         return 2
     with throwaway_on_configured_server("clinic_bench_live") as url:
-        report = _run(url, desks, writers, bookings, rate, through_pgbouncer)
+        report = _run(url, load, through_pgbouncer)
     print(json.dumps(report, indent=2) if as_json else format_report(report))
     for error in report["first_errors"]:
         print(f"write error: {error}", file=sys.stderr)
-    complete = report["committed"] == bookings and report["write_errors"] == 0
+    complete = report["committed"] == load.bookings and report["write_errors"] == 0
     return 0 if complete and report["missed"] == 0 else 1

@@ -54,11 +54,23 @@ def test_bench_live_through_pgbouncer_in_session_mode(cli_env, admin_url):
     assert_desk_shaped(report)  # counted on the server: every client of a session pool holds a session there
 
 
+def test_bench_live_desks_that_only_listen_hold_their_listener_alone(cli_env, admin_url):
+    env = {**cli_env, "DATABASE_URL": admin_url}
+    result = run_one(env, "bench-live", "--desks", "3", "--bookings", "10", "--listen-only", "--json")
+    assert result.code == 0, result.err
+
+    report = json.loads(result.out)
+    assert (report["received"], report["missed"]) == (3 * 10, 0)
+    assert report["rereads"] == 0 and all(desk["reads"] == 0 for desk in report["per_desk"])
+    assert report["server_sessions_listening"] == 3
+    assert report["server_sessions_peak"] == 3 + 2, "three listeners and the two writers' connections, no pools"
+
+
 def test_bench_live_prints_a_readable_report(cli_env, admin_url):
     result = run_one({**cli_env, "DATABASE_URL": admin_url}, "bench-live", "--desks", "1", "--bookings", "6")
     assert result.code == 0, result.err
 
-    assert "1 desks listening, 2 writers booking 6 appointments" in result.out
+    assert "1 desks re-reading, 2 writers booking 6 appointments" in result.out
     assert "notifications: expected 6, received 6, missed 0" in result.out
     latency_line = next(line for line in result.out.splitlines() if line.startswith("latency from commit"))
     for name in ("p50", "p90", "p99", "max"):
