@@ -46,12 +46,15 @@ def set_session(dbapi_connection: psycopg.Connection, settings: dict[str, str]) 
     try:
         dbapi_connection.execute(f"SELECT {assignments}", [value for pair in settings.items() for value in pair])
     finally:
-        dbapi_connection.autocommit = autocommit
+        if not dbapi_connection.broken:  # a lost connection's own error goes up, to be retried as one
+            dbapi_connection.autocommit = autocommit
 
 
 def set_on_connect(engine: Engine, settings: dict[str, str]) -> None:
-    """Every connection `engine` opens gets `settings` before its first use."""
-    event.listen(engine, "connect", lambda dbapi_connection, _record: set_session(dbapi_connection, settings))
+    """Every connection `engine` opens gets `settings` before its first use, SQLAlchemy's own first queries too."""
+    event.listen(
+        engine, "connect", lambda dbapi_connection, _record: set_session(dbapi_connection, settings), insert=True
+    )
 
 
 # A server or network that vanished without closing the connection is noticed within about 20 s: TCP
@@ -108,6 +111,18 @@ def signed_in_url(engine: Engine) -> URL:
     """The engine's URL with the password its new connections sign in with."""
     current = _new_passwords.get(engine)
     return engine.url.set(password=current[0]) if current else engine.url
+
+
+def signs_in(url: str | URL) -> bool:
+    """Whether a new connection to `url` signs in (a password that may or may not have changed)."""
+    engine = make_engine(url if isinstance(url, str) else url.render_as_string(hide_password=False), pool_size=1)
+    try:
+        with engine.connect():
+            return True
+    except OperationalError:
+        return False
+    finally:
+        engine.dispose()
 
 
 def conninfo(url: str, **overrides: str | None) -> str:
