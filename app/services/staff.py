@@ -8,16 +8,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
-from sqlalchemy import URL, text
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
-from app.db.engine import make_engine, signed_in_url
+from app.db.engine import make_engine, signed_in_url, signs_in
 from app.db.errors import feature_not_supported, primary_message, refused_by_function
 from app.db.passwords import scram_verifier
 from app.domain.errors import DatabaseUnavailable, DomainError, InvalidInput
 from app.services.access import GROUPS
 from app.services.context import Clinic
-from app.services.uow import UnitOfWork
 
 ROLES = {label: group for group, label in GROUPS.items()}  # "admin" -> "clinic_admin", ...
 MIN_PASSWORD_LENGTH = 8
@@ -116,7 +115,7 @@ def change_own_password(clinic: Clinic, current_password: str, new_password: str
         except DatabaseUnavailable:
             # The answer was lost, and with the change made the retries' old password no longer signs in: the new
             # one does exactly when the change went through.
-            if not _signs_in_with(signed_in_url(writing.uow.engine).set(password=new_password)):
+            if not signs_in(signed_in_url(writing.uow.engine).set(password=new_password)):
                 raise
 
 
@@ -132,18 +131,7 @@ def _on_the_primary(clinic: Clinic) -> Iterator[Clinic]:
     primary = url.update_query_dict({"target_session_attrs": "read-write"})
     engine = make_engine(primary.render_as_string(hide_password=False), pool_size=1)
     try:
-        yield replace(clinic, uow=UnitOfWork(engine))
-    finally:
-        engine.dispose()
-
-
-def _signs_in_with(url: URL) -> bool:
-    engine = make_engine(url.render_as_string(hide_password=False), pool_size=1)
-    try:
-        with engine.connect():
-            return True
-    except OperationalError:
-        return False
+        yield replace(clinic, uow=clinic.uow.on(engine))
     finally:
         engine.dispose()
 

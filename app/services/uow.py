@@ -72,6 +72,16 @@ class UnitOfWork:
         self.base_delay = base_delay
         self._sleep = sleep
 
+    def on(self, engine: Engine) -> "UnitOfWork":
+        """The same retries, over another engine."""
+        return UnitOfWork(
+            engine,
+            attempts=self.attempts,
+            lock_attempts=self.lock_attempts,
+            base_delay=self.base_delay,
+            sleep=self._sleep,
+        )
+
     def run(self, work: Callable[[Connection], T]) -> T:
         """Run `work` in one transaction, retried as a whole."""
         return self._with_retries(work, self._in_transaction)
