@@ -123,7 +123,7 @@ def _add_benchmark_parsers(sub) -> None:
     stress.add_argument("--json", action="store_true", help="print JSON only")
 
     live = sub.add_parser("bench-live", help="benchmark: latency from a booking's commit to other desks' live update")
-    live.add_argument("--desks", type=int, default=10, help="listening desk processes")
+    live.add_argument("--desks", type=int, default=10, help="desk processes")
     live.add_argument("--writers", type=int, default=2, help="booking processes")
     live.add_argument("--bookings", type=int, default=300)
     live.add_argument("--rate", type=float, default=25.0, help="bookings per second, all writers together")

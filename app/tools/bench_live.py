@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -110,12 +111,21 @@ class _WindowReads:
         providers = schedule.providers(clinic)  # the reference data a window reads at its start
         view = ViewRequest(ViewMode.WEEK, job.shown_day, job.provider_id)
         self.runner = TaskRunner()
+        counting = threading.Lock()
 
-        def done(_result) -> None:
-            record.reads += 1
+        def counted(read: Callable[[], object]) -> Callable[[], None]:
+            """Counted on the worker, once done: the desk may quit before the answer would reach its main thread."""
 
-        def failed(error: BaseException) -> None:
-            record.read_errors.append(f"{type(error).__name__}: {error}".splitlines()[0])
+            def run() -> None:
+                try:
+                    read()
+                except Exception as exc:
+                    record.read_errors.append(f"{type(exc).__name__}: {exc}".splitlines()[0])
+                    return
+                with counting:
+                    record.reads += 1
+
+            return run
 
         def read_view():
             return load_view(clinic, view, clinic.local(clinic.now()).date(), providers)
@@ -124,8 +134,8 @@ class _WindowReads:
             return schedule.free_slots(clinic, job.provider_id, job.shown_day)
 
         def read_again() -> None:
-            self.runner.submit(read_view, done, failed, key="view")
-            self.runner.submit(read_free_times, done, failed, key="picker")
+            self.runner.submit(counted(read_view), key="view")
+            self.runner.submit(counted(read_free_times), key="picker")
 
         self.throttle = Throttle(self.runner, read_again)
 
@@ -363,11 +373,11 @@ def _report(desk_records: list[DeskRecord], writer_records: list[WriterRecord], 
 
 @dataclass(frozen=True)
 class Load:
-    desks: int = 10
-    writers: int = 2
-    bookings: int = 300
-    rate: float = 25.0  # bookings per second, all writers together
-    rereads: bool = True  # desks re-read as windows do
+    desks: int
+    writers: int
+    bookings: int
+    rate: float  # bookings per second, all writers together
+    rereads: bool  # desks re-read as windows do
 
     def problem(self) -> str | None:
         if self.desks < 1 or self.writers < 1 or self.bookings < 1 or not self.rate > 0:
@@ -429,9 +439,10 @@ def _run(url: str, load: Load, through_pgbouncer: bool) -> dict:
     if not through_pgbouncer:
         return {**benchmark(url, load), "through": "PostgreSQL directly"}
     # Each desk may hold its listener and a pool of up to six; each writer one connection; and the set-up's.
-    with pgbouncer.session_pooler(url, max_clients=7 * load.desks + load.writers + 10) as pooled:
-        report = benchmark(pooled, load, server_url=url)
-    return {**report, "through": f"{pgbouncer.version()} in session mode"}
+    with pgbouncer.session_pooler(url, max_clients=7 * load.desks + load.writers + 10) as pooler:
+        report = benchmark(pooler.url, load, server_url=url)
+        passed = pooler.transactions()
+    return {**report, "through": f"{pgbouncer.version()} in session mode", "pooler_transactions": passed}
 
 
 def main(load: Load, as_json: bool, through_pgbouncer: bool = False) -> int:

@@ -51,6 +51,7 @@ def test_bench_live_through_pgbouncer_in_session_mode(cli_env, admin_url):
     assert report["through"].startswith("PgBouncer ") and report["through"].endswith(" in session mode")
     assert (report["committed"], report["write_errors"], report["missed"]) == (20, 0, 0)
     assert report["received"] == 2 * 20
+    assert report["pooler_transactions"] >= 20, "the bookings went through PgBouncer"
     assert_desk_shaped(report)  # counted on the server: every client of a session pool holds a session there
 
 

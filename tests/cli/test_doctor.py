@@ -16,6 +16,7 @@ from app.ports import free_port
 from app.services.context import Clinic
 from app.services.providers import add_provider
 from app.services.uow import UnitOfWork
+from app.tools.pgbouncer import session_pooler
 from tests.cli.runner import Result, run_one
 from tests.conftest import WEEKDAY_HOURS, new_patient
 from tests.mail_server import mail_server, reminders_config
@@ -88,6 +89,15 @@ def test_a_healthy_database_passes_every_check(cli_env):
     assert lines["live updates"].status == "ok" and "LISTEN/NOTIFY" in lines["live updates"].finding
     assert "server time zone" in lines["clock"].finding
     assert result.out.rstrip().endswith("this desk is ready")
+
+
+def test_doctor_through_pgbouncer_in_session_mode_finds_the_desk_ready(cli_env, db_url):
+    with session_pooler(db_url, max_clients=20) as pooler:
+        result, lines = doctor({**cli_env, "DATABASE_URL": pooler.url})
+    assert result.code == 0, result.out
+    assert lines["connect"].status in ("ok", "warn"), result.out
+    assert lines["session limits"].status == "ok", result.out
+    assert lines["live updates"].status == "ok" and "LISTEN/NOTIFY" in lines["live updates"].finding
 
 
 def test_the_time_zone_check_names_this_machine_s_zone_beside_the_clinic_s(cli_env):

@@ -22,8 +22,8 @@ TUESDAY_9 = datetime(2030, 1, 8, 9, 0, tzinfo=ZONE)
 
 @pytest.fixture
 def pooled_url(db_url):
-    with session_pooler(db_url, max_clients=20) as url:
-        yield url
+    with session_pooler(db_url, max_clients=20) as pooler:
+        yield pooler.url
 
 
 @pytest.fixture
