@@ -10,7 +10,7 @@ import pytest
 from app.domain.models import BookingRequest, PatientIn
 from app.services import booking
 from app.services.patients import create_patient
-from app.ui.dialogs.reminders_dialog import RemindersDialog
+from app.ui.dialogs.reminders_dialog import PAST_DAY, RemindersDialog
 from tests.gui.desks import TUESDAY, at, click
 from tests.gui.test_live import LIVE_WAIT_MS
 from tests.mail_server import mail_server, reminders_config
@@ -67,6 +67,11 @@ def test_send_reminds_each_patient_once_and_lists_whom_to_call(qtbot, desks, db_
     with target.open(encoding="utf-8-sig", newline="") as file:
         rows = list(csv.DictReader(file))
     assert [(row["patient"], row["reminder"]) for row in rows] == [("Ada Lovelace", "sent"), ("Bob Nomail", "no_email")]
+
+    mine.day_edit.setDate(TUESDAY - timedelta(days=1))  # a past day: nothing to send, and the button says why
+    assert not mine.send_button.isEnabled() and mine.send_button.toolTip() == PAST_DAY
+    mine.day_edit.setDate(TUESDAY)  # today
+    assert mine.send_button.isEnabled()
 
 
 def test_a_manager_reads_the_list_and_an_unset_mail_server_is_named(qtbot, open_as, tomorrow):

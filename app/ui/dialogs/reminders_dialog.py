@@ -64,6 +64,9 @@ def run_words(run: ReminderRun) -> str:
     return words
 
 
+PAST_DAY = "That day is past: reminders go out for today or a later day"
+
+
 class RemindersDialog(QDialog):
     def __init__(self, runner: TaskRunner, clinic: Clinic, settings: Settings, parent: QWidget | None = None):
         super().__init__(parent)
@@ -75,7 +78,7 @@ class RemindersDialog(QDialog):
         self.resize(980, 540)
         tomorrow = clinic.local(clinic.now()).date() + timedelta(days=1)
         self.day_edit = date_edit(tomorrow, "Day")
-        self.day_edit.dateChanged.connect(lambda _day: self.load())
+        self.day_edit.dateChanged.connect(lambda _day: self._day_changed())
         self.summary = QLabel("Reading the day's appointments…")
         self.summary.setAccessibleName("Reminders summary")
         self.summary.setWordWrap(True)
@@ -110,7 +113,6 @@ class RemindersDialog(QDialog):
         self.csv_button.clicked.connect(self.save_csv)
         self.send_button.clicked.connect(self.send)
         close.clicked.connect(self.reject)
-        self.send_button.setToolTip(self._mail_server_words())
         row = QHBoxLayout()
         row.addWidget(self.csv_button)
         row.addStretch(1)
@@ -141,10 +143,18 @@ class RemindersDialog(QDialog):
         """Another desk's booking or change: read the list again."""
         self.load()
 
+    def _day_changed(self) -> None:
+        self._enable()
+        self.load()
+
+    def _is_past(self) -> bool:
+        return self.day() < self._clinic.local(self._clinic.now()).date()
+
     def _enable(self) -> None:
-        configured = self._settings.reminders is not None
+        configured, past = self._settings.reminders is not None, self._is_past()
         self.send_button.setVisible(self._can_book)
-        self.send_button.setEnabled(configured and self._write_block is None and not self._sending)
+        self.send_button.setEnabled(configured and not past and self._write_block is None and not self._sending)
+        self.send_button.setToolTip(PAST_DAY if past and configured else self._mail_server_words())
 
     def load(self) -> None:
         clinic, day = self._clinic, self.day()
