@@ -5,12 +5,14 @@ first is refused by name; a manager watches without buttons."""
 from datetime import timedelta
 
 import pytest
+from PySide6.QtCore import Qt
 from sqlalchemy import text
 
 from app.domain.models import BookingRequest
 from app.services import booking
+from app.services.providers import add_provider
 from app.ui.dialogs.flow_board_dialog import BUTTON_COLUMN, FOR_COLUMN, STAGE_COLUMN, FlowBoardDialog
-from tests.conftest import new_patient
+from tests.conftest import WEEKDAY_HOURS, new_patient
 from tests.gui.desks import TUESDAY, at, click
 from tests.gui.test_live import LIVE_WAIT_MS
 
@@ -96,3 +98,36 @@ def test_a_manager_watches_the_flow_without_moving_anyone(qtbot, open_as, day):
     dialog = board(window)
     qtbot.waitUntil(lambda: dialog.model.rowCount() == 2, timeout=LIVE_WAIT_MS)
     assert buttons(dialog, 0) == [] and buttons(dialog, 1) == []
+
+
+def test_a_desk_follows_its_own_provider_and_keeps_to_them(qtbot, desks, db_url, clinic, day):
+    other = add_provider(clinic, "Dr. Zeta Other", WEEKDAY_HOURS)
+    booking.book(
+        clinic,
+        BookingRequest(provider_id=other, patient_id=new_patient(clinic, "Alan", "Turing"), start=at(TUESDAY, 10)),
+    )
+    _desk, window = desks(db_url)
+    dialog = board(window)
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 3, timeout=LIVE_WAIT_MS)
+    box = dialog.provider_box
+    names = [box.itemText(i) for i in range(box.count())]
+    assert len(names) == 3 and names[0] == "All providers" and names[2] == "Dr. Zeta Other"  # by name, today's
+
+    box.setFocus()
+    qtbot.keyClick(box, Qt.Key.Key_End)  # the last provider, Dr. Zeta Other, as a receptionist picks them
+    assert [dialog.model.index(row, 1).data() for row in range(dialog.model.rowCount())] == ["Alan Turing"]
+    assert dialog.summary_label.text().startswith("1 expected")
+
+    booking.book(
+        clinic,
+        BookingRequest(provider_id=other, patient_id=new_patient(clinic, "Kurt", "Goedel"), start=at(TUESDAY, 11)),
+    )
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 2, timeout=LIVE_WAIT_MS)  # theirs follows, the others' not
+    dialog.close()
+    window.flow_action.trigger()  # opened again, the board keeps to the desk's provider
+    again = [d for d in window.dialogs.open_dialogs() if isinstance(d, FlowBoardDialog)][-1]
+    assert again is not dialog
+    qtbot.waitUntil(lambda: again.model.rowCount() == 2, timeout=LIVE_WAIT_MS)
+    assert again.provider_box.currentText() == "Dr. Zeta Other"
+    qtbot.keyClick(again.provider_box, Qt.Key.Key_Home)
+    assert again.model.rowCount() == 4

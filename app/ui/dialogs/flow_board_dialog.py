@@ -1,6 +1,7 @@
 """Today's flow: who is expected, who waits and for how long, who is with the provider, who is done and who did not
-come; one click moves a patient on. It follows every desk's changes as they are announced, counts the waiting
-minutes as they pass, and makes a wait over the threshold stand out (bold, marked, tinted: also on grey screens)."""
+come, for every provider or the one a desk looks after; one click moves a patient on. It follows every desk's changes
+as they are announced, counts the waiting minutes as they pass, and makes a wait over the threshold stand out (bold,
+marked, tinted: also on grey screens)."""
 
 from datetime import date, timedelta
 
@@ -8,6 +9,7 @@ from PySide6.QtCore import QElapsedTimer, QSettings, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QDialog,
     QHBoxLayout,
     QLabel,
@@ -31,6 +33,8 @@ STAGE_COLUMN, FOR_COLUMN, BUTTON_COLUMN = 4, 5, 6
 MOVE_WORDS = {Stage.EXPECTED: "Arrived", Stage.ARRIVED: "Call in", Stage.WITH_PROVIDER: "Done"}
 DEFAULT_THRESHOLD_MINUTES = 15
 THRESHOLD_KEY = "flow/waiting_threshold_minutes"
+PROVIDER_KEY = "flow/provider_id"  # the provider this desk looks after (none: every provider)
+EVERY_PROVIDER = "All providers"
 TICK_MS = 30_000  # the waiting minutes are counted again this often
 LONG_WAIT = QColor("#ffd6cc")
 
@@ -61,6 +65,11 @@ class FlowBoardDialog(QDialog):
         self.threshold.setAccessibleName("Waiting threshold")
         self.threshold.setValue(int(settings.value(THRESHOLD_KEY, DEFAULT_THRESHOLD_MINUTES)))
         self.threshold.valueChanged.connect(self._threshold_changed)
+        self.provider_box = QComboBox()
+        self.provider_box.setAccessibleName("Provider")
+        self.provider_box.addItem(EVERY_PROVIDER, None)
+        self._provider_id = _stored_id(settings.value(PROVIDER_KEY))
+        self.provider_box.activated.connect(self._provider_chosen)
         close = QPushButton("Close")
         close.setAccessibleName("Close")
         close.clicked.connect(self.reject)
@@ -70,8 +79,13 @@ class FlowBoardDialog(QDialog):
         bottom.addWidget(QLabel("stands out"))
         bottom.addStretch(1)
         bottom.addWidget(close)
+        top = QHBoxLayout()
+        top.addWidget(self.day_label)
+        top.addStretch(1)
+        top.addWidget(QLabel("Show"))
+        top.addWidget(self.provider_box)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.day_label)
+        layout.addLayout(top)
         layout.addWidget(self.summary_label)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.notice)
@@ -109,18 +123,47 @@ class FlowBoardDialog(QDialog):
         self._since_read.start()
         first_time = not self._shown_once
         self.entries, self._shown_once = entries, True
+        self._list_providers()
         self._show_entries()
-        ongoing = next((row for row, entry in enumerate(entries) if entry.stage in NEXT_STAGE), None)
+        ongoing = next((row for row, entry in enumerate(self.shown_entries()) if entry.stage in NEXT_STAGE), None)
         if first_time and ongoing is not None:  # the day so far is done: start where it goes on
             self.table.scrollTo(self.model.index(ongoing, 0), QAbstractItemView.ScrollHint.PositionAtTop)
 
+    def shown_entries(self) -> list[FlowEntry]:
+        """Today's entries of the provider chosen, or all of them."""
+        if self._provider_id is None:
+            return self.entries
+        return [entry for entry in self.entries if entry.provider_id == self._provider_id]
+
+    def _list_providers(self) -> None:
+        """The providers with appointments today, the one chosen among them while any is left for them. A desk whose
+        provider has none today shows every provider (and still looks after theirs the next day)."""
+        names = {entry.provider_id: entry.provider_name for entry in self.entries}
+        for index in range(1, self.provider_box.count()):  # a chosen provider whose last patient was cancelled
+            if self.provider_box.itemData(index) == self._provider_id:
+                names.setdefault(self._provider_id, self.provider_box.itemText(index))
+        self.provider_box.clear()
+        self.provider_box.addItem(EVERY_PROVIDER, None)
+        for provider_id, name in sorted(names.items(), key=lambda item: item[1]):
+            self.provider_box.addItem(name, provider_id)
+        chosen = 0 if self._provider_id is None else self.provider_box.findData(self._provider_id)
+        if chosen < 0:
+            self._provider_id, chosen = None, 0
+        self.provider_box.setCurrentIndex(chosen)
+
+    def _provider_chosen(self, index: int) -> None:
+        self._provider_id = self.provider_box.itemData(index)
+        self._settings.setValue(PROVIDER_KEY, self._provider_id or 0)
+        self._show_entries()
+
     def _show_entries(self) -> None:
         self.day_label.setText(day_words(self.today(), LONG_DAY))
-        counts = {stage: sum(entry.stage == stage for entry in self.entries) for stage in Stage}
+        entries = self.shown_entries()
+        counts = {stage: sum(entry.stage == stage for entry in entries) for stage in Stage}
         self.summary_label.setText(" · ".join(f"{counts[stage]} {STAGE_WORDS[stage]}" for stage in Stage))
         scrolled = self.table.verticalScrollBar().value()  # a board read again stays where the desk was looking
         self.model.setRowCount(0)
-        for row, entry in enumerate(self.entries):
+        for row, entry in enumerate(entries):
             self.model.appendRow(self._cells(entry))
             if entry.stage in NEXT_STAGE and self._can_book and self._write_block is None:
                 self.table.setIndexWidget(self.model.index(row, BUTTON_COLUMN), self._move_buttons(entry))
@@ -170,7 +213,8 @@ class FlowBoardDialog(QDialog):
         """One click: the patient to the next stage (or not come), from the stage this desk shows. The row's
         buttons wait for the answer."""
         clinic = self._clinic
-        row = next((n for n, shown in enumerate(self.entries) if shown.appointment_id == entry.appointment_id), None)
+        shown = self.shown_entries()
+        row = next((n for n, other in enumerate(shown) if other.appointment_id == entry.appointment_id), None)
         holder = None if row is None else self.table.indexWidget(self.model.index(row, BUTTON_COLUMN))
         if holder is not None:
             holder.setEnabled(False)
@@ -192,3 +236,11 @@ class FlowBoardDialog(QDialog):
         """Say why (another desk moved the patient first, say) and show where everyone is now."""
         self.load()
         self._failed(error)
+
+
+def _stored_id(value: object) -> int | None:
+    """A provider id as QSettings gives it back (text in an INI file), or None for every provider."""
+    try:
+        return int(value) or None  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
