@@ -1,5 +1,5 @@
-"""A free TCP port on loopback, for the servers the program starts itself (the embedded PostgreSQL on Windows,
-a benchmark's PgBouncer)."""
+"""A free TCP port on loopback, for the servers the program starts itself (the embedded PostgreSQL on Windows) and
+those the tests start."""
 
 import socket
 

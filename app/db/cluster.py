@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import psycopg
 from sqlalchemy.engine import make_url
 
-from app.db.engine import conninfo
+from app.db.engine import conninfo, host_and_port
 from app.domain.errors import first_line
 
 _REPLICATION = (
@@ -46,7 +46,7 @@ def addresses(url: str) -> list[tuple[str, str]]:
     parsed = make_url(url)
     hosts = parsed.query.get("host")
     if isinstance(hosts, tuple):
-        return [(host.rpartition(":")[0], host.rpartition(":")[2]) if ":" in host else (host, "") for host in hosts]
+        return [host_and_port(host) for host in hosts]
     return [(parsed.host or hosts or "", str(parsed.port or ""))]
 
 

@@ -125,6 +125,12 @@ def signs_in(url: str | URL) -> bool:
         engine.dispose()
 
 
+def host_and_port(entry: str) -> tuple[str, str]:
+    """A URL's `host` query entry ("db1:5433", or "db2" on the default port) as host and port ("" for the default)."""
+    host, colon, port = entry.rpartition(":")
+    return (host, port) if colon else (entry, "")
+
+
 def conninfo(url: str, **overrides: str | None) -> str:
     """The URL as a libpq connection string, for plain psycopg connections and libpq's programs; `overrides`
     replace its parameters (None leaves one out)."""
@@ -133,10 +139,10 @@ def conninfo(url: str, **overrides: str | None) -> str:
     parts = {"host": parsed.host, "port": parsed.port, "dbname": parsed.database, "user": parsed.username}
     hosts = parsed.query.get("host")
     if isinstance(hosts, tuple):  # several hosts ("db1:5432", "db2"): libpq's lists, a port for each
-        pairs = [host.rpartition(":") if ":" in host else (host, "", "") for host in hosts]
-        query["host"] = ",".join(name for name, _colon, _port in pairs)
-        if any(port for _name, _colon, port in pairs):
-            query["port"] = ",".join(port for _name, _colon, port in pairs)
+        pairs = [host_and_port(host) for host in hosts]
+        query["host"] = ",".join(name for name, _port in pairs)
+        if any(port for _name, port in pairs):
+            query["port"] = ",".join(port for _name, port in pairs)
     return make_conninfo(**{**parts, "password": parsed.password, **query, **overrides})
 
 
