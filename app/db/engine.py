@@ -72,7 +72,10 @@ def workstation_name() -> str:
     return f"{APP_NAME}@{socket.gethostname()}"[:63]
 
 
-def make_engine(url: str, *, pool_size: int = 4, lock_timeout_ms: int = LOCK_TIMEOUT_MS) -> Engine:
+DESK_POOL_SIZE = 4  # connections a desk keeps for its background reads and writes (2 more at peaks)
+
+
+def make_engine(url: str, *, pool_size: int = DESK_POOL_SIZE, lock_timeout_ms: int = LOCK_TIMEOUT_MS) -> Engine:
     engine = create_engine(
         url,
         pool_size=pool_size,

@@ -24,11 +24,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from app.db.engine import make_engine
+from app.db.engine import DESK_POOL_SIZE
 from app.domain.models import BookingRequest
 from app.services import booking, schedule
-from app.services.context import Clinic
-from app.services.uow import UnitOfWork
 from app.tools import pgbouncer
 from app.tools.racing import START_TIMEOUT_S, run_together
 from app.tools.server_sessions import SessionCounter
@@ -76,8 +74,7 @@ def _desk_runtime(url: str):
     from app.db.connect import DatabaseTarget
     from app.runtime import Runtime
 
-    engine = make_engine(url)
-    clinic = Clinic(uow=UnitOfWork(engine), zone=UTC)
+    engine, clinic = open_clinic(url, pool_size=DESK_POOL_SIZE)
     return Runtime(load_settings(), DatabaseTarget(url, "bench-live throwaway database"), engine, clinic)
 
 

@@ -92,9 +92,9 @@ def _attempt_all(book_one: Callable[[datetime, datetime], object], job: Job, rea
     return outcome
 
 
-def open_clinic(url: str, zone: str = "UTC", now: datetime | None = None, horizon_days: int = 365):
-    """An engine with one connection and a Clinic on it, as a desk would have; returns (engine, clinic)."""
-    engine = make_engine(url, pool_size=1)
+def open_clinic(url: str, zone: str = "UTC", now: datetime | None = None, horizon_days: int = 365, pool_size: int = 1):
+    """An engine (one connection, unless told) and a Clinic on it, as a desk would have; returns (engine, clinic)."""
+    engine = make_engine(url, pool_size=pool_size)
     clock = utc_now if now is None else (lambda: now)
     return engine, Clinic(uow=UnitOfWork(engine), zone=ZoneInfo(zone), horizon_days=horizon_days, clock=clock)
 
