@@ -138,14 +138,19 @@ class FlowBoardDialog(QDialog):
     def _list_providers(self) -> None:
         """The providers with appointments today, the one chosen among them while any is left for them. A desk whose
         provider has none today shows every provider (and still looks after theirs the next day)."""
+        shown = [
+            (self.provider_box.itemData(i), self.provider_box.itemText(i)) for i in range(1, self.provider_box.count())
+        ]
         names = {entry.provider_id: entry.provider_name for entry in self.entries}
-        for index in range(1, self.provider_box.count()):  # a chosen provider whose last patient was cancelled
-            if self.provider_box.itemData(index) == self._provider_id:
-                names.setdefault(self._provider_id, self.provider_box.itemText(index))
-        self.provider_box.clear()
-        self.provider_box.addItem(EVERY_PROVIDER, None)
-        for provider_id, name in sorted(names.items(), key=lambda item: item[1]):
-            self.provider_box.addItem(name, provider_id)
+        kept = dict(shown).get(self._provider_id)  # a chosen provider whose last patient was cancelled stays listed
+        if kept is not None:
+            names.setdefault(self._provider_id, kept)
+        listed = sorted(names.items(), key=lambda item: item[1])
+        if listed != shown:  # rebuilt only when it changed: a list open while another desk books stays open
+            self.provider_box.clear()
+            self.provider_box.addItem(EVERY_PROVIDER, None)
+            for provider_id, name in listed:
+                self.provider_box.addItem(name, provider_id)
         chosen = 0 if self._provider_id is None else self.provider_box.findData(self._provider_id)
         if chosen < 0:
             self._provider_id, chosen = None, 0
